@@ -1,0 +1,14 @@
+"""ketamine-pathway: why ketamine lifts depression in hours and an SSRI takes weeks."""
+
+from .compile import OdeSystem, compile_model, explain
+from .errors import ModelFileError, PathwayError, SimulationError, UsageError
+from .modelfile import Model, load_model, loads_model, set_hypothesis, set_parameter
+from .results import Trajectory
+from .simulate import simulate, with_dose
+
+__all__ = [
+    "Model", "ModelFileError", "OdeSystem", "PathwayError", "SimulationError", "Trajectory",
+    "UsageError", "compile_model", "explain", "load_model", "loads_model", "set_hypothesis",
+    "set_parameter", "simulate", "with_dose",
+]
+__version__ = "0.1.0"

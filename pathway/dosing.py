@@ -1,0 +1,73 @@
+"""Dosing regimens as exact events for the solver.
+
+A dose becomes events at exact times: a bolus adds an amount to a compartment
+(the depot for an absorbed route, the central compartment otherwise), and an
+infusion switches a constant rate on at its start and off at its end. The
+solver steps to each event time exactly, so a 40-minute infusion is never
+smeared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .compile import OdeSystem
+from .modelfile import Dose, Scenario
+
+BOLUS, RATE, SET = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Events:
+    """Time-sorted events: ``kind`` BOLUS adds ``value`` mg to state ``index``,
+    RATE adds ``value`` mg/h to its infusion rate, SET sets the state to ``value``."""
+
+    t_h: np.ndarray
+    kind: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.t_h)
+
+
+def dose_times(dose: Dose, t_end_h: float) -> np.ndarray:
+    """Start times of every administration of ``dose`` before ``t_end_h``."""
+    if dose.every_h is None:
+        times = np.array([dose.start_h])
+    else:
+        n = dose.count if dose.count is not None else \
+            int(np.floor((t_end_h - dose.start_h) / dose.every_h + 1e-9)) + 1
+        times = dose.start_h + dose.every_h * np.arange(max(n, 0))
+    return times[times < t_end_h]
+
+
+def build_events(system: OdeSystem, scenario: Scenario, t_end_h: float,
+                 extra: list[tuple[float, int, int, float]] = ()) -> Events:
+    """All dosing events of ``scenario`` up to ``t_end_h``, sorted by time."""
+    model = system.model
+    weight = model.parameters["body_weight"].value if "body_weight" in model.parameters else 70.0
+    rows: list[tuple[float, int, int, float]] = list(extra)
+    for dose in scenario.doses:
+        route = model.drugs[dose.drug].routes[dose.route]
+        f = model.value(route.bioavailability)
+        mg = dose.amount * (weight if dose.per_kg else 1.0) * f
+        if route.absorption_half_life_h is not None:
+            target = system.compartment_index(dose.drug, f"depot:{route.name}")
+        else:
+            target = system.compartment_index(dose.drug, "central")
+        for t in dose_times(dose, t_end_h):
+            if dose.duration_h > 0:
+                rate = mg / dose.duration_h
+                rows.append((t, RATE, target, rate))
+                rows.append((t + dose.duration_h, RATE, target, -rate))
+            else:
+                rows.append((t, BOLUS, target, mg))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    if not rows:
+        return Events(np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    t, kind, index, value = zip(*rows)
+    return Events(np.array(t, float), np.array(kind, np.int64), np.array(index, np.int64),
+                  np.array(value, float))

@@ -1,0 +1,793 @@
+"""Read a model file into frozen objects, checking everything on the way.
+
+``load_model(path=None)`` returns a :class:`Model`, or raises one
+:class:`~pathway.errors.ModelFileError` that lists every problem found, each
+with the file, the place inside it, what is wrong and a hint.
+
+Internal units: time in hours, volume in L, flow in L/h, concentration in
+ng/mL, mass in mg, body weight in kg.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelFileError, UsageError, suggest
+
+# ---------------------------------------------------------------- units
+
+UNITS: dict[str, dict[str, float]] = {
+    "time": {"s": 1 / 3600, "min": 1 / 60, "h": 1.0, "d": 24.0, "wk": 168.0},
+    "volume": {"L": 1.0, "mL": 1e-3},
+    "flow": {"L/h": 1.0, "L/min": 60.0, "mL/min": 0.06},
+    "concentration": {"ng/mL": 1.0, "ug/L": 1.0, "ug/mL": 1000.0, "mg/L": 1000.0},
+    "mass": {"mg": 1.0, "g": 1000.0, "ug": 1e-3},
+    "dose_per_weight": {"mg/kg": 1.0},
+    "weight": {"kg": 1.0},
+    "number": {"": 1.0},
+}
+#: The unit each dimension is stored in.
+BASE_UNIT = {"time": "h", "volume": "L", "flow": "L/h", "concentration": "ng/mL",
+             "mass": "mg", "dose_per_weight": "mg/kg", "weight": "kg", "number": ""}
+_ALIASES = {"hr": "h", "hour": "h", "hours": "h", "day": "d", "days": "d", "week": "wk",
+            "weeks": "wk", "sec": "s", "minutes": "min", "l": "L", "ml": "mL", "µg/L": "ug/L",
+            "ng/ml": "ng/mL", "l/h": "L/h"}
+_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*?)?\s*$")
+
+
+def parse_quantity(text: Any, dimension: str | tuple[str, ...]) -> tuple[float, str]:
+    """Parse ``"5 min"`` (or a bare number for dimensionless fields).
+
+    Returns ``(value_in_base_unit, dimension)``. Raises ``ValueError`` with a
+    message that suggests the expected units.
+    """
+    dims = (dimension,) if isinstance(dimension, str) else dimension
+    if isinstance(text, bool):
+        raise ValueError(f"expected a quantity, got {text!r}")
+    if isinstance(text, (int, float)):
+        if "number" in dims:
+            return float(text), "number"
+        raise ValueError(f"{text!r} has no unit; write it like {_example(dims[0])}")
+    if not isinstance(text, str):
+        raise ValueError(f"expected a quantity such as {_example(dims[0])}, got {text!r}")
+    match = _QUANTITY.match(text)
+    if not match:
+        raise ValueError(f"cannot read {text!r} as a quantity; write it like {_example(dims[0])}")
+    number, unit = float(match.group(1)), (match.group(2) or "")
+    unit = _ALIASES.get(unit, unit)
+    for dim in dims:
+        if unit in UNITS[dim]:
+            return number * UNITS[dim][unit], dim
+    known = [u for d in dims for u in UNITS[d] if u]
+    raise ValueError(f"unit '{unit}' in {text!r} is not a unit of {' or '.join(dims)} "
+                     f"(use one of: {', '.join(known) or 'a plain number'})")
+
+
+def _example(dim: str) -> str:
+    return {"time": "'5 min', '2 h' or '3 d'", "volume": "'70 L'", "flow": "'80 L/h'",
+            "concentration": "'150 ng/mL'", "mass": "'10 mg'", "dose_per_weight": "'0.5 mg/kg'",
+            "weight": "'70 kg'", "number": "1.5"}[dim]
+
+
+def format_quantity(value: float, dimension: str) -> str:
+    """Format a base-unit value for people (hours become min/h/d as fits)."""
+    if dimension == "time":
+        if value < 1:
+            return f"{value * 60:g} min"
+        if value < 48:
+            return f"{value:g} h"
+        return f"{value / 24:g} d"
+    unit = BASE_UNIT[dimension]
+    return f"{value:g} {unit}".strip()
+
+
+# ---------------------------------------------------------------- the model objects
+
+KINDS = ("drug", "receptor", "cell", "transmitter", "signal", "structure", "readout")
+BRANCHES = ("main", "opioid", "hnk", "ssri", "pharmacokinetics", "readouts")
+EFFECTS = ("activates", "inhibits", "metabolised-to")
+GRADES = ("strong", "moderate", "preliminary", "contested")
+RESPONSES = ("product", "hill")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class ParamRef:
+    """A field that takes its value from ``[parameters.<name>]``."""
+
+    name: str
+
+
+Value = float | ParamRef
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    label: str
+    kind: str
+    branch: str
+    tau_rise_h: Value | None = None
+    tau_fall_h: Value | None = None
+    baseline: Value = 1.0
+    response: str = "product"
+    maximum: Value = 1.0
+    half: Value = 1.0
+    hill: Value = 1.0
+    description: str = ""
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Edge:
+    index: int
+    source: str
+    target: str
+    effect: str
+    grade: str
+    citations: tuple[str, ...]
+    strength: Value = 1.0
+    ec50_ng_ml: Value | None = None
+    hill: Value = 1.0
+    fraction: Value = 0.0
+    hypothesis: str | None = None
+    note: str = ""
+
+    @property
+    def name(self) -> str:
+        arrow = {"activates": "->", "inhibits": "-|", "metabolised-to": "=>"}[self.effect]
+        return f"{self.source} {arrow} {self.target}"
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    bioavailability: Value = 1.0
+    absorption_half_life_h: Value | None = None
+
+
+@dataclass(frozen=True)
+class Drug:
+    id: str
+    clearance_l_h: Value
+    volume_l: Value
+    peripheral: tuple[tuple[Value, Value], ...] = ()   # (volume L, flow L/h)
+    routes: dict[str, Route] = field(default_factory=dict)
+    citations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    value: float                 # in the base unit of `dimension`
+    dimension: str
+    low: float
+    high: float
+    description: str = ""
+    citations: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        d = self.dimension
+        return (f"{format_quantity(self.value, d)} "
+                f"(range {format_quantity(self.low, d)} to {format_quantity(self.high, d)})")
+
+
+@dataclass(frozen=True)
+class Dose:
+    drug: str
+    route: str
+    amount: float                # mg, or mg/kg when per_kg
+    per_kg: bool
+    start_h: float = 0.0
+    duration_h: float = 0.0      # 0 = given at once (into the depot or central compartment)
+    every_h: float | None = None
+    count: int | None = None     # None with every_h: repeat to the end
+
+    @property
+    def unit(self) -> str:
+        return "mg/kg" if self.per_kg else "mg"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    days: float
+    doses: tuple[Dose, ...]
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    name: str
+    enabled: bool
+    description: str
+    citations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Model:
+    """A whole model: immutable; change it with pure functions that return a new one."""
+
+    name: str
+    description: str
+    readouts: tuple[str, ...]
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    drugs: dict[str, Drug]
+    parameters: dict[str, Parameter]
+    hypotheses: dict[str, Hypothesis]
+    scenarios: dict[str, Scenario]
+    references: dict[str, str]
+    derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    source: str = "<model>"
+
+    def node(self, node_id: str) -> Node:
+        """Return the node called ``node_id``; a clear error if there is none."""
+        for node in self.nodes:
+            if node.id == node_id:
+                return node
+        raise UsageError(f"{self.source}: unknown node '{node_id}'\n"
+                         f"  hint: {suggest(node_id, self.node_ids)}")
+
+    @property
+    def node_ids(self) -> tuple[str, ...]:
+        return tuple(n.id for n in self.nodes)
+
+    def value(self, v: Value | None) -> float | None:
+        """Resolve a field that may name a parameter."""
+        if isinstance(v, ParamRef):
+            return self.parameters[v.name].value
+        return v
+
+    def active_edges(self) -> tuple[Edge, ...]:
+        """Edges that act: all but those of hypotheses that are switched off."""
+        return tuple(e for e in self.edges
+                     if e.hypothesis is None or self.hypotheses[e.hypothesis].enabled)
+
+    def scenario(self, name: str) -> Scenario:
+        if name not in self.scenarios:
+            raise UsageError(f"{self.source}: unknown scenario '{name}'\n"
+                             f"  hint: {suggest(name, self.scenarios)}")
+        return self.scenarios[name]
+
+
+def set_parameter(model: Model, name: str, value: Any) -> Model:
+    """Return a copy of ``model`` with parameter ``name`` set to ``value``.
+
+    ``value`` is a number in the parameter's base unit or a string with a unit
+    ("8 d"). Values outside the parameter's range are refused.
+
+    >>> m = set_parameter(load_model(), "spine_lifetime", "8 d")
+    >>> m.parameters["spine_lifetime"].value
+    192.0
+    """
+    if name not in model.parameters:
+        raise UsageError(f"unknown parameter '{name}'\n  hint: {suggest(name, model.parameters)}"
+                         " (`pathway list` shows them all)")
+    p = model.parameters[name]
+    if isinstance(value, str):
+        try:
+            number = float(value)
+            number_given = True
+        except ValueError:
+            number_given = False
+        if number_given and p.dimension != "number":
+            value = number * UNITS[p.dimension][BASE_UNIT[p.dimension]]
+        else:
+            try:
+                value, _ = parse_quantity(value, p.dimension)
+            except ValueError as exc:
+                raise UsageError(f"parameter '{name}': {exc}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise UsageError(f"parameter '{name}': {value!r} is not a finite number")
+    if not p.low <= value <= p.high:
+        raise UsageError(f"parameter '{name}' = {format_quantity(value, p.dimension)} is outside "
+                         f"its range {format_quantity(p.low, p.dimension)} to "
+                         f"{format_quantity(p.high, p.dimension)}\n"
+                         f"  hint: pick a value inside the range, or widen the range in the model file")
+    params = dict(model.parameters)
+    params[name] = replace(p, value=float(value))
+    return replace(model, parameters=params)
+
+
+def set_hypothesis(model: Model, name: str, enabled: bool = True) -> Model:
+    """Return a copy of ``model`` with hypothesis ``name`` switched on or off."""
+    if name not in model.hypotheses:
+        raise UsageError(f"unknown hypothesis '{name}'\n  hint: {suggest(name, model.hypotheses)}")
+    hyps = dict(model.hypotheses)
+    hyps[name] = replace(hyps[name], enabled=bool(enabled))
+    return replace(model, hypotheses=hyps)
+
+
+# ---------------------------------------------------------------- loading
+
+def default_model_path() -> Path:
+    """The path of the model file shipped with the package."""
+    return Path(str(resources.files("pathway.models").joinpath("ketamine.toml")))
+
+
+def load_model(path: str | Path | None = None) -> Model:
+    """Load and check a model file; ``None`` loads the default model.
+
+    Raises
+    ------
+    ModelFileError
+        listing every problem, each with the place in the file and a hint.
+    """
+    path = default_model_path() if path is None else Path(path)
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ModelFileError(shown, [f"{shown}: file not found\n  hint: check the path, "
+                                     "or leave out --model to use the default model"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelFileError(shown, [f"{shown}: cannot read the file ({exc})"]) from None
+    return loads_model(text, source=shown)
+
+
+def loads_model(text: str, source: str = "<string>") -> Model:
+    """Like :func:`load_model`, from the text of a model file."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ModelFileError(source, [f"{source}: not valid TOML: {exc}\n"
+                                      "  hint: check quotes, brackets and '=' on that line"]) from None
+    checker = _Checker(source)
+    model = checker.build(data)
+    if checker.problems:
+        raise ModelFileError(source, checker.problems)
+    return model
+
+
+_TOP = {"model", "nodes", "edges", "drugs", "parameters", "hypotheses", "scenarios", "references"}
+_NODE_KEYS = {"id", "label", "kind", "branch", "tau", "tau_rise", "tau_fall", "baseline",
+              "response", "maximum", "half", "hill", "description", "caption"}
+_EDGE_KEYS = {"source", "target", "effect", "strength", "ec50", "hill", "fraction", "grade",
+              "citations", "hypothesis", "note"}
+_DRUG_KEYS = {"clearance", "volume", "peripheral", "routes", "citations"}
+_ROUTE_KEYS = {"bioavailability", "absorption_half_life"}
+_PARAM_KEYS = {"value", "range", "description", "citations"}
+_DOSE_KEYS = {"drug", "route", "dose", "duration", "start", "every", "count"}
+
+
+class _Checker:
+    """Builds the model while collecting problems instead of stopping at the first."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.problems: list[str] = []
+        self.param_refs: list[tuple[str, str, str]] = []   # (place, name, dimension)
+
+    def problem(self, place: str, what: str, hint: str | None = None) -> None:
+        line = f"{self.source}: {place}: {what}"
+        if hint:
+            line += f"\n  hint: {hint}"
+        self.problems.append(line)
+
+    # -- small readers that record a problem and return a fallback
+
+    def table(self, data: Any, place: str) -> dict:
+        if isinstance(data, dict):
+            return data
+        self.problem(place, f"expected a table, got {type(data).__name__}")
+        return {}
+
+    def unknown_keys(self, data: dict, allowed: set[str], place: str) -> None:
+        for key in data:
+            if key not in allowed:
+                self.problem(place, f"unknown field '{key}'", suggest(key, allowed))
+
+    def text(self, data: dict, key: str, place: str, required: bool = True, default: str = "") -> str:
+        if key not in data:
+            if required:
+                self.problem(place, f"missing field '{key}'", f"add {key} = \"...\"")
+            return default
+        if not isinstance(data[key], str):
+            self.problem(place, f"'{key}' must be a string, got {data[key]!r}")
+            return default
+        return data[key]
+
+    def choice(self, data: dict, key: str, options: tuple[str, ...], place: str,
+               default: str | None = None) -> str:
+        if key not in data and default is not None:
+            return default
+        value = self.text(data, key, place)
+        if value and value not in options:
+            self.problem(place, f"{key} '{value}' is not one of {', '.join(options)}",
+                         suggest(value, options))
+            return options[0]
+        return value or options[0]
+
+    def quantity(self, data: dict, key: str, dims: str | tuple[str, ...], place: str, *,
+                 required: bool = True, default: Value | None = None, positive: bool = False,
+                 nonnegative: bool = False, allow_param: bool = True) -> Value | None:
+        if key not in data:
+            if required:
+                dim = dims if isinstance(dims, str) else dims[0]
+                self.problem(place, f"missing field '{key}'", f"add {key} = {_example(dim)}")
+            return default
+        raw = data[key]
+        if isinstance(raw, dict):
+            if allow_param and set(raw) == {"param"} and isinstance(raw["param"], str):
+                dim = dims if isinstance(dims, str) else dims[0]
+                self.param_refs.append((f"{place}.{key}", raw["param"], dim))
+                return ParamRef(raw["param"])
+            self.problem(place, f"'{key}' must be a quantity or {{ param = \"name\" }}, got {raw!r}")
+            return default
+        try:
+            value, _ = parse_quantity(raw, dims)
+        except ValueError as exc:
+            self.problem(place, f"'{key}': {exc}")
+            return default
+        if not math.isfinite(value):
+            self.problem(place, f"'{key}' must be finite, got {raw!r}")
+            return default
+        if positive and value <= 0:
+            self.problem(place, f"'{key}' must be positive, got {raw!r}", "use a value above zero")
+            return default
+        if nonnegative and value < 0:
+            self.problem(place, f"'{key}' must not be negative, got {raw!r}")
+            return default
+        return value
+
+    def citations(self, data: dict, place: str, required: bool) -> tuple[str, ...]:
+        raw = data.get("citations", [])
+        if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
+            self.problem(place, "'citations' must be a list of reference keys")
+            return ()
+        if required and not raw:
+            self.problem(place, "no citations", "every edge needs at least one reference key "
+                         "from [references]")
+        self.cited.extend((place, c) for c in raw)
+        return tuple(raw)
+
+    # -- the whole model
+
+    def build(self, data: dict) -> Model:
+        self.cited: list[tuple[str, str]] = []
+        self.unknown_keys(data, _TOP, "top level")
+        meta = self.table(data.get("model", {}), "[model]")
+        references = self.table(data.get("references", {}), "[references]")
+        for key, ref in references.items():
+            if not isinstance(ref, str) or not ref.strip():
+                self.problem(f"references.{key}", "a reference must be a non-empty string")
+        parameters = self.build_parameters(self.table(data.get("parameters", {}), "[parameters]"))
+        hypotheses = self.build_hypotheses(self.table(data.get("hypotheses", {}), "[hypotheses]"))
+        nodes = self.build_nodes(data.get("nodes", []))
+        node_by_id = {n.id: n for n in nodes}
+        edges = self.build_edges(data.get("edges", []), node_by_id, hypotheses)
+        drugs = self.build_drugs(self.table(data.get("drugs", {}), "[drugs]"), node_by_id)
+        scenarios = self.build_scenarios(self.table(data.get("scenarios", {}), "[scenarios]"), drugs)
+
+        readouts = meta.get("readouts", [])
+        if not isinstance(readouts, list) or not all(isinstance(r, str) for r in readouts):
+            self.problem("model.readouts", "must be a list of node ids")
+            readouts = []
+        for r in readouts:
+            if r not in node_by_id:
+                self.problem("model.readouts", f"unknown node '{r}'", suggest(r, node_by_id))
+
+        derived = {}
+        for name, drugs_ in self.table(meta.get("derived", {}), "model.derived").items():
+            place = f"model.derived.{name}"
+            if not _ID.match(name) or name in node_by_id:
+                self.problem(place, f"'{name}' must be a snake_case name that is not a node id")
+            if not isinstance(drugs_, list) or not drugs_ or not all(
+                    isinstance(d, str) and d in drugs for d in drugs_):
+                self.problem(place, "must be a non-empty list of drug ids", suggest(
+                    str(drugs_), drugs))
+                continue
+            derived[name] = tuple(drugs_)
+
+        for place, name, dim in self.param_refs:
+            if name not in parameters:
+                self.problem(place, f"unknown parameter '{name}'", suggest(name, parameters))
+            elif parameters[name].dimension != dim:
+                self.problem(place, f"parameter '{name}' is a {parameters[name].dimension}, "
+                             f"but this field needs a {dim}")
+        for place, key in self.cited:
+            if key not in references:
+                self.problem(place, f"unknown reference '{key}'", suggest(key, references))
+
+        return Model(
+            name=str(meta.get("name", "model")), description=str(meta.get("description", "")),
+            readouts=tuple(readouts), nodes=tuple(nodes), edges=tuple(edges), drugs=drugs,
+            parameters=parameters, hypotheses=hypotheses, scenarios=scenarios,
+            references={k: v for k, v in references.items() if isinstance(v, str)},
+            derived=derived, source=self.source)
+
+    def build_parameters(self, table: dict) -> dict[str, Parameter]:
+        out = {}
+        for name, raw in table.items():
+            place = f"parameters.{name}"
+            raw = self.table(raw, place)
+            if not _ID.match(name):
+                self.problem(place, f"parameter name '{name}' must be snake_case")
+            self.unknown_keys(raw, _PARAM_KEYS, place)
+            dims = tuple(UNITS)
+            value = self.quantity(raw, "value", dims, place, allow_param=False)
+            rng = raw.get("range")
+            if not (isinstance(rng, list) and len(rng) == 2):
+                self.problem(place, "missing or malformed 'range'",
+                             "write range = [low, high] in the same unit as the value")
+                continue
+            if value is None:
+                continue
+            dim = parse_quantity(raw["value"], dims)[1]
+            try:
+                low, _ = parse_quantity(rng[0], dim)
+                high, _ = parse_quantity(rng[1], dim)
+            except ValueError as exc:
+                self.problem(place, f"range: {exc}", f"give both ends as {_example(dim)}")
+                continue
+            if not low <= high:
+                self.problem(place, f"range low end {rng[0]!r} is above the high end {rng[1]!r}")
+            elif not low <= value <= high:
+                self.problem(place, f"value {raw['value']!r} is outside its own range {rng!r}",
+                             "move the value into the range or widen the range")
+            out[name] = Parameter(name, value, dim, low, high,
+                                  self.text(raw, "description", place, required=False),
+                                  self.citations(raw, place, required=False))
+        return out
+
+    def build_hypotheses(self, table: dict) -> dict[str, Hypothesis]:
+        out = {}
+        for name, raw in table.items():
+            place = f"hypotheses.{name}"
+            raw = self.table(raw, place)
+            self.unknown_keys(raw, {"enabled", "description", "citations"}, place)
+            enabled = raw.get("enabled", False)
+            if not isinstance(enabled, bool):
+                self.problem(place, f"'enabled' must be true or false, got {enabled!r}")
+                enabled = False
+            out[name] = Hypothesis(name, enabled, self.text(raw, "description", place),
+                                   self.citations(raw, place, required=True))
+        return out
+
+    def build_nodes(self, raw_nodes: Any) -> list[Node]:
+        if not isinstance(raw_nodes, list) or not raw_nodes:
+            self.problem("[[nodes]]", "the model has no nodes", "add [[nodes]] tables")
+            return []
+        nodes, seen = [], set()
+        for i, raw in enumerate(raw_nodes):
+            raw = self.table(raw, f"node[{i}]")
+            nid = raw.get("id")
+            place = f"node[{i}] '{nid}'" if isinstance(nid, str) else f"node[{i}]"
+            self.unknown_keys(raw, _NODE_KEYS, place)
+            nid = self.text(raw, "id", place)
+            if nid and not _ID.match(nid):
+                self.problem(place, f"id '{nid}' must be snake_case (lower-case letters, digits, _)")
+            if nid in seen:
+                self.problem(place, f"duplicate node id '{nid}'", "give every node its own id")
+            seen.add(nid)
+            kind = self.choice(raw, "kind", KINDS, place)
+            branch = self.choice(raw, "branch", BRANCHES, place)
+            label = self.text(raw, "label", place)
+            response = self.choice(raw, "response", RESPONSES, place, default="product")
+            tau_rise = tau_fall = None
+            if kind == "drug":
+                for key in ("tau", "tau_rise", "tau_fall", "response"):
+                    if key in raw:
+                        self.problem(place, f"a drug node takes no '{key}'",
+                                     "a drug's time course comes from its [drugs] entry")
+            elif "tau" in raw:
+                if "tau_rise" in raw or "tau_fall" in raw:
+                    self.problem(place, "give either 'tau' or 'tau_rise' and 'tau_fall', not both")
+                tau_rise = tau_fall = self.quantity(raw, "tau", "time", place, positive=True)
+            elif "tau_rise" in raw or "tau_fall" in raw:
+                tau_rise = self.quantity(raw, "tau_rise", "time", place, positive=True)
+                tau_fall = self.quantity(raw, "tau_fall", "time", place, positive=True)
+            else:
+                self.problem(place, "missing time constant", "add tau = \"10 min\" "
+                             "(or tau_rise and tau_fall)")
+            baseline = self.quantity(raw, "baseline", "number", place, required=False, default=1.0,
+                                     nonnegative=True)
+            node = Node(id=nid, label=label, kind=kind, branch=branch, tau_rise_h=tau_rise,
+                        tau_fall_h=tau_fall, baseline=baseline, response=response,
+                        description=self.text(raw, "description", place, required=False),
+                        caption=self.text(raw, "caption", place, required=False))
+            if response == "hill":
+                node = replace(
+                    node,
+                    maximum=self.quantity(raw, "maximum", "number", place, default=1.0,
+                                          nonnegative=True),
+                    half=self.quantity(raw, "half", "number", place, default=1.0, positive=True),
+                    hill=self.quantity(raw, "hill", "number", place, default=1.0, positive=True))
+            else:
+                for key in ("maximum", "half", "hill"):
+                    if key in raw:
+                        self.problem(place, f"'{key}' applies only to response = \"hill\"")
+                if isinstance(baseline, float) and baseline <= 0 and kind != "drug":
+                    self.problem(place, "a product node needs a baseline above zero",
+                                 "use response = \"hill\" for a readout that starts at zero")
+            nodes.append(node)
+        return nodes
+
+    def build_edges(self, raw_edges: Any, nodes: dict[str, Node],
+                    hypotheses: dict[str, Hypothesis]) -> list[Edge]:
+        if not isinstance(raw_edges, list):
+            self.problem("[[edges]]", "edges must be an array of tables")
+            return []
+        edges, seen = [], set()
+        for i, raw in enumerate(raw_edges):
+            raw = self.table(raw, f"edge[{i}]")
+            src, tgt = raw.get("source"), raw.get("target")
+            place = f"edge[{i}] ({src} -> {tgt})"
+            self.unknown_keys(raw, _EDGE_KEYS, place)
+            src = self.text(raw, "source", place)
+            tgt = self.text(raw, "target", place)
+            for end, nid in (("source", src), ("target", tgt)):
+                if nid and nid not in nodes:
+                    self.problem(place, f"unknown node '{nid}'", suggest(nid, nodes))
+            effect = self.choice(raw, "effect", EFFECTS, place)
+            grade = self.choice(raw, "grade", GRADES, place)
+            citations = self.citations(raw, place, required=True)
+            hypothesis = raw.get("hypothesis")
+            if hypothesis is not None:
+                if not isinstance(hypothesis, str) or hypothesis not in hypotheses:
+                    self.problem(place, f"unknown hypothesis {hypothesis!r}",
+                                 suggest(str(hypothesis), hypotheses))
+                    hypothesis = None
+                elif grade != "contested":
+                    self.problem(place, f"an edge of hypothesis '{hypothesis}' must be graded "
+                                 "contested", "set grade = \"contested\"")
+            if (src, tgt, effect) in seen:
+                self.problem(place, "duplicate edge", "merge the two edges into one")
+            seen.add((src, tgt, effect))
+            s_node, t_node = nodes.get(src), nodes.get(tgt)
+            edge = Edge(index=i, source=src, target=tgt, effect=effect, grade=grade,
+                        citations=citations, hypothesis=hypothesis,
+                        note=self.text(raw, "note", place, required=False))
+            if effect == "metabolised-to":
+                if s_node and s_node.kind != "drug" or t_node and t_node.kind != "drug":
+                    self.problem(place, "'metabolised-to' must join two drug nodes")
+                if src == tgt and src:
+                    self.problem(place, "a drug cannot be metabolised to itself")
+                frac = self.quantity(raw, "fraction", "number", place, default=0.0)
+                if isinstance(frac, float) and not 0 <= frac <= 1:
+                    self.problem(place, f"fraction {frac} must lie between 0 and 1")
+                edge = replace(edge, fraction=frac)
+                for key in ("strength", "ec50", "hill"):
+                    if key in raw:
+                        self.problem(place, f"a 'metabolised-to' edge takes no '{key}'",
+                                     "use 'fraction' (the share of the source's clearance)")
+            else:
+                if t_node is not None and t_node.kind == "drug":
+                    self.problem(place, f"edge targets drug '{tgt}'; drugs are inputs",
+                                 "point the edge at a receptor or other node, or use "
+                                 "effect = \"metabolised-to\" for a metabolite")
+                if "fraction" in raw:
+                    self.problem(place, "'fraction' applies only to 'metabolised-to' edges")
+                strength = self.quantity(raw, "strength", "number", place, default=1.0,
+                                         nonnegative=True)
+                hill = self.quantity(raw, "hill", "number", place, required=False, default=1.0,
+                                     positive=True)
+                ec50 = None
+                if s_node is not None and s_node.kind == "drug":
+                    ec50 = self.quantity(raw, "ec50", "concentration", place, positive=True)
+                elif "ec50" in raw:
+                    self.problem(place, "'ec50' applies only to edges from a drug")
+                elif s_node is not None and isinstance(s_node.baseline, float) \
+                        and s_node.baseline <= 0:
+                    self.problem(place, f"source '{src}' has baseline 0, so its relative change "
+                                 "is undefined", "give the source a baseline above zero")
+                edge = replace(edge, strength=strength, hill=hill, ec50_ng_ml=ec50)
+            edges.append(edge)
+        return edges
+
+    def build_drugs(self, table: dict, nodes: dict[str, Node]) -> dict[str, Drug]:
+        drugs = {}
+        drug_nodes = {n.id for n in nodes.values() if n.kind == "drug"}
+        for did, raw in table.items():
+            place = f"drugs.{did}"
+            raw = self.table(raw, place)
+            if did not in drug_nodes:
+                self.problem(place, f"'{did}' is not a drug node",
+                             f"add a node with id = \"{did}\" and kind = \"drug\", or "
+                             + suggest(did, drug_nodes))
+            self.unknown_keys(raw, _DRUG_KEYS, place)
+            clearance = self.quantity(raw, "clearance", "flow", place, positive=True)
+            volume = self.quantity(raw, "volume", "volume", place, positive=True)
+            peripheral = []
+            raw_periph = raw.get("peripheral", [])
+            if not isinstance(raw_periph, list):
+                self.problem(place, "'peripheral' must be a list of {volume, flow} tables")
+                raw_periph = []
+            for j, comp in enumerate(raw_periph):
+                cplace = f"{place}.peripheral[{j}]"
+                comp = self.table(comp, cplace)
+                self.unknown_keys(comp, {"volume", "flow"}, cplace)
+                peripheral.append((self.quantity(comp, "volume", "volume", cplace, positive=True),
+                                   self.quantity(comp, "flow", "flow", cplace, positive=True)))
+            routes = {}
+            for rname, rraw in self.table(raw.get("routes", {}), f"{place}.routes").items():
+                rplace = f"{place}.routes.{rname}"
+                rraw = self.table(rraw, rplace)
+                self.unknown_keys(rraw, _ROUTE_KEYS, rplace)
+                f = self.quantity(rraw, "bioavailability", "number", rplace, default=1.0)
+                if isinstance(f, float) and not 0 < f <= 1:
+                    self.problem(rplace, f"bioavailability {f} must lie in (0, 1]")
+                absorption = self.quantity(rraw, "absorption_half_life", "time", rplace,
+                                           required=False, positive=True)
+                routes[rname] = Route(rname, f, absorption)
+            drugs[did] = Drug(did, clearance, volume, tuple(peripheral), routes,
+                              self.citations(raw, place, required=False))
+        for did in sorted(drug_nodes - set(drugs)):
+            self.problem(f"node '{did}'", "drug node has no [drugs] entry",
+                         f"add [drugs.{did}] with clearance and volume")
+        return drugs
+
+    def build_scenarios(self, table: dict, drugs: dict[str, Drug]) -> dict[str, Scenario]:
+        out = {}
+        for name, raw in table.items():
+            place = f"scenarios.{name}"
+            raw = self.table(raw, place)
+            if not _NAME.match(name):
+                self.problem(place, f"scenario name '{name}' must be lower-case words joined by -")
+            self.unknown_keys(raw, {"description", "days", "doses"}, place)
+            days = self.quantity(raw, "days", "number", place, default=14.0, positive=True)
+            doses = []
+            raw_doses = raw.get("doses", [])
+            if not isinstance(raw_doses, list):
+                self.problem(place, "'doses' must be a list of dose tables")
+                raw_doses = []
+            for j, d in enumerate(raw_doses):
+                dplace = f"{place}.doses[{j}]"
+                d = self.table(d, dplace)
+                self.unknown_keys(d, _DOSE_KEYS, dplace)
+                dose = self.build_dose(d, dplace, drugs)
+                if dose is not None:
+                    doses.append(dose)
+            out[name] = Scenario(name, self.text(raw, "description", place, required=False),
+                                 float(days) if isinstance(days, float) else 14.0, tuple(doses))
+        return out
+
+    def build_dose(self, d: dict, place: str, drugs: dict[str, Drug]) -> Dose | None:
+        drug = self.text(d, "drug", place)
+        route = self.text(d, "route", place)
+        if drug and drug not in drugs:
+            self.problem(place, f"unknown drug '{drug}'", suggest(drug, drugs))
+        elif drug and route and route not in drugs[drug].routes:
+            self.problem(place, f"drug '{drug}' has no route '{route}'",
+                         suggest(route, drugs[drug].routes))
+        amount = start = duration = every = None
+        per_kg = False
+        if "dose" not in d:
+            self.problem(place, "missing field 'dose'", "add dose = \"0.5 mg/kg\" or \"10 mg\"")
+        else:
+            try:
+                amount, dim = parse_quantity(d["dose"], ("mass", "dose_per_weight"))
+                per_kg = dim == "dose_per_weight"
+                if not amount > 0:
+                    self.problem(place, f"dose {d['dose']!r} must be positive")
+            except ValueError as exc:
+                self.problem(place, f"'dose': {exc}")
+        start = self.quantity(d, "start", "time", place, required=False, default=0.0,
+                              nonnegative=True, allow_param=False)
+        duration = self.quantity(d, "duration", "time", place, required=False, default=0.0,
+                                 nonnegative=True, allow_param=False)
+        every = self.quantity(d, "every", "time", place, required=False, positive=True,
+                              allow_param=False)
+        count = d.get("count")
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+            self.problem(place, f"count {count!r} must be a whole number of at least 1")
+            count = None
+        if count is not None and every is None:
+            self.problem(place, "'count' needs 'every'", "add every = \"24 h\"")
+        if every is not None and duration and duration >= every:
+            self.problem(place, "an infusion lasts as long as the interval between doses",
+                         "shorten 'duration' or lengthen 'every'")
+        if duration and drug in drugs and route in drugs[drug].routes \
+                and drugs[drug].routes[route].absorption_half_life_h is not None:
+            self.problem(place, f"route '{route}' is absorbed from a depot; it takes no 'duration'")
+        if amount is None or not amount > 0:
+            return None
+        return Dose(drug, route, amount, per_kg, start or 0.0, duration or 0.0, every, count)

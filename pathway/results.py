@@ -1,0 +1,65 @@
+"""Trajectory: one simulation's result, time-major, with named access."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import UsageError, suggest
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Values of every node and readout over time.
+
+    ``values[i, j]`` is variable ``names[j]`` at time ``t_h[i]`` (hours).
+
+    >>> traj = simulate(load_model(), "ketamine-iv", days=2)   # doctest: +SKIP
+    >>> traj["relief"].max()                                    # doctest: +SKIP
+    """
+
+    t_h: np.ndarray
+    names: tuple[str, ...]
+    values: np.ndarray
+    units: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    scenario: str = ""
+    steps: int = 0
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        try:
+            return self.values[:, self.names.index(name)]
+        except ValueError:
+            raise UsageError(f"no variable '{name}' in this result\n"
+                             f"  hint: {suggest(name, self.names)}") from None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+    def at(self, t_h: float) -> dict[str, float]:
+        """All variables at time ``t_h`` (hours), linearly interpolated."""
+        if not self.t_h[0] <= t_h <= self.t_h[-1]:
+            raise UsageError(f"time {t_h:g} h is outside the simulated span "
+                             f"{self.t_h[0]:g}-{self.t_h[-1]:g} h")
+        return {n: float(np.interp(t_h, self.t_h, self.values[:, j]))
+                for j, n in enumerate(self.names)}
+
+    def peak(self, name: str) -> tuple[float, float]:
+        """Time (h) and value of the maximum of ``name``."""
+        y = self[name]
+        i = int(np.argmax(y))
+        return float(self.t_h[i]), float(y[i])
+
+    def to_csv(self, path: str | Path | None = None, precision: int = 6) -> str:
+        """Write ``time_h`` and every variable as CSV; return the text."""
+        buf = io.StringIO()
+        buf.write(",".join(("time_h",) + self.names) + "\n")
+        data = np.column_stack([self.t_h, self.values])
+        np.savetxt(buf, data, delimiter=",", fmt=f"%.{precision}g")
+        text = buf.getvalue()
+        if path is not None:
+            Path(path).write_text(text)
+        return text

@@ -1,0 +1,135 @@
+"""Run a scenario through the compiled model: ``simulate(model, scenario, days=...)``."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+
+from . import _kernel
+from .compile import OdeSystem, compile_model
+from .dosing import build_events
+from .errors import SimulationError, UsageError
+from .modelfile import Model, Scenario, load_model
+from .results import Trajectory
+
+#: The longest simulation accepted, in days (ten years).
+MAX_DAYS = 3650.0
+
+
+def with_dose(scenario: Scenario, dose: float) -> Scenario:
+    """Return ``scenario`` with every dose line set to ``dose`` in its own unit
+    (mg/kg for weight-based doses, mg otherwise)."""
+    if isinstance(dose, bool) or not isinstance(dose, (int, float)) or not math.isfinite(dose) \
+            or dose <= 0:
+        raise UsageError(f"dose {dose!r} must be a positive number\n"
+                         f"  hint: give it in the scenario's own unit, e.g. 0.5 (mg/kg) or 56 (mg)")
+    if not scenario.doses:
+        raise UsageError(f"scenario '{scenario.name}' has no doses to change\n"
+                         "  hint: leave out --dose for this scenario")
+    units = {d.unit for d in scenario.doses}
+    if len(units) > 1:
+        raise UsageError(f"scenario '{scenario.name}' mixes dose units ({', '.join(sorted(units))}),"
+                         " so one --dose cannot set them all\n"
+                         "  hint: edit the doses in a copy of the model file instead")
+    return replace(scenario, doses=tuple(replace(d, amount=float(dose)) for d in scenario.doses))
+
+
+def _check_days(days) -> float:
+    if isinstance(days, bool) or not isinstance(days, (int, float)) or not math.isfinite(days) \
+            or not 0 < days <= MAX_DAYS:
+        raise UsageError(f"days {days!r} must be a number above 0 and at most {MAX_DAYS:g}\n"
+                         "  hint: 14 shows one ketamine dose; 56 shows eight weeks of an SSRI")
+    return float(days)
+
+
+def simulate(model: Model | None = None, scenario: str | Scenario = "ketamine-iv", *,
+             days: float | None = None, dose: float | None = None,
+             t_eval: np.ndarray | None = None, step_min: float = 5.0,
+             rtol: float = 1e-5, atol: float = 1e-8, max_steps: int = 5_000_000,
+             events: list[tuple[float, int, int, float]] = (),
+             system: OdeSystem | None = None) -> Trajectory:
+    """Simulate ``scenario`` with ``model`` and return a :class:`Trajectory`.
+
+    Parameters
+    ----------
+    model : Model, optional
+        The model; the default model if omitted.
+    scenario : str or Scenario
+        A scenario name from the model file (``pathway list`` shows them) or a
+        Scenario object.
+    days : float, optional
+        Length of the simulation; the scenario's own default if omitted.
+    dose : float, optional
+        Replace the scenario's dose, in its own unit (mg/kg or mg).
+    t_eval : array, optional
+        Output times in hours; by default every ``step_min`` minutes.
+    rtol, atol : float
+        Solver tolerances (relative; absolute in mg or node units).
+    events : list of (t_h, kind, index, value), optional
+        Extra state events (used by interventions).
+    system : OdeSystem, optional
+        A precompiled system for ``model`` (skips compilation when running many scenarios).
+
+    Examples
+    --------
+    >>> traj = simulate(scenario="ketamine-iv", days=3)      # doctest: +SKIP
+    >>> t_peak, relief_peak = traj.peak("relief")            # doctest: +SKIP
+    """
+    model = load_model() if model is None else model
+    if isinstance(scenario, str):
+        scenario = model.scenario(scenario)
+    if dose is not None:
+        scenario = with_dose(scenario, dose)
+    days = _check_days(scenario.days if days is None else days)
+    t_end = days * 24.0
+    if t_eval is None:
+        if not 0 < step_min <= 60 * 24:
+            raise UsageError(f"step_min {step_min!r} must lie between 0 and 1440 minutes")
+        n = int(math.floor(t_end * 60.0 / step_min + 1e-9))
+        t_eval = np.arange(n + 1) * (step_min / 60.0)
+        if t_eval[-1] < t_end - 1e-9:
+            t_eval = np.append(t_eval, t_end)
+    else:
+        t_eval = np.asarray(t_eval, dtype=float)
+        if t_eval.ndim != 1 or t_eval.size == 0 or not np.all(np.isfinite(t_eval)):
+            raise UsageError("t_eval must be a non-empty 1-D array of finite times in hours")
+        if np.any(np.diff(t_eval) < 0) or t_eval[0] < 0 or t_eval[-1] > t_end + 1e-9:
+            raise UsageError(f"values in t_eval must be sorted and lie within 0-{t_end:g} h\n"
+                             "  hint: raise `days` or trim t_eval")
+    system = compile_model(model) if system is None else system
+    ev = build_events(system, scenario, t_end, list(events))
+    states, steps, status = _kernel.integrate(
+        system.initial_state(), 0.0, t_end, np.ascontiguousarray(t_eval), ev.t_h, ev.kind,
+        ev.index, ev.value, rtol, atol, 1.0 / 60.0, 24.0, max_steps, *system.arrays())
+    if status == 1:
+        raise SimulationError(f"the solver took more than {max_steps} steps on scenario "
+                              f"'{scenario.name}'\n  hint: loosen rtol, or shorten the simulation")
+    if status == 2 or not np.all(np.isfinite(states)):
+        raise SimulationError(f"the simulation of '{scenario.name}' produced non-finite values\n"
+                              "  hint: check the parameters you changed; a time constant near "
+                              "zero or a huge strength can do this")
+    return _trajectory(system, scenario, t_eval, states, steps)
+
+
+def _trajectory(system: OdeSystem, scenario: Scenario, t_eval, states, steps) -> Trajectory:
+    model = system.model
+    conc = np.maximum(states[:, :system.n_pk] @ system.conc_matrix.T, 0.0)
+    n_pk = system.n_pk
+    columns = {}
+    for node in model.nodes:
+        if node.kind == "drug":
+            columns[node.id] = conc[:, system.drug_ids.index(node.id)]
+        else:
+            columns[node.id] = states[:, n_pk + system.node_ids.index(node.id)]
+    units = {n.id: ("ng/mL" if n.kind == "drug" else "") for n in model.nodes}
+    labels = {n.id: n.label for n in model.nodes}
+    for name, drugs in model.derived.items():
+        columns[name] = sum(columns[d] for d in drugs)
+        units[name] = "ng/mL"
+        labels[name] = "Plasma " + " + ".join(drugs)
+    names = tuple(columns)
+    values = np.column_stack([columns[n] for n in names])
+    return Trajectory(t_h=t_eval, names=names, values=values, units=units, labels=labels,
+                      scenario=scenario.name, steps=int(steps))
