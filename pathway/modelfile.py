@@ -79,12 +79,12 @@ def format_quantity(value: float, dimension: str) -> str:
     """Format a base-unit value for people (hours become min/h/d as fits)."""
     if dimension == "time":
         if value < 1:
-            return f"{value * 60:g} min"
+            return f"{value * 60:.3g} min"
         if value < 48:
-            return f"{value:g} h"
-        return f"{value / 24:g} d"
+            return f"{value:.3g} h"
+        return f"{value / 24:.3g} d"
     unit = BASE_UNIT[dimension]
-    return f"{value:g} {unit}".strip()
+    return f"{value:.4g} {unit}".strip()
 
 
 # ---------------------------------------------------------------- the model objects
@@ -309,8 +309,18 @@ def set_hypothesis(model: Model, name: str, enabled: bool = True) -> Model:
 # ---------------------------------------------------------------- loading
 
 def default_model_path() -> Path:
-    """The path of the model file shipped with the package."""
-    return Path(str(resources.files("pathway.models").joinpath("ketamine.toml")))
+    """The path of the model file shipped with the package.
+
+    An installed package carries ``models/`` as ``pathway.models``; a source
+    checkout imported without installing finds it beside the package folder.
+    """
+    try:
+        path = Path(str(resources.files("pathway.models").joinpath("ketamine.toml")))
+        if path.is_file():
+            return path
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "models" / "ketamine.toml"
 
 
 def load_model(path: str | Path | None = None) -> Model:
@@ -455,6 +465,7 @@ class _Checker:
         self.cited: list[tuple[str, str]] = []
         self.unknown_keys(data, _TOP, "top level")
         meta = self.table(data.get("model", {}), "[model]")
+        self.unknown_keys(meta, {"name", "version", "description", "readouts", "derived"}, "[model]")
         references = self.table(data.get("references", {}), "[references]")
         for key, ref in references.items():
             if not isinstance(ref, str) or not ref.strip():

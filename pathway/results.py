@@ -58,7 +58,9 @@ class Trajectory:
         buf = io.StringIO()
         buf.write(",".join(("time_h",) + self.names) + "\n")
         data = np.column_stack([self.t_h, self.values])
-        np.savetxt(buf, data, delimiter=",", fmt=f"%.{precision}g")
+        # time keeps more digits so that row spacing survives the round trip
+        fmt = ["%.10g"] + [f"%.{precision}g"] * len(self.names)
+        np.savetxt(buf, data, delimiter=",", fmt=fmt)
         text = buf.getvalue()
         if path is not None:
             Path(path).write_text(text)

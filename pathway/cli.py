@@ -1,0 +1,167 @@
+"""The ``pathway`` command line.
+
+User mistakes (an unknown scenario, a bad model file, an absurd value) print
+``error: ...`` with a hint and exit with code 2; a traceback is a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .errors import PathwayError, UsageError
+from .modelfile import Model, format_quantity, load_model, set_hypothesis, set_parameter
+
+
+def _model(args) -> Model:
+    model = load_model(args.model)
+    for item in getattr(args, "set", None) or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise UsageError(f"--set {item!r} is not NAME=VALUE\n"
+                             "  hint: for example --set spine_lifetime=8d (see `pathway list`)")
+        model = set_parameter(model, name.strip(), value.strip())
+    for name in getattr(args, "hypothesis", None) or []:
+        model = set_hypothesis(model, name, True)
+    return model
+
+
+def cmd_list(args) -> int:
+    model = load_model(args.model)
+    out = [f"model: {model.name} ({model.source})", "", "scenarios:"]
+    for s in model.scenarios.values():
+        out.append(f"  {s.name:22s} {s.description} [{s.days:g} days]")
+    out += ["", "hypotheses (switch on with --hypothesis NAME):"]
+    for h in model.hypotheses.values():
+        out.append(f"  {h.name:22s} {'on ' if h.enabled else 'off'}  {h.description}")
+    out += ["", "parameters (set with --set NAME=VALUE):"]
+    for p in model.parameters.values():
+        out.append(f"  {p.name:34s} {p.describe()}")
+        if p.description:
+            out.append(f"  {'':34s} {p.description}")
+    out += ["", "readouts: " + ", ".join(model.readouts),
+            "nodes: " + ", ".join(model.node_ids)]
+    print("\n".join(out))
+    return 0
+
+
+def cmd_simulate(args) -> int:
+    from .simulate import simulate
+
+    model = _model(args)
+    traj = simulate(model, args.scenario, days=args.days, dose=args.dose, step_min=args.step)
+    if args.out:
+        _write(args.out, lambda path: traj.to_csv(path))
+        t_relief, relief = traj.peak("relief")
+        print(f"wrote {args.out}: {len(traj.t_h)} rows x {len(traj.names) + 1} columns; "
+              f"peak relief {relief:.2f} at {format_quantity(t_relief, 'time')}", file=sys.stderr)
+    else:
+        sys.stdout.write(traj.to_csv())
+    return 0
+
+
+def cmd_graph(args) -> int:
+    from .graph import to_graph, write_graph
+
+    model = _model(args)
+    graph = to_graph(model)
+    if args.out:
+        _write(args.out, lambda path: write_graph(graph, path))
+        print(f"wrote {args.out}: {graph.number_of_nodes()} nodes, "
+              f"{graph.number_of_edges()} edges", file=sys.stderr)
+        return 0
+    print(f"{graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
+    for e in model.edges:
+        hyp = f"  [hypothesis {e.hypothesis}: {'on' if model.hypotheses[e.hypothesis].enabled else 'off'}]" \
+            if e.hypothesis else ""
+        print(f"  edge[{e.index}] {e.name:42s} {e.grade:11s} {', '.join(e.citations)}{hyp}")
+    return 0
+
+
+def cmd_explain(args) -> int:
+    from .compile import explain
+
+    model = _model(args)
+    print(explain(model, args.node))
+    return 0
+
+
+def _write(path: str, writer) -> None:
+    try:
+        writer(path)
+    except OSError as exc:
+        raise UsageError(f"cannot write '{path}': {exc.strerror or exc}\n"
+                         "  hint: check that the folder exists and is writable") from None
+
+
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+        return value
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pathway",
+        description="Simulate why ketamine lifts depression in hours and an SSRI takes weeks. "
+                    "A teaching model, not medical advice.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def model_options(p, params=True):
+        p.add_argument("--model", metavar="FILE", help="a model file (default: the built-in model)")
+        if params:
+            p.add_argument("--set", action="append", metavar="NAME=VALUE",
+                           help="set a parameter, e.g. --set spine_lifetime=8d (repeatable)")
+            p.add_argument("--hypothesis", action="append", metavar="NAME",
+                           help="switch a contested hypothesis on (repeatable)")
+
+    p = sub.add_parser("list", help="scenarios, hypotheses and parameters with their ranges")
+    model_options(p, params=False)
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("simulate", help="simulate a scenario and write a CSV time course")
+    p.add_argument("--scenario", required=True, metavar="NAME", help="e.g. ketamine-iv, ssri")
+    p.add_argument("--days", type=_positive(float), metavar="D", help="length in days")
+    p.add_argument("--dose", type=_positive(float), metavar="X",
+                   help="dose in the scenario's own unit (mg/kg for IV, mg otherwise)")
+    p.add_argument("--step", type=_positive(float), default=5.0, metavar="MIN",
+                   help="minutes between rows (default 5)")
+    p.add_argument("--out", metavar="FILE.csv", help="write here instead of standard output")
+    model_options(p)
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("graph", help="summarise the pathway graph or export it")
+    p.add_argument("--out", metavar="FILE", help="FILE.graphml or FILE.json (node-link)")
+    model_options(p)
+    p.set_defaults(func=cmd_graph)
+
+    p = sub.add_parser("explain", help="a node's equation in words and symbols")
+    p.add_argument("node", help="a node id, e.g. glutamate")
+    model_options(p)
+    p.set_defaults(func=cmd_explain)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 ok, 2 user error)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except PathwayError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

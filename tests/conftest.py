@@ -1,0 +1,32 @@
+"""Shared fixtures: the default model and simulations that several tests read."""
+
+import pytest
+
+from pathway import load_model, simulate
+
+
+@pytest.fixture(scope="session")
+def model():
+    return load_model()
+
+
+@pytest.fixture(scope="session")
+def ketamine(model):
+    """0.5 mg/kg racemic ketamine IV over 40 min, three weeks, one row a minute."""
+    return simulate(model, "ketamine-iv", days=21, step_min=1)
+
+
+@pytest.fixture(scope="session")
+def esketamine(model):
+    return simulate(model, "esketamine-in", days=14, step_min=1)
+
+
+@pytest.fixture(scope="session")
+def ssri(model):
+    """Escitalopram-like SSRI once daily for 14 weeks."""
+    return simulate(model, "ssri", days=98, step_min=30)
+
+
+@pytest.fixture(scope="session")
+def hnk_alone(model):
+    return simulate(model, "hnk", days=14, step_min=5)

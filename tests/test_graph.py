@@ -1,0 +1,367 @@
+"""Tests of pathway.graph: the model as a networkx graph, its queries and files."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+
+import networkx as nx
+import pytest
+
+from pathway.errors import UsageError
+from pathway.graph import (
+    downstream,
+    drug_to_readout_paths,
+    paths,
+    to_graph,
+    upstream,
+    write_graph,
+)
+from pathway.modelfile import KINDS, load_model, set_hypothesis, set_parameter
+
+MECHANISM = ["ketamine", "nmda", "gaba_interneuron", "glutamate", "ampa", "bdnf", "mtor",
+             "synaptic_proteins", "spines"]
+NODE_ATTRS = {"label", "kind", "branch", "description", "caption", "response", "baseline",
+              "maximum", "half", "hill", "tau_rise_h", "tau_fall_h", "layer"}
+EDGE_ATTRS = {"index", "effect", "strength", "ec50_ng_ml", "hill", "fraction", "grade",
+              "citations", "references", "hypothesis", "active", "note"}
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+@pytest.fixture(scope="module")
+def graph(model):
+    return to_graph(model)
+
+
+# ---------------------------------------------------------------- building
+
+
+def test_graph_attributes(model, graph):
+    assert isinstance(graph, nx.DiGraph)
+    assert graph.graph["name"] == model.name == "ketamine-pathway"
+    assert graph.graph["readouts"] == ["relief", "dissociation", "spines"]
+    assert graph.graph["source"] == model.source
+
+
+def test_every_node_present_with_attributes(model, graph):
+    assert set(graph.nodes) == set(model.node_ids)
+    assert graph.number_of_nodes() == len(model.nodes)
+    for node in model.nodes:
+        data = graph.nodes[node.id]
+        assert set(data) == NODE_ATTRS
+        assert data["label"] == node.label
+        assert data["kind"] == node.kind
+        assert data["branch"] == node.branch
+        assert data["layer"] == KINDS.index(node.kind)
+        for key in ("baseline", "maximum", "half", "hill"):
+            assert isinstance(data[key], float), (node.id, key)
+        if node.kind == "drug":
+            assert data["tau_rise_h"] is None and data["tau_fall_h"] is None
+        else:
+            assert data["tau_rise_h"] > 0 and data["tau_fall_h"] > 0
+
+
+def test_layers_run_from_drug_to_readout(graph):
+    assert graph.nodes["ketamine"]["layer"] == 0
+    assert graph.nodes["nmda"]["layer"] == 1
+    assert graph.nodes["gaba_interneuron"]["layer"] == 2
+    assert graph.nodes["glutamate"]["layer"] == 3
+    assert graph.nodes["bdnf"]["layer"] == 4
+    assert graph.nodes["spines"]["layer"] == 5
+    assert graph.nodes["relief"]["layer"] == 6
+
+
+def test_parameter_references_are_resolved(model, graph):
+    spines = graph.nodes["spines"]
+    assert spines["baseline"] == pytest.approx(0.8)          # { param = "baseline_spines" }
+    assert spines["tau_rise_h"] == pytest.approx(12.0)
+    assert spines["tau_fall_h"] == pytest.approx(6 * 24.0)   # spine_lifetime = 6 d
+    assert spines["maximum"] == pytest.approx(1.05)
+    assert spines["response"] == "hill"
+    assert graph.nodes["nmda"]["tau_rise_h"] == pytest.approx(3 / 60)
+    assert graph.nodes["relief"]["half"] == pytest.approx(1.1)
+    assert graph.edges["ketamine", "nmda"]["ec50_ng_ml"] == pytest.approx(170.0)
+    assert graph.edges["nmda", "gaba_interneuron"]["strength"] == pytest.approx(1.5)
+
+    changed = to_graph(set_parameter(model, "ketamine_nmda_ic50", "300 ng/mL"))
+    assert changed.edges["ketamine", "nmda"]["ec50_ng_ml"] == pytest.approx(300.0)
+
+
+def test_every_edge_present_with_attributes(model, graph):
+    assert graph.number_of_edges() == len(model.edges)
+    for edge in model.edges:
+        data = graph.edges[edge.source, edge.target]
+        assert set(data) == EDGE_ATTRS
+        assert data["index"] == edge.index
+        assert data["effect"] == edge.effect
+        assert data["grade"] == edge.grade
+        assert data["citations"] == list(edge.citations)
+        assert data["references"] == [model.references[k] for k in edge.citations]
+        assert data["hypothesis"] == edge.hypothesis
+        assert data["note"] == edge.note
+        assert isinstance(data["active"], bool)
+        assert isinstance(data["strength"], float)
+
+
+def test_edge_values(graph):
+    block = graph.edges["ketamine", "nmda"]
+    assert block["effect"] == "inhibits"
+    assert block["hill"] == 2.0
+    assert block["citations"] == ["zanos2018", "zarate2006"]
+    assert block["references"][0].startswith("Zanos P, Gould TD (2018)")
+    assert block["hypothesis"] is None and block["active"] is True
+
+    metabolism = graph.edges["ketamine", "norketamine"]
+    assert metabolism["effect"] == "metabolised-to"
+    assert metabolism["fraction"] == pytest.approx(0.8)
+    assert metabolism["ec50_ng_ml"] is None
+
+    # Edges between non-drug nodes have no EC50.
+    assert graph.edges["glutamate", "ampa"]["ec50_ng_ml"] is None
+
+
+def test_hypothesis_edges_are_kept_but_inactive_by_default(graph):
+    hnk = graph.edges["hnk", "ampa"]
+    assert hnk["hypothesis"] == "hnk"
+    assert hnk["active"] is False
+    opioid = graph.edges["opioid_receptor", "relief"]
+    assert opioid["hypothesis"] == "opioid" and opioid["active"] is False
+    inactive = {(u, v) for u, v, a in graph.edges(data="active") if not a}
+    assert inactive == {("hnk", "ampa"), ("opioid_receptor", "relief")}
+
+
+def test_switching_a_hypothesis_on_activates_its_edge(model):
+    graph = to_graph(set_hypothesis(model, "hnk", True))
+    assert graph.edges["hnk", "ampa"]["active"] is True
+    assert graph.edges["opioid_receptor", "relief"]["active"] is False
+
+
+def test_removing_an_edge_removes_it_from_the_graph(model, graph):
+    kept = tuple(e for e in model.edges if (e.source, e.target) != ("glutamate", "ampa"))
+    assert len(kept) == len(model.edges) - 1
+    smaller = to_graph(dataclasses.replace(model, edges=kept))
+    assert not smaller.has_edge("glutamate", "ampa")
+    assert smaller.number_of_edges() == graph.number_of_edges() - 1
+    assert smaller.number_of_nodes() == graph.number_of_nodes()
+    assert paths(smaller, "ketamine", "spines") == []
+    assert "ketamine" not in upstream(smaller, "spines")
+    assert "ssri" in upstream(smaller, "spines")       # the slow route is untouched
+
+
+def test_default_model_has_no_pair_joined_twice(model):
+    pairs = [(e.source, e.target) for e in model.edges]
+    assert len(pairs) == len(set(pairs))
+
+
+def test_two_effects_between_one_pair_are_refused(model):
+    original = next(e for e in model.edges if (e.source, e.target) == ("glutamate", "ampa"))
+    clash = dataclasses.replace(original, index=len(model.edges), effect="inhibits")
+    bad = dataclasses.replace(model, edges=(*model.edges, clash))
+    with pytest.raises(UsageError) as info:
+        to_graph(bad)
+    message = str(info.value)
+    assert "DiGraph" in message
+    assert "glutamate -| ampa" in message and "glutamate -> ampa" in message
+    assert "hint:" in message
+
+
+def test_edge_to_an_unknown_node_is_refused(model):
+    original = model.edges[0]
+    stray = dataclasses.replace(original, index=len(model.edges), target="ampaa")
+    with pytest.raises(UsageError, match=r"unknown node 'ampaa'[\s\S]*did you mean 'ampa'\?"):
+        to_graph(dataclasses.replace(model, edges=(*model.edges, stray)))
+
+
+# ---------------------------------------------------------------- queries
+
+
+def test_mechanism_chain_is_a_path(graph):
+    found = paths(graph, "ketamine", "spines")
+    assert MECHANISM in found
+    assert found[0] == MECHANISM          # the shortest route is the textbook chain
+    for path in found:
+        assert path[0] == "ketamine" and path[-1] == "spines"
+        assert len(path) == len(set(path))
+        assert all(graph.has_edge(u, v) for u, v in itertools.pairwise(path))
+
+
+def test_paths_are_sorted_shortest_first_then_alphabetically(graph):
+    found = paths(graph, "ssri", "relief")
+    assert found == sorted(found, key=lambda p: (len(p), p))
+    assert found[0] == ["ssri", "sert", "serotonin", "relief"]
+    assert len(found) > 1
+    assert paths(graph, "ssri", "relief") == found      # deterministic
+
+
+def test_paths_to_self_and_unreachable(graph):
+    assert paths(graph, "bdnf", "bdnf") == [["bdnf"]]
+    assert paths(graph, "relief", "ketamine") == []
+    assert paths(graph, "ssri", "dissociation") == []
+
+
+def test_upstream_of_relief(graph):
+    up = upstream(graph, "relief")
+    assert {"ketamine", "esketamine", "ssri", "spines", "serotonin"} <= up
+    assert "relief" not in up
+    # The opioid and HNK edges are off: those routes do not count.
+    assert "opioid_receptor" not in up
+    assert "hnk" not in up and "norketamine" not in up
+    assert "dissociation" not in up
+
+
+def test_inactive_edges_count_only_without_active_only(graph):
+    everything = upstream(graph, "relief", active_only=False)
+    assert {"hnk", "norketamine", "opioid_receptor"} <= everything
+    assert upstream(graph, "relief") < everything
+
+
+def test_hnk_reaches_relief_only_when_its_hypothesis_is_on(model, graph):
+    assert "hnk" not in upstream(graph, "relief")
+    assert paths(graph, "hnk", "relief") == []
+    on = to_graph(set_hypothesis(model, "hnk", True))
+    assert "hnk" in upstream(on, "relief")
+    assert "norketamine" in upstream(on, "relief")
+    route = ["hnk", "ampa", "bdnf", "mtor", "synaptic_proteins", "relief"]
+    assert route in paths(on, "hnk", "relief")
+
+
+def test_upstream_excludes_node_on_a_feedback_loop(graph):
+    # serotonin and the 5-HT1A autoreceptor inhibit each other.
+    up = upstream(graph, "serotonin")
+    assert "serotonin" not in up
+    assert up == {"ht1a_autoreceptor", "sert", "ssri"}
+    assert "serotonin" not in downstream(graph, "serotonin")
+
+
+def test_downstream(graph):
+    down = downstream(graph, "ketamine")
+    assert set(MECHANISM[1:]) <= down
+    assert {"relief", "dissociation", "norketamine", "hnk", "opioid_receptor"} <= down
+    assert "ketamine" not in down
+    assert "ssri" not in down and "serotonin" not in down
+    assert downstream(graph, "relief") == set()
+    assert downstream(graph, "hnk") == set()
+    assert downstream(graph, "hnk", active_only=False) >= {"ampa", "relief", "spines"}
+
+
+def test_drug_to_readout_paths(graph):
+    routes = drug_to_readout_paths(graph, "ketamine")
+    assert list(routes) == ["relief", "dissociation", "spines"]
+    assert routes["dissociation"] == [["ketamine", "nmda", "dissociation"]]
+    assert MECHANISM in routes["spines"]
+    assert routes["relief"] == paths(graph, "ketamine", "relief")
+
+    ssri = drug_to_readout_paths(graph, "ssri")
+    assert ssri["dissociation"] == []
+    assert ssri["relief"][0] == ["ssri", "sert", "serotonin", "relief"]
+
+    assert drug_to_readout_paths(graph, "esketamine", "dissociation") == {
+        "dissociation": [["esketamine", "nmda", "dissociation"]]}
+
+
+def test_drug_to_readout_paths_checks_its_arguments(graph):
+    with pytest.raises(UsageError, match="not a drug"):
+        drug_to_readout_paths(graph, "nmda")
+    with pytest.raises(UsageError, match="not one of the model's readouts"):
+        drug_to_readout_paths(graph, "ketamine", "ampa")
+    with pytest.raises(UsageError, match="did you mean 'ketamine'"):
+        drug_to_readout_paths(graph, "ketamin")
+
+
+@pytest.mark.parametrize("call", [
+    lambda g: upstream(g, "ampaa"),
+    lambda g: downstream(g, "ampaa"),
+    lambda g: paths(g, "ampaa", "relief"),
+    lambda g: paths(g, "ketamine", "ampaa"),
+    lambda g: drug_to_readout_paths(g, "ketamine", "ampaa"),
+])
+def test_unknown_node_suggests_the_closest(graph, call):
+    with pytest.raises(UsageError) as info:
+        call(graph)
+    message = str(info.value)
+    assert "unknown node 'ampaa'" in message
+    assert "hint: did you mean 'ampa'?" in message
+
+
+def test_unknown_node_without_a_close_match_lists_choices(graph):
+    with pytest.raises(UsageError, match="choose one of"):
+        upstream(graph, "zzzz")
+
+
+# ---------------------------------------------------------------- writing
+
+
+def test_graphml_round_trip(graph, tmp_path):
+    written = write_graph(graph, tmp_path / "pathway.graphml")
+    assert written == tmp_path / "pathway.graphml"
+    back = nx.read_graphml(written)
+    assert back.is_directed()
+    assert back.number_of_nodes() == graph.number_of_nodes()
+    assert back.number_of_edges() == graph.number_of_edges()
+    assert set(back.edges) == set(graph.edges)
+    block = back.edges["ketamine", "nmda"]
+    assert block["grade"] == "strong"
+    assert block["citations"] == "zanos2018; zarate2006"
+    assert block["ec50_ng_ml"] == pytest.approx(170.0)
+    assert "hypothesis" not in block
+    assert back.edges["hnk", "ampa"]["active"] is False
+    assert back.nodes["spines"]["layer"] == 5
+    assert "tau_rise_h" not in back.nodes["ketamine"]
+    assert back.nodes["spines"]["tau_fall_h"] == pytest.approx(144.0)
+    assert back.graph["readouts"] == "relief; dissociation; spines"
+    # The original keeps its lists: write_graph flattens a copy.
+    assert graph.edges["ketamine", "nmda"]["citations"] == ["zanos2018", "zarate2006"]
+    assert graph.graph["readouts"] == ["relief", "dissociation", "spines"]
+    # Queries still work on the read-back graph.
+    assert MECHANISM in paths(back, "ketamine", "spines")
+    assert "hnk" not in upstream(back, "relief")
+    assert list(drug_to_readout_paths(back, "ketamine")) == ["relief", "dissociation", "spines"]
+
+
+def test_json_round_trip(graph, tmp_path):
+    written = write_graph(graph, str(tmp_path / "pathway.json"))
+    assert written == tmp_path / "pathway.json"
+    data = json.loads(written.read_text(encoding="utf-8"))
+    assert "edges" in data
+    back = nx.node_link_graph(data, edges="edges")
+    assert back.is_directed()
+    assert back.number_of_nodes() == graph.number_of_nodes()
+    assert back.number_of_edges() == graph.number_of_edges()
+    assert back.graph == graph.graph
+    for u, v, attrs in graph.edges(data=True):
+        assert back.edges[u, v] == attrs
+    for n, attrs in graph.nodes(data=True):
+        assert back.nodes[n] == attrs
+    assert back.edges["glutamate", "ampa"]["citations"] == ["maeng2008", "zanos2018"]
+    assert back.edges["glutamate", "ampa"]["grade"] == "strong"
+    assert back.nodes["ketamine"]["tau_rise_h"] is None
+
+
+def test_suffix_is_case_insensitive(graph, tmp_path):
+    back = nx.read_graphml(write_graph(graph, tmp_path / "pathway.GraphML"))
+    assert back.number_of_edges() == graph.number_of_edges()
+
+
+@pytest.mark.parametrize("name", ["pathway.png", "pathway.txt", "pathway"])
+def test_bad_suffix(graph, tmp_path, name):
+    with pytest.raises(UsageError) as info:
+        write_graph(graph, tmp_path / name)
+    message = str(info.value)
+    assert "use .graphml or .json" in message
+    assert (name.partition(".")[2] or "no suffix") in message
+    assert not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize("suffix", [".graphml", ".json"])
+def test_missing_directory(graph, tmp_path, suffix):
+    target = tmp_path / "no" / "such" / f"pathway{suffix}"
+    with pytest.raises(UsageError) as info:
+        write_graph(graph, target)
+    assert str(target) in str(info.value)
+    assert "hint:" in str(info.value)
+    assert not isinstance(info.value, OSError)
