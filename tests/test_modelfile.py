@@ -489,7 +489,7 @@ def test_subnormal_volume_is_refused_or_a_pathway_error():
 
 
 def test_missing_kind_is_reported_first():
-    """A node without kind is reported; (the loader then treats it as a drug, see report)."""
+    """The missing kind is the first problem, before the ones it causes further down."""
     err = load_error(edit('label = "Glutamate release"\nkind = "transmitter"\n',
                           'label = "Glutamate release"\n'))
     assert "missing field 'kind'" in err.problems[0]
