@@ -193,8 +193,14 @@ def _modes(K: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     if K.shape[0] == 0:
         return np.zeros(0), np.zeros((0, 0)), np.zeros((0, 0))
+    if not np.all(np.isfinite(K)):
+        raise UsageError("the pharmacokinetic rates are not finite\n"
+                         "  hint: check the drugs' volumes, flows and half-lives for extreme values")
     for attempt in range(4):
-        w, v = np.linalg.eig(K)
+        try:
+            w, v = np.linalg.eig(K)
+        except np.linalg.LinAlgError:
+            break
         if np.max(np.abs(w.imag)) <= 1e-9 * np.max(np.abs(w.real)) and np.linalg.cond(v) < 1e8:
             v = v.real
             return (np.ascontiguousarray(-w.real), np.ascontiguousarray(v),

@@ -52,7 +52,13 @@ def parse_quantity(text: Any, dimension: str | tuple[str, ...]) -> tuple[float, 
         raise ValueError(f"expected a quantity, got {text!r}")
     if isinstance(text, (int, float)):
         if "number" in dims:
-            return float(text), "number"
+            try:
+                value = float(text)
+            except OverflowError:
+                raise ValueError(f"{_short(text)} is far too large") from None
+            if not math.isfinite(value):
+                raise ValueError(f"{text!r} is not a finite number")
+            return value, "number"
         raise ValueError(f"{text!r} has no unit; write it like {_example(dims[0])}")
     if not isinstance(text, str):
         raise ValueError(f"expected a quantity such as {_example(dims[0])}, got {text!r}")
@@ -60,6 +66,8 @@ def parse_quantity(text: Any, dimension: str | tuple[str, ...]) -> tuple[float, 
     if not match:
         raise ValueError(f"cannot read {text!r} as a quantity; write it like {_example(dims[0])}")
     number, unit = float(match.group(1)), (match.group(2) or "")
+    if not math.isfinite(number):
+        raise ValueError(f"{text!r} is not a finite quantity")
     unit = _ALIASES.get(unit, unit)
     for dim in dims:
         if unit in UNITS[dim]:
@@ -67,6 +75,11 @@ def parse_quantity(text: Any, dimension: str | tuple[str, ...]) -> tuple[float, 
     known = [u for d in dims for u in UNITS[d] if u]
     raise ValueError(f"unit '{unit}' in {text!r} is not a unit of {' or '.join(dims)} "
                      f"(use one of: {', '.join(known) or 'a plain number'})")
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 5] + "...'"[: 4 if text[0] == "'" else 3]
 
 
 def _example(dim: str) -> str:
@@ -339,7 +352,8 @@ def load_model(path: str | Path | None = None) -> Model:
         raise ModelFileError(shown, [f"{shown}: file not found\n  hint: check the path, "
                                      "or leave out --model to use the default model"]) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ModelFileError(shown, [f"{shown}: cannot read the file ({exc})"]) from None
+        raise ModelFileError(shown, [f"{shown}: cannot read the file ({exc})\n"
+                                     "  hint: a model file is UTF-8 text in TOML format"]) from None
     return loads_model(text, source=shown)
 
 
@@ -374,7 +388,9 @@ class _Checker:
     def __init__(self, source: str):
         self.source = source
         self.problems: list[str] = []
-        self.param_refs: list[tuple[str, str, str]] = []   # (place, name, dimension)
+        # (place, name, dimension, constraint): constraint is "", "positive",
+        # "nonnegative" or "fraction", checked against the parameter's whole range
+        self.param_refs: list[tuple[str, str, str, str]] = []
 
     def problem(self, place: str, what: str, hint: str | None = None) -> None:
         line = f"{self.source}: {place}: {what}"
@@ -406,19 +422,22 @@ class _Checker:
         return data[key]
 
     def choice(self, data: dict, key: str, options: tuple[str, ...], place: str,
-               default: str | None = None) -> str:
+               default: str | None = None, fallback: str | None = None) -> str:
+        """Read one of ``options``; after a problem return ``fallback`` (chosen so
+        that it causes no follow-on problems) or the first option."""
         if key not in data and default is not None:
             return default
         value = self.text(data, key, place)
         if value and value not in options:
             self.problem(place, f"{key} '{value}' is not one of {', '.join(options)}",
                          suggest(value, options))
-            return options[0]
-        return value or options[0]
+            value = ""
+        return value or fallback or options[0]
 
     def quantity(self, data: dict, key: str, dims: str | tuple[str, ...], place: str, *,
                  required: bool = True, default: Value | None = None, positive: bool = False,
-                 nonnegative: bool = False, allow_param: bool = True) -> Value | None:
+                 nonnegative: bool = False, fraction: bool = False,
+                 allow_param: bool = True) -> Value | None:
         if key not in data:
             if required:
                 dim = dims if isinstance(dims, str) else dims[0]
@@ -428,23 +447,34 @@ class _Checker:
         if isinstance(raw, dict):
             if allow_param and set(raw) == {"param"} and isinstance(raw["param"], str):
                 dim = dims if isinstance(dims, str) else dims[0]
-                self.param_refs.append((f"{place}.{key}", raw["param"], dim))
+                rule = ("fraction" if fraction else "positive" if positive
+                        else "nonnegative" if nonnegative else "")
+                self.param_refs.append((f"{place}.{key}", raw["param"], dim, rule))
                 return ParamRef(raw["param"])
+            if not allow_param and set(raw) == {"param"}:
+                self.problem(place, f"'{key}' cannot name a parameter", f"write {key} as a value")
+                return default
             self.problem(place, f"'{key}' must be a quantity or {{ param = \"name\" }}, got {raw!r}")
             return default
         try:
             value, _ = parse_quantity(raw, dims)
         except ValueError as exc:
-            self.problem(place, f"'{key}': {exc}")
+            dim = dims if isinstance(dims, str) else dims[0]
+            self.problem(place, f"'{key}': {exc}", f"write it like {_example(dim)}")
             return default
-        if not math.isfinite(value):
-            self.problem(place, f"'{key}' must be finite, got {raw!r}")
+        if not math.isfinite(value) or abs(value) > 1e9 or 0 < abs(value) < 1e-9:
+            self.problem(place, f"'{key}' = {raw!r} is implausibly large or small",
+                         "use a value between 1e-9 and 1e9 in its unit")
             return default
         if positive and value <= 0:
             self.problem(place, f"'{key}' must be positive, got {raw!r}", "use a value above zero")
             return default
         if nonnegative and value < 0:
-            self.problem(place, f"'{key}' must not be negative, got {raw!r}")
+            self.problem(place, f"'{key}' must not be negative, got {raw!r}", "use 0 or more")
+            return default
+        if fraction and not 0 <= value <= 1:
+            self.problem(place, f"'{key}' = {raw!r} must lie between 0 and 1",
+                         "a fraction of 1 means all of it")
             return default
         return value
 
@@ -498,12 +528,22 @@ class _Checker:
                 continue
             derived[name] = tuple(drugs_)
 
-        for place, name, dim in self.param_refs:
+        for place, name, dim, rule in self.param_refs:
             if name not in parameters:
                 self.problem(place, f"unknown parameter '{name}'", suggest(name, parameters))
-            elif parameters[name].dimension != dim:
-                self.problem(place, f"parameter '{name}' is a {parameters[name].dimension}, "
-                             f"but this field needs a {dim}")
+                continue
+            p = parameters[name]
+            if p.dimension != dim:
+                self.problem(place, f"parameter '{name}' is a {p.dimension}, "
+                             f"but this field needs a {dim}",
+                             f"point it at a parameter given like {_example(dim)}")
+            elif rule == "positive" and not p.low > 0 or rule == "nonnegative" and p.low < 0 \
+                    or rule == "fraction" and not (0 <= p.low and p.high <= 1):
+                need = {"positive": "positive (above zero)", "nonnegative": "zero or more",
+                        "fraction": "between 0 and 1"}[rule]
+                self.problem(place, f"parameter '{name}' may take values ({p.describe()}) that "
+                             f"this field cannot: it must be {need}",
+                             f"narrow the range of [parameters.{name}]")
         for place, key in self.cited:
             if key not in references:
                 self.problem(place, f"unknown reference '{key}'", suggest(key, references))
@@ -540,7 +580,8 @@ class _Checker:
                 self.problem(place, f"range: {exc}", f"give both ends as {_example(dim)}")
                 continue
             if not low <= high:
-                self.problem(place, f"range low end {rng[0]!r} is above the high end {rng[1]!r}")
+                self.problem(place, f"range low end {rng[0]!r} is above the high end {rng[1]!r}",
+                             "write range = [low, high]")
             elif not low <= value <= high:
                 self.problem(place, f"value {raw['value']!r} is outside its own range {rng!r}",
                              "move the value into the range or widen the range")
@@ -557,7 +598,8 @@ class _Checker:
             self.unknown_keys(raw, {"enabled", "description", "citations"}, place)
             enabled = raw.get("enabled", False)
             if not isinstance(enabled, bool):
-                self.problem(place, f"'enabled' must be true or false, got {enabled!r}")
+                self.problem(place, f"'enabled' must be true or false, got {enabled!r}",
+                             "write enabled = false (lower case, no quotes)")
                 enabled = False
             out[name] = Hypothesis(name, enabled, self.text(raw, "description", place),
                                    self.citations(raw, place, required=True))
@@ -575,11 +617,12 @@ class _Checker:
             self.unknown_keys(raw, _NODE_KEYS, place)
             nid = self.text(raw, "id", place)
             if nid and not _ID.match(nid):
-                self.problem(place, f"id '{nid}' must be snake_case (lower-case letters, digits, _)")
+                self.problem(place, f"id '{nid}' must be snake_case (lower-case letters, digits, _)",
+                             f"for example '{re.sub(r'[^a-z0-9_]', '_', nid.lower())}'")
             if nid in seen:
                 self.problem(place, f"duplicate node id '{nid}'", "give every node its own id")
             seen.add(nid)
-            kind = self.choice(raw, "kind", KINDS, place)
+            kind = self.choice(raw, "kind", KINDS, place, fallback="signal")
             branch = self.choice(raw, "branch", BRANCHES, place)
             label = self.text(raw, "label", place)
             response = self.choice(raw, "response", RESPONSES, place, default="product")
@@ -662,9 +705,7 @@ class _Checker:
                     self.problem(place, "'metabolised-to' must join two drug nodes")
                 if src == tgt and src:
                     self.problem(place, "a drug cannot be metabolised to itself")
-                frac = self.quantity(raw, "fraction", "number", place, default=0.0)
-                if isinstance(frac, float) and not 0 <= frac <= 1:
-                    self.problem(place, f"fraction {frac} must lie between 0 and 1")
+                frac = self.quantity(raw, "fraction", "number", place, default=0.0, fraction=True)
                 edge = replace(edge, fraction=frac)
                 for key in ("strength", "ec50", "hill"):
                     if key in raw:
@@ -692,6 +733,15 @@ class _Checker:
                                  "is undefined", "give the source a baseline above zero")
                 edge = replace(edge, strength=strength, hill=hill, ec50_ng_ml=ec50)
             edges.append(edge)
+        totals: dict[str, float] = {}
+        for e in edges:
+            if e.effect == "metabolised-to" and isinstance(e.fraction, float):
+                totals[e.source] = totals.get(e.source, 0.0) + e.fraction
+        for src, total in totals.items():
+            if total > 1 + 1e-12:
+                self.problem(f"edges from '{src}'", f"metabolised-to fractions add up to "
+                             f"{total:g}, more than all of {src}'s clearance",
+                             "make the fractions add up to 1 or less")
         return edges
 
     def build_drugs(self, table: dict, nodes: dict[str, Node]) -> dict[str, Drug]:
@@ -723,9 +773,8 @@ class _Checker:
                 rplace = f"{place}.routes.{rname}"
                 rraw = self.table(rraw, rplace)
                 self.unknown_keys(rraw, _ROUTE_KEYS, rplace)
-                f = self.quantity(rraw, "bioavailability", "number", rplace, default=1.0)
-                if isinstance(f, float) and not 0 < f <= 1:
-                    self.problem(rplace, f"bioavailability {f} must lie in (0, 1]")
+                f = self.quantity(rraw, "bioavailability", "number", rplace, default=1.0,
+                                  positive=True, fraction=True)
                 absorption = self.quantity(rraw, "absorption_half_life", "time", rplace,
                                            required=False, positive=True)
                 routes[rname] = Route(rname, f, absorption)
@@ -744,7 +793,8 @@ class _Checker:
             if not _NAME.match(name):
                 self.problem(place, f"scenario name '{name}' must be lower-case words joined by -")
             self.unknown_keys(raw, {"description", "days", "doses"}, place)
-            days = self.quantity(raw, "days", "number", place, default=14.0, positive=True)
+            days = self.quantity(raw, "days", "number", place, default=14.0, positive=True,
+                                 allow_param=False)
             doses = []
             raw_doses = raw.get("doses", [])
             if not isinstance(raw_doses, list):
@@ -777,10 +827,11 @@ class _Checker:
             try:
                 amount, dim = parse_quantity(d["dose"], ("mass", "dose_per_weight"))
                 per_kg = dim == "dose_per_weight"
-                if not amount > 0:
-                    self.problem(place, f"dose {d['dose']!r} must be positive")
+                if not 0 < amount < 1e6:
+                    self.problem(place, f"dose {d['dose']!r} must be positive and finite",
+                                 "give the dose as in a prescription, e.g. \"56 mg\"")
             except ValueError as exc:
-                self.problem(place, f"'dose': {exc}")
+                self.problem(place, f"'dose': {exc}", "write it like \"56 mg\" or \"0.5 mg/kg\"")
         start = self.quantity(d, "start", "time", place, required=False, default=0.0,
                               nonnegative=True, allow_param=False)
         duration = self.quantity(d, "duration", "time", place, required=False, default=0.0,
@@ -789,7 +840,8 @@ class _Checker:
                               allow_param=False)
         count = d.get("count")
         if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-            self.problem(place, f"count {count!r} must be a whole number of at least 1")
+            self.problem(place, f"count {count!r} must be a whole number of at least 1",
+                         "leave out count to repeat until the end of the simulation")
             count = None
         if count is not None and every is None:
             self.problem(place, "'count' needs 'every'", "add every = \"24 h\"")

