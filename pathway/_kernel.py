@@ -23,7 +23,7 @@ follows the model file with no generated code.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 
 @njit(cache=True, inline="always")
@@ -49,10 +49,14 @@ def rates(y, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode,
         a[i] = rate_in[i]
         b[i] = lam[i]
     for d in range(n_drug):
-        c = 0.0
-        for j in range(n_pk):
-            c += conc_mat[d, j] * y[j]
-        sig[d] = c if c > 0.0 else 0.0
+        sig[d] = 0.0
+    for j in range(n_pk):
+        if y[j] != 0.0:                  # most modes are empty: drugs not given
+            for d in range(n_drug):
+                sig[d] += conc_mat[d, j] * y[j]
+    for d in range(n_drug):
+        if sig[d] < 0.0:
+            sig[d] = 0.0
     for k in range(n_node):
         sig[n_drug + k] = y[n_pk + k]
         prod[k] = 1.0
@@ -243,3 +247,26 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
         out[iout, :] = y
         iout += 1
     return out, steps, 0
+
+
+@njit(cache=True, parallel=True)
+def integrate_batch(y0s, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init,
+                    h_max, max_steps, keep, lam, conc_mat, vinv, tau_rise, tau_fall, baseline,
+                    mode, maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50,
+                    e_hill, e_srcbase):
+    """Integrate many people at once (one row of every array per person), in
+    parallel; keep only the states ``keep`` at the times ``t_out``."""
+    n_people = y0s.shape[0]
+    res = np.empty((n_people, t_out.shape[0], keep.shape[0]))
+    status = np.zeros(n_people, np.int64)
+    for p in prange(n_people):
+        out, steps, st = integrate(
+            y0s[p], t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
+            max_steps, lam[p], conc_mat[p], vinv[p], tau_rise[p], tau_fall[p], baseline[p],
+            mode[p], maximum[p], half[p], hill[p], e_src[p], e_tgt[p], e_drug[p], e_sign[p],
+            e_strength[p], e_ec50[p], e_hill[p], e_srcbase[p])
+        for i in range(t_out.shape[0]):
+            for j in range(keep.shape[0]):
+                res[p, i, j] = out[i, keep[j]]
+        status[p] = st
+    return res, status

@@ -24,6 +24,9 @@ def _model(args) -> Model:
         model = set_parameter(model, name.strip(), value.strip())
     for name in getattr(args, "hypothesis", None) or []:
         model = set_hypothesis(model, name, True)
+    if getattr(args, "intervention", None):
+        from .scenarios import apply_all
+        model = apply_all(model, args.intervention)
     return model
 
 
@@ -32,6 +35,10 @@ def cmd_list(args) -> int:
     out = [f"model: {model.name} ({model.source})", "", "scenarios:"]
     for s in model.scenarios.values():
         out.append(f"  {s.name:22s} {s.description} [{s.days:g} days]")
+    out += ["", "interventions (apply with --intervention NAME, or NAME@TIME for a timed one):"]
+    for iv in model.interventions.values():
+        extra = f" (under {', '.join(iv.variants)}: changes)" if iv.variants else ""
+        out.append(f"  {iv.name:22s} {iv.description}{extra}")
     out += ["", "hypotheses (switch on with --hypothesis NAME):"]
     for h in model.hypotheses.values():
         out.append(f"  {h.name:22s} {'on ' if h.enabled else 'off'}  {h.description}")
@@ -79,6 +86,49 @@ def cmd_graph(args) -> int:
     return 0
 
 
+def cmd_experiments(args) -> int:
+    import json
+
+    from .experiments import EXPERIMENTS, format_table, run_experiments
+
+    model = load_model(args.model)
+    ids = None
+    if args.only:
+        known = {e.id for e in EXPERIMENTS}
+        for i in args.only:
+            if i not in known:
+                from .errors import suggest
+                raise UsageError(f"unknown experiment '{i}'\n  hint: {suggest(i, known)}")
+        ids = set(args.only)
+    results = run_experiments(model, ids)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], indent=1))
+    else:
+        print(format_table(results))
+    return 0
+
+
+def cmd_population(args) -> int:
+    import json
+
+    from .population import simulate_population
+
+    model = _model(args)
+    result = simulate_population(model, args.scenario, n=args.n, seed=args.seed, at=args.at,
+                                 progress=not args.quiet and sys.stderr.isatty() or args.progress)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=1))
+        return 0
+    print(f"{result.n} virtual patients, scenario {result.scenario}, seed {result.seed} "
+          f"({result.seconds:.1f} s)")
+    print(result.definitions)
+    print(f"{'time':>8s} {'response':>9s} {'remission':>10s} {'median relief':>14s}")
+    resp, rem, med = result.response_rate(), result.remission_rate(), result.median_relief()
+    for lab in result.labels:
+        print(f"{lab:>8s} {100 * resp[lab]:8.1f}% {100 * rem[lab]:9.1f}% {med[lab]:14.2f}")
+    return 0
+
+
 def cmd_explain(args) -> int:
     from .compile import explain
 
@@ -121,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="set a parameter, e.g. --set spine_lifetime=8d (repeatable)")
             p.add_argument("--hypothesis", action="append", metavar="NAME",
                            help="switch a contested hypothesis on (repeatable)")
+            p.add_argument("--intervention", action="append", metavar="NAME[@TIME]",
+                           help="apply an intervention, e.g. nbqx or spine-ablation@36h "
+                                "(repeatable)")
 
     p = sub.add_parser("list", help="scenarios, hypotheses and parameters with their ranges")
     model_options(p, params=False)
@@ -141,6 +194,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="FILE.graphml or FILE.json (node-link)")
     model_options(p)
     p.set_defaults(func=cmd_graph)
+
+    p = sub.add_parser("experiments", help="rerun the landmark experiments and say which the "
+                                           "model reproduces")
+    p.add_argument("--json", action="store_true", help="one JSON object per experiment")
+    p.add_argument("--only", action="append", metavar="ID", help="run only this experiment")
+    model_options(p, params=False)
+    p.set_defaults(func=cmd_experiments)
+
+    p = sub.add_parser("population", help="virtual patients: response and remission rates")
+    p.add_argument("--scenario", required=True, metavar="NAME")
+    p.add_argument("--n", type=_positive(int), default=1000, metavar="N", help="people (default 1000)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    p.add_argument("--at", default="24h,7d", metavar="TIMES",
+                   help="when to read relief, e.g. 24h,7d,6w (default 24h,7d)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--progress", action="store_true", help="always show the progress bar")
+    p.add_argument("--quiet", action="store_true", help="never show the progress bar")
+    model_options(p)
+    p.set_defaults(func=cmd_population)
 
     p = sub.add_parser("explain", help="a node's equation in words and symbols")
     p.add_argument("node", help="a node id, e.g. glutamate")

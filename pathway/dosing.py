@@ -44,15 +44,29 @@ def dose_times(dose: Dose, t_end_h: float) -> np.ndarray:
     return times[times < t_end_h]
 
 
+def first_event_h(events: Events) -> float:
+    """The earliest event time, or 0 (a pretreatment may come before time 0)."""
+    return min(0.0, float(events.t_h.min())) if len(events) else 0.0
+
+
 def build_events(system: OdeSystem, scenario: Scenario, t_end_h: float,
                  extra: list[tuple[float, int, int, float]] = ()) -> Events:
     """All dosing events of ``scenario`` up to ``t_end_h``, sorted by time."""
     model = system.model
     weight = model.parameters["body_weight"].value if "body_weight" in model.parameters else 70.0
     rows: list[tuple[float, int, int, float]] = list(extra)
+    for node, t in scenario.resets:
+        i = system.node_ids.index(node)
+        rows.append((t, SET, i, float(system.baseline[i])))
+    store = (system.compartment_index(model.expectancy, "central")
+             if model.expectancy is not None else None)
     for dose in scenario.doses:
         route = model.drugs[dose.drug].routes[dose.route]
         f = model.value(route.bioavailability)
+        expect = model.value(route.expectancy)
+        if store is not None and expect > 0:
+            # being treated raises expectations, whatever the drug (the placebo response)
+            rows.extend((t, BOLUS, store, expect) for t in dose_times(dose, t_end_h))
         mg = dose.amount * (weight if dose.per_kg else 1.0) * f
         if route.absorption_half_life_h is not None:
             target = system.compartment_index(dose.drug, f"depot:{route.name}")

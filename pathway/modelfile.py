@@ -164,6 +164,7 @@ class Route:
     name: str
     bioavailability: Value = 1.0
     absorption_half_life_h: Value | None = None
+    expectancy: Value = 0.0      # amount added to the model's expectancy store per administration
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,29 @@ class Scenario:
     description: str
     days: float
     doses: tuple[Dose, ...]
+    resets: tuple[tuple[str, float], ...] = ()    # (node, time h): set back to its baseline
+    interventions: tuple[str, ...] = ()           # applied so far, for labels
+
+    @property
+    def first_dose_h(self) -> float:
+        return min((d.start_h for d in self.doses), default=0.0)
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """A virtual experiment's manipulation, as data: cut or scale edges, scale
+    parameters, add doses (times relative to a scenario's first dose) and reset
+    nodes to their baseline at a time after the first dose."""
+
+    name: str
+    description: str
+    citations: tuple[str, ...]
+    cut: tuple[tuple[str, str], ...] = ()
+    scale: tuple[tuple[tuple[str, str], float], ...] = ()
+    scale_parameters: tuple[tuple[str, float], ...] = ()
+    doses: tuple[Dose, ...] = ()
+    reset: tuple[tuple[str, float], ...] = ()
+    variants: dict[str, "Intervention"] = field(default_factory=dict)   # by hypothesis
 
 
 @dataclass(frozen=True)
@@ -222,6 +246,34 @@ class Hypothesis:
     enabled: bool
     description: str
     citations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Variation:
+    """How one parameter differs between virtual patients."""
+
+    parameter: str
+    distribution: str            # "lognormal" (sigma on the log scale) or "normal" (sd)
+    spread: float
+    why: str
+    citations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Genotype:
+    name: str
+    frequency: float
+    intervention: str | None = None
+
+
+@dataclass(frozen=True)
+class PopulationSpec:
+    response: float = 0.5
+    remission: float = 0.7
+    definitions: str = ""
+    variations: tuple[Variation, ...] = ()
+    genotypes: tuple[Genotype, ...] = ()
+    citations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -239,6 +291,9 @@ class Model:
     scenarios: dict[str, Scenario]
     references: dict[str, str]
     derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    interventions: dict[str, Intervention] = field(default_factory=dict)
+    expectancy: str | None = None     # the drug node that stores treatment expectancy
+    population: PopulationSpec = field(default_factory=PopulationSpec)
     source: str = "<model>"
 
     def node(self, node_id: str) -> Node:
@@ -371,13 +426,14 @@ def loads_model(text: str, source: str = "<string>") -> Model:
     return model
 
 
-_TOP = {"model", "nodes", "edges", "drugs", "parameters", "hypotheses", "scenarios", "references"}
+_TOP = {"model", "nodes", "edges", "drugs", "parameters", "hypotheses", "scenarios", "references",
+        "interventions", "population"}
 _NODE_KEYS = {"id", "label", "kind", "branch", "tau", "tau_rise", "tau_fall", "baseline",
               "response", "maximum", "half", "hill", "description", "caption"}
 _EDGE_KEYS = {"source", "target", "effect", "strength", "ec50", "hill", "fraction", "grade",
               "citations", "hypothesis", "note"}
 _DRUG_KEYS = {"clearance", "volume", "peripheral", "routes", "citations"}
-_ROUTE_KEYS = {"bioavailability", "absorption_half_life"}
+_ROUTE_KEYS = {"bioavailability", "absorption_half_life", "expectancy"}
 _PARAM_KEYS = {"value", "range", "description", "citations"}
 _DOSE_KEYS = {"drug", "route", "dose", "duration", "start", "every", "count"}
 
@@ -495,7 +551,8 @@ class _Checker:
         self.cited: list[tuple[str, str]] = []
         self.unknown_keys(data, _TOP, "top level")
         meta = self.table(data.get("model", {}), "[model]")
-        self.unknown_keys(meta, {"name", "version", "description", "readouts", "derived"}, "[model]")
+        self.unknown_keys(meta, {"name", "version", "description", "readouts", "derived",
+                                 "expectancy"}, "[model]")
         references = self.table(data.get("references", {}), "[references]")
         for key, ref in references.items():
             if not isinstance(ref, str) or not ref.strip():
@@ -507,6 +564,16 @@ class _Checker:
         edges = self.build_edges(data.get("edges", []), node_by_id, hypotheses)
         drugs = self.build_drugs(self.table(data.get("drugs", {}), "[drugs]"), node_by_id)
         scenarios = self.build_scenarios(self.table(data.get("scenarios", {}), "[scenarios]"), drugs)
+        interventions = self.build_interventions(
+            self.table(data.get("interventions", {}), "[interventions]"), node_by_id, edges,
+            drugs, parameters, hypotheses)
+        population = self.build_population(self.table(data.get("population", {}), "[population]"),
+                                           parameters, interventions)
+        expectancy = meta.get("expectancy")
+        if expectancy is not None and (not isinstance(expectancy, str) or expectancy not in drugs):
+            self.problem("model.expectancy", f"{expectancy!r} is not a drug",
+                         "name the drug node that stores expectancy, e.g. \"expectancy\"")
+            expectancy = None
 
         readouts = meta.get("readouts", [])
         if not isinstance(readouts, list) or not all(isinstance(r, str) for r in readouts):
@@ -553,7 +620,8 @@ class _Checker:
             readouts=tuple(readouts), nodes=tuple(nodes), edges=tuple(edges), drugs=drugs,
             parameters=parameters, hypotheses=hypotheses, scenarios=scenarios,
             references={k: v for k, v in references.items() if isinstance(v, str)},
-            derived=derived, source=self.source)
+            derived=derived, interventions=interventions, expectancy=expectancy,
+            population=population, source=self.source)
 
     def build_parameters(self, table: dict) -> dict[str, Parameter]:
         out = {}
@@ -718,8 +786,8 @@ class _Checker:
                                  "effect = \"metabolised-to\" for a metabolite")
                 if "fraction" in raw:
                     self.problem(place, "'fraction' applies only to 'metabolised-to' edges")
-                strength = self.quantity(raw, "strength", "number", place, default=1.0,
-                                         nonnegative=True)
+                strength = self.quantity(raw, "strength", "number", place, required=False,
+                                         default=1.0, nonnegative=True)
                 hill = self.quantity(raw, "hill", "number", place, required=False, default=1.0,
                                      positive=True)
                 ec50 = None
@@ -773,11 +841,13 @@ class _Checker:
                 rplace = f"{place}.routes.{rname}"
                 rraw = self.table(rraw, rplace)
                 self.unknown_keys(rraw, _ROUTE_KEYS, rplace)
-                f = self.quantity(rraw, "bioavailability", "number", rplace, default=1.0,
-                                  positive=True, fraction=True)
+                f = self.quantity(rraw, "bioavailability", "number", rplace, required=False,
+                                  default=1.0, positive=True, fraction=True)
                 absorption = self.quantity(rraw, "absorption_half_life", "time", rplace,
                                            required=False, positive=True)
-                routes[rname] = Route(rname, f, absorption)
+                expect = self.quantity(rraw, "expectancy", "mass", rplace, required=False,
+                                       default=0.0, nonnegative=True)
+                routes[rname] = Route(rname, f, absorption, expect)
             drugs[did] = Drug(did, clearance, volume, tuple(peripheral), routes,
                               self.citations(raw, place, required=False))
         for did in sorted(drug_nodes - set(drugs)):
@@ -811,7 +881,148 @@ class _Checker:
                                  float(days) if isinstance(days, float) else 14.0, tuple(doses))
         return out
 
-    def build_dose(self, d: dict, place: str, drugs: dict[str, Drug]) -> Dose | None:
+    def build_population(self, table: dict, parameters: dict[str, Parameter],
+                         interventions: dict[str, Intervention]) -> PopulationSpec:
+        place = "population"
+        self.unknown_keys(table, {"response", "remission", "definitions", "vary", "genotypes"}, place)
+        response = self.quantity(table, "response", "number", place, required=False, default=0.5,
+                                 fraction=True, allow_param=False)
+        remission = self.quantity(table, "remission", "number", place, required=False,
+                                  default=0.7, fraction=True, allow_param=False)
+        variations = []
+        for pname, raw in self.table(table.get("vary", {}), f"{place}.vary").items():
+            vplace = f"{place}.vary.{pname}"
+            raw = self.table(raw, vplace)
+            self.unknown_keys(raw, {"distribution", "sigma", "sd", "why", "citations"}, vplace)
+            if pname not in parameters:
+                self.problem(vplace, f"unknown parameter '{pname}'", suggest(pname, parameters))
+                continue
+            dist = self.choice(raw, "distribution", ("lognormal", "normal"), vplace)
+            key = "sigma" if dist == "lognormal" else "sd"
+            spread = self.quantity(raw, key, "number", vplace, default=0.0, nonnegative=True,
+                                   allow_param=False)
+            variations.append(Variation(pname, dist, spread or 0.0,
+                                        self.text(raw, "why", vplace),
+                                        self.citations(raw, vplace, required=True)))
+        genotypes = []
+        graw = self.table(table.get("genotypes", {}), f"{place}.genotypes")
+        for gname, raw in graw.items():
+            if gname == "citations":
+                continue
+            gplace = f"{place}.genotypes.{gname}"
+            raw = self.table(raw, gplace)
+            self.unknown_keys(raw, {"frequency", "intervention"}, gplace)
+            freq = self.quantity(raw, "frequency", "number", gplace, default=0.0, fraction=True,
+                                 allow_param=False)
+            iv = raw.get("intervention")
+            if iv is not None and iv not in interventions:
+                self.problem(gplace, f"unknown intervention {iv!r}", suggest(str(iv), interventions))
+                iv = None
+            genotypes.append(Genotype(gname, freq or 0.0, iv))
+        if genotypes and abs(sum(g.frequency for g in genotypes) - 1) > 1e-6:
+            self.problem(f"{place}.genotypes", "genotype frequencies must add up to 1, not "
+                         f"{sum(g.frequency for g in genotypes):g}", "adjust the frequencies")
+        cites = self.citations(graw, f"{place}.genotypes", required=False) if graw else ()
+        return PopulationSpec(response or 0.5, remission or 0.7,
+                              self.text(table, "definitions", place, required=False),
+                              tuple(variations), tuple(genotypes), cites)
+
+    def build_interventions(self, table: dict, nodes: dict[str, Node], edges: list[Edge],
+                            drugs: dict[str, Drug], parameters: dict[str, Parameter],
+                            hypotheses: dict[str, Hypothesis]) -> dict[str, Intervention]:
+        out = {}
+        for name, raw in table.items():
+            place = f"interventions.{name}"
+            raw = self.table(raw, place)
+            if not _NAME.match(name):
+                self.problem(place, f"intervention name '{name}' must be lower-case words joined by -")
+            base = self.build_intervention(name, raw, place, nodes, edges, drugs, parameters)
+            variants = {}
+            for hyp, vraw in self.table(raw.get("under", {}), f"{place}.under").items():
+                vplace = f"{place}.under.{hyp}"
+                if hyp not in hypotheses:
+                    self.problem(vplace, f"unknown hypothesis '{hyp}'", suggest(hyp, hypotheses))
+                    continue
+                vraw = self.table(vraw, vplace)
+                merged = {"description": raw.get("description", ""),
+                          "citations": raw.get("citations", []), **vraw}
+                variants[hyp] = self.build_intervention(name, merged, vplace, nodes, edges, drugs,
+                                                        parameters)
+            out[name] = replace(base, variants=variants)
+        return out
+
+    def build_intervention(self, name, raw, place, nodes, edges, drugs, parameters) -> Intervention:
+        self.unknown_keys(raw, {"description", "citations", "cut", "scale", "scale_parameters",
+                                "doses", "reset", "under"}, place)
+        pairs = {(e.source, e.target) for e in edges}
+
+        def edge_ref(text, where):
+            src, arrow, tgt = str(text).partition("->")
+            key = (src.strip(), tgt.strip())
+            if not arrow or key not in pairs:
+                names = [f"{a} -> {b}" for a, b in sorted(pairs)]
+                self.problem(where, f"no edge {text!r}", suggest(str(text), names) +
+                             " (write edges as \"source -> target\")")
+                return None
+            return key
+
+        cut = []
+        raw_cut = raw.get("cut", [])
+        if not isinstance(raw_cut, list):
+            self.problem(place, "'cut' must be a list of \"source -> target\" strings")
+            raw_cut = []
+        for text in raw_cut:
+            key = edge_ref(text, f"{place}.cut")
+            if key:
+                cut.append(key)
+        scale = []
+        for text, factor in self.table(raw.get("scale", {}), f"{place}.scale").items():
+            key = edge_ref(text, f"{place}.scale")
+            if not isinstance(factor, (int, float)) or isinstance(factor, bool) \
+                    or not 0 <= factor < 1e6:
+                self.problem(f"{place}.scale", f"factor {factor!r} for {text!r} must be a number >= 0")
+            elif key:
+                scale.append((key, float(factor)))
+        scale_params = []
+        for pname, factor in self.table(raw.get("scale_parameters", {}),
+                                        f"{place}.scale_parameters").items():
+            if pname not in parameters:
+                self.problem(f"{place}.scale_parameters", f"unknown parameter '{pname}'",
+                             suggest(pname, parameters))
+            elif not isinstance(factor, (int, float)) or isinstance(factor, bool) \
+                    or not 0 < factor < 1e6:
+                self.problem(f"{place}.scale_parameters", f"factor {factor!r} must be a number > 0")
+            else:
+                scale_params.append((pname, float(factor)))
+        doses = []
+        raw_doses = raw.get("doses", [])
+        for j, d in enumerate(raw_doses if isinstance(raw_doses, list) else []):
+            dplace = f"{place}.doses[{j}]"
+            d = self.table(d, dplace)
+            self.unknown_keys(d, _DOSE_KEYS, dplace)
+            dose = self.build_dose(d, dplace, drugs, allow_negative_start=True)
+            if dose is not None:
+                doses.append(dose)
+        reset = []
+        raw_reset = raw.get("reset", [])
+        for j, r in enumerate(raw_reset if isinstance(raw_reset, list) else []):
+            rplace = f"{place}.reset[{j}]"
+            r = self.table(r, rplace)
+            self.unknown_keys(r, {"node", "at"}, rplace)
+            node = self.text(r, "node", rplace)
+            if node and node not in nodes:
+                self.problem(rplace, f"unknown node '{node}'", suggest(node, nodes))
+            elif node and nodes[node].kind == "drug":
+                self.problem(rplace, f"'{node}' is a drug; only other nodes can be reset")
+            at = self.quantity(r, "at", "time", rplace, nonnegative=True, allow_param=False)
+            if node in nodes and at is not None:
+                reset.append((node, at))
+        return Intervention(name, self.text(raw, "description", place),
+                            self.citations(raw, place, required=True), tuple(cut), tuple(scale),
+                            tuple(scale_params), tuple(doses), tuple(reset))
+
+    def build_dose(self, d: dict, place: str, drugs: dict[str, Drug],
+                   allow_negative_start: bool = False) -> Dose | None:
         drug = self.text(d, "drug", place)
         route = self.text(d, "route", place)
         if drug and drug not in drugs:
@@ -833,7 +1044,7 @@ class _Checker:
             except ValueError as exc:
                 self.problem(place, f"'dose': {exc}", "write it like \"56 mg\" or \"0.5 mg/kg\"")
         start = self.quantity(d, "start", "time", place, required=False, default=0.0,
-                              nonnegative=True, allow_param=False)
+                              nonnegative=not allow_negative_start, allow_param=False)
         duration = self.quantity(d, "duration", "time", place, required=False, default=0.0,
                                  nonnegative=True, allow_param=False)
         every = self.quantity(d, "every", "time", place, required=False, positive=True,

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _kernel
 from .compile import OdeSystem, compile_model
-from .dosing import build_events
+from .dosing import build_events, first_event_h
 from .errors import SimulationError, UsageError
 from .modelfile import Model, Scenario, load_model
 from .results import Trajectory
@@ -101,7 +101,7 @@ def simulate(model: Model | None = None, scenario: str | Scenario = "ketamine-iv
     system = compile_model(model) if system is None else system
     ev = build_events(system, scenario, t_end, list(events))
     states, steps, status = _kernel.integrate(
-        system.initial_state(), 0.0, t_end, np.ascontiguousarray(t_eval), ev.t_h, ev.kind,
+        system.initial_state(), first_event_h(ev), t_end, np.ascontiguousarray(t_eval), ev.t_h, ev.kind,
         ev.index, ev.value, rtol, atol, 1.0 / 60.0, 24.0, max_steps, *system.arrays())
     if status == 1:
         raise SimulationError(f"the solver took more than {max_steps} steps on scenario "

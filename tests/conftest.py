@@ -28,5 +28,18 @@ def ssri(model):
 
 
 @pytest.fixture(scope="session")
+def placebo_iv(model):
+    """The matching placebo arm of one infusion: saline over 40 min."""
+    return simulate(model, "placebo", days=21, step_min=1)
+
+
+@pytest.fixture(scope="session")
+def ssri_placebo(model):
+    """The matching placebo arm of the SSRI: an inert pill once daily."""
+    from pathway.scenarios import placebo_arm
+    return simulate(model, placebo_arm(model, "ssri"), days=98, step_min=30)
+
+
+@pytest.fixture(scope="session")
 def hnk_alone(model):
     return simulate(model, "hnk", days=14, step_min=5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import tomllib
 
 import networkx as nx
 import pytest
@@ -18,7 +19,14 @@ from pathway.graph import (
     upstream,
     write_graph,
 )
-from pathway.modelfile import KINDS, load_model, set_hypothesis, set_parameter
+from pathway.modelfile import (
+    KINDS,
+    ParamRef,
+    load_model,
+    parse_quantity,
+    set_hypothesis,
+    set_parameter,
+)
 
 MECHANISM = ["ketamine", "nmda", "gaba_interneuron", "glutamate", "ampa", "bdnf", "mtor",
              "synaptic_proteins", "spines"]
@@ -76,17 +84,40 @@ def test_layers_run_from_drug_to_readout(graph):
     assert graph.nodes["relief"]["layer"] == 6
 
 
+def parameter_value(model, field):
+    """The value of a field that names a parameter, read from [parameters]."""
+    assert isinstance(field, ParamRef), f"{field!r} should name a parameter"
+    return model.parameters[field.name].value
+
+
+def raw_node(model, node_id):
+    """The node's table as written in the model file."""
+    with open(model.source, "rb") as f:
+        nodes = tomllib.load(f)["nodes"]
+    return next(n for n in nodes if n["id"] == node_id)
+
+
 def test_parameter_references_are_resolved(model, graph):
+    # The expected values come from the model's [parameters] (fields that name a
+    # parameter) or from the file's own text (plain values), not from literals
+    # that go stale when the model is edited.
+    spines_node = model.node("spines")
     spines = graph.nodes["spines"]
-    assert spines["baseline"] == pytest.approx(0.8)          # { param = "baseline_spines" }
-    assert spines["tau_rise_h"] == pytest.approx(12.0)
-    assert spines["tau_fall_h"] == pytest.approx(6 * 24.0)   # spine_lifetime = 6 d
-    assert spines["maximum"] == pytest.approx(1.05)
+    assert spines["baseline"] == pytest.approx(parameter_value(model, spines_node.baseline))
+    assert spines["tau_fall_h"] == pytest.approx(parameter_value(model, spines_node.tau_fall_h))
+    raw_spines = raw_node(model, "spines")
+    assert spines["tau_rise_h"] == pytest.approx(parse_quantity(raw_spines["tau_rise"], "time")[0])
+    assert spines["maximum"] == pytest.approx(parse_quantity(raw_spines["maximum"], "number")[0])
     assert spines["response"] == "hill"
-    assert graph.nodes["nmda"]["tau_rise_h"] == pytest.approx(3 / 60)
-    assert graph.nodes["relief"]["half"] == pytest.approx(1.1)
-    assert graph.edges["ketamine", "nmda"]["ec50_ng_ml"] == pytest.approx(170.0)
-    assert graph.edges["nmda", "gaba_interneuron"]["strength"] == pytest.approx(1.5)
+    assert graph.nodes["nmda"]["tau_rise_h"] == pytest.approx(
+        parse_quantity(raw_node(model, "nmda")["tau"], "time")[0])
+    assert graph.nodes["relief"]["half"] == pytest.approx(
+        parameter_value(model, model.node("relief").half))
+    edges = {(e.source, e.target): e for e in model.edges}
+    assert graph.edges["ketamine", "nmda"]["ec50_ng_ml"] == pytest.approx(
+        parameter_value(model, edges["ketamine", "nmda"].ec50_ng_ml))
+    assert graph.edges["nmda", "gaba_interneuron"]["strength"] == pytest.approx(
+        parameter_value(model, edges["nmda", "gaba_interneuron"].strength))
 
     changed = to_graph(set_parameter(model, "ketamine_nmda_ic50", "300 ng/mL"))
     assert changed.edges["ketamine", "nmda"]["ec50_ng_ml"] == pytest.approx(300.0)
@@ -125,20 +156,34 @@ def test_edge_values(graph):
     assert graph.edges["glutamate", "ampa"]["ec50_ng_ml"] is None
 
 
-def test_hypothesis_edges_are_kept_but_inactive_by_default(graph):
+def hypothesis_edges(model, name):
+    """The (source, target) pairs of the edges of hypothesis ``name``, read from the model."""
+    pairs = {(e.source, e.target) for e in model.edges if e.hypothesis == name}
+    assert pairs, f"the model has no edge of hypothesis '{name}'"
+    return pairs
+
+
+def test_hypothesis_edges_are_kept_but_inactive_by_default(model, graph):
     hnk = graph.edges["hnk", "ampa"]
     assert hnk["hypothesis"] == "hnk"
     assert hnk["active"] is False
-    opioid = graph.edges["opioid_receptor", "relief"]
-    assert opioid["hypothesis"] == "opioid" and opioid["active"] is False
+    for u, v in hypothesis_edges(model, "opioid"):
+        opioid = graph.edges[u, v]
+        assert opioid["hypothesis"] == "opioid" and opioid["active"] is False
     inactive = {(u, v) for u, v, a in graph.edges(data="active") if not a}
-    assert inactive == {("hnk", "ampa"), ("opioid_receptor", "relief")}
+    assert hypothesis_edges(model, "hnk") | hypothesis_edges(model, "opioid") <= inactive
+    # The edges of hypotheses that are off, and only those, are inactive.
+    assert inactive == {(e.source, e.target) for e in model.edges
+                        if e.hypothesis is not None and not model.hypotheses[e.hypothesis].enabled}
 
 
 def test_switching_a_hypothesis_on_activates_its_edge(model):
     graph = to_graph(set_hypothesis(model, "hnk", True))
     assert graph.edges["hnk", "ampa"]["active"] is True
-    assert graph.edges["opioid_receptor", "relief"]["active"] is False
+    for u, v in hypothesis_edges(model, "hnk"):
+        assert graph.edges[u, v]["active"] is True
+    for u, v in hypothesis_edges(model, "opioid"):
+        assert graph.edges[u, v]["active"] is False
 
 
 def test_removing_an_edge_removes_it_from_the_graph(model, graph):

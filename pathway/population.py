@@ -1,0 +1,234 @@
+"""Virtual patients: why a treatment helps some people and not others.
+
+``simulate_population(model, scenario, n=..., seed=...)`` draws ``n`` people
+whose parameters differ as the model file's ``[population]`` table says
+(documented distributions and genotype frequencies), simulates them all in
+parallel in the compiled kernel, and keeps per-person summaries only: relief at
+the requested times, and each person's drawn values. Same seed, same answer.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _kernel
+from .compile import OdeSystem, compile_model
+from .dosing import build_events, first_event_h
+from .errors import SimulationError, UsageError
+from .modelfile import Model, Scenario, parse_quantity, set_parameter
+from .scenarios import apply_intervention
+
+#: Arrays of an OdeSystem, in kernel order, that can differ between people.
+_ARRAYS = ("pk_lam", "conc_matrix", "pk_vinv", "tau_rise", "tau_fall", "baseline", "mode",
+           "maximum", "half", "hill", "e_src", "e_tgt", "e_drug", "e_sign", "e_strength",
+           "e_ec50", "e_hill", "e_srcbase")
+MAX_PEOPLE = 1_000_000
+
+
+@dataclass(frozen=True)
+class PopulationResult:
+    """Per-person summaries of a virtual population.
+
+    ``relief[i, j]`` is person i's relief at ``times_h[j]``; ``values[name][i]``
+    their drawn parameter values; ``genotype[i]`` their genotype's name.
+    """
+
+    scenario: str
+    seed: int
+    times_h: np.ndarray
+    labels: tuple[str, ...]
+    relief: np.ndarray
+    values: dict[str, np.ndarray]
+    genotype: np.ndarray
+    response: float
+    remission: float
+    definitions: str
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return self.relief.shape[0]
+
+    def response_rate(self) -> dict[str, float]:
+        return {lab: float(np.mean(self.relief[:, j] >= self.response))
+                for j, lab in enumerate(self.labels)}
+
+    def remission_rate(self) -> dict[str, float]:
+        return {lab: float(np.mean(self.relief[:, j] >= self.remission))
+                for j, lab in enumerate(self.labels)}
+
+    def median_relief(self) -> dict[str, float]:
+        return {lab: float(np.median(self.relief[:, j])) for j, lab in enumerate(self.labels)}
+
+    def to_dict(self) -> dict:
+        names, counts = np.unique(self.genotype, return_counts=True)
+        return {"scenario": self.scenario, "n": self.n, "seed": self.seed,
+                "definitions": {"response": f"relief >= {self.response:g}",
+                                "remission": f"relief >= {self.remission:g}",
+                                "text": self.definitions},
+                "response_rate": self.response_rate(), "remission_rate": self.remission_rate(),
+                "median_relief": self.median_relief(),
+                "genotypes": {str(k): int(v) for k, v in zip(names, counts)},
+                "seconds": round(self.seconds, 3)}
+
+
+_LABEL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(min|h|d|wk|w)\s*$")
+
+
+def parse_times(text: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """Parse ``"24h,7d,6w"`` into labels and hours."""
+    labels, hours = [], []
+    for part in str(text).split(","):
+        match = _LABEL.match(part)
+        if not match:
+            raise UsageError(f"cannot read time {part.strip()!r} in --at {text!r}\n"
+                             "  hint: write times like 24h,7d,6w (units min, h, d, w)")
+        number, unit = match.groups()
+        unit = "wk" if unit == "w" else unit
+        labels.append(part.strip())
+        hours.append(parse_quantity(f"{number} {unit}", "time")[0])
+    if any(h <= 0 for h in hours):
+        raise UsageError(f"times in --at {text!r} must be after the first dose (above 0)")
+    return tuple(labels), np.array(hours)
+
+
+def _draw(model: Model, n: int, rng: np.random.Generator):
+    spec = model.population
+    if spec.genotypes:
+        freqs = np.array([g.frequency for g in spec.genotypes])
+        which = rng.choice(len(spec.genotypes), size=n, p=freqs / freqs.sum())
+    else:
+        which = np.zeros(n, dtype=int)
+    factors = {}
+    for var in spec.variations:
+        p = model.parameters[var.parameter]
+        z = rng.standard_normal(n)
+        if var.distribution == "lognormal":
+            value = p.value * np.exp(var.spread * z)
+        else:
+            value = p.value + var.spread * z
+        value = np.clip(value, p.low, p.high)
+        factors[var.parameter] = value / p.value if p.value != 0 else np.ones(n)
+    return which, factors
+
+
+def _patch_positions(model: Model, system: OdeSystem, name: str) -> dict[str, np.ndarray]:
+    """Where parameter ``name`` enters the kernel arrays, checking it enters in
+    proportion (so a person's value can be patched in by scaling)."""
+    p = model.parameters[name]
+    probe = p.value * 1.01 if p.value * 1.01 <= p.high else p.value * 0.99
+    moved = compile_model(set_parameter(model, name, probe))
+    ratio = probe / p.value
+    positions = {}
+    for arr in _ARRAYS:
+        a, b = np.asarray(getattr(system, arr), float), np.asarray(getattr(moved, arr), float)
+        changed = np.flatnonzero(~np.isclose(a.ravel(), b.ravel(), rtol=1e-12, atol=0))
+        if changed.size == 0:
+            continue
+        if arr in ("pk_lam", "conc_matrix", "pk_vinv") or not np.allclose(
+                b.ravel()[changed], a.ravel()[changed] * ratio, rtol=1e-9):
+            raise UsageError(f"parameter '{name}' cannot vary between virtual patients: it "
+                             "enters the equations other than as a plain factor\n"
+                             "  hint: vary a strength, time constant, baseline or half-drive")
+        positions[arr] = changed
+    return positions
+
+
+def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000, seed: int = 0,
+                        at: str | None = None, times_h=None, days: float | None = None,
+                        rtol: float = 1e-3, progress: bool = False,
+                        chunk: int = 1000) -> PopulationResult:
+    """Simulate ``n`` virtual patients given ``scenario``.
+
+    Parameters
+    ----------
+    at : str, optional
+        Times at which to read relief, e.g. ``"24h,7d,6w"`` (default ``"24h,7d"``).
+    rtol : float
+        Solver tolerance. The default 1e-3 keeps each person's relief within about
+        5e-3 of a tight solve; response and remission rates of 2000 people move by
+        at most 0.3 percentage points against rtol 1e-5, far below the spread
+        between people, at a fifth of the cost.
+    progress : bool
+        Show a progress bar on standard error.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 < n <= MAX_PEOPLE:
+        raise UsageError(f"n = {n!r} must be a whole number from 1 to {MAX_PEOPLE}\n"
+                         "  hint: 1000 people take about a second")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise UsageError(f"seed {seed!r} must be a whole number of 0 or more")
+    if times_h is None:
+        labels, times_h = parse_times(at or "24h,7d")
+    else:
+        times_h = np.asarray(times_h, float)
+        labels = tuple(f"{t:g}h" for t in times_h)
+    sc = model.scenario(scenario) if isinstance(scenario, str) else scenario
+    t_end = max(float(times_h.max()), (days or 0) * 24.0)
+    order = np.argsort(times_h)
+    t_out = np.ascontiguousarray(times_h[order])
+
+    started = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    which, factors = _draw(model, n, rng)
+    spec = model.population
+    genotypes = spec.genotypes or ()
+    variants = []
+    for g in genotypes or (None,):
+        m = model if g is None or g.intervention is None else apply_intervention(model, g.intervention)
+        variants.append((m, compile_model(m)))
+    base_model, base = variants[0]
+
+    stacked = {arr: np.ascontiguousarray(np.stack([np.asarray(getattr(variants[k][1], arr))
+                                                   for k in which]))
+               for arr in _ARRAYS}
+    for name, f in factors.items():
+        for arr, pos in _patch_positions(base_model, base, name).items():
+            flat = stacked[arr].reshape(n, -1)
+            flat[:, pos] *= f[:, None]
+    y0 = np.concatenate([np.zeros((n, base.n_pk)), stacked["baseline"]], axis=1)
+    relief_state = base.n_pk + base.node_ids.index("relief")
+    keep = np.array([relief_state], dtype=np.int64)
+
+    ev = build_events(base, sc if not isinstance(scenario, str) else base_model.scenario(sc.name),
+                      t_end)
+    out = np.empty((n, len(t_out), 1))
+    status = np.zeros(n, dtype=np.int64)
+    done = 0
+    while done < n:
+        sl = slice(done, min(n, done + chunk))
+        res, st = _kernel.integrate_batch(
+            y0[sl], first_event_h(ev), t_end, t_out, ev.t_h, ev.kind, ev.index, ev.value,
+            rtol, 1e-7, 1 / 60, 24.0, 5_000_000, keep, *(stacked[a][sl] for a in _ARRAYS))
+        out[sl], status[sl] = res, st
+        done = sl.stop
+        if progress:
+            _bar(done, n, time.perf_counter() - started)
+    if progress:
+        print(file=sys.stderr)
+    if np.any(status != 0) or not np.all(np.isfinite(out)):
+        bad = int(np.flatnonzero(status != 0)[0]) if np.any(status != 0) else -1
+        raise SimulationError(f"the simulation failed for virtual patient {bad} of {n}\n"
+                              "  hint: narrow the spread of the [population] distributions")
+    relief = np.empty((n, len(t_out)))
+    relief[:, order] = out[:, :, 0]
+    names = [g.name for g in genotypes] or ["all"]
+    values = {name: base_model.parameters[name].value * f for name, f in factors.items()}
+    return PopulationResult(
+        scenario=sc.name, seed=int(seed), times_h=np.asarray(times_h), labels=tuple(labels),
+        relief=relief, values=values, genotype=np.array(names)[which],
+        response=spec.response, remission=spec.remission, definitions=spec.definitions,
+        seconds=time.perf_counter() - started)
+
+
+def _bar(done: int, total: int, elapsed: float) -> None:
+    width = 30
+    filled = int(width * done / total)
+    rate = done / elapsed if elapsed > 0 else 0.0
+    print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} people, "
+          f"{rate:,.0f}/s", end="", file=sys.stderr, flush=True)

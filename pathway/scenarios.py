@@ -1,0 +1,133 @@
+"""Interventions, hypotheses and placebo arms as pure functions: model -> model.
+
+Interventions are declared in the model file (``[interventions.NAME]``) as data:
+edges to cut or scale, parameters to scale, extra doses (a pretreatment) and
+nodes to reset to their baseline at a time after the first dose. Applying one
+returns a new model; the original is never changed.
+
+>>> model = apply_intervention(load_model(), "nbqx")          # doctest: +SKIP
+>>> traj = simulate(model, "ketamine-iv")                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .errors import UsageError, suggest
+from .modelfile import (Intervention, Model, Scenario, parse_quantity, set_hypothesis,
+                        set_parameter)
+
+__all__ = ["apply_intervention", "apply_all", "parse_intervention", "placebo_arm",
+           "intervention_for"]
+
+
+def intervention_for(model: Model, name: str) -> Intervention:
+    """The intervention ``name`` as it acts under the model's current hypotheses."""
+    if name not in model.interventions:
+        raise UsageError(f"unknown intervention '{name}'\n"
+                         f"  hint: {suggest(name, model.interventions)} (`pathway list` shows them)")
+    iv = model.interventions[name]
+    for hyp, variant in iv.variants.items():
+        if model.hypotheses[hyp].enabled:
+            return variant
+    return iv
+
+
+def apply_intervention(model: Model, name: str, at_h: float | None = None) -> Model:
+    """Return ``model`` with intervention ``name`` applied.
+
+    Parameters
+    ----------
+    model : Model
+    name : str
+        An intervention declared in the model file, e.g. ``"nbqx"``.
+    at_h : float, optional
+        For an intervention that resets nodes (``spine-ablation``): hours after the
+        first dose at which to reset, instead of the model file's default.
+    """
+    iv = intervention_for(model, name)
+    if at_h is not None:
+        if not iv.reset:
+            raise UsageError(f"intervention '{name}' happens at no particular time, so it takes "
+                             "no '@time'\n  hint: only interventions that reset a node take one")
+        if not 0 <= at_h <= 24 * 3650:
+            raise UsageError(f"time {at_h:g} h for '{name}' must lie between 0 and ten years")
+    edges = []
+    scale = dict(iv.scale)
+    for e in model.edges:
+        key = (e.source, e.target)
+        if key in iv.cut:
+            e = replace(e, fraction=0.0) if e.effect == "metabolised-to" else replace(e, strength=0.0)
+        elif key in scale:
+            if e.effect == "metabolised-to":
+                e = replace(e, fraction=min(1.0, model.value(e.fraction) * scale[key]))
+            else:
+                e = replace(e, strength=model.value(e.strength) * scale[key])
+        edges.append(e)
+    model = replace(model, edges=tuple(edges))
+    for pname, factor in iv.scale_parameters:
+        model = set_parameter(model, pname, model.parameters[pname].value * factor)
+    scenarios = {}
+    for sname, sc in model.scenarios.items():
+        first = sc.first_dose_h
+        doses = sc.doses + tuple(replace(d, start_h=first + d.start_h) for d in iv.doses)
+        resets = sc.resets + tuple((node, first + (t if at_h is None else at_h))
+                                   for node, t in iv.reset)
+        scenarios[sname] = replace(sc, doses=doses, resets=resets,
+                                   interventions=sc.interventions + (name,))
+    return replace(model, scenarios=scenarios)
+
+
+_AT = re.compile(r"^([a-z][a-z0-9-]*)(?:@(.+))?$")
+
+
+def parse_intervention(text: str) -> tuple[str, float | None]:
+    """Split ``"spine-ablation@36h"`` into ``("spine-ablation", 36.0)``."""
+    match = _AT.match(text.strip())
+    if not match:
+        raise UsageError(f"cannot read intervention {text!r}\n"
+                         "  hint: write NAME or NAME@TIME, e.g. nbqx or spine-ablation@36h")
+    name, at = match.group(1), match.group(2)
+    if at is None:
+        return name, None
+    try:
+        return name, parse_quantity(at, "time")[0]
+    except ValueError as exc:
+        raise UsageError(f"intervention {text!r}: {exc}") from None
+
+
+def apply_all(model: Model, interventions=(), hypotheses=()) -> Model:
+    """Switch ``hypotheses`` on, then apply ``interventions`` (names or NAME@TIME)."""
+    for h in hypotheses:
+        model = set_hypothesis(model, h, True)
+    for text in interventions:
+        name, at_h = parse_intervention(text)
+        model = apply_intervention(model, name, at_h)
+    return model
+
+
+def placebo_arm(model: Model, scenario: str | Scenario, inert: str = "placebo") -> Scenario:
+    """The matching placebo arm of ``scenario``: the same visits, routes and times,
+    with every active drug replaced by the inert drug ``inert`` (so only the
+    expectancy of being treated remains)."""
+    sc = model.scenario(scenario) if isinstance(scenario, str) else scenario
+    if inert not in model.drugs:
+        raise UsageError(f"the model has no inert drug '{inert}' for a placebo arm\n"
+                         "  hint: declare [drugs.placebo] with the routes it can be given by")
+    doses = []
+    for d in sc.doses:
+        if d.drug == inert or d.drug in _pretreatments(model, sc):
+            doses.append(d)
+            continue
+        if d.route not in model.drugs[inert].routes:
+            raise UsageError(f"the inert drug '{inert}' has no route '{d.route}' to mimic "
+                             f"'{d.drug}'\n  hint: add routes.{d.route} to [drugs.{inert}]")
+        doses.append(replace(d, drug=inert, amount=1.0, per_kg=False))
+    return replace(sc, name=f"{sc.name} (placebo arm)", doses=tuple(doses),
+                   description=f"Placebo arm of {sc.name}: same visits, inert drug.")
+
+
+def _pretreatments(model: Model, sc: Scenario) -> set[str]:
+    """Drugs added by applied interventions (a naltrexone pretreatment stays in both arms)."""
+    return {d.drug for name in sc.interventions for d in intervention_for(model, name).doses}
