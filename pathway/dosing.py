@@ -58,8 +58,11 @@ def build_events(system: OdeSystem, scenario: Scenario, t_end_h: float,
     for node, t in scenario.resets:
         i = system.node_ids.index(node)
         rows.append((t, SET, i, float(system.baseline[i])))
-    store = (system.compartment_index(model.expectancy, "central")
-             if model.expectancy is not None else None)
+    store = None
+    if model.expectancy is not None:
+        visit = model.drugs[model.expectancy].routes.get("visit")
+        kind = "depot:visit" if visit and visit.absorption_half_life_h is not None else "central"
+        store = system.compartment_index(model.expectancy, kind)
     for dose in scenario.doses:
         route = model.drugs[dose.drug].routes[dose.route]
         f = model.value(route.bioavailability)

@@ -43,7 +43,7 @@ def to_graph(model: Model) -> nx.DiGraph:
     networkx.DiGraph
         Graph attributes ``name``, ``readouts`` (list of node ids) and
         ``source`` (the model file). One graph node per model node with
-        ``label``, ``kind``, ``branch``, ``description``, ``caption``,
+        ``label``, ``short_label``, ``kind``, ``branch``, ``description``, ``caption``,
         ``response``, ``baseline``, ``maximum``, ``half``, ``hill`` (floats),
         ``tau_rise_h`` and ``tau_fall_h`` (hours; ``None`` for drugs) and
         ``layer`` (the position of ``kind`` in
@@ -77,7 +77,8 @@ def to_graph(model: Model) -> nx.DiGraph:
     for node in model.nodes:
         graph.add_node(
             node.id, label=node.label, kind=node.kind, branch=node.branch,
-            description=node.description, caption=node.caption, response=node.response,
+            description=node.description, caption=node.caption,
+            short_label=node.short_label or node.label, response=node.response,
             baseline=value(node.baseline), maximum=value(node.maximum), half=value(node.half),
             hill=value(node.hill), tau_rise_h=value(node.tau_rise_h),
             tau_fall_h=value(node.tau_fall_h), layer=KINDS.index(node.kind))

@@ -136,6 +136,7 @@ class Node:
     hill: Value = 1.0
     description: str = ""
     caption: str = ""
+    short_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -429,7 +430,7 @@ def loads_model(text: str, source: str = "<string>") -> Model:
 _TOP = {"model", "nodes", "edges", "drugs", "parameters", "hypotheses", "scenarios", "references",
         "interventions", "population"}
 _NODE_KEYS = {"id", "label", "kind", "branch", "tau", "tau_rise", "tau_fall", "baseline",
-              "response", "maximum", "half", "hill", "description", "caption"}
+              "response", "maximum", "half", "hill", "description", "caption", "short_label"}
 _EDGE_KEYS = {"source", "target", "effect", "strength", "ec50", "hill", "fraction", "grade",
               "citations", "hypothesis", "note"}
 _DRUG_KEYS = {"clearance", "volume", "peripheral", "routes", "citations"}
@@ -715,7 +716,8 @@ class _Checker:
             node = Node(id=nid, label=label, kind=kind, branch=branch, tau_rise_h=tau_rise,
                         tau_fall_h=tau_fall, baseline=baseline, response=response,
                         description=self.text(raw, "description", place, required=False),
-                        caption=self.text(raw, "caption", place, required=False))
+                        caption=self.text(raw, "caption", place, required=False),
+                        short_label=self.text(raw, "short_label", place, required=False))
             if response == "hill":
                 node = replace(
                     node,

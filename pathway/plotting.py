@@ -1,0 +1,487 @@
+"""Pictures: the pathway figure and time-course plots.
+
+Both functions draw on a given ``ax`` (or make one) and return it, so they
+compose into larger figures and animations.
+
+* :func:`draw_pathway` lays the graph out left to right (drugs, receptors, cells,
+  transmitters, signalling, structure, readouts), groups the branches in shaded
+  bands, draws activation as arrows and inhibition as flat bars, the evidence
+  grade as line style, and colours nodes by activity with a colour-blind-safe
+  blue-orange map.
+* :func:`plot_timecourse` draws variables against time on a logarithmic axis
+  from 10 minutes to weeks, with ticks in human units.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+
+import matplotlib
+
+matplotlib.use("Agg") if matplotlib.get_backend().lower() in ("", "agg") else None
+import matplotlib.pyplot as plt  # noqa: E402
+import networkx as nx  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.colors import LinearSegmentedColormap, Normalize  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
+
+from .errors import UsageError  # noqa: E402
+from .results import Trajectory  # noqa: E402
+
+# Okabe-Ito colours: distinguishable with every common colour-vision deficiency.
+OKABE_ITO = {"orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
+             "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "black": "#000000"}
+
+GRADE_STYLE = {"strong": (0, ()), "moderate": (0, (6, 3)), "preliminary": (0, (1.5, 2.5)),
+               "contested": (0, (7, 2.5, 1.5, 2.5))}
+BAND_Y = {"hnk": 2.7, "opioid": 1.45, "main": 0.0, "ssri": -1.55, "readouts": -2.8}
+BAND_TITLE = {"hnk": "HNK metabolite branch", "opioid": "opioid branch", "main": "main chain: ketamine",
+              "ssri": "SSRI route", "readouts": "expectancy (placebo)"}
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    background: str
+    text: str
+    muted: str
+    band: str
+    activate: str
+    inhibit: str
+    metabolise: str
+    cmap: LinearSegmentedColormap
+    scale: float = 1.0          # font and line scale
+    lines: dict = field(default_factory=dict)
+    presenter: bool = False
+
+    def fs(self, size: float) -> float:
+        return size * self.scale
+
+
+def _cmap(mid: str) -> LinearSegmentedColormap:
+    return LinearSegmentedColormap.from_list(
+        "activity", [OKABE_ITO["blue"], OKABE_ITO["sky"], mid, OKABE_ITO["orange"],
+                     OKABE_ITO["vermillion"]])
+
+
+def get_theme(theme: str = "light", presenter: bool = False) -> Theme:
+    """``"light"`` or ``"dark"``; presenter mode scales type and lines for projection."""
+    if theme not in ("light", "dark"):
+        raise UsageError(f"unknown theme '{theme}'\n  hint: use light or dark")
+    scale = 2.1 if presenter else 1.0      # presenter: 9 pt text becomes ~1/40 of 1080 px
+    lines = {"ketamine": OKABE_ITO["vermillion"], "esketamine": OKABE_ITO["purple"],
+             "ssri": OKABE_ITO["blue"], "placebo": "#7f7f7f", "hnk": OKABE_ITO["green"]}
+    if theme == "dark":
+        lines.update({"ssri": OKABE_ITO["sky"], "placebo": "#b0b0b0"})
+        return Theme("dark", "#111418", "#f2f2f2", "#a8a8a8", "#222a33", "#e8e8e8",
+                     OKABE_ITO["orange"], "#8c8c8c", _cmap("#2b2f36"), scale, lines, presenter)
+    return Theme("light", "white", "#111111", "#555555", "#eef2f6", "#222222",
+                 OKABE_ITO["vermillion"], "#8c8c8c", _cmap("#f4f4f4"), scale, lines, presenter)
+
+
+# ---------------------------------------------------------------- layout
+
+def _back_edges(graph: nx.DiGraph) -> set[tuple[str, str]]:
+    """Edges that close a cycle (found by a depth-first search in node order)."""
+    back, state = set(), {}
+
+    def visit(u):
+        state[u] = 1
+        for v in sorted(graph.successors(u)):
+            if state.get(v) == 1:
+                back.add((u, v))
+            elif v not in state:
+                visit(v)
+        state[u] = 2
+
+    for n in graph.nodes:
+        if n not in state:
+            visit(n)
+    return back
+
+
+def pathway_layout(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
+    """Positions (column, row) for every connected node.
+
+    Columns follow the longest path from the drugs, so every arrow of the main
+    chain points right; rows are the branches (main chain in the middle, HNK and
+    opioid above, the SSRI route and expectancy below).
+    """
+    g = graph.copy()
+    g.remove_nodes_from([n for n in graph.nodes if graph.degree(n) == 0])
+    dag = nx.DiGraph(g)
+    dag.remove_edges_from(_back_edges(g))
+    col = {}
+    for n in nx.topological_sort(dag):
+        preds = list(dag.predecessors(n))
+        col[n] = max((col[p] + 1 for p in preds), default=0)
+    # sources sit just left of their first target; readouts share the last column
+    for n in dag.nodes:
+        if dag.in_degree(n) == 0 and dag.out_degree(n):
+            col[n] = max(0, min(col[t] for t in dag.successors(n)) - 1)
+    last = max(col.values())
+    for n, d in g.nodes(data=True):
+        if d.get("kind") == "readout":
+            col[n] = last
+
+    def band(n, seen=()):
+        d = g.nodes[n]
+        if d.get("branch") in ("main", "hnk", "opioid", "ssri"):
+            return d["branch"]
+        if d.get("kind") == "readout":
+            return "main"
+        if d.get("branch") == "readouts":
+            return "readouts"
+        for pref in ("main", "ssri", "opioid", "hnk"):
+            for t in g.successors(n):
+                if t not in seen and band(t, seen + (n,)) == pref:
+                    return pref
+        return "main"
+
+    row = {n: BAND_Y[band(n)] for n in g.nodes}
+    readouts = sorted((n for n, d in g.nodes(data=True) if d.get("kind") == "readout"),
+                      key=lambda n: (n != "dissociation", n))
+    for i, n in enumerate(readouts):
+        # the fast side effect above, the slow benefit on the main row
+        row[n] = BAND_Y["opioid"] * (1 - i) if len(readouts) > 1 else 0.0
+    groups: dict[tuple[int, float], list[str]] = {}
+    for n in g.nodes:
+        groups.setdefault((col[n], row[n]), []).append(n)
+    pos = {}
+    for (c, y), members in groups.items():
+        if len(members) == 1:
+            pos[members[0]] = (float(c), y)
+            continue
+        # order by the mean row of the neighbours, to cut crossings
+        def bary(n):
+            nb = list(g.predecessors(n)) + list(g.successors(n))
+            return -np.mean([row[m] for m in nb]) if nb else 0.0
+        members.sort(key=lambda n: (bary(n), n))
+        offsets = np.linspace(-0.36, 0.36, len(members))
+        for n, off in zip(members, offsets):
+            pos[n] = (float(c), y - off)
+    return pos
+
+
+# ---------------------------------------------------------------- the pathway figure
+
+@dataclass
+class PathwayArtists:
+    """What an animation updates: one box and one label per node."""
+
+    boxes: dict[str, FancyBboxPatch]
+    labels: dict[str, object]
+    theme: Theme
+    norm: Normalize
+
+    def set_activity(self, activity: dict[str, float]) -> list:
+        changed = []
+        for node, box in self.boxes.items():
+            value = activity.get(node)
+            face = self.theme.cmap(self.norm(value)) if value is not None else self.theme.background
+            box.set_facecolor(face)
+            self.labels[node].set_color(_ink(face, self.theme))
+            changed += [box, self.labels[node]]
+        return changed
+
+
+def _ink(face, theme: Theme) -> str:
+    r, g, b, *_ = matplotlib.colors.to_rgba(face)
+    return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "#f7f7f7"
+
+
+def activity_at(graph: nx.DiGraph, traj: Trajectory, t_h: float) -> dict[str, float]:
+    """Each node's activity at ``t_h`` for colouring, in -1..1: the relative change
+    from its resting level (readouts: their value; drugs: the fraction of their
+    peak plasma level in this simulation)."""
+    out = {}
+    i = int(np.clip(np.searchsorted(traj.t_h, t_h), 0, len(traj.t_h) - 1))
+    for n, d in graph.nodes(data=True):
+        if n not in traj:
+            continue
+        y = traj[n]
+        v = float(np.interp(t_h, traj.t_h, y)) if i else float(y[0])
+        if d.get("kind") == "drug":
+            peak = float(y.max())
+            out[n] = v / peak if peak > 0 else 0.0
+        elif d.get("baseline", 1.0):
+            out[n] = v / d["baseline"] - 1.0
+        else:
+            out[n] = v
+    return {k: float(np.clip(v, -1, 1)) for k, v in out.items()}
+
+
+def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax=None, *,
+                 theme: str | Theme = "light", presenter: bool = False, colorbar: bool = True,
+                 legend: bool = True, title: str | None = None, show_inactive: bool = True,
+                 return_artists: bool = False):
+    """Draw the pathway; return the Axes (and the updatable artists if asked).
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        From :func:`pathway.graph.to_graph`.
+    activity : dict, optional
+        Node -> activity in -1..1 (see :func:`activity_at`); nodes left out are
+        drawn empty.
+    ax : matplotlib Axes, optional
+    theme : "light" or "dark"
+    presenter : bool
+        Larger type and thicker lines, for projection.
+    show_inactive : bool
+        Draw the edges of switched-off hypotheses faintly (else leave them out).
+    """
+    th = theme if isinstance(theme, Theme) else get_theme(theme, presenter)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(16, 8.2), facecolor=th.background)
+    fig = ax.figure
+    ax.set_facecolor(th.background)
+    ax.set_axis_off()
+    pos = pathway_layout(graph)
+    if not pos:
+        raise UsageError("the graph has no connected nodes to draw")
+    xs, ys = zip(*pos.values())
+    ax.set_xlim(min(xs) - 0.75, max(xs) + (0.75 if th.presenter else 0.6))
+    ax.set_ylim(min(ys) - 0.7, max(ys) + 0.8)
+    norm = Normalize(-1, 1)
+
+    # nodes: in presenter mode, labels are 1/40 of the figure height (readable from the
+    # back of a lecture hall), in a condensed face with the short labels
+    fig_w_px, fig_h_px = fig.get_size_inches() * fig.dpi
+    if th.presenter:
+        # about 1/40 of the frame height (1/44: 24.5 px at 1080 p), the most that
+        # fits eleven columns of a 16:9 frame with room left for the arrows
+        font = fig_h_px / 44 * 72 / fig.dpi
+        family, wrap, key, width = "condensed", 10, "short_label", 0.9
+    else:
+        font, family, wrap, key, width = th.fs(8.6), "normal", 13, "label", 0.86
+    texts = {n: "\n".join(textwrap.wrap(graph.nodes[n].get(key) or graph.nodes[n].get("label", n),
+                                        wrap, break_long_words=False)) for n in pos}
+    ax_h_px = ax.get_position().height * fig_h_px
+    px_per_unit = ax_h_px / (ax.get_ylim()[1] - ax.get_ylim()[0])
+    lines_max = max(t.count("\n") + 1 for t in texts.values())
+    # stacked boxes sit 0.72 apart (see pathway_layout): never taller than that
+    height = min(0.66, max(0.5, (lines_max * 1.18 * font * fig.dpi / 72 + 8) / px_per_unit))
+    # branch bands
+    for branch, y in BAND_Y.items():
+        members = [n for n, p in pos.items() if abs(p[1] - y) <= 0.6
+                   and (graph.nodes[n].get("branch") == branch
+                        or (branch == "main" and graph.nodes[n].get("branch") in
+                            ("main", "pharmacokinetics", "readouts")))]
+        if not members:
+            continue
+        x0 = min(pos[n][0] for n in members) - 0.48
+        x1 = max(pos[n][0] for n in members) + 0.48
+        y0 = min(pos[n][1] for n in members) - height / 2 - 0.1
+        y1 = max(pos[n][1] for n in members) + height / 2 + 0.26
+        ax.add_patch(FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, boxstyle="round,pad=0.02,rounding_size=0.12",
+                                    facecolor=th.band, edgecolor="none", zorder=0))
+        if branch != "main":
+            ax.text(x0 + 0.06, y1 - 0.03, BAND_TITLE[branch], ha="left", va="top", color=th.muted,
+                    fontsize=th.fs(8.5), style="italic", zorder=1)
+
+    boxes, labels = {}, {}
+    for n, (x, y) in pos.items():
+        d = graph.nodes[n]
+        value = None if activity is None else activity.get(n)
+        face = th.cmap(norm(value)) if value is not None else th.background
+        wide = 1.22 if d.get("kind") == "readout" and th.presenter else 1.0
+        x = x + (wide - 1) * width / 2
+        labels_x = x
+        box = FancyBboxPatch((x - wide * width / 2, y - height / 2), wide * width, height,
+                             boxstyle="round,pad=0.0,rounding_size=0.08", facecolor=face,
+                             edgecolor=th.text, linewidth=1.1 * th.scale,
+                             linestyle="-" if d.get("kind") != "drug" else (0, (3, 1.5)), zorder=3)
+        ax.add_patch(box)
+        boxes[n] = box
+        labels[n] = ax.text(labels_x, y, texts[n], ha="center", va="center", fontsize=font,
+                            family="DejaVu Sans", fontstretch=family, color=_ink(face, th),
+                            zorder=4, linespacing=1.05)
+
+    # edges
+    back = _back_edges(graph)
+    for u, v, d in graph.edges(data=True):
+        if u not in pos or v not in pos:
+            continue
+        active = d.get("active", True)
+        if not active and not show_inactive:
+            continue
+        effect = d.get("effect", "activates")
+        color = {"activates": th.activate, "inhibits": th.inhibit}.get(effect, th.metabolise)
+        style = ("-[,widthB=0.55,lengthB=0" if effect == "inhibits" else "-|>,head_length=0.5,head_width=0.3")
+        (x0, y0), (x1, y1) = pos[u], pos[v]
+        rad = 0.0
+        if (u, v) in back or (v, u) in back:
+            rad = 0.35
+        elif abs(x1 - x0) > 1.5:
+            # long edges bow away from the main row, whose boxes they would cross
+            # (arc3: a negative rad bows left of the direction of travel)
+            hi, lo = max(y0, y1), min(y0, y1)
+            if lo < -0.1 and hi <= 0.1:
+                up = False
+            else:
+                up = True
+            rad = (0.2 if abs(y1 - y0) < 0.1 else 0.12) * (-1 if up else 1) * np.sign(x1 - x0)
+        arrow = FancyArrowPatch(
+            posA=(x0, y0), posB=(x1, y1), patchA=boxes[u], patchB=boxes[v],
+            arrowstyle=style, mutation_scale=11 * th.scale, color=color,
+            linewidth=1.5 * th.scale, linestyle=GRADE_STYLE.get(d.get("grade"), "-"),
+            connectionstyle=f"arc3,rad={rad}", alpha=1.0 if active else 0.3, zorder=2,
+            shrinkA=2, shrinkB=3)
+        ax.add_patch(arrow)
+
+    if legend:
+        handles = [Line2D([], [], color=th.text, lw=1.6 * th.scale, linestyle=GRADE_STYLE[g],
+                          label=f"{g} evidence") for g in GRADE_STYLE]
+        handles += [Line2D([], [], color=th.activate, lw=1.6 * th.scale, marker=">",
+                           markersize=6 * th.scale, label="activates"),
+                    Line2D([], [], color=th.inhibit, lw=1.6 * th.scale, marker="|",
+                           markersize=9 * th.scale, markeredgewidth=2 * th.scale, label="inhibits"),
+                    Line2D([], [], color=th.metabolise, lw=1.6 * th.scale, label="metabolised to")]
+        if show_inactive and any(not d.get("active", True) for *_, d in graph.edges(data=True)):
+            handles.append(Line2D([], [], color=th.muted, lw=1.6 * th.scale, alpha=0.35,
+                                  label="hypothesis switched off"))
+        leg = ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, -0.02),
+                        ncol=5 if th.scale == 1 else 3, fontsize=th.fs(8), frameon=False,
+                        labelcolor=th.text, handlelength=3.2, columnspacing=1.2)
+        leg.set_zorder(5)
+    if colorbar:
+        sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=th.cmap)
+        cb = fig.colorbar(sm, ax=ax, fraction=0.018, pad=0.01, shrink=0.7)
+        cb.set_label("activity: change from resting level\n(drugs: fraction of peak plasma level)",
+                     color=th.text, fontsize=th.fs(8.5))
+        cb.ax.tick_params(colors=th.text, labelsize=th.fs(8))
+        cb.outline.set_edgecolor(th.muted)
+    if title:
+        ax.set_title(title, color=th.text, fontsize=th.fs(12), loc="left")
+    artists = PathwayArtists(boxes, labels, th, norm)
+    return (ax, artists) if return_artists else ax
+
+
+# ---------------------------------------------------------------- time courses
+
+TIME_TICKS_H = [1 / 6, 1, 6, 24, 72, 168, 336, 672, 1344]
+TIME_LABELS = ["10 min", "1 h", "6 h", "1 d", "3 d", "1 wk", "2 wk", "4 wk", "8 wk"]
+
+
+def format_time_axis(ax, t_min_h: float = 1 / 6, t_max_h: float = 1344.0, theme: Theme | None = None,
+                     label: bool = True):
+    """Logarithmic time axis with ticks in human units (10 min ... 8 wk)."""
+    th = theme or get_theme()
+    ax.set_xscale("log")
+    ax.set_xlim(t_min_h, t_max_h)
+    ticks = [(t, lab) for t, lab in zip(TIME_TICKS_H, TIME_LABELS) if t_min_h <= t <= t_max_h * 1.001]
+    ax.set_xticks([t for t, _ in ticks])
+    ax.set_xticklabels([lab for _, lab in ticks])
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    if label:
+        ax.set_xlabel("time since the first dose (log scale)", color=th.text, fontsize=th.fs(10))
+    return ax
+
+
+def _style_axes(ax, th: Theme):
+    ax.set_facecolor(th.background)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(th.muted)
+    ax.tick_params(colors=th.text, labelsize=th.fs(9))
+    ax.grid(True, axis="y", color=th.muted, alpha=0.25, linewidth=0.6)
+
+
+def line_color(label: str, th: Theme, index: int) -> str:
+    for key, color in th.lines.items():
+        if label.startswith(key):
+            return color
+    cycle = [OKABE_ITO[c] for c in ("vermillion", "blue", "green", "purple", "orange", "sky")]
+    return cycle[index % len(cycle)]
+
+
+def plot_timecourse(trajectories, variable: str = "relief", ax=None, *, labels=None,
+                    styles=None, theme: str | Theme = "light", presenter: bool = False,
+                    t_min_h: float = 1 / 6, t_max_h: float | None = None, ylabel: str | None = None,
+                    legend: bool = True):
+    """Plot ``variable`` of one or more trajectories against log time; return the Axes.
+
+    Parameters
+    ----------
+    trajectories : Trajectory or list of Trajectory
+    variable : str
+        A column name, e.g. ``"relief"``, ``"ketamine_plasma"``, ``"dissociation"``.
+    labels, styles : list, optional
+        A legend label and a line style per trajectory (default: the scenario name, solid).
+    t_min_h, t_max_h : float
+        The time window in hours (default 10 minutes to the longest trajectory).
+    """
+    th = theme if isinstance(theme, Theme) else get_theme(theme, presenter)
+    trajs = [trajectories] if isinstance(trajectories, Trajectory) else list(trajectories)
+    if not trajs:
+        raise UsageError("plot_timecourse needs at least one trajectory")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 5), facecolor=th.background)
+    labels = labels or [t.scenario for t in trajs]
+    styles = styles or ["-"] * len(trajs)
+    t_max_h = t_max_h or max(t.t_h[-1] for t in trajs)
+    for i, (traj, lab, ls) in enumerate(zip(trajs, labels, styles)):
+        keep = traj.t_h >= t_min_h * 0.999
+        ax.plot(traj.t_h[keep], traj[variable][keep], ls, color=line_color(lab, th, i),
+                lw=2.2 * th.scale, label=lab)
+    _style_axes(ax, th)
+    format_time_axis(ax, t_min_h, t_max_h, th)
+    unit = trajs[0].units.get(variable, "")
+    default = {"relief": "symptom relief (0-1)", "dissociation": "dissociation (0-1)",
+               "spines": "spine density (healthy = 1)"}.get(variable, variable.replace("_", " "))
+    ax.set_ylabel(ylabel or (f"{default} ({unit})" if unit else default), color=th.text,
+                  fontsize=th.fs(10))
+    if legend:
+        ax.legend(frameon=False, fontsize=th.fs(9), labelcolor=th.text)
+    return ax
+
+
+def timecourse_figure(arms, *, labels=None, styles=None, theme="light", presenter=False,
+                      t_max_h=None, figsize=None):
+    """Relief above; plasma level and dissociation below, on one log time axis.
+
+    ``arms`` is a list of trajectories (e.g. ketamine, SSRI, placebo). Returns the figure.
+    """
+    th = get_theme(theme, presenter) if isinstance(theme, str) else theme
+    fig, (top, bottom) = plt.subplots(
+        2, 1, sharex=True, figsize=figsize or ((16, 9) if presenter else (10, 7.5)),
+        gridspec_kw={"height_ratios": [2.2, 1]}, facecolor=th.background, layout="constrained")
+    labels = labels or [a.scenario for a in arms]
+    styles = styles or ["-"] * len(arms)
+    plot_timecourse(arms, "relief", ax=top, labels=labels, styles=styles, theme=th, t_max_h=t_max_h)
+    top.set_xlabel("")
+    top.set_ylim(0, 1)
+    plotted = False
+    for i, (traj, lab, ls) in enumerate(zip(arms, labels, styles)):
+        color = line_color(lab, th, i)
+        for drug in ("ketamine_plasma", "ssri", "hnk"):
+            if drug in traj and traj[drug].max() > 1e-3 and (drug != "hnk" or "hnk" in lab):
+                keep = traj.t_h >= 1 / 6
+                bottom.plot(traj.t_h[keep], traj[drug][keep], ls, color=color, lw=1.8 * th.scale,
+                            label=f"{lab}: {drug.replace('_', ' ')} (ng/mL)")
+                plotted = True
+                break
+    bottom.set_ylabel("plasma (ng/mL)", color=th.text, fontsize=th.fs(10))
+    _style_axes(bottom, th)
+    if plotted:
+        bottom.set_yscale("log")
+        bottom.set_ylim(0.3, 600)
+    twin = bottom.twinx()
+    for i, (traj, lab, ls) in enumerate(zip(arms, labels, styles)):
+        if traj["dissociation"].max() > 1e-3:
+            keep = traj.t_h >= 1 / 6
+            twin.fill_between(traj.t_h[keep], traj["dissociation"][keep], color=line_color(lab, th, i),
+                              alpha=0.18, lw=0)
+    twin.set_ylim(0, 1)
+    twin.set_ylabel("dissociation (shaded, 0-1)", color=th.text, fontsize=th.fs(10))
+    twin.tick_params(colors=th.text, labelsize=th.fs(9))
+    for side in ("top",):
+        twin.spines[side].set_visible(False)
+    format_time_axis(bottom, 1 / 6, t_max_h or max(a.t_h[-1] for a in arms), th)
+    if plotted:
+        bottom.legend(frameon=False, fontsize=th.fs(8), labelcolor=th.text, loc="upper right")
+    return fig
