@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -59,11 +60,13 @@ def clock(t_h: float) -> str:
 
 
 def _short_citation(model: Model, key: str) -> str:
+    """``"Le Poul 1995"`` from ``"Le Poul E et al. (1995) ..."``: the first author's
+    surname (the words before the initials) and the year."""
     ref = model.references.get(key, key)
-    head = ref.split(")")[0] + ")" if ")" in ref else ref
-    author = head.split(" ")[0]
-    year = head[head.find("(") + 1:head.find(")")] if "(" in head else ""
-    return f"{author} {year}".strip()
+    year = re.search(r"\((\d{4})\)", ref)
+    names = re.match(r"^(.*?)\s+[A-Z]{1,3}\b", ref.split(",")[0].split("(")[0].strip() + " X")
+    author = names.group(1) if names else ref.split(" ")[0]
+    return f"{author} {year.group(1) if year else ''}".strip()
 
 
 @dataclass
@@ -86,17 +89,36 @@ def build_story(model: Model, graph: nx.DiGraph, traj: Trajectory, times_h: np.n
                 nodes) -> Story:
     story = Story(traj.scenario)
     acts = np.array([[activity_at(graph, traj, t).get(n, 0.0) for n in nodes] for t in times_h])
+    try:
+        order = {n: i for i, n in enumerate(nx.topological_sort(graph))}
+    except nx.NetworkXUnfeasible:          # a feedback loop: fall back to the node order
+        order = {n: i for i, n in enumerate(nodes)}
     for j, n in enumerate(nodes):
         caption = graph.nodes[n].get("caption")
         series = np.abs(acts[:, j])
         if not caption or series.max() < 0.05:
             continue
         i = int(np.argmax(series >= 0.5 * series.max()))
-        cites = [e.citations[0] for e in model.edges if e.target == n and e.citations
-                 and (e.hypothesis is None or model.hypotheses[e.hypothesis].enabled)]
-        cite = f" ({_short_citation(model, cites[0])})" if cites else ""
-        story.arrivals.append((float(times_h[i]), n, caption[0].upper() + caption[1:] + cite))
-    story.arrivals.sort()
+        # cite the incoming edge whose source moved most in this scenario
+        incoming = [e for e in model.edges if e.target == n and e.citations
+                    and (e.hypothesis is None or model.hypotheses[e.hypothesis].enabled)]
+        moved = {e.source: np.abs(acts[:, nodes.index(e.source)]).max() if e.source in nodes else 0
+                 for e in incoming}
+        incoming.sort(key=lambda e: -moved[e.source])
+        cite = f" ({_short_citation(model, incoming[0].citations[0])})" if incoming else ""
+        first = caption.split(" ")[0]
+        if first.islower():                 # "glutamate surges" -> "Glutamate surges"; keep "mTOR"
+            caption = caption[0].upper() + caption[1:]
+        story.arrivals.append((float(times_h[i]), n, caption + cite))
+    # a step that arrives within a frame or two of its own cause is part of that step:
+    # keep the cause's caption (BDNF expression, not the BDNF it immediately releases)
+    arrived = {n: t for t, n, _ in story.arrivals}
+    step = float(times_h[1] / times_h[0]) if len(times_h) > 1 else 1.0
+    story.arrivals = [a for a in story.arrivals
+                      if graph.nodes[a[1]].get("kind") == "readout" or not any(
+                          p in arrived and arrived[p] <= a[0] <= arrived[p] * step ** 2.5
+                          for p in graph.predecessors(a[1]))]
+    story.arrivals.sort(key=lambda a: (a[0], -order.get(a[1], 0)))
     return story
 
 
@@ -377,7 +399,7 @@ def save_animation(frame: Frame, out: str | Path, *, fps: int = 30, progress: bo
             writer = imageio_ffmpeg.write_frames(
                 str(out), (width, height), fps=fps, codec="libx264", pix_fmt_in="rgb24",
                 pix_fmt_out="yuv420p", quality=None, bitrate=None,
-                output_params=["-preset", "veryfast", "-crf", "23", "-movflags", "+faststart"],
+                output_params=["-preset", "ultrafast", "-crf", "23", "-movflags", "+faststart"],
                 macro_block_size=2)
             writer.send(None)
             for i, rgb in enumerate(frames_iter):
@@ -459,7 +481,8 @@ def storyboard(frame: Frame, out_dir: str | Path, *, extra_times_h=(1.0, 24.0, 1
     for k, i in enumerate(keys, start=1):
         rgb = renderer.render(i)
         from PIL import Image
-        path = out_dir / f"{k:02d}_{clock(times[i]).replace(', ', '_').replace(':', '')}.png"
+        stamp = clock(times[i]).replace("day ", "day").replace(", ", "_").replace(":", "")
+        path = out_dir / f"{k:02d}_{stamp}.png"
         Image.fromarray(np.array(rgb)).save(path)
         caps = [clock(times[i])] + [c.get_text() for c in frame.captions]
         lines.append(f"{path.name}\t{' | '.join(caps)}")

@@ -73,8 +73,21 @@ def cmd_graph(args) -> int:
 
     model = _model(args)
     graph = to_graph(model)
+    if args.at and not args.scenario:
+        raise UsageError("--at needs --scenario\n  hint: e.g. --scenario ketamine-iv --at 1h")
     if args.out:
-        _write(args.out, lambda path: write_graph(graph, path))
+        options = {}
+        if args.out.lower().endswith((".png", ".svg", ".pdf")):
+            options = {"theme": args.theme, "presenter": args.presenter}
+            if args.scenario:
+                from .plotting import activity_at
+                from .population import parse_times
+                from .simulate import simulate
+                labels, hours = parse_times(args.at or "1h")
+                traj = simulate(model, args.scenario, days=max(hours[0] / 24 + 0.1, 0.2), step_min=1)
+                options["activity"] = activity_at(graph, traj, float(hours[0]))
+                options["title"] = f"{args.scenario}, {labels[0]} after the first dose"
+        _write(args.out, lambda path: write_graph(graph, path, **options))
         print(f"wrote {args.out}: {graph.number_of_nodes()} nodes, "
               f"{graph.number_of_edges()} edges", file=sys.stderr)
         return 0
@@ -126,6 +139,89 @@ def cmd_population(args) -> int:
     resp, rem, med = result.response_rate(), result.remission_rate(), result.median_relief()
     for lab in result.labels:
         print(f"{lab:>8s} {100 * resp[lab]:8.1f}% {100 * rem[lab]:9.1f}% {med[lab]:14.2f}")
+    return 0
+
+
+_PICTURES = (".png", ".svg", ".pdf")
+
+
+def _check_out(path: str, suffixes: tuple[str, ...]) -> None:
+    from pathlib import Path
+    p = Path(path)
+    if p.suffix.lower() not in suffixes:
+        raise UsageError(f"{path}: cannot write '{p.suffix or 'no suffix'}' here\n"
+                         f"  hint: use {', '.join(suffixes)}")
+    if not p.parent.exists() and str(p.parent) not in ("", "."):
+        raise UsageError(f"cannot write '{path}': the folder {p.parent} does not exist\n"
+                         "  hint: create it first")
+
+
+def cmd_plot(args) -> int:
+    from .plotting import save_timecourse_figure
+    from .scenarios import apply_all, placebo_arm
+    from .simulate import simulate
+
+    _check_out(args.out, _PICTURES)
+    base = load_model(args.model)
+    for item in args.set or []:
+        name, _, value = item.partition("=")
+        base = set_parameter(base, name.strip(), value.strip())
+    for h in args.hypothesis or []:
+        base = set_hypothesis(base, h, True)
+    days = args.days or 56
+    step = 5.0 if days <= 14 else 15.0
+    names = [args.scenario] + list(args.compare or [])
+    arms, labels, styles = [], [], []
+    if args.intervention:
+        treated = apply_all(base, args.intervention)
+        for name in names:
+            arms.append(simulate(base, name, days=days, step_min=step))
+            labels.append(f"{name} (control)")
+            styles.append("--")
+            arms.append(simulate(treated, name, days=days, step_min=step))
+            labels.append(f"{name} + {' + '.join(args.intervention)}")
+            styles.append("-")
+    else:
+        for name in names:
+            arms.append(simulate(base, name, days=days, step_min=step))
+            labels.append(name)
+            styles.append("-")
+    if not args.no_placebo:
+        arms.append(simulate(base, placebo_arm(base, args.scenario), days=days, step_min=step))
+        labels.append("placebo")
+        styles.append("-")
+    _write(args.out, lambda path: save_timecourse_figure(
+        arms, path, labels=labels, styles=styles, theme=args.theme, presenter=args.presenter))
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+def _prepare_animation(args):
+    from .animation import prepare
+    return prepare(_model(args), args.scenario, args.compare, days=args.days or 56,
+                   frames=args.frames, placebo=not args.no_placebo, presenter=args.presenter,
+                   theme=args.theme)
+
+
+def cmd_animate(args) -> int:
+    from .animation import FORMATS, save_animation
+
+    _check_out(args.out, FORMATS)
+    frame = _prepare_animation(args)
+    info = save_animation(frame, args.out, fps=args.fps,
+                          progress=not args.quiet and (sys.stderr.isatty() or args.progress))
+    print(f"wrote {info['path']}: {info['frames']} frames, {info['size_px'][0]}x{info['size_px'][1]}, "
+          f"{info['bytes'] / 1e6:.1f} MB, rendered at {info['fps_rendered']:.0f} frames/s",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_storyboard(args) -> int:
+    from .animation import storyboard
+
+    frame = _prepare_animation(args)
+    paths = storyboard(frame, args.out)
+    print(f"wrote {len(paths)} key frames and captions.txt to {args.out}", file=sys.stderr)
     return 0
 
 
@@ -190,8 +286,17 @@ def build_parser() -> argparse.ArgumentParser:
     model_options(p)
     p.set_defaults(func=cmd_simulate)
 
+    def picture_options(p):
+        p.add_argument("--theme", choices=("light", "dark"), default="light")
+        p.add_argument("--presenter", action="store_true",
+                       help="1920x1080, large type for projection")
+
     p = sub.add_parser("graph", help="summarise the pathway graph or export it")
-    p.add_argument("--out", metavar="FILE", help="FILE.graphml or FILE.json (node-link)")
+    p.add_argument("--out", metavar="FILE",
+                   help="FILE.graphml, FILE.json (node-link), or a figure: FILE.png, .svg, .pdf")
+    p.add_argument("--scenario", metavar="NAME", help="colour the figure by this scenario's activity")
+    p.add_argument("--at", metavar="TIME", help="the moment to show, e.g. 1h or 3d (default 1h)")
+    picture_options(p)
     model_options(p)
     p.set_defaults(func=cmd_graph)
 
@@ -213,6 +318,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="never show the progress bar")
     model_options(p)
     p.set_defaults(func=cmd_population)
+
+    p = sub.add_parser("plot", help="time-course figure: relief, plasma and dissociation")
+    p.add_argument("--scenario", required=True, metavar="NAME")
+    p.add_argument("--compare", action="append", metavar="NAME", help="another scenario (repeatable)")
+    p.add_argument("--days", type=_positive(float), metavar="D", help="length (default 56)")
+    p.add_argument("--no-placebo", action="store_true", help="leave out the placebo arm")
+    p.add_argument("--out", required=True, metavar="FILE", help="FILE.png, .svg or .pdf")
+    picture_options(p)
+    model_options(p)
+    p.set_defaults(func=cmd_plot)
+
+    for name, helptext in (("animate", "lecture animation: MP4, GIF or self-contained HTML"),
+                           ("storyboard", "key frames as numbered PNGs with captions")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--scenario", required=True, metavar="NAME")
+        p.add_argument("--compare", metavar="NAME", help="a second scenario, e.g. ssri")
+        p.add_argument("--days", type=_positive(float), metavar="D", help="length (default 56)")
+        p.add_argument("--frames", type=_positive(int), default=300, metavar="N")
+        p.add_argument("--no-placebo", action="store_true", help="leave out the placebo curve")
+        if name == "animate":
+            p.add_argument("--out", required=True, metavar="FILE", help="FILE.mp4, .gif or .html")
+            p.add_argument("--fps", type=_positive(int), default=30)
+            p.add_argument("--progress", action="store_true", help="always show the progress bar")
+            p.add_argument("--quiet", action="store_true", help="never show the progress bar")
+            p.set_defaults(func=cmd_animate)
+        else:
+            p.add_argument("--out", required=True, metavar="DIR", help="a folder for the PNGs")
+            p.set_defaults(func=cmd_storyboard)
+        picture_options(p)
+        model_options(p)
 
     p = sub.add_parser("explain", help="a node's equation in words and symbols")
     p.add_argument("node", help="a node id, e.g. glutamate")

@@ -335,13 +335,22 @@ def _write_json(graph: nx.DiGraph, path: Path) -> None:
 
 
 #: Writers by lower-case file suffix; add an entry to support another format.
+def _write_picture(graph: nx.DiGraph, path: Path, **options) -> None:
+    # the only route to matplotlib from this module, taken only for pictures
+    from .plotting import save_pathway_figure
+    save_pathway_figure(graph, path, **options)
+
+
 _WRITERS: dict[str, Callable[[nx.DiGraph, Path], None]] = {
     ".graphml": _write_graphml,
     ".json": _write_json,
+    ".png": _write_picture,
+    ".svg": _write_picture,
+    ".pdf": _write_picture,
 }
 
 
-def write_graph(graph: nx.DiGraph, path: str | Path) -> Path:
+def write_graph(graph: nx.DiGraph, path: str | Path, **options) -> Path:
     """Save the graph in the format its file suffix names.
 
     Parameters
@@ -380,7 +389,7 @@ def write_graph(graph: nx.DiGraph, path: str | Path) -> Path:
         raise UsageError(f"{path}: cannot write a graph to a file with {shown}\n"
                          f"  hint: use {', '.join(known[:-1])} or {known[-1]}")
     try:
-        _WRITERS[suffix](graph, path)
+        _WRITERS[suffix](graph, path, **options) if options else _WRITERS[suffix](graph, path)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         hint = ("create the directory first, or choose another path"

@@ -192,6 +192,20 @@ def _ink(face, theme: Theme) -> str:
     return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "#f7f7f7"
 
 
+def _fit_labels(fig, boxes, labels, margin: float = 0.92) -> None:
+    """Measure every label against its box (after the colour bar and legend have
+    taken their space) and shrink all labels alike if any would spill over."""
+    renderer = fig.canvas.get_renderer()
+    ratio = 1.0
+    for n, text in labels.items():
+        lab, box = text.get_window_extent(renderer), boxes[n].get_window_extent(renderer)
+        if lab.width > 0 and lab.height > 0:
+            ratio = min(ratio, margin * box.width / lab.width, margin * box.height / lab.height)
+    if ratio < 1.0:
+        for text in labels.values():
+            text.set_fontsize(text.get_fontsize() * ratio)
+
+
 def activity_at(graph: nx.DiGraph, traj: Trajectory, t_h: float) -> dict[str, float]:
     """Each node's activity at ``t_h`` for colouring, in -1..1: the relative change
     from its resting level (readouts: their value; drugs: the fraction of their
@@ -235,7 +249,7 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
     """
     th = theme if isinstance(theme, Theme) else get_theme(theme, presenter)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(16, 8.2), facecolor=th.background)
+        fig, ax = pathway_figure(th.name, th.presenter)
     fig = ax.figure
     ax.set_facecolor(th.background)
     ax.set_axis_off()
@@ -243,7 +257,7 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
     if not pos:
         raise UsageError("the graph has no connected nodes to draw")
     xs, ys = zip(*pos.values())
-    ax.set_xlim(min(xs) - 0.75, max(xs) + (0.75 if th.presenter else 0.6))
+    ax.set_xlim(min(xs) - (0.55 if th.presenter else 0.75), max(xs) + (0.75 if th.presenter else 0.6))
     ax.set_ylim(min(ys) - 0.7, max(ys) + 0.8)
     norm = Normalize(-1, 1)
 
@@ -254,7 +268,7 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
         # about 1/40 of the frame height (1/44: 24.5 px at 1080 p), the most that
         # fits eleven columns of a 16:9 frame with room left for the arrows
         font = fig_h_px / 44 * 72 / fig.dpi
-        family, wrap, key, width = "condensed", 10, "short_label", 0.9
+        family, wrap, key, width = "condensed", 9, "short_label", 0.9
     else:
         font, family, wrap, key, width = th.fs(8.6), "normal", 13, "label", 0.86
     texts = {n: "\n".join(textwrap.wrap(graph.nodes[n].get(key) or graph.nodes[n].get("label", n),
@@ -349,13 +363,18 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
         leg.set_zorder(5)
     if colorbar:
         sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=th.cmap)
-        cb = fig.colorbar(sm, ax=ax, fraction=0.018, pad=0.01, shrink=0.7)
+        if th.presenter:      # horizontal, so the columns keep the whole width
+            cb = fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.035, pad=0.02,
+                              shrink=0.35, anchor=(1.0, 0.0))
+        else:
+            cb = fig.colorbar(sm, ax=ax, fraction=0.018, pad=0.01, shrink=0.7)
         cb.set_label("activity: change from resting level\n(drugs: fraction of peak plasma level)",
                      color=th.text, fontsize=th.fs(8.5))
         cb.ax.tick_params(colors=th.text, labelsize=th.fs(8))
         cb.outline.set_edgecolor(th.muted)
     if title:
         ax.set_title(title, color=th.text, fontsize=th.fs(12), loc="left")
+    _fit_labels(fig, boxes, labels)
     artists = PathwayArtists(boxes, labels, th, norm)
     return (ax, artists) if return_artists else ax
 
@@ -426,8 +445,10 @@ def plot_timecourse(trajectories, variable: str = "relief", ax=None, *, labels=N
     t_max_h = t_max_h or max(t.t_h[-1] for t in trajs)
     for i, (traj, lab, ls) in enumerate(zip(trajs, labels, styles)):
         keep = traj.t_h >= t_min_h * 0.999
+        behind = lab.startswith("placebo")    # a curve lying on the placebo arm stays visible
         ax.plot(traj.t_h[keep], traj[variable][keep], ls, color=line_color(lab, th, i),
-                lw=2.2 * th.scale, label=lab)
+                lw=(3.0 if behind else 2.2) * th.scale, label=lab, zorder=1 if behind else 3,
+                alpha=0.6 if behind else 1.0)
     _style_axes(ax, th)
     format_time_axis(ax, t_min_h, t_max_h, th)
     unit = trajs[0].units.get(variable, "")
@@ -485,3 +506,36 @@ def timecourse_figure(arms, *, labels=None, styles=None, theme="light", presente
     if plotted:
         bottom.legend(frameon=False, fontsize=th.fs(8), labelcolor=th.text, loc="upper right")
     return fig
+
+
+def pathway_figure(theme: str = "light", presenter: bool = False):
+    """A figure and Axes sized for the pathway: 1920x1080 px in presenter mode."""
+    th = get_theme(theme, presenter)
+    size = (19.2, 10.8) if presenter else (16, 8.6)
+    fig, ax = plt.subplots(figsize=size, facecolor=th.background, dpi=100)
+    # the standard figure keeps room on the right for the vertical colour bar's label
+    fig.subplots_adjust(left=0.01, right=0.99 if presenter else 0.955, top=0.94, bottom=0.03)
+    return fig, ax
+
+
+def save_pathway_figure(graph: nx.DiGraph, path, *, activity=None, theme: str = "light",
+                        presenter: bool = False, title: str | None = None, dpi: int = 100) -> None:
+    """Draw the pathway and save it (PNG, SVG or PDF, by suffix)."""
+    th = get_theme(theme, presenter)
+    fig, ax = pathway_figure(theme, presenter)
+    draw_pathway(graph, activity, ax=ax, theme=th, title=title or "The ketamine pathway model")
+    # presenter output is exactly 1920x1080; the standard figure is trimmed to its content
+    fig.savefig(path, dpi=dpi, facecolor=th.background,
+                bbox_inches=None if presenter else "tight")
+    plt.close(fig)
+
+
+def save_timecourse_figure(arms, path, *, labels=None, styles=None, theme: str = "light",
+                           presenter: bool = False, dpi: int = 120, title: str | None = None):
+    """The two-panel time-course figure, saved by suffix (PNG, SVG or PDF)."""
+    fig = timecourse_figure(arms, labels=labels, styles=styles, theme=theme, presenter=presenter)
+    th = get_theme(theme, presenter)
+    if title:
+        fig.suptitle(title, color=th.text, fontsize=th.fs(13), x=0.02, ha="left")
+    fig.savefig(path, dpi=dpi, facecolor=th.background)
+    plt.close(fig)

@@ -30,7 +30,7 @@ from pathway.modelfile import (
 
 MECHANISM = ["ketamine", "nmda", "gaba_interneuron", "glutamate", "ampa", "bdnf", "mtor",
              "synaptic_proteins", "spines"]
-NODE_ATTRS = {"label", "kind", "branch", "description", "caption", "response", "baseline",
+NODE_ATTRS = {"label", "kind", "branch", "description", "caption", "short_label", "response", "baseline",
               "maximum", "half", "hill", "tau_rise_h", "tau_fall_h", "layer"}
 EDGE_ATTRS = {"index", "effect", "strength", "ec50_ng_ml", "hill", "fraction", "grade",
               "citations", "references", "hypothesis", "active", "note"}
@@ -392,12 +392,12 @@ def test_suffix_is_case_insensitive(graph, tmp_path):
     assert back.number_of_edges() == graph.number_of_edges()
 
 
-@pytest.mark.parametrize("name", ["pathway.png", "pathway.txt", "pathway"])
+@pytest.mark.parametrize("name", ["pathway.gif", "pathway.txt", "pathway"])
 def test_bad_suffix(graph, tmp_path, name):
     with pytest.raises(UsageError) as info:
         write_graph(graph, tmp_path / name)
     message = str(info.value)
-    assert "use .graphml or .json" in message
+    assert "use .graphml, .json, .png, .svg or .pdf" in message
     assert (name.partition(".")[2] or "no suffix") in message
     assert not (tmp_path / name).exists()
 

@@ -1,0 +1,188 @@
+"""Pictures: the pathway figure, time courses, animations and storyboards.
+
+Layout is checked in pixels (labels inside their own boxes, nothing overlapping),
+files by their format, size and frame count, and the animation's content against
+the simulation at sampled frames."""
+
+import json
+import re
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from pathway import load_model, simulate  # noqa: E402
+from pathway.animation import FrameRenderer, clock, frame_times, prepare, save_animation, storyboard  # noqa: E402
+from pathway.cli import main  # noqa: E402
+from pathway.graph import to_graph  # noqa: E402
+from pathway.plotting import activity_at, draw_pathway, plot_timecourse  # noqa: E402
+
+
+def extents(fig, artists):
+    renderer = fig.canvas.get_renderer()
+    return {n: a.get_window_extent(renderer) for n, a in artists.items()}
+
+
+@pytest.mark.parametrize("presenter", [False, True])
+def test_labels_sit_inside_their_boxes_and_nothing_overlaps(model, presenter):
+    from pathway.plotting import pathway_figure
+    graph = to_graph(model)
+    fig, ax = pathway_figure(presenter=presenter)
+    ax, art = draw_pathway(graph, {}, ax=ax, presenter=presenter, return_artists=True)
+    fig.canvas.draw()
+    boxes, labels = extents(fig, art.boxes), extents(fig, art.labels)
+    for n, lab in labels.items():
+        box = boxes[n]
+        assert box.x0 - 1 <= lab.x0 and lab.x1 <= box.x1 + 1, f"label of {n} wider than its box"
+        assert box.y0 - 1 <= lab.y0 and lab.y1 <= box.y1 + 1, f"label of {n} taller than its box"
+    names = list(boxes)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert not boxes[a].overlaps(boxes[b]), f"boxes of {a} and {b} overlap"
+    if presenter:
+        assert fig.canvas.get_width_height() == (1920, 1080)
+        px = min(t.get_fontsize() for t in art.labels.values()) * fig.dpi / 72
+        assert px >= 1080 / 45           # about 1/40 of the frame height
+    plt.close(fig)
+
+
+def test_pathway_figure_shows_activity_with_a_colour_bar(model):
+    graph = to_graph(model)
+    traj = simulate(model, "ketamine-iv", days=1)
+    act = activity_at(graph, traj, 0.7)
+    assert act["nmda"] < -0.3 and act["glutamate"] > 0.3        # blocked, surging
+    ax, art = draw_pathway(graph, act, return_artists=True)
+    assert len(ax.figure.axes) == 2                              # the pathway and its colour bar
+    blue, orange = art.boxes["nmda"].get_facecolor(), art.boxes["glutamate"].get_facecolor()
+    assert blue[2] > blue[0] and orange[0] > orange[2]
+    plt.close(ax.figure)
+
+
+def test_timecourse_has_a_log_axis_in_human_units(model):
+    traj = simulate(model, "ssri", days=56, step_min=60)
+    ax = plot_timecourse([traj])
+    assert ax.get_xscale() == "log"
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert {"10 min", "1 h", "1 d", "1 wk", "4 wk"} <= set(labels)
+    line = ax.get_lines()[0]
+    assert np.allclose(line.get_ydata()[-1], traj["relief"][-1])
+    plt.close(ax.figure)
+
+
+@pytest.fixture(scope="module")
+def small_frame(model):
+    return prepare(model, "ketamine-iv", "ssri", days=14, frames=12)
+
+
+def test_animation_matches_the_simulation_at_sampled_frames(model, small_frame):
+    times = small_frame.times_h
+    np.testing.assert_allclose(times, frame_times(12, 14 * 24.0))
+    ket = simulate(model, "ketamine-iv", days=14, step_min=5)
+    graph = to_graph(model)
+    for i in (0, 5, 11):
+        dynamic = small_frame.update(i)
+        points = [a for a in dynamic if isinstance(a, matplotlib.lines.Line2D)
+                  and a.get_marker() == "o"]
+        y = points[0].get_ydata()[0]
+        assert y == pytest.approx(np.interp(times[i], ket.t_h, ket["relief"]), abs=2e-3)
+        clock_texts = [a for a in dynamic if hasattr(a, "get_text") and "day" in a.get_text()]
+        assert clock_texts[0].get_text().startswith(clock(times[i]))
+        # the glutamate box is coloured by ketamine's glutamate activity at that time
+        from pathway.plotting import get_theme
+        th = get_theme()
+        boxes = [a for a in dynamic if isinstance(a, matplotlib.patches.FancyBboxPatch)]
+        glut = activity_at(graph, ket, times[i])["glutamate"]
+        expected = th.cmap((glut + 1) / 2)
+        assert any(np.allclose(b.get_facecolor(), expected, atol=1e-6) for b in boxes)
+
+
+def test_clock_format():
+    assert clock(30.0) == "day 2, 06:00"
+    assert clock(0.25) == "day 1, 00:15"
+
+
+def test_mp4_is_h264_yuv420p_with_every_frame(small_frame, tmp_path):
+    import subprocess
+
+    import imageio_ffmpeg
+    info = save_animation(small_frame, tmp_path / "a.mp4", fps=10)
+    assert info["frames"] == 12 and info["size_px"] == (1280, 720)
+    frames, _ = imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "a.mp4"))
+    assert frames == 12
+    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i",
+                            str(tmp_path / "a.mp4")], capture_output=True, text=True).stderr
+    assert "h264" in probe and "yuv420p" in probe and "1280x720" in probe
+
+
+def test_gif_and_self_contained_html(small_frame, tmp_path):
+    from PIL import Image
+    save_animation(small_frame, tmp_path / "a.gif", fps=10)
+    with Image.open(tmp_path / "a.gif") as gif:
+        assert gif.n_frames == 12 and gif.size == (1280, 720)
+    save_animation(small_frame, tmp_path / "a.html", fps=10)
+    html = (tmp_path / "a.html").read_text()
+    frames = json.loads(re.search(r"const F=(\[.*?\]);", html, re.S).group(1))
+    assert len(frames) == 12
+    assert not re.search(r"(src|href)=\"(http|//)", html)      # nothing fetched: plays offline
+
+
+def test_renderer_frames_equal_a_full_redraw(small_frame):
+    """The fast path (background + changed artists + label overlays) must show what
+    a full redraw shows."""
+    renderer = FrameRenderer(small_frame)
+    fast = renderer.render(7).astype(int)
+    fig = small_frame.fig
+    for a in small_frame.artists:
+        a.set_animated(False)
+    fig.canvas.draw()
+    full = np.asarray(fig.canvas.buffer_rgba())[:, :, :3].astype(int)
+    for a in small_frame.artists:
+        a.set_animated(True)
+    differs = np.abs(fast - full).max(axis=2) > 60
+    assert differs.mean() < 0.002, f"{100 * differs.mean():.2f}% of pixels differ"
+
+
+def test_presenter_frame_is_1080p(model, tmp_path):
+    frame = prepare(model, "ssri", days=7, frames=3, presenter=True, theme="dark")
+    assert frame.fig.canvas.get_width_height() == (1920, 1080)
+    rgb = FrameRenderer(frame).render(2)
+    assert rgb.shape == (1080, 1920, 3)
+    assert rgb.mean() < 80                                     # a dark theme
+
+
+def test_storyboard_writes_numbered_frames_and_captions(small_frame, tmp_path):
+    paths = storyboard(small_frame, tmp_path / "story")
+    assert paths and all(p.suffix == ".png" for p in paths)
+    assert [p.name[:2] for p in paths] == [f"{i:02d}" for i in range(1, len(paths) + 1)]
+    captions = (tmp_path / "story" / "captions.txt").read_text().splitlines()
+    assert len(captions) == len(paths) and "day 1" in captions[0]
+
+
+def test_picture_commands(tmp_path, capsys):
+    assert main(["graph", "--out", str(tmp_path / "g.png")]) == 0
+    assert (tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["graph", "--out", str(tmp_path / "g.svg"), "--theme", "dark"]) == 0
+    assert "<svg" in (tmp_path / "g.svg").read_text()[:500]
+    assert main(["plot", "--scenario", "ketamine-iv", "--compare", "ssri", "--days", "14",
+                 "--out", str(tmp_path / "p.png")]) == 0
+    assert main(["plot", "--scenario", "ketamine-iv", "--intervention", "nbqx", "--days", "7",
+                 "--out", str(tmp_path / "i.svg")]) == 0
+    assert main(["animate", "--scenario", "ketamine-iv", "--days", "3", "--frames", "5",
+                 "--out", str(tmp_path / "a.gif"), "--quiet"]) == 0
+    assert (tmp_path / "a.gif").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["animate", "--scenario", "ketamine-iv", "--out", "a.avi"], "use .mp4, .gif, .html"),
+    (["animate", "--scenario", "ketamine-iv", "--out", "/no/such/dir/a.mp4"], "does not exist"),
+    (["plot", "--scenario", "ketamine-iv", "--out", "p.txt"], "use .png, .svg, .pdf"),
+    (["animate", "--scenario", "ketamin-iv", "--out", "a.mp4", "--frames", "3"], "did you mean"),
+    (["animate", "--scenario", "ketamine-iv", "--out", "a.mp4", "--frames", "1"], "from 2 to 20000"),
+])
+def test_picture_mistakes_exit_2(argv, words, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
