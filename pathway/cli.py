@@ -225,6 +225,31 @@ def cmd_storyboard(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from pathlib import Path
+
+    from .graph import to_graph, write_graph
+
+    suffix = {"sbml": (".xml", ".sbml"), "graphml": (".graphml",), "json": (".json",)}
+    out = Path(args.out)
+    if out.suffix.lower() not in suffix[args.format]:
+        raise UsageError(f"{args.out}: a {args.format} export should end in "
+                         f"{' or '.join(suffix[args.format])}\n  hint: rename the file or pick "
+                         "another --format")
+    if not out.parent.exists() and str(out.parent) not in ("", "."):
+        raise UsageError(f"cannot write '{args.out}': the folder {out.parent} does not exist\n"
+                         "  hint: create it first")
+    model = _model(args)
+    if args.format == "sbml":
+        from .sbml import write_sbml
+        write_sbml(model, args.scenario, out, days=args.days)
+        print(f"wrote {out}: SBML Level 3 Version 2, scenario {args.scenario}", file=sys.stderr)
+    else:
+        _write(args.out, lambda path: write_graph(to_graph(model), path))
+        print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
 def cmd_explain(args) -> int:
     from .compile import explain
 
@@ -348,6 +373,17 @@ def build_parser() -> argparse.ArgumentParser:
             p.set_defaults(func=cmd_storyboard)
         picture_options(p)
         model_options(p)
+
+    p = sub.add_parser("export", help="export the model: SBML (with a scenario's doses), "
+                                      "GraphML or node-link JSON")
+    p.add_argument("--format", required=True, choices=("sbml", "graphml", "json"))
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--scenario", default="ketamine-iv", metavar="NAME",
+                   help="the doses to export as SBML events (default ketamine-iv)")
+    p.add_argument("--days", type=_positive(float), metavar="D",
+                   help="how far ahead to write dosing events (default: the scenario's length)")
+    model_options(p)
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("explain", help="a node's equation in words and symbols")
     p.add_argument("node", help="a node id, e.g. glutamate")

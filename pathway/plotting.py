@@ -381,8 +381,8 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
 
 # ---------------------------------------------------------------- time courses
 
-TIME_TICKS_H = [1 / 6, 1, 6, 24, 72, 168, 336, 672, 1344]
-TIME_LABELS = ["10 min", "1 h", "6 h", "1 d", "3 d", "1 wk", "2 wk", "4 wk", "8 wk"]
+TIME_TICKS_H = [1 / 6, 1, 6, 24, 72, 168, 336, 672, 1344, 2688, 5376]
+TIME_LABELS = ["10 min", "1 h", "6 h", "1 d", "3 d", "1 wk", "2 wk", "4 wk", "8 wk", "16 wk", "32 wk"]
 
 
 def format_time_axis(ax, t_min_h: float = 1 / 6, t_max_h: float = 1344.0, theme: Theme | None = None,
@@ -411,6 +411,8 @@ def _style_axes(ax, th: Theme):
 
 
 def line_color(label: str, th: Theme, index: int) -> str:
+    if "placebo" in label:                 # "ketamine-iv (placebo arm)" is a placebo line
+        return th.lines["placebo"]
     for key, color in th.lines.items():
         if label.startswith(key):
             return color
@@ -445,7 +447,7 @@ def plot_timecourse(trajectories, variable: str = "relief", ax=None, *, labels=N
     t_max_h = t_max_h or max(t.t_h[-1] for t in trajs)
     for i, (traj, lab, ls) in enumerate(zip(trajs, labels, styles)):
         keep = traj.t_h >= t_min_h * 0.999
-        behind = lab.startswith("placebo")    # a curve lying on the placebo arm stays visible
+        behind = "placebo" in lab             # a curve lying on the placebo arm stays visible
         ax.plot(traj.t_h[keep], traj[variable][keep], ls, color=line_color(lab, th, i),
                 lw=(3.0 if behind else 2.2) * th.scale, label=lab, zorder=1 if behind else 3,
                 alpha=0.6 if behind else 1.0)

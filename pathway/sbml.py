@@ -1,0 +1,331 @@
+"""Export a model (with its interventions and hypotheses applied) and a scenario
+to SBML Level 3 Version 2, for COPASI, Tellurium and libroadrunner.
+
+What goes where:
+
+* every state is an SBML parameter with a rate rule: the amount (mg) in each
+  pharmacokinetic compartment, ``dA/dt = K A + infusion``, and every node,
+  ``dx/dt = (target - x) / tau``, with ``tau`` switching between ``tau_rise``
+  and ``tau_fall`` by a piecewise expression;
+* each node's target and each drug's plasma level (ng/mL) are assignment rules;
+* each edge's strength is its own parameter (``w_<index>``) whose notes carry
+  the edge, its evidence grade and its citations, so every term of the equations
+  can be traced to the edge it came from;
+* the model file's ``[parameters]`` become parameters ``par_<name>`` that the
+  expressions use, so a tool can vary them;
+* doses are events at exact times (a bolus adds to a compartment, an infusion
+  switches a rate on and off); time is in hours.
+
+Needs the optional dependency ``python-libsbml`` (``pip install .[sbml]``).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from .compile import HILL, OdeSystem, compile_model
+from .dosing import BOLUS, RATE, build_events, first_event_h
+from .errors import UsageError
+from .modelfile import Model, ParamRef, Scenario
+
+SBML_LEVEL, SBML_VERSION = 3, 2
+
+
+def _libsbml():
+    try:
+        import libsbml
+    except ImportError:
+        raise UsageError("SBML export needs python-libsbml\n"
+                         "  hint: pip install 'ketamine-pathway[sbml]'") from None
+    return libsbml
+
+
+def _num(x: float) -> str:
+    if not math.isfinite(x):
+        raise UsageError(f"cannot export the non-finite value {x!r} to SBML")
+    return repr(float(x))
+
+
+def _pk_id(system: OdeSystem, i: int) -> str:
+    c = system.compartments[i]
+    return f"A_{c.drug}_{c.kind.replace(':', '_')}"
+
+
+def _value(model: Model, v, fallback: float) -> str:
+    """A field as an SBML expression: the parameter's id if it names one."""
+    if isinstance(v, ParamRef):
+        return f"par_{v.name}"
+    return _num(fallback if v is None else float(v))
+
+
+def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = None) -> str:
+    """Return the SBML document (a string) for ``model`` given ``scenario``."""
+    libsbml = _libsbml()
+    sc = model.scenario(scenario) if isinstance(scenario, str) else scenario
+    days = sc.days if days is None else days
+    system = compile_model(model)
+    events = build_events(system, sc, days * 24.0)
+    # SBML time starts at 0 at the first event (a pretreatment may come before the
+    # scenario's time 0; some simulators mishandle a negative start time)
+    offset = first_event_h(events)
+
+    doc = libsbml.SBMLDocument(SBML_LEVEL, SBML_VERSION)
+    m = doc.createModel()
+    m.setId("ketamine_pathway")
+    m.setName(f"{model.name}: {sc.name}")
+    m.setTimeUnits("hour")
+    m.setNotes(_notes(f"Exported by ketamine-pathway from {Path(model.source).name}, scenario "
+                      f"'{sc.name}' ({sc.description}). Hypotheses on: "
+                      f"{', '.join(h for h, v in model.hypotheses.items() if v.enabled) or 'none'}; "
+                      f"interventions: {', '.join(sc.interventions) or 'none'}. Time in hours, "
+                      "amounts in mg, concentrations in ng/mL, node activities relative to rest. "
+                      f"SBML time 0 is the scenario's time {offset:g} h (the parameter "
+                      "scenario_time_offset_h). A teaching model, not medical advice."))
+    _units(m, libsbml)
+    comp = m.createCompartment()
+    comp.setId("body")
+    comp.setConstant(True)
+    comp.setSize(1.0)
+    comp.setSpatialDimensions(3)
+    comp.setUnits("litre")
+
+    def parameter(pid, value, *, constant=True, units=None, notes=None, name=None):
+        p = m.createParameter()
+        p.setId(pid)
+        p.setValue(float(value))
+        p.setConstant(constant)
+        if units:
+            p.setUnits(units)
+        if name:
+            p.setName(name)
+        if notes:
+            p.setNotes(_notes(notes))
+        return p
+
+    def math(text):
+        ast = libsbml.parseL3Formula(text)
+        if ast is None:
+            raise UsageError(f"internal error: cannot parse SBML formula {text!r}")
+        return ast
+
+    units_of = {"time": "hour", "volume": "litre", "flow": "litre_per_hour",
+                "concentration": "ng_per_mL", "mass": "mg", "weight": "kg",
+                "number": "dimensionless", "dose_per_weight": "mg_per_kg"}
+    for p in model.parameters.values():
+        parameter(f"par_{p.name}", p.value, units=units_of[p.dimension],
+                  notes=f"{p.description} Plausible range {p.describe()}.")
+    parameter("scenario_time_offset_h", offset, units="hour",
+              notes="The scenario's clock reads SBML time + this offset.")
+
+    # pharmacokinetics: amounts with linear rate rules, infusion rates changed by events
+    K = system.pk_matrix
+    for i in range(system.n_pk):
+        parameter(_pk_id(system, i), 0.0, constant=False, units="mg",
+                  name=system.compartments[i].name)
+        parameter(f"rate_{_pk_id(system, i)}", 0.0, constant=False, units="mg_per_hour",
+                  name=f"infusion into {system.compartments[i].name}")
+    for i in range(system.n_pk):
+        terms = [f"{_num(K[i, j])} * {_pk_id(system, j)}" for j in range(system.n_pk) if K[i, j] != 0]
+        rule = m.createRateRule()
+        rule.setVariable(_pk_id(system, i))
+        rule.setMath(math(" + ".join(terms + [f"rate_{_pk_id(system, i)}"])))
+    for d, drug in enumerate(system.drug_ids):
+        parameter(drug, 0.0, constant=False, units="ng_per_mL",
+                  name=f"{model.node(drug).label} in plasma")
+        central = _pk_id(system, int(system.drug_central[d]))
+        rule = m.createAssignmentRule()
+        rule.setVariable(drug)
+        rule.setMath(math(f"{_num(system.drug_scale[d])} * {central}"))
+    for name, drugs in model.derived.items():
+        parameter(name, 0.0, constant=False, units="ng_per_mL", name=f"plasma {' + '.join(drugs)}")
+        rule = m.createAssignmentRule()
+        rule.setVariable(name)
+        rule.setMath(math(" + ".join(drugs)))
+
+    # nodes: one signal per edge, combined into the node's target
+    node_obj = {n.id: n for n in model.nodes}
+    for k, nid in enumerate(system.node_ids):
+        parameter(nid, system.baseline[k], constant=False, units="dimensionless",
+                  name=node_obj[nid].label, notes=node_obj[nid].description)
+    signals: dict[str, list[tuple[str, float]]] = {nid: [] for nid in system.node_ids}
+    for j, e in enumerate(system.edges):
+        wid = f"w_{e.index}"
+        refs = "; ".join(model.references.get(c, c) for c in e.citations)
+        parameter(wid, system.e_strength[j], units="dimensionless",
+                  name=f"strength of {e.name}",
+                  notes=f"edge[{e.index}] {e.name} ({e.effect}); evidence: {e.grade}"
+                        f"{'; hypothesis ' + e.hypothesis if e.hypothesis else ''}. {e.note} "
+                        f"Sources: {refs}")
+        if e.source in model.drugs:
+            ec50 = _value(model, e.ec50_ng_ml, system.e_ec50[j])
+            n = _num(system.e_hill[j])
+            s = (f"piecewise(0, {e.source} <= 0, "
+                 f"pow({e.source} / {ec50}, {n}) / (1 + pow({e.source} / {ec50}, {n})))")
+        else:
+            base = _value(model, model.node(e.source).baseline, system.e_srcbase[j])
+            s = f"({e.source} / {base} - 1)"
+        sign = "+" if system.e_sign[j] > 0 else "-"
+        signals[e.target].append((f"{sign} {wid} * {s}", system.e_sign[j]))
+    for k, nid in enumerate(system.node_ids):
+        node = node_obj[nid]
+        base = _value(model, node.baseline, system.baseline[k])
+        if system.mode[k] == HILL:
+            drive = " ".join(t for t, _ in signals[nid]) or "0"
+            hill = _value(model, node.hill, system.hill[k])
+            half = _value(model, node.half, system.half[k])
+            mx = _value(model, node.maximum, system.maximum[k])
+            d = f"piecewise(0, ({drive}) < 0, {drive})"
+            target = (f"{base} + ({mx} - {base}) * pow({d}, {hill}) / "
+                      f"(pow({d}, {hill}) + pow({half}, {hill}))")
+        else:
+            factors = [f"piecewise(0, (1 {t}) < 0, 1 {t})" for t, _ in signals[nid]]
+            target = " * ".join([base] + factors)
+        tid = f"target_{nid}"
+        parameter(tid, system.baseline[k], constant=False, units="dimensionless",
+                  name=f"target of {nid}")
+        rule = m.createAssignmentRule()
+        rule.setVariable(tid)
+        rule.setMath(math(target))
+        rise = _value(model, node.tau_rise_h, system.tau_rise[k])
+        fall = _value(model, node.tau_fall_h, system.tau_fall[k])
+        rule = m.createRateRule()
+        rule.setVariable(nid)
+        rule.setMath(math(f"({tid} - {nid}) / piecewise({rise}, {tid} >= {nid}, {fall})"))
+
+    # dosing events at exact times; two doses into one compartment at one moment become
+    # one event (SBML events that fire together read the state from before both, so
+    # separate "A = A + dose" assignments would lose all but one dose)
+    merged: dict[tuple[float, int, int], float] = {}
+    for i in range(len(events)):
+        key = (float(events.t_h[i]), int(events.kind[i]), int(events.index[i]))
+        if key[1] == 2:                         # a reset sets a value: the last one wins
+            merged[key] = float(events.value[i])
+        else:
+            merged[key] = merged.get(key, 0.0) + float(events.value[i])
+    for i, ((t, kind, idx), value) in enumerate(merged.items()):
+        if kind != 2 and value == 0.0:          # an infusion ending as another starts
+            continue
+        ev = m.createEvent()
+        ev.setId(f"event_{i}")
+        ev.setUseValuesFromTriggerTime(True)
+        trig = ev.createTrigger()
+        trig.setInitialValue(False)
+        trig.setPersistent(True)
+        trig.setMath(math(f"time >= {_num(t - offset)}"))
+        ea = ev.createEventAssignment()
+        if kind == BOLUS:
+            var = _pk_id(system, idx)
+            ea.setVariable(var)
+            ea.setMath(math(f"{var} + {_num(value)}"))
+            ev.setName(f"bolus of {value:g} mg into {system.compartments[idx].name} at {t:g} h")
+        elif kind == RATE:
+            var = f"rate_{_pk_id(system, idx)}"
+            ea.setVariable(var)
+            ea.setMath(math(f"{var} + {_num(value)}"))
+            ev.setName(f"infusion rate {value:+g} mg/h into {system.compartments[idx].name} at {t:g} h")
+        else:
+            var = system.node_ids[idx]
+            ea.setVariable(var)
+            ea.setMath(math(_num(value)))
+            ev.setName(f"{var} reset to {value:g} at {t:g} h")
+    return libsbml.writeSBMLToString(doc)
+
+
+def start_time_h(model: Model, scenario: str | Scenario, days: float | None = None) -> float:
+    """The scenario time at which the exported model's clock reads 0 (before 0 if a
+    pretreatment comes first): scenario time = SBML time + this offset."""
+    sc = model.scenario(scenario) if isinstance(scenario, str) else scenario
+    system = compile_model(model)
+    return first_event_h(build_events(system, sc, (days or sc.days) * 24.0))
+
+
+def check_sbml(text: str) -> list[str]:
+    """libsbml's consistency check: the errors (empty if there are none)."""
+    libsbml = _libsbml()
+    doc = libsbml.readSBMLFromString(text)
+    doc.checkConsistency()
+    return [doc.getError(i).getMessage().strip() for i in range(doc.getNumErrors())
+            if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
+
+
+def write_sbml(model: Model, scenario: str | Scenario, path: str | Path, *, days=None) -> Path:
+    text = export_sbml(model, scenario, days=days)
+    errors = check_sbml(text)
+    if errors:
+        raise UsageError("the exported SBML fails libsbml's consistency check:\n  "
+                         + "\n  ".join(errors[:5]))
+    path = Path(path)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write '{path}': {exc.strerror or exc}\n"
+                         "  hint: check that the folder exists and is writable") from None
+    return path
+
+
+#: CVODE settings for libroadrunner, tried in turn by :func:`run_roadrunner`. The
+#: model's drug signals and readouts have kinks (occupancy and drives are clipped at
+#: zero) exactly where they start, right after the dose events at time 0, where
+#: CVODE's automatic first step sometimes fails; every setting here is sound.
+CVODE_SETTINGS = (
+    {"stiff": True, "relative_tolerance": 1e-6, "absolute_tolerance": 1e-9},
+    {"stiff": True, "relative_tolerance": 1e-6, "absolute_tolerance": 1e-9, "initial_time_step": 1e-3},
+    {"stiff": True, "relative_tolerance": 1e-7, "absolute_tolerance": 1e-10, "initial_time_step": 1e-3},
+    {"stiff": False, "relative_tolerance": 1e-7, "absolute_tolerance": 1e-10},
+)
+
+
+def roadrunner_for(text: str, settings: dict):
+    """A libroadrunner instance of an exported model, with CVODE ``settings``."""
+    import roadrunner
+    rr = roadrunner.RoadRunner(text)
+    rr.integrator.maximum_num_steps = 200_000
+    for key, value in settings.items():
+        setattr(rr.integrator, key, value)
+    return rr
+
+
+def run_roadrunner(text: str, t_end_h: float, points: int, selections: list[str]):
+    """Simulate an exported model in libroadrunner from SBML time 0 to ``t_end_h``,
+    trying :data:`CVODE_SETTINGS` in turn; return (result array, settings used)."""
+    try:
+        import roadrunner  # noqa: F401
+    except ImportError:
+        raise UsageError("this needs libroadrunner\n  hint: pip install 'ketamine-pathway[sbml]'") from None
+    errors = []
+    for settings in CVODE_SETTINGS:
+        rr = roadrunner_for(text, settings)
+        try:
+            return rr.simulate(0.0, t_end_h, points, ["time"] + list(selections)), settings
+        except RuntimeError as exc:
+            errors.append(f"{settings}: {str(exc)[:100]}")
+    raise UsageError("libroadrunner could not simulate the exported model:\n  " + "\n  ".join(errors))
+
+
+def _notes(text: str) -> str:
+    return f'<body xmlns="http://www.w3.org/1999/xhtml"><p>{escape(text)}</p></body>'
+
+
+def _units(m, libsbml) -> None:
+    def unit_def(uid, parts):
+        ud = m.createUnitDefinition()
+        ud.setId(uid)
+        for kind, exponent, scale, multiplier in parts:
+            u = ud.createUnit()
+            u.setKind(kind)
+            u.setExponent(exponent)
+            u.setScale(scale)
+            u.setMultiplier(multiplier)
+
+    unit_def("hour", [(libsbml.UNIT_KIND_SECOND, 1, 0, 3600.0)])
+    unit_def("mg", [(libsbml.UNIT_KIND_GRAM, 1, -3, 1.0)])
+    unit_def("kg", [(libsbml.UNIT_KIND_GRAM, 1, 3, 1.0)])
+    unit_def("mg_per_hour", [(libsbml.UNIT_KIND_GRAM, 1, -3, 1.0),
+                             (libsbml.UNIT_KIND_SECOND, -1, 0, 3600.0)])
+    unit_def("mg_per_kg", [(libsbml.UNIT_KIND_GRAM, 1, -3, 1.0), (libsbml.UNIT_KIND_GRAM, -1, 3, 1.0)])
+    unit_def("litre_per_hour", [(libsbml.UNIT_KIND_LITRE, 1, 0, 1.0),
+                                (libsbml.UNIT_KIND_SECOND, -1, 0, 3600.0)])
+    unit_def("ng_per_mL", [(libsbml.UNIT_KIND_GRAM, 1, -9, 1.0),
+                           (libsbml.UNIT_KIND_LITRE, -1, -3, 1.0)])

@@ -1,0 +1,118 @@
+"""SBML export: consistency, traceability, and a cross-check of every built-in
+scenario against an independent simulator (libroadrunner; COPASI if installed)."""
+
+import numpy as np
+import pytest
+
+libsbml = pytest.importorskip("libsbml")
+roadrunner = pytest.importorskip("roadrunner")
+
+from pathway import load_model, set_hypothesis, simulate  # noqa: E402
+from pathway.cli import main  # noqa: E402
+from pathway.sbml import check_sbml, export_sbml, run_roadrunner, start_time_h, write_sbml  # noqa: E402
+from pathway.scenarios import apply_intervention  # noqa: E402
+
+SCENARIOS = ["ketamine-iv", "esketamine-in", "ssri", "hnk", "placebo", "ketamine-series",
+             "esketamine-maintenance", "esketamine-stop"]
+
+
+def cross_check(model, scenario, days):
+    text = export_sbml(model, scenario, days=days)
+    ours_full = simulate(model, scenario, days=days)
+    names = list(ours_full.names)
+    offset = start_time_h(model, scenario, days)
+    res, _ = run_roadrunner(text, days * 24.0 - offset, int(days * 24 * 4) + 1, names)
+    res[:, 0] += offset                       # back to the scenario's clock
+    keep = res[:, 0] >= 0
+    t = res[keep, 0]
+    ours = simulate(model, scenario, days=days, t_eval=t)
+    report = []
+    for j, name in enumerate(names):
+        theirs = res[keep, j + 1]
+        peak = max(np.max(np.abs(theirs)), np.max(np.abs(ours[name])))
+        if peak < 1e-9:
+            continue
+        diff = np.abs(ours[name] - theirs)
+        i = int(np.argmax(diff))
+        report.append((diff[i] / peak, name, float(t[i])))
+    return max(report)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_export_passes_the_consistency_check(model, scenario):
+    assert check_sbml(export_sbml(model, scenario, days=7)) == []
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_roadrunner_agrees_with_our_simulation(model, scenario):
+    """For every variable, the largest difference stays below 1e-3 of its peak."""
+    days = 28 if scenario in ("ssri", "esketamine-maintenance", "esketamine-stop") else 14
+    worst, name, t_h = cross_check(model, scenario, days)
+    assert worst < 1e-3, f"{name} diverges by {worst:.2e} of its peak at {t_h:.2f} h"
+
+
+def test_interventions_and_hypotheses_are_exported(model):
+    variant = apply_intervention(set_hypothesis(model, "opioid", True), "naltrexone")
+    text = export_sbml(variant, "ketamine-iv", days=3)
+    doc = libsbml.readSBMLFromString(text)
+    m = doc.getModel()
+    opioid_edge = next(e for e in model.edges if e.hypothesis == "opioid")
+    assert m.getParameter(f"w_{opioid_edge.index}") is not None       # hypothesis on: its term exists
+    assert any("naltrexone" in m.getEvent(i).getName() for i in range(m.getNumEvents()))
+    assert start_time_h(variant, "ketamine-iv", 3) == pytest.approx(-0.75)
+    worst, name, t_h = cross_check(variant, "ketamine-iv", 3)
+    assert worst < 1e-3, f"{name} diverges by {worst:.2e} at {t_h:.2f} h"
+    # off by default: the hypothesis edge leaves no term behind
+    plain = libsbml.readSBMLFromString(export_sbml(model, "ketamine-iv", days=3)).getModel()
+    assert plain.getParameter(f"w_{opioid_edge.index}") is None
+    cut = libsbml.readSBMLFromString(export_sbml(apply_intervention(model, "nbqx"), "ketamine-iv",
+                                                 days=3)).getModel()
+    glu = next(e for e in model.edges if (e.source, e.target) == ("glutamate", "ampa"))
+    assert cut.getParameter(f"w_{glu.index}").getValue() == 0.0
+
+
+def test_every_term_carries_its_edge_grade_and_citations(model):
+    m = libsbml.readSBMLFromString(export_sbml(model, "ketamine-iv", days=1)).getModel()
+    edge = next(e for e in model.edges if (e.source, e.target) == ("ampa", "bdnf"))
+    notes = m.getParameter(f"w_{edge.index}").getNotesString()
+    assert "ampa -&gt; bdnf" in notes or "ampa -> bdnf" in notes
+    assert edge.grade in notes and "Autry" in notes
+    assert m.getTimeUnits() == "hour"
+
+
+def test_copasi_loads_the_export_and_agrees(model, tmp_path):
+    basico = pytest.importorskip("basico")
+    path = write_sbml(model, "ketamine-iv", tmp_path / "k.xml", days=3)
+    basico.load_model(str(path))
+    tc = basico.run_time_course(duration=72, intervals=288, use_initial_values=True,
+                                r_tol=1e-7, a_tol=1e-10)
+    ours = simulate(model, "ketamine-iv", days=3, t_eval=tc.index.values)
+    relief = tc["Values[Symptom relief]"].values
+    assert np.max(np.abs(relief - ours["relief"])) < 1e-3 * ours["relief"].max()
+
+
+def test_export_command(tmp_path, capsys):
+    assert main(["export", "--format", "sbml", "--out", str(tmp_path / "m.xml"),
+                 "--scenario", "ssri", "--days", "7"]) == 0
+    text = (tmp_path / "m.xml").read_text()
+    assert check_sbml(text) == [] and "<sbml" in text
+    assert main(["export", "--format", "graphml", "--out", str(tmp_path / "g.graphml")]) == 0
+    assert main(["export", "--format", "json", "--out", str(tmp_path / "g.json")]) == 0
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["export", "--format", "sbml", "--out", "/no/such/dir/m.xml"], "does not exist"),
+    (["export", "--format", "sbml", "--out", "m.json"], "should end in .xml or .sbml"),
+    (["export", "--format", "sbml", "--out", "m.xml", "--scenario", "ketamin-iv"], "did you mean"),
+])
+def test_export_mistakes_exit_2(argv, words, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+
+
+def test_unknown_export_format_exits_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["export", "--format", "cellml", "--out", "m.xml"])
+    assert info.value.code == 2
