@@ -34,7 +34,7 @@ def best_of(fn, repeat):
 def main() -> None:
     import roadrunner
 
-    from pathway import compile_model, load_model, set_parameter, simulate
+    from pathway import compile_model, load_model, simulate
     from pathway.population import _draw, simulate_population
     from pathway.sbml import export_sbml
 

@@ -6,9 +6,15 @@ from .modelfile import Model, load_model, loads_model, set_hypothesis, set_param
 from .results import Trajectory
 from .simulate import simulate, with_dose
 
+
+def explore(*args, **kwargs):
+    """The interactive explorer (needs ipywidgets); see :func:`pathway.widgets.explore`."""
+    from .widgets import explore as _explore
+    return _explore(*args, **kwargs)
+
 __all__ = [
     "Model", "ModelFileError", "OdeSystem", "PathwayError", "SimulationError", "Trajectory",
-    "UsageError", "compile_model", "explain", "load_model", "loads_model", "set_hypothesis",
+    "UsageError", "compile_model", "explain", "explore", "load_model", "loads_model", "set_hypothesis",
     "set_parameter", "simulate", "with_dose",
 ]
 __version__ = "0.1.0"

@@ -26,7 +26,6 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg") if matplotlib.get_backend().lower() in ("", "agg") else None
-import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import patheffects  # noqa: E402
@@ -168,7 +167,12 @@ def build_frame(model: Model, trajs: list[Trajectory], placebo: Trajectory | Non
     sub = graph.edge_subgraph([(u, v) for u, v, d in graph.edges(data=True)
                                if u in keep and v in keep and d.get("active", True)]).copy()
     w, h = size_px[0] / dpi, size_px[1] / dpi
-    fig = plt.figure(figsize=(w, h), dpi=dpi, facecolor=th.background)
+    # an Agg canvas of its own (not pyplot's): the renderer blits, which the inline
+    # backend of a notebook cannot, and nothing is shown twice
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(w, h), dpi=dpi, facecolor=th.background)
+    FigureCanvasAgg(fig)
     grid = fig.add_gridspec(3, 1, height_ratios=[7.4, 0.95, 3.0],
                             left=0.075 if presenter else 0.055, right=0.985,
                             top=0.91, bottom=0.085, hspace=0.05)

@@ -250,6 +250,26 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    import subprocess
+    from importlib import resources
+
+    try:
+        import voila  # noqa: F401
+    except ImportError:
+        raise UsageError("the web page needs Voila\n  hint: pip install 'ketamine-pathway[explorer]'") \
+            from None
+    notebook = str(resources.files("pathway").joinpath("explorer.ipynb"))
+    cmd = [sys.executable, "-m", "voila", notebook, f"--port={args.port}", "--no-browser",
+           f"--Voila.ip={args.host}", "--theme=light", "--show_tracebacks=False"]
+    print(f"serving the explorer at http://{args.host}:{args.port}/ (Ctrl+C stops it)",
+          file=sys.stderr)
+    try:
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:
+        return 0
+
+
 def cmd_explain(args) -> int:
     from .compile import explain
 
@@ -384,6 +404,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how far ahead to write dosing events (default: the scenario's length)")
     model_options(p)
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("serve", help="the explorer as a web page for curious readers (Voila)")
+    p.add_argument("--port", type=_positive(int), default=8866)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("explain", help="a node's equation in words and symbols")
     p.add_argument("node", help="a node id, e.g. glutamate")

@@ -38,7 +38,7 @@ GRADE_STYLE = {"strong": (0, ()), "moderate": (0, (6, 3)), "preliminary": (0, (1
                "contested": (0, (7, 2.5, 1.5, 2.5))}
 BAND_Y = {"hnk": 2.7, "opioid": 1.45, "main": 0.0, "ssri": -1.55, "readouts": -2.8}
 BAND_TITLE = {"hnk": "HNK metabolite branch", "opioid": "opioid branch", "main": "main chain: ketamine",
-              "ssri": "SSRI route", "readouts": "expectancy (placebo)"}
+              "ssri": "SSRI route", "readouts": "placebo"}
 
 
 @dataclass(frozen=True)
@@ -230,7 +230,7 @@ def activity_at(graph: nx.DiGraph, traj: Trajectory, t_h: float) -> dict[str, fl
 def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax=None, *,
                  theme: str | Theme = "light", presenter: bool = False, colorbar: bool = True,
                  legend: bool = True, title: str | None = None, show_inactive: bool = True,
-                 return_artists: bool = False):
+                 short_labels: bool = False, return_artists: bool = False):
     """Draw the pathway; return the Axes (and the updatable artists if asked).
 
     Parameters
@@ -246,6 +246,8 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
         Larger type and thicker lines, for projection.
     show_inactive : bool
         Draw the edges of switched-off hypotheses faintly (else leave them out).
+    short_labels : bool
+        Use the nodes' short labels (always on in presenter mode), for small panels.
     """
     th = theme if isinstance(theme, Theme) else get_theme(theme, presenter)
     if ax is None:
@@ -269,6 +271,8 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
         # fits eleven columns of a 16:9 frame with room left for the arrows
         font = fig_h_px / 44 * 72 / fig.dpi
         family, wrap, key, width = "condensed", 9, "short_label", 0.9
+    elif short_labels:
+        font, family, wrap, key, width = th.fs(10), "condensed", 9, "short_label", 0.9
     else:
         font, family, wrap, key, width = th.fs(8.6), "normal", 13, "label", 0.86
     texts = {n: "\n".join(textwrap.wrap(graph.nodes[n].get(key) or graph.nodes[n].get("label", n),
@@ -386,12 +390,15 @@ TIME_LABELS = ["10 min", "1 h", "6 h", "1 d", "3 d", "1 wk", "2 wk", "4 wk", "8 
 
 
 def format_time_axis(ax, t_min_h: float = 1 / 6, t_max_h: float = 1344.0, theme: Theme | None = None,
-                     label: bool = True):
-    """Logarithmic time axis with ticks in human units (10 min ... 8 wk)."""
+                     label: bool = True, sparse: bool = False):
+    """Logarithmic time axis with ticks in human units (10 min ... 8 wk); ``sparse``
+    keeps every other tick (1 h, 1 d, 1 wk, 4 wk) for narrow plots."""
     th = theme or get_theme()
     ax.set_xscale("log")
     ax.set_xlim(t_min_h, t_max_h)
-    ticks = [(t, lab) for t, lab in zip(TIME_TICKS_H, TIME_LABELS) if t_min_h <= t <= t_max_h * 1.001]
+    keep = {"10 min", "1 h", "1 d", "1 wk", "8 wk", "32 wk"} if sparse else set(TIME_LABELS)
+    ticks = [(t, lab) for t, lab in zip(TIME_TICKS_H, TIME_LABELS)
+             if t_min_h <= t <= t_max_h * 1.001 and lab in keep]
     ax.set_xticks([t for t, _ in ticks])
     ax.set_xticklabels([lab for _, lab in ticks])
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())

@@ -5,7 +5,7 @@ from pathway.modelfile import default_model_path
 
 PUBLIC = {
     "Model", "ModelFileError", "OdeSystem", "PathwayError", "SimulationError", "Trajectory",
-    "UsageError", "compile_model", "explain", "load_model", "loads_model", "set_hypothesis",
+    "UsageError", "compile_model", "explain", "explore", "load_model", "loads_model", "set_hypothesis",
     "set_parameter", "simulate", "with_dose",
 }
 

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from pathway import UsageError, load_model, set_hypothesis, simulate
+from pathway import UsageError, set_hypothesis, simulate
 from pathway.cli import main
 from pathway.experiments import EXPERIMENTS, run_arm, run_experiments
 from pathway.population import simulate_population

@@ -14,7 +14,7 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from pathway import load_model, simulate  # noqa: E402
+from pathway import simulate  # noqa: E402
 from pathway.animation import FrameRenderer, clock, frame_times, prepare, save_animation, storyboard  # noqa: E402
 from pathway.cli import main  # noqa: E402
 from pathway.graph import to_graph  # noqa: E402

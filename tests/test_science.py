@@ -12,7 +12,6 @@ arm minus relief in the matching placebo arm (same visits, inert drug).
 """
 
 import numpy as np
-import pytest
 
 from pathway.compile import compile_model
 
