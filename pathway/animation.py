@@ -35,8 +35,8 @@ from matplotlib.patches import Rectangle  # noqa: E402
 from .errors import UsageError  # noqa: E402
 from .graph import to_graph  # noqa: E402
 from .modelfile import Model, load_model  # noqa: E402
-from .plotting import (Theme, _style_axes, activity_at, draw_pathway, format_time_axis,  # noqa: E402
-                       get_theme, line_color)
+from .plotting import (Theme, _style_axes, activity_at, blend_overlay, draw_pathway,  # noqa: E402
+                       format_time_axis, get_theme, line_color, text_overlay)
 from .results import Trajectory  # noqa: E402
 from .scenarios import placebo_arm  # noqa: E402
 from .simulate import simulate  # noqa: E402
@@ -326,27 +326,11 @@ class FrameRenderer:
         self.canvas = fig.canvas
         self.canvas.draw()                       # animated artists are left out
         self.background = self.canvas.copy_from_bbox(fig.bbox)
-        self.height = self.canvas.get_width_height()[1]
         self.labels = self._overlay(frame.labels)
         self.caption_cache: dict[tuple, list] = {}
 
     def _overlay(self, texts) -> list:
-        """Draw ``texts`` alone on a cleared buffer; keep their pixels and alpha."""
-        renderer = self.canvas.get_renderer()
-        renderer.clear()
-        for t in texts:
-            self.frame.fig.draw_artist(t)
-        overlay = np.asarray(self.canvas.buffer_rgba())
-        patches = []
-        for t in texts:
-            if not t.get_text():
-                continue
-            ext = t.get_window_extent(renderer).expanded(1.08, 1.25)
-            x0, x1 = max(int(ext.x0), 0), int(np.ceil(ext.x1))
-            y0, y1 = max(self.height - int(np.ceil(ext.y1)), 0), self.height - int(ext.y0)
-            rgba = overlay[y0:y1, x0:x1].astype(np.float32)
-            patches.append((y0, y1, x0, x1, rgba[..., :3].copy(), rgba[..., 3:4] / 255.0))
-        return patches
+        return text_overlay(self.frame.fig, texts)
 
     def render(self, i: int) -> np.ndarray:
         fig, canvas = self.frame.fig, self.canvas
@@ -358,9 +342,7 @@ class FrameRenderer:
         for artist in dynamic:
             fig.draw_artist(artist)
         buf = np.asarray(canvas.buffer_rgba())
-        for y0, y1, x0, x1, rgb, alpha in self.labels + self.caption_cache[key]:
-            region = buf[y0:y1, x0:x1, :3]
-            region[...] = (rgb * alpha + region * (1.0 - alpha)).astype(np.uint8)
+        blend_overlay(buf, self.labels + self.caption_cache[key])
         return buf[:, :, :3]
 
     def __len__(self) -> int:

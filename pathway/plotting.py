@@ -548,3 +548,35 @@ def save_timecourse_figure(arms, path, *, labels=None, styles=None, theme: str =
         fig.suptitle(title, color=th.text, fontsize=th.fs(13), x=0.02, ha="left")
     fig.savefig(path, dpi=dpi, facecolor=th.background)
     plt.close(fig)
+
+
+# ---------------------------------------------------------------- fast redraws
+
+def text_overlay(fig, texts) -> list:
+    """Render ``texts`` alone on the figure's cleared Agg buffer and keep each one's
+    pixels and alpha, to be blended over later frames with :func:`blend_overlay`.
+    Text is the slowest thing to draw, and labels rarely change."""
+    canvas = fig.canvas
+    renderer = canvas.get_renderer()
+    renderer.clear()
+    for t in texts:
+        fig.draw_artist(t)
+    overlay = np.asarray(canvas.buffer_rgba())
+    height = canvas.get_width_height()[1]
+    patches = []
+    for t in texts:
+        if not t.get_text():
+            continue
+        ext = t.get_window_extent(renderer).expanded(1.08, 1.25)
+        x0, x1 = max(int(ext.x0), 0), int(np.ceil(ext.x1))
+        y0, y1 = max(height - int(np.ceil(ext.y1)), 0), height - int(ext.y0)
+        rgba = overlay[y0:y1, x0:x1].astype(np.float32)
+        patches.append((y0, y1, x0, x1, rgba[..., :3].copy(), rgba[..., 3:4] / 255.0))
+    return patches
+
+
+def blend_overlay(buf: np.ndarray, patches: list) -> None:
+    """Alpha-blend pre-rendered text patches into an RGBA frame buffer, in place."""
+    for y0, y1, x0, x1, rgb, alpha in patches:
+        region = buf[y0:y1, x0:x1, :3]
+        region[...] = (rgb * alpha + region * (1.0 - alpha)).astype(np.uint8)

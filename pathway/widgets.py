@@ -131,19 +131,8 @@ class Explorer:
     # ---------------------------------------------------------------- drawing
 
     def _render_labels(self):
-        renderer = self.canvas.get_renderer()
-        renderer.clear()
-        for label in self.art.labels.values():
-            self.fig.draw_artist(label)
-        overlay = np.asarray(self.canvas.buffer_rgba())
-        height = self.canvas.get_width_height()[1]
-        patches = []
-        for label in self.art.labels.values():
-            ext = label.get_window_extent(renderer).expanded(1.08, 1.25)
-            x0, x1 = max(int(ext.x0), 0), int(np.ceil(ext.x1))
-            y0, y1 = max(height - int(np.ceil(ext.y1)), 0), height - int(ext.y0)
-            rgba = overlay[y0:y1, x0:x1].astype(np.float32)
-            patches.append((y0, y1, x0, x1, rgba[..., :3].copy(), rgba[..., 3:4] / 255.0))
+        from .plotting import text_overlay
+        patches = text_overlay(self.fig, list(self.art.labels.values()))
         self.canvas.restore_region(self.background)
         return patches
 
@@ -181,9 +170,8 @@ class Explorer:
                        + self.cursor + [self.legend_text]):
             self.fig.draw_artist(artist)
         buf = np.asarray(self.canvas.buffer_rgba())
-        for y0, y1, x0, x1, rgb, alpha in self._label_overlay:
-            region = buf[y0:y1, x0:x1, :3]
-            region[...] = (rgb * alpha + region * (1.0 - alpha)).astype(np.uint8)
+        from .plotting import blend_overlay
+        blend_overlay(buf, self._label_overlay)
         return buf[:, :, :3]
 
     def image_bytes(self) -> bytes:
