@@ -149,15 +149,25 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
     for k, nid in enumerate(system.node_ids):
         parameter(nid, system.baseline[k], constant=False, units="dimensionless",
                   name=node_obj[nid].label, notes=node_obj[nid].description)
+        if isinstance(node_obj[nid].baseline, ParamRef):
+            # the node starts at rest, wherever its baseline parameter is set
+            ia = m.createInitialAssignment()
+            ia.setSymbol(nid)
+            ia.setMath(math(f"par_{node_obj[nid].baseline.name}"))
     signals: dict[str, list[tuple[str, float]]] = {nid: [] for nid in system.node_ids}
     for j, e in enumerate(system.edges):
         wid = f"w_{e.index}"
         refs = "; ".join(model.references.get(c, c) for c in e.citations)
         parameter(wid, system.e_strength[j], units="dimensionless",
+                  constant=not isinstance(e.strength, ParamRef),
                   name=f"strength of {e.name}",
                   notes=f"edge[{e.index}] {e.name} ({e.effect}); evidence: {e.grade}"
                         f"{'; hypothesis ' + e.hypothesis if e.hypothesis else ''}. {e.note} "
                         f"Sources: {refs}")
+        if isinstance(e.strength, ParamRef):      # follows its parameter in any tool
+            rule = m.createAssignmentRule()
+            rule.setVariable(wid)
+            rule.setMath(math(f"par_{e.strength.name}"))
         if e.source in model.drugs:
             ec50 = _value(model, e.ec50_ng_ml, system.e_ec50[j])
             n = _num(system.e_hill[j])
@@ -270,8 +280,8 @@ def write_sbml(model: Model, scenario: str | Scenario, path: str | Path, *, days
 #: zero) exactly where they start, right after the dose events at time 0, where
 #: CVODE's automatic first step sometimes fails; every setting here is sound.
 CVODE_SETTINGS = (
-    {"stiff": True, "relative_tolerance": 1e-6, "absolute_tolerance": 1e-9},
     {"stiff": True, "relative_tolerance": 1e-6, "absolute_tolerance": 1e-9, "initial_time_step": 1e-3},
+    {"stiff": True, "relative_tolerance": 1e-6, "absolute_tolerance": 1e-9},
     {"stiff": True, "relative_tolerance": 1e-7, "absolute_tolerance": 1e-10, "initial_time_step": 1e-3},
     {"stiff": False, "relative_tolerance": 1e-7, "absolute_tolerance": 1e-10},
 )
