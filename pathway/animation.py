@@ -253,7 +253,6 @@ def build_frame(model: Model, trajs: list[Trajectory], placebo: Trajectory | Non
 
     def update(i: int) -> list:
         t = times_h[i]
-        first = activities[0][i]
         for n, box in art.boxes.items():
             src = 0 if n in per_scenario[0] else 1
             value = activities[src][i].get(n)
@@ -261,7 +260,6 @@ def build_frame(model: Model, trajs: list[Trajectory], placebo: Trajectory | Non
         for n, half in halves.items():
             value = activities[1][i].get(n)
             half.set_facecolor(th.cmap(art.norm(value)) if value is not None else th.background)
-        del first
         clock_text.set_text(f"{clock(t)}   (+{_elapsed(t)})")
         for cap, story, lab in zip(caps, stories, labels):
             cap.set_text(f"{lab}: {story.caption_at(t)}" if story.caption_at(t) else lab)

@@ -14,7 +14,9 @@ from .errors import PathwayError, UsageError
 from .modelfile import Model, format_quantity, load_model, set_hypothesis, set_parameter
 
 
-def _model(args) -> Model:
+def _model(args, interventions: bool = True) -> Model:
+    """The model file with --set and --hypothesis applied (and --intervention, unless
+    the caller draws interventions against their control itself)."""
     model = load_model(args.model)
     for item in getattr(args, "set", None) or []:
         name, sep, value = item.partition("=")
@@ -24,7 +26,7 @@ def _model(args) -> Model:
         model = set_parameter(model, name.strip(), value.strip())
     for name in getattr(args, "hypothesis", None) or []:
         model = set_hypothesis(model, name, True)
-    if getattr(args, "intervention", None):
+    if interventions and getattr(args, "intervention", None):
         from .scenarios import apply_all
         model = apply_all(model, args.intervention)
     return model
@@ -162,12 +164,7 @@ def cmd_plot(args) -> int:
     from .simulate import simulate
 
     _check_out(args.out, _PICTURES)
-    base = load_model(args.model)
-    for item in args.set or []:
-        name, _, value = item.partition("=")
-        base = set_parameter(base, name.strip(), value.strip())
-    for h in args.hypothesis or []:
-        base = set_hypothesis(base, h, True)
+    base = _model(args, interventions=False)       # the control arm; interventions below
     days = args.days or 56
     step = 5.0 if days <= 14 else 15.0
     names = [args.scenario] + list(args.compare or [])
