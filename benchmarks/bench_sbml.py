@@ -119,7 +119,7 @@ def main() -> None:
     valval = ours_pop.genotype == model.population.genotypes[0].name
     print(f"  largest difference in a person's relief between the two, {valval.sum()} "
           f"{model.population.genotypes[0].name} people: "
-          f"{np.abs(relief - ours_pop.relief)[valval].max():.2e}")
+          f"{np.abs(relief - ours_pop.outcome)[valval].max():.2e}")
     print("  (for the other genotypes the exported variant fixes the scaled BDNF-release "
           "strength, so their drawn release gain does not reach libroadrunner)")
 

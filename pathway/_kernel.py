@@ -250,18 +250,18 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
 
 
 @njit(cache=True, parallel=True)
-def integrate_batch(y0s, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init,
+def integrate_batch(y0s, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals, rtol, atol, h_init,
                     h_max, max_steps, keep, lam, conc_mat, vinv, tau_rise, tau_fall, baseline,
                     mode, maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50,
                     e_hill, e_srcbase):
-    """Integrate many people at once (one row of every array per person), in
-    parallel; keep only the states ``keep`` at the times ``t_out``."""
+    """Integrate many people at once (one row of every array, and of the event
+    values, per person), in parallel; keep only the states ``keep`` at ``t_out``."""
     n_people = y0s.shape[0]
     res = np.empty((n_people, t_out.shape[0], keep.shape[0]))
     status = np.zeros(n_people, np.int64)
     for p in prange(n_people):
         out, steps, st = integrate(
-            y0s[p], t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
+            y0s[p], t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals[p], rtol, atol, h_init, h_max,
             max_steps, lam[p], conc_mat[p], vinv[p], tau_rise[p], tau_fall[p], baseline[p],
             mode[p], maximum[p], half[p], hill[p], e_src[p], e_tgt[p], e_drug[p], e_sign[p],
             e_strength[p], e_ec50[p], e_hill[p], e_srcbase[p])

@@ -31,6 +31,7 @@ import numpy as np  # noqa: E402
 from matplotlib import patheffects  # noqa: E402
 from matplotlib.animation import FuncAnimation  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
+from tqdm.auto import tqdm  # noqa: E402
 
 from .errors import UsageError  # noqa: E402
 from .graph import to_graph  # noqa: E402
@@ -38,7 +39,7 @@ from .modelfile import Model, load_model  # noqa: E402
 from .plotting import (Theme, _style_axes, activity_at, blend_overlay, draw_pathway,  # noqa: E402
                        format_time_axis, get_theme, line_color, text_overlay)
 from .results import Trajectory  # noqa: E402
-from .scenarios import placebo_arm  # noqa: E402
+from .scenarios import placebo_arm, showcase_pair  # noqa: E402
 from .simulate import simulate  # noqa: E402
 
 FORMATS = (".mp4", ".gif", ".html")
@@ -216,28 +217,29 @@ def build_frame(model: Model, trajs: list[Trajectory], placebo: Trajectory | Non
     for spine in key.spines.values():
         spine.set_visible(False)
     caps = []
-    for i, lab in enumerate(labels):
+    for i, (traj, lab) in enumerate(zip(trajs, labels)):
         caps.append(ax_cap.text(0.0, 0.78 - 0.55 * i, "", transform=ax_cap.transAxes,
-                                color=line_color(lab, th, i), fontsize=th.fs(11) if not presenter
+                                color=line_color(traj, th, i), fontsize=th.fs(11) if not presenter
                                 else size_px[1] / 42 * 72 / dpi, va="center", ha="left",
                                 weight="bold"))
 
     # time course
     t_end = times_h[-1]
     cursor_pts = []
+    primary = trajs[0].primary
     arms = list(zip(trajs, labels)) + ([(placebo, "placebo")] if placebo is not None else [])
     for i, (traj, lab) in enumerate(arms):
         mask = traj.t_h >= times_h[0] * 0.99
-        color = line_color(lab, th, i)
-        ax_time.plot(traj.t_h[mask], traj["relief"][mask], color=color, lw=2.4 * th.scale,
-                     label=lab, alpha=0.35 if lab == "placebo" else 1.0)
+        color = line_color(traj, th, i)
+        ax_time.plot(traj.t_h[mask], traj[primary][mask], color=color, lw=2.4 * th.scale,
+                     label=lab, alpha=0.35 if traj.is_placebo else 1.0)
         (pt,) = ax_time.plot([], [], "o", color=color, ms=8 * th.scale, animated=True,
-                             alpha=0.5 if lab == "placebo" else 1.0)
+                             alpha=0.5 if traj.is_placebo else 1.0)
         cursor_pts.append((pt, traj))
     _style_axes(ax_time, th)
     format_time_axis(ax_time, times_h[0], t_end, th, label=False)
     ax_time.set_ylim(0, 1)
-    ax_time.set_ylabel("symptom relief", color=th.text, fontsize=th.fs(10))
+    ax_time.set_ylabel(trajs[0].label(primary).lower(), color=th.text, fontsize=th.fs(10))
     ax_time.legend(frameon=False, fontsize=th.fs(9), labelcolor=th.text, loc="upper left",
                    ncol=3)
     cursor = ax_time.axvline(times_h[0], color=th.text, lw=1.4 * th.scale, alpha=0.7, animated=True)
@@ -265,7 +267,7 @@ def build_frame(model: Model, trajs: list[Trajectory], placebo: Trajectory | Non
             cap.set_text(f"{lab}: {story.caption_at(t)}" if story.caption_at(t) else lab)
         cursor.set_xdata([t, t])
         for pt, traj in cursor_pts:
-            pt.set_data([t], [float(np.interp(t, traj.t_h, traj["relief"]))])
+            pt.set_data([t], [float(np.interp(t, traj.t_h, traj[primary]))])
         return dynamic
 
     return Frame(fig, update, dynamic + labels_ + caps, times_h, labels_, caps)
@@ -281,11 +283,13 @@ def _elapsed(t_h: float) -> str:
     return f"{t_h / 168:.1f} weeks"
 
 
-def prepare(model: Model | None, scenario: str, compare: str | None = None, *, days: float = 56,
+def prepare(model: Model | None, scenario: str | None, compare: str | None = None, *,
+            days: float = 56,
             frames: int = 300, placebo: bool = True, presenter: bool = False,
             theme: str = "light", size_px=None, dpi: int = 100) -> Frame:
     """Simulate the scenarios and build the animation frame (nothing rendered yet)."""
     model = load_model() if model is None else model
+    scenario, compare = showcase_pair(model, scenario, compare)
     if not isinstance(frames, (int, np.integer)) or isinstance(frames, bool) or not 2 <= frames <= 20_000:
         raise UsageError(f"frames = {frames!r} must be a whole number from 2 to 20000")
     names = [scenario] + ([compare] if compare else [])
@@ -297,9 +301,10 @@ def prepare(model: Model | None, scenario: str, compare: str | None = None, *, d
                        theme=theme, size_px=size_px, dpi=dpi)
 
 
-def animate(model: Model | None = None, scenario: str = "ketamine-iv", compare: str | None = "ssri",
+def animate(model: Model | None = None, scenario: str | None = None, compare: str | None = None,
             **kwargs) -> FuncAnimation:
-    """A :class:`matplotlib.animation.FuncAnimation` (blitted) for notebooks.
+    """A :class:`matplotlib.animation.FuncAnimation` (blitted) for notebooks; the
+    scenario defaults to the model file's first.
 
     >>> anim = animate(scenario="ketamine-iv", compare="ssri", frames=60)   # doctest: +SKIP
     >>> HTML(anim.to_jshtml())                                               # doctest: +SKIP
@@ -347,14 +352,6 @@ class FrameRenderer:
         return len(self.frame.times_h)
 
 
-def _progress(done: int, total: int, started: float, label: str) -> None:
-    width = 30
-    filled = int(width * done / total)
-    rate = done / max(time.perf_counter() - started, 1e-9)
-    print(f"\r  {label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} frames, "
-          f"{rate:.0f}/s", end="", file=sys.stderr, flush=True)
-
-
 def save_animation(frame: Frame, out: str | Path, *, fps: int = 30, progress: bool = False) -> dict:
     """Render every frame to ``out`` (.mp4, .gif or .html); return size and timing."""
     out = Path(out)
@@ -371,10 +368,11 @@ def save_animation(frame: Frame, out: str | Path, *, fps: int = 30, progress: bo
     started = time.perf_counter()
     n = len(renderer)
     frames_iter = (renderer.render(i) for i in range(n))
+    bar = tqdm(total=n, unit=" frames", desc=f"rendering {out.suffix[1:].upper()}",
+               disable=not progress, file=sys.stderr, leave=False)
 
     def tick(i):
-        if progress and (i % 10 == 9 or i == n - 1):
-            _progress(i + 1, n, started, out.suffix[1:].upper())
+        bar.update(1)
 
     width, height = frame.fig.canvas.get_width_height()
     try:
@@ -403,8 +401,7 @@ def save_animation(frame: Frame, out: str | Path, *, fps: int = 30, progress: bo
     except OSError as exc:
         raise UsageError(f"cannot write '{out}': {exc}\n  hint: check the path and free space") from None
     finally:
-        if progress:
-            print(file=sys.stderr)
+        bar.close()
     seconds = time.perf_counter() - started
     return {"path": str(out), "frames": n, "seconds": seconds, "fps_rendered": n / seconds,
             "size_px": (width, height), "bytes": out.stat().st_size}

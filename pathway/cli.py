@@ -59,12 +59,17 @@ def cmd_simulate(args) -> int:
     from .simulate import simulate
 
     model = _model(args)
-    traj = simulate(model, args.scenario, days=args.days, dose=args.dose, step_min=args.step)
+    scenario = model.scenario(args.scenario)
+    if args.placebo:
+        from .scenarios import placebo_arm
+        scenario = placebo_arm(model, scenario)
+    traj = simulate(model, scenario, days=args.days, dose=args.dose, step_min=args.step)
     if args.out:
         _write(args.out, lambda path: traj.to_csv(path))
-        t_relief, relief = traj.peak("relief")
+        t_peak, peak = traj.peak(traj.primary)
         print(f"wrote {args.out}: {len(traj.t_h)} rows x {len(traj.names) + 1} columns; "
-              f"peak relief {relief:.2f} at {format_quantity(t_relief, 'time')}", file=sys.stderr)
+              f"peak {traj.label(traj.primary).lower()} {peak:.2f} at "
+              f"{format_quantity(t_peak, 'time')}", file=sys.stderr)
     else:
         sys.stdout.write(traj.to_csv())
     return 0
@@ -78,8 +83,9 @@ def cmd_graph(args) -> int:
     if args.at and not args.scenario:
         raise UsageError("--at needs --scenario\n  hint: e.g. --scenario ketamine-iv --at 1h")
     if args.out:
+        _check_out(args.out, (".graphml", ".json") + _PICTURES)
         options = {}
-        if args.out.lower().endswith((".png", ".svg", ".pdf")):
+        if args.out.lower().endswith(_PICTURES):
             options = {"theme": args.theme, "presenter": args.presenter}
             if args.scenario:
                 from .plotting import activity_at
@@ -89,7 +95,11 @@ def cmd_graph(args) -> int:
                 traj = simulate(model, args.scenario, days=max(hours[0] / 24 + 0.1, 0.2), step_min=1)
                 options["activity"] = activity_at(graph, traj, float(hours[0]))
                 options["title"] = f"{args.scenario}, {labels[0]} after the first dose"
-        _write(args.out, lambda path: write_graph(graph, path, **options))
+        if options:
+            from .plotting import save_pathway_figure
+            _write(args.out, lambda path: save_pathway_figure(graph, path, **options))
+        else:
+            _write(args.out, lambda path: write_graph(graph, path))
         print(f"wrote {args.out}: {graph.number_of_nodes()} nodes, "
               f"{graph.number_of_edges()} edges", file=sys.stderr)
         return 0
@@ -104,18 +114,10 @@ def cmd_graph(args) -> int:
 def cmd_experiments(args) -> int:
     import json
 
-    from .experiments import EXPERIMENTS, format_table, run_experiments
+    from .experiments import format_table, run_experiments
 
     model = load_model(args.model)
-    ids = None
-    if args.only:
-        known = {e.id for e in EXPERIMENTS}
-        for i in args.only:
-            if i not in known:
-                from .errors import suggest
-                raise UsageError(f"unknown experiment '{i}'\n  hint: {suggest(i, known)}")
-        ids = set(args.only)
-    results = run_experiments(model, ids)
+    results = run_experiments(model, set(args.only) if args.only else None)
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=1))
     else:
@@ -137,10 +139,12 @@ def cmd_population(args) -> int:
     print(f"{result.n} virtual patients, scenario {result.scenario}, seed {result.seed} "
           f"({result.seconds:.1f} s)")
     print(result.definitions)
-    print(f"{'time':>8s} {'response':>9s} {'remission':>10s} {'median relief':>14s}")
-    resp, rem, med = result.response_rate(), result.remission_rate(), result.median_relief()
+    median = f"median {result.readout.replace('_', ' ')}"
+    print(f"{'time':>8s} {'response':>9s} {'remission':>10s} {median:>{max(14, len(median))}s}")
+    resp, rem, med = result.response_rate(), result.remission_rate(), result.median_outcome()
     for lab in result.labels:
-        print(f"{lab:>8s} {100 * resp[lab]:8.1f}% {100 * rem[lab]:9.1f}% {med[lab]:14.2f}")
+        print(f"{lab:>8s} {100 * resp[lab]:8.1f}% {100 * rem[lab]:9.1f}% "
+              f"{med[lab]:{max(14, len(median))}.2f}")
     return 0
 
 
@@ -185,7 +189,7 @@ def cmd_plot(args) -> int:
             styles.append("-")
     if not args.no_placebo:
         arms.append(simulate(base, placebo_arm(base, args.scenario), days=days, step_min=step))
-        labels.append("placebo")
+        labels.append(f"{args.scenario} (placebo arm)")
         styles.append("-")
     _write(args.out, lambda path: save_timecourse_figure(
         arms, path, labels=labels, styles=styles, theme=args.theme, presenter=args.presenter))
@@ -325,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step", type=_positive(float), default=5.0, metavar="MIN",
                    help="minutes between rows (default 5)")
     p.add_argument("--out", metavar="FILE.csv", help="write here instead of standard output")
+    p.add_argument("--placebo", action="store_true",
+                   help="the scenario's matched placebo arm: the same visits, an inert drug")
     model_options(p)
     p.set_defaults(func=cmd_simulate)
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from .errors import UsageError
-from .modelfile import Edge, Model, format_quantity
+from .errors import UsageError, suggest
+from .modelfile import Edge, Model, ParamRef, Value, format_quantity
 
 PRODUCT, HILL = 0, 1
 
@@ -37,36 +38,76 @@ class Compartment:
         return f"{self.drug}.{self.kind}"
 
 
+class KernelArrays(NamedTuple):
+    """The arrays the solver kernel reads, in the order of its signature (the one
+    place that order is written down besides ``_kernel`` itself)."""
+
+    pk_lam: np.ndarray         # decay rates of the pharmacokinetic modes (1/h)
+    conc_matrix: np.ndarray    # plasma concentrations (ng/mL) = conc_matrix @ modes
+    pk_vinv: np.ndarray        # amounts -> modes
+    tau_rise: np.ndarray       # per node, h
+    tau_fall: np.ndarray
+    baseline: np.ndarray
+    mode: np.ndarray           # PRODUCT or HILL
+    maximum: np.ndarray
+    half: np.ndarray
+    hill: np.ndarray
+    e_src: np.ndarray          # per term: index into the signal vector [drugs..., nodes...]
+    e_tgt: np.ndarray          # index of the target node
+    e_drug: np.ndarray         # 1 if the source is a drug (occupancy signal)
+    e_sign: np.ndarray         # +1 activates, -1 inhibits
+    e_strength: np.ndarray
+    e_ec50: np.ndarray         # ng/mL
+    e_hill: np.ndarray
+    e_srcbase: np.ndarray      # the source node's baseline (relative-change signal)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of the equations: the contribution of one active edge to its target.
+
+    ``signal`` is ``"occupancy"`` (a drug source: C^n / (C^n + ec50^n)) or
+    ``"relative"`` (any other source: x / baseline - 1).
+    """
+
+    edge: Edge
+    signal: str
+    sign: float
+    strength: float
+    ec50_ng_ml: float | None
+    hill: float
+    source_baseline: float
+
+
+@dataclass(frozen=True)
+class ParamUse:
+    """Where a parameter enters: ``array`` is a KernelArrays field (``index`` its
+    flat position; the entry equals the parameter's value), ``"pk"`` (the
+    pharmacokinetic matrix, which mixes it with other numbers) or ``"dose"``
+    (mg/kg doses are multiplied by it)."""
+
+    array: str
+    index: int = -1
+
+
 @dataclass(frozen=True)
 class OdeSystem:
-    """Arrays that the solver kernel reads, plus the names that explain them."""
+    """A model compiled to equations: the kernel's arrays, the terms they encode
+    (one per active signalling edge, in array order) and where every parameter
+    enters. Built only by :func:`compile_model`."""
 
     model: Model
     compartments: tuple[Compartment, ...]
     pk_matrix: np.ndarray          # (n_pk, n_pk), 1/h: dA/dt = K A + u
-    pk_lam: np.ndarray             # decay rates of the modes (1/h): K = V diag(-lam) V^-1
     pk_v: np.ndarray               # V: amounts = V @ modes
-    pk_vinv: np.ndarray            # V^-1: modes = V^-1 @ amounts
     drug_ids: tuple[str, ...]
     drug_central: np.ndarray       # index of each drug's central compartment
     drug_scale: np.ndarray         # ng/mL per mg in the central compartment
     node_ids: tuple[str, ...]      # the non-drug nodes, in state order
-    tau_rise: np.ndarray
-    tau_fall: np.ndarray
-    baseline: np.ndarray
-    mode: np.ndarray               # PRODUCT or HILL
-    maximum: np.ndarray
-    half: np.ndarray
-    hill: np.ndarray
-    edges: tuple[Edge, ...]        # the signalling edges, in array order
-    e_src: np.ndarray              # index into the signal vector [drugs..., nodes...]
-    e_tgt: np.ndarray              # index of the target node
-    e_drug: np.ndarray             # 1 if the source is a drug (occupancy signal)
-    e_sign: np.ndarray             # +1 activates, -1 inhibits
-    e_strength: np.ndarray
-    e_ec50: np.ndarray
-    e_hill: np.ndarray
-    e_srcbase: np.ndarray          # the source node's baseline (relative-change signal)
+    terms: tuple[Term, ...]
+    metabolism: tuple[Edge, ...]   # the active metabolised-to edges (in the PK matrix)
+    kernel: KernelArrays
+    param_uses: dict[str, tuple[ParamUse, ...]]
 
     @property
     def n_pk(self) -> int:
@@ -76,16 +117,23 @@ class OdeSystem:
     def state_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.compartments) + self.node_ids
 
+    @property
+    def baseline(self) -> np.ndarray:
+        return self.kernel.baseline
+
     def compartment_index(self, drug: str, kind: str) -> int:
         for i, c in enumerate(self.compartments):
             if c.drug == drug and c.kind == kind:
                 return i
         raise UsageError(f"drug '{drug}' has no compartment '{kind}'")
 
-    @property
-    def conc_matrix(self) -> np.ndarray:
-        """Plasma concentrations (ng/mL) = conc_matrix @ modes."""
-        return np.ascontiguousarray(self.pk_v[self.drug_central] * self.drug_scale[:, None])
+    def node_index(self, node_id: str) -> int:
+        """Position of a non-drug node among the nodes (its state is n_pk + this)."""
+        try:
+            return self.node_ids.index(node_id)
+        except ValueError:
+            raise UsageError(f"'{node_id}' is not a node with a state of its own\n"
+                             f"  hint: {suggest(node_id, self.node_ids)}") from None
 
     def amounts(self, modes: np.ndarray) -> np.ndarray:
         """Amounts (mg) per compartment from modal coordinates (time-major rows)."""
@@ -93,26 +141,33 @@ class OdeSystem:
 
     def initial_state(self) -> np.ndarray:
         """No drug anywhere; every node at its baseline (the untreated steady state)."""
-        return np.concatenate([np.zeros(self.n_pk), self.baseline])
+        return np.concatenate([np.zeros(self.n_pk), self.kernel.baseline])
 
-    def arrays(self) -> tuple:
-        """The arrays in the order the kernel takes them."""
-        return (self.pk_lam, self.conc_matrix, self.pk_vinv, self.tau_rise,
-                self.tau_fall, self.baseline, self.mode, self.maximum, self.half, self.hill,
-                self.e_src, self.e_tgt, self.e_drug, self.e_sign, self.e_strength, self.e_ec50,
-                self.e_hill, self.e_srcbase)
+
+class _Uses:
+    """Resolves model values while noting where each parameter lands."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.uses: dict[str, list[ParamUse]] = {}
+
+    def __call__(self, v: Value | None, array: str = "pk", index: int = -1):
+        if isinstance(v, ParamRef):
+            self.uses.setdefault(v.name, []).append(ParamUse(array, index))
+        return self.model.value(v)
 
 
 def compile_model(model: Model) -> OdeSystem:
-    """Compile ``model`` (with its hypotheses as switched) into an :class:`OdeSystem`."""
-    v = model.value
+    """Compile ``model`` (with its hypotheses and interventions as they stand) into
+    an :class:`OdeSystem`: the one place where the model file becomes equations."""
+    val = _Uses(model)
     drug_ids = tuple(n.id for n in model.nodes if n.kind == "drug")
     comps: list[Compartment] = []
     for d in drug_ids:
         drug = model.drugs[d]
-        comps.append(Compartment(d, "central", v(drug.volume_l)))
+        comps.append(Compartment(d, "central", val(drug.volume_l)))
         for k, (vol, _) in enumerate(drug.peripheral, start=1):
-            comps.append(Compartment(d, f"peripheral{k}", v(vol)))
+            comps.append(Compartment(d, f"peripheral{k}", val(vol)))
         for route in drug.routes.values():
             if route.absorption_half_life_h is not None:
                 comps.append(Compartment(d, f"depot:{route.name}", math.nan))
@@ -121,26 +176,29 @@ def compile_model(model: Model) -> OdeSystem:
     for d in drug_ids:
         drug = model.drugs[d]
         c = index[(d, "central")]
-        vc = v(drug.volume_l)
-        K[c, c] -= v(drug.clearance_l_h) / vc
+        vc = val(drug.volume_l)
+        K[c, c] -= val(drug.clearance_l_h) / vc
         for k, (vol, flow) in enumerate(drug.peripheral, start=1):
             p = index[(d, f"peripheral{k}")]
-            q, vp = v(flow), v(vol)
+            q, vp = val(flow), val(vol)
             K[c, c] -= q / vc
             K[p, c] += q / vc
             K[p, p] -= q / vp
             K[c, p] += q / vp
         for route in drug.routes.values():
+            val(route.bioavailability, "bioavailability")
             if route.absorption_half_life_h is not None:
                 dep = index[(d, f"depot:{route.name}")]
-                ka = math.log(2) / v(route.absorption_half_life_h)
+                ka = math.log(2) / val(route.absorption_half_life_h)
                 K[dep, dep] -= ka
                 K[c, dep] += ka
-    for e in model.active_edges():
-        if e.effect == "metabolised-to":
-            src = model.drugs[e.source]
-            K[index[(e.target, "central")], index[(e.source, "central")]] += \
-                v(e.fraction) * v(src.clearance_l_h) / v(src.volume_l)
+    metabolism = tuple(e for e in model.active_edges() if e.effect == "metabolised-to")
+    for e in metabolism:
+        src = model.drugs[e.source]
+        K[index[(e.target, "central")], index[(e.source, "central")]] += \
+            val(e.fraction) * val(src.clearance_l_h) / val(src.volume_l)
+    if model.roles.body_weight:
+        val.uses.setdefault(model.roles.body_weight, []).append(ParamUse("dose"))
 
     lam, vec, vinv = _modes(K)
     nodes = [n for n in model.nodes if n.kind != "drug"]
@@ -148,38 +206,53 @@ def compile_model(model: Model) -> OdeSystem:
     signal_index = {d: i for i, d in enumerate(drug_ids)}
     signal_index.update({n: len(drug_ids) + i for i, n in enumerate(node_ids)})
     node_index = {n: i for i, n in enumerate(node_ids)}
-    baselines = {n.id: v(n.baseline) for n in model.nodes}
-    edges = tuple(e for e in model.active_edges() if e.effect != "metabolised-to")
+    by_id = {n.id: n for n in model.nodes}
 
-    def arr(values, dtype=float):
-        return np.ascontiguousarray(np.array(list(values), dtype=dtype))
+    def per_node(field_name: str, array: str) -> np.ndarray:
+        return _arr(val(getattr(n, field_name), array, k) for k, n in enumerate(nodes))
 
+    tau_rise, tau_fall = per_node("tau_rise_h", "tau_rise"), per_node("tau_fall_h", "tau_fall")
+    baseline = per_node("baseline", "baseline")
+    maximum, half, hill = per_node("maximum", "maximum"), per_node("half", "half"), \
+        per_node("hill", "hill")
+    terms = []
+    for j, e in enumerate(x for x in model.active_edges() if x.effect != "metabolised-to"):
+        drug = e.source in model.drugs
+        terms.append(Term(
+            edge=e, signal="occupancy" if drug else "relative",
+            sign=1.0 if e.effect == "activates" else -1.0,
+            strength=val(e.strength, "e_strength", j),
+            ec50_ng_ml=val(e.ec50_ng_ml, "e_ec50", j) if drug else None,
+            hill=val(e.hill, "e_hill", j),
+            source_baseline=1.0 if drug else val(by_id[e.source].baseline, "e_srcbase", j)))
+    kernel = KernelArrays(
+        pk_lam=lam,
+        conc_matrix=np.ascontiguousarray(
+            vec[[index[(d, "central")] for d in drug_ids]]
+            * _arr(1000.0 / model.value(model.drugs[d].volume_l) for d in drug_ids)[:, None])
+        if drug_ids else np.zeros((0, len(comps))),
+        pk_vinv=vinv, tau_rise=tau_rise, tau_fall=tau_fall, baseline=baseline,
+        mode=_arr((HILL if n.response == "hill" else PRODUCT for n in nodes), np.int64),
+        maximum=maximum, half=half, hill=hill,
+        e_src=_arr((signal_index[t.edge.source] for t in terms), np.int64),
+        e_tgt=_arr((node_index[t.edge.target] for t in terms), np.int64),
+        e_drug=_arr((t.signal == "occupancy" for t in terms), np.int64),
+        e_sign=_arr(t.sign for t in terms),
+        e_strength=_arr(t.strength for t in terms),
+        e_ec50=_arr((t.ec50_ng_ml or 1.0) for t in terms),
+        e_hill=_arr(t.hill for t in terms),
+        e_srcbase=_arr((t.source_baseline or 1.0) for t in terms))
     return OdeSystem(
-        model=model,
-        compartments=tuple(comps),
-        pk_matrix=np.ascontiguousarray(K),
-        pk_lam=lam, pk_v=vec, pk_vinv=vinv,
+        model=model, compartments=tuple(comps), pk_matrix=np.ascontiguousarray(K), pk_v=vec,
         drug_ids=drug_ids,
-        drug_central=arr((index[(d, "central")] for d in drug_ids), np.int64),
-        drug_scale=arr(1000.0 / v(model.drugs[d].volume_l) for d in drug_ids),
-        node_ids=node_ids,
-        tau_rise=arr(v(n.tau_rise_h) for n in nodes),
-        tau_fall=arr(v(n.tau_fall_h) for n in nodes),
-        baseline=arr(v(n.baseline) for n in nodes),
-        mode=arr((HILL if n.response == "hill" else PRODUCT for n in nodes), np.int64),
-        maximum=arr(v(n.maximum) for n in nodes),
-        half=arr(v(n.half) for n in nodes),
-        hill=arr(v(n.hill) for n in nodes),
-        edges=edges,
-        e_src=arr((signal_index[e.source] for e in edges), np.int64),
-        e_tgt=arr((node_index[e.target] for e in edges), np.int64),
-        e_drug=arr((e.source in model.drugs for e in edges), np.int64),
-        e_sign=arr(1.0 if e.effect == "activates" else -1.0 for e in edges),
-        e_strength=arr(v(e.strength) for e in edges),
-        e_ec50=arr((v(e.ec50_ng_ml) or 1.0) for e in edges),
-        e_hill=arr(v(e.hill) for e in edges),
-        e_srcbase=arr((baselines[e.source] or 1.0) for e in edges),
-    )
+        drug_central=_arr((index[(d, "central")] for d in drug_ids), np.int64),
+        drug_scale=_arr(1000.0 / model.value(model.drugs[d].volume_l) for d in drug_ids),
+        node_ids=node_ids, terms=tuple(terms), metabolism=metabolism, kernel=kernel,
+        param_uses={k: tuple(v) for k, v in val.uses.items()})
+
+
+def _arr(values, dtype=float) -> np.ndarray:
+    return np.ascontiguousarray(np.array(list(values), dtype=dtype))
 
 
 def _modes(K: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -218,62 +291,72 @@ def _cite(model: Model, keys) -> str:
     return "; ".join(short)
 
 
-def explain(model: Model, node_id: str) -> str:
-    """Explain one node's equation in words and symbols, edge by edge.
+def explain(model: Model, node_id: str, system: OdeSystem | None = None) -> str:
+    """Explain one node's equation in words and symbols, term by term.
 
-    >>> print(explain(load_model(), "glutamate"))      # doctest: +SKIP
+    The terms are those :func:`compile_model` hands the solver, so what is
+    printed is what runs: an edge whose hypothesis is off has no term and is
+    mentioned only as a hypothesis that would add one.
+
+    >>> print(explain(load_model(), model.primary))      # doctest: +SKIP
     """
     node = model.node(node_id)
-    v = model.value
+    system = system or compile_model(model)
     lines = [f"{node.id}: {node.label} ({node.kind}, {node.branch} branch)"]
     if node.description:
         lines.append(f"  {node.description}")
-    incoming = [e for e in model.edges if e.target == node_id]
+    fmt = lambda x, dim: format_quantity(x, dim)  # noqa: E731
     if node.kind == "drug":
         drug = model.drugs[node_id]
-        lines.append(f"  value = amount in the central compartment / {format_quantity(v(drug.volume_l), 'volume')}, "
-                     "in ng/mL")
-        lines.append(f"  cleared at {format_quantity(v(drug.clearance_l_h), 'flow')}; "
+        lines.append(f"  value = amount in the central compartment / "
+                     f"{fmt(model.value(drug.volume_l), 'volume')}, in ng/mL")
+        lines.append(f"  cleared at {fmt(model.value(drug.clearance_l_h), 'flow')}; "
                      f"{len(drug.peripheral)} peripheral compartment(s); routes: "
                      f"{', '.join(drug.routes) or 'none (formed only as a metabolite)'}")
-        for e in incoming:
-            lines.append(f"  + edge[{e.index}] {e.name}: a fraction {v(e.fraction):g} of "
-                         f"{e.source}'s clearance becomes {node_id} [{e.grade}; {_cite(model, e.citations)}]")
+        for e in system.metabolism:
+            if e.target == node_id:
+                lines.append(f"  + edge[{e.index}] {e.name}: a fraction {model.value(e.fraction):g} "
+                             f"of {e.source}'s clearance becomes {node_id} "
+                             f"[{e.grade}; {_cite(model, e.citations)}]")
         return "\n".join(lines)
-    rise, fall = v(node.tau_rise_h), v(node.tau_fall_h)
-    tau = (f"tau = {format_quantity(rise, 'time')}" if rise == fall else
-           f"tau = {format_quantity(rise, 'time')} while rising, "
-           f"{format_quantity(fall, 'time')} while falling")
+    k = system.node_index(node_id)
+    kern = system.kernel
+    rise, fall = float(kern.tau_rise[k]), float(kern.tau_fall[k])
+    tau = (f"tau = {fmt(rise, 'time')}" if rise == fall else
+           f"tau = {fmt(rise, 'time')} while rising, {fmt(fall, 'time')} while falling")
     lines.append(f"  d{node.id}/dt = (target - {node.id}) / tau,   {tau}")
-    signals = []
-    for e in incoming:
-        if e.source in model.drugs:
-            n = v(e.hill)
-            signals.append(f"s[{e.source}] = C^{n:g} / (C^{n:g} + {v(e.ec50_ng_ml):g}^{n:g})"
-                           f"   (occupancy, C = plasma {e.source} in ng/mL)")
-        else:
-            signals.append(f"s[{e.source}] = {e.source} / {v(model.node(e.source).baseline):g} - 1"
-                           "   (relative change)")
-    sign = {"activates": "+", "inhibits": "-"}
-    if node.response == "product":
-        factors = " * ".join(f"max(0, 1 {sign[e.effect]} {v(e.strength):g}*s[{e.source}])"
-                             for e in incoming) or "1"
-        lines.append(f"  target = {v(node.baseline):g} * {factors}")
+    terms = [t for t in system.terms if t.edge.target == node_id]
+    sign = {1.0: "+", -1.0: "-"}
+    base = float(kern.baseline[k])
+    if kern.mode[k] == PRODUCT:
+        factors = " * ".join(f"max(0, 1 {sign[t.sign]} {t.strength:g}*s[{t.edge.source}])"
+                             for t in terms) or "1"
+        lines.append(f"  target = {base:g} * {factors}")
     else:
-        drive = " ".join(f"{sign[e.effect]} {v(e.strength):g}*s[{e.source}]" for e in incoming) or "0"
-        n = v(node.hill)
+        drive = " ".join(f"{sign[t.sign]} {t.strength:g}*s[{t.edge.source}]" for t in terms) or "0"
+        n = float(kern.hill[k])
         lines.append(f"  D = max(0, {drive})")
-        lines.append(f"  target = {v(node.baseline):g} + ({v(node.maximum):g} - {v(node.baseline):g})"
-                     f" * D^{n:g} / (D^{n:g} + {v(node.half):g}^{n:g})")
-    lines.extend(f"  {s}" for s in signals)
+        lines.append(f"  target = {base:g} + ({float(kern.maximum[k]):g} - {base:g})"
+                     f" * D^{n:g} / (D^{n:g} + {float(kern.half[k]):g}^{n:g})")
+    for t in terms:
+        if t.signal == "occupancy":
+            lines.append(f"  s[{t.edge.source}] = C^{t.hill:g} / (C^{t.hill:g} + "
+                         f"{t.ec50_ng_ml:g}^{t.hill:g})   (occupancy, C = plasma {t.edge.source} "
+                         "in ng/mL)")
+        else:
+            lines.append(f"  s[{t.edge.source}] = {t.edge.source} / {t.source_baseline:g} - 1"
+                         "   (relative change)")
     lines.append("  terms, one per edge:")
-    if not incoming:
+    if not terms:
         lines.append("    (none: the node stays at its baseline)")
-    for e in incoming:
-        state = ""
-        if e.hypothesis:
-            on = model.hypotheses[e.hypothesis].enabled
-            state = f" [hypothesis '{e.hypothesis}', {'on' if on else 'off: this term is absent'}]"
+    for t in terms:
+        e = t.edge
+        state = f" [hypothesis '{e.hypothesis}', on]" if e.hypothesis else ""
         lines.append(f"    edge[{e.index}] {e.name} ({e.grade}){state}: {e.note}")
         lines.append(f"      sources: {_cite(model, e.citations)}")
+    off = sorted({e.hypothesis for e in model.edges if e.target == node_id and e.hypothesis
+                  and not model.hypotheses[e.hypothesis].enabled})
+    for h in off:
+        lines.append(f"  (the contested hypothesis '{h}' is off; switched on, it adds a term here:"
+                     f" pathway explain {node_id} --hypothesis {h})")
     return "\n".join(lines)

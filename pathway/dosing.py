@@ -28,6 +28,7 @@ class Events:
     kind: np.ndarray
     index: np.ndarray
     value: np.ndarray
+    per_kg: np.ndarray           # True where ``value`` is in proportion to body weight
 
     def __len__(self) -> int:
         return len(self.t_h)
@@ -49,27 +50,30 @@ def first_event_h(events: Events) -> float:
     return min(0.0, float(events.t_h.min())) if len(events) else 0.0
 
 
-def build_events(system: OdeSystem, scenario: Scenario, t_end_h: float,
-                 extra: list[tuple[float, int, int, float]] = ()) -> Events:
-    """All dosing events of ``scenario`` up to ``t_end_h``, sorted by time."""
+def build_events(system: OdeSystem, scenario: Scenario, t_end_h: float) -> Events:
+    """All events of ``scenario`` up to ``t_end_h``, sorted by time: its doses, and
+    the doses and node resets of the interventions applied to the model."""
+    from .scenarios import intervention_events
+
     model = system.model
-    weight = model.parameters["body_weight"].value if "body_weight" in model.parameters else 70.0
-    rows: list[tuple[float, int, int, float]] = list(extra)
-    for node, t in scenario.resets:
+    weight = model.body_weight_kg()
+    extra_doses, resets = intervention_events(model, scenario)
+    rows: list[tuple[float, int, int, float, bool]] = []
+    for node, t in resets:
         i = system.node_ids.index(node)
-        rows.append((t, SET, i, float(system.baseline[i])))
+        rows.append((t, SET, i, float(system.baseline[i]), False))
     store = None
     if model.expectancy is not None:
         visit = model.drugs[model.expectancy].routes.get("visit")
         kind = "depot:visit" if visit and visit.absorption_half_life_h is not None else "central"
         store = system.compartment_index(model.expectancy, kind)
-    for dose in scenario.doses:
+    for dose in scenario.doses + extra_doses:
         route = model.drugs[dose.drug].routes[dose.route]
         f = model.value(route.bioavailability)
         expect = model.value(route.expectancy)
         if store is not None and expect > 0:
             # being treated raises expectations, whatever the drug (the placebo response)
-            rows.extend((t, BOLUS, store, expect) for t in dose_times(dose, t_end_h))
+            rows.extend((t, BOLUS, store, expect, False) for t in dose_times(dose, t_end_h))
         mg = dose.amount * (weight if dose.per_kg else 1.0) * f
         if route.absorption_half_life_h is not None:
             target = system.compartment_index(dose.drug, f"depot:{route.name}")
@@ -78,13 +82,14 @@ def build_events(system: OdeSystem, scenario: Scenario, t_end_h: float,
         for t in dose_times(dose, t_end_h):
             if dose.duration_h > 0:
                 rate = mg / dose.duration_h
-                rows.append((t, RATE, target, rate))
-                rows.append((t + dose.duration_h, RATE, target, -rate))
+                rows.append((t, RATE, target, rate, dose.per_kg))
+                rows.append((t + dose.duration_h, RATE, target, -rate, dose.per_kg))
             else:
-                rows.append((t, BOLUS, target, mg))
+                rows.append((t, BOLUS, target, mg, dose.per_kg))
     rows.sort(key=lambda r: (r[0], r[1]))
     if not rows:
-        return Events(np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    t, kind, index, value = zip(*rows)
+        return Events(np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0),
+                      np.zeros(0, bool))
+    t, kind, index, value, per_kg = zip(*rows)
     return Events(np.array(t, float), np.array(kind, np.int64), np.array(index, np.int64),
-                  np.array(value, float))
+                  np.array(value, float), np.array(per_kg, bool))

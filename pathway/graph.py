@@ -21,7 +21,7 @@ from pathlib import Path
 import networkx as nx
 
 from .errors import UsageError, suggest
-from .modelfile import KINDS, Edge, Model
+from .modelfile import KINDS, Model
 
 __all__ = ["downstream", "drug_to_readout_paths", "paths", "to_graph", "upstream", "write_graph"]
 
@@ -40,9 +40,12 @@ def to_graph(model: Model) -> nx.DiGraph:
     Returns
     -------
     networkx.DiGraph
-        Graph attributes ``name``, ``readouts`` (list of node ids) and
+        Graph attributes ``name``, ``readouts`` (list of node ids), ``primary``
+        and ``side_effects`` (the model file's roles), ``branch_order`` and
         ``source`` (the model file). One graph node per model node with
-        ``label``, ``short_label``, ``kind``, ``branch``, ``description``, ``caption``,
+        ``label``, ``short_label``, ``kind``, ``branch``, ``branch_row`` and
+        ``branch_title`` (its band in the figure; row ``None``: the band of the
+        branch it feeds), ``description``, ``caption``,
         ``response``, ``baseline``, ``maximum``, ``half``, ``hill`` (floats),
         ``tau_rise_h`` and ``tau_fall_h`` (hours; ``None`` for drugs) and
         ``layer`` (the position of ``kind`` in
@@ -72,10 +75,15 @@ def to_graph(model: Model) -> nx.DiGraph:
     0
     """
     value = model.value
-    graph = nx.DiGraph(name=model.name, readouts=list(model.readouts), source=model.source)
+    graph = nx.DiGraph(name=model.name, readouts=list(model.readouts), source=model.source,
+                       primary=model.primary, side_effects=list(model.roles.side_effects),
+                       branch_order=list(model.branches))
     for node in model.nodes:
+        branch = model.branches.get(node.branch)
         graph.add_node(
             node.id, label=node.label, kind=node.kind, branch=node.branch,
+            branch_row=branch.row if branch else None,
+            branch_title=branch.title if branch else "",
             description=node.description, caption=node.caption,
             short_label=node.short_label or node.label, response=node.response,
             baseline=value(node.baseline), maximum=value(node.maximum), half=value(node.half),
@@ -83,22 +91,12 @@ def to_graph(model: Model) -> nx.DiGraph:
             tau_fall_h=value(node.tau_fall_h), layer=KINDS.index(node.kind))
 
     active = set(model.active_edges())
-    first: dict[tuple[str, str], Edge] = {}
     for edge in model.edges:
         place = f"{model.source}: edge[{edge.index}] ({edge.name})"
         for end in (edge.source, edge.target):
             if end not in graph:
                 raise UsageError(f"{place}: unknown node '{end}'\n"
                                  f"  hint: {suggest(end, model.node_ids)}")
-        pair = (edge.source, edge.target)
-        if pair in first:
-            other = first[pair]
-            raise UsageError(
-                f"{place}: edge[{other.index}] ({other.name}) joins the same two nodes in the "
-                f"same direction; a networkx DiGraph can hold only one edge per ordered pair, "
-                f"so it cannot hold both '{other.effect}' and '{edge.effect}'\n"
-                f"  hint: merge the two edges into one, or route one through another node")
-        first[pair] = edge
         missing = [key for key in edge.citations if key not in model.references]
         if missing:
             raise UsageError(f"{place}: unknown reference '{missing[0]}'\n"
@@ -334,22 +332,14 @@ def _write_json(graph: nx.DiGraph, path: Path) -> None:
 
 
 #: Writers by lower-case file suffix; add an entry to support another format.
-def _write_picture(graph: nx.DiGraph, path: Path, **options) -> None:
-    # the only route to matplotlib from this module, taken only for pictures
-    from .plotting import save_pathway_figure
-    save_pathway_figure(graph, path, **options)
-
-
+#: (Pictures of the graph: :func:`pathway.plotting.save_pathway_figure`.)
 _WRITERS: dict[str, Callable[[nx.DiGraph, Path], None]] = {
     ".graphml": _write_graphml,
     ".json": _write_json,
-    ".png": _write_picture,
-    ".svg": _write_picture,
-    ".pdf": _write_picture,
 }
 
 
-def write_graph(graph: nx.DiGraph, path: str | Path, **options) -> Path:
+def write_graph(graph: nx.DiGraph, path: str | Path) -> Path:
     """Save the graph in the format its file suffix names.
 
     Parameters
@@ -386,9 +376,10 @@ def write_graph(graph: nx.DiGraph, path: str | Path, **options) -> Path:
         known = list(_WRITERS)
         shown = f"'{path.suffix}'" if path.suffix else "no suffix"
         raise UsageError(f"{path}: cannot write a graph to a file with {shown}\n"
-                         f"  hint: use {', '.join(known[:-1])} or {known[-1]}")
+                         f"  hint: use {' or '.join(known)}; a picture of the graph is "
+                         "pathway.plotting.save_pathway_figure")
     try:
-        _WRITERS[suffix](graph, path, **options) if options else _WRITERS[suffix](graph, path)
+        _WRITERS[suffix](graph, path)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         hint = ("create the directory first, or choose another path"

@@ -103,7 +103,6 @@ def format_quantity(value: float, dimension: str) -> str:
 # ---------------------------------------------------------------- the model objects
 
 KINDS = ("drug", "receptor", "cell", "transmitter", "signal", "structure", "readout")
-BRANCHES = ("main", "opioid", "hnk", "ssri", "pharmacokinetics", "readouts")
 EFFECTS = ("activates", "inhibits", "metabolised-to")
 GRADES = ("strong", "moderate", "preliminary", "contested")
 RESPONSES = ("product", "hill")
@@ -176,6 +175,83 @@ class Drug:
     peripheral: tuple[tuple[Value, Value], ...] = ()   # (volume L, flow L/h)
     routes: dict[str, Route] = field(default_factory=dict)
     citations: tuple[str, ...] = ()
+    color: str = ""              # line colour of an arm given this drug (light theme)
+    color_dark: str = ""         # the same on a dark background ("" = same as color)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A branch of the pathway: a band of the figure, or (``row`` None) nodes that
+    sit in the band of the first branch they feed."""
+
+    name: str
+    title: str = ""
+    row: float | None = None
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What the model's nodes and parameters are for; code asks these, never ids.
+
+    ``primary`` is the main outcome (a readout node), ``side_effects`` and
+    ``outcomes`` the other readouts; ``body_weight`` the parameter that mg/kg
+    doses use; ``expectancy`` the drug node that stores the placebo response;
+    ``inert`` the drug that stands in for a study drug in a placebo arm.
+    """
+
+    primary: str
+    side_effects: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+    body_weight: str | None = None
+    expectancy: str | None = None
+    inert: str | None = None
+    showcase: tuple[str, ...] = ()   # the scenarios shown when none are named
+
+    @property
+    def readouts(self) -> tuple[str, ...]:
+        return (self.primary,) + self.side_effects + self.outcomes
+
+
+@dataclass(frozen=True)
+class Check:
+    """One measured comparison of an experiment (see ``[experiments]`` in the model file)."""
+
+    label: str
+    measure: str                 # effect | value | change | peak | time_below | relapse | median
+    readout: str
+    compare: str                 # ratio | difference | test | control
+    at_h: tuple[float, ...] = ()
+    low: float = -math.inf
+    high: float = math.inf
+    after_h: float = 0.0         # relapse: responders at this time ...
+    below: float | None = None   # time_below / relapse threshold (None: the response level)
+
+
+@dataclass(frozen=True)
+class ArmSpec:
+    scenario: str
+    hypotheses: tuple[str, ...] = ()
+    interventions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """A landmark experiment as data: two arms, what to measure, the band that
+    counts as reproducing the finding, and the study."""
+
+    id: str
+    reference: str
+    finding: str
+    test: ArmSpec
+    control: ArmSpec | None
+    days: float
+    checks: tuple[Check, ...]
+    people: int = 0              # > 0: virtual patients (population measures)
+    seed: int = 0
+
+    @property
+    def hypotheses(self) -> tuple[str, ...]:
+        return self.test.hypotheses
 
 
 @dataclass(frozen=True)
@@ -216,8 +292,7 @@ class Scenario:
     description: str
     days: float
     doses: tuple[Dose, ...]
-    resets: tuple[tuple[str, float], ...] = ()    # (node, time h): set back to its baseline
-    interventions: tuple[str, ...] = ()           # applied so far, for labels
+    placebo: bool = False        # a matched placebo arm (see pathway.scenarios.placebo_arm)
 
     @property
     def first_dose_h(self) -> float:
@@ -283,7 +358,7 @@ class Model:
 
     name: str
     description: str
-    readouts: tuple[str, ...]
+    roles: Roles
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
     drugs: dict[str, Drug]
@@ -293,9 +368,30 @@ class Model:
     references: dict[str, str]
     derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
     interventions: dict[str, Intervention] = field(default_factory=dict)
-    expectancy: str | None = None     # the drug node that stores treatment expectancy
     population: PopulationSpec = field(default_factory=PopulationSpec)
+    branches: dict[str, Branch] = field(default_factory=dict)
+    experiments: dict[str, ExperimentSpec] = field(default_factory=dict)
+    #: interventions in force, in the order applied: (name, time in h or None)
+    applied: tuple[tuple[str, float | None], ...] = ()
     source: str = "<model>"
+
+    @property
+    def readouts(self) -> tuple[str, ...]:
+        return self.roles.readouts
+
+    @property
+    def expectancy(self) -> str | None:
+        return self.roles.expectancy
+
+    @property
+    def primary(self) -> str:
+        """The primary outcome's column (the default model: symptom relief)."""
+        return self.roles.primary
+
+    def body_weight_kg(self) -> float:
+        """The body weight that mg/kg doses use (70 kg if the model names none)."""
+        name = self.roles.body_weight
+        return self.parameters[name].value if name else 70.0
 
     def node(self, node_id: str) -> Node:
         """Return the node called ``node_id``; a clear error if there is none."""
@@ -403,7 +499,16 @@ def load_model(path: str | Path | None = None) -> Model:
     path = default_model_path() if path is None else Path(path)
     shown = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.exists() and not path.is_file():
+            raise ModelFileError(shown, [f"{shown}: not a regular file\n  hint: give the path "
+                                         "of a .toml model file"])
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ModelFileError(shown, [f"{shown}: larger than {MAX_FILE_BYTES // 1_000_000} MB, "
+                                         "far more than any model needs\n  hint: the default "
+                                         "model is about 60 kB; check that this is a model file"])
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ModelFileError(shown, [f"{shown}: file not found\n  hint: check the path, "
                                      "or leave out --model to use the default model"]) from None
@@ -415,11 +520,20 @@ def load_model(path: str | Path | None = None) -> Model:
 
 def loads_model(text: str, source: str = "<string>") -> Model:
     """Like :func:`load_model`, from the text of a model file."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ModelFileError(source, [f"{source}: larger than {MAX_FILE_BYTES // 1_000_000} MB\n"
+                                      "  hint: check that this is a model file"])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ModelFileError(source, [f"{source}: not valid TOML: {exc}\n"
                                       "  hint: check quotes, brackets and '=' on that line"]) from None
+    except RecursionError:
+        data = None
+    if data is None or _depth(data) > MAX_DEPTH:
+        raise ModelFileError(source, [f"{source}: values nested more than {MAX_DEPTH} levels deep\n"
+                                      "  hint: a model file needs only tables of tables and short "
+                                      "lists; look for runaway brackets"])
     checker = _Checker(source)
     model = checker.build(data)
     if checker.problems:
@@ -427,13 +541,39 @@ def loads_model(text: str, source: str = "<string>") -> Model:
     return model
 
 
-_TOP = {"model", "nodes", "edges", "drugs", "parameters", "hypotheses", "scenarios", "references",
-        "interventions", "population"}
+#: The largest model file read, in bytes; nesting deeper than this is refused.
+MAX_FILE_BYTES = 2_000_000
+MAX_DEPTH = 12
+
+
+def _depth(value: Any, limit: int = MAX_DEPTH + 1) -> int:
+    """Nesting depth of parsed TOML, counted up to ``limit`` (iteratively: no recursion)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        deepest = max(deepest, d)
+        if d >= limit:
+            return d
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, list):
+            stack.extend((x, d + 1) for x in v)
+    return deepest
+
+
+_TOP = {"model", "roles", "branches", "nodes", "edges", "drugs", "parameters", "hypotheses",
+        "scenarios", "references", "interventions", "population", "experiments"}
 _NODE_KEYS = {"id", "label", "kind", "branch", "tau", "tau_rise", "tau_fall", "baseline",
               "response", "maximum", "half", "hill", "description", "caption", "short_label"}
 _EDGE_KEYS = {"source", "target", "effect", "strength", "ec50", "hill", "fraction", "grade",
               "citations", "hypothesis", "note"}
-_DRUG_KEYS = {"clearance", "volume", "peripheral", "routes", "citations"}
+_DRUG_KEYS = {"clearance", "volume", "peripheral", "routes", "citations", "color", "color_dark"}
+_ROLE_KEYS = {"primary", "side_effects", "outcomes", "body_weight", "expectancy", "inert",
+              "showcase"}
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_MEASURES = ("effect", "value", "change", "peak", "time_below", "relapse", "median")
+_COMPARES = ("ratio", "difference", "test", "control")
+
 _ROUTE_KEYS = {"bioavailability", "absorption_half_life", "expectancy"}
 _PARAM_KEYS = {"value", "range", "description", "citations"}
 _DOSE_KEYS = {"drug", "route", "dose", "duration", "start", "every", "count"}
@@ -552,8 +692,8 @@ class _Checker:
         self.cited: list[tuple[str, str]] = []
         self.unknown_keys(data, _TOP, "top level")
         meta = self.table(data.get("model", {}), "[model]")
-        self.unknown_keys(meta, {"name", "version", "description", "readouts", "derived",
-                                 "expectancy"}, "[model]")
+        self.unknown_keys(meta, {"name", "version", "description", "derived"}, "[model]")
+        self.branches = self.build_branches(self.table(data.get("branches", {}), "[branches]"))
         references = self.table(data.get("references", {}), "[references]")
         for key, ref in references.items():
             if not isinstance(ref, str) or not ref.strip():
@@ -570,20 +710,6 @@ class _Checker:
             drugs, parameters, hypotheses)
         population = self.build_population(self.table(data.get("population", {}), "[population]"),
                                            parameters, interventions)
-        expectancy = meta.get("expectancy")
-        if expectancy is not None and (not isinstance(expectancy, str) or expectancy not in drugs):
-            self.problem("model.expectancy", f"{expectancy!r} is not a drug",
-                         "name the drug node that stores expectancy, e.g. \"expectancy\"")
-            expectancy = None
-
-        readouts = meta.get("readouts", [])
-        if not isinstance(readouts, list) or not all(isinstance(r, str) for r in readouts):
-            self.problem("model.readouts", "must be a list of node ids")
-            readouts = []
-        for r in readouts:
-            if r not in node_by_id:
-                self.problem("model.readouts", f"unknown node '{r}'", suggest(r, node_by_id))
-
         derived = {}
         for name, drugs_ in self.table(meta.get("derived", {}), "model.derived").items():
             place = f"model.derived.{name}"
@@ -595,6 +721,12 @@ class _Checker:
                     str(drugs_), drugs))
                 continue
             derived[name] = tuple(drugs_)
+
+        roles = self.build_roles(self.table(data.get("roles", {}), "[roles]"), node_by_id, edges,
+                                 drugs, parameters, scenarios)
+        experiments = self.build_experiments(
+            self.table(data.get("experiments", {}), "[experiments]"), scenarios, interventions,
+            hypotheses, node_by_id, derived, roles)
 
         for place, name, dim, rule in self.param_refs:
             if name not in parameters:
@@ -618,11 +750,216 @@ class _Checker:
 
         return Model(
             name=str(meta.get("name", "model")), description=str(meta.get("description", "")),
-            readouts=tuple(readouts), nodes=tuple(nodes), edges=tuple(edges), drugs=drugs,
+            roles=roles, nodes=tuple(nodes), edges=tuple(edges), drugs=drugs,
             parameters=parameters, hypotheses=hypotheses, scenarios=scenarios,
             references={k: v for k, v in references.items() if isinstance(v, str)},
-            derived=derived, interventions=interventions, expectancy=expectancy,
-            population=population, source=self.source)
+            derived=derived, interventions=interventions, population=population,
+            branches=self.branches, experiments=experiments, source=self.source)
+
+    def build_branches(self, table: dict) -> dict[str, Branch]:
+        if not table:
+            self.problem("[branches]", "the model declares no branches",
+                         "add [branches.main] with row = 0.0 and a title")
+        out = {}
+        for name, raw in table.items():
+            place = f"branches.{name}"
+            raw = self.table(raw, place)
+            self.unknown_keys(raw, {"title", "row"}, place)
+            if not _NAME.match(name):
+                self.problem(place, f"branch name '{name}' must be lower-case words joined by - or _")
+            row = self.quantity(raw, "row", "number", place, required=False, allow_param=False)
+            if row is not None and abs(row) > 100:
+                self.problem(place, f"row {row:g} is far outside the figure", "use rows from -5 to 5")
+                row = None
+            out[name] = Branch(name, self.text(raw, "title", place, required=False), row)
+        if out and all(b.row is None for b in out.values()):
+            self.problem("[branches]", "no branch has a row, so nothing can be placed",
+                         "give the main branch row = 0.0")
+        return out
+
+    def build_roles(self, raw: dict, nodes: dict[str, Node], edges: list[Edge],
+                    drugs: dict[str, Drug], parameters: dict[str, Parameter],
+                    scenarios: dict[str, Scenario]) -> Roles:
+        place = "roles"
+        self.unknown_keys(raw, _ROLE_KEYS, place)
+
+        def node_ref(key, value, where):
+            if not isinstance(value, str) or not value:
+                self.problem(where, f"'{key}' must name a node, got {value!r}")
+                return None
+            if value not in nodes:
+                self.problem(where, f"unknown node '{value}'", suggest(value, nodes))
+                return None
+            return value
+
+        def node_list(key):
+            raw_list = raw.get(key, [])
+            if not isinstance(raw_list, list):
+                self.problem(place, f"'{key}' must be a list of node ids")
+                return ()
+            return tuple(n for n in (node_ref(key, v, f"{place}.{key}") for v in raw_list) if n)
+
+        primary = node_ref("primary", raw.get("primary"), place) if "primary" in raw else None
+        if "primary" not in raw:
+            self.problem(place, "missing field 'primary'",
+                         "name the main outcome, e.g. primary = \"relief\"")
+        side, outcomes = node_list("side_effects"), node_list("outcomes")
+        readouts = ((primary,) if primary else ()) + side + outcomes
+        for r in readouts:
+            if nodes[r].kind == "drug":
+                self.problem(place, f"'{r}' is a drug; a readout must be a node with a state",
+                             "name a readout node")
+        if len(set(readouts)) != len(readouts):
+            self.problem(place, "a node is named twice among primary, side_effects and outcomes")
+
+        def drug_ref(key, extra_hint):
+            value = raw.get(key)
+            if value is None:
+                return None
+            if not isinstance(value, str) or value not in drugs:
+                self.problem(f"{place}.{key}", f"{value!r} is not a drug",
+                             suggest(str(value), drugs) + extra_hint)
+                return None
+            return value
+
+        expectancy = drug_ref("expectancy", " (the drug node that stores expectancy)")
+        inert = drug_ref("inert", " (the inert drug that a placebo arm gives)")
+        if inert is not None:
+            acting = [e.name for e in edges if e.source == inert]
+            if acting:
+                self.problem(f"{place}.inert", f"the inert drug '{inert}' acts through {acting[0]}",
+                             "a placebo must not act: remove its edges or name another drug")
+        weight = raw.get("body_weight")
+        if weight is not None:
+            if not isinstance(weight, str) or weight not in parameters:
+                self.problem(f"{place}.body_weight", f"{weight!r} is not a parameter",
+                             suggest(str(weight), parameters))
+                weight = None
+            elif parameters[weight].dimension != "weight" or parameters[weight].low <= 0:
+                self.problem(f"{place}.body_weight", f"parameter '{weight}' is not a positive "
+                             "weight", "give it like value = \"70 kg\", range = [\"30 kg\", \"150 kg\"]")
+                weight = None
+        showcase = raw.get("showcase", [])
+        if not isinstance(showcase, list) or not 1 <= len(showcase) <= 2 or not all(
+                isinstance(x, str) and x in scenarios for x in showcase):
+            if showcase:
+                self.problem(f"{place}.showcase", f"{showcase!r} is not a list of one or two "
+                             "scenarios", suggest(str(showcase), scenarios))
+            showcase = []
+        return Roles(primary or next(iter(nodes), ""), side, outcomes, weight, expectancy, inert,
+                     tuple(showcase))
+
+    def build_experiments(self, table: dict, scenarios: dict[str, Scenario],
+                          interventions: dict[str, Intervention],
+                          hypotheses: dict[str, Hypothesis], nodes: dict[str, Node],
+                          derived: dict[str, tuple[str, ...]], roles: Roles) -> dict[str, ExperimentSpec]:
+        out = {}
+        columns = set(nodes) | set(derived)
+        for eid, raw in table.items():
+            place = f"experiments.{eid}"
+            raw = self.table(raw, place)
+            self.unknown_keys(raw, {"reference", "finding", "scenario", "days", "hypotheses",
+                                    "test", "control", "people", "seed", "checks"}, place)
+            if not _NAME.match(eid):
+                self.problem(place, f"experiment id '{eid}' must be lower-case words joined by -")
+            reference = self.text(raw, "reference", place)
+            self.cited.append((place, reference)) if reference else None
+
+            def names(value, known, what, where):
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    self.problem(where, f"'{what}' must be a list of names")
+                    return ()
+                for v in value:
+                    base = v.split("@")[0]
+                    if base not in known:
+                        self.problem(where, f"unknown {what[:-1] if what.endswith('s') else what} "
+                                     f"'{v}'", suggest(base, known))
+                return tuple(value)
+
+            common_h = names(raw.get("hypotheses", []), hypotheses, "hypotheses", place)
+
+            def arm(key):
+                if key not in raw:
+                    return None
+                a = self.table(raw[key], f"{place}.{key}")
+                self.unknown_keys(a, {"scenario", "hypotheses", "interventions"}, f"{place}.{key}")
+                sc = a.get("scenario", raw.get("scenario"))
+                if not isinstance(sc, str) or sc not in scenarios:
+                    self.problem(f"{place}.{key}", f"unknown scenario {sc!r}",
+                                 suggest(str(sc), scenarios))
+                    sc = ""
+                return ArmSpec(sc, common_h + names(a.get("hypotheses", []), hypotheses, "hypotheses",
+                                                    f"{place}.{key}"),
+                               names(a.get("interventions", []), interventions, "interventions",
+                                     f"{place}.{key}"))
+
+            if "test" not in raw:
+                raw = {**raw, "test": {}}
+            test = arm("test")
+            control = arm("control")
+            days = self.quantity(raw, "days", "number", place, default=7.0, positive=True,
+                                 allow_param=False)
+            people = raw.get("people", 0)
+            seed = raw.get("seed", 0)
+            for key, v in (("people", people), ("seed", seed)):
+                if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 100_000:
+                    self.problem(place, f"'{key}' must be a whole number from 0 to 100000")
+            checks = []
+            raw_checks = raw.get("checks", [])
+            if not isinstance(raw_checks, list) or not raw_checks:
+                self.problem(place, "an experiment needs at least one check",
+                             "add checks = [{ measure = \"effect\", at = [\"24 h\"], ... }]")
+                raw_checks = []
+            for j, c in enumerate(raw_checks):
+                cplace = f"{place}.checks[{j}]"
+                c = self.table(c, cplace)
+                self.unknown_keys(c, {"label", "measure", "readout", "compare", "at", "band",
+                                      "after", "below"}, cplace)
+                measure = self.choice(c, "measure", _MEASURES, cplace)
+                compare = self.choice(c, "compare", _COMPARES, cplace, default="test")
+                readout = c.get("readout", roles.primary)
+                if not isinstance(readout, str) or readout not in columns:
+                    self.problem(cplace, f"unknown readout {readout!r}", suggest(str(readout), columns))
+                    readout = roles.primary
+                at = []
+                raw_at = c.get("at", [])
+                for t in raw_at if isinstance(raw_at, list) else [raw_at]:
+                    try:
+                        at.append(parse_quantity(t, "time")[0])
+                    except ValueError as exc:
+                        self.problem(cplace, f"'at': {exc}", "write times like \"24 h\" or \"3 d\"")
+                if measure in ("effect", "value", "change", "relapse", "median") and not at:
+                    self.problem(cplace, f"measure '{measure}' needs times in 'at'")
+                if compare in ("ratio", "difference", "control") and control is None:
+                    self.problem(cplace, f"compare '{compare}' needs a control arm",
+                                 "add control = {} (the same scenario without the test's changes)")
+                if measure in ("relapse", "median") and not people:
+                    self.problem(cplace, f"measure '{measure}' counts virtual patients",
+                                 "set people = 1000 on the experiment")
+                band = c.get("band")
+                try:
+                    band = [float(b) for b in band] if isinstance(band, list) and not any(
+                        isinstance(b, bool) for b in band) else None
+                except (TypeError, ValueError, OverflowError):
+                    band = None
+                if not (band and len(band) == 2 and not any(math.isnan(b) for b in band)
+                        and band[0] <= band[1]):
+                    self.problem(cplace, f"'band' must be [low, high], got {band!r}",
+                                 "use -inf or inf for an open end, e.g. band = [-inf, 0.25]")
+                    band = [-math.inf, math.inf]
+                after = 0.0
+                if "after" in c:
+                    after = self.quantity(c, "after", "time", cplace, allow_param=False,
+                                          nonnegative=True) or 0.0
+                below = self.quantity(c, "below", "number", cplace, required=False,
+                                      allow_param=False)
+                checks.append(Check(self.text(c, "label", cplace), measure, readout, compare,
+                                    tuple(at), float(band[0]), float(band[1]), after, below))
+            out[eid] = ExperimentSpec(eid, reference, self.text(raw, "finding", place), test,
+                                      control, float(days or 7.0), tuple(checks),
+                                      people if isinstance(people, int) else 0,
+                                      seed if isinstance(seed, int) else 0)
+        return out
 
     def build_parameters(self, table: dict) -> dict[str, Parameter]:
         out = {}
@@ -692,7 +1029,7 @@ class _Checker:
                 self.problem(place, f"duplicate node id '{nid}'", "give every node its own id")
             seen.add(nid)
             kind = self.choice(raw, "kind", KINDS, place, fallback="signal")
-            branch = self.choice(raw, "branch", BRANCHES, place)
+            branch = self.choice(raw, "branch", tuple(self.branches) or ("main",), place)
             label = self.text(raw, "label", place)
             response = self.choice(raw, "response", RESPONSES, place, default="product")
             tau_rise = tau_fall = None
@@ -749,7 +1086,9 @@ class _Checker:
             src = self.text(raw, "source", place)
             tgt = self.text(raw, "target", place)
             for end, nid in (("source", src), ("target", tgt)):
-                if nid and nid not in nodes:
+                if end in raw and isinstance(raw[end], str) and not nid.strip():
+                    self.problem(place, f"'{end}' is empty", "name a node id")
+                elif nid and nid not in nodes:
                     self.problem(place, f"unknown node '{nid}'", suggest(nid, nodes))
             effect = self.choice(raw, "effect", EFFECTS, place)
             grade = self.choice(raw, "grade", GRADES, place)
@@ -763,9 +1102,11 @@ class _Checker:
                 elif grade != "contested":
                     self.problem(place, f"an edge of hypothesis '{hypothesis}' must be graded "
                                  "contested", "set grade = \"contested\"")
-            if (src, tgt, effect) in seen:
-                self.problem(place, "duplicate edge", "merge the two edges into one")
-            seen.add((src, tgt, effect))
+            if (src, tgt) in seen:
+                self.problem(place, f"a second edge from '{src}' to '{tgt}': the graph holds one "
+                             "edge per ordered pair", "merge the two edges into one, or route one "
+                             "through another node")
+            seen.add((src, tgt))
             s_node, t_node = nodes.get(src), nodes.get(tgt)
             edge = Edge(index=i, source=src, target=tgt, effect=effect, grade=grade,
                         citations=citations, hypothesis=hypothesis,
@@ -850,8 +1191,15 @@ class _Checker:
                 expect = self.quantity(rraw, "expectancy", "mass", rplace, required=False,
                                        default=0.0, nonnegative=True)
                 routes[rname] = Route(rname, f, absorption, expect)
+            colors = []
+            for key in ("color", "color_dark"):
+                c = raw.get(key, "")
+                if c and (not isinstance(c, str) or not _COLOR.match(c)):
+                    self.problem(place, f"'{key}' {c!r} is not a colour", "write it like \"#D55E00\"")
+                    c = ""
+                colors.append(c)
             drugs[did] = Drug(did, clearance, volume, tuple(peripheral), routes,
-                              self.citations(raw, place, required=False))
+                              self.citations(raw, place, required=False), colors[0], colors[1])
         for did in sorted(drug_nodes - set(drugs)):
             self.problem(f"node '{did}'", "drug node has no [drugs] entry",
                          f"add [drugs.{did}] with clearance and volume")

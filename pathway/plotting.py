@@ -15,7 +15,7 @@ compose into larger figures and animations.
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import matplotlib
 
@@ -36,9 +36,8 @@ OKABE_ITO = {"orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow"
 
 GRADE_STYLE = {"strong": (0, ()), "moderate": (0, (6, 3)), "preliminary": (0, (1.5, 2.5)),
                "contested": (0, (7, 2.5, 1.5, 2.5))}
-BAND_Y = {"hnk": 2.7, "opioid": 1.45, "main": 0.0, "ssri": -1.55, "readouts": -2.8}
-BAND_TITLE = {"hnk": "HNK metabolite branch", "opioid": "opioid branch", "main": "main chain: ketamine",
-              "ssri": "SSRI route", "readouts": "placebo"}
+#: Vertical distance between a readout and the next one stacked beside it.
+READOUT_SPACING = 1.45
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,6 @@ class Theme:
     metabolise: str
     cmap: LinearSegmentedColormap
     scale: float = 1.0          # font and line scale
-    lines: dict = field(default_factory=dict)
     presenter: bool = False
 
     def fs(self, size: float) -> float:
@@ -71,14 +69,11 @@ def get_theme(theme: str = "light", presenter: bool = False) -> Theme:
     if theme not in ("light", "dark"):
         raise UsageError(f"unknown theme '{theme}'\n  hint: use light or dark")
     scale = 2.1 if presenter else 1.0      # presenter: 9 pt text becomes ~1/40 of 1080 px
-    lines = {"ketamine": OKABE_ITO["vermillion"], "esketamine": OKABE_ITO["purple"],
-             "ssri": OKABE_ITO["blue"], "placebo": "#7f7f7f", "hnk": OKABE_ITO["green"]}
     if theme == "dark":
-        lines.update({"ssri": OKABE_ITO["sky"], "placebo": "#b0b0b0"})
         return Theme("dark", "#111418", "#f2f2f2", "#a8a8a8", "#222a33", "#e8e8e8",
-                     OKABE_ITO["orange"], "#8c8c8c", _cmap("#2b2f36"), scale, lines, presenter)
+                     OKABE_ITO["orange"], "#8c8c8c", _cmap("#2b2f36"), scale, presenter)
     return Theme("light", "white", "#111111", "#555555", "#eef2f6", "#222222",
-                 OKABE_ITO["vermillion"], "#8c8c8c", _cmap("#f4f4f4"), scale, lines, presenter)
+                 OKABE_ITO["vermillion"], "#8c8c8c", _cmap("#f4f4f4"), scale, presenter)
 
 
 # ---------------------------------------------------------------- layout
@@ -102,12 +97,48 @@ def _back_edges(graph: nx.DiGraph) -> set[tuple[str, str]]:
     return back
 
 
+def _branch_rows(graph: nx.DiGraph) -> dict[str, float]:
+    """Row of every branch that has one (from the model file's [branches])."""
+    rows = {}
+    for _, d in graph.nodes(data=True):
+        if d.get("branch_row") is not None:
+            rows[d["branch"]] = float(d["branch_row"])
+    return rows
+
+
+def _bands(graph: nx.DiGraph) -> dict[str, str]:
+    """The band each node sits in: its branch's, if that has a row; a readout sits
+    in the band that most of its inputs come from; any other node in the band of
+    the first branch (in the model file's order) that it feeds."""
+    rows = _branch_rows(graph)
+    order = [b for b in graph.graph.get("branch_order", []) if b in rows] or sorted(rows)
+    band: dict[str, str] = {}
+
+    def follow(n, seen=()):
+        if n in band:
+            return band[n]
+        d = graph.nodes[n]
+        if d.get("branch") in rows and d.get("kind") != "readout":
+            return d["branch"]
+        if d.get("kind") == "readout":
+            votes = [follow(p, seen + (n,)) for p in graph.predecessors(n) if p not in seen]
+            votes = [v for v in votes if v]
+            return max(order, key=lambda b: (votes.count(b), -order.index(b))) if votes \
+                else (d.get("branch") if d.get("branch") in rows else order[0])
+        found = {follow(t, seen + (n,)) for t in graph.successors(n) if t not in seen}
+        return next((b for b in order if b in found), None)
+
+    for n in graph.nodes:
+        band[n] = follow(n) or order[0]
+    return band
+
+
 def pathway_layout(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
     """Positions (column, row) for every connected node.
 
     Columns follow the longest path from the drugs, so every arrow of the main
-    chain points right; rows are the branches (main chain in the middle, HNK and
-    opioid above, the SSRI route and expectancy below).
+    chain points right; rows are the branches, at the rows the model file's
+    ``[branches]`` table gives them.
     """
     g = graph.copy()
     g.remove_nodes_from([n for n in graph.nodes if graph.degree(n) == 0])
@@ -126,26 +157,20 @@ def pathway_layout(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
         if d.get("kind") == "readout":
             col[n] = last
 
-    def band(n, seen=()):
-        d = g.nodes[n]
-        if d.get("branch") in ("main", "hnk", "opioid", "ssri"):
-            return d["branch"]
-        if d.get("kind") == "readout":
-            return "main"
-        if d.get("branch") == "readouts":
-            return "readouts"
-        for pref in ("main", "ssri", "opioid", "hnk"):
-            for t in g.successors(n):
-                if t not in seen and band(t, seen + (n,)) == pref:
-                    return pref
-        return "main"
-
-    row = {n: BAND_Y[band(n)] for n in g.nodes}
-    readouts = sorted((n for n, d in g.nodes(data=True) if d.get("kind") == "readout"),
-                      key=lambda n: (n != "dissociation", n))
-    for i, n in enumerate(readouts):
-        # the fast side effect above, the slow benefit on the main row
-        row[n] = BAND_Y["opioid"] * (1 - i) if len(readouts) > 1 else 0.0
+    band = _bands(g)
+    rows = {b: r for b, r in _branch_rows(g).items()}
+    row = {n: rows[band[n]] for n in g.nodes}
+    # readouts share the last column: the primary outcome on its band's row, side
+    # effects stacked above it and the other readouts below
+    side = [n for n in graph.graph.get("side_effects", []) if n in g]
+    primary = graph.graph.get("primary")
+    others = [n for n, d in g.nodes(data=True) if d.get("kind") == "readout"
+              and n != primary and n not in side]
+    if primary in g:
+        for i, n in enumerate(side):
+            row[n] = row[primary] + READOUT_SPACING * (i + 1)
+        for i, n in enumerate(others):
+            row[n] = row[primary] - READOUT_SPACING * (i + 1)
     groups: dict[tuple[int, float], list[str]] = {}
     for n in g.nodes:
         groups.setdefault((col[n], row[n]), []).append(n)
@@ -283,11 +308,10 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
     # stacked boxes sit 0.72 apart (see pathway_layout): never taller than that
     height = min(0.66, max(0.5, (lines_max * 1.18 * font * fig.dpi / 72 + 8) / px_per_unit))
     # branch bands
-    for branch, y in BAND_Y.items():
-        members = [n for n, p in pos.items() if abs(p[1] - y) <= 0.6
-                   and (graph.nodes[n].get("branch") == branch
-                        or (branch == "main" and graph.nodes[n].get("branch") in
-                            ("main", "pharmacokinetics", "readouts")))]
+    bands = _bands(graph)
+    titles = {d["branch"]: d.get("branch_title", "") for _, d in graph.nodes(data=True)}
+    for branch, y in _branch_rows(graph).items():
+        members = [n for n, p in pos.items() if abs(p[1] - y) <= 0.6 and bands.get(n) == branch]
         if not members:
             continue
         x0 = min(pos[n][0] for n in members) - 0.48
@@ -296,8 +320,8 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
         y1 = max(pos[n][1] for n in members) + height / 2 + 0.26
         ax.add_patch(FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, boxstyle="round,pad=0.02,rounding_size=0.12",
                                     facecolor=th.band, edgecolor="none", zorder=0))
-        if branch != "main":
-            ax.text(x0 + 0.06, y1 - 0.03, BAND_TITLE[branch], ha="left", va="top", color=th.muted,
+        if titles.get(branch):
+            ax.text(x0 + 0.06, y1 - 0.03, titles[branch], ha="left", va="top", color=th.muted,
                     fontsize=th.fs(8.5), style="italic", zorder=1)
 
     boxes, labels = {}, {}
@@ -417,17 +441,17 @@ def _style_axes(ax, th: Theme):
     ax.grid(True, axis="y", color=th.muted, alpha=0.25, linewidth=0.6)
 
 
-def line_color(label: str, th: Theme, index: int) -> str:
-    if "placebo" in label:                 # "ketamine-iv (placebo arm)" is a placebo line
-        return th.lines["placebo"]
-    for key, color in th.lines.items():
-        if label.startswith(key):
-            return color
+def line_color(traj: Trajectory, th: Theme, index: int) -> str:
+    """An arm's colour: its drug's colour from the model file (the inert drug's for
+    a placebo arm), else one of a colour-blind-safe cycle."""
+    color = traj.roles.get("color_dark" if th.name == "dark" else "color")
+    if color:
+        return color
     cycle = [OKABE_ITO[c] for c in ("vermillion", "blue", "green", "purple", "orange", "sky")]
     return cycle[index % len(cycle)]
 
 
-def plot_timecourse(trajectories, variable: str = "relief", ax=None, *, labels=None,
+def plot_timecourse(trajectories, variable: str | None = None, ax=None, *, labels=None,
                     styles=None, theme: str | Theme = "light", presenter: bool = False,
                     t_min_h: float = 1 / 6, t_max_h: float | None = None, ylabel: str | None = None,
                     legend: bool = True):
@@ -436,8 +460,8 @@ def plot_timecourse(trajectories, variable: str = "relief", ax=None, *, labels=N
     Parameters
     ----------
     trajectories : Trajectory or list of Trajectory
-    variable : str
-        A column name, e.g. ``"relief"``, ``"ketamine_plasma"``, ``"dissociation"``.
+    variable : str, optional
+        A column name (``pathway list`` shows them); by default the primary outcome.
     labels, styles : list, optional
         A legend label and a line style per trajectory (default: the scenario name, solid).
     t_min_h, t_max_h : float
@@ -451,20 +475,17 @@ def plot_timecourse(trajectories, variable: str = "relief", ax=None, *, labels=N
         _, ax = plt.subplots(figsize=(10, 5), facecolor=th.background)
     labels = labels or [t.scenario for t in trajs]
     styles = styles or ["-"] * len(trajs)
+    variable = variable or trajs[0].primary
     t_max_h = t_max_h or max(t.t_h[-1] for t in trajs)
     for i, (traj, lab, ls) in enumerate(zip(trajs, labels, styles)):
         keep = traj.t_h >= t_min_h * 0.999
-        behind = "placebo" in lab             # a curve lying on the placebo arm stays visible
-        ax.plot(traj.t_h[keep], traj[variable][keep], ls, color=line_color(lab, th, i),
+        behind = traj.is_placebo              # a curve lying on the placebo arm stays visible
+        ax.plot(traj.t_h[keep], traj[variable][keep], ls, color=line_color(traj, th, i),
                 lw=(3.0 if behind else 2.2) * th.scale, label=lab, zorder=1 if behind else 3,
                 alpha=0.6 if behind else 1.0)
     _style_axes(ax, th)
     format_time_axis(ax, t_min_h, t_max_h, th)
-    unit = trajs[0].units.get(variable, "")
-    default = {"relief": "symptom relief (0-1)", "dissociation": "dissociation (0-1)",
-               "spines": "spine density (healthy = 1)"}.get(variable, variable.replace("_", " "))
-    ax.set_ylabel(ylabel or (f"{default} ({unit})" if unit else default), color=th.text,
-                  fontsize=th.fs(10))
+    ax.set_ylabel(ylabel or trajs[0].label(variable), color=th.text, fontsize=th.fs(10))
     if legend:
         ax.legend(frameon=False, fontsize=th.fs(9), labelcolor=th.text)
     return ax
@@ -482,17 +503,17 @@ def timecourse_figure(arms, *, labels=None, styles=None, theme="light", presente
         gridspec_kw={"height_ratios": [2.2, 1]}, facecolor=th.background, layout="constrained")
     labels = labels or [a.scenario for a in arms]
     styles = styles or ["-"] * len(arms)
-    plot_timecourse(arms, "relief", ax=top, labels=labels, styles=styles, theme=th, t_max_h=t_max_h)
+    plot_timecourse(arms, None, ax=top, labels=labels, styles=styles, theme=th, t_max_h=t_max_h)
     top.set_xlabel("")
     top.set_ylim(0, 1)
     plotted = False
     for i, (traj, lab, ls) in enumerate(zip(arms, labels, styles)):
-        color = line_color(lab, th, i)
-        for drug in ("ketamine_plasma", "ssri", "hnk"):
-            if drug in traj and traj[drug].max() > 1e-3 and (drug != "hnk" or "hnk" in lab):
+        color = line_color(traj, th, i)
+        for column in traj.roles.get("plasma", []):
+            if column in traj and traj[column].max() > 1e-3:
                 keep = traj.t_h >= 1 / 6
-                bottom.plot(traj.t_h[keep], traj[drug][keep], ls, color=color, lw=1.8 * th.scale,
-                            label=f"{lab}: {drug.replace('_', ' ')} (ng/mL)")
+                bottom.plot(traj.t_h[keep], traj[column][keep], ls, color=color, lw=1.8 * th.scale,
+                            label=f"{lab}: {traj.label(column)}")
                 plotted = True
                 break
     bottom.set_ylabel("plasma (ng/mL)", color=th.text, fontsize=th.fs(10))
@@ -501,13 +522,16 @@ def timecourse_figure(arms, *, labels=None, styles=None, theme="light", presente
         bottom.set_yscale("log")
         bottom.set_ylim(0.3, 600)
     twin = bottom.twinx()
+    side = next(iter(arms[0].roles.get("side_effects", [])), None) if arms else None
     for i, (traj, lab, ls) in enumerate(zip(arms, labels, styles)):
-        if traj["dissociation"].max() > 1e-3:
+        if side and side in traj and traj[side].max() > 1e-3:
             keep = traj.t_h >= 1 / 6
-            twin.fill_between(traj.t_h[keep], traj["dissociation"][keep], color=line_color(lab, th, i),
+            twin.fill_between(traj.t_h[keep], traj[side][keep], color=line_color(traj, th, i),
                               alpha=0.18, lw=0)
     twin.set_ylim(0, 1)
-    twin.set_ylabel("dissociation (shaded, 0-1)", color=th.text, fontsize=th.fs(10))
+    if side:
+        twin.set_ylabel(f"{arms[0].label(side).lower()} (shaded)", color=th.text,
+                        fontsize=th.fs(10))
     twin.tick_params(colors=th.text, labelsize=th.fs(9))
     for side in ("top",):
         twin.spines[side].set_visible(False)
@@ -532,7 +556,8 @@ def save_pathway_figure(graph: nx.DiGraph, path, *, activity=None, theme: str = 
     """Draw the pathway and save it (PNG, SVG or PDF, by suffix)."""
     th = get_theme(theme, presenter)
     fig, ax = pathway_figure(theme, presenter)
-    draw_pathway(graph, activity, ax=ax, theme=th, title=title or "The ketamine pathway model")
+    draw_pathway(graph, activity, ax=ax, theme=th,
+                 title=title or f"The pathway model: {graph.graph.get('name', '')}")
     # presenter output is exactly 1920x1080; the standard figure is trimmed to its content
     fig.savefig(path, dpi=dpi, facecolor=th.background,
                 bbox_inches=None if presenter else "tight")

@@ -16,17 +16,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tqdm.auto import tqdm
+
 from . import _kernel
-from .compile import OdeSystem, compile_model
-from .dosing import build_events, first_event_h
+from .compile import KernelArrays, OdeSystem, compile_model
+from .dosing import SET, build_events, first_event_h
 from .errors import SimulationError, UsageError
-from .modelfile import Model, Scenario, parse_quantity, set_parameter
+from .modelfile import Model, Scenario, parse_quantity
 from .scenarios import apply_intervention
 
-#: Arrays of an OdeSystem, in kernel order, that can differ between people.
-_ARRAYS = ("pk_lam", "conc_matrix", "pk_vinv", "tau_rise", "tau_fall", "baseline", "mode",
-           "maximum", "half", "hill", "e_src", "e_tgt", "e_drug", "e_sign", "e_strength",
-           "e_ec50", "e_hill", "e_srcbase")
 MAX_PEOPLE = 1_000_000
 
 
@@ -34,46 +32,49 @@ MAX_PEOPLE = 1_000_000
 class PopulationResult:
     """Per-person summaries of a virtual population.
 
-    ``relief[i, j]`` is person i's relief at ``times_h[j]``; ``values[name][i]``
-    their drawn parameter values; ``genotype[i]`` their genotype's name.
+    ``outcome[i, j]`` is person i's primary outcome (the model's ``primary`` role,
+    named ``readout``) at ``times_h[j]``; ``values[name][i]`` their drawn parameter
+    values; ``genotype[i]`` their genotype's name.
     """
 
     scenario: str
     seed: int
     times_h: np.ndarray
     labels: tuple[str, ...]
-    relief: np.ndarray
+    outcome: np.ndarray
     values: dict[str, np.ndarray]
     genotype: np.ndarray
     response: float
     remission: float
     definitions: str
+    readout: str = ""
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
 
     @property
     def n(self) -> int:
-        return self.relief.shape[0]
+        return self.outcome.shape[0]
 
     def response_rate(self) -> dict[str, float]:
-        return {lab: float(np.mean(self.relief[:, j] >= self.response))
+        return {lab: float(np.mean(self.outcome[:, j] >= self.response))
                 for j, lab in enumerate(self.labels)}
 
     def remission_rate(self) -> dict[str, float]:
-        return {lab: float(np.mean(self.relief[:, j] >= self.remission))
+        return {lab: float(np.mean(self.outcome[:, j] >= self.remission))
                 for j, lab in enumerate(self.labels)}
 
-    def median_relief(self) -> dict[str, float]:
-        return {lab: float(np.median(self.relief[:, j])) for j, lab in enumerate(self.labels)}
+    def median_outcome(self) -> dict[str, float]:
+        return {lab: float(np.median(self.outcome[:, j])) for j, lab in enumerate(self.labels)}
 
     def to_dict(self) -> dict:
         names, counts = np.unique(self.genotype, return_counts=True)
         return {"scenario": self.scenario, "n": self.n, "seed": self.seed,
-                "definitions": {"response": f"relief >= {self.response:g}",
-                                "remission": f"relief >= {self.remission:g}",
+                "readout": self.readout,
+                "definitions": {"response": f"{self.readout} >= {self.response:g}",
+                                "remission": f"{self.readout} >= {self.remission:g}",
                                 "text": self.definitions},
                 "response_rate": self.response_rate(), "remission_rate": self.remission_rate(),
-                "median_relief": self.median_relief(),
+                "median": self.median_outcome(),
                 "genotypes": {str(k): int(v) for k, v in zip(names, counts)},
                 "seconds": round(self.seconds, 3)}
 
@@ -118,26 +119,21 @@ def _draw(model: Model, n: int, rng: np.random.Generator):
     return which, factors
 
 
-def _patch_positions(model: Model, system: OdeSystem, name: str) -> dict[str, np.ndarray]:
-    """Where parameter ``name`` enters the kernel arrays, checking it enters in
-    proportion (so a person's value can be patched in by scaling)."""
-    p = model.parameters[name]
-    probe = p.value * 1.01 if p.value * 1.01 <= p.high else p.value * 0.99
-    moved = compile_model(set_parameter(model, name, probe))
-    ratio = probe / p.value
-    positions = {}
-    for arr in _ARRAYS:
-        a, b = np.asarray(getattr(system, arr), float), np.asarray(getattr(moved, arr), float)
-        changed = np.flatnonzero(~np.isclose(a.ravel(), b.ravel(), rtol=1e-12, atol=0))
-        if changed.size == 0:
-            continue
-        if arr in ("pk_lam", "conc_matrix", "pk_vinv") or not np.allclose(
-                b.ravel()[changed], a.ravel()[changed] * ratio, rtol=1e-9):
+def _patch_positions(system: OdeSystem, name: str) -> dict[str, np.ndarray]:
+    """Where parameter ``name`` enters the kernel arrays, from the compiled model's
+    record (``OdeSystem.param_uses``); each such entry holds the value itself."""
+    positions: dict[str, list[int]] = {}
+    for use in system.param_uses.get(name, ()):
+        if use.array == "dose" and name == system.model.roles.body_weight:
+            continue                       # handled through the events
+        if use.array not in KernelArrays._fields:
             raise UsageError(f"parameter '{name}' cannot vary between virtual patients: it "
-                             "enters the equations other than as a plain factor\n"
-                             "  hint: vary a strength, time constant, baseline or half-drive")
-        positions[arr] = changed
-    return positions
+                             f"enters the {'pharmacokinetic matrix' if use.array == 'pk' else use.array}"
+                             " mixed with other numbers\n"
+                             "  hint: vary a strength, time constant, baseline, half-drive or the "
+                             "body weight")
+        positions.setdefault(use.array, []).append(use.index)
+    return {arr: np.array(sorted(set(pos)), dtype=np.int64) for arr, pos in positions.items()}
 
 
 def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000, seed: int = 0,
@@ -149,9 +145,9 @@ def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000
     Parameters
     ----------
     at : str, optional
-        Times at which to read relief, e.g. ``"24h,7d,6w"`` (default ``"24h,7d"``).
+        Times at which to read the primary outcome, e.g. ``"24h,7d,6w"`` (default ``"24h,7d"``).
     rtol : float
-        Solver tolerance. The default 1e-3 keeps each person's relief within about
+        Solver tolerance. The default 1e-3 keeps each person's outcome within about
         5e-3 of a tight solve; response and remission rates of 2000 people move by
         at most 0.3 percentage points against rtol 1e-5, far below the spread
         between people, at a fifth of the cost.
@@ -184,51 +180,47 @@ def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000
         variants.append((m, compile_model(m)))
     base_model, base = variants[0]
 
-    stacked = {arr: np.ascontiguousarray(np.stack([np.asarray(getattr(variants[k][1], arr))
+    stacked = {arr: np.ascontiguousarray(np.stack([np.asarray(getattr(variants[k][1].kernel, arr))
                                                    for k in which]))
-               for arr in _ARRAYS}
+               for arr in KernelArrays._fields}
+    weight = np.full(n, base_model.body_weight_kg())
     for name, f in factors.items():
-        for arr, pos in _patch_positions(base_model, base, name).items():
+        for arr, pos in _patch_positions(base, name).items():
             flat = stacked[arr].reshape(n, -1)
-            flat[:, pos] *= f[:, None]
+            flat[:, pos] *= f[:, None]       # keeps a genotype's own scaling
+        if name == base_model.roles.body_weight:
+            weight = base_model.parameters[name].value * f
     y0 = np.concatenate([np.zeros((n, base.n_pk)), stacked["baseline"]], axis=1)
-    relief_state = base.n_pk + base.node_ids.index("relief")
-    keep = np.array([relief_state], dtype=np.int64)
+    keep = np.array([base.n_pk + base.node_index(base_model.primary)], dtype=np.int64)
 
-    ev = build_events(base, sc if not isinstance(scenario, str) else base_model.scenario(sc.name),
-                      t_end)
+    ev = build_events(base, sc, t_end)
+    # each person's event values: mg/kg doses follow their weight, resets their baseline
+    ev_vals = np.repeat(ev.value[None, :], n, axis=0)
+    ev_vals[:, ev.per_kg] *= (weight / base_model.body_weight_kg())[:, None]
+    resets = np.flatnonzero(ev.kind == SET)
+    ev_vals[:, resets] = stacked["baseline"][:, ev.index[resets]]
     out = np.empty((n, len(t_out), 1))
     status = np.zeros(n, dtype=np.int64)
-    done = 0
-    while done < n:
-        sl = slice(done, min(n, done + chunk))
-        res, st = _kernel.integrate_batch(
-            y0[sl], first_event_h(ev), t_end, t_out, ev.t_h, ev.kind, ev.index, ev.value,
-            rtol, 1e-7, 1 / 60, 24.0, 5_000_000, keep, *(stacked[a][sl] for a in _ARRAYS))
-        out[sl], status[sl] = res, st
-        done = sl.stop
-        if progress:
-            _bar(done, n, time.perf_counter() - started)
-    if progress:
-        print(file=sys.stderr)
+    with tqdm(total=n, unit=" people", disable=not progress, file=sys.stderr,
+              desc="virtual patients", leave=False) as bar:
+        for start in range(0, n, chunk):
+            sl = slice(start, min(n, start + chunk))
+            res, st = _kernel.integrate_batch(
+                y0[sl], first_event_h(ev), t_end, t_out, ev.t_h, ev.kind, ev.index,
+                np.ascontiguousarray(ev_vals[sl]), rtol, 1e-7, 1 / 60, 24.0, 5_000_000, keep,
+                *(stacked[a][sl] for a in KernelArrays._fields))
+            out[sl], status[sl] = res, st
+            bar.update(sl.stop - sl.start)
     if np.any(status != 0) or not np.all(np.isfinite(out)):
         bad = int(np.flatnonzero(status != 0)[0]) if np.any(status != 0) else -1
         raise SimulationError(f"the simulation failed for virtual patient {bad} of {n}\n"
                               "  hint: narrow the spread of the [population] distributions")
-    relief = np.empty((n, len(t_out)))
-    relief[:, order] = out[:, :, 0]
+    outcome = np.empty((n, len(t_out)))
+    outcome[:, order] = out[:, :, 0]
     names = [g.name for g in genotypes] or ["all"]
     values = {name: base_model.parameters[name].value * f for name, f in factors.items()}
     return PopulationResult(
         scenario=sc.name, seed=int(seed), times_h=np.asarray(times_h), labels=tuple(labels),
-        relief=relief, values=values, genotype=np.array(names)[which],
+        outcome=outcome, values=values, genotype=np.array(names)[which],
         response=spec.response, remission=spec.remission, definitions=spec.definitions,
-        seconds=time.perf_counter() - started)
-
-
-def _bar(done: int, total: int, elapsed: float) -> None:
-    width = 30
-    filled = int(width * done / total)
-    rate = done / elapsed if elapsed > 0 else 0.0
-    print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} people, "
-          f"{rate:,.0f}/s", end="", file=sys.stderr, flush=True)
+        readout=base_model.primary, seconds=time.perf_counter() - started)

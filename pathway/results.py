@@ -18,7 +18,7 @@ class Trajectory:
     ``values[i, j]`` is variable ``names[j]`` at time ``t_h[i]`` (hours).
 
     >>> traj = simulate(load_model(), "ketamine-iv", days=2)   # doctest: +SKIP
-    >>> traj["relief"].max()                                    # doctest: +SKIP
+    >>> traj[traj.primary].max()                                # doctest: +SKIP
     """
 
     t_h: np.ndarray
@@ -28,6 +28,30 @@ class Trajectory:
     labels: dict[str, str] = field(default_factory=dict)
     scenario: str = ""
     steps: int = 0
+    #: what the model file's roles say about this run (see simulate.display_roles)
+    roles: dict = field(default_factory=dict)
+
+    @property
+    def primary(self) -> str:
+        """The name of the primary outcome's column (e.g. symptom relief)."""
+        return self.roles.get("primary") or self.names[-1]
+
+    @property
+    def is_placebo(self) -> bool:
+        return bool(self.roles.get("placebo"))
+
+    def label(self, name: str) -> str:
+        """A variable's label for people, with its unit."""
+        text = self.labels.get(name, name.replace("_", " "))
+        unit = self.units.get(name, "")
+        return f"{text} ({unit})" if unit else text
+
+    def to_pandas(self):
+        """The trajectory as a pandas DataFrame indexed by ``time_h``."""
+        import pandas as pd
+        frame = pd.DataFrame(self.values, columns=list(self.names))
+        frame.index = pd.Index(self.t_h, name="time_h")
+        return frame
 
     def __getitem__(self, name: str) -> np.ndarray:
         try:

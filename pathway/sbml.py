@@ -79,7 +79,7 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
     m.setNotes(_notes(f"Exported by ketamine-pathway from {Path(model.source).name}, scenario "
                       f"'{sc.name}' ({sc.description}). Hypotheses on: "
                       f"{', '.join(h for h, v in model.hypotheses.items() if v.enabled) or 'none'}; "
-                      f"interventions: {', '.join(sc.interventions) or 'none'}. Time in hours, "
+                      f"interventions: {', '.join(n for n, _ in model.applied) or 'none'}. Time in hours, "
                       "amounts in mg, concentrations in ng/mL, node activities relative to rest. "
                       f"SBML time 0 is the scenario's time {offset:g} h (the parameter "
                       "scenario_time_offset_h). A teaching model, not medical advice."))
@@ -144,10 +144,11 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
         rule.setVariable(name)
         rule.setMath(math(" + ".join(drugs)))
 
-    # nodes: one signal per edge, combined into the node's target
+    # nodes: one signal per term, combined into the node's target
+    kern = system.kernel
     node_obj = {n.id: n for n in model.nodes}
     for k, nid in enumerate(system.node_ids):
-        parameter(nid, system.baseline[k], constant=False, units="dimensionless",
+        parameter(nid, kern.baseline[k], constant=False, units="dimensionless",
                   name=node_obj[nid].label, notes=node_obj[nid].description)
         if isinstance(node_obj[nid].baseline, ParamRef):
             # the node starts at rest, wherever its baseline parameter is set
@@ -155,10 +156,11 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
             ia.setSymbol(nid)
             ia.setMath(math(f"par_{node_obj[nid].baseline.name}"))
     signals: dict[str, list[tuple[str, float]]] = {nid: [] for nid in system.node_ids}
-    for j, e in enumerate(system.edges):
+    for t in system.terms:                # the very terms the solver runs
+        e = t.edge
         wid = f"w_{e.index}"
         refs = "; ".join(model.references.get(c, c) for c in e.citations)
-        parameter(wid, system.e_strength[j], units="dimensionless",
+        parameter(wid, t.strength, units="dimensionless",
                   constant=not isinstance(e.strength, ParamRef),
                   name=f"strength of {e.name}",
                   notes=f"edge[{e.index}] {e.name} ({e.effect}); evidence: {e.grade}"
@@ -168,24 +170,24 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
             rule = m.createAssignmentRule()
             rule.setVariable(wid)
             rule.setMath(math(f"par_{e.strength.name}"))
-        if e.source in model.drugs:
-            ec50 = _value(model, e.ec50_ng_ml, system.e_ec50[j])
-            n = _num(system.e_hill[j])
+        if t.signal == "occupancy":
+            ec50 = _value(model, e.ec50_ng_ml, t.ec50_ng_ml)
+            n = _num(t.hill)
             s = (f"piecewise(0, {e.source} <= 0, "
                  f"pow({e.source} / {ec50}, {n}) / (1 + pow({e.source} / {ec50}, {n})))")
         else:
-            base = _value(model, model.node(e.source).baseline, system.e_srcbase[j])
+            base = _value(model, model.node(e.source).baseline, t.source_baseline)
             s = f"({e.source} / {base} - 1)"
-        sign = "+" if system.e_sign[j] > 0 else "-"
-        signals[e.target].append((f"{sign} {wid} * {s}", system.e_sign[j]))
+        sign = "+" if t.sign > 0 else "-"
+        signals[e.target].append((f"{sign} {wid} * {s}", t.sign))
     for k, nid in enumerate(system.node_ids):
         node = node_obj[nid]
-        base = _value(model, node.baseline, system.baseline[k])
-        if system.mode[k] == HILL:
+        base = _value(model, node.baseline, kern.baseline[k])
+        if kern.mode[k] == HILL:
             drive = " ".join(t for t, _ in signals[nid]) or "0"
-            hill = _value(model, node.hill, system.hill[k])
-            half = _value(model, node.half, system.half[k])
-            mx = _value(model, node.maximum, system.maximum[k])
+            hill = _value(model, node.hill, kern.hill[k])
+            half = _value(model, node.half, kern.half[k])
+            mx = _value(model, node.maximum, kern.maximum[k])
             d = f"piecewise(0, ({drive}) < 0, {drive})"
             target = (f"{base} + ({mx} - {base}) * pow({d}, {hill}) / "
                       f"(pow({d}, {hill}) + pow({half}, {hill}))")
@@ -193,13 +195,13 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
             factors = [f"piecewise(0, (1 {t}) < 0, 1 {t})" for t, _ in signals[nid]]
             target = " * ".join([base] + factors)
         tid = f"target_{nid}"
-        parameter(tid, system.baseline[k], constant=False, units="dimensionless",
+        parameter(tid, kern.baseline[k], constant=False, units="dimensionless",
                   name=f"target of {nid}")
         rule = m.createAssignmentRule()
         rule.setVariable(tid)
         rule.setMath(math(target))
-        rise = _value(model, node.tau_rise_h, system.tau_rise[k])
-        fall = _value(model, node.tau_fall_h, system.tau_fall[k])
+        rise = _value(model, node.tau_rise_h, kern.tau_rise[k])
+        fall = _value(model, node.tau_fall_h, kern.tau_fall[k])
         rule = m.createRateRule()
         rule.setVariable(nid)
         rule.setMath(math(f"({tid} - {nid}) / piecewise({rise}, {tid} >= {nid}, {fall})"))

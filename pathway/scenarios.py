@@ -15,11 +15,11 @@ import re
 from dataclasses import replace
 
 from .errors import UsageError, suggest
-from .modelfile import (Intervention, Model, Scenario, parse_quantity, set_hypothesis,
+from .modelfile import (Dose, Intervention, Model, Scenario, parse_quantity, set_hypothesis,
                         set_parameter)
 
-__all__ = ["apply_intervention", "apply_all", "parse_intervention", "placebo_arm",
-           "intervention_for"]
+__all__ = ["apply_intervention", "apply_all", "intervention_events", "intervention_for",
+           "parse_intervention", "placebo_arm", "showcase_pair"]
 
 
 def intervention_for(model: Model, name: str) -> Intervention:
@@ -65,18 +65,23 @@ def apply_intervention(model: Model, name: str, at_h: float | None = None) -> Mo
             else:
                 e = replace(e, strength=model.value(e.strength) * scale[key])
         edges.append(e)
-    model = replace(model, edges=tuple(edges))
+    model = replace(model, edges=tuple(edges), applied=model.applied + ((name, at_h),))
     for pname, factor in iv.scale_parameters:
         model = set_parameter(model, pname, model.parameters[pname].value * factor)
-    scenarios = {}
-    for sname, sc in model.scenarios.items():
-        first = sc.first_dose_h
-        doses = sc.doses + tuple(replace(d, start_h=first + d.start_h) for d in iv.doses)
-        resets = sc.resets + tuple((node, first + (t if at_h is None else at_h))
-                                   for node, t in iv.reset)
-        scenarios[sname] = replace(sc, doses=doses, resets=resets,
-                                   interventions=sc.interventions + (name,))
-    return replace(model, scenarios=scenarios)
+    return model
+
+
+def intervention_events(model: Model, scenario: Scenario) -> tuple[tuple[Dose, ...],
+                                                                    tuple[tuple[str, float], ...]]:
+    """The doses and node resets that the model's applied interventions add to
+    ``scenario``, with times counted from its first dose."""
+    first = scenario.first_dose_h
+    doses, resets = [], []
+    for name, at_h in model.applied:
+        iv = intervention_for(model, name)
+        doses.extend(replace(d, start_h=first + d.start_h) for d in iv.doses)
+        resets.extend((node, first + (t if at_h is None else at_h)) for node, t in iv.reset)
+    return tuple(doses), tuple(resets)
 
 
 _AT = re.compile(r"^([a-z][a-z0-9-]*)(?:@(.+))?$")
@@ -107,27 +112,35 @@ def apply_all(model: Model, interventions=(), hypotheses=()) -> Model:
     return model
 
 
-def placebo_arm(model: Model, scenario: str | Scenario, inert: str = "placebo") -> Scenario:
+def placebo_arm(model: Model, scenario: str | Scenario, inert: str | None = None) -> Scenario:
     """The matching placebo arm of ``scenario``: the same visits, routes and times,
-    with every active drug replaced by the inert drug ``inert`` (so only the
-    expectancy of being treated remains)."""
+    with every drug replaced by the model's inert drug (its ``inert`` role), so only
+    the expectancy of being treated remains. Pretreatments added by the model's
+    interventions stay in both arms."""
     sc = model.scenario(scenario) if isinstance(scenario, str) else scenario
-    if inert not in model.drugs:
-        raise UsageError(f"the model has no inert drug '{inert}' for a placebo arm\n"
-                         "  hint: declare [drugs.placebo] with the routes it can be given by")
+    inert = inert or model.roles.inert
+    if inert is None or inert not in model.drugs:
+        raise UsageError(f"the model has no inert drug{f' {inert!r}' if inert else ''} for a "
+                         "placebo arm\n  hint: name one in [roles] inert = \"...\" and declare its "
+                         "routes in [drugs]")
     doses = []
     for d in sc.doses:
-        if d.drug == inert or d.drug in _pretreatments(model, sc):
+        if d.drug == inert:
             doses.append(d)
             continue
         if d.route not in model.drugs[inert].routes:
             raise UsageError(f"the inert drug '{inert}' has no route '{d.route}' to mimic "
                              f"'{d.drug}'\n  hint: add routes.{d.route} to [drugs.{inert}]")
         doses.append(replace(d, drug=inert, amount=1.0, per_kg=False))
-    return replace(sc, name=f"{sc.name} (placebo arm)", doses=tuple(doses),
+    return replace(sc, name=f"{sc.name} (placebo arm)", doses=tuple(doses), placebo=True,
                    description=f"Placebo arm of {sc.name}: same visits, inert drug.")
 
 
-def _pretreatments(model: Model, sc: Scenario) -> set[str]:
-    """Drugs added by applied interventions (a naltrexone pretreatment stays in both arms)."""
-    return {d.drug for name in sc.interventions for d in intervention_for(model, name).doses}
+def showcase_pair(model: Model, scenario: str | None = None,
+                  compare: str | None = None) -> tuple[str, str | None]:
+    """The scenarios to show when none are named: the model file's ``showcase``
+    role (else its first scenario); a named scenario is kept as given."""
+    if scenario is not None:
+        return scenario, compare
+    pair = model.roles.showcase or (next(iter(model.scenarios)),)
+    return pair[0], compare if compare is not None else (pair[1] if len(pair) > 1 else None)

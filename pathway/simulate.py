@@ -48,7 +48,6 @@ def simulate(model: Model | None = None, scenario: str | Scenario = "ketamine-iv
              days: float | None = None, dose: float | None = None,
              t_eval: np.ndarray | None = None, step_min: float = 5.0,
              rtol: float = 1e-5, atol: float = 1e-8, max_steps: int = 5_000_000,
-             events: list[tuple[float, int, int, float]] = (),
              system: OdeSystem | None = None) -> Trajectory:
     """Simulate ``scenario`` with ``model`` and return a :class:`Trajectory`.
 
@@ -67,15 +66,13 @@ def simulate(model: Model | None = None, scenario: str | Scenario = "ketamine-iv
         Output times in hours; by default every ``step_min`` minutes.
     rtol, atol : float
         Solver tolerances (relative; absolute in mg or node units).
-    events : list of (t_h, kind, index, value), optional
-        Extra state events (used by interventions).
     system : OdeSystem, optional
         A precompiled system for ``model`` (skips compilation when running many scenarios).
 
     Examples
     --------
     >>> traj = simulate(scenario="ketamine-iv", days=3)      # doctest: +SKIP
-    >>> t_peak, relief_peak = traj.peak("relief")            # doctest: +SKIP
+    >>> t_peak, peak = traj.peak(traj.primary)                # doctest: +SKIP
     """
     model = load_model() if model is None else model
     if isinstance(scenario, str):
@@ -99,10 +96,10 @@ def simulate(model: Model | None = None, scenario: str | Scenario = "ketamine-iv
             raise UsageError(f"values in t_eval must be sorted and lie within 0-{t_end:g} h\n"
                              "  hint: raise `days` or trim t_eval")
     system = compile_model(model) if system is None else system
-    ev = build_events(system, scenario, t_end, list(events))
+    ev = build_events(system, scenario, t_end)
     states, steps, status = _kernel.integrate(
         system.initial_state(), first_event_h(ev), t_end, np.ascontiguousarray(t_eval), ev.t_h, ev.kind,
-        ev.index, ev.value, rtol, atol, 1.0 / 60.0, 24.0, max_steps, *system.arrays())
+        ev.index, ev.value, rtol, atol, 1.0 / 60.0, 24.0, max_steps, *system.kernel)
     if status == 1:
         raise SimulationError(f"the solver took more than {max_steps} steps on scenario "
                               f"'{scenario.name}'\n  hint: loosen rtol, or shorten the simulation")
@@ -115,21 +112,47 @@ def simulate(model: Model | None = None, scenario: str | Scenario = "ketamine-iv
 
 def _trajectory(system: OdeSystem, scenario: Scenario, t_eval, states, steps) -> Trajectory:
     model = system.model
-    conc = np.maximum(states[:, :system.n_pk] @ system.conc_matrix.T, 0.0)
     n_pk = system.n_pk
+    conc = np.maximum(states[:, :n_pk] @ system.kernel.conc_matrix.T, 0.0)
     columns = {}
     for node in model.nodes:
         if node.kind == "drug":
             columns[node.id] = conc[:, system.drug_ids.index(node.id)]
         else:
-            columns[node.id] = states[:, n_pk + system.node_ids.index(node.id)]
+            k = system.node_index(node.id)
+            # the solver keeps nodes at or above zero at its steps; the cubic
+            # between steps may dip a hair below, or a readout above its ceiling
+            top = system.kernel.maximum[k] if node.kind == "readout" else np.inf
+            columns[node.id] = np.clip(states[:, n_pk + k], 0.0, top)
     units = {n.id: ("ng/mL" if n.kind == "drug" else "") for n in model.nodes}
     labels = {n.id: n.label for n in model.nodes}
     for name, drugs in model.derived.items():
         columns[name] = sum(columns[d] for d in drugs)
         units[name] = "ng/mL"
-        labels[name] = "Plasma " + " + ".join(drugs)
+        labels[name] = "Plasma " + " + ".join(model.node(d).short_label or d for d in drugs)
     names = tuple(columns)
     values = np.column_stack([columns[n] for n in names])
     return Trajectory(t_h=t_eval, names=names, values=values, units=units, labels=labels,
-                      scenario=scenario.name, steps=int(steps))
+                      scenario=scenario.name, steps=int(steps), roles=display_roles(model, scenario))
+
+
+def display_roles(model: Model, scenario: Scenario) -> dict:
+    """What pictures need to know about a run, from the model file's roles: the
+    primary outcome, the side effects, which plasma columns show this scenario's
+    drugs, and the colour and label of the arm."""
+    inert = model.roles.inert
+    study = [d.drug for d in scenario.doses if d.drug != inert]
+    plasma = []
+    for d in dict.fromkeys(study):
+        column = next((name for name, drugs in model.derived.items() if d in drugs), d)
+        if column not in plasma:
+            plasma.append(column)
+    lead = study[0] if study else inert
+    drug = model.drugs.get(lead) if lead else None
+    label = model.node(lead).short_label or model.node(lead).label if lead else scenario.name
+    return {"primary": model.primary, "side_effects": list(model.roles.side_effects),
+            "outcomes": list(model.roles.outcomes), "plasma": plasma,
+            "placebo": scenario.placebo or not study, "drug": lead or "",
+            "drug_label": label,
+            "color": drug.color if drug else "", "color_dark": (drug.color_dark or drug.color)
+            if drug else ""}

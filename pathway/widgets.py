@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import PathwayError
 from .modelfile import Model, format_quantity, load_model, set_hypothesis, set_parameter
-from .scenarios import apply_intervention, placebo_arm
+from .scenarios import apply_intervention, placebo_arm, showcase_pair
 from .simulate import simulate
 
 TIMES = np.geomspace(1 / 6, 56 * 24.0, 240)           # 10 min to 8 weeks, log-spaced
@@ -30,14 +30,14 @@ TIMES = np.geomspace(1 / 6, 56 * 24.0, 240)           # 10 min to 8 weeks, log-s
 class Explorer:
     """The explorer's state, figure and update path (usable without a browser)."""
 
-    def __init__(self, model: Model | None = None, scenario: str = "ketamine-iv",
-                 compare: str | None = "ssri", theme: str = "light", size_px=(1280, 700)):
+    def __init__(self, model: Model | None = None, scenario: str | None = None,
+                 compare: str | None = None, theme: str = "light", size_px=(1280, 700)):
         from .graph import to_graph
         from .plotting import (_style_axes, draw_pathway, format_time_axis, get_theme,
                                line_color)
 
         self.base = load_model() if model is None else model
-        self.scenario, self.compare = scenario, compare
+        self.scenario, self.compare = showcase_pair(self.base, scenario, compare)
         self.values = {p.name: p.value for p in self.base.parameters.values()}
         self.interventions: set[str] = set()
         self.hypotheses = {h.name for h in self.base.hypotheses.values() if h.enabled}
@@ -69,7 +69,7 @@ class Explorer:
         format_time_axis(self.ax_relief, TIMES[0], TIMES[-1], th, label=False, sparse=True)
         format_time_axis(self.ax_plasma, TIMES[0], TIMES[-1], th, label=False, sparse=True)
         self.ax_relief.set_ylim(0, 1)
-        self.ax_relief.set_ylabel("symptom relief", color=th.text)
+        self.ax_relief.set_ylabel(self.base.node(self.base.primary).label.lower(), color=th.text)
         self.ax_plasma.set_yscale("log")
         self.ax_plasma.set_ylim(0.3, 600)
         self.ax_plasma.set_ylabel("plasma (ng/mL)", color=th.text)
@@ -149,15 +149,19 @@ class Explorer:
                 line.set_data([], [])
                 pl.set_data([], [])
                 continue
-            color = self._line_color(names[key], th, i)
-            line.set_data(traj.t_h, traj["relief"])
+            color = self._line_color(traj, th, i)
+            primary = traj.primary
+            line.set_data(traj.t_h, traj[primary])
             line.set_color(color)
-            line.set_alpha(0.55 if key == "placebo" else 1.0)
-            drug = "ssri" if traj["ssri"].max() > traj["ketamine_plasma"].max() else "ketamine_plasma"
-            pl.set_data(traj.t_h, np.maximum(traj[drug], 1e-3))
+            line.set_alpha(0.55 if traj.is_placebo else 1.0)
+            plasma = traj.roles.get("plasma") or []
+            shown = max(plasma, key=lambda c: traj[c].max()) if plasma else None
+            if shown:
+                pl.set_data(traj.t_h, np.maximum(traj[shown], 1e-3))
             pl.set_color(color)
-            pl.set_visible(key != "placebo")
-            text.append(f"{names[key]}: relief {np.interp(self.t_h, traj.t_h, traj['relief']):.2f}")
+            pl.set_visible(bool(shown) and not traj.is_placebo)
+            text.append(f"{names[key]}: {traj.label(primary).lower()} "
+                        f"{np.interp(self.t_h, traj.t_h, traj[primary]):.2f}")
         self.legend_text.set_text("\n".join(text))
         act = activity_at(self.graph, self.trajs["a"], self.t_h) if "a" in self.trajs else {}
         for n, box in self.art.boxes.items():
@@ -200,12 +204,13 @@ def _time_label(t_h: float) -> str:
     return format_quantity(t_h, "time") if t_h < 24 * 14 else f"{t_h / 168:.1f} wk"
 
 
-def explore(model: Model | None = None, scenario: str = "ketamine-iv", compare: str | None = "ssri"):
+def explore(model: Model | None = None, scenario: str | None = None, compare: str | None = None):
     """The explorer widget: try it in a notebook with ``pathway.explore()``."""
     import ipywidgets as w
 
     ex = Explorer(model, scenario, compare)
     base = ex.base
+    scenario, compare = ex.scenario, ex.compare
     image = w.Image(value=ex.update(), format="jpeg", layout=w.Layout(width="100%"))
     message = w.HTML(value="")
     names = list(base.scenarios)

@@ -80,7 +80,7 @@ def test_explain_a_node(capsys):
     (["simulate", "--scenario", "ketamine-iv", "--model", "missing.toml"], "file not found"),
     (["simulate", "--scenario", "ketamine-iv", "--days", "99999"], "days"),
     (["simulate", "--scenario", "ketamine-iv", "--out", "/no/such/dir/x.csv"], "cannot write"),
-    (["graph", "--out", "g.gif"], ".graphml, .json, .png, .svg or .pdf"),
+    (["graph", "--out", "g.gif"], ".graphml, .json, .png, .svg, .pdf"),
     (["explain", "ampaa"], "did you mean 'ampa'"),
 ])
 def test_user_mistakes_exit_2_with_message_and_hint(capsys, argv, words):

@@ -30,8 +30,9 @@ from pathway.modelfile import (
 
 MECHANISM = ["ketamine", "nmda", "gaba_interneuron", "glutamate", "ampa", "bdnf", "mtor",
              "synaptic_proteins", "spines"]
-NODE_ATTRS = {"label", "kind", "branch", "description", "caption", "short_label", "response", "baseline",
-              "maximum", "half", "hill", "tau_rise_h", "tau_fall_h", "layer"}
+NODE_ATTRS = {"label", "kind", "branch", "branch_row", "branch_title", "description", "caption",
+              "short_label", "response", "baseline", "maximum", "half", "hill", "tau_rise_h",
+              "tau_fall_h", "layer"}
 EDGE_ATTRS = {"index", "effect", "strength", "ec50_ng_ml", "hill", "fraction", "grade",
               "citations", "references", "hypothesis", "active", "note"}
 
@@ -203,15 +204,18 @@ def test_default_model_has_no_pair_joined_twice(model):
     assert len(pairs) == len(set(pairs))
 
 
-def test_two_effects_between_one_pair_are_refused(model):
-    original = next(e for e in model.edges if (e.source, e.target) == ("glutamate", "ampa"))
-    clash = dataclasses.replace(original, index=len(model.edges), effect="inhibits")
-    bad = dataclasses.replace(model, edges=(*model.edges, clash))
-    with pytest.raises(UsageError) as info:
-        to_graph(bad)
+def test_two_effects_between_one_pair_are_refused_by_the_loader():
+    """A DiGraph holds one edge per ordered pair, so the loader refuses a second one:
+    a file that loads always makes a graph."""
+    from pathway import ModelFileError, loads_model
+    from pathway.modelfile import default_model_path
+    text = default_model_path().read_text() + (
+        '\n[[edges]]\nsource = "glutamate"\ntarget = "ampa"\neffect = "inhibits"\n'
+        'grade = "strong"\ncitations = ["maeng2008"]\n')
+    with pytest.raises(ModelFileError) as info:
+        loads_model(text, "m.toml")
     message = str(info.value)
-    assert "DiGraph" in message
-    assert "glutamate -| ampa" in message and "glutamate -> ampa" in message
+    assert "a second edge from 'glutamate' to 'ampa'" in message and "one edge per ordered pair" in message
     assert "hint:" in message
 
 
@@ -397,7 +401,7 @@ def test_bad_suffix(graph, tmp_path, name):
     with pytest.raises(UsageError) as info:
         write_graph(graph, tmp_path / name)
     message = str(info.value)
-    assert "use .graphml, .json, .png, .svg or .pdf" in message
+    assert "use .graphml or .json" in message
     assert (name.partition(".")[2] or "no suffix") in message
     assert not (tmp_path / name).exists()
 

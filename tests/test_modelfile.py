@@ -353,13 +353,35 @@ BROKEN = [
         ["top level", "unknown field 'hypothesis'", "did you mean 'hypotheses'?"],
         id="unknown-top-level-table"),
     pytest.param(
-        ("[model]", 'readouts = ["relief"'), 'readoutz = ["relief"',
-        ["[model]", "unknown field 'readoutz'", "did you mean 'readouts'?"],
-        id="unknown-model-field"),
+        ("[roles]", 'primary = "relief"'), 'primari = "relief"',
+        ["roles", "unknown field 'primari'", "did you mean 'primary'?"],
+        id="unknown-role-field"),
     pytest.param(
-        ("[model]", 'readouts = ["relief"'), 'readouts = ["relif"',
-        ["model.readouts", "unknown node 'relif'", "did you mean 'relief'?"],
+        ("[roles]", 'side_effects = ["dissociation"]'), 'side_effects = ["dissociaton"]',
+        ["roles.side_effects", "unknown node 'dissociaton'", "did you mean 'dissociation'?"],
         id="unknown-readout"),
+    pytest.param(
+        ("[roles]", 'inert = "placebo"'), 'inert = "ketamine"',
+        ["roles.inert", "the inert drug 'ketamine' acts through ketamine -| nmda"],
+        id="inert-drug-that-acts"),
+    pytest.param(
+        ("[[nodes]]\nid = \"glutamate\"", 'branch = "main"'), 'branch = "mian"',
+        ["branch 'mian' is not one of", "did you mean 'main'?"],
+        id="unknown-branch"),
+    pytest.param(
+        ("[experiments.maeng2008-nbqx]", 'test = { interventions = ["nbqx"] }'),
+        'test = { interventions = ["nbqxx"] }',
+        ["experiments.maeng2008-nbqx.test", "unknown intervention 'nbqxx'", "did you mean 'nbqx'?"],
+        id="experiment-unknown-intervention"),
+    pytest.param(
+        ("[experiments.maeng2008-nbqx]", 'compare = "ratio", band = [-inf, 0.25] },\n    { label = "new'),
+        'compare = "ratio", band = [0.25] },\n    { label = "new',
+        ["experiments.maeng2008-nbqx.checks[0]", "'band' must be [low, high]"],
+        id="experiment-bad-band"),
+    pytest.param(
+        ("[[edges]]\nsource = \"glutamate\"", 'source = "glutamate"'), 'source = ""',
+        ["'source' is empty", "name a node id"],
+        id="edge-with-empty-source"),
     pytest.param(
         (SSRI, 'drug = "ssri", route = "oral"'), 'drug = "ssrii", route = "oral"',
         ["scenarios.ssri.doses[0]", "unknown drug 'ssrii'", "did you mean 'ssri'?"],

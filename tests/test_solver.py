@@ -88,14 +88,14 @@ def test_nonlinear_system_matches_scipy_radau(model, scenario):
     pieces = []
     for t0, t1 in zip(bounds[:-1], bounds[1:]):
         for i in np.flatnonzero(ev.t_h == t0):
-            col = system.pk_vinv[:, ev.index[i]] * ev.value[i]
+            col = system.kernel.pk_vinv[:, ev.index[i]] * ev.value[i]
             if ev.kind[i] == 0:
                 y[:system.n_pk] += col
             else:
                 rate_in[:system.n_pk] += col
 
         def f(t, yy, rate_in=rate_in.copy()):
-            _kernel.rates(yy, rate_in, *system.arrays()[:2], *system.arrays()[3:], *work)
+            _kernel.rates(yy, rate_in, *system.kernel[:2], *system.kernel[3:], *work)
             return work[0] - work[1] * yy
 
         sel = t_eval[(t_eval >= t0) & (t_eval < t1)]
