@@ -17,4 +17,8 @@ __all__ = [
     "UsageError", "compile_model", "explain", "explore", "load_model", "loads_model", "set_hypothesis",
     "set_parameter", "simulate", "with_dose",
 ]
-__version__ = "0.1.0"
+try:
+    from importlib.metadata import PackageNotFoundError, version as _version
+    __version__ = _version("ketamine-pathway")
+except PackageNotFoundError:          # a source checkout used without installing
+    __version__ = "0+unknown"

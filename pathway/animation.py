@@ -227,7 +227,8 @@ def build_frame(model: Model, trajs: list[Trajectory], placebo: Trajectory | Non
     t_end = times_h[-1]
     cursor_pts = []
     primary = trajs[0].primary
-    arms = list(zip(trajs, labels)) + ([(placebo, "placebo")] if placebo is not None else [])
+    arms = list(zip(trajs, labels)) + ([(placebo, f"{labels[0]}: placebo arm")]
+                                       if placebo is not None else [])
     for i, (traj, lab) in enumerate(arms):
         mask = traj.t_h >= times_h[0] * 0.99
         color = line_color(traj, th, i)
@@ -306,7 +307,7 @@ def animate(model: Model | None = None, scenario: str | None = None, compare: st
     """A :class:`matplotlib.animation.FuncAnimation` (blitted) for notebooks; the
     scenario defaults to the model file's first.
 
-    >>> anim = animate(scenario="ketamine-iv", compare="ssri", frames=60)   # doctest: +SKIP
+    >>> anim = animate(frames=60)          # the model's showcase pair   # doctest: +SKIP
     >>> HTML(anim.to_jshtml())                                               # doctest: +SKIP
     """
     frame = prepare(model, scenario, compare, **kwargs)

@@ -243,8 +243,10 @@ def cmd_export(args) -> int:
     model = _model(args)
     if args.format == "sbml":
         from .sbml import write_sbml
-        write_sbml(model, args.scenario, out, days=args.days)
-        print(f"wrote {out}: SBML Level 3 Version 2, scenario {args.scenario}", file=sys.stderr)
+        from .scenarios import showcase_pair
+        scenario = showcase_pair(model, args.scenario)[0]
+        write_sbml(model, scenario, out, days=args.days)
+        print(f"wrote {out}: SBML Level 3 Version 2, scenario {scenario}", file=sys.stderr)
     else:
         _write(args.out, lambda path: write_graph(to_graph(model), path))
         print(f"wrote {out}", file=sys.stderr)
@@ -401,8 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
                                       "GraphML or node-link JSON")
     p.add_argument("--format", required=True, choices=("sbml", "graphml", "json"))
     p.add_argument("--out", required=True, metavar="FILE")
-    p.add_argument("--scenario", default="ketamine-iv", metavar="NAME",
-                   help="the doses to export as SBML events (default ketamine-iv)")
+    p.add_argument("--scenario", metavar="NAME",
+                   help="the doses to export as SBML events (default: the model's first "
+                        "showcase scenario)")
     p.add_argument("--days", type=_positive(float), metavar="D",
                    help="how far ahead to write dosing events (default: the scenario's length)")
     model_options(p)

@@ -69,10 +69,10 @@ def to_graph(model: Model) -> nx.DiGraph:
     --------
     >>> from pathway import load_model
     >>> g = to_graph(load_model())
-    >>> g.edges["glutamate", "ampa"]["grade"]
-    'strong'
-    >>> g.nodes["ketamine"]["layer"]
-    0
+    >>> g.nodes[g.graph["primary"]]["kind"]
+    'readout'
+    >>> sorted({grade for _, _, grade in g.edges(data="grade")})
+    ['contested', 'moderate', 'preliminary', 'strong']
     """
     value = model.value
     graph = nx.DiGraph(name=model.name, readouts=list(model.readouts), source=model.source,
@@ -162,7 +162,8 @@ def upstream(graph: nx.DiGraph, node: str, active_only: bool = True) -> set[str]
     --------
     >>> from pathway import load_model
     >>> g = to_graph(load_model())
-    >>> {"ketamine", "ssri"} <= upstream(g, "relief")
+    >>> drugs = {n for n, kind in g.nodes(data="kind") if kind == "drug"}
+    >>> len(drugs & upstream(g, g.graph["primary"])) > 1      # several drugs reach it
     True
     """
     _check_node(graph, node)
@@ -195,7 +196,8 @@ def downstream(graph: nx.DiGraph, node: str, active_only: bool = True) -> set[st
     --------
     >>> from pathway import load_model
     >>> g = to_graph(load_model())
-    >>> "relief" in downstream(g, "ketamine")
+    >>> drug = next(n for n, kind in g.nodes(data="kind") if kind == "drug")
+    >>> g.graph["primary"] in downstream(g, drug)
     True
     """
     _check_node(graph, node)
@@ -232,8 +234,9 @@ def paths(graph: nx.DiGraph, source: str, target: str,
     --------
     >>> from pathway import load_model
     >>> g = to_graph(load_model())
-    >>> paths(g, "ssri", "serotonin")
-    [['ssri', 'sert', 'serotonin']]
+    >>> u, v = next(iter(g.edges))
+    >>> [u, v] in paths(g, u, v)
+    True
     """
     _check_node(graph, source)
     _check_node(graph, target)
@@ -283,11 +286,10 @@ def drug_to_readout_paths(graph: nx.DiGraph, drug: str, readout: str | None = No
     --------
     >>> from pathway import load_model
     >>> g = to_graph(load_model())
-    >>> routes = drug_to_readout_paths(g, "ketamine")
-    >>> list(routes)
-    ['relief', 'dissociation', 'spines']
-    >>> routes["dissociation"]
-    [['ketamine', 'nmda', 'dissociation']]
+    >>> drug = next(n for n, kind in g.nodes(data="kind") if kind == "drug")
+    >>> routes = drug_to_readout_paths(g, drug)
+    >>> list(routes) == g.graph["readouts"]
+    True
     """
     _check_node(graph, drug)
     kind = graph.nodes[drug].get("kind")

@@ -1029,7 +1029,8 @@ class _Checker:
                 self.problem(place, f"duplicate node id '{nid}'", "give every node its own id")
             seen.add(nid)
             kind = self.choice(raw, "kind", KINDS, place, fallback="signal")
-            branch = self.choice(raw, "branch", tuple(self.branches) or ("main",), place)
+            branch = (self.choice(raw, "branch", tuple(self.branches), place) if self.branches
+                      else self.text(raw, "branch", place))
             label = self.text(raw, "label", place)
             response = self.choice(raw, "response", RESPONSES, place, default="product")
             tau_rise = tau_fall = None

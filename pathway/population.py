@@ -49,6 +49,7 @@ class PopulationResult:
     definitions: str
     readout: str = ""
     seconds: float = 0.0
+    #: other columns asked for with ``outputs``: name -> (people x times) array
     extra: dict = field(default_factory=dict)
 
     @property
@@ -139,7 +140,7 @@ def _patch_positions(system: OdeSystem, name: str) -> dict[str, np.ndarray]:
 def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000, seed: int = 0,
                         at: str | None = None, times_h=None, days: float | None = None,
                         rtol: float = 1e-3, progress: bool = False,
-                        chunk: int = 1000) -> PopulationResult:
+                        chunk: int = 1000, outputs=()) -> PopulationResult:
     """Simulate ``n`` virtual patients given ``scenario``.
 
     Parameters
@@ -153,6 +154,9 @@ def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000
         between people, at a fifth of the cost.
     progress : bool
         Show a progress bar on standard error.
+    outputs : sequence of str
+        Further columns to keep per person and time (node ids or drug plasma levels
+        in ng/mL), returned in ``extra``.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 < n <= MAX_PEOPLE:
         raise UsageError(f"n = {n!r} must be a whole number from 1 to {MAX_PEOPLE}\n"
@@ -191,7 +195,11 @@ def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000
         if name == base_model.roles.body_weight:
             weight = base_model.parameters[name].value * f
     y0 = np.concatenate([np.zeros((n, base.n_pk)), stacked["baseline"]], axis=1)
-    keep = np.array([base.n_pk + base.node_index(base_model.primary)], dtype=np.int64)
+    wanted = [base_model.primary] + [o for o in outputs if o != base_model.primary]
+    drugs = [o for o in wanted if o in base.drug_ids]
+    nodes = [o for o in wanted if o not in base.drug_ids]
+    keep = np.array([base.n_pk + base.node_index(o) for o in nodes]
+                    + (list(range(base.n_pk)) if drugs else []), dtype=np.int64)
 
     ev = build_events(base, sc, t_end)
     # each person's event values: mg/kg doses follow their weight, resets their baseline
@@ -199,7 +207,7 @@ def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000
     ev_vals[:, ev.per_kg] *= (weight / base_model.body_weight_kg())[:, None]
     resets = np.flatnonzero(ev.kind == SET)
     ev_vals[:, resets] = stacked["baseline"][:, ev.index[resets]]
-    out = np.empty((n, len(t_out), 1))
+    out = np.empty((n, len(t_out), len(keep)))
     status = np.zeros(n, dtype=np.int64)
     with tqdm(total=n, unit=" people", disable=not progress, file=sys.stderr,
               desc="virtual patients", leave=False) as bar:
@@ -217,10 +225,20 @@ def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000
                               "  hint: narrow the spread of the [population] distributions")
     outcome = np.empty((n, len(t_out)))
     outcome[:, order] = out[:, :, 0]
+    extra = {}
+    for j, name in enumerate(nodes[1:], start=1):
+        extra[name] = np.empty((n, len(t_out)))
+        extra[name][:, order] = out[:, :, j]
+    if drugs:
+        modes = out[:, :, len(nodes):]                       # people x times x modes
+        conc = np.einsum("ptm,pdm->ptd", modes, stacked["conc_matrix"])
+        for name in drugs:
+            extra[name] = np.empty((n, len(t_out)))
+            extra[name][:, order] = np.maximum(conc[:, :, base.drug_ids.index(name)], 0.0)
     names = [g.name for g in genotypes] or ["all"]
     values = {name: base_model.parameters[name].value * f for name, f in factors.items()}
     return PopulationResult(
         scenario=sc.name, seed=int(seed), times_h=np.asarray(times_h), labels=tuple(labels),
         outcome=outcome, values=values, genotype=np.array(names)[which],
         response=spec.response, remission=spec.remission, definitions=spec.definitions,
-        readout=base_model.primary, seconds=time.perf_counter() - started)
+        readout=base_model.primary, extra=extra, seconds=time.perf_counter() - started)

@@ -17,7 +17,7 @@ class Trajectory:
 
     ``values[i, j]`` is variable ``names[j]`` at time ``t_h[i]`` (hours).
 
-    >>> traj = simulate(load_model(), "ketamine-iv", days=2)   # doctest: +SKIP
+    >>> traj = simulate(load_model(), days=2)                  # doctest: +SKIP
     >>> traj[traj.primary].max()                                # doctest: +SKIP
     """
 
@@ -38,7 +38,7 @@ class Trajectory:
 
     @property
     def is_placebo(self) -> bool:
-        return bool(self.roles.get("placebo"))
+        return bool(self.roles.get("is_placebo"))
 
     def label(self, name: str) -> str:
         """A variable's label for people, with its unit."""

@@ -6,7 +6,7 @@ nodes to reset to their baseline at a time after the first dose. Applying one
 returns a new model; the original is never changed.
 
 >>> model = apply_intervention(load_model(), "nbqx")          # doctest: +SKIP
->>> traj = simulate(model, "ketamine-iv")                     # doctest: +SKIP
+>>> traj = simulate(model)                                    # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ def _check_days(days) -> float:
     return float(days)
 
 
-def simulate(model: Model | None = None, scenario: str | Scenario = "ketamine-iv", *,
+def simulate(model: Model | None = None, scenario: str | Scenario | None = None, *,
              days: float | None = None, dose: float | None = None,
              t_eval: np.ndarray | None = None, step_min: float = 5.0,
              rtol: float = 1e-5, atol: float = 1e-8, max_steps: int = 5_000_000,
@@ -55,9 +55,9 @@ def simulate(model: Model | None = None, scenario: str | Scenario = "ketamine-iv
     ----------
     model : Model, optional
         The model; the default model if omitted.
-    scenario : str or Scenario
+    scenario : str or Scenario, optional
         A scenario name from the model file (``pathway list`` shows them) or a
-        Scenario object.
+        Scenario object; by default the first of the model's ``showcase``.
     days : float, optional
         Length of the simulation; the scenario's own default if omitted.
     dose : float, optional
@@ -71,10 +71,13 @@ def simulate(model: Model | None = None, scenario: str | Scenario = "ketamine-iv
 
     Examples
     --------
-    >>> traj = simulate(scenario="ketamine-iv", days=3)      # doctest: +SKIP
+    >>> traj = simulate(load_model(), days=56)                # doctest: +SKIP
     >>> t_peak, peak = traj.peak(traj.primary)                # doctest: +SKIP
     """
     model = load_model() if model is None else model
+    if scenario is None:
+        from .scenarios import showcase_pair
+        scenario = showcase_pair(model)[0]
     if isinstance(scenario, str):
         scenario = model.scenario(scenario)
     if dose is not None:
@@ -152,7 +155,7 @@ def display_roles(model: Model, scenario: Scenario) -> dict:
     label = model.node(lead).short_label or model.node(lead).label if lead else scenario.name
     return {"primary": model.primary, "side_effects": list(model.roles.side_effects),
             "outcomes": list(model.roles.outcomes), "plasma": plasma,
-            "placebo": scenario.placebo or not study, "drug": lead or "",
+            "is_placebo": scenario.placebo or not study, "drug": lead or "",
             "drug_label": label,
             "color": drug.color if drug else "", "color_dark": (drug.color_dark or drug.color)
             if drug else ""}

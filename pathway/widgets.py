@@ -75,7 +75,7 @@ class Explorer:
         self.ax_plasma.set_ylabel("plasma (ng/mL)", color=th.text)
         self.ax_relief.tick_params(labelbottom=False)
         self.lines = {}
-        for key in ("a", "b", "placebo"):
+        for key in ("a", "b", "c"):
             (self.lines[key],) = self.ax_relief.plot([], [], lw=2.2, animated=True)
             (self.lines[key + "_plasma"],) = self.ax_plasma.plot([], [], lw=1.8, animated=True)
         self.cursor = [ax.axvline(self.t_h, color=th.text, lw=1.2, alpha=0.6, animated=True)
@@ -115,7 +115,7 @@ class Explorer:
             arms = {"a": m.scenario(self.scenario)}
             if self.compare:
                 arms["b"] = m.scenario(self.compare)
-            arms["placebo"] = placebo_arm(m, self.scenario)
+            arms["c"] = placebo_arm(m, self.scenario)
             trajs = {k: simulate(m, sc, days=56, t_eval=TIMES, rtol=1e-4) for k, sc in arms.items()}
             for k, traj in trajs.items():
                 if not np.all(np.isfinite(traj.values)):
@@ -140,9 +140,9 @@ class Explorer:
         """Draw the current state into the canvas; return the RGB pixels."""
         from .plotting import activity_at
         th = self.theme
-        names = {"a": self.scenario, "b": self.compare or "", "placebo": "placebo"}
+        names = {"a": self.scenario, "b": self.compare or "", "c": "placebo arm"}
         text = []
-        for i, key in enumerate(("a", "b", "placebo")):
+        for i, key in enumerate(("a", "b", "c")):     # c: the placebo arm of a
             line, pl = self.lines[key], self.lines[key + "_plasma"]
             traj = self.trajs.get(key)
             if traj is None:

@@ -1,0 +1,188 @@
+"""One source of truth: the model file names every role, and no code knows a node by name.
+
+The default model with every node id renamed, and a small toy model with ids of its
+own, run through every command; explain prints exactly the terms the solver runs;
+the population varies body weight through the doses.
+"""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pathway
+from pathway import compile_model, explain, load_model, set_hypothesis, simulate
+from pathway.cli import main
+from pathway.modelfile import default_model_path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOY = ROOT / "models" / "toy.toml"
+PREFIX = "x_"
+# fields whose string value is a node id, and lists of node ids
+ID_FIELD = re.compile(r'\b(id|source|target|drug|node|readout|primary|expectancy|inert)(\s*=\s*)"(\w+)"')
+ID_LIST = re.compile(r'\b(side_effects|outcomes|derived)(\s*=\s*)(.*)$', re.MULTILINE)
+EDGE_NAME = re.compile(r'"(\w+) -> (\w+)"')
+
+
+def renamed_text(text: str, ids: set[str]) -> str:
+    """The model text with every node id given a prefix, wherever a field names one."""
+    new = lambda i: PREFIX + i if i in ids else i  # noqa: E731
+    text = ID_FIELD.sub(lambda m: f'{m[1]}{m[2]}"{new(m[3])}"', text)
+    text = ID_LIST.sub(lambda m: m[1] + m[2] + re.sub(r'"(\w+)"', lambda q: f'"{new(q[1])}"', m[3]),
+                       text)
+    text = EDGE_NAME.sub(lambda m: f'"{new(m[1])} -> {new(m[2])}"', text)
+    return re.sub(r"^\[drugs\.(\w+)\]", lambda m: f"[drugs.{new(m[1])}]", text, flags=re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def renamed(tmp_path_factory):
+    text = default_model_path().read_text(encoding="utf-8")
+    ids = set(load_model().node_ids)
+    path = tmp_path_factory.mktemp("renamed") / "renamed.toml"
+    path.write_text(renamed_text(text, ids), encoding="utf-8")
+    return path
+
+
+def test_renaming_renames_every_node(renamed, model):
+    other = load_model(renamed)
+    assert set(other.node_ids) == {PREFIX + i for i in model.node_ids}
+    assert other.primary == PREFIX + model.primary
+    assert len(other.experiments) == len(model.experiments)
+
+
+def test_renamed_model_is_the_same_science(renamed, model):
+    other = load_model(renamed)
+    a = simulate(model, "ketamine-iv", days=3)
+    b = simulate(other, "ketamine-iv", days=3)
+    np.testing.assert_array_equal(a[a.primary], b[b.primary])
+    assert b.primary == PREFIX + a.primary and b.roles["plasma"] == a.roles["plasma"]
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out, err
+
+
+@pytest.mark.parametrize("which", ["renamed", "toy"])
+def test_every_command_runs_on_another_model(which, renamed, tmp_path, capsys):
+    path = renamed if which == "renamed" else TOY
+    model = load_model(path)
+    first, second = model.roles.showcase
+    m = ["--model", path]
+    out, _ = run(capsys, "list", *m)
+    assert model.primary in out
+    run(capsys, "simulate", "--scenario", first, "--days", 2, "--out", tmp_path / "a.csv", *m)
+    header = (tmp_path / "a.csv").read_text().splitlines()[0].split(",")
+    assert model.primary in header and all(r in header for r in model.readouts)
+    run(capsys, "simulate", "--scenario", first, "--days", 2, "--placebo", "--out", tmp_path / "p.csv", *m)
+    run(capsys, "graph", *m)
+    run(capsys, "graph", "--scenario", first, "--at", "1h", "--out", tmp_path / "g.png", *m)
+    run(capsys, "graph", "--out", tmp_path / "g.graphml", *m)
+    run(capsys, "explain", model.primary, *m)
+    run(capsys, "plot", "--scenario", first, "--compare", second, "--days", 7,
+        "--out", tmp_path / "t.png", *m)
+    run(capsys, "animate", "--scenario", first, "--compare", second, "--days", 7, "--frames", 6,
+        "--out", tmp_path / "a.gif", "--quiet", *m)
+    run(capsys, "storyboard", "--scenario", first, "--days", 7, "--frames", 6,
+        "--out", tmp_path / "sb", *m)
+    out, _ = run(capsys, "population", "--scenario", first, "--n", 50, "--at", "24h", "--json",
+                 "--quiet", *m)
+    assert json.loads(out)["readout"] == model.primary
+    experiment = next(iter(model.experiments))
+    out, _ = run(capsys, "experiments", "--only", experiment, "--json", *m)
+    assert json.loads(out)[0]["reproduced"] is True
+    run(capsys, "export", "--format", "sbml", "--scenario", first, "--out", tmp_path / "m.xml", *m)
+    for name in ("a.csv", "p.csv", "g.png", "g.graphml", "t.png", "a.gif", "m.xml"):
+        assert (tmp_path / name).stat().st_size > 0
+
+
+@pytest.mark.parametrize("which", ["renamed", "toy"])
+def test_explorer_runs_on_another_model(which, renamed):
+    from pathway.widgets import Explorer
+    ex = Explorer(load_model(renamed if which == "renamed" else TOY))
+    assert ex.message == "" and ex.trajs
+    assert ex.update(simulate=False)[:2] == b"\xff\xd8"      # a JPEG
+
+
+def test_no_default_model_name_is_a_literal_in_the_package(model):
+    """The same check as the project's before-stop hook: no quoted node id, drug,
+    scenario or branch name of any shipped model in pathway/."""
+    names = set()
+    for path in (ROOT / "models").glob("*.toml"):
+        m = load_model(path)
+        names |= set(m.node_ids) | set(m.branches) | set(m.scenarios)
+    names = {n for n in names if len(n) > 2}
+    hits = []
+    for py in (ROOT / "pathway").glob("*.py"):
+        for i, line in enumerate(py.read_text().splitlines(), 1):
+            for n in names:
+                if re.search(rf"[\"']{re.escape(n)}[\"']", line):
+                    hits.append(f"{py.name}:{i}: {n}")
+    assert not hits, hits
+
+
+@pytest.mark.parametrize("hypotheses", [(), ("opioid",), ("hnk", "opioid")])
+def test_explain_lists_exactly_the_terms_that_run(model, hypotheses):
+    for h in hypotheses:
+        model = set_hypothesis(model, h, True)
+    system = compile_model(model)
+    active = {e.index for e in model.active_edges() if e.effect != "metabolised-to"}
+    assert {t.edge.index for t in system.terms} == active
+    for node in system.node_ids:
+        text = explain(model, node, system)
+        listed = {int(i) for i in re.findall(r"^    edge\[(\d+)\]", text, flags=re.MULTILINE)}
+        expected = {e.index for e in model.active_edges()
+                    if e.target == node and e.effect != "metabolised-to"}
+        assert listed == expected, (node, text)
+
+
+def test_parameter_uses_come_from_the_compiler(model):
+    uses = compile_model(model).param_uses
+    assert {u.array for u in uses["spine_lifetime"]} == {"tau_fall"}
+    assert {u.array for u in uses["baseline_spines"]} == {"baseline", "e_srcbase"}
+    assert {u.array for u in uses["body_weight"]} == {"dose"}
+    assert {u.array for u in uses["ketamine_clearance"]} == {"pk"}
+
+
+def test_population_body_weight_changes_plasma_levels(model, tmp_path):
+    text = default_model_path().read_text() + (
+        '\n[population.vary.body_weight]\ndistribution = "normal"\nsd = 15\n'
+        'why = "People differ in weight."\ncitations = ["kamp2020"]\n')
+    varied = pathway.loads_model(text, "weights.toml")
+    from pathway.population import simulate_population
+    drug = model.roles.showcase[0]
+    first = model.scenario(drug).doses[0].drug
+    pop = simulate_population(varied, drug, n=200, seed=4, times_h=[40 / 60, 24.0],
+                              outputs=[first])
+    weight, peak = pop.values["body_weight"], pop.extra[first][:, 0]
+    assert weight.std() > 5
+    # a mg/kg infusion: the end-of-infusion level is in proportion to body weight
+    np.testing.assert_allclose(peak / weight, peak[0] / weight[0], rtol=1e-3)
+    assert np.corrcoef(weight, pop.outcome[:, 1])[0, 1] > 0.1
+
+
+def test_interventions_stay_with_a_scenario_taken_earlier(model):
+    from pathway.scenarios import apply_intervention
+    scenario = model.scenario("ketamine-iv")            # taken before the intervention
+    blocked = apply_intervention(model, "naltrexone")
+    traj = simulate(blocked, scenario, days=1)
+    assert traj["naltrexone"].max() > 1.0
+
+
+def test_trajectory_to_pandas_and_version(model):
+    frame = simulate(model, "ketamine-iv", days=1).to_pandas()
+    assert frame.index.name == "time_h" and model.primary in frame.columns
+    assert re.match(r"^\d+\.\d+", pathway.__version__)
+
+
+def test_cli_runs_as_a_module_with_the_toy_model():
+    done = subprocess.run([sys.executable, "-m", "pathway", "simulate", "--model", str(TOY),
+                           "--scenario", "slow-course", "--days", "3"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("time_h,")
