@@ -130,9 +130,17 @@ def cmd_population(args) -> int:
 
     from .population import simulate_population
 
+    from .population import dask_client
+
     model = _model(args)
-    result = simulate_population(model, args.scenario, n=args.n, seed=args.seed, at=args.at,
-                                 progress=not args.quiet and sys.stderr.isatty() or args.progress)
+    client = dask_client(args.dask)
+    try:
+        result = simulate_population(model, args.scenario, n=args.n, seed=args.seed, at=args.at,
+                                     progress=not args.quiet and sys.stderr.isatty() or args.progress,
+                                     dask=client)
+    finally:
+        if client is not None:
+            client.close()
     if args.json:
         print(json.dumps(result.to_dict(), indent=1))
         return 0
@@ -145,6 +153,38 @@ def cmd_population(args) -> int:
     for lab in result.labels:
         print(f"{lab:>8s} {100 * resp[lab]:8.1f}% {100 * rem[lab]:9.1f}% "
               f"{med[lab]:{max(14, len(median))}.2f}")
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    import json
+
+    from .population import dask_client
+    from .sensitivity import sensitivity, sensitivity_figure
+
+    model = _model(args)
+    if args.figure:
+        _check_out(args.figure, _PICTURES)
+    client = dask_client(args.dask)
+    try:
+        result = sensitivity(model, args.scenario, at=args.at, output=args.output,
+                             method=args.method, n=args.n, seed=args.seed, dask=client,
+                             progress=not args.quiet and sys.stderr.isatty())
+    finally:
+        if client is not None:
+            client.close()
+    if args.figure:
+        _write(args.figure, lambda path: sensitivity_figure(result, path))
+        print(f"wrote {args.figure}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=1))
+        return 0
+    print(f"{result.method.capitalize()} sensitivity of {result.output} in {result.scenario}: "
+          f"{len(result.parameters)} parameters over their ranges, {result.runs:,} runs, seed "
+          f"{result.seed} ({result.seconds:.1f} s)")
+    for lab in result.labels:
+        print()
+        print(result.table(lab))
     return 0
 
 
@@ -231,7 +271,8 @@ def cmd_export(args) -> int:
 
     from .graph import to_graph, write_graph
 
-    suffix = {"sbml": (".xml", ".sbml"), "graphml": (".graphml",), "json": (".json",)}
+    suffix = {"sbml": (".xml", ".sbml"), "omex": (".omex",), "graphml": (".graphml",),
+              "json": (".json",)}
     out = Path(args.out)
     if out.suffix.lower() not in suffix[args.format]:
         raise UsageError(f"{args.out}: a {args.format} export should end in "
@@ -247,6 +288,13 @@ def cmd_export(args) -> int:
         scenario = showcase_pair(model, args.scenario)[0]
         write_sbml(model, scenario, out, days=args.days)
         print(f"wrote {out}: SBML Level 3 Version 2, scenario {scenario}", file=sys.stderr)
+    elif args.format == "omex":
+        from .sbml import export_omex
+        from .scenarios import showcase_pair
+        scenario = showcase_pair(model, args.scenario)[0]
+        export_omex(model, scenario, out, days=args.days)
+        print(f"wrote {out}: COMBINE archive (SBML + SED-ML + manifest), scenario {scenario}",
+              file=sys.stderr)
     else:
         _write(args.out, lambda path: write_graph(to_graph(model), path))
         print(f"wrote {out}", file=sys.stderr)
@@ -366,8 +414,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--progress", action="store_true", help="always show the progress bar")
     p.add_argument("--quiet", action="store_true", help="never show the progress bar")
+    p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster: a scheduler "
+                   "address (tcp://host:8786) or 'local'")
     model_options(p)
     p.set_defaults(func=cmd_population)
+
+    p = sub.add_parser("sensitivity", help="global sensitivity (Sobol or Morris) of an output "
+                                           "to every parameter over its range")
+    p.add_argument("--scenario", required=True, metavar="NAME")
+    p.add_argument("--at", default="24h,7d", metavar="TIMES",
+                   help="when to read the output, e.g. 3h,24h,7d (default 24h,7d)")
+    p.add_argument("--output", metavar="NODE", help="the output (default: the primary outcome)")
+    p.add_argument("--method", choices=("sobol", "morris"), default="sobol")
+    p.add_argument("--n", type=_positive(int), default=256, metavar="N",
+                   help="base sample (Sobol: a power of two; default 256)")
+    p.add_argument("--seed", type=int, default=0, metavar="S")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--figure", metavar="FILE", help="a bar chart of the indices (.png, .svg, .pdf)")
+    p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster: a scheduler "
+                   "address (tcp://host:8786) or 'local'")
+    p.add_argument("--quiet", action="store_true", help="never show the progress bar")
+    model_options(p)
+    p.set_defaults(func=cmd_sensitivity)
 
     p = sub.add_parser("plot", help="time-course figure: relief, plasma and dissociation")
     p.add_argument("--scenario", required=True, metavar="NAME")
@@ -401,7 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export the model: SBML (with a scenario's doses), "
                                       "GraphML or node-link JSON")
-    p.add_argument("--format", required=True, choices=("sbml", "graphml", "json"))
+    p.add_argument("--format", required=True, choices=("sbml", "omex", "graphml", "json"))
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--scenario", metavar="NAME",
                    help="the doses to export as SBML events (default: the model's first "

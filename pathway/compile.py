@@ -157,10 +157,8 @@ class _Uses:
         return self.model.value(v)
 
 
-def compile_model(model: Model) -> OdeSystem:
-    """Compile ``model`` (with its hypotheses and interventions as they stand) into
-    an :class:`OdeSystem`: the one place where the model file becomes equations."""
-    val = _Uses(model)
+def _pk_matrix(model: Model, val):
+    """The compartments and the linear pharmacokinetic matrix K (dA/dt = K A + u)."""
     drug_ids = tuple(n.id for n in model.nodes if n.kind == "drug")
     comps: list[Compartment] = []
     for d in drug_ids:
@@ -197,9 +195,29 @@ def compile_model(model: Model) -> OdeSystem:
         src = model.drugs[e.source]
         K[index[(e.target, "central")], index[(e.source, "central")]] += \
             val(e.fraction) * val(src.clearance_l_h) / val(src.volume_l)
+    return drug_ids, comps, index, K, metabolism
+
+
+def pk_arrays(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Just the pharmacokinetic kernel arrays (``pk_lam``, ``conc_matrix``,
+    ``pk_vinv``) of ``model``: what changes when a clearance, volume or
+    absorption parameter does (used to vary those between virtual patients)."""
+    drug_ids, comps, index, K, _ = _pk_matrix(model, lambda v, *where: model.value(v))
+    lam, vec, vinv = _modes(K)
+    conc = (np.ascontiguousarray(vec[[index[(d, "central")] for d in drug_ids]]
+                                 * _arr(1000.0 / model.value(model.drugs[d].volume_l)
+                                        for d in drug_ids)[:, None])
+            if drug_ids else np.zeros((0, len(comps))))
+    return lam, conc, vinv
+
+
+def compile_model(model: Model) -> OdeSystem:
+    """Compile ``model`` (with its hypotheses and interventions as they stand) into
+    an :class:`OdeSystem`: the one place where the model file becomes equations."""
+    val = _Uses(model)
+    drug_ids, comps, index, K, metabolism = _pk_matrix(model, val)
     if model.roles.body_weight:
         val.uses.setdefault(model.roles.body_weight, []).append(ParamUse("dose"))
-
     lam, vec, vinv = _modes(K)
     nodes = [n for n in model.nodes if n.kind != "drug"]
     node_ids = tuple(n.id for n in nodes)

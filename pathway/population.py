@@ -3,8 +3,11 @@
 ``simulate_population(model, scenario, n=..., seed=...)`` draws ``n`` people
 whose parameters differ as the model file's ``[population]`` table says
 (documented distributions and genotype frequencies), simulates them all in
-parallel in the compiled kernel, and keeps per-person summaries only: relief at
-the requested times, and each person's drawn values. Same seed, same answer.
+parallel in the compiled kernel, and keeps per-person summaries only: the primary
+outcome at the requested times, and each person's drawn values. Same seed, same
+answer. The engine underneath (:func:`build_batch`, :func:`run_batch`) runs any
+set of parameter values, serially or on a Dask cluster; the sensitivity analysis
+uses it too.
 """
 
 from __future__ import annotations
@@ -12,17 +15,17 @@ from __future__ import annotations
 import re
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from tqdm.auto import tqdm
 
 from . import _kernel
-from .compile import KernelArrays, OdeSystem, compile_model
+from .compile import KernelArrays, OdeSystem, compile_model, pk_arrays
 from .dosing import SET, build_events, first_event_h
 from .errors import SimulationError, UsageError
-from .modelfile import Model, Scenario, parse_quantity
+from .modelfile import Model, Scenario, parse_quantity, set_parameter
 from .scenarios import apply_intervention
 
 MAX_PEOPLE = 1_000_000
@@ -101,13 +104,14 @@ def parse_times(text: str) -> tuple[tuple[str, ...], np.ndarray]:
 
 
 def _draw(model: Model, n: int, rng: np.random.Generator):
+    """Each person's genotype (index into the model's genotypes) and drawn values."""
     spec = model.population
     if spec.genotypes:
         freqs = np.array([g.frequency for g in spec.genotypes])
         which = rng.choice(len(spec.genotypes), size=n, p=freqs / freqs.sum())
     else:
         which = np.zeros(n, dtype=int)
-    factors = {}
+    values = {}
     for var in spec.variations:
         p = model.parameters[var.parameter]
         z = rng.standard_normal(n)
@@ -115,32 +119,169 @@ def _draw(model: Model, n: int, rng: np.random.Generator):
             value = p.value * np.exp(var.spread * z)
         else:
             value = p.value + var.spread * z
-        value = np.clip(value, p.low, p.high)
-        factors[var.parameter] = value / p.value if p.value != 0 else np.ones(n)
-    return which, factors
+        values[var.parameter] = np.clip(value, p.low, p.high)
+    return which, values
 
 
-def _patch_positions(system: OdeSystem, name: str) -> dict[str, np.ndarray]:
-    """Where parameter ``name`` enters the kernel arrays, from the compiled model's
-    record (``OdeSystem.param_uses``); each such entry holds the value itself."""
-    positions: dict[str, list[int]] = {}
-    for use in system.param_uses.get(name, ()):
-        if use.array == "dose" and name == system.model.roles.body_weight:
-            continue                       # handled through the events
-        if use.array not in KernelArrays._fields:
-            raise UsageError(f"parameter '{name}' cannot vary between virtual patients: it "
-                             f"enters the {'pharmacokinetic matrix' if use.array == 'pk' else use.array}"
-                             " mixed with other numbers\n"
-                             "  hint: vary a strength, time constant, baseline, half-drive or the "
-                             "body weight")
-        positions.setdefault(use.array, []).append(use.index)
-    return {arr: np.array(sorted(set(pos)), dtype=np.int64) for arr, pos in positions.items()}
+@dataclass(frozen=True)
+class Batch:
+    """Everything the kernel needs to run many parameter sets of one scenario:
+    one row of every kernel array and of the event values per set."""
+
+    kernel: dict                 # KernelArrays field -> stacked array
+    y0: np.ndarray
+    ev: object                   # the shared Events (times, kinds, compartments)
+    ev_vals: np.ndarray          # event values, one row per set
+    t_end: float
+    t_out: np.ndarray            # sorted output times
+    keep: np.ndarray             # the states kept
+    n_pk: int
+
+
+def build_batch(variants: list[Model], which: np.ndarray, values: dict[str, np.ndarray],
+                scenario: Scenario, t_out: np.ndarray, keep_names: list[str],
+                t_end: float | None = None) -> tuple[Batch, OdeSystem]:
+    """Stack the compiled ``variants`` (row i uses ``variants[which[i]]``) and set
+    each row's parameter ``values`` (absolute, in base units) where the compiler
+    says they enter (``OdeSystem.param_uses``): kernel entries directly (scaled, so
+    a variant's own scaling stays), the pharmacokinetic arrays by recompiling
+    them, mg/kg doses through the event values."""
+    n = len(which)
+    systems = [compile_model(m) for m in variants]
+    base_model, base = variants[0], systems[0]
+    stacked = {arr: np.ascontiguousarray(np.stack([np.asarray(getattr(systems[k].kernel, arr))
+                                                   for k in which]))
+               for arr in KernelArrays._fields}
+    weight = np.full(n, base_model.body_weight_kg())
+    pk_params = []
+    for name, v in values.items():
+        p = base_model.parameters[name]
+        factor = np.asarray(v, float) / p.value if p.value != 0 else np.ones(n)
+        for use in base.param_uses.get(name, ()):
+            if use.array in KernelArrays._fields:
+                flat = stacked[use.array].reshape(n, -1)
+                flat[:, use.index] *= factor
+            elif use.array == "pk":
+                pk_params.append(name)
+            elif use.array == "dose" and name == base_model.roles.body_weight:
+                weight = np.asarray(v, float)
+            else:
+                raise UsageError(f"parameter '{name}' cannot vary between runs: it enters the "
+                                 f"{use.array}, which a batch cannot change\n"
+                                 "  hint: vary a strength, time constant, baseline, clearance or "
+                                 "the body weight")
+    for i in range(n) if pk_params else ():
+        m = variants[which[i]]
+        for name in dict.fromkeys(pk_params):
+            m = set_parameter(m, name, float(values[name][i]))
+        lam, conc, vinv = pk_arrays(m)
+        stacked["pk_lam"][i], stacked["conc_matrix"][i], stacked["pk_vinv"][i] = lam, conc, vinv
+    y0 = np.concatenate([np.zeros((n, base.n_pk)), stacked["baseline"]], axis=1)
+    nodes = [o for o in keep_names if o not in base.drug_ids]
+    keep = np.array([base.n_pk + base.node_index(o) for o in nodes]
+                    + (list(range(base.n_pk)) if len(nodes) < len(keep_names) else []),
+                    dtype=np.int64)
+    t_end = max(float(t_out.max()), t_end or 0.0)
+    ev = build_events(base, scenario, t_end)
+    ev_vals = np.repeat(ev.value[None, :], n, axis=0)
+    ev_vals[:, ev.per_kg] *= (weight / base_model.body_weight_kg())[:, None]
+    resets = np.flatnonzero(ev.kind == SET)
+    ev_vals[:, resets] = stacked["baseline"][:, ev.index[resets]]
+    return Batch(stacked, y0, ev, np.ascontiguousarray(ev_vals), t_end,
+                 np.ascontiguousarray(t_out), keep, base.n_pk), base
+
+
+def _run_rows(batch: Batch, rows: slice, rtol: float) -> tuple[np.ndarray, np.ndarray]:
+    ev = batch.ev
+    return _kernel.integrate_batch(
+        np.ascontiguousarray(batch.y0[rows]), first_event_h(ev), batch.t_end, batch.t_out,
+        ev.t_h, ev.kind, ev.index, np.ascontiguousarray(batch.ev_vals[rows]), rtol, 1e-7,
+        1 / 60, 24.0, 5_000_000, batch.keep,
+        *(np.ascontiguousarray(batch.kernel[a][rows]) for a in KernelArrays._fields))
+
+
+def _run_chunk(batch: Batch, start: int, stop: int, rtol: float):
+    """One Dask task: rows start..stop of the batch; only their kept states return."""
+    res, status = _run_rows(batch, slice(start, stop), rtol)
+    return start, res, status
+
+
+def run_batch(batch: Batch, *, rtol: float = 1e-3, chunk: int = 1000, progress: bool = False,
+              dask=None, what: str = "runs") -> np.ndarray:
+    """Integrate every row; return (rows x times x kept states). With ``dask`` (a
+    ``distributed.Client``) the chunks are mapped on the cluster and only the kept
+    states come back; the answer is the same as the serial one."""
+    n = batch.y0.shape[0]
+    out = np.empty((n, len(batch.t_out), len(batch.keep)))
+    status = np.zeros(n, dtype=np.int64)
+    starts = list(range(0, n, chunk))
+    with tqdm(total=n, unit=f" {what}", disable=not progress, file=sys.stderr, desc=what,
+              leave=False) as bar:
+        if dask is None:
+            for start in starts:
+                sl = slice(start, min(n, start + chunk))
+                out[sl], status[sl] = _run_rows(batch, sl, rtol)
+                bar.update(sl.stop - sl.start)
+        else:
+            from distributed import as_completed
+            shared = dask.scatter(batch, broadcast=True)
+            futures = [dask.submit(_run_chunk, shared, s, min(n, s + chunk), rtol, pure=False)
+                       for s in starts]
+            for future in as_completed(futures):
+                start, res, st = future.result()
+                out[start:start + len(st)], status[start:start + len(st)] = res, st
+                bar.update(len(st))
+    if np.any(status != 0) or not np.all(np.isfinite(out)):
+        bad = int(np.flatnonzero(status != 0)[0]) if np.any(status != 0) else -1
+        raise SimulationError(f"the simulation failed for run {bad} of {n}\n"
+                              "  hint: narrow the ranges or spreads of the parameters that vary")
+    return out
+
+
+def split_columns(out: np.ndarray, order: np.ndarray, wanted: list[str], base: OdeSystem,
+                  batch: Batch) -> dict[str, np.ndarray]:
+    """Kept states as named (rows x times) columns in the caller's time order; drug
+    plasma levels are computed from the kept PK modes."""
+    n, n_t = out.shape[0], out.shape[1]
+    nodes = [o for o in wanted if o not in base.drug_ids]
+    cols = {}
+    for j, name in enumerate(nodes):
+        cols[name] = np.empty((n, n_t))
+        cols[name][:, order] = out[:, :, j]
+    drugs = [o for o in wanted if o in base.drug_ids]
+    if drugs:
+        modes = out[:, :, len(nodes):]                       # rows x times x modes
+        conc = np.einsum("ptm,pdm->ptd", modes, batch.kernel["conc_matrix"])
+        for name in drugs:
+            cols[name] = np.empty((n, n_t))
+            cols[name][:, order] = np.maximum(conc[:, :, base.drug_ids.index(name)], 0.0)
+    return cols
+
+
+def dask_client(address: str | None):
+    """A ``distributed.Client``: ``"local"`` starts a LocalCluster on this machine;
+    anything else is a scheduler's address, such as ``tcp://10.0.0.5:8786``."""
+    if address is None:
+        return None
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError("--dask needs the distributed package\n"
+                         "  hint: pip install dask[distributed]") from None
+    if address == "local":
+        return Client(LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                   dashboard_address=None))
+    try:
+        return Client(address, timeout=10)
+    except (OSError, ValueError, TimeoutError) as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {address!r}: {exc}\n"
+                         "  hint: give its address as tcp://HOST:8786, or use --dask local") from None
 
 
 def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000, seed: int = 0,
                         at: str | None = None, times_h=None, days: float | None = None,
                         rtol: float = 1e-3, progress: bool = False,
-                        chunk: int = 1000, outputs=()) -> PopulationResult:
+                        chunk: int = 1000, outputs=(), dask=None) -> PopulationResult:
     """Simulate ``n`` virtual patients given ``scenario``.
 
     Parameters
@@ -157,6 +298,9 @@ def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000
     outputs : sequence of str
         Further columns to keep per person and time (node ids or drug plasma levels
         in ng/mL), returned in ``extra``.
+    dask : distributed.Client, optional
+        Map the people on a Dask cluster (see :func:`dask_client`); the answer is
+        the same as without it.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 < n <= MAX_PEOPLE:
         raise UsageError(f"n = {n!r} must be a whole number from 1 to {MAX_PEOPLE}\n"
@@ -169,76 +313,25 @@ def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000
         times_h = np.asarray(times_h, float)
         labels = tuple(f"{t:g}h" for t in times_h)
     sc = model.scenario(scenario) if isinstance(scenario, str) else scenario
-    t_end = max(float(times_h.max()), (days or 0) * 24.0)
     order = np.argsort(times_h)
     t_out = np.ascontiguousarray(times_h[order])
 
     started = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    which, factors = _draw(model, n, rng)
+    which, values = _draw(model, n, np.random.default_rng(seed))
     spec = model.population
     genotypes = spec.genotypes or ()
-    variants = []
-    for g in genotypes or (None,):
-        m = model if g is None or g.intervention is None else apply_intervention(model, g.intervention)
-        variants.append((m, compile_model(m)))
-    base_model, base = variants[0]
-
-    stacked = {arr: np.ascontiguousarray(np.stack([np.asarray(getattr(variants[k][1].kernel, arr))
-                                                   for k in which]))
-               for arr in KernelArrays._fields}
-    weight = np.full(n, base_model.body_weight_kg())
-    for name, f in factors.items():
-        for arr, pos in _patch_positions(base, name).items():
-            flat = stacked[arr].reshape(n, -1)
-            flat[:, pos] *= f[:, None]       # keeps a genotype's own scaling
-        if name == base_model.roles.body_weight:
-            weight = base_model.parameters[name].value * f
-    y0 = np.concatenate([np.zeros((n, base.n_pk)), stacked["baseline"]], axis=1)
-    wanted = [base_model.primary] + [o for o in outputs if o != base_model.primary]
-    drugs = [o for o in wanted if o in base.drug_ids]
-    nodes = [o for o in wanted if o not in base.drug_ids]
-    keep = np.array([base.n_pk + base.node_index(o) for o in nodes]
-                    + (list(range(base.n_pk)) if drugs else []), dtype=np.int64)
-
-    ev = build_events(base, sc, t_end)
-    # each person's event values: mg/kg doses follow their weight, resets their baseline
-    ev_vals = np.repeat(ev.value[None, :], n, axis=0)
-    ev_vals[:, ev.per_kg] *= (weight / base_model.body_weight_kg())[:, None]
-    resets = np.flatnonzero(ev.kind == SET)
-    ev_vals[:, resets] = stacked["baseline"][:, ev.index[resets]]
-    out = np.empty((n, len(t_out), len(keep)))
-    status = np.zeros(n, dtype=np.int64)
-    with tqdm(total=n, unit=" people", disable=not progress, file=sys.stderr,
-              desc="virtual patients", leave=False) as bar:
-        for start in range(0, n, chunk):
-            sl = slice(start, min(n, start + chunk))
-            res, st = _kernel.integrate_batch(
-                y0[sl], first_event_h(ev), t_end, t_out, ev.t_h, ev.kind, ev.index,
-                np.ascontiguousarray(ev_vals[sl]), rtol, 1e-7, 1 / 60, 24.0, 5_000_000, keep,
-                *(stacked[a][sl] for a in KernelArrays._fields))
-            out[sl], status[sl] = res, st
-            bar.update(sl.stop - sl.start)
-    if np.any(status != 0) or not np.all(np.isfinite(out)):
-        bad = int(np.flatnonzero(status != 0)[0]) if np.any(status != 0) else -1
-        raise SimulationError(f"the simulation failed for virtual patient {bad} of {n}\n"
-                              "  hint: narrow the spread of the [population] distributions")
-    outcome = np.empty((n, len(t_out)))
-    outcome[:, order] = out[:, :, 0]
-    extra = {}
-    for j, name in enumerate(nodes[1:], start=1):
-        extra[name] = np.empty((n, len(t_out)))
-        extra[name][:, order] = out[:, :, j]
-    if drugs:
-        modes = out[:, :, len(nodes):]                       # people x times x modes
-        conc = np.einsum("ptm,pdm->ptd", modes, stacked["conc_matrix"])
-        for name in drugs:
-            extra[name] = np.empty((n, len(t_out)))
-            extra[name][:, order] = np.maximum(conc[:, :, base.drug_ids.index(name)], 0.0)
+    variants = [model if g is None or g.intervention is None
+                else apply_intervention(model, g.intervention) for g in genotypes or (None,)]
+    wanted = [model.primary] + [o for o in outputs if o != model.primary]
+    batch, base = build_batch(variants, which, values, sc, t_out, wanted,
+                              t_end=(days or 0) * 24.0)
+    out = run_batch(batch, rtol=rtol, chunk=chunk, progress=progress, dask=dask,
+                    what="virtual patients")
+    cols = split_columns(out, order, wanted, base, batch)
+    outcome = cols.pop(model.primary)
     names = [g.name for g in genotypes] or ["all"]
-    values = {name: base_model.parameters[name].value * f for name, f in factors.items()}
     return PopulationResult(
         scenario=sc.name, seed=int(seed), times_h=np.asarray(times_h), labels=tuple(labels),
         outcome=outcome, values=values, genotype=np.array(names)[which],
         response=spec.response, remission=spec.remission, definitions=spec.definitions,
-        readout=base_model.primary, extra=extra, seconds=time.perf_counter() - started)
+        readout=model.primary, extra=cols, seconds=time.perf_counter() - started)

@@ -341,3 +341,127 @@ def _units(m, libsbml) -> None:
                                 (libsbml.UNIT_KIND_SECOND, -1, 0, 3600.0)])
     unit_def("ng_per_mL", [(libsbml.UNIT_KIND_GRAM, 1, -9, 1.0),
                            (libsbml.UNIT_KIND_LITRE, -1, -3, 1.0)])
+
+
+# ---------------------------------------------------------------- COMBINE archive
+
+def export_omex(model: Model, scenario: str | Scenario, path: str | Path, *,
+                days: float | None = None, step_min: float = 30.0) -> Path:
+    """Write a COMBINE archive (OMEX) of one run: the SBML export of ``scenario``,
+    a SED-ML file that says how to run it (a uniform time course over ``days``
+    with a row every ``step_min`` minutes, CVODE) and what to report and plot
+    (the model's readouts and the plasma levels of the scenario's drugs), and the
+    manifest. Any SED-ML tool (tellurium, COPASI, the BioSimulators) can rerun it."""
+    try:
+        import libcombine
+        import libsedml
+    except ImportError:
+        raise UsageError("a COMBINE archive needs libsedml and libcombine\n"
+                         "  hint: pip install 'ketamine-pathway[sbml]'") from None
+    sc = model.scenario(scenario) if isinstance(scenario, str) else scenario
+    days = days or sc.days
+    if not 0 < step_min <= 24 * 60:
+        raise UsageError(f"step {step_min:g} min must lie between 0 and 1440 minutes\n"
+                         "  hint: 30 minutes suits a run of weeks")
+    sbml_text = export_sbml(model, sc, days=days)
+    errors = check_sbml(sbml_text)
+    if errors:
+        raise UsageError("the exported SBML fails libsbml's consistency check:\n  "
+                         + "\n  ".join(errors[:5]))
+    t_end = days * 24.0 - start_time_h(model, sc, days)
+    points = max(2, int(round(t_end * 60 / step_min)))
+    from .simulate import display_roles
+    roles = display_roles(model, sc)
+    outputs = list(model.readouts) + [c for c in roles["plasma"] if c not in model.readouts]
+    sedml = _sedml_text(libsedml, model, sc, t_end, points, outputs)
+    path = Path(path)
+    archive = libcombine.CombineArchive()
+    with _tempdir() as tmp:
+        (tmp / "model.xml").write_text(sbml_text, encoding="utf-8")
+        (tmp / "simulation.sedml").write_text(sedml, encoding="utf-8")
+        archive.addFile(str(tmp / "model.xml"), "./model.xml",
+                        libcombine.KnownFormats.lookupFormat("sbml"), False)
+        archive.addFile(str(tmp / "simulation.sedml"), "./simulation.sedml",
+                        libcombine.KnownFormats.lookupFormat("sedml"), True)
+        desc = libcombine.OmexDescription()
+        desc.setAbout(".")
+        desc.setDescription(f"{model.name}: scenario {sc.name} ({sc.description}), "
+                            f"{days:g} days. A teaching model, not medical advice.")
+        archive.addMetadata(".", desc)
+        if path.exists():
+            path.unlink()
+        if not archive.writeToFile(str(path)):
+            raise UsageError(f"cannot write '{path}'\n  hint: check that the folder exists "
+                             "and is writable")
+    archive.cleanUp()
+    return path
+
+
+def _tempdir():
+    import tempfile
+    from contextlib import contextmanager
+
+    @contextmanager
+    def make():
+        with tempfile.TemporaryDirectory() as d:
+            yield Path(d)
+    return make()
+
+
+def _sedml_text(libsedml, model: Model, sc: Scenario, t_end_h: float, points: int,
+                outputs: list[str]) -> str:
+    doc = libsedml.SedDocument(1, 4)
+    m = doc.createModel()
+    m.setId("model")
+    m.setLanguage("urn:sedml:language:sbml.level-3.version-2")
+    m.setSource("model.xml")
+    sim = doc.createUniformTimeCourse()
+    sim.setId("timecourse")
+    sim.setInitialTime(0.0)
+    sim.setOutputStartTime(0.0)
+    sim.setOutputEndTime(float(t_end_h))
+    sim.setNumberOfPoints(int(points))
+    alg = sim.createAlgorithm()
+    alg.setKisaoID("KISAO:0000019")                     # CVODE
+    task = doc.createTask()
+    task.setId("task")
+    task.setModelReference("model")
+    task.setSimulationReference("timecourse")
+
+    def generator(gid, target, symbol=None):
+        dg = doc.createDataGenerator()
+        dg.setId(f"dg_{gid}")
+        dg.setName(gid)
+        var = dg.createVariable()
+        var.setId(f"var_{gid}")
+        var.setTaskReference("task")
+        if symbol:
+            var.setSymbol(symbol)
+        else:
+            var.setTarget(f"/sbml:sbml/sbml:model/sbml:listOfParameters/sbml:parameter[@id='{target}']")
+        dg.setMath(libsedml.parseFormula(f"var_{gid}"))
+        return dg
+
+    generator("time", None, "urn:sedml:symbol:time")
+    for name in outputs:
+        generator(name, name)
+    report = doc.createReport()
+    report.setId("report")
+    report.setName(f"{sc.name}: readouts and plasma levels")
+    for name in ["time"] + outputs:
+        ds = report.createDataSet()
+        ds.setId(f"ds_{name}")
+        ds.setLabel(name)
+        ds.setDataReference(f"dg_{name}")
+    plot = doc.createPlot2D()
+    plot.setId("plot")
+    plot.setName(f"{model.node(model.primary).label} in {sc.name}")
+    for name in model.readouts:
+        if model.node(name).kind != "readout":
+            continue
+        curve = plot.createCurve()
+        curve.setId(f"curve_{name}")
+        curve.setName(model.node(name).label)
+        curve.setXDataReference("dg_time")
+        curve.setYDataReference(f"dg_{name}")
+    return libsedml.writeSedMLToString(doc)

@@ -1,0 +1,120 @@
+"""Research-grade tools: global sensitivity (SALib), Dask scale-out, COMBINE archives."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from pathway import simulate
+from pathway.cli import main
+from pathway.modelfile import Variation
+from pathway.population import simulate_population
+from pathway.sensitivity import sensitivity
+
+D = 24.0
+
+
+@pytest.fixture(scope="module")
+def sobol(model):
+    return sensitivity(model, model.roles.showcase[0], at="3h,7d", n=64, seed=3)
+
+
+def test_sobol_finds_what_matters_and_what_cannot(model, sobol):
+    """The showcase scenario is one ketamine infusion: at 3 h the severity and placebo
+    knobs dominate; parameters of the SSRI route cannot move it at all."""
+    early = sobol.indices["3h"]
+    top = sobol.ranked("3h")[:2]
+    assert set(top) == {"relief_half_drive", "placebo_strength"}
+    for name in ("autoreceptor_desensitisation_time", "bdnf_expression_time", "ssri_sert_ec50"):
+        assert early[name]["ST"] < 0.02 and sobol.indices["7d"][name]["ST"] < 0.02
+    # the drug's own plasticity knobs matter more a week later than at 3 h
+    late = sobol.indices["7d"]
+    assert late["ketamine_nmda_ic50"]["ST"] > early["ketamine_nmda_ic50"]["ST"] + 0.05
+    assert all(0 <= r["ST_conf"] < 1 for r in late.values())
+
+
+def test_sensitivity_is_deterministic_by_seed(model, sobol):
+    again = sensitivity(model, model.roles.showcase[0], at="3h,7d", n=64, seed=3)
+    assert again.indices == sobol.indices
+    other = sensitivity(model, model.roles.showcase[0], at="3h,7d", n=64, seed=4)
+    assert other.indices != sobol.indices
+
+
+def test_morris_ranks_the_same_leaders(model):
+    res = sensitivity(model, model.roles.showcase[0], at="3h", n=12, seed=1, method="morris")
+    assert res.runs == 12 * (len(res.parameters) + 1)
+    assert set(res.ranked("3h")[:3]) >= {"relief_half_drive", "placebo_strength"}
+
+
+def test_sensitivity_cli_json_and_figure(tmp_path, capsys):
+    figure = tmp_path / "s.png"
+    assert main(["sensitivity", "--scenario", "ssri", "--at", "8w", "--n", "16", "--seed", "1",
+                 "--json", "--figure", str(figure), "--quiet"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["method"] == "sobol" and data["times"] == ["8w"]
+    assert set(data["indices"]["8w"]["autoreceptor_desensitisation_time"]) == {"S1", "S1_conf", "ST", "ST_conf"}
+    assert figure.stat().st_size > 10_000
+    assert main(["sensitivity", "--scenario", "ssri", "--n", "30"]) == 2
+    assert "power of two" in capsys.readouterr().err
+
+
+def test_population_varies_a_clearance(model):
+    """Pharmacokinetic parameters vary between people too (the compiler says they
+    enter the PK matrix; each person's modes are recomputed)."""
+    spec = dataclasses.replace(model.population, variations=model.population.variations + (
+        Variation("ketamine_clearance", "lognormal", 0.3, "", ()),))
+    varied = dataclasses.replace(model, population=spec)
+    drug = model.scenario(model.roles.showcase[0]).doses[0].drug
+    pop = simulate_population(varied, model.roles.showcase[0], n=300, seed=2,
+                              times_h=[2.0], outputs=[drug])
+    assert np.corrcoef(pop.values["ketamine_clearance"], pop.extra[drug][:, 0])[0, 1] < -0.9
+
+
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                       dashboard_address=None)
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def test_dask_gives_the_serial_answer(model, client):
+    serial = simulate_population(model, "ketamine-iv", n=600, seed=9, at="24h,7d")
+    mapped = simulate_population(model, "ketamine-iv", n=600, seed=9, at="24h,7d", dask=client,
+                                 chunk=100)
+    np.testing.assert_array_equal(serial.outcome, mapped.outcome)
+    a = sensitivity(model, "ketamine-iv", at="24h", n=16, seed=2)
+    b = sensitivity(model, "ketamine-iv", at="24h", n=16, seed=2, dask=client)
+    assert a.indices == b.indices
+
+
+def test_omex_archive_runs_its_sedml_in_roadrunner(model, tmp_path):
+    """Open the archive as another tool would: read the manifest (libcombine), the
+    SED-ML (libsedml), run the time course it describes on its SBML in libroadrunner,
+    and compare with this package's own simulation."""
+    libcombine = pytest.importorskip("libcombine")
+    libsedml = pytest.importorskip("libsedml")
+    pytest.importorskip("roadrunner")
+    from pathway.sbml import export_omex, run_roadrunner, start_time_h
+    out = export_omex(model, "ketamine-iv", tmp_path / "k.omex", days=7)
+    archive = libcombine.CombineArchive()
+    assert archive.initializeFromArchive(str(out))
+    entries = {archive.getEntry(i).getLocation(): archive.getEntry(i) for i in range(archive.getNumEntries())}
+    assert entries["./simulation.sedml"].getMaster()
+    doc = libsedml.readSedMLFromString(archive.extractEntryToString("./simulation.sedml"))
+    assert doc.getNumErrors(libsedml.LIBSEDML_SEV_ERROR) == 0
+    sim = doc.getSimulation(0)
+    ids = [doc.getDataGenerator(i).getName() for i in range(doc.getNumDataGenerators())]
+    assert set(model.readouts) <= set(ids)
+    sbml = archive.extractEntryToString("./" + doc.getModel(0).getSource())
+    result, _ = run_roadrunner(sbml, sim.getOutputEndTime(), sim.getNumberOfPoints() + 1,
+                               list(model.readouts))
+    offset = start_time_h(model, "ketamine-iv", 7)
+    ours = simulate(model, "ketamine-iv", days=7, t_eval=result[:, 0] + offset)
+    for j, name in enumerate(model.readouts, start=1):
+        scale = max(abs(ours[name]).max(), 1e-9)
+        assert np.abs(result[:, j] - ours[name]).max() <= 1e-3 * max(scale, 1.0), name
