@@ -13,7 +13,8 @@ SALib samples the model file's parameters over their declared plausible ranges
 
 Same seed, same answer.
 
->>> res = sensitivity(load_model(), "ketamine-iv", at="24h,7d", n=64)   # doctest: +SKIP
+>>> model = load_model()                                                 # doctest: +SKIP
+>>> res = sensitivity(model, model.roles.showcase[0], at="24h,7d", n=64) # doctest: +SKIP
 >>> res.table("7d")                                                      # doctest: +SKIP
 """
 
