@@ -339,6 +339,15 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     times = sched.times_h
     act = [[activity_at(sub, a.traj, t) for t in times] for a in arms]
     owner = {n: 0 if n in per_arm[0] else 1 for n in art.boxes}
+
+    def colours(n, arm):
+        """Face colours of node n in every frame (the background where the arm has no value)."""
+        values = np.array([act[arm][i].get(n, np.nan) for i in range(len(times))])
+        rgba = th.cmap(art.norm(np.nan_to_num(values)))
+        rgba[np.isnan(values)] = matplotlib.colors.to_rgba(th.background)
+        return [tuple(c) for c in rgba]
+    face = {n: colours(n, owner[n]) for n in art.boxes}
+    half_face = {n: colours(n, 1) for n in halves}
     dynamic = list(art.boxes.values()) + list(halves.values()) + [texts["clock"], cursor] \
         + [p for p, *_ in points]
     if reveal:
@@ -359,11 +368,9 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     def update(i: int) -> list:
         t, k = times[i], int(sched.chapter[i])
         for n, box in art.boxes.items():
-            value = act[owner[n]][i].get(n)
-            box.set_facecolor(th.cmap(art.norm(value)) if value is not None else th.background)
+            box.set_facecolor(face[n][i])
         for n, half in halves.items():
-            value = act[1][i].get(n)
-            half.set_facecolor(th.cmap(art.norm(value)) if value is not None else th.background)
+            half.set_facecolor(half_face[n][i])
         texts["clock"].set_text(elapsed(t) + ("   (clock paused)" if sched.held[i] else ""))
         chapter = lecture.chapters[k]
         texts["chapter"].set_text(f"{k + 1}/{n_chapters}  {chapter.title}")
@@ -490,6 +497,11 @@ class FrameRenderer:
         blend_overlay(buf, self.labels + self.caption_cache[key])
         return buf[:, :, :3]
 
+    def render_rgba(self, i: int) -> memoryview:
+        """Frame i as the canvas's own RGBA buffer (no copy; valid until the next call)."""
+        self.render(i)
+        return memoryview(self.canvas.buffer_rgba())
+
     def __len__(self) -> int:
         return len(self.frame.times_h)
 
@@ -534,7 +546,7 @@ def _encode_mp4(frame: Frame, renderer: FrameRenderer, out: Path, tick, *, crf: 
         meta = Path(tmp) / "chapters.txt"
         meta.write_text(ffmetadata(frame), encoding="utf-8")
         cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-hide_banner", "-loglevel", "error",
-               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+               "-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{width}x{height}",
                "-framerate", str(sched.fps), "-i", "-", "-i", str(meta),
                "-map", "0:v", "-map_metadata", "1", "-map_chapters", "1",
                "-vf", _loop_filters(sched), "-c:v", "libx264", "-preset", "ultrafast",
@@ -543,7 +555,7 @@ def _encode_mp4(frame: Frame, renderer: FrameRenderer, out: Path, tick, *, crf: 
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             for i in range(len(renderer)):
-                proc.stdin.write(np.ascontiguousarray(renderer.render(i)).tobytes())
+                proc.stdin.write(renderer.render_rgba(i))
                 tick(i)
             proc.stdin.close()
         except BrokenPipeError:

@@ -620,13 +620,15 @@ def text_overlay(fig, texts) -> list:
         ext = t.get_window_extent(renderer).expanded(1.08, 1.25)
         x0, x1 = max(int(ext.x0), 0), int(np.ceil(ext.x1))
         y0, y1 = max(height - int(np.ceil(ext.y1)), 0), height - int(ext.y0)
-        rgba = overlay[y0:y1, x0:x1].astype(np.float32)
-        patches.append((y0, y1, x0, x1, rgba[..., :3].copy(), rgba[..., 3:4] / 255.0))
+        rgba = overlay[y0:y1, x0:x1].astype(np.uint16)
+        alpha = rgba[..., 3:4]
+        # premultiplied colour and inverse alpha in 1/255 steps: blending is integer math
+        patches.append((y0, y1, x0, x1, rgba[..., :3] * alpha, 255 - alpha))
     return patches
 
 
 def blend_overlay(buf: np.ndarray, patches: list) -> None:
     """Alpha-blend pre-rendered text patches into an RGBA frame buffer, in place."""
-    for y0, y1, x0, x1, rgb, alpha in patches:
+    for y0, y1, x0, x1, premultiplied, inverse in patches:
         region = buf[y0:y1, x0:x1, :3]
-        region[...] = (rgb * alpha + region * (1.0 - alpha)).astype(np.uint8)
+        region[...] = (premultiplied + region * inverse + 127) // 255
