@@ -135,7 +135,7 @@ def _pt(frac: float, height_px: int, dpi: int) -> float:
     return frac * height_px * 72 / dpi
 
 
-def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.08):
+def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.07):
     """Grow every box to hold its one-line label at the lecture's type size, within
     its neighbours left and right (columns are 1 unit apart; a box alone in its row
     may take more) and above and below; shrink all labels alike only if one would
@@ -175,8 +175,8 @@ def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.08):
     for n, text in labels.items():
         ext = text.get_window_extent(renderer)
         box, (cx, cy) = boxes[n], centres[n]
-        w = (ext.width + 2 * pad_px) / ppx
-        w = max(w, min(box.get_width(), limit_w[n]))
+        # boxes fit their labels (at least 0.62 of a column), leaving room for the arrows
+        w = min(max((ext.width + 2 * pad_px) / ppx, 0.62), max(limit_w[n], 0.62))
         h = min(limit_h[n], max(box.get_height(), (ext.height + pad_px) / ppy))
         box.set_x(cx - w / 2)
         box.set_width(w)

@@ -581,21 +581,23 @@ class Schedule:
 def schedule(lecture: Lecture, fps: int = 30, frames: int | None = None) -> Schedule:
     """Frames for ``lecture`` at ``fps``: each chapter's window log-spaced over its
     seconds, then one held frame repeated for the hold. ``frames`` caps the number
-    of moving frames (for previews); chapters keep their share and at least one."""
-    runs = np.array([c.seconds * fps for c in lecture.chapters])
+    of moving frames (a preview: the same timing, each frame shown longer);
+    chapters keep their share and at least one."""
+    full = np.array([max(1, int(round(c.seconds * fps))) if c.end_h > c.start_h else 0
+                     for c in lecture.chapters])
+    runs = full.astype(float)
     if frames is not None and runs.sum() > frames:
         runs = runs * frames / runs.sum()
     times, chap, held, reps = [], [], [], []
-    for k, (c, n) in enumerate(zip(lecture.chapters, runs)):
-        n = int(round(n)) if c.end_h > c.start_h else 0
+    for k, (c, n, total) in enumerate(zip(lecture.chapters, runs, full)):
         if c.end_h > c.start_h:
-            n = max(n, 1)
+            n = min(max(int(round(n)), 1), int(total))
             ts = np.geomspace(c.start_h, c.end_h, n + 1)[1:] if k else \
                 np.geomspace(c.start_h, c.end_h, n)
             times += list(ts)
             chap += [k] * len(ts)
             held += [False] * len(ts)
-            reps += [1] * len(ts)
+            reps += list(np.diff(np.round(np.linspace(0, total, n + 1))).astype(int))
         times.append(c.end_h)
         chap.append(k)
         held.append(True)
