@@ -408,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--days", type=_positive(float), metavar="D",
                        help="length (default: the lecture's, else 56)")
         p.add_argument("--chapters", metavar="FILE",
-                       help="a lecture file (default: <model>.lecture.toml beside the model, "
+                       help="a lecture file (default: lectures/<model name>.toml beside the model, "
                             "else chapters built from the mechanism)")
         p.add_argument("--frames", type=_positive(int), metavar="N",
                        help="at most N moving frames, for a quick preview")

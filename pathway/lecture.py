@@ -6,9 +6,11 @@ in ``seconds`` of video, then pauses the clock for ``hold`` seconds while the
 lecturer explains. Every arm of the comparison has its own caption in each
 chapter, in that arm's own mechanism order, with that arm's own citations.
 
-Chapters live in a file beside the model, ``<model stem>.lecture.toml`` (for
-``models/ketamine.toml``: ``models/ketamine.lecture.toml``), so a lecturer can
-reword or reorder them without touching code or the model. A model without such
+Chapters live in a file beside the model, found by the model's name in a
+``lectures`` folder next to it (for ``models/ketamine.toml``:
+``models/lectures/ketamine.toml``; a folder of its own, so that nothing mistakes
+a lecture for a model file), so a lecturer can reword or reorder them without
+touching code or the model. A model without such
 a file still animates: :func:`auto_lecture` builds chapters from the order in
 which the mechanism's nodes respond.
 
@@ -205,11 +207,11 @@ def fill_numbers(text: str, arm, placebo) -> str:
         return arm.t_h, arm[arm.primary] - np.interp(arm.t_h, placebo.t_h, placebo[placebo.primary])
 
     def replace(match):
-        what, when = match.group(1), match.group(2)
+        what, when = match.group("what"), match.group("when")
         try:
             if what == "value":
                 return f"{at(arm, when):.2f}"
-            if what == "placebo":
+            if match.group("matched"):          # {placebo@...}: the arm's matched placebo
                 if placebo is None:
                     raise UsageError("a caption asks for the placebo arm, but there is none\n"
                                      "  hint: drop --no-placebo")
@@ -223,18 +225,18 @@ def fill_numbers(text: str, arm, placebo) -> str:
         except ValueError as exc:
             raise UsageError(f"caption {text!r}: {exc}") from None
 
-    return re.sub(r"\{(value|placebo|effect|peak_effect_time|peak_effect)(?:@([^}]+))?\}",
-                  replace, text)
+    return re.sub(r"\{(?P<what>value|(?P<matched>placebo)|effect|peak_effect_time|peak_effect)"
+                  r"(?:@(?P<when>[^}]+))?\}", replace, text)
 
 
 # ---------------------------------------------------------------- the lecture file
 
 def lecture_path_for(model: Model) -> Path | None:
-    """``<model stem>.lecture.toml`` beside the model file, if there is one."""
+    """``lectures/<model stem>.toml`` beside the model file, if there is one."""
     src = Path(str(model.source))
     if not src.suffix or not src.exists():
         return None
-    path = src.with_name(src.stem + ".lecture.toml")
+    path = src.parent / "lectures" / (src.stem + ".toml")
     return path if path.is_file() else None
 
 
@@ -288,7 +290,7 @@ def load_lecture(model: Model, path: str | Path) -> Lecture:
         raise UsageError(f"cannot read lecture file '{shown}': {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{shown}: not valid TOML: {exc}\n  hint: compare with "
-                         "models/ketamine.lecture.toml") from None
+                         "models/lectures/ketamine.toml") from None
     r = _Reader(model, shown)
     head = data.get("lecture", {})
     unknown = set(data) - {"lecture", "labels", "chapters"}

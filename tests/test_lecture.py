@@ -62,7 +62,7 @@ def small(lmodel):
 # ---------------------------------------------------------------- the story as data
 
 def test_the_lecture_file_is_found_beside_the_model(lmodel, lecture):
-    assert lecture_path_for(lmodel) == MODEL.with_name("ketamine.lecture.toml")
+    assert lecture_path_for(lmodel) == (ROOT / "models" / "lectures" / "ketamine.toml")
     assert list(lecture.scenarios) == list(lmodel.roles.showcase)
     assert 6 <= len(lecture.chapters) <= 12
     starts = [c.start_h for c in lecture.chapters]
@@ -112,7 +112,7 @@ def test_captions_agree_with_the_simulation(lmodel, lecture, arms):
 
 
 def test_a_caption_that_contradicts_the_picture_is_caught(lmodel, lecture, arms, tmp_path):
-    text = MODEL.with_name("ketamine.lecture.toml").read_text()
+    text = (ROOT / "models" / "lectures" / "ketamine.toml").read_text()
     first = lecture.scenarios[0]
     last = text.rfind(f"arms.{first} = {{")
     end = text.index("\n", last)
@@ -155,7 +155,7 @@ def test_each_arm_cites_its_own_papers(lmodel, lecture):
     (('until = "1 h"', 'until = "1 hour later"'), "is not a unit of time"),
 ])
 def test_lecture_file_mistakes_exit_2_with_a_hint(edit, words, tmp_path, capsys):
-    text = MODEL.with_name("ketamine.lecture.toml").read_text()
+    text = (ROOT / "models" / "lectures" / "ketamine.toml").read_text()
     assert edit[0] in text
     path = tmp_path / "bad.lecture.toml"
     path.write_text(text.replace(edit[0], edit[1], 1))
@@ -493,14 +493,14 @@ def test_a_clicker_drives_the_player(player, small):
         assert page.locator("#list li").count() == n
         page.keyboard.press("PageDown")
         s = state()
-        assert s["chapter"] == 1 and s["t"] == pytest.approx(starts[1], abs=0.05)
+        assert s["chapter"] == 1 and starts[1] <= s["t"] < starts[1] + 0.5
         page.keyboard.press("ArrowRight")
         assert state()["chapter"] == 2
         page.keyboard.press("Space")                     # pause
         assert state()["paused"]
         page.keyboard.press("PageUp")
         s = state()
-        assert s["chapter"] == 1 and s["t"] == pytest.approx(starts[1], abs=0.05)
+        assert s["chapter"] == 1 and starts[1] <= s["t"] < starts[1] + 0.5
         page.keyboard.press("ArrowLeft")
         assert state()["chapter"] == 0
         page.keyboard.press("Home")
