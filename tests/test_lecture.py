@@ -306,7 +306,7 @@ def _px(text, dpi):
 
 
 @pytest.mark.parametrize("which, label_frac, caption_frac", [("presenter", 30, 25),
-                                                             ("small", 40, 25)])
+                                                             ("small", 30, 25)])
 def test_type_is_readable_from_the_back_row(which, label_frac, caption_frac, request):
     frame = request.getfixturevalue(which)
     fig = frame.fig
@@ -534,3 +534,15 @@ def test_a_clicker_drives_the_player(player, small):
         box = page.locator("#video").bounding_box()
         assert box["height"] >= 0.95 * page.evaluate("window.innerHeight")
         browser.close()
+
+
+def test_the_readme_tells_the_truth_about_the_lecture(lecture, lmodel):
+    readme = (ROOT / "README.md").read_text()
+    assert f"{lecture.duration_s:.0f} s in {len(lecture.chapters)} chapters" in readme
+    for a, scenario in enumerate(lecture.scenarios):
+        cited = [short_citation(lmodel, k) for c in lecture.chapters if c.arms[a] for k in c.arms[a].cite]
+        quoted = re.findall(r'"([A-Z][\w-]+ \d{4})" for (?:the )?' + re.escape(scenario.split("-")[0]),
+                            readme, re.IGNORECASE)
+        assert len(quoted) == 1 and quoted[0] in cited
+    assert all(f"*{c.title[0].lower() + c.title[1:]}*" in readme.replace("\n", " ")
+               or c.title.lower() in readme.lower().replace("\n", " ") for c in lecture.chapters)
