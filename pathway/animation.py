@@ -364,6 +364,15 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     texts.update({f"label:{n}": t for n, t in art.labels.items()})
     caption_cache = {k: frame.caption_lines(k) for k in range(n_chapters)}
     cite_cache = {k: [frame.citation(k, i) for i in range(len(arms))] for k in range(n_chapters)}
+    # a citation that would run into its caption stays in the notes only
+    renderer = fig.canvas.get_renderer()
+    for k in range(n_chapters):
+        for i, (cap, cite) in enumerate(zip(captions, cites)):
+            cap.set_text(caption_cache[k][i])
+            cite.set_text(cite_cache[k][i])
+            if cite.get_text() and cap.get_window_extent(renderer).x1 + 0.01 * W > \
+                    cite.get_window_extent(renderer).x0:
+                cite_cache[k][i] = ""
 
     def update(i: int) -> list:
         t, k = times[i], int(sched.chapter[i])

@@ -105,9 +105,11 @@ def short_citation(model: Model, key: str) -> str:
     surname (the words before the initials) and the year."""
     ref = model.references.get(key, key)
     year = re.search(r"\((\d{4})\)", ref)
+    if not year:                           # not a paper: the reference's key
+        return key
     names = re.match(r"^(.*?)\s+[A-Z]{1,3}\b", ref.split(",")[0].split("(")[0].strip() + " X")
     author = names.group(1) if names else ref.split(" ")[0]
-    return f"{author} {year.group(1) if year else ''}".strip()
+    return f"{author} {year.group(1)}"
 
 
 def elapsed(t_h: float) -> str:
@@ -462,7 +464,7 @@ def auto_lecture(model: Model, graph, trajs, placebos=None, *, t_start_h: float 
         closing = k == len(edges) - 2
         arms, titles = [], []
         used = {c.title for c in chapters}
-        for arm in per_arm:
+        for a_index, arm in enumerate(per_arm):
             latest = [x for x in arm if x[0] <= b * 1.0001]
             fresh = [x for x in latest if x[0] > a * 0.9999 or k == 0]
             if closing or not latest:
@@ -470,16 +472,20 @@ def auto_lecture(model: Model, graph, trajs, placebos=None, *, t_start_h: float 
                 continue
             t, node, caption, cite = latest[-1]
             arms.append(ArmCaption(caption, cite))
-            titles += [x[2] for x in fresh]
+            titles += [(x[2], trajs[a_index]) for x in fresh[-1:]]   # the step its caption shows
         if closing:
-            arms = [ArmCaption(f"{{value@{t_end_h:g}h}} at the end (its placebo arm: "
-                               f"{{placebo@{t_end_h:g}h}})" if placebos and placebos[i] is not None
-                               else f"{{value@{t_end_h:g}h}} at the end")
-                    for i in range(len(trajs))]
+            arms = []
+            for i, tr in enumerate(trajs):
+                what = tr.labels.get(tr.primary, tr.primary.replace("_", " ")).lower()
+                text = f"{what} {{value@{t_end_h:g}h}} at the end"
+                if placebos and placebos[i] is not None:
+                    text += f" (its placebo arm: {{placebo@{t_end_h:g}h}})"
+                arms.append(ArmCaption(text[0].upper() + text[1:]))
             title = "Where each arm ends"
         else:
-            fresh_titles = [t for t in titles if t not in used]
-            title = fresh_titles[0] if fresh_titles else f"Part {k + 1}"
+            named = [t for t, _ in titles if t not in used] + \
+                [f"{t}: {tr.roles.get('drug_label') or tr.scenario}" for t, tr in titles]
+            title = next((t for t in named if t not in used), f"Part {k + 1}")
         notes = " ".join(graph.nodes[x[1]].get("description", "") for arm in per_arm
                          for x in arm if a < x[0] <= b)
         chapters.append(Chapter(title, a, b, float(seconds[k]), 6.0 if closing else 3.0,
@@ -493,26 +499,29 @@ def auto_lecture(model: Model, graph, trajs, placebos=None, *, t_start_h: float 
 def check_lecture(lecture: Lecture, graph, trajs) -> list[str]:
     """Claims of the captions that the simulation does not bear out (empty: none).
 
-    At the chapter's end (the frame the hold shows): ``active`` nodes differ from
-    rest by more than 12%, ``resting`` ones by less than 5%; over the chapter's
-    window ``rising`` nodes go up and ``falling`` ones down (and still do at its
-    end); ``plasma = "gone"`` means under 2% of the arm's peak plasma level,
-    ``"present"`` over 10%."""
+    A caption must be true from the middle of its chapter's window (in log time)
+    through the hold: at both moments ``active`` nodes differ from rest by more
+    than 12% and ``resting`` ones by less than 5%, and ``plasma = "gone"`` means
+    under 2% of the arm's peak plasma level, ``"present"`` over 10%; over the
+    window ``rising`` nodes go up and ``falling`` ones down, and still do at its
+    end."""
     from .plotting import activity_at
     problems = []
     for c in lecture.chapters:
+        moments = [("middle", math.sqrt(max(c.start_h, 1e-6) * c.end_h)), ("end", c.end_h)]
         for arm, traj in zip(c.arms, trajs):
             if arm is None:
                 continue
             where = f"chapter '{c.title}', {traj.scenario}"
-            end = activity_at(graph, traj, c.end_h)
-            for n in arm.active:
-                if abs(end.get(n, 0.0)) < ACTIVE:
-                    problems.append(f"{where}: '{n}' is at rest at the chapter's end, "
-                                    f"but the caption says it is active")
-            for n in arm.resting:
-                if abs(end.get(n, 0.0)) > RESTING:
-                    problems.append(f"{where}: '{n}' is not at rest at the chapter's end")
+            for when, t in moments:
+                act = activity_at(graph, traj, t)
+                for n in arm.active:
+                    if abs(act.get(n, 0.0)) < ACTIVE:
+                        problems.append(f"{where}: '{n}' is at rest at the chapter's {when}, "
+                                        f"but the caption says it is active")
+                for n in arm.resting:
+                    if abs(act.get(n, 0.0)) > RESTING:
+                        problems.append(f"{where}: '{n}' is not at rest at the chapter's {when}")
             for n, sign in [(n, 1) for n in arm.rising] + [(n, -1) for n in arm.falling]:
                 # the trend over the window, and still at its end: the mean over its last
                 # tenth (in log time, which smooths out daily doses) against the tenth before
@@ -526,14 +535,14 @@ def check_lecture(lecture: Lecture, graph, trajs) -> list[str]:
                 if sign * (b - a) < 0.02 * scale or sign * (last - before) <= 0:
                     word = "rising" if sign > 0 else "falling"
                     problems.append(f"{where}: '{n}' is not {word} in this chapter")
-            if arm.plasma:
-                cols = [p for p in traj.roles.get("plasma", []) if p in traj]
-                if cols:
-                    y = traj[cols[0]]
-                    frac = float(np.interp(c.end_h, traj.t_h, y)) / max(float(y.max()), 1e-12)
+            cols = [p for p in traj.roles.get("plasma", []) if p in traj]
+            if arm.plasma and cols:
+                y = traj[cols[0]]
+                for when, t in moments:
+                    frac = float(np.interp(t, traj.t_h, y)) / max(float(y.max()), 1e-12)
                     if arm.plasma == "gone" and frac > 0.02 or arm.plasma == "present" and frac < 0.1:
-                        problems.append(f"{where}: the drug is not {arm.plasma} from plasma "
-                                        f"({100 * frac:.0f}% of its peak)")
+                        problems.append(f"{where}: the drug is not {arm.plasma} at the chapter's "
+                                        f"{when} ({100 * frac:.0f}% of its peak plasma level)")
     return problems
 
 
