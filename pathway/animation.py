@@ -535,22 +535,26 @@ def ffmetadata(frame: Frame) -> str:
     return "\n".join(out) + "\n"
 
 
-def _loop_filters(sched: Schedule) -> str:
-    """ffmpeg ``loop`` filters that repeat each held frame for its hold, so a hold
-    costs one rendered frame; then timestamps at a steady rate."""
-    parts, inserted = [], 0
-    for i, r in enumerate(sched.repeats):
-        if r > 1:
-            parts.append(f"loop=loop={int(r) - 1}:size=1:start={i + inserted}")
-            inserted += int(r) - 1
-    parts.append(f"setpts=N/({sched.fps}*TB)")
-    return ",".join(parts)
+def _timestamps(sched: Schedule) -> tuple[list[int], str]:
+    """Where each rendered frame starts in the video (in frames), and the ffmpeg
+    filters that put it there: ``setpts`` stamps each rendered frame with its
+    start, and ``fps`` repeats it until the next one, so a hold costs one rendered
+    frame. The video's last frame is sent once more to close the final hold."""
+    reps = [int(r) for r in sched.repeats]
+    starts = list(np.concatenate([[0], np.cumsum(reps)[:-1]]).astype(int))
+    if reps[-1] > 1:
+        starts.append(sched.video_frames - 1)
+    terms = [f"{starts[j] - starts[j - 1] - 1}*gte(N\\,{j})" for j in range(1, len(starts))
+             if starts[j] - starts[j - 1] > 1]
+    expr = "N" + "".join(f"+{t}" for t in terms)
+    return starts, f"setpts='({expr})/({sched.fps}*TB)',fps={sched.fps}"
 
 
 def _encode_mp4(frame: Frame, renderer: FrameRenderer, out: Path, tick, *, crf: int = 23) -> None:
     import imageio_ffmpeg
     width, height = frame.fig.canvas.get_width_height()
     sched = frame.schedule
+    starts, filters = _timestamps(sched)
     with tempfile.TemporaryDirectory() as tmp:
         meta = Path(tmp) / "chapters.txt"
         meta.write_text(ffmetadata(frame), encoding="utf-8")
@@ -558,14 +562,17 @@ def _encode_mp4(frame: Frame, renderer: FrameRenderer, out: Path, tick, *, crf: 
                "-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{width}x{height}",
                "-framerate", str(sched.fps), "-i", "-", "-i", str(meta),
                "-map", "0:v", "-map_metadata", "1", "-map_chapters", "1",
-               "-vf", _loop_filters(sched), "-c:v", "libx264", "-preset", "ultrafast",
+               "-vf", filters, "-c:v", "libx264", "-preset", "ultrafast",
                "-tune", "stillimage", "-crf", str(crf), "-pix_fmt", "yuv420p",
                "-r", str(sched.fps), "-movflags", "+faststart", str(out)]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             for i in range(len(renderer)):
-                proc.stdin.write(renderer.render_rgba(i))
+                frame_bytes = renderer.render_rgba(i)
+                proc.stdin.write(frame_bytes)
                 tick(i)
+            if len(starts) > len(renderer):            # close the final hold
+                proc.stdin.write(frame_bytes)
             proc.stdin.close()
         except BrokenPipeError:
             pass
