@@ -135,6 +135,38 @@ def _pt(frac: float, height_px: int, dpi: int) -> float:
     return frac * height_px * 72 / dpi
 
 
+def _close_empty_rows(ax, boxes, most: float = 1.5) -> None:
+    """Move rows closer where a branch with no node in this picture left a gap taller
+    than ``most``: boxes, labels, arrows, bands and band titles follow one monotone
+    map of heights, so the boxes can take the room for larger type."""
+    from matplotlib.patches import FancyArrowPatch
+    ys = sorted({round(b.get_y() + b.get_height() / 2, 6) for b in boxes.values()})
+    new = [ys[0]]
+    for a, b in zip(ys, ys[1:]):
+        new.append(new[-1] + min(b - a, most))
+    if np.allclose(new, ys):
+        return
+    lo, hi = ys[0] - 5, ys[-1] + 5              # beyond the rows: shift as the nearest row
+    src = [lo] + ys + [hi]
+    dst = [lo + new[0] - ys[0]] + new + [hi + new[-1] - ys[-1]]
+    remap = lambda y: float(np.interp(y, src, dst))  # noqa: E731
+    for patch in ax.patches:
+        if isinstance(patch, FancyArrowPatch):
+            (x0, y0), (x1, y1) = patch._posA_posB
+            patch.set_positions((x0, remap(y0)), (x1, remap(y1)))
+        elif isinstance(patch, FancyBboxPatch):
+            y0, y1 = patch.get_y(), patch.get_y() + patch.get_height()
+            if patch in boxes.values():        # a box keeps its height around its new centre
+                c = remap((y0 + y1) / 2)
+                patch.set_y(c - (y1 - y0) / 2)
+            else:                              # a band stretches with its rows
+                patch.set_y(remap(y0))
+                patch.set_height(remap(y1) - remap(y0))
+    for text in ax.texts:
+        x, y = text.get_position()
+        text.set_position((x, remap(y)))
+
+
 def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.07):
     """Grow every box to hold its one-line label at the lecture's type size, within
     its neighbours left and right (columns are 1 unit apart; a box alone in its row
@@ -152,26 +184,53 @@ def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.07):
         gaps = [abs(cy - oy) for m, (ox, oy) in centres.items()
                 if m != n and abs(cx - ox) < 0.95]
         limit_h[n] = min([0.92] + [0.86 * g for g in gaps])
-    need = {}
-    for n, text in labels.items():
-        ext = text.get_window_extent(renderer)
-        need[n] = ((ext.width + 2 * pad_px) / ppx, (ext.height + pad_px) / ppy)
+    def measure():
+        need = {}
+        for n, text in labels.items():
+            ext = text.get_window_extent(renderer)
+            need[n] = ((ext.width + 2 * pad_px) / ppx, (ext.height + pad_px) / ppy)
+        return need
+
     beside = {n: [(m, abs(cx - ox)) for m, (ox, oy) in centres.items()
                   if m != n and abs(cy - oy) < (limit_h[n] + limit_h[m]) / 2]
               for n, (cx, cy) in centres.items()}
-    for n, (cx, cy) in centres.items():
-        limit_w[n] = min([1.7, 2 * (cx - xlo) - 0.04, 2 * (xhi - cx) - 0.04]
-                         + [2 * (d - gap) - min(need[m][0], d) for m, d in beside[n]])
-    ratio = 1.0
-    for n in labels:
-        w, h = need[n]
-        # neighbours share the room between them, leaving `gap` for the arrow
-        pairs = [(d - gap) * 2 / (w + need[m][0]) for m, d in beside[n] if w + need[m][0] > 2 * (d - gap)]
-        ratio = min([ratio, limit_h[n] / h if h > limit_h[n] else 1.0] + pairs
-                    + [(2 * (centres[n][0] - xlo) - 0.04) / w, (2 * (xhi - centres[n][0]) - 0.04) / w])
+
+    def fit(need):
+        """The scale all labels need, and the label that needs it most."""
+        ratio, worst = 1.0, None
+        for n in labels:
+            w, h = need[n]
+            # neighbours share the room between them, leaving `gap` for the arrow
+            options = [(d - gap) * 2 / (w + need[m][0]) for m, d in beside[n]
+                       if w + need[m][0] > 2 * (d - gap)]
+            options += [limit_h[n] / h if h > limit_h[n] else 1.0,
+                        (2 * (centres[n][0] - xlo) - 0.04) / w,
+                        (2 * (xhi - centres[n][0]) - 0.04) / w]
+            if min(options) < ratio:
+                ratio, worst = min(options), n
+        return ratio, worst
+
+    # a label wider than its column breaks onto two lines, if the box may grow taller
+    need = measure()
+    for n, text in labels.items():
+        words = text.get_text().split(" ")
+        if need[n][0] <= 1 - gap or len(words) < 2 or "\n" in text.get_text():
+            continue
+        one = text.get_text()
+        cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(one) / 2))
+        text.set_text(" ".join(words[:cut]) + "\n" + " ".join(words[cut:]))
+        ext = text.get_window_extent(renderer)
+        if (ext.height + pad_px) / ppy > limit_h[n]:
+            text.set_text(one)
+    need = measure()
+    ratio, worst = fit(need)
     if ratio < 1.0:
         for text in labels.values():
             text.set_fontsize(text.get_fontsize() * ratio)
+        need = measure()
+    for n, (cx, cy) in centres.items():
+        limit_w[n] = min([1.7, 2 * (cx - xlo) - 0.04, 2 * (xhi - cx) - 0.04]
+                         + [2 * (d - gap) - min(need[m][0], d) for m, d in beside[n]])
     for n, text in labels.items():
         ext = text.get_window_extent(renderer)
         box, (cx, cy) = boxes[n], centres[n]
@@ -218,10 +277,17 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     for text in branch_titles:
         text.set_fontsize(pt(SMALL_H))
         text.set_color(th.muted)
+    _close_empty_rows(ax_path, art.boxes)
     # the projected pathway uses the whole width: half a column of margin each side
     xs = [b.get_x() + b.get_width() / 2 for b in art.boxes.values()]
     ys = [b.get_y() + b.get_height() / 2 for b in art.boxes.values()]
     ax_path.set_xlim(min(xs) - 0.5, max(xs) + 0.6)
+    renderer = fig.canvas.get_renderer()
+    ppx = ax_path.transData.transform((1, 0))[0] - ax_path.transData.transform((0, 0))[0]
+    half = {n: art.labels[n].get_window_extent(renderer).width / ppx / 2 + 0.03 for n in art.labels}
+    left = max([0.5] + [half[n] + 0.02 for n, x in zip(art.boxes, xs) if x == min(xs)])
+    right = max([0.6] + [half[n] + 0.02 for n, x in zip(art.boxes, xs) if x == max(xs)])
+    ax_path.set_xlim(min(xs) - min(left, 0.9), max(xs) + min(right, 0.9))
     ax_path.set_ylim(min(ys) - 0.5, max(ys) + 0.62)
     _resize_boxes(fig, ax_path, art.boxes, art.labels, pad_px=0.004 * H)
     renderer = fig.canvas.get_renderer()
@@ -410,6 +476,30 @@ def _arm(model: Model, name: str, days: float, placebo: bool, index: int, th: Th
     return Arm(traj, plac, short, describe_doses(model, name), line_color(traj, th, index))
 
 
+def _hue_gap(a, b) -> float:
+    import colorsys
+    ha = colorsys.rgb_to_hls(*matplotlib.colors.to_rgb(a))[0] * 360
+    hb = colorsys.rgb_to_hls(*matplotlib.colors.to_rgb(b))[0] * 360
+    return min(abs(ha - hb), 360 - abs(ha - hb))
+
+
+def _distinct_colours(arms: list[Arm], th: Theme, say) -> None:
+    """One meaning per colour: an arm whose drug colour shares a hue with the
+    activity map (or with an earlier arm) is drawn in the next colour of a cycle
+    chosen to keep clear of it, and the change is reported."""
+    from .plotting import ACTIVITY_ENDS, ARM_CYCLE
+    used = []
+    for arm in arms:
+        ok = lambda c: all(_hue_gap(c, e) >= 45 for e in (ACTIVITY_ENDS[0], ACTIVITY_ENDS[-1])) \
+            and all(_hue_gap(c, u) >= 30 for u in used)  # noqa: E731
+        if not ok(arm.color):
+            new = next((c for c in ARM_CYCLE if ok(c)), arm.color)
+            say(f"{arm.name}'s colour {arm.color} is too close to the activity colours or another "
+                f"arm's; drawing it in {new}")
+            arm.color = new
+        used.append(arm.color)
+
+
 def prepare(model: Model | None, scenario: str | None, compare: str | None = None, *,
             days: float | None = None, chapters: str | Path | None = None,
             frames: int | None = None, fps: int = 30, placebo: bool = True,
@@ -444,6 +534,7 @@ def prepare(model: Model | None, scenario: str | None, compare: str | None = Non
     say(f"simulating {len(names)} arm(s) and their placebo arms over {days:g} days "
         "(the first run compiles the solver: a few seconds)")
     arms = [_arm(model, n, days, placebo, i, th) for i, n in enumerate(names)]
+    _distinct_colours(arms, th, say)
     graph = to_graph(model)
     lecture = choose_lecture(model, names, chapters=chapters, days=days, graph=graph,
                              trajs=[a.traj for a in arms], placebos=[a.placebo for a in arms],

@@ -335,19 +335,47 @@ def test_type_is_readable_from_the_back_row(which, label_frac, caption_frac, req
                 assert not ba.overlaps(bb), (a, b)
 
 
-def test_labels_sit_inside_their_boxes_and_boxes_do_not_touch(presenter):
-    fig = presenter.fig
+@pytest.fixture(scope="module")
+def other_pair(lmodel):
+    """A pair the lecture file does not tell: chapters from the mechanism, and drug
+    colours (pink, green) too close to the activity map's purple and green."""
+    notes = []
+    frame = prepare(lmodel, "esketamine-in", "hnk", frames=20, note=notes.append)
+    return frame, notes
+
+
+@pytest.mark.parametrize("which", ["presenter", "other", "toy"])
+def test_labels_sit_inside_their_boxes_and_boxes_do_not_touch(which, presenter, other_pair):
+    frame = {"presenter": presenter, "other": other_pair[0]}.get(which) or \
+        prepare(load_model(TOY), None, None, frames=20)
+    fig = frame.fig
     renderer = fig.canvas.get_renderer()
-    names = [n[6:] for n in presenter.texts if n.startswith("label:")]
-    boxes = {n: presenter.boxes[n].get_window_extent(renderer) for n in names}
+    h = fig.canvas.get_width_height()[1]
+    names = [n[6:] for n in frame.texts if n.startswith("label:")]
+    boxes = {n: frame.boxes[n].get_window_extent(renderer) for n in names}
     for n in names:
-        lab = presenter.texts[f"label:{n}"].get_window_extent(renderer)
+        text = frame.texts[f"label:{n}"]
+        lab = text.get_window_extent(renderer)
         box = boxes[n]
         assert box.x0 - 1 <= lab.x0 and lab.x1 <= box.x1 + 1, n
         assert box.y0 - 1 <= lab.y0 and lab.y1 <= box.y1 + 1, n
+        # the lecture file's short labels reach 1/30; the model's own labels at least 1/40
+        assert _px(text, fig.dpi) >= h / (30 if which == "presenter" else 40), n
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             assert not boxes[a].overlaps(boxes[b]), (a, b)
+
+
+def test_a_drug_colour_that_clashes_with_activity_is_replaced(lmodel, other_pair):
+    frame, notes = other_pair
+    for arm in frame.arms:
+        hue = _hue(arm.color)[0]
+        assert all(min(abs(hue - _hue(c)[0]), 360 - abs(hue - _hue(c)[0])) >= 45
+                   for c in (ACTIVITY_ENDS[0], ACTIVITY_ENDS[-1]))
+    drugs = [lmodel.drugs[a.traj.roles["drug"]].color for a in frame.arms]
+    assert [a.color for a in frame.arms] != drugs
+    assert sum("too close to the activity colours" in n for n in notes) == 2
+    assert len({a.color for a in frame.arms}) == 2
 
 
 # ---------------------------------------------------------------- files
@@ -517,22 +545,23 @@ def test_a_clicker_drives_the_player(player, small):
         s = state()
         assert s["chapter"] == 0 and s["t"] < 0.05 and s["paused"]
         page.keyboard.press("Space")                     # play
-        page.wait_for_timeout(300)
+        page.wait_for_function("document.getElementById('video').currentTime > 0", timeout=10000)
         s = state()
         assert not s["paused"] and s["t"] > 0
         # it pauses at the end of a chapter (the hold) until the next click
         page.evaluate(f"document.getElementById('video').currentTime = {starts[1] - 0.3}")
-        page.wait_for_timeout(900)
+        page.wait_for_function("document.getElementById('video').paused", timeout=10000)
+        page.wait_for_timeout(200)
         s = state()
         assert s["paused"] and s["chapter"] == 0 and starts[1] - 0.2 < s["t"] < starts[1]
         page.keyboard.press("Space")                     # on to the next chapter
-        page.wait_for_timeout(200)
-        assert state()["chapter"] == 1
+        page.wait_for_function("+document.body.dataset.chapter === 1", timeout=10000)
+        assert not state()["paused"]
         # the end holds on the last frame: no loop back to the start
         page.keyboard.press("Space")
         page.evaluate(f"document.getElementById('video').currentTime = {duration - 0.3}")
         page.evaluate("document.getElementById('video').play()")
-        page.wait_for_function("document.getElementById('video').ended", timeout=5000)
+        page.wait_for_function("document.getElementById('video').ended", timeout=15000)
         s = state()
         assert s["chapter"] == n - 1 and s["t"] == pytest.approx(duration, abs=0.1)
         page.wait_for_timeout(300)
