@@ -572,6 +572,9 @@ def test_a_clicker_drives_the_player(player, small):
         assert page.evaluate("!!document.fullscreenElement")
         box = page.locator("#video").bounding_box()
         assert box["height"] >= 0.95 * page.evaluate("window.innerHeight")
+        assert box["width"] >= 0.95 * page.evaluate("window.innerWidth")   # the list steps aside
+        page.keyboard.press("c")
+        assert page.locator("#side").is_visible()
         browser.close()
 
 
