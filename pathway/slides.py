@@ -51,25 +51,27 @@ def _text(slide, text, left, top, width, height, size, *, bold=False, color=None
 
 
 def _summary(frame: Frame) -> list[tuple[str, str]]:
-    """One line per arm: its treatment and its numbers (primary outcome)."""
+    """Per arm: its treatment, and its numbers (the primary outcome) in a few lines."""
     from .modelfile import format_quantity
     out = []
+    t_end = frame.lecture.end_h
+    moments = [t for t in (24.0, 168.0) if t < t_end] + [t_end]
     for arm in frame.arms:
         tr, pl = arm.traj, arm.placebo
         primary = tr.primary
-        t_end = frame.lecture.end_h
-        words = []
+        lines = []
         if pl is not None:
             effect = tr[primary] - np.interp(tr.t_h, pl.t_h, pl[primary])
             i = int(np.argmax(effect))
-            end = float(np.interp(t_end, tr.t_h, effect))
-            words.append(f"drug effect (arm minus its placebo) peaks at {effect[i]:.2f} after "
-                         f"{format_quantity(float(tr.t_h[i]), 'time')}; {end:.2f} after "
-                         f"{format_quantity(t_end, 'time')}")
+            lines.append(f"Drug effect (the arm minus its own placebo arm) is largest, "
+                         f"{effect[i]:.2f}, at {format_quantity(float(tr.t_h[i]), 'time')}.")
+            lines.append("Drug effect at " + ", ".join(
+                f"{format_quantity(t, 'time')}: {float(np.interp(t, tr.t_h, effect)):.2f}"
+                for t in moments) + ".")
         t_peak, peak = tr.peak(primary)
-        words.append(f"{tr.label(primary).lower()} peaks at {peak:.2f} after "
-                     f"{format_quantity(t_peak, 'time')}")
-        out.append((arm.description, "; ".join(words)))
+        lines.append(f"{tr.label(primary)[0].upper() + tr.label(primary)[1:]} peaks at {peak:.2f} "
+                     f"at {format_quantity(t_peak, 'time')}.")
+        out.append((arm.description, "\n".join(lines)))
     return out
 
 
@@ -133,9 +135,10 @@ def write_slides(frame: Frame, out: str | Path) -> dict:
     # summary
     slide = new_slide("Summary")
     for i, ((desc, words), arm) in enumerate(zip(_summary(frame), frame.arms)):
-        _text(slide, desc, margin, 1_100_000 + i * 1_500_000, SLIDE_W - 2 * margin, 500_000, 26,
-              bold=True, color=_hex(arm.color))
-        _text(slide, words, margin, 1_600_000 + i * 1_500_000, SLIDE_W - 2 * margin, 900_000, 22,
+        top = 1_050_000 + i * 2_600_000
+        _text(slide, desc, margin, top, SLIDE_W - 2 * margin, 500_000, 26, bold=True,
+              color=_hex(arm.color))
+        _text(slide, words, margin, top + 550_000, SLIDE_W - 2 * margin, 1_900_000, 20,
               color=_hex(th.text))
     every = []
     for chapter in lecture.chapters:
