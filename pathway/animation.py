@@ -196,8 +196,8 @@ def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.07):
               for n, (cx, cy) in centres.items()}
 
     def fit(need):
-        """The scale all labels need, and the label that needs it most."""
-        ratio, worst = 1.0, None
+        """The scale all labels need to fit."""
+        ratio = 1.0
         for n in labels:
             w, h = need[n]
             # neighbours share the room between them, leaving `gap` for the arrow
@@ -206,9 +206,8 @@ def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.07):
             options += [limit_h[n] / h if h > limit_h[n] else 1.0,
                         (2 * (centres[n][0] - xlo) - 0.04) / w,
                         (2 * (xhi - centres[n][0]) - 0.04) / w]
-            if min(options) < ratio:
-                ratio, worst = min(options), n
-        return ratio, worst
+            ratio = min([ratio] + options)
+        return ratio
 
     # a label wider than its column breaks onto two lines, if the box may grow taller
     need = measure()
@@ -223,7 +222,7 @@ def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.07):
         if (ext.height + pad_px) / ppy > limit_h[n]:
             text.set_text(one)
     need = measure()
-    ratio, worst = fit(need)
+    ratio = fit(need)
     if ratio < 1.0:
         for text in labels.values():
             text.set_fontsize(text.get_fontsize() * ratio)
@@ -394,9 +393,9 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
         ax_time.set_ylim(0, 1)
         ax_time.set_yticks([0, 0.5, 1])
         heading = f"{label}: each arm (solid) and its own matched placebo arm (dashed)"
-    leg = ax_time.legend(frameon=False, fontsize=pt(SMALL_H), labelcolor=th.text,
-                         loc="upper left", bbox_to_anchor=(1.02, 1.12), handlelength=2.4,
-                         borderaxespad=0, ncol=1, labelspacing=0.25)
+    ax_time.legend(frameon=False, fontsize=pt(SMALL_H), labelcolor=th.text, loc="upper left",
+                   bbox_to_anchor=(1.02, 1.12), handlelength=2.4, borderaxespad=0, ncol=1,
+                   labelspacing=0.25)
     texts["timecourse"] = fig.text(0.012, 0.228, heading, color=th.text, fontsize=pt(SMALL_H),
                                    va="center")
     cursor = ax_time.axvline(t0, color=th.text, lw=1.4 * th.scale, animated=True)

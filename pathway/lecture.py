@@ -470,7 +470,7 @@ def auto_lecture(model: Model, graph, trajs, placebos=None, *, t_start_h: float 
             if closing or not latest:
                 arms.append(None)
                 continue
-            t, node, caption, cite = latest[-1]
+            *_, caption, cite = latest[-1]
             arms.append(ArmCaption(caption, cite))
             titles += [(x[2], trajs[a_index]) for x in fresh[-1:]]   # the step its caption shows
         if closing:

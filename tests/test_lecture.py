@@ -20,7 +20,7 @@ from pathway.animation import (FrameRenderer, chapter_frames, ffmetadata, prepar
                                save_animation)
 from pathway.cli import main  # noqa: E402
 from pathway.graph import to_graph  # noqa: E402
-from pathway.lecture import (MIN_CAPTION_S, auto_lecture, check_lecture, describe_doses,  # noqa: E402
+from pathway.lecture import (MIN_CAPTION_S, check_lecture, describe_doses,  # noqa: E402
                              elapsed, lecture_path_for, load_lecture, schedule, short_citation)
 from pathway.plotting import ACTIVITY_ENDS, contrast_ratio, get_theme  # noqa: E402
 
@@ -243,7 +243,7 @@ def test_reveal_draws_curves_only_up_to_the_clock(lmodel):
 def _hue(color):
     import colorsys
     r, g, b = matplotlib.colors.to_rgb(color)
-    h, l_, s = colorsys.rgb_to_hls(r, g, b)
+    h, _, s = colorsys.rgb_to_hls(r, g, b)
     return h * 360, s
 
 
