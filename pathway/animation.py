@@ -538,7 +538,17 @@ def prepare(model: Model | None, scenario: str | None, compare: str | None = Non
     lecture = choose_lecture(model, names, chapters=chapters, days=days, graph=graph,
                              trajs=[a.traj for a in arms], placebos=[a.placebo for a in arms],
                              note=say)
-    for problem in check_lecture(lecture, graph, [a.traj for a in arms]):
+    problems = check_lecture(lecture, graph, [a.traj for a in arms])
+    if problems and chapters is None and not lecture.automatic:
+        # the model's own lecture does not fit this run (a --set, an intervention):
+        # captions must not contradict the picture, so the mechanism tells the story
+        say(f"{Path(lecture.source).name}: {len(problems)} caption(s) would contradict this run "
+            f"(first: {problems[0]}); building chapters automatically")
+        from .lecture import auto_lecture
+        lecture = auto_lecture(model, graph, [a.traj for a in arms], [a.placebo for a in arms],
+                               t_end_h=days * 24)
+        problems = check_lecture(lecture, graph, [a.traj for a in arms])
+    for problem in problems:
         say(f"warning: a caption contradicts the simulation: {problem}")
     sched = schedule(lecture, fps, frames)
     say(f"{len(lecture.chapters)} chapters ({'built from the mechanism' if lecture.automatic else lecture.source}), "

@@ -125,6 +125,19 @@ def test_a_caption_that_contradicts_the_picture_is_caught(lmodel, lecture, arms,
     assert len(problems) == 1 and "'spines' is not rising" in problems[0]
 
 
+def test_a_run_the_lecture_does_not_fit_tells_the_mechanism_instead(lmodel):
+    """With AMPA receptors blocked, "glutamate surges and AMPA receptors fire" would be
+    false: the model's own lecture gives way to chapters built from this run."""
+    from pathway.scenarios import apply_all
+    iv = next(n for n, i in lmodel.interventions.items()
+              if any(e[1] in {"ampa"} for e in i.cut) or n == "nbqx")
+    notes = []
+    frame = prepare(apply_all(lmodel, [iv]), None, None, frames=12, note=notes.append)
+    assert frame.lecture.automatic
+    assert any("would contradict this run" in n for n in notes)
+    assert check_lecture(frame.lecture, to_graph(frame.model), [a.traj for a in frame.arms]) == []
+
+
 def test_each_arm_cites_its_own_papers(lmodel, lecture):
     """An arm's captions cite no paper that only the other arm's mechanism cites."""
     graph = to_graph(lmodel)
