@@ -1,24 +1,30 @@
-"""Lecture animations: the pathway lights up while the relief curves unfold.
+"""Lecture animations: the pathway lights up, chapter by chapter, while the
+relief curves unfold.
 
-The frame shows, top to bottom: a title with a clock ("day 2, 06:00"), the
-pathway (the part of the graph the scenarios reach; a node shared by two
-scenarios shows the first on its left half and the second on its right half),
-one caption per scenario naming the step of the mechanism that is happening
-(taken from the model file's node captions, with a citation), and the relief
-time courses with a moving cursor. Time runs on a logarithmic clock, so the
-first hour and the eighth week both get screen time.
+The story comes from a lecture (:mod:`pathway.lecture`): chapters with a window
+of the simulated clock, a hold (the clock pauses while the chapter is
+explained) and a caption per arm with its own citation. The frame shows, top to
+bottom: the arms (drug, dose and route) and the chapter with an elapsed-time
+clock; the pathway (a node both arms reach shows the first arm on its left half
+and the second on its right half); a key to the colours; one caption per arm;
+and each arm's primary outcome beside its own matched placebo arm (or, with
+``effect=True``, the drug effect: arm minus its placebo) on a logarithmic clock.
 
-Rendering draws the static parts once and then only what changes (the node
-colours, the cursor, the clock and the captions), and pipes raw frames to
-ffmpeg (MP4, H.264, yuv420p), Pillow (GIF) or a self-contained HTML player.
+Colours have one meaning each: purple-green is activity (less or more than at
+rest), an arm's colour is its drug's, and edges are neutral greys.
+
+Rendering draws the static parts once and then only what changes; a hold is one
+rendered frame that the encoder repeats. MP4 files (H.264, yuv420p) carry
+chapter marks; the HTML player embeds that video and a clicker drives it.
 """
 
 from __future__ import annotations
 
 import base64
-import io
-import re
+import json
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,26 +36,25 @@ import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import patheffects  # noqa: E402
 from matplotlib.animation import FuncAnimation  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 
 from .errors import UsageError  # noqa: E402
 from .graph import to_graph  # noqa: E402
+from .lecture import (Lecture, Schedule, check_lecture, choose_lecture, describe_doses,  # noqa: E402
+                      elapsed, fill_numbers, schedule, short_citation)
 from .modelfile import Model, load_model  # noqa: E402
-from .plotting import (Theme, _style_axes, activity_at, blend_overlay, draw_pathway,  # noqa: E402
-                       format_time_axis, get_theme, line_color, text_overlay)
+from .plotting import (Theme, activity_at, blend_overlay, draw_pathway, format_time_axis,  # noqa: E402
+                       get_theme, line_color, text_overlay)
 from .results import Trajectory  # noqa: E402
 from .scenarios import placebo_arm, showcase_pair  # noqa: E402
 from .simulate import simulate  # noqa: E402
 
 FORMATS = (".mp4", ".gif", ".html")
-
-
-def frame_times(n_frames: int, t_end_h: float, t_start_h: float = 5 / 60) -> np.ndarray:
-    """Logarithmically spaced frame times from ``t_start_h`` to ``t_end_h``."""
-    if n_frames < 2:
-        raise UsageError(f"an animation needs at least 2 frames, not {n_frames}")
-    return np.geomspace(t_start_h, t_end_h, n_frames)
+#: type sizes as fractions of the frame height (a projected frame is read from the
+#: back row: node labels 1/30, captions 1/24)
+LABEL_H, CAPTION_H, TITLE_H, KEY_H, SMALL_H = 1 / 30, 1 / 24, 1 / 28, 1 / 34, 1 / 40
+HTML_LIMIT_BYTES = 20_000_000
 
 
 def clock(t_h: float) -> str:
@@ -57,69 +62,6 @@ def clock(t_h: float) -> str:
     minutes = int(round(t_h * 60))
     day, rest = divmod(minutes, 24 * 60)
     return f"day {day + 1}, {rest // 60:02d}:{rest % 60:02d}"
-
-
-def _short_citation(model: Model, key: str) -> str:
-    """``"Le Poul 1995"`` from ``"Le Poul E et al. (1995) ..."``: the first author's
-    surname (the words before the initials) and the year."""
-    ref = model.references.get(key, key)
-    year = re.search(r"\((\d{4})\)", ref)
-    names = re.match(r"^(.*?)\s+[A-Z]{1,3}\b", ref.split(",")[0].split("(")[0].strip() + " X")
-    author = names.group(1) if names else ref.split(" ")[0]
-    return f"{author} {year.group(1) if year else ''}".strip()
-
-
-@dataclass
-class Story:
-    """When each node of one scenario 'arrives' (reaches half its largest change),
-    and the caption to show from then on."""
-
-    scenario: str
-    arrivals: list[tuple[float, str, str]] = field(default_factory=list)   # (t_h, node, caption)
-
-    def caption_at(self, t_h: float) -> str:
-        text = ""
-        for t, _, caption in self.arrivals:
-            if t <= t_h:
-                text = caption
-        return text
-
-
-def build_story(model: Model, graph: nx.DiGraph, traj: Trajectory, times_h: np.ndarray,
-                nodes) -> Story:
-    story = Story(traj.scenario)
-    acts = np.array([[activity_at(graph, traj, t).get(n, 0.0) for n in nodes] for t in times_h])
-    try:
-        order = {n: i for i, n in enumerate(nx.topological_sort(graph))}
-    except nx.NetworkXUnfeasible:          # a feedback loop: fall back to the node order
-        order = {n: i for i, n in enumerate(nodes)}
-    for j, n in enumerate(nodes):
-        caption = graph.nodes[n].get("caption")
-        series = np.abs(acts[:, j])
-        if not caption or series.max() < 0.05:
-            continue
-        i = int(np.argmax(series >= 0.5 * series.max()))
-        # cite the incoming edge whose source moved most in this scenario
-        incoming = [e for e in model.edges if e.target == n and e.citations
-                    and (e.hypothesis is None or model.hypotheses[e.hypothesis].enabled)]
-        moved = {e.source: np.abs(acts[:, nodes.index(e.source)]).max() if e.source in nodes else 0
-                 for e in incoming}
-        incoming.sort(key=lambda e: -moved[e.source])
-        cite = f" ({_short_citation(model, incoming[0].citations[0])})" if incoming else ""
-        first = caption.split(" ")[0]
-        if first.islower():                 # "glutamate surges" -> "Glutamate surges"; keep "mTOR"
-            caption = caption[0].upper() + caption[1:]
-        story.arrivals.append((float(times_h[i]), n, caption + cite))
-    # a step that arrives within a frame or two of its own cause is part of that step:
-    # keep the cause's caption (BDNF expression, not the BDNF it immediately releases)
-    arrived = {n: t for t, n, _ in story.arrivals}
-    step = float(times_h[1] / times_h[0]) if len(times_h) > 1 else 1.0
-    story.arrivals = [a for a in story.arrivals
-                      if graph.nodes[a[1]].get("kind") == "readout" or not any(
-                          p in arrived and arrived[p] <= a[0] <= arrived[p] * step ** 2.5
-                          for p in graph.predecessors(a[1]))]
-    story.arrivals.sort(key=lambda a: (a[0], -order.get(a[1], 0)))
-    return story
 
 
 def _reachable(model: Model, graph: nx.DiGraph, traj: Trajectory) -> set[str]:
@@ -140,12 +82,22 @@ def _reachable(model: Model, graph: nx.DiGraph, traj: Trajectory) -> set[str]:
 
 
 @dataclass
-class Frame:
-    """A figure with its animated artists and a method to show time t.
+class Arm:
+    """One arm of the comparison: its trajectory, matched placebo, words and colour."""
 
-    ``update(i)`` sets every artist for frame i and returns the ones that change
-    every frame; ``labels`` never change and ``captions`` change only at new
-    steps of the story."""
+    traj: Trajectory
+    placebo: Trajectory | None
+    name: str             # the drug's short label, e.g. "Ketamine"
+    description: str      # drug, dose and route, e.g. "Ketamine 0.5 mg/kg IV over 40 min"
+    color: str
+
+
+@dataclass
+class Frame:
+    """A figure with its animated artists and a method to show rendered frame i.
+
+    ``update(i)`` sets every artist for frame i and returns the ones redrawn every
+    frame; ``labels`` never change and ``captions`` change only between chapters."""
 
     fig: object
     update: object
@@ -153,161 +105,465 @@ class Frame:
     times_h: np.ndarray
     labels: list = field(default_factory=list)
     captions: list = field(default_factory=list)
+    lecture: Lecture | None = None
+    schedule: Schedule | None = None
+    arms: list = field(default_factory=list)
+    texts: dict = field(default_factory=dict)     # named artists, for tests and slides
+    boxes: dict = field(default_factory=dict)
+    theme: Theme | None = None
+    model: Model | None = None
+
+    def caption_lines(self, chapter: int) -> list[str]:
+        """The captions of chapter ``chapter``, one per arm, as shown."""
+        return [self._caption(chapter, a) for a in range(len(self.arms))]
+
+    def _caption(self, chapter: int, arm: int) -> str:
+        cap = self.lecture.chapters[chapter].arms[arm] if arm < len(
+            self.lecture.chapters[chapter].arms) else None
+        if cap is None:
+            return ""
+        a = self.arms[arm]
+        return f"{a.name}: {fill_numbers(cap.text, a.traj, a.placebo)}"
+
+    def citation(self, chapter: int, arm: int) -> str:
+        cap = self.lecture.chapters[chapter].arms[arm] if arm < len(
+            self.lecture.chapters[chapter].arms) else None
+        return short_citation(self.model, cap.cite[0]) if cap is not None and cap.cite else ""
 
 
-def build_frame(model: Model, trajs: list[Trajectory], placebo: Trajectory | None,
-                times_h: np.ndarray, *, presenter: bool = False, theme: str = "light",
-                size_px=(1280, 720), dpi: int = 100, labels=None) -> Frame:
+def _pt(frac: float, height_px: int, dpi: int) -> float:
+    return frac * height_px * 72 / dpi
+
+
+def _close_empty_rows(ax, boxes, most: float = 1.5) -> None:
+    """Move rows closer where a branch with no node in this picture left a gap taller
+    than ``most``: boxes, labels, arrows, bands and band titles follow one monotone
+    map of heights, so the boxes can take the room for larger type."""
+    from matplotlib.patches import FancyArrowPatch
+    ys = sorted({round(b.get_y() + b.get_height() / 2, 6) for b in boxes.values()})
+    new = [ys[0]]
+    for a, b in zip(ys, ys[1:]):
+        new.append(new[-1] + min(b - a, most))
+    if np.allclose(new, ys):
+        return
+    lo, hi = ys[0] - 5, ys[-1] + 5              # beyond the rows: shift as the nearest row
+    src = [lo] + ys + [hi]
+    dst = [lo + new[0] - ys[0]] + new + [hi + new[-1] - ys[-1]]
+    remap = lambda y: float(np.interp(y, src, dst))  # noqa: E731
+    for patch in ax.patches:
+        if isinstance(patch, FancyArrowPatch):
+            (x0, y0), (x1, y1) = patch._posA_posB
+            patch.set_positions((x0, remap(y0)), (x1, remap(y1)))
+        elif isinstance(patch, FancyBboxPatch):
+            y0, y1 = patch.get_y(), patch.get_y() + patch.get_height()
+            if patch in boxes.values():        # a box keeps its height around its new centre
+                c = remap((y0 + y1) / 2)
+                patch.set_y(c - (y1 - y0) / 2)
+            else:                              # a band stretches with its rows
+                patch.set_y(remap(y0))
+                patch.set_height(remap(y1) - remap(y0))
+    for text in ax.texts:
+        x, y = text.get_position()
+        text.set_position((x, remap(y)))
+
+
+def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.07):
+    """Grow every box to hold its one-line label at the lecture's type size, within
+    its neighbours left and right (columns are 1 unit apart; a box alone in its row
+    may take more) and above and below; shrink all labels alike only if one would
+    still spill over."""
+    renderer = fig.canvas.get_renderer()
+    to_px = ax.transData.transform
+    (x0, y0), (x1, y1) = to_px((0, 0)), to_px((1, 1))
+    ppx, ppy = x1 - x0, y1 - y0
+    centres = {n: (b.get_x() + b.get_width() / 2, b.get_y() + b.get_height() / 2)
+               for n, b in boxes.items()}
+    limit_h, limit_w = {}, {}
+    xlo, xhi = ax.get_xlim()
+    for n, (cx, cy) in centres.items():
+        gaps = [abs(cy - oy) for m, (ox, oy) in centres.items()
+                if m != n and abs(cx - ox) < 0.95]
+        limit_h[n] = min([0.92] + [0.86 * g for g in gaps])
+    def measure():
+        need = {}
+        for n, text in labels.items():
+            ext = text.get_window_extent(renderer)
+            need[n] = ((ext.width + 2 * pad_px) / ppx, (ext.height + pad_px) / ppy)
+        return need
+
+    beside = {n: [(m, abs(cx - ox)) for m, (ox, oy) in centres.items()
+                  if m != n and abs(cy - oy) < (limit_h[n] + limit_h[m]) / 2]
+              for n, (cx, cy) in centres.items()}
+
+    def fit(need):
+        """The scale all labels need to fit."""
+        ratio = 1.0
+        for n in labels:
+            w, h = need[n]
+            # neighbours share the room between them, leaving `gap` for the arrow
+            options = [(d - gap) * 2 / (w + need[m][0]) for m, d in beside[n]
+                       if w + need[m][0] > 2 * (d - gap)]
+            options += [limit_h[n] / h if h > limit_h[n] else 1.0,
+                        (2 * (centres[n][0] - xlo) - 0.04) / w,
+                        (2 * (xhi - centres[n][0]) - 0.04) / w]
+            ratio = min([ratio] + options)
+        return ratio
+
+    # a label wider than its column breaks onto two lines, if the box may grow taller
+    need = measure()
+    for n, text in labels.items():
+        words = text.get_text().split(" ")
+        if need[n][0] <= 1 - gap or len(words) < 2 or "\n" in text.get_text():
+            continue
+        one = text.get_text()
+        cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(one) / 2))
+        text.set_text(" ".join(words[:cut]) + "\n" + " ".join(words[cut:]))
+        ext = text.get_window_extent(renderer)
+        if (ext.height + pad_px) / ppy > limit_h[n]:
+            text.set_text(one)
+    need = measure()
+    ratio = fit(need)
+    if ratio < 1.0:
+        for text in labels.values():
+            text.set_fontsize(text.get_fontsize() * ratio)
+        need = measure()
+    for n, (cx, cy) in centres.items():
+        limit_w[n] = min([1.7, 2 * (cx - xlo) - 0.04, 2 * (xhi - cx) - 0.04]
+                         + [2 * (d - gap) - min(need[m][0], d) for m, d in beside[n]])
+    for n, text in labels.items():
+        ext = text.get_window_extent(renderer)
+        box, (cx, cy) = boxes[n], centres[n]
+        # boxes fit their labels (at least 0.62 of a column), leaving room for the arrows
+        w = min(max((ext.width + 2 * pad_px) / ppx, 0.62), max(limit_w[n], 0.62))
+        h = min(limit_h[n], max(box.get_height(), (ext.height + pad_px) / ppy))
+        box.set_x(cx - w / 2)
+        box.set_width(w)
+        box.set_y(cy - h / 2)
+        box.set_height(h)
+
+
+def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule, *,
+                presenter: bool = False, theme: str = "light", size_px=(1280, 720),
+                dpi: int = 100, reveal: bool = False, effect: bool = False) -> Frame:
     th: Theme = get_theme(theme, presenter)
-    labels = labels or [t.scenario for t in trajs]
+    W, H = size_px
+    pt = lambda frac: _pt(frac, H, dpi)  # noqa: E731
     graph = to_graph(model)
-    keep = set()
-    per_scenario = [_reachable(model, graph, t) for t in trajs]
-    for s in per_scenario:
-        keep |= s
+    per_arm = [_reachable(model, graph, a.traj) for a in arms]
+    keep = set().union(*per_arm) - set(lecture.hide)
+    per_arm = [p - set(lecture.hide) for p in per_arm]
     sub = graph.edge_subgraph([(u, v) for u, v, d in graph.edges(data=True)
                                if u in keep and v in keep and d.get("active", True)]).copy()
-    w, h = size_px[0] / dpi, size_px[1] / dpi
-    # an Agg canvas of its own (not pyplot's): the renderer blits, which the inline
-    # backend of a notebook cannot, and nothing is shown twice
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    fig = Figure(figsize=(w, h), dpi=dpi, facecolor=th.background)
+    fig = Figure(figsize=(W / dpi, H / dpi), dpi=dpi, facecolor=th.background)
     FigureCanvasAgg(fig)
-    grid = fig.add_gridspec(3, 1, height_ratios=[7.4, 0.95, 3.0],
-                            left=0.075 if presenter else 0.055, right=0.985,
-                            top=0.91, bottom=0.085, hspace=0.05)
-    ax_path = fig.add_subplot(grid[0])
-    ax_cap = fig.add_subplot(grid[1])
-    ax_time = fig.add_subplot(grid[2])
-    ax_cap.set_axis_off()
+    ax_path = fig.add_axes([0.005, 0.405, 0.99, 0.48])
+    ax_time = fig.add_axes([0.035, 0.085, 0.53, 0.125])
 
+    # ---- the pathway, with projector-sized one-line labels
     _, art = draw_pathway(sub, {}, ax=ax_path, theme=th, colorbar=False, legend=False,
-                          show_inactive=False, return_artists=True)
-    for text in art.labels.values():
-        text.set_color(th.text if th.name == "dark" else "#111111")
-        text.set_path_effects([patheffects.withStroke(
-            linewidth=2.6 * th.scale, foreground=th.background)])
+                          show_inactive=False, return_artists=True, short_labels=True)
+    for n, text in art.labels.items():
+        d = sub.nodes[n]
+        text.set_text(lecture.labels.get(n) or d.get("short_label") or d.get("label") or n)
+        text.set_fontsize(pt(LABEL_H))
+        text.set_fontstretch("condensed")
+        text.set_color(th.text)
+        text.set_path_effects([patheffects.withStroke(linewidth=3 * th.scale,
+                                                      foreground=th.background)])
+    branch_titles = [t for t in ax_path.texts if t not in art.labels.values()]
+    for text in branch_titles:
+        text.set_fontsize(pt(SMALL_H))
+        text.set_color(th.muted)
+    _close_empty_rows(ax_path, art.boxes)
+    # the projected pathway uses the whole width: half a column of margin each side
+    xs = [b.get_x() + b.get_width() / 2 for b in art.boxes.values()]
+    ys = [b.get_y() + b.get_height() / 2 for b in art.boxes.values()]
+    ax_path.set_xlim(min(xs) - 0.5, max(xs) + 0.6)
+    renderer = fig.canvas.get_renderer()
+    ppx = ax_path.transData.transform((1, 0))[0] - ax_path.transData.transform((0, 0))[0]
+    half = {n: art.labels[n].get_window_extent(renderer).width / ppx / 2 + 0.03 for n in art.labels}
+    left = max([0.5] + [half[n] + 0.02 for n, x in zip(art.boxes, xs) if x == min(xs)])
+    right = max([0.6] + [half[n] + 0.02 for n, x in zip(art.boxes, xs) if x == max(xs)])
+    ax_path.set_xlim(min(xs) - min(left, 0.9), max(xs) + min(right, 0.9))
+    ax_path.set_ylim(min(ys) - 0.5, max(ys) + 0.62)
+    _resize_boxes(fig, ax_path, art.boxes, art.labels, pad_px=0.004 * H)
+    renderer = fig.canvas.get_renderer()
+    for text in branch_titles:          # a band title that a grown box covers goes
+        ext = text.get_window_extent(renderer)
+        if any(ext.overlaps(b.get_window_extent(renderer)) for b in art.boxes.values()):
+            text.set_visible(False)
     halves = {}
-    if len(trajs) > 1:
-        shared = per_scenario[0] & per_scenario[1]
-        for n in shared:
-            if n in art.boxes:
-                box = art.boxes[n]
-                x, y = box.get_x(), box.get_y()
-                half = Rectangle((x + box.get_width() / 2, y), box.get_width() / 2, box.get_height(),
-                                 facecolor=th.background, edgecolor="none", zorder=3.5)
-                ax_path.add_patch(half)
-                half.set_clip_path(box)
-                halves[n] = half
-    # who is who: a small key of line colours
-    title = " vs ".join(labels)
-    fig.text(0.05, 0.955, title, color=th.text, fontsize=th.fs(13), weight="bold", va="center")
-    clock_text = fig.text(0.985, 0.955, "", color=th.text, fontsize=th.fs(14), ha="right",
-                          va="center", family="DejaVu Sans Mono")
-    if halves:
-        fig.text(0.05, 0.918, f"shared nodes: left half {labels[0]}, right half {labels[1]}",
-                 color=th.muted, fontsize=th.fs(9), va="center")
-    # a small colour key under the clock
-    key = fig.add_axes([0.74, 0.905, 0.2, 0.014])
+    if len(arms) > 1:
+        for n in per_arm[0] & per_arm[1]:
+            box = art.boxes.get(n)
+            if box is None:
+                continue
+            half = Rectangle((box.get_x() + box.get_width() / 2, box.get_y()), box.get_width() / 2,
+                             box.get_height(), facecolor=th.background, edgecolor="none", zorder=3.5)
+            ax_path.add_patch(half)
+            half.set_clip_path(box)
+            halves[n] = half
+
+    # ---- title, chapter, clock
+    texts = {}
+    texts["title"] = fig.text(0.012, 0.963, "  vs  ".join(a.description for a in arms),
+                              color=th.text, fontsize=pt(TITLE_H), weight="bold", va="center")
+    texts["chapter"] = fig.text(0.012, 0.912, "", color=th.text, fontsize=pt(TITLE_H),
+                                va="center", weight="bold")
+    texts["clock"] = fig.text(0.988, 0.912, "", color=th.text, fontsize=pt(KEY_H), ha="right",
+                              va="center")
+    # ---- colour keys: activity, and the split boxes of a comparison
+    key = fig.add_axes([0.2, 0.366, 0.11, 0.024])
     key.imshow(np.linspace(-1, 1, 256)[None, :], aspect="auto", cmap=th.cmap, vmin=-1, vmax=1)
-    key.set_yticks([])
-    key.set_xticks([0, 127.5, 255], ["less active", "at rest", "more active"])
-    key.tick_params(colors=th.text, labelsize=th.fs(8), length=0, pad=2)
-    for spine in key.spines.values():
-        spine.set_visible(False)
-    caps = []
-    for i, (traj, lab) in enumerate(zip(trajs, labels)):
-        caps.append(ax_cap.text(0.0, 0.78 - 0.55 * i, "", transform=ax_cap.transAxes,
-                                color=line_color(traj, th, i), fontsize=th.fs(11) if not presenter
-                                else size_px[1] / 42 * 72 / dpi, va="center", ha="left",
-                                weight="bold"))
+    key.set_axis_off()
+    fig.text(0.195, 0.378, "less active than at rest", color=th.text,
+             fontsize=pt(KEY_H), ha="right", va="center")
+    fig.text(0.315, 0.378, "more active", color=th.text, fontsize=pt(KEY_H), va="center")
+    if halves:
+        icon = fig.add_axes([0.47, 0.362, 0.045, 0.032])
+        icon.set_axis_off()
+        icon.set_xlim(0, 1)
+        icon.set_ylim(0, 1)
+        icon.add_patch(FancyBboxPatch((0.02, 0.05), 0.96, 0.9, boxstyle="round,pad=0,rounding_size=0.2",
+                                      facecolor=th.background, edgecolor=th.text, lw=1.2 * th.scale))
+        icon.plot([0.5, 0.5], [0.05, 0.95], color=th.text, lw=1.2 * th.scale)
+        icon.text(0.25, 0.5, "L", ha="center", va="center", fontsize=pt(SMALL_H), color=th.text)
+        icon.text(0.75, 0.5, "R", ha="center", va="center", fontsize=pt(SMALL_H), color=th.text)
+        x = 0.522
+        for word, color in ((f"split boxes: left half {arms[0].name},", arms[0].color),
+                            (f"right half {arms[1].name}", arms[1].color)):
+            t = fig.text(x, 0.378, word, color=color, fontsize=pt(KEY_H), va="center",
+                         weight="bold")
+            fig.canvas.draw() if x == 0.522 else None
+            x = t.get_window_extent(fig.canvas.get_renderer()).x1 / W + 0.008
+    # ---- captions: one line per arm, in the arm's colour, with its citation
+    captions, cites = [], []
+    for i, a in enumerate(arms):
+        y = 0.322 - 0.058 * i
+        captions.append(fig.text(0.012, y, "", color=a.color, fontsize=pt(CAPTION_H), va="center",
+                                 ha="left", weight="bold", fontstretch="condensed"))
+        cites.append(fig.text(0.988, y, "", color=th.muted, fontsize=pt(KEY_H), va="center",
+                              ha="right", style="italic"))
 
-    # time course
-    t_end = times_h[-1]
-    cursor_pts = []
-    primary = trajs[0].primary
-    arms = list(zip(trajs, labels)) + ([(placebo, f"{labels[0]}: placebo arm")]
-                                       if placebo is not None else [])
-    for i, (traj, lab) in enumerate(arms):
-        mask = traj.t_h >= times_h[0] * 0.99
-        color = line_color(traj, th, i)
-        ax_time.plot(traj.t_h[mask], traj[primary][mask], color=color, lw=2.4 * th.scale,
-                     label=lab, alpha=0.35 if traj.is_placebo else 1.0)
-        (pt,) = ax_time.plot([], [], "o", color=color, ms=8 * th.scale, animated=True,
-                             alpha=0.5 if traj.is_placebo else 1.0)
-        cursor_pts.append((pt, traj))
-    _style_axes(ax_time, th)
-    format_time_axis(ax_time, times_h[0], t_end, th, label=False)
-    ax_time.set_ylim(0, 1)
-    ax_time.set_ylabel(trajs[0].label(primary).lower(), color=th.text, fontsize=th.fs(10))
-    ax_time.legend(frameon=False, fontsize=th.fs(9), labelcolor=th.text, loc="upper left",
-                   ncol=3)
-    cursor = ax_time.axvline(times_h[0], color=th.text, lw=1.4 * th.scale, alpha=0.7, animated=True)
+    # ---- time course: each arm with its own matched placebo, or the drug effect
+    primary = arms[0].traj.primary
+    t0, t1 = lecture.start_h, lecture.end_h
+    curves = []
+    for a in arms:
+        tr = a.traj
+        mask = tr.t_h >= t0 * 0.99
+        x = tr.t_h[mask]
+        if effect:
+            if a.placebo is None:
+                raise UsageError("the drug effect needs each arm's placebo\n  hint: drop "
+                                 "--no-placebo, or leave out --effect")
+            y = tr[primary][mask] - np.interp(x, a.placebo.t_h, a.placebo[primary])
+            curves.append((x, y, "-", f"{a.description}: drug effect", a.color, 2.6))
+            continue
+        curves.append((x, tr[primary][mask], "-", a.description, a.color, 2.6))
+        if a.placebo is not None:
+            p = a.placebo
+            pm = p.t_h >= t0 * 0.99
+            curves.append((p.t_h[pm], p[primary][pm], (0, (3, 1.6)),
+                           f"its matched placebo ({a.name} arm)", a.color, 1.8))
+    lines, points = [], []
+    for x, y, ls, lab, color, lw in curves:
+        (ln,) = ax_time.plot(x, y, linestyle=ls, color=color, lw=lw * th.scale, label=lab)
+        (pt_,) = ax_time.plot([], [], "o", color=color, ms=7 * th.scale, animated=True)
+        lines.append((ln, x, y))
+        points.append((pt_, x, y))
+    ax_time.set_facecolor(th.background)
+    for side in ("top", "right"):
+        ax_time.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax_time.spines[side].set_color(th.text)
+    ax_time.tick_params(colors=th.text, labelsize=pt(SMALL_H))
+    format_time_axis(ax_time, t0, t1, th, label=False, sparse=True)
+    ax_time.set_xlabel("time since the first dose (logarithmic scale)", color=th.text,
+                       fontsize=pt(SMALL_H), labelpad=2)
+    label = arms[0].traj.label(primary).lower()
+    if effect:
+        lo = min(min(float(np.min(y)) for _, y, *_ in curves), 0.0)
+        ax_time.set_ylim(lo - 0.05, max(0.3, max(float(np.max(y)) for _, y, *_ in curves) + 0.05))
+        ax_time.axhline(0, color=th.muted, lw=1.0 * th.scale)
+        heading = f"drug effect on {label}: each arm minus its own placebo arm"
+    else:
+        ax_time.set_ylim(0, 1)
+        ax_time.set_yticks([0, 0.5, 1])
+        heading = f"{label}: each arm (solid) and its own matched placebo arm (dashed)"
+    ax_time.legend(frameon=False, fontsize=pt(SMALL_H), labelcolor=th.text, loc="upper left",
+                   bbox_to_anchor=(1.02, 1.12), handlelength=2.4, borderaxespad=0, ncol=1,
+                   labelspacing=0.25)
+    texts["timecourse"] = fig.text(0.012, 0.228, heading, color=th.text, fontsize=pt(SMALL_H),
+                                   va="center")
+    cursor = ax_time.axvline(t0, color=th.text, lw=1.4 * th.scale, animated=True)
 
-    stories = [build_story(model, sub, t, times_h, list(sub.nodes)) for t in trajs]
-    activities = [[activity_at(sub, t, th_) for th_ in times_h] for t in trajs]
+    # ---- what changes
+    times = sched.times_h
+    act = [[activity_at(sub, a.traj, t) for t in times] for a in arms]
+    owner = {n: 0 if n in per_arm[0] else 1 for n in art.boxes}
 
-    dynamic = list(art.boxes.values()) + list(halves.values()) + [clock_text, cursor] \
-        + [p for p, _ in cursor_pts]
-    labels_ = list(art.labels.values())
-    for a in dynamic + labels_ + caps:
+    def colours(n, arm):
+        """Face colours of node n in every frame (the background where the arm has no value)."""
+        values = np.array([act[arm][i].get(n, np.nan) for i in range(len(times))])
+        rgba = th.cmap(art.norm(np.nan_to_num(values)))
+        rgba[np.isnan(values)] = matplotlib.colors.to_rgba(th.background)
+        return [tuple(c) for c in rgba]
+    face = {n: colours(n, owner[n]) for n in art.boxes}
+    half_face = {n: colours(n, 1) for n in halves}
+    dynamic = list(art.boxes.values()) + list(halves.values()) + [texts["clock"], cursor] \
+        + [p for p, *_ in points]
+    if reveal:
+        dynamic += [ln for ln, *_ in lines]
+    chapter_texts = [texts["chapter"]] + captions + cites
+    label_texts = list(art.labels.values())
+    for a in dynamic + label_texts + chapter_texts:
         a.set_animated(True)
+    n_chapters = len(lecture.chapters)
+    frame = Frame(fig, None, dynamic + label_texts + chapter_texts, times, label_texts,
+                  chapter_texts, lecture, sched, arms, texts, art.boxes, th, model)
+    texts.update({f"caption{i}": c for i, c in enumerate(captions)})
+    texts.update({f"cite{i}": c for i, c in enumerate(cites)})
+    texts.update({f"label:{n}": t for n, t in art.labels.items()})
+    caption_cache = {k: frame.caption_lines(k) for k in range(n_chapters)}
+    cite_cache = {k: [frame.citation(k, i) for i in range(len(arms))] for k in range(n_chapters)}
+    # a citation that would run into its caption stays in the notes only
+    renderer = fig.canvas.get_renderer()
+    for k in range(n_chapters):
+        for i, (cap, cite) in enumerate(zip(captions, cites)):
+            cap.set_text(caption_cache[k][i])
+            cite.set_text(cite_cache[k][i])
+            if cite.get_text() and cap.get_window_extent(renderer).x1 + 0.01 * W > \
+                    cite.get_window_extent(renderer).x0:
+                cite_cache[k][i] = ""
 
     def update(i: int) -> list:
-        t = times_h[i]
+        t, k = times[i], int(sched.chapter[i])
         for n, box in art.boxes.items():
-            src = 0 if n in per_scenario[0] else 1
-            value = activities[src][i].get(n)
-            box.set_facecolor(th.cmap(art.norm(value)) if value is not None else th.background)
+            box.set_facecolor(face[n][i])
         for n, half in halves.items():
-            value = activities[1][i].get(n)
-            half.set_facecolor(th.cmap(art.norm(value)) if value is not None else th.background)
-        clock_text.set_text(f"{clock(t)}   (+{_elapsed(t)})")
-        for cap, story, lab in zip(caps, stories, labels):
-            cap.set_text(f"{lab}: {story.caption_at(t)}" if story.caption_at(t) else lab)
+            half.set_facecolor(half_face[n][i])
+        texts["clock"].set_text(elapsed(t) + ("   (clock paused)" if sched.held[i] else ""))
+        chapter = lecture.chapters[k]
+        texts["chapter"].set_text(f"{k + 1}/{n_chapters}  {chapter.title}")
+        for cap, cite, line, ref in zip(captions, cites, caption_cache[k], cite_cache[k]):
+            cap.set_text(line)
+            cite.set_text(ref)
         cursor.set_xdata([t, t])
-        for pt, traj in cursor_pts:
-            pt.set_data([t], [float(np.interp(t, traj.t_h, traj[primary]))])
+        for pt_, x, y in points:
+            pt_.set_data([t], [float(np.interp(t, x, y))])
+        if reveal:
+            for ln, x, y in lines:
+                upto = int(np.searchsorted(x, t, side="right"))
+                ln.set_data(np.append(x[:upto], t), np.append(y[:upto], np.interp(t, x, y)))
         return dynamic
 
-    return Frame(fig, update, dynamic + labels_ + caps, times_h, labels_, caps)
+    frame.update = update
+    update(0)
+    return frame
 
 
-def _elapsed(t_h: float) -> str:
-    if t_h < 1:
-        return f"{t_h * 60:.0f} min"
-    if t_h < 48:
-        return f"{t_h:.1f} h"
-    if t_h < 24 * 14:
-        return f"{t_h / 24:.1f} days"
-    return f"{t_h / 168:.1f} weeks"
+def _arm(model: Model, name: str, days: float, placebo: bool, index: int, th: Theme) -> Arm:
+    step = 5.0 if days <= 14 else 15.0
+    traj = simulate(model, name, days=days, step_min=step)
+    plac = simulate(model, placebo_arm(model, name), days=days, step_min=step) if placebo else None
+    lead = traj.roles.get("drug")
+    node = model.node(lead) if lead else None
+    short = (node.short_label or node.label) if node else name
+    return Arm(traj, plac, short, describe_doses(model, name), line_color(traj, th, index))
+
+
+def _hue_gap(a, b) -> float:
+    import colorsys
+    ha = colorsys.rgb_to_hls(*matplotlib.colors.to_rgb(a))[0] * 360
+    hb = colorsys.rgb_to_hls(*matplotlib.colors.to_rgb(b))[0] * 360
+    return min(abs(ha - hb), 360 - abs(ha - hb))
+
+
+def _distinct_colours(arms: list[Arm], th: Theme, say) -> None:
+    """One meaning per colour: an arm whose drug colour shares a hue with the
+    activity map (or with an earlier arm) is drawn in the next colour of a cycle
+    chosen to keep clear of it, and the change is reported."""
+    from .plotting import ACTIVITY_ENDS, ARM_CYCLE
+    used = []
+    for arm in arms:
+        ok = lambda c: all(_hue_gap(c, e) >= 45 for e in (ACTIVITY_ENDS[0], ACTIVITY_ENDS[-1])) \
+            and all(_hue_gap(c, u) >= 30 for u in used)  # noqa: E731
+        if not ok(arm.color):
+            new = next((c for c in ARM_CYCLE if ok(c)), arm.color)
+            say(f"{arm.name}'s colour {arm.color} is too close to the activity colours or another "
+                f"arm's; drawing it in {new}")
+            arm.color = new
+        used.append(arm.color)
 
 
 def prepare(model: Model | None, scenario: str | None, compare: str | None = None, *,
-            days: float = 56,
-            frames: int = 300, placebo: bool = True, presenter: bool = False,
-            theme: str = "light", size_px=None, dpi: int = 100) -> Frame:
-    """Simulate the scenarios and build the animation frame (nothing rendered yet)."""
+            days: float | None = None, chapters: str | Path | None = None,
+            frames: int | None = None, fps: int = 30, placebo: bool = True,
+            presenter: bool = False, theme: str = "light", size_px=None, dpi: int = 100,
+            reveal: bool = False, effect: bool = False, note=None) -> Frame:
+    """Simulate the arms and their placebos, choose the lecture (the model's lecture
+    file, ``chapters``, or chapters built from the mechanism) and lay out the frame
+    (nothing rendered yet). ``frames`` caps the moving frames, for quick previews.
+    ``note`` receives progress messages."""
     model = load_model() if model is None else model
     scenario, compare = showcase_pair(model, scenario, compare)
-    if not isinstance(frames, (int, np.integer)) or isinstance(frames, bool) or not 2 <= frames <= 20_000:
+    if frames is not None and (not isinstance(frames, (int, np.integer)) or isinstance(frames, bool)
+                               or not 2 <= frames <= 20_000):
         raise UsageError(f"frames = {frames!r} must be a whole number from 2 to 20000")
+    if not isinstance(fps, (int, np.integer)) or not 1 <= fps <= 120:
+        raise UsageError(f"fps = {fps} must lie between 1 and 120")
     names = [scenario] + ([compare] if compare else [])
-    step = 5.0 if days <= 14 else 15.0
-    trajs = [simulate(model, s, days=days, step_min=step) for s in names]
-    plac = simulate(model, placebo_arm(model, names[0]), days=days, step_min=step) if placebo else None
+    for n in names:
+        model.scenario(n)                        # unknown names fail here, with a hint
+    say = note or (lambda text: None)
+    th = get_theme(theme, presenter)
+    if chapters is None and days is None:
+        from .lecture import lecture_path_for, load_lecture
+        path = lecture_path_for(model)
+        told = load_lecture(model, path) if path else None
+        if told is not None and list(told.scenarios[:len(names)]) == names:
+            days = told.end_h / 24
+    if chapters is not None and days is None:
+        from .lecture import load_lecture
+        days = load_lecture(model, chapters).end_h / 24
+    days = days or 56.0
+    say(f"simulating {len(names)} arm(s) and their placebo arms over {days:g} days "
+        "(the first run compiles the solver: a few seconds)")
+    arms = [_arm(model, n, days, placebo, i, th) for i, n in enumerate(names)]
+    _distinct_colours(arms, th, say)
+    graph = to_graph(model)
+    lecture = choose_lecture(model, names, chapters=chapters, days=days, graph=graph,
+                             trajs=[a.traj for a in arms], placebos=[a.placebo for a in arms],
+                             note=say)
+    problems = check_lecture(lecture, graph, [a.traj for a in arms])
+    if problems and chapters is None and not lecture.automatic:
+        # the model's own lecture does not fit this run (a --set, an intervention):
+        # captions must not contradict the picture, so the mechanism tells the story
+        say(f"{Path(lecture.source).name}: {len(problems)} caption(s) would contradict this run "
+            f"(first: {problems[0]}); building chapters automatically")
+        from .lecture import auto_lecture
+        lecture = auto_lecture(model, graph, [a.traj for a in arms], [a.placebo for a in arms],
+                               t_end_h=days * 24)
+        problems = check_lecture(lecture, graph, [a.traj for a in arms])
+    for problem in problems:
+        say(f"warning: a caption contradicts the simulation: {problem}")
+    sched = schedule(lecture, fps, frames)
+    say(f"{len(lecture.chapters)} chapters ({'built from the mechanism' if lecture.automatic else lecture.source}), "
+        f"{sched.duration_s:.0f} s of video; laying out the frame")
     size_px = size_px or ((1920, 1080) if presenter else (1280, 720))
-    return build_frame(model, trajs, plac, frame_times(frames, days * 24.0), presenter=presenter,
-                       theme=theme, size_px=size_px, dpi=dpi)
+    return build_frame(model, lecture, arms, sched, presenter=presenter, theme=theme,
+                       size_px=size_px, dpi=dpi, reveal=reveal, effect=effect)
 
 
 def animate(model: Model | None = None, scenario: str | None = None, compare: str | None = None,
             **kwargs) -> FuncAnimation:
     """A :class:`matplotlib.animation.FuncAnimation` (blitted) for notebooks; the
-    scenario defaults to the model file's first.
+    scenarios default to the model file's showcase pair.
 
-    >>> anim = animate(frames=60)          # the model's showcase pair   # doctest: +SKIP
+    >>> anim = animate(frames=120)          # the model's showcase pair   # doctest: +SKIP
     >>> HTML(anim.to_jshtml())                                               # doctest: +SKIP
     """
     frame = prepare(model, scenario, compare, **kwargs)
@@ -315,14 +571,15 @@ def animate(model: Model | None = None, scenario: str | None = None, compare: st
     def step(i):
         return frame.update(i) + frame.labels + frame.captions
 
-    return FuncAnimation(frame.fig, step, frames=len(frame.times_h), blit=True, interval=1000 / 30)
+    return FuncAnimation(frame.fig, step, frames=len(frame.times_h), blit=True,
+                         interval=1000 / frame.schedule.fps)
 
 
 class FrameRenderer:
     """Render frames fast: the static background is drawn once; each frame restores
     it, redraws the coloured boxes, the cursor and the clock, and blends in the
-    node labels and the captions from pre-rendered overlays (a caption is
-    rendered once per distinct text)."""
+    node labels and the chapter's captions from pre-rendered overlays (rendered
+    once per chapter)."""
 
     def __init__(self, frame: Frame):
         self.frame = frame
@@ -349,12 +606,87 @@ class FrameRenderer:
         blend_overlay(buf, self.labels + self.caption_cache[key])
         return buf[:, :, :3]
 
+    def render_rgba(self, i: int) -> memoryview:
+        """Frame i as the canvas's own RGBA buffer (no copy; valid until the next call)."""
+        self.render(i)
+        return memoryview(self.canvas.buffer_rgba())
+
     def __len__(self) -> int:
         return len(self.frame.times_h)
 
 
-def save_animation(frame: Frame, out: str | Path, *, fps: int = 30, progress: bool = False) -> dict:
-    """Render every frame to ``out`` (.mp4, .gif or .html); return size and timing."""
+# ---------------------------------------------------------------- writing files
+
+def _ffmeta_escape(text: str) -> str:
+    for ch in "\\=;#\n":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def ffmetadata(frame: Frame) -> str:
+    """An FFMETADATA file: the title and one chapter mark per lecture chapter."""
+    sched, lecture = frame.schedule, frame.lecture
+    starts = sched.chapter_starts_s() + [sched.duration_s]
+    out = [";FFMETADATA1", f"title={_ffmeta_escape(lecture.title)}"]
+    for k, c in enumerate(lecture.chapters):
+        out += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={int(round(starts[k] * 1000))}",
+                f"END={int(round(starts[k + 1] * 1000))}",
+                f"title={_ffmeta_escape(f'{k + 1}. {c.title}')}"]
+    return "\n".join(out) + "\n"
+
+
+def _timestamps(sched: Schedule) -> tuple[list[int], str]:
+    """Where each rendered frame starts in the video (in frames), and the ffmpeg
+    filters that put it there: ``setpts`` stamps each rendered frame with its
+    start, and ``fps`` repeats it until the next one, so a hold costs one rendered
+    frame. The video's last frame is sent once more to close the final hold."""
+    reps = [int(r) for r in sched.repeats]
+    starts = list(np.concatenate([[0], np.cumsum(reps)[:-1]]).astype(int))
+    if reps[-1] > 1:
+        starts.append(sched.video_frames - 1)
+    terms = [f"{starts[j] - starts[j - 1] - 1}*gte(N\\,{j})" for j in range(1, len(starts))
+             if starts[j] - starts[j - 1] > 1]
+    expr = "N" + "".join(f"+{t}" for t in terms)
+    return starts, f"setpts='({expr})/({sched.fps}*TB)',fps={sched.fps}"
+
+
+def _encode_mp4(frame: Frame, renderer: FrameRenderer, out: Path, tick, *, crf: int = 23) -> None:
+    import imageio_ffmpeg
+    width, height = frame.fig.canvas.get_width_height()
+    sched = frame.schedule
+    starts, filters = _timestamps(sched)
+    with tempfile.TemporaryDirectory() as tmp:
+        meta = Path(tmp) / "chapters.txt"
+        meta.write_text(ffmetadata(frame), encoding="utf-8")
+        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-hide_banner", "-loglevel", "error",
+               "-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{width}x{height}",
+               "-framerate", str(sched.fps), "-i", "-", "-i", str(meta),
+               "-map", "0:v", "-map_metadata", "1", "-map_chapters", "1",
+               "-vf", filters, "-c:v", "libx264", "-preset", "ultrafast",
+               "-tune", "stillimage", "-crf", str(crf), "-pix_fmt", "yuv420p",
+               "-r", str(sched.fps), "-movflags", "+faststart", str(out)]
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            for i in range(len(renderer)):
+                frame_bytes = renderer.render_rgba(i)
+                proc.stdin.write(frame_bytes)
+                tick(i)
+            if len(starts) > len(renderer):            # close the final hold
+                proc.stdin.write(frame_bytes)
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        err = proc.stderr.read().decode(errors="replace")
+        if proc.wait() != 0:
+            raise UsageError(f"ffmpeg could not write '{out}': {err.strip()[-400:]}\n"
+                             "  hint: check the path and free space")
+
+
+def save_animation(frame: Frame, out: str | Path, *, fps: int | None = None,
+                   progress: bool = False) -> dict:
+    """Render every frame to ``out`` (.mp4 with chapter marks, .gif, or .html with
+    the video and a clicker-driven player); return size and timing. The frame rate
+    is the schedule's (``fps``, if given, must match it)."""
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
@@ -363,13 +695,14 @@ def save_animation(frame: Frame, out: str | Path, *, fps: int = 30, progress: bo
     if not out.parent.exists():
         raise UsageError(f"cannot write '{out}': the folder {out.parent} does not exist\n"
                          "  hint: create it first")
-    if not 1 <= fps <= 120:
-        raise UsageError(f"fps = {fps} must lie between 1 and 120")
+    sched = frame.schedule
+    if fps is not None and fps != sched.fps:
+        raise UsageError(f"fps = {fps} differs from the frame's schedule ({sched.fps})\n"
+                         "  hint: pass fps to prepare()")
     renderer = FrameRenderer(frame)
     started = time.perf_counter()
     n = len(renderer)
-    frames_iter = (renderer.render(i) for i in range(n))
-    bar = tqdm(total=n, unit=" frames", desc=f"rendering {out.suffix[1:].upper()}",
+    bar = tqdm(total=n, unit=" frames", desc=f"rendering {suffix[1:].upper()} frame",
                disable=not progress, file=sys.stderr, leave=False)
 
     def tick(i):
@@ -378,96 +711,89 @@ def save_animation(frame: Frame, out: str | Path, *, fps: int = 30, progress: bo
     width, height = frame.fig.canvas.get_width_height()
     try:
         if suffix == ".mp4":
-            import imageio_ffmpeg
-            writer = imageio_ffmpeg.write_frames(
-                str(out), (width, height), fps=fps, codec="libx264", pix_fmt_in="rgb24",
-                pix_fmt_out="yuv420p", quality=None, bitrate=None,
-                output_params=["-preset", "ultrafast", "-crf", "23", "-movflags", "+faststart"],
-                macro_block_size=2)
-            writer.send(None)
-            for i, rgb in enumerate(frames_iter):
-                writer.send(np.ascontiguousarray(rgb))
-                tick(i)
-            writer.close()
+            _encode_mp4(frame, renderer, out, tick)
         elif suffix == ".gif":
             from PIL import Image
             images = []
-            for i, rgb in enumerate(frames_iter):
-                images.append(Image.fromarray(np.array(rgb)).quantize(colors=128, method=2))
+            for i in range(n):
+                images.append(Image.fromarray(np.array(renderer.render(i))).quantize(
+                    colors=128, method=2))
                 tick(i)
-            images[0].save(out, save_all=True, append_images=images[1:], duration=int(1000 / fps),
-                           loop=0, optimize=False)
+            durations = [int(round(1000 * r / sched.fps)) for r in sched.repeats]
+            images[0].save(out, save_all=True, append_images=images[1:], duration=durations,
+                           optimize=False)          # no loop: a lecture ends on its result
         else:
-            _write_html(out, frames_iter, fps, tick, width, height)
+            with tempfile.TemporaryDirectory() as tmp:
+                video = Path(tmp) / "video.mp4"
+                _encode_mp4(frame, renderer, video, tick, crf=26)
+                write_player(frame, video.read_bytes(), out)
     except OSError as exc:
-        raise UsageError(f"cannot write '{out}': {exc}\n  hint: check the path and free space") from None
+        raise UsageError(f"cannot write '{out}': {exc}\n  hint: check the path and free space") \
+            from None
     finally:
         bar.close()
     seconds = time.perf_counter() - started
-    return {"path": str(out), "frames": n, "seconds": seconds, "fps_rendered": n / seconds,
-            "size_px": (width, height), "bytes": out.stat().st_size}
+    return {"path": str(out), "frames": n, "video_frames": sched.video_frames,
+            "duration_s": sched.duration_s, "seconds": seconds, "fps_rendered": n / seconds,
+            "size_px": (width, height), "bytes": out.stat().st_size,
+            "chapters": len(frame.lecture.chapters)}
 
 
-_PLAYER = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
-<title>{title}</title><style>
-body{{margin:0;background:#111;color:#eee;font:16px sans-serif;display:flex;flex-direction:column;
-align-items:center}} img{{max-width:100vw;max-height:88vh}} .bar{{display:flex;gap:12px;
-align-items:center;padding:8px}} input[type=range]{{width:60vw}} button{{font-size:16px}}
-</style></head><body><img id="f" alt="animation frame"><div class="bar">
-<button id="p">pause</button><input id="s" type="range" min="0" value="0">
-<span id="n"></span></div><script>
-const F={frames};const img=document.getElementById('f'),s=document.getElementById('s'),
-n=document.getElementById('n'),p=document.getElementById('p');s.max=F.length-1;let i=0,run=true;
-function show(k){{i=k;img.src='data:image/jpeg;base64,'+F[k];s.value=k;n.textContent=(k+1)+'/'+F.length;}}
-p.onclick=()=>{{run=!run;p.textContent=run?'pause':'play';}};s.oninput=()=>show(+s.value);
-setInterval(()=>{{if(run)show((i+1)%F.length);}},{interval});show(0);
-</script></body></html>"""
+_PLAYER = Path(__file__).with_name("player.html")
 
 
-def _write_html(out: Path, frames_iter, fps, tick, width, height) -> None:
-    import json
+def write_player(frame: Frame, mp4: bytes, out: Path) -> None:
+    """The HTML player: the H.264 video inside the page, a chapter list, and keys a
+    clicker sends (Space, PageDown/PageUp, arrows, F, Home)."""
+    sched = frame.schedule
+    chapters = [{"title": c.title, "start": s, "hold": h, "captions": frame.caption_lines(k)}
+                for k, (c, s, h) in enumerate(zip(frame.lecture.chapters, sched.chapter_starts_s(),
+                                                  sched.hold_starts_s()))]
+    data = {"title": frame.lecture.title, "duration": sched.duration_s, "chapters": chapters}
+    page = _PLAYER.read_text(encoding="utf-8")
+    page = page.replace("/*DATA*/null", json.dumps(data)).replace(
+        "__TITLE__", frame.lecture.title.replace("<", "&lt;"))
+    page = page.replace("/*VIDEO*/", base64.b64encode(mp4).decode("ascii"))
+    if len(page.encode()) > HTML_LIMIT_BYTES:
+        raise UsageError(f"the page would be {len(page) / 1e6:.0f} MB, over the 20 MB a laptop "
+                         "opens quickly\n  hint: write an .mp4 instead, or leave out --presenter")
+    out.write_text(page, encoding="utf-8")
 
+
+def storyboard(frame: Frame, out_dir: str | Path) -> list[Path]:
+    """One PNG per chapter (the frame its hold shows) and a ``captions.txt`` beside
+    them, for slides."""
     from PIL import Image
-    encoded = []
-    for i, rgb in enumerate(frames_iter):
-        buf = io.BytesIO()
-        Image.fromarray(np.array(rgb)).save(buf, format="JPEG", quality=82)
-        encoded.append(base64.b64encode(buf.getvalue()).decode("ascii"))
-        tick(i)
-    out.write_text(_PLAYER.format(title=out.stem, frames=json.dumps(encoded),
-                                  interval=int(1000 / fps)), encoding="utf-8")
-
-
-def storyboard(frame: Frame, out_dir: str | Path, *, extra_times_h=(1.0, 24.0, 168.0, 672.0)) -> list[Path]:
-    """Key frames as numbered PNGs (one per new caption, plus a few fixed times) and a
-    ``captions.txt`` beside them, for slides."""
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create '{out_dir}': {exc.strerror}") from None
-    times = frame.times_h
     renderer = FrameRenderer(frame)
-    captions_seen, keys = None, []
-    for i in range(len(times)):
-        frame.update(i)
-        caps = tuple(c.get_text() for c in frame.captions)
-        if caps != captions_seen:
-            keys.append(i)
-            captions_seen = caps
-    for t in extra_times_h:
-        if times[0] <= t <= times[-1]:
-            keys.append(int(np.argmin(np.abs(times - t))))
-    keys = sorted(set(keys))
     paths, lines = [], []
-    for k, i in enumerate(keys, start=1):
+    for k, i in enumerate(chapter_frames(frame), start=1):
         rgb = renderer.render(i)
-        from PIL import Image
-        stamp = clock(times[i]).replace("day ", "day").replace(", ", "_").replace(":", "")
-        path = out_dir / f"{k:02d}_{stamp}.png"
+        chapter = frame.lecture.chapters[k - 1]
+        slug = "".join(ch if ch.isalnum() else "-" for ch in chapter.title.lower()).strip("-")
+        path = out_dir / f"{k:02d}_{'-'.join(filter(None, slug.split('-')))[:40]}.png"
         Image.fromarray(np.array(rgb)).save(path)
-        caps = [clock(times[i])] + [c.get_text() for c in frame.captions]
+        caps = [f"{k}. {chapter.title}", elapsed(frame.times_h[i])] + \
+            [c for c in frame.caption_lines(k - 1) if c]
         lines.append(f"{path.name}\t{' | '.join(caps)}")
         paths.append(path)
     (out_dir / "captions.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return paths
+
+
+def chapter_frames(frame: Frame) -> list[int]:
+    """The rendered frame each chapter holds on (its end), in chapter order."""
+    sched = frame.schedule
+    return [int(np.flatnonzero((sched.chapter == k) & sched.held)[0])
+            for k in range(len(frame.lecture.chapters))]
+
+
+def render_png(frame: Frame, i: int, path: str | Path) -> Path:
+    from PIL import Image
+    Image.fromarray(np.array(FrameRenderer(frame).render(i))).save(path)
+    return Path(path)
+

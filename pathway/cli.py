@@ -239,9 +239,14 @@ def cmd_plot(args) -> int:
 
 def _prepare_animation(args):
     from .animation import prepare
-    return prepare(_model(args), args.scenario, args.compare, days=args.days or 56,
-                   frames=args.frames, placebo=not args.no_placebo, presenter=args.presenter,
-                   theme=args.theme)
+
+    def note(text):
+        if not getattr(args, "quiet", False):
+            print(text, file=sys.stderr)
+    return prepare(_model(args), args.scenario, args.compare, days=args.days,
+                   chapters=args.chapters, frames=args.frames, fps=getattr(args, "fps", 30),
+                   placebo=not args.no_placebo, presenter=args.presenter, theme=args.theme,
+                   reveal=getattr(args, "reveal", False), effect=args.effect, note=note)
 
 
 def cmd_animate(args) -> int:
@@ -249,11 +254,12 @@ def cmd_animate(args) -> int:
 
     _check_out(args.out, FORMATS)
     frame = _prepare_animation(args)
-    info = save_animation(frame, args.out, fps=args.fps,
+    info = save_animation(frame, args.out,
                           progress=not args.quiet and (sys.stderr.isatty() or args.progress))
-    print(f"wrote {info['path']}: {info['frames']} frames, {info['size_px'][0]}x{info['size_px'][1]}, "
-          f"{info['bytes'] / 1e6:.1f} MB, rendered at {info['fps_rendered']:.0f} frames/s",
-          file=sys.stderr)
+    print(f"wrote {info['path']}: {info['chapters']} chapters, {info['duration_s']:.0f} s, "
+          f"{info['size_px'][0]}x{info['size_px'][1]}, {info['bytes'] / 1e6:.1f} MB; "
+          f"{info['frames']} frames rendered at {info['fps_rendered']:.0f} frames/s "
+          f"(holds repeat frames)", file=sys.stderr)
     return 0
 
 
@@ -262,7 +268,18 @@ def cmd_storyboard(args) -> int:
 
     frame = _prepare_animation(args)
     paths = storyboard(frame, args.out)
-    print(f"wrote {len(paths)} key frames and captions.txt to {args.out}", file=sys.stderr)
+    print(f"wrote {len(paths)} chapter frames and captions.txt to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_slides(args) -> int:
+    from .slides import write_slides
+
+    _check_out(args.out, (".pptx",))
+    frame = _prepare_animation(args)
+    info = write_slides(frame, args.out)
+    print(f"wrote {args.out}: {info['slides']} slides ({info['chapters']} chapters), "
+          f"{info['bytes'] / 1e6:.1f} MB", file=sys.stderr)
     return 0
 
 
@@ -447,23 +464,39 @@ def build_parser() -> argparse.ArgumentParser:
     model_options(p)
     p.set_defaults(func=cmd_plot)
 
-    for name, helptext in (("animate", "lecture animation: MP4, GIF or self-contained HTML"),
-                           ("storyboard", "key frames as numbered PNGs with captions")):
+    for name, helptext in (("animate", "lecture animation in chapters: MP4 (chapter marks), "
+                                       "GIF, or an HTML player a clicker drives"),
+                           ("storyboard", "one PNG per chapter, with captions.txt"),
+                           ("slides", "a slide deck (.pptx): one slide per chapter, citations "
+                                      "in the notes")):
         p = sub.add_parser(name, help=helptext)
-        p.add_argument("--scenario", required=True, metavar="NAME")
+        p.add_argument("--scenario", metavar="NAME",
+                       help="e.g. ketamine-iv (default: the model's showcase pair)")
         p.add_argument("--compare", metavar="NAME", help="a second scenario, e.g. ssri")
-        p.add_argument("--days", type=_positive(float), metavar="D", help="length (default 56)")
-        p.add_argument("--frames", type=_positive(int), default=300, metavar="N")
-        p.add_argument("--no-placebo", action="store_true", help="leave out the placebo curve")
+        p.add_argument("--days", type=_positive(float), metavar="D",
+                       help="length (default: the lecture's, else 56)")
+        p.add_argument("--chapters", metavar="FILE",
+                       help="a lecture file (default: lectures/<model name>.toml beside the model, "
+                            "else chapters built from the mechanism)")
+        p.add_argument("--frames", type=_positive(int), metavar="N",
+                       help="at most N moving frames, for a quick preview")
+        p.add_argument("--no-placebo", action="store_true", help="leave out the placebo arms")
+        p.add_argument("--effect", action="store_true",
+                       help="plot the drug effect (each arm minus its own placebo arm)")
+        p.add_argument("--quiet", action="store_true", help="no progress messages")
         if name == "animate":
             p.add_argument("--out", required=True, metavar="FILE", help="FILE.mp4, .gif or .html")
             p.add_argument("--fps", type=_positive(int), default=30)
+            p.add_argument("--reveal", action="store_true",
+                           help="draw the curves as the clock runs (predict, then watch)")
             p.add_argument("--progress", action="store_true", help="always show the progress bar")
-            p.add_argument("--quiet", action="store_true", help="never show the progress bar")
             p.set_defaults(func=cmd_animate)
-        else:
+        elif name == "storyboard":
             p.add_argument("--out", required=True, metavar="DIR", help="a folder for the PNGs")
             p.set_defaults(func=cmd_storyboard)
+        else:
+            p.add_argument("--out", required=True, metavar="FILE.pptx")
+            p.set_defaults(func=cmd_slides)
         picture_options(p)
         model_options(p)
 

@@ -7,7 +7,9 @@ compose into larger figures and animations.
   transmitters, signalling, structure, readouts), groups the branches in shaded
   bands, draws activation as arrows and inhibition as flat bars, the evidence
   grade as line style, and colours nodes by activity with a colour-blind-safe
-  blue-orange map.
+  purple-green map (purple: less active than at rest, green: more). Arms are
+  drawn in their drugs' colours, chosen away from those two hues, and edges in
+  neutral greys, so every colour has one meaning.
 * :func:`plot_timecourse` draws variables against time on a logarithmic axis
   from 10 minutes to weeks, with ticks in human units.
 """
@@ -58,10 +60,32 @@ class Theme:
         return size * self.scale
 
 
+#: The activity map's ends (ColorBrewer PRGn, safe for colour-vision deficiencies):
+#: purple is less active than at rest, green more. No arm colour and no edge uses
+#: these hues (see ARM_CYCLE and tests/test_lecture.py).
+ACTIVITY_ENDS = ("#762A83", "#AF8DC3", "#7FBF7B", "#1B7837")
+#: Arm colours for drugs without a ``color`` in the model file: Okabe-Ito colours
+#: whose hues lie far from the activity map's purple and green.
+ARM_CYCLE = (OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["sky"],
+             "#7f7f7f")
+
+
 def _cmap(mid: str) -> LinearSegmentedColormap:
-    return LinearSegmentedColormap.from_list(
-        "activity", [OKABE_ITO["blue"], OKABE_ITO["sky"], mid, OKABE_ITO["orange"],
-                     OKABE_ITO["vermillion"]])
+    less, less_light, more_light, more = ACTIVITY_ENDS
+    return LinearSegmentedColormap.from_list("activity", [less, less_light, mid, more_light, more])
+
+
+def relative_luminance(color) -> float:
+    """WCAG relative luminance of a colour (0 black .. 1 white)."""
+    rgb = np.array(matplotlib.colors.to_rgb(color))
+    lin = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return float(lin @ [0.2126, 0.7152, 0.0722])
+
+
+def contrast_ratio(a, b) -> float:
+    """WCAG contrast ratio of two colours (1 .. 21; 3 is the floor for large text and lines)."""
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
 
 
 def get_theme(theme: str = "light", presenter: bool = False) -> Theme:
@@ -71,9 +95,10 @@ def get_theme(theme: str = "light", presenter: bool = False) -> Theme:
     scale = 2.1 if presenter else 1.0      # presenter: 9 pt text becomes ~1/40 of 1080 px
     if theme == "dark":
         return Theme("dark", "#111418", "#f2f2f2", "#a8a8a8", "#222a33", "#e8e8e8",
-                     OKABE_ITO["orange"], "#8c8c8c", _cmap("#2b2f36"), scale, presenter)
+                     "#b4b4b4", "#8c8c8c", _cmap("#2b2f36"), scale, presenter)
+    # edges are neutral greys (inhibition lighter, with a flat bar), never an arm's colour
     return Theme("light", "white", "#111111", "#555555", "#eef2f6", "#222222",
-                 OKABE_ITO["vermillion"], "#8c8c8c", _cmap("#f4f4f4"), scale, presenter)
+                 "#5c5c5c", "#767676", _cmap("#f4f4f4"), scale, presenter)
 
 
 # ---------------------------------------------------------------- layout
@@ -443,12 +468,12 @@ def _style_axes(ax, th: Theme):
 
 def line_color(traj: Trajectory, th: Theme, index: int) -> str:
     """An arm's colour: its drug's colour from the model file (the inert drug's for
-    a placebo arm), else one of a colour-blind-safe cycle."""
+    a placebo arm), else one of a colour-blind-safe cycle that keeps clear of the
+    activity map's hues."""
     color = traj.roles.get("color_dark" if th.name == "dark" else "color")
     if color:
         return color
-    cycle = [OKABE_ITO[c] for c in ("vermillion", "blue", "green", "purple", "orange", "sky")]
-    return cycle[index % len(cycle)]
+    return ARM_CYCLE[index % len(ARM_CYCLE)]
 
 
 def plot_timecourse(trajectories, variable: str | None = None, ax=None, *, labels=None,
@@ -595,13 +620,15 @@ def text_overlay(fig, texts) -> list:
         ext = t.get_window_extent(renderer).expanded(1.08, 1.25)
         x0, x1 = max(int(ext.x0), 0), int(np.ceil(ext.x1))
         y0, y1 = max(height - int(np.ceil(ext.y1)), 0), height - int(ext.y0)
-        rgba = overlay[y0:y1, x0:x1].astype(np.float32)
-        patches.append((y0, y1, x0, x1, rgba[..., :3].copy(), rgba[..., 3:4] / 255.0))
+        rgba = overlay[y0:y1, x0:x1].astype(np.uint16)
+        alpha = rgba[..., 3:4]
+        # premultiplied colour and inverse alpha in 1/255 steps: blending is integer math
+        patches.append((y0, y1, x0, x1, rgba[..., :3] * alpha, 255 - alpha))
     return patches
 
 
 def blend_overlay(buf: np.ndarray, patches: list) -> None:
     """Alpha-blend pre-rendered text patches into an RGBA frame buffer, in place."""
-    for y0, y1, x0, x1, rgb, alpha in patches:
+    for y0, y1, x0, x1, premultiplied, inverse in patches:
         region = buf[y0:y1, x0:x1, :3]
-        region[...] = (rgb * alpha + region * (1.0 - alpha)).astype(np.uint8)
+        region[...] = (premultiplied + region * inverse + 127) // 255

@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from pathway import simulate  # noqa: E402
-from pathway.animation import FrameRenderer, clock, frame_times, prepare, save_animation, storyboard  # noqa: E402
+from pathway.animation import FrameRenderer, clock, prepare, save_animation, storyboard  # noqa: E402
 from pathway.cli import main  # noqa: E402
 from pathway.graph import to_graph  # noqa: E402
 from pathway.plotting import activity_at, draw_pathway, plot_timecourse  # noqa: E402
@@ -56,8 +56,9 @@ def test_pathway_figure_shows_activity_with_a_colour_bar(model):
     assert act["nmda"] < -0.3 and act["glutamate"] > 0.3        # blocked, surging
     ax, art = draw_pathway(graph, act, return_artists=True)
     assert len(ax.figure.axes) == 2                              # the pathway and its colour bar
-    blue, orange = art.boxes["nmda"].get_facecolor(), art.boxes["glutamate"].get_facecolor()
-    assert blue[2] > blue[0] and orange[0] > orange[2]
+    purple, green = art.boxes["nmda"].get_facecolor(), art.boxes["glutamate"].get_facecolor()
+    assert purple[0] > purple[1] and purple[2] > purple[1]      # less active: purple
+    assert green[1] > green[0] and green[1] > green[2]          # more active: green
     plt.close(ax.figure)
 
 
@@ -74,29 +75,29 @@ def test_timecourse_has_a_log_axis_in_human_units(model):
 
 @pytest.fixture(scope="module")
 def small_frame(model):
-    return prepare(model, "ketamine-iv", "ssri", days=14, frames=12)
+    return prepare(model, "ketamine-iv", "ssri", days=14, frames=12, fps=10)
 
 
 def test_animation_matches_the_simulation_at_sampled_frames(model, small_frame):
     times = small_frame.times_h
-    np.testing.assert_allclose(times, frame_times(12, 14 * 24.0))
+    assert np.all(np.diff(times) >= 0) and times[-1] == pytest.approx(14 * 24.0)
     ket = simulate(model, "ketamine-iv", days=14, step_min=5)
     graph = to_graph(model)
-    for i in (0, 5, 11):
+    from pathway.lecture import elapsed
+    from pathway.plotting import get_theme
+    th = get_theme()
+    for i in (0, len(times) // 2, len(times) - 1):
         dynamic = small_frame.update(i)
         points = [a for a in dynamic if isinstance(a, matplotlib.lines.Line2D)
                   and a.get_marker() == "o"]
         y = points[0].get_ydata()[0]
         assert y == pytest.approx(np.interp(times[i], ket.t_h, ket["relief"]), abs=2e-3)
-        clock_texts = [a for a in dynamic if hasattr(a, "get_text") and "day" in a.get_text()]
-        assert clock_texts[0].get_text().startswith(clock(times[i]))
+        assert small_frame.texts["clock"].get_text().startswith(elapsed(times[i]))
         # the glutamate box is coloured by ketamine's glutamate activity at that time
-        from pathway.plotting import get_theme
-        th = get_theme()
-        boxes = [a for a in dynamic if isinstance(a, matplotlib.patches.FancyBboxPatch)]
         glut = activity_at(graph, ket, times[i])["glutamate"]
         expected = th.cmap((glut + 1) / 2)
-        assert any(np.allclose(b.get_facecolor(), expected, atol=1e-6) for b in boxes)
+        np.testing.assert_allclose(small_frame.boxes["glutamate"].get_facecolor(), expected,
+                                   atol=1e-6)
 
 
 def test_clock_format():
@@ -108,24 +109,27 @@ def test_mp4_is_h264_yuv420p_with_every_frame(small_frame, tmp_path):
     import subprocess
 
     import imageio_ffmpeg
-    info = save_animation(small_frame, tmp_path / "a.mp4", fps=10)
-    assert info["frames"] == 12 and info["size_px"] == (1280, 720)
+    info = save_animation(small_frame, tmp_path / "a.mp4")
+    assert info["frames"] == len(small_frame.times_h) and info["size_px"] == (1280, 720)
     frames, _ = imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "a.mp4"))
-    assert frames == 12
+    assert frames == small_frame.schedule.video_frames
     probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i",
                             str(tmp_path / "a.mp4")], capture_output=True, text=True).stderr
     assert "h264" in probe and "yuv420p" in probe and "1280x720" in probe
 
 
 def test_gif_and_self_contained_html(small_frame, tmp_path):
+    import base64
     from PIL import Image
-    save_animation(small_frame, tmp_path / "a.gif", fps=10)
+    save_animation(small_frame, tmp_path / "a.gif")
     with Image.open(tmp_path / "a.gif") as gif:
-        assert gif.n_frames == 12 and gif.size == (1280, 720)
-    save_animation(small_frame, tmp_path / "a.html", fps=10)
+        assert gif.n_frames == len(small_frame.times_h) and gif.size == (1280, 720)
+    save_animation(small_frame, tmp_path / "a.html")
     html = (tmp_path / "a.html").read_text()
-    frames = json.loads(re.search(r"const F=(\[.*?\]);", html, re.S).group(1))
-    assert len(frames) == 12
+    video = base64.b64decode(re.search(r'atob\("([A-Za-z0-9+/=]+)"\)', html).group(1))
+    assert video[4:8] == b"ftyp"                               # the MP4 itself, in the page
+    data = json.loads(re.search(r"const DATA = (\{.*?\});", html, re.S).group(1))
+    assert len(data["chapters"]) == len(small_frame.lecture.chapters)
     assert not re.search(r"(src|href)=\"(http|//)", html)      # nothing fetched: plays offline
 
 
@@ -155,10 +159,10 @@ def test_presenter_frame_is_1080p(model, tmp_path):
 
 def test_storyboard_writes_numbered_frames_and_captions(small_frame, tmp_path):
     paths = storyboard(small_frame, tmp_path / "story")
-    assert paths and all(p.suffix == ".png" for p in paths)
+    assert len(paths) == len(small_frame.lecture.chapters)
     assert [p.name[:2] for p in paths] == [f"{i:02d}" for i in range(1, len(paths) + 1)]
     captions = (tmp_path / "story" / "captions.txt").read_text().splitlines()
-    assert len(captions) == len(paths) and "day 1" in captions[0]
+    assert len(captions) == len(paths) and "after the start" in captions[0]
 
 
 def test_picture_commands(tmp_path, capsys):
@@ -181,6 +185,9 @@ def test_picture_commands(tmp_path, capsys):
     (["plot", "--scenario", "ketamine-iv", "--out", "p.txt"], "use .png, .svg, .pdf"),
     (["animate", "--scenario", "ketamin-iv", "--out", "a.mp4", "--frames", "3"], "did you mean"),
     (["animate", "--scenario", "ketamine-iv", "--out", "a.mp4", "--frames", "1"], "from 2 to 20000"),
+    (["animate", "--scenario", "ketamine-iv", "--out", "a.mp4", "--chapters", "no-such.toml"],
+     "no lecture file"),
+    (["slides", "--scenario", "ketamine-iv", "--out", "a.ppt"], "use .pptx"),
 ])
 def test_picture_mistakes_exit_2(argv, words, capsys):
     assert main(argv) == 2

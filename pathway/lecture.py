@@ -1,0 +1,616 @@
+"""Lecture chapters: the story an animation tells, as data.
+
+A lecture is a sequence of chapters. Each chapter covers a window of the
+simulated clock (from the previous chapter's end to its own ``until``), plays it
+in ``seconds`` of video, then pauses the clock for ``hold`` seconds while the
+lecturer explains. Every arm of the comparison has its own caption in each
+chapter, in that arm's own mechanism order, with that arm's own citations.
+
+Chapters live in a file beside the model, found by the model's name in a
+``lectures`` folder next to it (for ``models/ketamine.toml``:
+``models/lectures/ketamine.toml``; a folder of its own, so that nothing mistakes
+a lecture for a model file), so a lecturer can reword or reorder them without
+touching code or the model. A model without such
+a file still animates: :func:`auto_lecture` builds chapters from the order in
+which the mechanism's nodes respond.
+
+A caption may say what the picture must show while it is on screen
+(``active``, ``rising``, ``falling``, ``resting`` node lists and ``plasma =
+"present"`` or ``"gone"``); :func:`check_lecture` tests those claims against the
+simulation, so a caption never contradicts the picture. Numbers in captions are
+computed, never typed: ``{value@24h}`` (the arm's primary outcome at 24 h),
+``{placebo@24h}`` (its matched placebo arm's), ``{effect@24h}`` (the
+difference), ``{peak_effect}`` and ``{peak_effect_time}``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import UsageError, suggest
+from .modelfile import Model, parse_quantity
+
+#: the shortest time a caption may stay on screen, in seconds of video
+MIN_CAPTION_S = 3.0
+CONDITIONS = ("active", "rising", "falling", "resting")
+PLASMA_STATES = ("present", "gone")
+ACTIVE = 0.12          # |activity| above this counts as active
+RESTING = 0.05         # and below this as at rest
+
+
+@dataclass(frozen=True)
+class ArmCaption:
+    """What one arm's caption says in one chapter, and what the picture must show."""
+
+    text: str
+    cite: tuple[str, ...] = ()
+    active: tuple[str, ...] = ()
+    rising: tuple[str, ...] = ()
+    falling: tuple[str, ...] = ()
+    resting: tuple[str, ...] = ()
+    plasma: str = ""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    start_h: float
+    end_h: float
+    seconds: float            # video seconds for the window start_h..end_h
+    hold: float               # video seconds the clock pauses at end_h
+    notes: str = ""
+    arms: tuple[ArmCaption | None, ...] = ()
+
+    @property
+    def on_screen_s(self) -> float:
+        return self.seconds + self.hold
+
+
+@dataclass(frozen=True)
+class Lecture:
+    title: str
+    scenarios: tuple[str, ...]
+    chapters: tuple[Chapter, ...]
+    labels: dict[str, str] = field(default_factory=dict)
+    source: str = "automatic"
+    hide: tuple[str, ...] = ()        # nodes left out of the projected pathway
+
+    @property
+    def automatic(self) -> bool:
+        return self.source == "automatic"
+
+    @property
+    def start_h(self) -> float:
+        return self.chapters[0].start_h
+
+    @property
+    def end_h(self) -> float:
+        return self.chapters[-1].end_h
+
+    @property
+    def duration_s(self) -> float:
+        return sum(c.on_screen_s for c in self.chapters)
+
+
+# ---------------------------------------------------------------- words for people
+
+def short_citation(model: Model, key: str) -> str:
+    """``"Le Poul 1995"`` from ``"Le Poul E et al. (1995) ..."``: the first author's
+    surname (the words before the initials) and the year."""
+    ref = model.references.get(key, key)
+    year = re.search(r"\((\d{4})\)", ref)
+    if not year:                           # not a paper: the reference's key
+        return key
+    names = re.match(r"^(.*?)\s+[A-Z]{1,3}\b", ref.split(",")[0].split("(")[0].strip() + " X")
+    author = names.group(1) if names else ref.split(" ")[0]
+    return f"{author} {year.group(1)}"
+
+
+def elapsed(t_h: float) -> str:
+    """``"1 day 0 h 05 min after the start"``: time since the first dose, in words."""
+    minutes = int(round(t_h * 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days == 0:
+        text = f"{hours} h {mins:02d} min" if hours else f"{mins} min"
+    elif days < 14:
+        text = f"{days} day{'s' if days > 1 else ''} {hours} h {mins:02d} min"
+    else:
+        weeks, days = divmod(days, 7)
+        text = f"{weeks} weeks" + (f" {days} day{'s' if days > 1 else ''}" if days else "") \
+            + (f" {hours} h" if hours else "")
+    return f"{text} after the start"
+
+
+def _time_words(hours: float) -> str:
+    if hours % 168 == 0 and hours >= 168:
+        n = int(hours // 168)
+        return "weekly" if n == 1 else f"every {n} weeks"
+    if hours % 24 == 0:
+        n = int(hours // 24)
+        return "daily" if n == 1 else f"every {n} days"
+    return f"every {hours:g} h"
+
+
+def _amount(x: float) -> str:
+    return f"{x:g}"
+
+
+def _duration(hours: float) -> str:
+    return f"{hours * 60:g} min" if hours < 2 else f"{hours:g} h"
+
+
+def describe_doses(model: Model, scenario: str) -> str:
+    """``"Ketamine 0.5 mg/kg IV over 40 min"``, ``"SSRI 10 mg oral daily"``: a
+    scenario's treatment in words, from its dose lines and the drugs' node labels."""
+    sc = model.scenario(scenario)
+    inert = model.roles.inert
+    doses = [d for d in sc.doses if d.drug != inert] or list(sc.doses)
+    if not doses:
+        return sc.name
+    # dose lines given together (same route, start pattern and duration) read as one
+    groups: dict[tuple, list] = {}
+    for d in doses:
+        groups.setdefault((d.route, d.duration_h, d.every_h, d.count), []).append(d)
+    # lines that repeat one treatment at other start times (a series) merge
+    merged: dict[tuple, list] = {}
+    for key, lines in groups.items():
+        what = tuple(sorted((d.drug, d.amount, d.per_kg) for d in lines))
+        merged.setdefault((what, key[0], key[1]), []).append((key, lines))
+    parts = []
+    for (what, route, duration), entries in merged.items():
+        names = []
+        for drug, amount, per_kg in dict.fromkeys(what):
+            node = model.node(drug)
+            names.append(f"{node.short_label or node.label} {_amount(amount)} "
+                         f"{'mg/kg' if per_kg else 'mg'}")
+        text = " + ".join(names) + f" {route.upper() if len(route) <= 3 else route}"
+        if duration:
+            text += f" over {_duration(duration)}"
+        starts, open_ended, every = set(), False, None
+        for (r, dur, every_h, count), lines in entries:
+            for line in lines:
+                if every_h is None:
+                    starts.add(line.start_h)
+                elif count is None:
+                    open_ended, every = True, every_h
+                else:
+                    starts |= {line.start_h + i * every_h for i in range(count)}
+        if open_ended:
+            text += f" {_time_words(every)}"
+        elif len(starts) > 1:
+            span = (max(starts) - min(starts)) / 24
+            text += f", {len(starts)} doses over {span:g} days"
+        parts.append(text)
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+def fill_numbers(text: str, arm, placebo) -> str:
+    """Replace ``{value@24h}``, ``{placebo@24h}``, ``{effect@24h}``, ``{peak_effect}``
+    and ``{peak_effect_time}`` with numbers from the arm's and its placebo's
+    trajectories (the primary outcome)."""
+    from .modelfile import format_quantity
+
+    def at(traj, when):
+        t = parse_quantity(when, "time")[0]
+        return float(np.interp(t, traj.t_h, traj[traj.primary]))
+
+    def effect_series():
+        if placebo is None:
+            raise UsageError("a caption asks for a drug effect, but the animation has no placebo "
+                             "arm\n  hint: drop --no-placebo")
+        return arm.t_h, arm[arm.primary] - np.interp(arm.t_h, placebo.t_h, placebo[placebo.primary])
+
+    def replace(match):
+        what, when = match.group("what"), match.group("when")
+        try:
+            if what == "value":
+                return f"{at(arm, when):.2f}"
+            if match.group("matched"):          # {placebo@...}: the arm's matched placebo
+                if placebo is None:
+                    raise UsageError("a caption asks for the placebo arm, but there is none\n"
+                                     "  hint: drop --no-placebo")
+                return f"{at(placebo, when):.2f}"
+            if what == "effect":
+                t, e = effect_series()
+                return f"{float(np.interp(parse_quantity(when, 'time')[0], t, e)):.2f}"
+            t, e = effect_series()
+            i = int(np.argmax(e))
+            return f"{e[i]:.2f}" if what == "peak_effect" else format_quantity(float(t[i]), "time")
+        except ValueError as exc:
+            raise UsageError(f"caption {text!r}: {exc}") from None
+
+    return re.sub(r"\{(?P<what>value|(?P<matched>placebo)|effect|peak_effect_time|peak_effect)"
+                  r"(?:@(?P<when>[^}]+))?\}", replace, text)
+
+
+# ---------------------------------------------------------------- the lecture file
+
+def lecture_path_for(model: Model) -> Path | None:
+    """``lectures/<model stem>.toml`` beside the model file, if there is one."""
+    src = Path(str(model.source))
+    if not src.suffix or not src.exists():
+        return None
+    path = src.parent / "lectures" / (src.stem + ".toml")
+    return path if path.is_file() else None
+
+
+class _Reader:
+    def __init__(self, model: Model, source: str):
+        self.model, self.source, self.problems = model, source, []
+
+    def problem(self, place: str, what: str, hint: str = "") -> None:
+        self.problems.append(f"{self.source}: {place}: {what}" + (f"\n  hint: {hint}" if hint else ""))
+
+    def time(self, place, text) -> float | None:
+        try:
+            return parse_quantity(text, "time")[0]
+        except ValueError as exc:
+            self.problem(place, str(exc))
+            return None
+
+    def seconds(self, place, value, minimum=0.0) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not \
+                minimum <= value <= 600:
+            self.problem(place, f"{value!r} must be a number of seconds from {minimum:g} to 600")
+            return max(minimum, 1.0)
+        return float(value)
+
+    def names(self, place, values, choices, what) -> tuple[str, ...]:
+        if isinstance(values, str):
+            values = [values]
+        if not isinstance(values, list):
+            self.problem(place, f"expected a list of {what}s")
+            return ()
+        out = []
+        for v in values:
+            if v not in choices:
+                self.problem(place, f"unknown {what} '{v}'", suggest(str(v), choices))
+            else:
+                out.append(v)
+        return tuple(out)
+
+
+def load_lecture(model: Model, path: str | Path) -> Lecture:
+    """Read and check a lecture file against ``model``: every scenario, node and
+    reference it names must exist in the model."""
+    path = Path(path)
+    shown = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"no lecture file '{shown}'\n  hint: check the path given to "
+                         "--chapters") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read lecture file '{shown}': {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{shown}: not valid TOML: {exc}\n  hint: compare with "
+                         "models/lectures/ketamine.toml") from None
+    r = _Reader(model, shown)
+    head = data.get("lecture", {})
+    unknown = set(data) - {"lecture", "labels", "chapters"}
+    for key in sorted(unknown):
+        r.problem(key, "unknown table", "a lecture file has [lecture], [labels] and [[chapters]]")
+    scenarios = r.names("lecture.scenarios", head.get("scenarios", []), model.scenarios, "scenario")
+    if not head.get("scenarios"):
+        r.problem("lecture.scenarios", "name the scenarios this lecture tells, e.g. "
+                  "scenarios = [\"A\", \"B\"]")
+    start = r.time("lecture.start", head.get("start", "5 min"))
+    hide = r.names("lecture.hide", head.get("hide", []), model.node_ids, "node")
+    for key in sorted(set(head) - {"title", "scenarios", "start", "hide"}):
+        r.problem(f"lecture.{key}", "unknown field", "[lecture] has title, scenarios, start, hide")
+    labels = {}
+    for node, text in data.get("labels", {}).items():
+        if node not in model.node_ids:
+            r.problem(f"labels.{node}", f"unknown node '{node}'", suggest(node, model.node_ids))
+        elif not isinstance(text, str) or not text.strip():
+            r.problem(f"labels.{node}", "a label must be a non-empty string")
+        else:
+            labels[node] = text
+    chapters, previous = [], start
+    raw = data.get("chapters", [])
+    if not raw:
+        r.problem("chapters", "no [[chapters]]", "add at least one chapter with title and until")
+    for i, ch in enumerate(raw, start=1):
+        place = f"chapters[{i}]"
+        extra = set(ch) - {"title", "until", "seconds", "hold", "notes", "arms"}
+        for key in sorted(extra):
+            r.problem(f"{place}.{key}", "unknown field",
+                      "a chapter has title, until, seconds, hold, notes and arms")
+        title = ch.get("title")
+        if not isinstance(title, str) or not title.strip():
+            r.problem(f"{place}.title", "every chapter needs a title")
+            title = f"Chapter {i}"
+        end = r.time(f"{place}.until", ch.get("until")) if "until" in ch else None
+        if end is None:
+            if "until" not in ch:
+                r.problem(f"{place}.until", "missing: when on the simulated clock this chapter "
+                          "ends", "e.g. until = \"1 h\"")
+            end = previous
+        if previous is not None and end < previous:
+            r.problem(f"{place}.until", f"ends before the previous chapter ({ch.get('until')!r})",
+                      "chapters follow the clock: each ends at or after the one before")
+        seconds = r.seconds(f"{place}.seconds", ch.get("seconds", 0 if end == previous else 4))
+        hold = r.seconds(f"{place}.hold", ch.get("hold", 3))
+        if seconds + hold < MIN_CAPTION_S:
+            r.problem(place, f"on screen for {seconds + hold:g} s: a caption needs at least "
+                      f"{MIN_CAPTION_S:g} s", "raise seconds or hold")
+        arms_raw = ch.get("arms", {})
+        arms = []
+        for name in arms_raw:
+            if name not in model.scenarios:
+                r.problem(f"{place}.arms.{name}", f"unknown scenario '{name}'",
+                          suggest(name, model.scenarios))
+            elif name not in scenarios:
+                r.problem(f"{place}.arms.{name}", f"'{name}' is not in lecture.scenarios")
+        for name in scenarios:
+            arm = arms_raw.get(name)
+            if arm is None:
+                arms.append(None)
+                continue
+            ap = f"{place}.arms.{name}"
+            if isinstance(arm, str):
+                arm = {"caption": arm}
+            bad = set(arm) - {"caption", "cite", "plasma", *CONDITIONS}
+            for key in sorted(bad):
+                r.problem(f"{ap}.{key}", "unknown field",
+                          f"an arm caption has caption, cite, plasma, {', '.join(CONDITIONS)}")
+            text = arm.get("caption")
+            if not isinstance(text, str) or not text.strip():
+                r.problem(f"{ap}.caption", "missing or empty")
+                text = ""
+            cite = r.names(f"{ap}.cite", arm.get("cite", []), model.references, "reference")
+            conds = {c: r.names(f"{ap}.{c}", arm.get(c, []), model.node_ids, "node")
+                     for c in CONDITIONS}
+            plasma = arm.get("plasma", "")
+            if plasma and plasma not in PLASMA_STATES:
+                r.problem(f"{ap}.plasma", f"'{plasma}' is not a plasma state",
+                          f"use {' or '.join(PLASMA_STATES)}")
+            arms.append(ArmCaption(text.strip(), cite, plasma=plasma, **conds))
+        notes = ch.get("notes", "")
+        chapters.append(Chapter(title.strip(), previous if previous is not None else 0.0,
+                                end, seconds, hold, notes.strip() if isinstance(notes, str) else "",
+                                tuple(arms)))
+        previous = end
+    if r.problems:
+        raise UsageError("the lecture file has problems:\n" + "\n".join(r.problems))
+    title = head.get("title") or " vs ".join(scenarios)
+    return Lecture(str(title), scenarios, tuple(chapters), labels, shown, hide)
+
+
+def choose_lecture(model: Model, scenarios: list[str], *, chapters: str | Path | None = None,
+                   days: float | None = None, graph=None, trajs=None, placebos=None,
+                   note=None) -> Lecture:
+    """The lecture to tell for ``scenarios``: the ``--chapters`` file if given (it must
+    tell these scenarios), else the model's own lecture file if it tells them and
+    fits in ``days``, else chapters built automatically."""
+    path = Path(chapters) if chapters else lecture_path_for(model)
+    if path is not None:
+        lecture = load_lecture(model, path)
+        fits = list(lecture.scenarios[:len(scenarios)]) == list(scenarios)
+        long_enough = days is None or days * 24 >= lecture.end_h - 1e-9
+        if fits and long_enough:
+            return lecture
+        why = (f"it tells {' vs '.join(lecture.scenarios)}" if not fits else
+               f"it runs to {lecture.end_h / 24:g} days, longer than --days {days:g}")
+        if chapters:
+            raise UsageError(f"the lecture file {path} cannot be used here: {why}\n"
+                             "  hint: pick its scenarios (or a longer --days), or leave out "
+                             "--chapters to build chapters automatically")
+        if note:
+            note(f"{path.name}: {why}; building chapters automatically")
+    if trajs is None:
+        raise UsageError("automatic chapters need the simulated arms")
+    return auto_lecture(model, graph, trajs, placebos, t_end_h=(days or 56) * 24)
+
+
+# ---------------------------------------------------------------- automatic chapters
+
+def _arrivals(model: Model, graph, traj, times_h):
+    """(time, node, caption, citation keys) for each captioned node of one arm, when it
+    first reaches half its largest change."""
+    from .plotting import activity_at
+    nodes = list(graph.nodes)
+    acts = np.array([[activity_at(graph, traj, t).get(n, 0.0) for n in nodes] for t in times_h])
+    out = []
+    for j, n in enumerate(nodes):
+        caption = graph.nodes[n].get("caption")
+        series = np.abs(acts[:, j])
+        if not caption or series.max() < 0.05:
+            continue
+        i = int(np.argmax(series >= 0.5 * series.max()))
+        incoming = [e for e in model.edges if e.target == n and e.citations
+                    and (e.hypothesis is None or model.hypotheses[e.hypothesis].enabled)]
+        moved = {e.source: np.abs(acts[:, nodes.index(e.source)]).max() if e.source in nodes else 0
+                 for e in incoming}
+        incoming.sort(key=lambda e: -moved[e.source])
+        cite = (incoming[0].citations[0],) if incoming else ()
+        out.append((float(times_h[i]), n, caption[0].upper() + caption[1:], cite))
+    out.sort(key=lambda a: a[0])
+    return out
+
+
+def auto_lecture(model: Model, graph, trajs, placebos=None, *, t_start_h: float = 5 / 60,
+                 t_end_h: float = 56 * 24.0, run_s: float = 42.0) -> Lecture:
+    """Chapters from the mechanism itself: a new chapter wherever a node of either arm
+    arrives (reaches half its largest change), each arm captioned by its latest
+    arrival, and a closing chapter that holds on where every arm stands."""
+    times = np.geomspace(t_start_h, t_end_h, 400)
+    per_arm = [_arrivals(model, graph, t, times) for t in trajs]
+    stamps = sorted({a[0] for arm in per_arm for a in arm if t_start_h < a[0] < t_end_h * 0.9})
+    # merge arrivals close in log-time, and keep at most eight chapters before the close
+    ratio = 1.6
+    while True:
+        bounds = []
+        for s in stamps:
+            if not bounds or s > bounds[-1] * ratio:
+                bounds.append(s)
+        if len(bounds) <= 8:
+            break
+        ratio *= 1.4
+    bounds = [b for b in bounds if b > t_start_h] or [math.sqrt(t_start_h * t_end_h)]
+    edges = [t_start_h] + bounds + [t_end_h]
+    spans = np.log(np.array(edges[1:]) / np.array(edges[:-1]))
+    seconds = np.maximum(1.5, run_s * spans / spans.sum())
+    chapters = []
+    for k, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
+        closing = k == len(edges) - 2
+        arms, titles = [], []
+        used = {c.title for c in chapters}
+        for a_index, arm in enumerate(per_arm):
+            latest = [x for x in arm if x[0] <= b * 1.0001]
+            fresh = [x for x in latest if x[0] > a * 0.9999 or k == 0]
+            if closing or not latest:
+                arms.append(None)
+                continue
+            *_, caption, cite = latest[-1]
+            arms.append(ArmCaption(caption, cite))
+            titles += [(x[2], trajs[a_index]) for x in fresh[-1:]]   # the step its caption shows
+        if closing:
+            arms = []
+            for i, tr in enumerate(trajs):
+                what = tr.labels.get(tr.primary, tr.primary.replace("_", " ")).lower()
+                text = f"{what} {{value@{t_end_h:g}h}} at the end"
+                if placebos and placebos[i] is not None:
+                    text += f" (its placebo arm: {{placebo@{t_end_h:g}h}})"
+                arms.append(ArmCaption(text[0].upper() + text[1:]))
+            title = "Where each arm ends"
+        else:
+            named = [t for t, _ in titles if t not in used] + \
+                [f"{t}: {tr.roles.get('drug_label') or tr.scenario}" for t, tr in titles]
+            title = next((t for t in named if t not in used), f"Part {k + 1}")
+        notes = " ".join(graph.nodes[x[1]].get("description", "") for arm in per_arm
+                         for x in arm if a < x[0] <= b)
+        chapters.append(Chapter(title, a, b, float(seconds[k]), 6.0 if closing else 3.0,
+                                notes, tuple(arms)))
+    return Lecture(" vs ".join(t.scenario for t in trajs), tuple(t.scenario for t in trajs),
+                   tuple(chapters), {}, "automatic")
+
+
+# ---------------------------------------------------------------- captions against the picture
+
+def check_lecture(lecture: Lecture, graph, trajs) -> list[str]:
+    """Claims of the captions that the simulation does not bear out (empty: none).
+
+    A caption must be true from the middle of its chapter's window (in log time)
+    through the hold: at both moments ``active`` nodes differ from rest by more
+    than 12% and ``resting`` ones by less than 5%, and ``plasma = "gone"`` means
+    under 2% of the arm's peak plasma level, ``"present"`` over 10%; over the
+    window ``rising`` nodes go up and ``falling`` ones down, and still do at its
+    end."""
+    from .plotting import activity_at
+    problems = []
+    for c in lecture.chapters:
+        moments = [("middle", math.sqrt(max(c.start_h, 1e-6) * c.end_h)), ("end", c.end_h)]
+        for arm, traj in zip(c.arms, trajs):
+            if arm is None:
+                continue
+            where = f"chapter '{c.title}', {traj.scenario}"
+            for when, t in moments:
+                act = activity_at(graph, traj, t)
+                for n in arm.active:
+                    if abs(act.get(n, 0.0)) < ACTIVE:
+                        problems.append(f"{where}: '{n}' is at rest at the chapter's {when}, "
+                                        f"but the caption says it is active")
+                for n in arm.resting:
+                    if abs(act.get(n, 0.0)) > RESTING:
+                        problems.append(f"{where}: '{n}' is not at rest at the chapter's {when}")
+            for n, sign in [(n, 1) for n in arm.rising] + [(n, -1) for n in arm.falling]:
+                # the trend over the window, and still at its end: the mean over its last
+                # tenth (in log time, which smooths out daily doses) against the tenth before
+                y = traj[n]
+                a, b = (np.interp(t, traj.t_h, y) for t in (c.start_h, c.end_h))
+                ratio = (c.end_h / max(c.start_h, 1e-6)) ** 0.1 if c.end_h > c.start_h else 1.0
+                last = np.interp(np.geomspace(c.end_h / ratio, c.end_h, 20), traj.t_h, y).mean()
+                before = np.interp(np.geomspace(c.end_h / ratio ** 2, c.end_h / ratio, 20),
+                                   traj.t_h, y).mean()
+                scale = max(abs(float(np.max(y) - np.min(y))), 1e-9)
+                if sign * (b - a) < 0.02 * scale or sign * (last - before) <= 0:
+                    word = "rising" if sign > 0 else "falling"
+                    problems.append(f"{where}: '{n}' is not {word} in this chapter")
+            cols = [p for p in traj.roles.get("plasma", []) if p in traj]
+            if arm.plasma and cols:
+                y = traj[cols[0]]
+                for when, t in moments:
+                    frac = float(np.interp(t, traj.t_h, y)) / max(float(y.max()), 1e-12)
+                    if arm.plasma == "gone" and frac > 0.02 or arm.plasma == "present" and frac < 0.1:
+                        problems.append(f"{where}: the drug is not {arm.plasma} at the chapter's "
+                                        f"{when} ({100 * frac:.0f}% of its peak plasma level)")
+    return problems
+
+
+# ---------------------------------------------------------------- the playback schedule
+
+@dataclass(frozen=True)
+class Schedule:
+    """Which moments to render and how long each is shown.
+
+    ``times_h[i]`` is the simulated time of rendered frame i, ``chapter[i]`` its
+    chapter, ``held[i]`` whether the clock is paused on it, and ``repeats[i]``
+    how many video frames show it (a hold is one rendered frame, repeated by the
+    encoder)."""
+
+    times_h: np.ndarray
+    chapter: np.ndarray
+    held: np.ndarray
+    repeats: np.ndarray
+    fps: int
+
+    def __len__(self) -> int:
+        return len(self.times_h)
+
+    @property
+    def video_frames(self) -> int:
+        return int(self.repeats.sum())
+
+    @property
+    def duration_s(self) -> float:
+        return self.video_frames / self.fps
+
+    def chapter_starts_s(self) -> list[float]:
+        """Video time at which each chapter begins."""
+        first = np.concatenate([[0], np.cumsum(self.repeats)[:-1]])
+        out = []
+        for c in range(int(self.chapter.max()) + 1):
+            out.append(float(first[np.argmax(self.chapter == c)]) / self.fps)
+        return out
+
+    def hold_starts_s(self) -> list[float]:
+        """Video time at which each chapter's hold (paused clock) begins."""
+        first = np.concatenate([[0], np.cumsum(self.repeats)[:-1]])
+        return [float(first[np.flatnonzero((self.chapter == c) & self.held)[0]]) / self.fps
+                for c in range(int(self.chapter.max()) + 1)]
+
+
+def schedule(lecture: Lecture, fps: int = 30, frames: int | None = None) -> Schedule:
+    """Frames for ``lecture`` at ``fps``: each chapter's window log-spaced over its
+    seconds, then one held frame repeated for the hold. ``frames`` caps the number
+    of moving frames (a preview: the same timing, each frame shown longer);
+    chapters keep their share and at least one."""
+    full = np.array([max(1, int(round(c.seconds * fps))) if c.end_h > c.start_h else 0
+                     for c in lecture.chapters])
+    runs = full.astype(float)
+    if frames is not None and runs.sum() > frames:
+        runs = runs * frames / runs.sum()
+    times, chap, held, reps = [], [], [], []
+    for k, (c, n, total) in enumerate(zip(lecture.chapters, runs, full)):
+        if c.end_h > c.start_h:
+            n = min(max(int(round(n)), 1), int(total))
+            ts = np.geomspace(c.start_h, c.end_h, n + 1)[1:] if k else \
+                np.geomspace(c.start_h, c.end_h, n)
+            times += list(ts)
+            chap += [k] * len(ts)
+            held += [False] * len(ts)
+            reps += list(np.diff(np.round(np.linspace(0, total, n + 1))).astype(int))
+        times.append(c.end_h)
+        chap.append(k)
+        held.append(True)
+        reps.append(max(1, int(round(c.hold * fps))))
+    return Schedule(np.array(times), np.array(chap), np.array(held), np.array(reps), fps)
