@@ -195,7 +195,7 @@ def export_model(model: Model, site: dict | None = None) -> dict:
         "nodes": nodes, "edges": edges,
         "derived": {name: list(ds) for name, ds in model.derived.items()},
         "scenarios": {s.name: {"description": s.description, "days": s.days,
-                               "placebo": s.placebo, "doses": [_dose(d) for d in s.doses]}
+                               "placebo_arm": s.placebo, "doses": [_dose(d) for d in s.doses]}
                       for s in model.scenarios.values()},
         "interventions": {name: _intervention(iv) for name, iv in model.interventions.items()},
         "hypotheses": {h.name: {"enabled": h.enabled, "description": h.description,
@@ -245,7 +245,7 @@ def load_site(model: Model, path: str | Path | None = None) -> dict:
             problems.append(f"{place}: not a table")
             continue
         extra = set(item) - {"question", "answer", "scenario", "compare", "interventions",
-                             "hypotheses", "set", "days", "dose", "placebo"}
+                             "hypotheses", "set", "days", "dose", "show_placebo"}
         if extra:
             problems.append(f"{place}: unknown key(s) {', '.join(sorted(extra))}")
         if not isinstance(item.get("question"), str) or not item["question"].strip():
@@ -262,8 +262,8 @@ def load_site(model: Model, path: str | Path | None = None) -> dict:
         for key in ("days", "dose"):
             if key in item and not (finite(item[key]) and item[key] > 0):
                 problems.append(f"{place}: {key} must be a positive number")
-        if "placebo" in item and not isinstance(item["placebo"], bool):
-            problems.append(f"{place}: placebo must be true or false")
+        if "show_placebo" in item and not isinstance(item["show_placebo"], bool):
+            problems.append(f"{place}: show_placebo must be true or false")
         params = parameter_table(model)
         for name, value in (item.get("set") or {}).items():
             if name not in params:

@@ -143,10 +143,13 @@
   }
 
   App.prototype.defaultState = function () {
-    var d = this.data, show = d.roles.showcase;
-    return {scenario: show[0], compare: show.length > 1 ? show[1] : "", dose: null, days: null,
+    var d = this.data, show = d.roles.showcase, first = this.options.initial || {};
+    var s = {scenario: show[0], compare: show.length > 1 ? show[1] : "", dose: null, days: null,
       interventions: [], hypotheses: Object.keys(d.hypotheses).filter(function (h) { return d.hypotheses[h].enabled; }),
       set: {}, t: 24, side: (d.roles.side_effects[0] || d.roles.outcomes[0] || ""), placebo: true};
+    if (first.scenario in d.scenarios) s.scenario = first.scenario;
+    if (first.compare === "" || first.compare in d.scenarios) s.compare = first.compare;
+    return s;
   };
 
   App.prototype.days = function () {
@@ -262,7 +265,7 @@
     s.set = Object.assign({}, item.set || {});
     if (item.days) s.days = item.days;
     if (item.dose) s.dose = item.dose;
-    if ("placebo" in item) s.placebo = !!item.placebo;
+    if ("show_placebo" in item) s.placebo = !!item.show_placebo;
     this.state = s;
     this.syncControls();
     this.render();
@@ -499,6 +502,7 @@
     this.timings.push(performance.now() - started);
     this.draw();
     this.writeHash();
+    if (this.options.onchange) this.options.onchange(JSON.parse(JSON.stringify(this.state)));
     var main = arms[0].run, i = main[this.primary].reduce(function (best, v, k, a) { return v > a[best] ? k : best; }, 0);
     this.status.textContent = "Peak " + this.label(this.primary).toLowerCase() + " " + sig(main[this.primary][i], 2) +
       " at " + formatTime(main.time_h[i]) + " (" + s.scenario + ").";
@@ -1038,7 +1042,7 @@
         state: function () { return JSON.parse(JSON.stringify(app.state)); },
         formatQuantity: formatQuantity
       };
-      if (options === undefined || options.global !== false) root.pathway = api;
+      if (!options || options.global !== false) root.pathway = api;
       return api;
     },
     formatQuantity: formatQuantity
