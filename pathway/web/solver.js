@@ -171,7 +171,8 @@
             for (i = 0; i < n; i++) x[i] /= nrm;
           }
           if (!ok) break;
-          for (i = 0; i < n; i++) V[i][m] = x[i];
+          // round-off where the exact vector has zeros (other drugs' compartments)
+          for (i = 0; i < n; i++) V[i][m] = Math.abs(x[i]) < 1e-14 ? 0 : x[i];
         }
         if (ok) {
           var LU = copyMat(V), p = luFactor(LU), Vinv = zeros(n, n);
@@ -181,6 +182,9 @@
             var col = luSolve(LU, p, e);
             for (i = 0; i < n; i++) Vinv[i][j] = col[i];
           }
+          var big = 0;
+          for (i = 0; i < n; i++) for (j = 0; j < n; j++) big = Math.max(big, Math.abs(Vinv[i][j]));
+          for (i = 0; i < n; i++) for (j = 0; j < n; j++) if (Math.abs(Vinv[i][j]) < 1e-14 * big) Vinv[i][j] = 0;
           var cond = norm1(V) * norm1(Vinv);
           if (isFinite(cond) && cond < 1e8) {
             var lam = new Float64Array(n);
@@ -210,6 +214,19 @@
 
   function pw(x, n) { return n === 1 ? x : (n === 2 ? x * x : Math.pow(x, n)); }
 
+  // the nonzero entries of the concentration matrix, drug by drug
+  function sparseConc(conc, nDrug, nPk) {
+    var start = new Int32Array(nDrug + 1), mode = [], coef = [];
+    for (var d = 0; d < nDrug; d++) {
+      start[d] = mode.length;
+      for (var j = 0; j < nPk; j++) {
+        if (conc[d * nPk + j] !== 0) { mode.push(j); coef.push(conc[d * nPk + j]); }
+      }
+    }
+    start[nDrug] = mode.length;
+    return {start: start, mode: Int32Array.from(mode), coef: Float64Array.from(coef)};
+  }
+
   function integrate(sys, y0, t0, tEnd, tOut, ev, rtol, atol, hInit, hMax, maxSteps) {
     var nPk = sys.lam.length, nDrug = sys.nDrug, nNode = sys.baseline.length;
     var n = nPk + nNode, nE = sys.eSrc.length;
@@ -224,16 +241,16 @@
     var a0 = new Float64Array(n), b0 = new Float64Array(n), a1 = new Float64Array(n), b1 = new Float64Array(n);
     var sig = new Float64Array(nDrug + nNode), prod = new Float64Array(nNode), drive = new Float64Array(nNode);
     var ph = new Float64Array(3), i, j, d, k;
+    var nz = sparseConc(conc, nDrug, nPk), nzStart = nz.start, nzMode = nz.mode, nzCoef = nz.coef;
 
     function rates(y, a, b) {
       var i, j, d, k;
       for (i = 0; i < nPk; i++) { a[i] = rateIn[i]; b[i] = lam[i]; }
-      for (d = 0; d < nDrug; d++) sig[d] = 0;
-      for (j = 0; j < nPk; j++) {
-        var yj = y[j];
-        if (yj !== 0) for (d = 0; d < nDrug; d++) sig[d] += conc[d * nPk + j] * yj;
+      for (d = 0; d < nDrug; d++) {      // plasma levels; each drug reads only its own modes
+        var sd = 0;
+        for (var q = nzStart[d]; q < nzStart[d + 1]; q++) sd += nzCoef[q] * y[nzMode[q]];
+        sig[d] = sd > 0 ? sd : 0;
       }
-      for (d = 0; d < nDrug; d++) if (sig[d] < 0) sig[d] = 0;
       for (k = 0; k < nNode; k++) { sig[nDrug + k] = y[nPk + k]; prod[k] = 1; drive[k] = 0; }
       for (var e = 0; e < nE; e++) {
         var x = sig[eSrc[e]], s;
@@ -599,11 +616,12 @@
     var nT = tOut.length, S = res.out, nD = this.nDrug;
     var bad = res.status === 2;
     var drugCol = {};
+    var nz = sparseConc(sys.conc, nD, nPk);
     c.drug_ids.forEach(function (d, di) {
-      var col = new Float64Array(nT);
+      var col = new Float64Array(nT), q0 = nz.start[di], q1 = nz.start[di + 1];
       for (var r = 0; r < nT; r++) {
         var s = 0, row = r * nS;
-        for (var j = 0; j < nPk; j++) s += S[row + j] * sys.conc[di * nPk + j];
+        for (var q = q0; q < q1; q++) s += S[row + nz.mode[q]] * nz.coef[q];
         col[r] = s > 0 ? s : 0;
       }
       drugCol[d] = col;
