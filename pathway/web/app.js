@@ -12,6 +12,7 @@
   var GRADE_DASH = {strong: "", moderate: "6 3", preliminary: "1.5 2.5", contested: "7 2.5 1.5 2.5"};
   var INK = "#1a1a1a", MUTED = "#555", ACTIVATE = "#222", INHIBIT = "#D55E00", METAB = "#8c8c8c";
   var PLACEBO = "#6b6b6b", GHOST = "#b9b9b9", FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+  var HINT = "Click or tap a box or an arrow (or reach it with Tab and press Enter) to read what it is, how good the evidence is, and the studies behind it.";
   var TIME_TICKS = [[1 / 6, "10 min"], [1, "1 h"], [6, "6 h"], [24, "1 d"], [72, "3 d"], [168, "1 wk"],
     [336, "2 wk"], [672, "4 wk"], [1344, "8 wk"], [2688, "16 wk"], [5376, "32 wk"], [8760, "1 yr"]];
 
@@ -105,6 +106,14 @@
     return step * p;
   }
 
+  // "Title: the rest." -> ["Title", "The rest."]; a description without a colon is all title
+  function splitTitle(text) {
+    var i = (text || "").indexOf(": ");
+    if (i < 0 || i > 90) return [text || "", ""];
+    var rest = text.slice(i + 2);
+    return [text.slice(0, i), rest.charAt(0).toUpperCase() + rest.slice(1)];
+  }
+
   function firstSentence(text) {
     var m = /^(.*?[.!?])(\s|$)/.exec(text || "");
     return m ? m[1] : (text || "");
@@ -180,6 +189,21 @@
     return (n && n.kind === "drug") || this.data.derived[id] ? "ng/mL" : "";
   };
 
+  // a scenario's name for people: its drug, or (when two arms share a drug) its description
+  App.prototype.armName = function (name) {
+    var d = this.data, inert = d.roles.inert, s = this.state, self = this;
+    var lead = function (n) {
+      var drugs = d.scenarios[n].doses.map(function (x) { return x.drug; }).filter(function (x) { return x !== inert; });
+      return drugs.length ? drugs[0] : (d.scenarios[n].doses.length ? inert : null);
+    };
+    var drug = lead(name), other = name === s.scenario ? s.compare : s.scenario;
+    if (drug && !(other && other !== name && lead(other) === drug)) {
+      var n = self.nodes[drug];
+      return n ? n.short_label : drug;
+    }
+    return firstSentence(d.scenarios[name].description).replace(/\.$/, "");
+  };
+
   App.prototype.armColor = function (name) {
     var d = this.data, inert = d.roles.inert;
     var drugs = d.scenarios[name].doses.map(function (x) { return x.drug; }).filter(function (x) { return x !== inert; });
@@ -212,23 +236,23 @@
     this.sideSelect = el("select", {id: "pw-side", onchange: function () { self.state.side = this.value; self.draw(); self.writeHash(); }});
     this.sideChartBox = el("div", {class: "pw-chart pw-chart-small"});
     this.info = el("section", {class: "pw-info", "aria-live": "polite", tabindex: "-1", "aria-label": "Details of the selected part of the pathway"});
-    this.info.appendChild(el("p", {class: "pw-hint", text: "Click or tap a box or an arrow of the pathway (or move to it with Tab and press Enter) to read what it is, how good the evidence is, and the studies behind it."}));
+    this.info.appendChild(el("p", {class: "pw-hint", text: HINT}));
     var buttons = el("div", {class: "pw-buttons"}, [
       el("button", {type: "button", onclick: function () { self.reset(); }, text: "Reset everything"}),
       this.options.hash ? el("button", {type: "button", onclick: function () { self.share(this); }, text: "Copy link to this setting"}) : null,
       el("button", {type: "button", onclick: function () { self.download("png"); }, text: "Download PNG"}),
       el("button", {type: "button", onclick: function () { self.download("svg"); }, text: "Download SVG"})]);
     var figure = el("section", {class: "pw-figure", "aria-label": "Figure"}, [
-      el("h2", {class: "pw-h2", text: "The pathway"}), this.pathSvgBox, this.keyBox, timeRow,
+      el("h2", {class: "pw-h2", text: "The pathway"}), this.pathSvgBox, this.keyBox, this.info, timeRow,
       el("h2", {class: "pw-h2", id: "pw-primary-title", text: this.label(this.primary) + " over time"}),
       this.chartBox, this.legendBox,
       el("div", {class: "pw-side-head"}, [el("label", {for: "pw-side", class: "pw-h2", text: "Also show"}), this.sideSelect]),
-      this.sideChartBox, buttons, this.info]);
+      this.sideChartBox, buttons]);
 
     // controls
     var controls = el("section", {class: "pw-controls", "aria-label": "Controls"});
     this.tryBox = this.buildTry();
-    if (this.tryBox) controls.appendChild(this.tryBox);
+    if (this.tryBox) figure.appendChild(this.tryBox);
     controls.appendChild(this.buildTreatment());
     controls.appendChild(this.buildChecks("interventions", "Interventions (virtual experiments)",
       "Each one changes the biology, as in a published experiment; it is drawn on the pathway.", d.interventions));
@@ -270,6 +294,8 @@
     this.syncControls();
     this.render();
     this.status.textContent = "Set up: " + item.question;
+    var top = this.pathSvgBox.getBoundingClientRect().top;
+    if (top < 0) this.pathSvgBox.scrollIntoView({block: "start", behavior: "smooth"});
   };
 
   App.prototype.scenarioOptions = function (select, withNone) {
@@ -355,8 +381,10 @@
           extra.push(el("span", {class: "pw-variant", text: " If the hypothesis '" + h + "' is on: " + table[name].variants[h].description}));
         });
       }
+      var parts = splitTitle(table[name].description);
       box.appendChild(el("div", {class: "pw-field pw-check"}, [input, el("label", {for: id}, [
-        el("strong", {text: name.replace(/-/g, " ")}), el("br"), el("span", {text: table[name].description})].concat(extra))]));
+        el("strong", {text: parts[0]}), parts[1] ? el("br") : null, parts[1] ? el("span", {text: parts[1]}) : null,
+        el("span", {class: "pw-id", text: " (" + name + ")"})].concat(extra))]));
     });
     return box;
   };
@@ -476,13 +504,13 @@
     var arms = [];
     try {
       var base = this.simOptions();
-      arms.push({name: s.scenario, label: s.scenario, run: this.solver.simulate(s.scenario, Object.assign({dose: s.dose}, base)),
+      arms.push({name: s.scenario, label: this.armName(s.scenario), run: this.solver.simulate(s.scenario, Object.assign({dose: s.dose}, base)),
         color: this.armColor(s.scenario), dash: ""});
-      if (s.placebo) arms.push({name: s.scenario, label: s.scenario + " (placebo arm)", placebo: true,
+      if (s.placebo) arms.push({name: s.scenario, label: "placebo arm of " + this.armName(s.scenario), placebo: true,
         run: this.solver.simulate(s.scenario, Object.assign({placebo: true}, base)), color: PLACEBO, dash: "6 4"});
       if (s.compare) {
-        arms.push({name: s.compare, label: s.compare, run: this.solver.simulate(s.compare, base), color: this.armColor(s.compare), dash: ""});
-        if (s.placebo) arms.push({name: s.compare, label: s.compare + " (placebo arm)", placebo: true,
+        arms.push({name: s.compare, label: this.armName(s.compare), run: this.solver.simulate(s.compare, base), color: this.armColor(s.compare), dash: ""});
+        if (s.placebo) arms.push({name: s.compare, label: "placebo arm of " + this.armName(s.compare), placebo: true,
           run: this.solver.simulate(s.compare, Object.assign({placebo: true}, base)), color: PLACEBO, dash: "2 3"});
       }
       if (arms.length > 1 && arms[0].color === arms[arms.length > 2 ? 2 : 1].color && s.compare) {
@@ -505,7 +533,7 @@
     if (this.options.onchange) this.options.onchange(JSON.parse(JSON.stringify(this.state)));
     var main = arms[0].run, i = main[this.primary].reduce(function (best, v, k, a) { return v > a[best] ? k : best; }, 0);
     this.status.textContent = "Peak " + this.label(this.primary).toLowerCase() + " " + sig(main[this.primary][i], 2) +
-      " at " + formatTime(main.time_h[i]) + " (" + s.scenario + ").";
+      " at " + formatTime(main.time_h[i]) + " (" + this.armName(s.scenario) + ").";
     self.host.dataset.ready = "1";
   };
 
@@ -738,7 +766,7 @@
 
   App.prototype.drawChart = function (box, column, height, main) {
     var self = this, width = box.clientWidth || 600, tEnd = this.days() * 24, t0 = Math.min(1 / 6, tEnd / 100);
-    var narrow = width < 500, left = narrow ? 46 : 58, right = 12, top = 10, bottom = 38;
+    var narrow = width < 500, left = narrow ? 54 : 60, right = 20, top = 10, bottom = 38;
     var H = height, plotW = width - left - right, plotH = H - top - bottom;
     var unit = this.unitOf(column), log = unit === "ng/mL";
     var series = [];
@@ -779,15 +807,15 @@
     xl.textContent = "time after the first dose (log scale)";
     var yt = [];
     if (log) { for (var v = ylo; v <= yhi * 1.001; v *= 10) yt.push(v); }
-    else { var st = niceCeil(yhi / 4); for (var w = 0; w <= yhi * 1.0001; w += st) yt.push(w); }
+    else { var st = niceCeil(yhi / (plotH < 160 ? 2 : 4)); for (var w = 0; w <= yhi * 1.0001; w += st) yt.push(w); }
     yt.forEach(function (v) {
       var y = Y(v);
       svg("line", {x1: left, x2: left + plotW, y1: y, y2: y, stroke: "#eeeeee"}, s);
       var tt = svg("text", {x: left - 5, y: y + 4, "text-anchor": "end", "font-size": 12, fill: INK}, s);
       tt.textContent = sig(v, 3);
     });
-    var yl = svg("text", {x: 13, y: top + plotH / 2, "text-anchor": "middle", "font-size": 12, fill: MUTED,
-      transform: "rotate(-90 13 " + (top + plotH / 2) + ")"}, s);
+    var yl = svg("text", {x: 11, y: top + plotH / 2, "text-anchor": "middle", "font-size": 12, fill: MUTED,
+      transform: "rotate(-90 11 " + (top + plotH / 2) + ")"}, s);
     yl.textContent = main ? this.label(column).toLowerCase() : (unit || this.label(column).toLowerCase());
     function path(t, y) {
       var dd = "";
@@ -835,9 +863,9 @@
     this.runs.forEach(function (a) {
       var sw = svg("svg", {width: 40, height: 12, "aria-hidden": "true"});
       svg("line", {x1: 2, y1: 6, x2: 38, y2: 6, stroke: a.color, "stroke-width": 3, "stroke-dasharray": a.dash}, sw);
-      var desc = a.placebo ? "its matched placebo arm (the same visits, an inert drug)" : firstSentence(self.data.scenarios[a.name].description).replace(/\.$/, "");
+      var desc = a.placebo ? "its matched placebo arm: the same visits, an inert drug" : firstSentence(self.data.scenarios[a.name].description).replace(/\.$/, "");
       if (!a.placebo && a === self.runs[0] && self.state.dose != null) desc += " (dose " + self.doseText() + ")";
-      box.appendChild(el("li", {}, [sw, el("span", {text: desc})]));
+      box.appendChild(el("li", {class: a.placebo ? "pw-sub" : null}, [sw, el("span", {text: desc})]));
     });
     if (this.ghost) {
       var sw = svg("svg", {width: 40, height: 12, "aria-hidden": "true"});
@@ -865,15 +893,32 @@
     return list;
   };
 
+  App.prototype.revealInfo = function () {
+    var r = this.info.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > (root.innerHeight || 0)) this.info.scrollIntoView({block: "nearest", behavior: "smooth"});
+  };
+
+  App.prototype.clearInfo = function () {
+    this.info.innerHTML = "";
+    this.info.appendChild(el("p", {class: "pw-hint", text: HINT}));
+  };
+
+  App.prototype.infoHeader = function (title) {
+    var self = this;
+    this.info.innerHTML = "";
+    this.info.appendChild(el("div", {class: "pw-info-head"}, [el("h3", {text: title}),
+      el("button", {type: "button", class: "pw-close", "aria-label": "Close the details", text: "\u00d7",
+        onclick: function () { self.clearInfo(); }})]));
+  };
+
   App.prototype.showNode = function (n) {
     var box = this.info, run = this.runs[0].run;
-    box.innerHTML = "";
-    box.appendChild(el("h3", {text: n.label}));
+    this.infoHeader(n.label);
     if (n.caption) box.appendChild(el("p", {class: "pw-caption", text: "In the story: " + n.caption + "."}));
     if (n.description) box.appendChild(el("p", {text: n.description}));
     if (n.id in run) {
       var v = interp(run.time_h, run[n.id], this.state.t), u = this.unitOf(n.id);
-      box.appendChild(el("p", {text: "At " + formatTime(this.state.t) + " in " + this.state.scenario + ": " + sig(v, 3) + (u ? " " + u : "") +
+      box.appendChild(el("p", {text: "At " + formatTime(this.state.t) + " (" + this.armName(this.state.scenario) + "): " + sig(v, 3) + (u ? " " + u : "") +
         (n.baseline ? " (at rest: " + sig(this.solverBaseline(n.id), 3) + ")" : "") + "."}));
     }
     var into = this.data.edges.filter(function (e) { return e.target === n.id; });
@@ -884,18 +929,19 @@
     this.data.edges.forEach(function (e) { if (e.target === n.id || e.source === n.id) e.citations.forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); }); });
     if (keys.length) { box.appendChild(el("h4", {text: "Studies on its arrows"})); box.appendChild(this.citations(keys)); }
     this.status.textContent = "Showing details of " + n.label;
+    this.revealInfo();
   };
 
   App.prototype.showEdge = function (e) {
     var box = this.info, h = e.hypothesis;
-    box.innerHTML = "";
-    box.appendChild(el("h3", {text: this.label(e.source) + (e.effect === "inhibits" ? " inhibits " : e.effect === "activates" ? " activates " : " is metabolised to ") + this.label(e.target)}));
+    this.infoHeader(this.label(e.source) + (e.effect === "inhibits" ? " inhibits " : e.effect === "activates" ? " activates " : " is metabolised to ") + this.label(e.target));
     box.appendChild(el("p", {}, [el("strong", {text: "Evidence: " + e.grade + "."}),
       h ? " Part of the contested hypothesis '" + h + "' (" + (this.solver.compile(this.simOptions()).on[h] ? "on" : "off") + "): " + this.data.hypotheses[h].description : ""]));
     if (e.note) box.appendChild(el("p", {text: e.note}));
     box.appendChild(el("h4", {text: "Studies"}));
     box.appendChild(this.citations(e.citations));
     this.status.textContent = "Showing details of an arrow";
+    this.revealInfo();
   };
 
   // ------------------------------------------------------------ state: reset, link, download
@@ -904,8 +950,7 @@
     this.ghost = null;
     this.runs = null;
     this.lastKey = null;
-    this.info.innerHTML = "";
-    this.info.appendChild(el("p", {class: "pw-hint", text: "Click or tap a box or an arrow of the pathway to read about it."}));
+    this.clearInfo();
     this.alert.hidden = true;
     this.syncControls();
     this.render();
@@ -979,20 +1024,29 @@
 
   // one SVG with the pathway, the colour key, both charts and the legend
   App.prototype.figureSvg = function () {
-    var parts = [this.pathSvg, this.chartBox.querySelector("svg"), this.sideChartBox.querySelector("svg")].filter(Boolean);
-    var width = Math.max.apply(null, parts.map(function (p) { return +p.getAttribute("width"); }));
+    var parts = [this.pathSvg, this.keyBox.querySelector("svg"), this.chartBox.querySelector("svg"), this.sideChartBox.querySelector("svg")].filter(Boolean);
+    var size = function (p) {           // the colour key is drawn at its natural size
+      var vb = p.getAttribute("viewBox").split(" ");
+      return [+vb[2], +vb[3]];
+    };
+    var width = Math.max.apply(null, parts.map(function (p) { return size(p)[0]; }));
     var y = 36, out = svg("svg", {xmlns: SVGNS, "font-family": FONT});
     svg("rect", {x: 0, y: 0, width: "100%", height: "100%", fill: "white"}, out);
     var title = svg("text", {x: 10, y: 24, "font-size": 17, "font-weight": "bold", fill: INK}, out);
-    title.textContent = this.runs.map(function (a) { return a.label; }).join(" vs ") + " at " + formatTime(this.state.t);
+    var s = this.state;
+    title.textContent = this.runs.filter(function (a) { return !a.placebo; }).map(function (a) { return a.label; }).join(" vs ") +
+      (s.interventions.length ? ", with " + s.interventions.join(", ") : "") +
+      (Object.keys(s.set).length ? ", changed: " + Object.keys(s.set).join(", ") : "") +
+      "; the pathway at " + formatTime(s.t);
     var self = this;
     parts.forEach(function (p, i) {
       var g = svg("g", {transform: "translate(0," + y + ")"}, out);
-      var inner = p.cloneNode(true);
+      var inner = p.cloneNode(true), wh = size(p);
       inner.setAttribute("x", 0); inner.setAttribute("y", 0);
+      inner.setAttribute("width", wh[0]); inner.setAttribute("height", wh[1]);
       g.appendChild(inner);
-      y += +p.getAttribute("height") + 8;
-      if (i === 1 || (i === 0 && parts.length === 1)) {
+      y += wh[1] + 8;
+      if (p === parts[2]) {
         self.runs.concat(self.ghost ? [{label: "before your last change", color: GHOST, dash: ""}] : []).forEach(function (a) {
           svg("line", {x1: 12, y1: y + 6, x2: 48, y2: y + 6, stroke: a.color, "stroke-width": 3, "stroke-dasharray": a.dash}, out);
           var t = svg("text", {x: 56, y: y + 10, "font-size": 13, fill: INK}, out);
