@@ -79,11 +79,14 @@
     return (0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]) / 255 > 0.55 ? "#111111" : "#f7f7f7";
   }
 
+  // break text into lines of at most ``width`` characters, at spaces or after a hyphen
   function wrap(text, width) {
-    var words = String(text).split(/\s+/), lines = [], line = "";
-    words.forEach(function (w) {
-      if (line && (line + " " + w).length > width) { lines.push(line); line = w; }
-      else line = line ? line + " " + w : w;
+    var tokens = String(text).match(/[^\s-]+-?|-/g) || [], lines = [], line = "", glue = "";
+    tokens.forEach(function (w, i) {
+      var joined = line + glue + w;
+      if (line && joined.length > width) { lines.push(line); line = w; }
+      else line = joined;
+      glue = w.slice(-1) === "-" ? "" : " ";
     });
     if (line) lines.push(line);
     return lines;
@@ -243,7 +246,7 @@
       el("button", {type: "button", onclick: function () { self.download("png"); }, text: "Download PNG"}),
       el("button", {type: "button", onclick: function () { self.download("svg"); }, text: "Download SVG"})]);
     var figure = el("section", {class: "pw-figure", "aria-label": "Figure"}, [
-      el("h2", {class: "pw-h2", text: "The pathway"}), this.pathSvgBox, this.keyBox, this.info, timeRow,
+      el("h2", {class: "pw-h2", text: "The pathway"}), this.pathSvgBox, timeRow, this.keyBox, this.info,
       el("h2", {class: "pw-h2", id: "pw-primary-title", text: this.label(this.primary) + " over time"}),
       this.chartBox, this.legendBox,
       el("div", {class: "pw-side-head"}, [el("label", {for: "pw-side", class: "pw-h2", text: "Also show"}), this.sideSelect]),
@@ -614,17 +617,17 @@
       colStep = 80;
       boxW = Math.min(unitA * 1.2, 118);
       boxH = 44;
-      H = pad * 2 + cols * colStep + 14;
+      H = pad * 2 + (cols - 0.2) * colStep + 18;
     } else {
       colStep = (width - 2 * pad) / cols;
-      rowStep = Math.max(66, Math.min(92, colStep * 0.75));
+      rowStep = Math.max(60, Math.min(84, colStep * 0.7));
       boxW = colStep * 0.88;
-      boxH = Math.min(rowStep * 0.66, 52);
+      boxH = Math.min(rowStep * 0.68, 50);
       H = pad * 2 + rows * rowStep + 14;
     }
     function at(n) {
       var l = laneOf(n);
-      if (vertical) return [pad + (l[0] - minY + 0.62) * unitA, pad + 14 + (l[1] - minX + 0.5) * colStep];
+      if (vertical) return [pad + (l[0] - minY + 0.62) * unitA, pad + (l[1] - minX + 0.4) * colStep];
       return [pad + (l[1] - minX + 0.5) * colStep, pad + (maxY - l[0] + 0.5) * rowStep];
     }
     var fontSize = Math.max(11.5, Math.min(15, boxW / 6.6));
