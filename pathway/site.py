@@ -17,6 +17,7 @@ import functools
 import ipaddress
 import json
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -130,6 +131,17 @@ def make_server(folder: str | Path, host: str = "127.0.0.1", port: int = 8866) -
                          "address is not one of this machine's (use --host 127.0.0.1)") from None
 
 
+def _stop_on_sigterm():
+    """Make SIGTERM stop the server like Ctrl+C does (so the temporary folder goes);
+    return the previous handler, or None where that cannot be done."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+    try:
+        return signal.signal(signal.SIGTERM, stop)
+    except ValueError:              # not the main thread
+        return None
+
+
 def serve(model: Model, folder: str | Path | None = None, host: str = "127.0.0.1",
           port: int = 8866, site_file: str | Path | None = None) -> int:
     """Serve the site in ``folder`` (or one written now for ``model`` into a temporary
@@ -145,12 +157,15 @@ def serve(model: Model, folder: str | Path | None = None, host: str = "127.0.0.1
         shown = f"[{host}]" if ":" in host else host
         print(f"serving the explorer at http://{shown}:{server.server_address[1]}/ "
               "(Ctrl+C stops it)", file=sys.stderr, flush=True)
+        previous = _stop_on_sigterm()
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
         finally:
             server.server_close()
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -177,6 +177,24 @@ def test_browser_solver_matches_python_on_the_toy_model(browser, tmp_path):
 
 
 @needs_browser
+def test_a_hypothesis_the_model_switches_on_can_be_switched_off(browser, tmp_path):
+    toy = load_model(TOY)
+    name = next(iter(toy.hypotheses))
+    write_site(set_hypothesis(toy, name, True), tmp_path / "on")
+    page = open_page(browser, tmp_path / "on")
+    scenario = toy.roles.showcase[0]
+    js = js_simulate(page, scenario, {"hypotheses_off": [name], "step_min": STEP_MIN})
+    assert disagreement(js, py_simulate(toy, scenario, {}))[0] <= TOLERANCE
+    js_on = js_simulate(page, scenario, {"step_min": STEP_MIN})
+    on = py_simulate(set_hypothesis(toy, name, True), scenario, {})
+    assert disagreement(js_on, on)[0] <= TOLERANCE
+    page.uncheck(f"#pw-hypotheses-{name}")
+    assert name not in page.evaluate("window.pathway.state()")["hypotheses"]
+    assert f"hoff={name}" in page.url
+    page.close()
+
+
+@needs_browser
 def test_browser_refuses_bad_options_with_a_hint(page, model):
     name = next(iter(model.parameters))
     p = list_json(model)["parameters"][name]

@@ -262,6 +262,11 @@
     controls.appendChild(this.buildChecks("hypotheses", "Contested hypotheses",
       "Ideas that are still argued about. Switch one on to add its arrows to the model.", d.hypotheses));
     controls.appendChild(this.buildParameters());
+    controls.id = "pw-controls";
+    controls.tabIndex = -1;
+    var skip = el("a", {class: "pw-skip", href: "#pw-controls", text: "Skip to the controls",
+      onclick: function (ev) { ev.preventDefault(); controls.focus(); controls.scrollIntoView(); }});
+    this.host.appendChild(skip);
     this.host.appendChild(el("header", {class: "pw-header"}, [title, intro, note]));
     this.host.appendChild(this.alert);
     this.host.appendChild(el("div", {class: "pw-layout"}, [figure, controls]));
@@ -497,7 +502,11 @@
     var t0 = Math.min(1 / 6, tEnd / 100);
     for (var i = 0; i < n; i++) t.push(t0 * Math.pow(tEnd / t0, i / (n - 1)));
     t[t.length - 1] = tEnd;
-    return {days: this.days(), set: s.set, interventions: s.interventions, hypotheses: s.hypotheses, t_eval: t};
+    var d = this.data, off = Object.keys(d.hypotheses).filter(function (h) {
+      return d.hypotheses[h].enabled && s.hypotheses.indexOf(h) < 0;
+    });
+    return {days: this.days(), set: s.set, interventions: s.interventions, hypotheses: s.hypotheses,
+      hypotheses_off: off, t_eval: t};
   };
 
   App.prototype.render = function () {
@@ -970,6 +979,8 @@
     if (s.interventions.length) add("i", s.interventions.join(","));
     var hyps = s.hypotheses.filter(function (h) { return d.hypotheses.indexOf(h) < 0; });
     if (hyps.length) add("h", hyps.join(","));
+    var off = d.hypotheses.filter(function (h) { return s.hypotheses.indexOf(h) < 0; });
+    if (off.length) add("hoff", off.join(","));
     Object.keys(s.set).forEach(function (k) { add("p." + k, s.set[k]); });
     if (Math.abs(s.t - d.t) > 1e-9) add("t", sig(s.t, 4));
     if (s.side !== d.side) add("show", s.side);
@@ -998,6 +1009,7 @@
       else if (k === "days") { if (+v > 0 && +v <= 3650) s.days = +v; }
       else if (k === "i") s.interventions = v.split(",").filter(function (x) { var ok = x.split("@")[0] in d.interventions; if (!ok) bad.push(x); return ok; });
       else if (k === "h") v.split(",").forEach(function (x) { if (x in d.hypotheses) { if (s.hypotheses.indexOf(x) < 0) s.hypotheses.push(x); } else bad.push(x); });
+      else if (k === "hoff") v.split(",").forEach(function (x) { s.hypotheses = s.hypotheses.filter(function (h) { return h !== x; }); });
       else if (k.slice(0, 2) === "p.") {
         var p = d.parameters[k.slice(2)];
         if (p && +v >= p.low && +v <= p.high) s.set[k.slice(2)] = +v; else bad.push(k.slice(2));

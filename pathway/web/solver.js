@@ -404,7 +404,8 @@
   // interventions applied in order (as pathway.scenarios.apply_all and compile_model).
   PathwaySolver.prototype.compile = function (options) {
     options = options || {};
-    var key = JSON.stringify([options.set || {}, options.hypotheses || [], options.interventions || []]);
+    var key = JSON.stringify([options.set || {}, options.hypotheses || [], options.hypotheses_off || [],
+      options.interventions || []]);
     for (var ci = 0; ci < this._cache.length; ci++) if (this._cache[ci].key === key) return this._cache[ci].sys;
     var data = this.data, c = data.compiled, self = this;
     var params = this.parameters(options.set);
@@ -414,6 +415,11 @@
       if (!(name in data.hypotheses)) fail("unknown hypothesis '" + name + "'",
         "one of " + Object.keys(data.hypotheses).join(", "));
       on[name] = true;
+    });
+    (options.hypotheses_off || []).forEach(function (name) {     // a hypothesis the model switches on
+      if (!(name in data.hypotheses)) fail("unknown hypothesis '" + name + "'",
+        "one of " + Object.keys(data.hypotheses).join(", "));
+      on[name] = false;
     });
     var val = function (v) { return typeof v === "string" ? params[v] : v; };
     var override = {};       // edge index -> strength (or fraction) after interventions
@@ -584,7 +590,7 @@
       value: Float64Array.from(rows.map(function (r) { return r[3]; }))};
   };
 
-  // simulate(scenario, {days, dose, set, interventions, hypotheses, placebo,
+  // simulate(scenario, {days, dose, set, interventions, hypotheses, hypotheses_off, placebo,
   //                     step_min | t_eval, rtol, atol}) -> {time_h, <column>: Float64Array, ...}
   PathwaySolver.prototype.simulate = function (scenario, options) {
     options = options || {};
