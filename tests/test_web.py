@@ -426,3 +426,22 @@ def test_serve_serves_the_site_and_refuses_a_busy_port(site, capsys):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@needs_browser
+def test_a_timed_intervention_takes_its_time_from_the_page(page, model):
+    timed = next((n for n, iv in model.interventions.items() if iv.reset), None)
+    if timed is None:
+        pytest.skip("the model has no timed intervention")
+    page.get_by_role("button", name="Reset everything").click()
+    page.check(f"#pw-interventions-{timed}")
+    page.fill(f"#pw-interventions-{timed}-at", "36")
+    page.locator(f"#pw-interventions-{timed}-at").dispatch_event("change")
+    assert page.evaluate("window.pathway.state()")["interventions"] == [f"{timed}@36h"]
+    scenario = model.roles.showcase[0]
+    js = js_simulate(page, scenario, {"interventions": [f"{timed}@36h"], "days": 5,
+                                      "step_min": STEP_MIN})
+    d, _ = disagreement(js, py_simulate(model, scenario, {"interventions": [f"{timed}@36h"],
+                                                           "days": 5}))
+    assert d <= TOLERANCE
+    page.get_by_role("button", name="Reset everything").click()

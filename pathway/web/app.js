@@ -376,14 +376,23 @@
     this[kind + "Inputs"] = {};
     Object.keys(table).forEach(function (name) {
       var id = "pw-" + kind + "-" + name;
+      var when = null;
       var input = el("input", {type: "checkbox", id: id, onchange: function () {
         var list = self.state[kind].filter(function (x) { return x.split("@")[0] !== name; });
-        if (this.checked) list.push(name);
+        if (this.checked) list.push(when && when.value !== "" && +when.value >= 0 ? name + "@" + (+when.value) + "h" : name);
         self.state[kind] = list;
+        if (when) when.parentNode.hidden = !this.checked;
         self.render();
       }});
       self[kind + "Inputs"][name] = input;
       var extra = [];
+      if (kind === "interventions" && table[name].reset.length) {
+        // an intervention that resets a node happens at a time the reader may choose
+        when = el("input", {type: "number", id: id + "-at", min: 0, max: 24 * 365, step: 1, value: table[name].reset[0][1]});
+        when.addEventListener("change", function () { if (input.checked) input.dispatchEvent(new Event("change")); });
+        self.whenInputs = self.whenInputs || {};
+        self.whenInputs[name] = when;
+      }
       if (kind === "interventions") {
         Object.keys(table[name].variants).forEach(function (h) {
           extra.push(el("span", {class: "pw-variant", text: " If the hypothesis '" + h + "' is on: " + table[name].variants[h].description}));
@@ -392,7 +401,9 @@
       var parts = splitTitle(table[name].description);
       box.appendChild(el("div", {class: "pw-field pw-check"}, [input, el("label", {for: id}, [
         el("strong", {text: parts[0]}), parts[1] ? el("br") : null, parts[1] ? el("span", {text: parts[1]}) : null,
-        el("span", {class: "pw-id", text: " (" + name + ")"})].concat(extra))]));
+        el("span", {class: "pw-id", text: " (" + name + ")"})].concat(extra)),
+        when ? el("div", {class: "pw-when", hidden: true}, [el("label", {for: id + "-at", text: "at"}), when,
+          el("span", {text: "hours after the first dose"})]) : null]));
     });
     return box;
   };
@@ -467,7 +478,14 @@
     this.daysValue.textContent = this.days() + " days";
     this.placeboInput.checked = s.placebo;
     Object.keys(this.interventionsInputs).forEach(function (n) {
-      self.interventionsInputs[n].checked = s.interventions.some(function (x) { return x.split("@")[0] === n; });
+      var entry = s.interventions.filter(function (x) { return x.split("@")[0] === n; })[0];
+      self.interventionsInputs[n].checked = !!entry;
+      var when = (self.whenInputs || {})[n];
+      if (when) {
+        when.parentNode.hidden = !entry;
+        var m = entry && /@([0-9.]+)h$/.exec(entry);
+        when.value = m ? m[1] : d.interventions[n].reset[0][1];
+      }
     });
     Object.keys(this.hypothesesInputs).forEach(function (n) { self.hypothesesInputs[n].checked = s.hypotheses.indexOf(n) >= 0; });
     Object.keys(this.paramInputs).forEach(function (n) { self.syncParam(n); });
@@ -768,9 +786,12 @@
     this.keyBox.appendChild(s);
     var grades = el("ul", {class: "pw-grades", "aria-label": "Line styles: evidence grades and effects"});
     [["strong", ACTIVATE, "activates (arrow), strong evidence"], ["moderate", ACTIVATE, "moderate evidence"],
-      ["preliminary", ACTIVATE, "preliminary evidence"], ["contested", ACTIVATE, "contested evidence"], ["strong", INHIBIT, "inhibits (bar)"]].forEach(function (g) {
+      ["preliminary", ACTIVATE, "preliminary evidence"], ["contested", ACTIVATE, "contested evidence"], ["strong", INHIBIT, "inhibits (bar)"]]
+      .concat(this.data.edges.some(function (e) { return e.effect === "metabolised-to"; }) ? [["strong", METAB, "is metabolised to"]] : [])
+      .concat(Object.keys(this.data.hypotheses).length ? [["strong", ACTIVATE, "faint: a hypothesis that is off", 0.22]] : [])
+      .forEach(function (g) {
       var sw = svg("svg", {width: 34, height: 10, "aria-hidden": "true"});
-      svg("line", {x1: 1, y1: 5, x2: 33, y2: 5, stroke: g[1], "stroke-width": 2, "stroke-dasharray": GRADE_DASH[g[0]]}, sw);
+      svg("line", {x1: 1, y1: 5, x2: 33, y2: 5, stroke: g[1], "stroke-width": 2, "stroke-dasharray": GRADE_DASH[g[0]], opacity: g[3] || 1}, sw);
       grades.appendChild(el("li", {}, [sw, " " + g[2]]));
     });
     this.keyBox.appendChild(grades);
