@@ -79,7 +79,7 @@ class _Quiet(SimpleHTTPRequestHandler):
     """Serves the folder; logs nothing per request, and tells browsers the page may
     be cached only briefly (a rebuilt site shows at once)."""
 
-    def log_message(self, format, *args):      # noqa: A002 (the base class's name)
+    def log_message(self, format, *args):
         pass
 
     def end_headers(self):

@@ -31,7 +31,8 @@ from .modelfile import (BASE_UNIT, UNITS, Dose, Intervention, Model, ParamRef, V
 #: Version of the structure; solver.js refuses another.
 FORMAT = 1
 
-_DOI = re.compile(r"(?:doi:\s*|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/[^\s,;]+[^\s,;.)])", re.I)
+_DOI = re.compile(r"(?:doi:\s*|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/[^\s,;]+[^\s,;.)])",
+                  re.IGNORECASE)
 
 
 def display_unit(value: float, dimension: str) -> str:

@@ -10,9 +10,9 @@ import pytest
 
 pytest.importorskip("anywidget")
 
-from pathway import load_model  # noqa: E402
-from pathway.errors import UsageError  # noqa: E402
-from pathway.widgets import explore  # noqa: E402
+from pathway import load_model
+from pathway.errors import UsageError
+from pathway.widgets import explore
 
 ROOT = Path(__file__).parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

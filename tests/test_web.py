@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pathway import load_model, set_hypothesis, set_parameter, simulate
+from pathway import load_model, loads_model, set_hypothesis, set_parameter, simulate
 from pathway.cli import main
 from pathway.scenarios import apply_all, placebo_arm
 from pathway.site import MAX_BYTES, write_site
-from pathway.webexport import export_model, list_json, load_site
+from pathway.webexport import _citation, export_model, list_json, load_site
 
 ROOT = Path(__file__).parent.parent
 TOY = ROOT / "models" / "toy.toml"
@@ -445,3 +445,28 @@ def test_a_timed_intervention_takes_its_time_from_the_page(page, model):
                                                            "days": 5}))
     assert d <= TOLERANCE
     page.get_by_role("button", name="Reset everything").click()
+
+
+def test_a_reference_with_a_doi_gets_a_link():
+    assert _citation("k", "A B (2020) J 1:2. doi:10.1038/s41586-020-1234-5.")["doi"] == \
+        "10.1038/s41586-020-1234-5"
+    assert _citation("k", "A B (2020) https://doi.org/10.1016/j.x.2019.01.001)")["doi"] == \
+        "10.1016/j.x.2019.01.001"
+    assert _citation("k", "A B (2020) J 1:2.")["doi"] is None
+
+
+@needs_browser
+def test_details_link_to_the_doi(browser, tmp_path):
+    text = TOY.read_text()
+    key, ref = next((line.split(" = ", 1) for line in text.split("[references]")[1].splitlines()
+                     if " = " in line))
+    text = text.replace(ref, ref[:-1] + ' doi:10.9999/toy.2026.1"')
+    toy = loads_model(text, str(tmp_path / "toy.toml"))
+    write_site(toy, tmp_path / "doi")
+    page = open_page(browser, tmp_path / "doi")
+    edge = next(e for e in toy.edges if key in e.citations)
+    page.locator(f'[data-edge="{edge.index}"]').focus()
+    page.keyboard.press("Enter")
+    link = page.locator(".pw-info a")
+    assert link.get_attribute("href") == "https://doi.org/10.9999/toy.2026.1"
+    page.close()
