@@ -227,7 +227,8 @@
     return {start: start, mode: Int32Array.from(mode), coef: Float64Array.from(coef)};
   }
 
-  function integrate(sys, y0, t0, tEnd, tOut, ev, rtol, atol, hInit, hMax, maxSteps) {
+  // Integrate from t0 to tEnd; hand the state at each output time to emit(index, state).
+  function integrate(sys, y0, t0, tEnd, tOut, ev, rtol, atol, hInit, hMax, maxSteps, emit) {
     var nPk = sys.lam.length, nDrug = sys.nDrug, nNode = sys.baseline.length;
     var n = nPk + nNode, nE = sys.eSrc.length;
     var lam = sys.lam, conc = sys.conc, vinv = sys.vinv;
@@ -235,7 +236,7 @@
     var maxi = sys.maximum, half = sys.half, hillN = sys.hill;
     var eSrc = sys.eSrc, eTgt = sys.eTgt, eDrug = sys.eDrug, eSign = sys.eSign;
     var eStr = sys.eStrength, eEc = sys.eEc50, eHill = sys.eHill, eBase = sys.eSrcBase;
-    var nOut = tOut.length, out = new Float64Array(nOut * n);
+    var nOut = tOut.length, row = new Float64Array(n);
     var y = Float64Array.from(y0), y1 = new Float64Array(n), y2 = new Float64Array(n);
     var q2 = new Float64Array(n), rateIn = new Float64Array(n);
     var a0 = new Float64Array(n), b0 = new Float64Array(n), a1 = new Float64Array(n), b1 = new Float64Array(n);
@@ -277,7 +278,7 @@
     }
 
     var nEv = ev.t.length, iev = 0, iout = 0, t = t0, h = hInit, steps = 0;
-    while (iout < nOut && tOut[iout] <= t0) { out.set(y, iout * n); iout++; }
+    while (iout < nOut && tOut[iout] <= t0) { emit(iout, y); iout++; }
     var dirty = true;
     while (t < tEnd) {
       var changed = false;
@@ -315,23 +316,24 @@
         var ei = Math.abs(est) / scale;
         if (ei > err) err = ei;
       }
-      if (!isFinite(err)) return {out: out, steps: steps, status: 2};
+      if (!isFinite(err)) return {steps: steps, status: 2};
       steps++;
-      if (steps > maxSteps) return {out: out, steps: steps, status: 1};
+      if (steps > maxSteps) return {steps: steps, status: 1};
       if (err <= 1 || hh <= 1e-9) {
         var tNew = last ? tStop : t + hh;
         while (iout < nOut && tOut[iout] <= tNew) {
           var th = (tOut[iout] - t) / hh, om = 1 - th;
           var h00 = (1 + 2 * th) * om * om, h10 = th * om * om, h01 = th * th * (3 - 2 * th),
-            h11 = th * th * (th - 1), dt = tOut[iout] - t, row = iout * n;
+            h11 = th * th * (th - 1), dt = tOut[iout] - t;
           for (i = 0; i < nPk; i++) {
-            if (y[i] === 0 && a0[i] === 0) out[row + i] = 0;
-            else { phis(b0[i], dt, ph); out[row + i] = y[i] * ph[0] + a0[i] * ph[1]; }
+            if (y[i] === 0 && a0[i] === 0) row[i] = 0;
+            else { phis(b0[i], dt, ph); row[i] = y[i] * ph[0] + a0[i] * ph[1]; }
           }
           for (i = nPk; i < n; i++) {
             var g0 = a0[i] - b0[i] * y[i], g1 = a1[i] - b1[i] * y2[i];
-            out[row + i] = h00 * y[i] + h10 * hh * g0 + h01 * y2[i] + h11 * hh * g1;
+            row[i] = h00 * y[i] + h10 * hh * g0 + h01 * y2[i] + h11 * hh * g1;
           }
+          emit(iout, row);
           iout++;
         }
         var sw = a0; a0 = a1; a1 = sw; sw = b0; b0 = b1; b1 = sw;
@@ -343,8 +345,8 @@
         h = hh * Math.max(0.2, 0.9 * Math.pow(err, -1 / 3));
       }
     }
-    while (iout < nOut) { out.set(y, iout * n); iout++; }
-    return {out: out, steps: steps, status: 0};
+    while (iout < nOut) { emit(iout, y); iout++; }
+    return {steps: steps, status: 0};
   }
 
   // ------------------------------------------------------------ the model
@@ -615,35 +617,35 @@
     var nPk = sys.lam.length, nNode = sys.baseline.length, nS = nPk + nNode;
     var y0 = new Float64Array(nS);
     y0.set(sys.baseline, nPk);
-    var res = integrate(sys, y0, t0, tEnd, tOut, ev, options.rtol || 1e-5, options.atol || 1e-8,
-      1 / 60, 24, options.max_steps || 5000000);
-    if (res.status === 1) fail("the solver took too many steps on scenario '" + sc.name + "'", "shorten the simulation");
-    var out = {time_h: tOut, steps: res.steps, scenario: sc.name};
-    var nT = tOut.length, S = res.out, nD = this.nDrug;
-    var bad = res.status === 2;
-    var drugCol = {};
-    var nz = sparseConc(sys.conc, nD, nPk);
-    c.drug_ids.forEach(function (d, di) {
-      var col = new Float64Array(nT), q0 = nz.start[di], q1 = nz.start[di + 1];
-      for (var r = 0; r < nT; r++) {
-        var s = 0, row = r * nS;
-        for (var q = q0; q < q1; q++) s += S[row + nz.mode[q]] * nz.coef[q];
-        col[r] = s > 0 ? s : 0;
-      }
-      drugCol[d] = col;
-    });
-    var kindOf = {};
-    data.nodes.forEach(function (nd) { kindOf[nd.id] = nd.kind; });
+    // the columns are filled as the solver reaches each output time: plasma levels from
+    // the modes (never below zero), nodes clipped to zero and a readout to its ceiling
+    var nT = tOut.length, nD = this.nDrug, nz = sparseConc(sys.conc, nD, nPk), bad = false;
+    var drugCols = c.drug_ids.map(function () { return new Float64Array(nT); });
+    var nodeCols = c.node_ids.map(function () { return new Float64Array(nT); });
+    var top = new Float64Array(nNode).fill(Infinity);
     data.nodes.forEach(function (nd) {
-      if (nd.kind === "drug") { out[nd.id] = drugCol[nd.id]; return; }
-      var k = c.node_ids.indexOf(nd.id), col = new Float64Array(nT);
-      var top = nd.kind === "readout" ? sys.maximum[k] : Infinity;
-      for (var r = 0; r < nT; r++) {
-        var v = S[r * nS + nPk + k];
-        if (!isFinite(v)) bad = true;
-        col[r] = v < 0 ? 0 : (v > top ? top : v);
+      if (nd.kind === "readout") { var k = c.node_ids.indexOf(nd.id); top[k] = sys.maximum[k]; }
+    });
+    var nzStart = nz.start, nzMode = nz.mode, nzCoef = nz.coef;
+    function emit(r, state) {
+      for (var di = 0; di < nD; di++) {
+        var sd = 0;
+        for (var q = nzStart[di]; q < nzStart[di + 1]; q++) sd += nzCoef[q] * state[nzMode[q]];
+        drugCols[di][r] = sd > 0 ? sd : 0;
       }
-      out[nd.id] = col;
+      for (var k = 0; k < nNode; k++) {
+        var v = state[nPk + k];
+        if (!(v > -Infinity && v < Infinity)) bad = true;
+        nodeCols[k][r] = v < 0 ? 0 : (v > top[k] ? top[k] : v);
+      }
+    }
+    var res = integrate(sys, y0, t0, tEnd, tOut, ev, options.rtol || 1e-5, options.atol || 1e-8,
+      1 / 60, 24, options.max_steps || 5000000, emit);
+    if (res.status === 1) fail("the solver took too many steps on scenario '" + sc.name + "'", "shorten the simulation");
+    if (res.status === 2) bad = true;
+    var out = {time_h: tOut, steps: res.steps, scenario: sc.name};
+    data.nodes.forEach(function (nd) {
+      out[nd.id] = nd.kind === "drug" ? drugCols[c.drug_ids.indexOf(nd.id)] : nodeCols[c.node_ids.indexOf(nd.id)];
     });
     if (bad) fail("the simulation of '" + sc.name + "' produced non-finite values",
       "check the parameters you changed; a time constant near zero or a huge strength can do this");
