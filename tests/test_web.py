@@ -470,3 +470,22 @@ def test_details_link_to_the_doi(browser, tmp_path):
     link = page.locator(".pw-info a")
     assert link.get_attribute("href") == "https://doi.org/10.9999/toy.2026.1"
     page.close()
+
+
+@needs_browser
+def test_a_combination_that_cannot_run_shows_a_message(browser, site, model):
+    """An intervention that scales a parameter past its range is refused, as in Python."""
+    name, iv, hyp = next((n, v, h) for n, i in model.interventions.items()
+                         for h, v in [(None, i)] + list(i.variants.items()) if v.scale_parameters)
+    pname, factor = iv.scale_parameters[0]
+    p = list_json(model)["parameters"][pname]
+    extreme = p["high"] if factor > 1 else p["low"]
+    link = f"#p.{pname}={extreme}&i={name}" + (f"&h={hyp}" if hyp else "")
+    page = open_page(browser, site, hash_=link)
+    alert = page.locator(".pw-alert")
+    assert alert.is_visible() and "outside its range" in alert.inner_text()
+    assert not page.errors
+    page.locator(".pw-node").first.focus()          # the figure still answers
+    page.keyboard.press("Enter")
+    assert not page.errors
+    page.close()

@@ -141,6 +141,17 @@
     if (this.options.hash) this.readHash();
     this.build();
     this.render();
+    if (!this.runs) {
+      // a link (or a bad start) that cannot run: say why, and show the defaults instead
+      var failed = this.alert.cloneNode(true);
+      this.state = this.defaultState();
+      this.syncControls();
+      this.render();
+      this.alert.replaceWith(failed);
+      this.alert = failed;
+      this.alert.appendChild(el("div", {text: "The page shows the model's defaults instead."}));
+      this.alert.hidden = false;
+    }
     this.showHashProblems();
     if (this.options.hash) {
       root.addEventListener("hashchange", function () {
@@ -531,9 +542,10 @@
     var s = this.state, self = this, key = JSON.stringify([s.scenario, s.compare, s.dose, s.days, s.interventions, s.hypotheses, s.set, s.placebo]);
     if (key === this.lastKey) { this.draw(); return; }
     var started = performance.now();
-    var arms = [];
+    var arms = [], sys;
     try {
       var base = this.simOptions();
+      sys = this.solver.compile(base);
       arms.push({name: s.scenario, label: this.armName(s.scenario), run: this.solver.simulate(s.scenario, Object.assign({dose: s.dose}, base)),
         color: this.armColor(s.scenario), dash: ""});
       if (s.placebo) arms.push({name: s.scenario, label: "placebo arm of " + this.armName(s.scenario), placebo: true,
@@ -553,6 +565,7 @@
       return;
     }
     this.alert.hidden = true;
+    this.sys = sys;
     if (this.runs && this.lastKey !== null) this.ghost = {arms: this.runs.filter(function (a) { return !a.placebo; }), days: this.runs.days};
     this.runs = arms;
     this.runs.days = this.days();
@@ -593,10 +606,11 @@
     this.timeInput.value = this.timeToSlider(this.state.t);
     this.timeValue.textContent = formatTime(this.state.t) + " after the first dose";
     this.timeInput.setAttribute("aria-valuetext", this.timeValue.textContent);
-    this.drawPathway();
+    var widths = [this.pathSvgBox.clientWidth, this.chartBox.clientWidth, this.sideChartBox.clientWidth];
+    this.drawPathway(widths[0]);
     if (timeOnly) { this.moveMarkers(); return; }
-    this.drawChart(this.chartBox, this.primary, 260, true);
-    if (this.state.side) this.drawChart(this.sideChartBox, this.state.side, 180, false);
+    this.drawChart(this.chartBox, this.primary, 260, true, widths[1]);
+    if (this.state.side) this.drawChart(this.sideChartBox, this.state.side, 180, false, widths[2]);
     this.drawLegend();
   };
 
@@ -618,14 +632,20 @@
     return out;
   };
 
+  // the compiled model of the current runs (compiled once per change)
+  App.prototype.system = function () {
+    if (!this.sys) this.sys = this.solver.compile(this.simOptions());
+    return this.sys;
+  };
+
   App.prototype.solverBaseline = function (id) {
-    var sys = this.solver.compile(this.simOptions());
+    var sys = this.system();
     return sys.baseline[this.data.compiled.node_ids.indexOf(id)];
   };
 
-  App.prototype.drawPathway = function () {
+  App.prototype.drawPathway = function (measured) {
     var self = this, d = this.data, box = this.pathSvgBox;
-    var width = box.clientWidth || 800, vertical = width < 620;
+    var width = measured || box.clientWidth || 800, vertical = width < 620;
     var placed = d.nodes.filter(function (n) { return n.x !== null; });
     // horizontal: columns left to right, branches as rows (as in the figures). On a
     // narrow screen the layout turns a quarter (columns top to bottom) and boxes
@@ -688,7 +708,7 @@
       }
     });
     var run = this.runs[0].run, act = this.activity(run, this.state.t);
-    var sys = this.solver.compile(this.simOptions());
+    var sys = this.system();
     var cutEdges = {}, scaled = {}, resets = {};
     sys.applied.forEach(function (a) {
       a.iv.cut.forEach(function (k) { cutEdges[k.join(" ")] = true; });
@@ -797,8 +817,8 @@
     this.keyBox.appendChild(grades);
   };
 
-  App.prototype.drawChart = function (box, column, height, main) {
-    var self = this, width = box.clientWidth || 600, tEnd = this.days() * 24, t0 = Math.min(1 / 6, tEnd / 100);
+  App.prototype.drawChart = function (box, column, height, main, measured) {
+    var self = this, width = measured || box.clientWidth || 600, tEnd = this.days() * 24, t0 = Math.min(1 / 6, tEnd / 100);
     var narrow = width < 500, left = narrow ? 54 : 60, right = 20, top = 10, bottom = 38;
     var H = height, plotW = width - left - right, plotH = H - top - bottom;
     var unit = this.unitOf(column), log = unit === "ng/mL";
@@ -810,7 +830,7 @@
     series.concat(ghost).forEach(function (s) { for (var i = 0; i < s.y.length; i++) if (s.t[i] <= tEnd && s.y[i] > ymax) ymax = s.y[i]; });
     var node = this.nodes[column], ceiling = null;
     if (node && node.kind === "readout") {
-      var sys = this.solver.compile(this.simOptions());
+      var sys = this.system();
       ceiling = sys.maximum[this.data.compiled.node_ids.indexOf(column)];
     }
     var ylo, yhi;
@@ -969,7 +989,7 @@
     var box = this.info, h = e.hypothesis;
     this.infoHeader(this.label(e.source) + (e.effect === "inhibits" ? " inhibits " : e.effect === "activates" ? " activates " : " is metabolised to ") + this.label(e.target));
     box.appendChild(el("p", {}, [el("strong", {text: "Evidence: " + e.grade + "."}),
-      h ? " Part of the contested hypothesis '" + h + "' (" + (this.solver.compile(this.simOptions()).on[h] ? "on" : "off") + "): " + this.data.hypotheses[h].description : ""]));
+      h ? " Part of the contested hypothesis '" + h + "' (" + (this.system().on[h] ? "on" : "off") + "): " + this.data.hypotheses[h].description : ""]));
     if (e.note) box.appendChild(el("p", {text: e.note}));
     box.appendChild(el("h4", {text: "Studies"}));
     box.appendChild(this.citations(e.citations));
