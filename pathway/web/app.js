@@ -110,11 +110,19 @@
   }
 
   // "Title: the rest." -> ["Title", "The rest."]; a description without a colon is all title
+  // (or, for a long one, at its first semicolon or comma after a few words)
   function splitTitle(text) {
-    var i = (text || "").indexOf(": ");
-    if (i < 0 || i > 90) return [text || "", ""];
-    var rest = text.slice(i + 2);
-    return [text.slice(0, i), rest.charAt(0).toUpperCase() + rest.slice(1)];
+    text = text || "";
+    var i = text.indexOf(": ");
+    if (i >= 0 && i <= 90) {
+      var rest = text.slice(i + 2);
+      return [text.slice(0, i), rest.charAt(0).toUpperCase() + rest.slice(1)];
+    }
+    if (text.length <= 80) return [text, ""];
+    var j = text.indexOf("; ");
+    if (j < 20 || j > 90) j = text.indexOf(", ", 20);
+    if (j < 20 || j > 90) return [text, ""];
+    return [text.slice(0, j), text.slice(j + 2)];
   }
 
   function firstSentence(text) {
