@@ -711,8 +711,20 @@
       if (br.title) {
         var words = wrap(br.title, Math.max(6, Math.floor((x1 - x0 - 8) / 6.4)));
         if (words.length > 1) { y1 += 14 * (words.length - 1); rect.setAttribute("height", y1 - y0); }
-        var tt = svg("text", {x: x0 + 5, y: y1 - 5 - 14 * (words.length - 1), "font-size": 12, fill: MUTED, "font-style": "italic"}, s);
-        words.forEach(function (w, i) { var sp = svg("tspan", {x: x0 + 5, dy: i ? 14 : 0}, tt); sp.textContent = w; });
+        // under the band, at its left end or, if a box of another band sits there, its right end
+        var tw = Math.max.apply(null, words.map(function (w) { return w.length; })) * 6.6;
+        var ty = y1 - 5 - 14 * (words.length - 1), left = x0 + 5;
+        var clash = function (xa) {
+          return placed.some(function (n) {
+            var q = at(n);
+            return n.band !== b && q[0] + boxW / 2 > xa && q[0] - boxW / 2 < xa + tw &&
+              q[1] - boxH / 2 < y1 + 2 && q[1] + boxH / 2 > ty - 12;
+          });
+        };
+        var anchor = "start";
+        if (clash(left) && !clash(x1 - 5 - tw)) { left = x1 - 5; anchor = "end"; }
+        var tt = svg("text", {x: left, y: ty, "font-size": 12, fill: MUTED, "font-style": "italic", "text-anchor": anchor}, s);
+        words.forEach(function (w, i) { var sp = svg("tspan", {x: left, dy: i ? 14 : 0}, tt); sp.textContent = w; });
       }
     });
     var run = this.runs[0].run, act = this.activity(run, this.state.t);
