@@ -165,7 +165,11 @@ def export_model(model: Model, site: dict | None = None) -> dict:
         "baseline": node_array("baseline"), "mode": [int(x) for x in k.mode],
         "maximum": node_array("maximum"), "half": node_array("half"), "hill": node_array("hill"),
         "terms": terms, "metabolism": metabolism, "drugs": drugs,
-        # the all-hypotheses matrix at the default values, for checking the page's own
+        # where each parameter enters (compile_model's param_uses; "pk" and "dose" are
+        # rebuilt from the drugs above), and the all-hypotheses matrix at the default
+        # values, for checking the page's own
+        "param_uses": {name: [{"array": u.array, "index": u.index} for u in uses]
+                       for name, uses in system.param_uses.items()},
         "pk_matrix": system.pk_matrix.tolist()}
 
     graph = to_graph(model)

@@ -221,6 +221,10 @@ def test_export_carries_what_the_page_needs(model):
     used = {v for key in ("tau_rise", "tau_fall", "baseline", "half")
             for v in data["compiled"][key] if isinstance(v, str)}
     assert used and used <= set(model.parameters)
+    for name, uses in data["compiled"]["param_uses"].items():
+        for use in uses:
+            if use["array"] in ("tau_rise", "tau_fall", "baseline", "maximum", "half", "hill"):
+                assert data["compiled"][use["array"]][use["index"]] == name
     # reference texts with a DOI give a link
     with_doi = [r for r in data["references"].values() if "doi:" in r["text"].lower()]
     assert all(r["doi"] for r in with_doi)
