@@ -751,11 +751,10 @@
         return [p[0] + sx * t, p[1] + sy * t];
       }
       var ux = dx / len, uy = dy / len, p0 = clip(a, ux, uy), p1 = clip(b, -ux, -uy);
-      var bend = (e.source === e.target) ? 0 : 0;
       var color = e.effect === "inhibits" ? INHIBIT : (e.effect === "metabolised-to" ? METAB : ACTIVATE);
       var g = svg("g", {class: "pw-edge", tabindex: 0, role: "button", "data-edge": e.index,
         "aria-label": self.label(e.source) + " " + e.effect + " " + self.label(e.target) + ", " + e.grade + " evidence" + (on ? "" : ", hypothesis off")}, edgeLayer);
-      var mx = (p0[0] + p1[0]) / 2 + bend, my = (p0[1] + p1[1]) / 2;
+      var mx = (p0[0] + p1[0]) / 2, my = (p0[1] + p1[1]) / 2;
       svg("path", {d: "M" + p0[0] + "," + p0[1] + " L" + p1[0] + "," + p1[1], stroke: "transparent", "stroke-width": 12, fill: "none"}, g);
       svg("path", {d: "M" + p0[0] + "," + p0[1] + " L" + p1[0] + "," + p1[1], stroke: color, "stroke-width": 1.7,
         "stroke-dasharray": GRADE_DASH[e.grade] || "", fill: "none", opacity: on ? 1 : 0.22,
