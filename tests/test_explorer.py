@@ -80,3 +80,61 @@ widget.render({{model, el: document.getElementById("out")}});
         page.get_by_role("button", name="Reset everything").click()
         assert page.evaluate("window.saved.at(-1).interventions") == []
         browser.close()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_notebook_8_shows_the_explorer_in_jupyterlab(tmp_path):
+    """Notebook 8 run in a real JupyterLab: the widget draws the page in the cell's output."""
+    import os
+    import shutil as sh
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    pytest.importorskip("jupyterlab")
+    api = pytest.importorskip("playwright.sync_api")
+    sh.copy(ROOT / "notebooks" / "08_explorer.ipynb", tmp_path / "explorer.ipynb")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
+        JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "run"))
+    lab = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}",
+         "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
+         f"--ServerApp.root_dir={tmp_path}", "--LabApp.news_url=None"],
+        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/lab", timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline or lab.poll() is not None:
+                    pytest.fail("JupyterLab did not start")
+                time.sleep(0.5)
+        with api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"http://127.0.0.1:{port}/lab/tree/explorer.ipynb", timeout=120_000)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+            page.get_by_role("menuitem", name="Run", exact=True).click()
+            page.locator('[data-command="runmenu:run-all"]').click()
+            page.wait_for_selector(".pathway-app .pw-pathway svg [data-node]", timeout=120_000)
+            iv = next(iter(load_model(ROOT / "models" / "ketamine.toml").interventions))
+            page.check(f".pathway-app #pw-interventions-{iv}")
+            page.wait_for_selector(".pathway-app .pw-ghost", timeout=30_000)
+            assert not [e for e in errors if "pathway" in e.lower() or "Pathway" in e], errors
+            browser.close()
+    finally:
+        lab.terminate()
+        try:
+            lab.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            lab.kill()

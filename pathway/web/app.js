@@ -166,11 +166,16 @@
         if (root.location.hash.slice(1) !== self.hashText) { self.readHash(); self.syncControls(); self.render(); }
       });
     }
-    var pending = null;
-    root.addEventListener("resize", function () {
+    // redraw when the app's own width changes (a window, a notebook cell, a phone turned)
+    var pending = null, lastWidth = host.clientWidth;
+    var redraw = function () {
+      if (host.clientWidth === lastWidth) return;
+      lastWidth = host.clientWidth;
       clearTimeout(pending);
-      pending = setTimeout(function () { self.draw(); }, 120);
-    });
+      pending = setTimeout(function () { self.draw(); }, 100);
+    };
+    if (root.ResizeObserver) new root.ResizeObserver(redraw).observe(host);
+    else root.addEventListener("resize", redraw);
   }
 
   App.prototype.defaultState = function () {
