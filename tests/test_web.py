@@ -462,8 +462,8 @@ def test_a_reference_with_a_doi_gets_a_link():
 @needs_browser
 def test_details_link_to_the_doi(browser, tmp_path):
     text = TOY.read_text()
-    key, ref = next((line.split(" = ", 1) for line in text.split("[references]")[1].splitlines()
-                     if " = " in line))
+    key, ref = next(line.split(" = ", 1) for line in text.split("[references]")[1].splitlines()
+                     if " = " in line)
     text = text.replace(ref, ref[:-1] + ' doi:10.9999/toy.2026.1"')
     toy = loads_model(text, str(tmp_path / "toy.toml"))
     write_site(toy, tmp_path / "doi")
