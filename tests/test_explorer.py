@@ -124,9 +124,12 @@ def test_notebook_8_shows_the_explorer_in_jupyterlab(tmp_path):
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(f"http://127.0.0.1:{port}/lab/tree/explorer.ipynb", timeout=120_000)
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+            # wait for the kernel, then run every cell from the Run menu
+            page.wait_for_function("document.body.innerText.includes('| Idle')", timeout=180_000)
+            page.locator(".jp-Notebook").first.click()
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.locator('[data-command="runmenu:run-all"]').click()
-            page.wait_for_selector(".pathway-app .pw-pathway svg [data-node]", timeout=120_000)
+            page.wait_for_selector(".pathway-app .pw-pathway svg [data-node]", timeout=180_000)
             iv = next(iter(load_model(ROOT / "models" / "ketamine.toml").interventions))
             page.check(f".pathway-app #pw-interventions-{iv}")
             page.wait_for_selector(".pathway-app .pw-ghost", timeout=30_000)
