@@ -200,6 +200,9 @@
     var units = {};
     doses.forEach(function (x) { units[x.per_kg ? "mg/kg" : "mg"] = 1; });
     if (Object.keys(units).length > 1) return null;
+    // one number sets every dose line (as `pathway simulate --dose` does), so the page
+    // offers it only where the lines share their amount (not, say, a drug beside a pill)
+    if (doses.some(function (x) { return x.amount !== doses[0].amount; })) return null;
     return {amount: doses[0].amount, unit: Object.keys(units)[0]};
   };
 
