@@ -493,3 +493,24 @@ def test_a_combination_that_cannot_run_shows_a_message(browser, site, model):
     page.keyboard.press("Enter")
     assert not page.errors
     page.close()
+
+
+@needs_browser
+def test_dose_control_only_where_one_number_sets_every_dose(browser, site, model):
+    single = model.roles.showcase[0]
+    page = open_page(browser, site)
+    assert page.locator("#pw-dose").is_visible()
+    mixed = next((n for n, s in model.scenarios.items()
+                  if len({d.amount for d in s.doses}) > 1), None)
+    if mixed:
+        page.select_option("#pw-scenario", mixed)
+        assert not page.locator("#pw-dose").is_visible()
+    page.select_option("#pw-scenario", single)
+    slider = page.locator("#pw-dose")
+    slider.focus()
+    for _ in range(30):
+        slider.press("ArrowRight")
+    dose = page.evaluate("window.pathway.state()")["dose"]
+    assert dose and dose > next(iter(model.scenarios[single].doses)).amount
+    assert "changed" in page.locator(".pw-field-head .pw-changed").first.inner_text()
+    page.close()
