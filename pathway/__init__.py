@@ -8,7 +8,7 @@ from .simulate import simulate, with_dose
 
 
 def explore(*args, **kwargs):
-    """The interactive explorer (needs ipywidgets); see :func:`pathway.widgets.explore`."""
+    """The interactive explorer in a notebook (needs anywidget); see :func:`pathway.widgets.explore`."""
     from .widgets import explore as _explore
     return _explore(*args, **kwargs)
 

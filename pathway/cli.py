@@ -34,6 +34,12 @@ def _model(args, interventions: bool = True) -> Model:
 
 def cmd_list(args) -> int:
     model = load_model(args.model)
+    if args.json:
+        import json
+
+        from .webexport import list_json
+        print(json.dumps(list_json(model), indent=1))
+        return 0
     out = [f"model: {model.name} ({model.source})", "", "scenarios:"]
     for s in model.scenarios.values():
         out.append(f"  {s.name:22s} {s.description} [{s.days:g} days]")
@@ -318,24 +324,22 @@ def cmd_export(args) -> int:
     return 0
 
 
-def cmd_serve(args) -> int:
-    import subprocess
-    from importlib import resources
+def cmd_site(args) -> int:
+    from .site import write_site
 
-    try:
-        import voila  # noqa: F401
-    except ImportError:
-        raise UsageError("the web page needs Voila\n  hint: pip install 'ketamine-pathway[explorer]'") \
-            from None
-    notebook = str(resources.files("pathway").joinpath("explorer.ipynb"))
-    cmd = [sys.executable, "-m", "voila", notebook, f"--port={args.port}", "--no-browser",
-           f"--Voila.ip={args.host}", "--theme=light", "--show_tracebacks=False"]
-    print(f"serving the explorer at http://{args.host}:{args.port}/ (Ctrl+C stops it)",
-          file=sys.stderr)
-    try:
-        return subprocess.call(cmd)
-    except KeyboardInterrupt:
-        return 0
+    info = write_site(load_model(args.model), args.out, site_file=args.site_file)
+    print(f"wrote {info['path']}: {len(info['files'])} files, {info['bytes'] / 1e3:.0f} kB; open "
+          f"{info['path'].rstrip('/')}/index.html in a browser, or copy the folder to any static "
+          "host", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .site import check_address, serve
+
+    check_address(args.host, args.port)
+    model = load_model(args.model) if args.dir is None else None
+    return serve(model, args.dir, host=args.host, port=args.port, site_file=args.site_file)
 
 
 def cmd_explain(args) -> int:
@@ -385,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "(repeatable)")
 
     p = sub.add_parser("list", help="scenarios, hypotheses and parameters with their ranges")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON: every scenario, intervention, hypothesis and parameter "
+                        "(value, unit and range)")
     model_options(p, params=False)
     p.set_defaults(func=cmd_list)
 
@@ -512,9 +519,24 @@ def build_parser() -> argparse.ArgumentParser:
     model_options(p)
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("serve", help="the explorer as a web page for curious readers (Voila)")
-    p.add_argument("--port", type=_positive(int), default=8866)
+    def site_file(p):
+        p.add_argument("--site-file", metavar="FILE",
+                       help="guided questions for the page (default: models/site/<model>.toml "
+                            "beside the model file, if there is one)")
+
+    p = sub.add_parser("site", help="write the explorer as a static web site (no server needed)")
+    p.add_argument("--out", required=True, metavar="DIR", help="the folder to write, e.g. site/")
+    site_file(p)
+    model_options(p, params=False)
+    p.set_defaults(func=cmd_site)
+
+    p = sub.add_parser("serve", help="serve the explorer web site on this machine")
+    p.add_argument("--port", type=int, default=8866, help="port (1-65535, default 8866)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    p.add_argument("--dir", metavar="DIR", help="a folder written by `pathway site` (default: "
+                                                "write one for the model now)")
+    site_file(p)
+    model_options(p, params=False)
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("explain", help="a node's equation in words and symbols")

@@ -1,8 +1,17 @@
-"""End to end: the explorer served as a web page (Voila), driven in headless
-Chromium by Playwright. Chromium comes from Debian's package (.ci/run installs
-it); nothing downloads a browser. Skipped, with the reason, where it is absent."""
+"""The explorer as a static site, driven in headless Chromium by Playwright.
 
-import os
+The page's solver (pathway/web/solver.js) is a second implementation of the
+model, so it is cross-checked like the SBML export: every built-in scenario,
+each intervention, each hypothesis, placebo arms, a changed dose and seeded
+random parameter corners, against Python's ``simulate``, within 2e-3 of each
+column's peak. Then the page itself: reset, the link, details on click and
+Enter, the intervention marks, downloads, the phone layout and the server.
+
+Chromium comes from Debian's package (.ci/run installs it); nothing downloads a
+browser. Skipped, with the reason, where it is absent.
+"""
+
+import json
 import shutil
 import socket
 import subprocess
@@ -11,18 +20,386 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
-                       "(apt-get install -y chromium; .ci/run does this)"),
-]
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytest.importorskip("voila", reason="voila is not installed (pip install '.[explorer]')")
+from pathway import load_model, loads_model, set_hypothesis, set_parameter, simulate
+from pathway.cli import main
+from pathway.scenarios import apply_all, placebo_arm
+from pathway.site import MAX_BYTES, write_site
+from pathway.webexport import _citation, export_model, list_json, load_site
 
-SCREENSHOT = Path(os.environ.get("PATHWAY_SCREENSHOT", "")) if os.environ.get(
-    "PATHWAY_SCREENSHOT") else None
+ROOT = Path(__file__).parent.parent
+TOY = ROOT / "models" / "toy.toml"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+TOLERANCE = 2e-3          # of each column's peak
+STEP_MIN = 20.0
+
+needs_browser = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
+                                   "(apt-get install -y chromium; .ci/run does this)")
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(ROOT / "models" / "ketamine.toml")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, model):
+    out = tmp_path_factory.mktemp("site") / "site"
+    write_site(model, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed")
+    api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, site, width=1366, height=900, hash_=""):
+    page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
+    page.errors = []
+    page.requests = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.goto((site / "index.html").as_uri() + hash_)
+    page.wait_for_function("document.getElementById('app').dataset.ready === '1'", timeout=30_000)
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(browser, site):
+    p = open_page(browser, site)
+    yield p
+    p.close()
+
+
+# ---------------------------------------------------------------- the cross-check
+
+def js_simulate(page, scenario, options):
+    return page.evaluate(
+        """([scenario, options]) => {
+            const run = window.pathway.simulate(scenario, options);
+            const out = {};
+            for (const k of window.pathway.columns().concat(["time_h"])) out[k] = Array.from(run[k]);
+            return out;
+        }""", [scenario, options])
+
+
+def py_simulate(model, scenario, options):
+    params = list_json(model)["parameters"]
+    for name, value in options.get("set", {}).items():
+        model = set_parameter(model, name, value * params[name]["factor"])
+    model = apply_all(model, options.get("interventions", ()), options.get("hypotheses", ()))
+    sc = placebo_arm(model, scenario) if options.get("placebo") else scenario
+    return simulate(model, sc, days=options.get("days"), dose=options.get("dose"), step_min=STEP_MIN)
+
+
+def disagreement(js, traj) -> tuple[float, str]:
+    """The largest difference over every column, as a share of that column's peak."""
+    np.testing.assert_allclose(js["time_h"], traj.t_h, rtol=0, atol=1e-9)
+    worst, where = 0.0, ""
+    for name in traj.names:
+        py = traj[name]
+        peak = max(float(np.max(np.abs(py))), 1e-9)
+        d = float(np.max(np.abs(np.asarray(js[name]) - py))) / peak
+        if d > worst:
+            worst, where = d, name
+    return worst, where
+
+
+def cases(model):
+    """(id, scenario, options): every scenario, intervention, hypothesis and a few
+    seeded random parameter corners."""
+    show = list(model.roles.showcase) or [next(iter(model.scenarios))]
+    out = [(f"scenario:{s}", s, {}) for s in model.scenarios]
+    out += [(f"placebo:{s}", s, {"placebo": True}) for s in show]
+    for s in show:
+        dose = next(iter(model.scenarios[s].doses)).amount
+        out.append((f"dose:{s}", s, {"dose": dose * 2}))
+    for name, iv in model.interventions.items():
+        out.append((f"intervention:{name}", show[0], {"interventions": [name], "days": 14}))
+        for h in iv.variants:
+            out.append((f"intervention:{name}+{h}", show[0],
+                        {"interventions": [name], "hypotheses": [h], "days": 14}))
+    for h in model.hypotheses:
+        for s in model.scenarios:
+            out.append((f"hypothesis:{h}:{s}", s, {"hypotheses": [h], "days": 14}))
+    rng = np.random.default_rng(12)
+    params = list_json(model)["parameters"]
+    for i in range(6):
+        chosen = rng.choice(sorted(params), size=min(5, len(params)), replace=False)
+        values = {}
+        for name in chosen:
+            p = params[name]
+            values[str(name)] = float(rng.choice([p["low"], p["high"],
+                                                  rng.uniform(p["low"], p["high"])]))
+        out.append((f"corner{i}", show[i % len(show)], {"set": values}))
+    return out
+
+
+def run_cases(page, model):
+    worst = (0.0, "", "")
+    for case_id, scenario, options in cases(model):
+        traj = py_simulate(model, scenario, options)
+        js = js_simulate(page, scenario, dict(options, step_min=STEP_MIN))
+        d, column = disagreement(js, traj)
+        assert d <= TOLERANCE, f"{case_id}: column {column} differs by {d:.2e} of its peak"
+        if d >= worst[0]:
+            worst = (d, case_id, column)
+    return worst
+
+
+@needs_browser
+def test_browser_solver_matches_python(page, model):
+    worst = run_cases(page, model)
+    print(f"\nlargest disagreement: {worst[0]:.2e} of the peak ({worst[1]}, column {worst[2]})")
+    assert not page.errors
+
+
+@needs_browser
+def test_browser_solver_matches_python_on_the_toy_model(browser, tmp_path):
+    toy = load_model(TOY)
+    write_site(toy, tmp_path / "toy")
+    page = open_page(browser, tmp_path / "toy")
+    run_cases(page, toy)
+    # the toy model has no site file: no guided questions
+    assert page.locator(".pw-try").count() == 0
+    page.close()
+
+
+@needs_browser
+def test_a_hypothesis_the_model_switches_on_can_be_switched_off(browser, tmp_path):
+    toy = load_model(TOY)
+    name = next(iter(toy.hypotheses))
+    write_site(set_hypothesis(toy, name, True), tmp_path / "on")
+    page = open_page(browser, tmp_path / "on")
+    scenario = toy.roles.showcase[0]
+    js = js_simulate(page, scenario, {"hypotheses_off": [name], "step_min": STEP_MIN})
+    assert disagreement(js, py_simulate(toy, scenario, {}))[0] <= TOLERANCE
+    js_on = js_simulate(page, scenario, {"step_min": STEP_MIN})
+    on = py_simulate(set_hypothesis(toy, name, True), scenario, {})
+    assert disagreement(js_on, on)[0] <= TOLERANCE
+    page.uncheck(f"#pw-hypotheses-{name}")
+    assert name not in page.evaluate("window.pathway.state()")["hypotheses"]
+    assert f"hoff={name}" in page.url
+    page.close()
+
+
+@needs_browser
+def test_browser_refuses_bad_options_with_a_hint(page, model):
+    name = next(iter(model.parameters))
+    p = list_json(model)["parameters"][name]
+    for scenario, options, text in [
+            ("no-such-scenario", {}, "unknown scenario"),
+            (model.roles.showcase[0], {"set": {name: p["high"] * 10 + 1}}, "outside its range"),
+            (model.roles.showcase[0], {"interventions": ["no-such"]}, "unknown intervention"),
+            (model.roles.showcase[0], {"days": 0}, "days")]:
+        message = page.evaluate("""([s, o]) => { try { window.pathway.simulate(s, o); return ""; }
+                                     catch (e) { return e.message; } }""", [scenario, options])
+        assert text in message
+
+
+def test_export_carries_what_the_page_needs(model):
+    data = export_model(model, load_site(model))
+    assert data["format"] == 1
+    assert set(data["scenarios"]) == set(model.scenarios)
+    assert set(data["interventions"]) == set(model.interventions)
+    assert {n["id"] for n in data["nodes"]} == set(model.node_ids)
+    # every edge of every hypothesis has a term, and every term an edge
+    terms = {t["edge"] for t in data["compiled"]["terms"]}
+    assert terms == {e.index for e in model.edges if e.effect != "metabolised-to"}
+    # a parameter that enters a kernel array is named there, not copied as a number
+    used = {v for key in ("tau_rise", "tau_fall", "baseline", "half")
+            for v in data["compiled"][key] if isinstance(v, str)}
+    assert used and used <= set(model.parameters)
+    for name, uses in data["compiled"]["param_uses"].items():
+        for use in uses:
+            if use["array"] in ("tau_rise", "tau_fall", "baseline", "maximum", "half", "hill"):
+                assert data["compiled"][use["array"]][use["index"]] == name
+    # reference texts with a DOI give a link
+    with_doi = [r for r in data["references"].values() if "doi:" in r["text"].lower()]
+    assert all(r["doi"] for r in with_doi)
+
+
+def test_site_file_is_checked_against_the_model(model, tmp_path):
+    good = load_site(model)
+    assert good["try"], "the default model's site file has guided questions"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[try]]\nquestion = "?"\nscenario = "nope"\nset = { no_such = 1 }\n')
+    with pytest.raises(Exception) as err:
+        load_site(model, bad)
+    assert "unknown scenario 'nope'" in str(err.value) and "no_such" in str(err.value)
+    assert load_site(load_model(TOY)) == {"try": []}
+
+
+def test_site_folder_is_small_and_self_contained(site):
+    files = sorted(p.name for p in site.iterdir())
+    assert files == sorted(["LICENSE.txt", "app.css", "app.js", "index.html", "model.js",
+                            "solver.js"])
+    assert sum(p.stat().st_size for p in site.iterdir()) < MAX_BYTES
+    html = (site / "index.html").read_text()
+    for text in [html] + [(site / f).read_text() for f in ("app.js", "solver.js", "app.css")]:
+        assert "http://" not in text.replace("http://www.w3.org/2000/svg", "")
+        assert "fetch(" not in text and "import(" not in text
+    assert (site / "model.js").read_text().startswith("window.PATHWAY_MODEL = {")
+
+
+# ---------------------------------------------------------------- the page
+
+@needs_browser
+def test_page_loads_from_file_with_no_network(page):
+    assert page.requests and all(u.startswith("file://") for u in page.requests), page.requests
+    assert not page.errors
+    assert page.locator(".pw-pathway svg [data-node]").count() > 5
+    assert page.locator(".pw-chart svg path").count() > 3
+    assert page.locator(".pw-legend li").count() >= 3
+
+
+@needs_browser
+def test_reset_resets_every_control(browser, site, model):
+    page = open_page(browser, site)
+    names = list(model.parameters)[:2]
+    page.locator(".pw-params summary").click()
+    for name in names:
+        slider = page.locator(f"#pw-p-{name}")
+        slider.focus()
+        for _ in range(40):
+            slider.press("ArrowRight")
+    iv = next(iter(model.interventions))
+    page.check(f"#pw-interventions-{iv}")
+    state = page.evaluate("window.pathway.state()")
+    assert set(names) <= set(state["set"]) and state["interventions"] == [iv]
+    assert page.locator(".pw-changed:visible").count() >= 2
+    assert "#" in page.url and f"p.{names[0]}" in page.url
+    page.get_by_role("button", name="Reset everything").click()
+    state = page.evaluate("window.pathway.state()")
+    assert state["set"] == {} and state["interventions"] == []
+    assert page.locator(".pw-changed:visible").count() == 0
+    assert not page.is_checked(f"#pw-interventions-{iv}")
+    assert page.evaluate("location.hash") == ""
+    page.close()
+
+
+@needs_browser
+def test_the_link_restores_a_setting(browser, site, model):
+    p = list_json(model)["parameters"]
+    name = next(iter(p))
+    value = p[name]["high"]
+    iv = next(iter(model.interventions))
+    page = open_page(browser, site, hash_=f"#i={iv}&p.{name}={value}&days=21")
+    state = page.evaluate("window.pathway.state()")
+    assert state["interventions"] == [iv] and state["set"] == {name: value} and state["days"] == 21
+    assert page.is_checked(f"#pw-interventions-{iv}")
+    assert page.locator(f"#pw-p-{name}-value").inner_text() != ""     # the box opens
+    page.close()
+
+
+@needs_browser
+def test_intervention_is_drawn_on_the_pathway(page, model):
+    page.get_by_role("button", name="Reset everything").click()
+    cutting = next(name for name, iv in model.interventions.items() if iv.cut)
+    before = page.locator(".pw-pathway svg circle").count()
+    page.check(f"#pw-interventions-{cutting}")
+    assert page.locator(".pw-pathway svg circle").count() > before       # a cross per cut edge
+    assert page.locator(".pw-ghost").count() >= 1                       # the previous curve
+    page.get_by_role("button", name="Reset everything").click()
+
+
+@needs_browser
+def test_click_and_enter_show_details_with_citations(page, model):
+    node = model.primary
+    page.locator(f'[data-node="{node}"]').click()
+    info = page.locator(".pw-info")
+    assert model.node(node).label in info.inner_text()
+    edge = next(e for e in model.edges if e.citations and e.source in
+                {n.id for n in model.nodes} and e.hypothesis is None)
+    page.locator(f'[data-edge="{edge.index}"]').focus()
+    page.keyboard.press("Enter")
+    text = info.inner_text()
+    assert edge.grade in text
+    assert model.references[edge.citations[0]][:20] in text
+
+
+@needs_browser
+def test_things_to_try_set_up_the_page(page, model):
+    first = load_site(model)["try"][0]
+    page.get_by_role("button", name="Set up question 1").click()
+    state = page.evaluate("window.pathway.state()")
+    if "scenario" in first:
+        assert state["scenario"] == first["scenario"]
+    assert state["interventions"] == list(first.get("interventions", []))
+    page.get_by_role("button", name="Reset everything").click()
+
+
+@needs_browser
+def test_downloads_png_and_svg(page, tmp_path):
+    for kind in ("PNG", "SVG"):
+        with page.expect_download() as info:
+            page.get_by_role("button", name=f"Download {kind}").click()
+        path = tmp_path / info.value.suggested_filename
+        info.value.save_as(path)
+        data = path.read_bytes()
+        if kind == "PNG":
+            assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+        else:
+            assert data.startswith(b"<svg") and b"<path" in data
+
+
+@needs_browser
+def test_phone_layout_has_no_sideways_scroll(browser, site):
+    page = open_page(browser, site, width=390, height=844)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    figure = page.locator(".pw-pathway svg").bounding_box()
+    controls = page.locator(".pw-controls").bounding_box()
+    assert figure["width"] >= 330 and controls["y"] > figure["y"] + figure["height"]
+    # text stays readable: no font below 13 px in the page's own text (the figure aside)
+    smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll('.pathway-app *')]
+        .filter(e => e.childNodes.length && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+        .filter(e => !(e instanceof SVGElement))
+        .map(e => parseFloat(getComputedStyle(e).fontSize)))""")
+    assert smallest >= 13
+    page.close()
+
+
+# ---------------------------------------------------------------- commands
+
+def test_list_json(capsys, model):
+    assert main(["list", "--json", "--model", str(ROOT / "models" / "ketamine.toml")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data["scenarios"]) == set(model.scenarios)
+    assert set(data["hypotheses"]) == set(model.hypotheses)
+    for name, p in model.parameters.items():
+        row = data["parameters"][name]
+        assert row["low"] <= row["value"] <= row["high"]
+        assert abs(row["value"] * row["factor"] - p.value) < 1e-9 * max(1, p.value)
+
+
+def test_site_command(tmp_path, capsys):
+    assert main(["site", "--out", str(tmp_path / "s"), "--model", str(TOY)]) == 0
+    assert (tmp_path / "s" / "index.html").is_file()
+    assert "static host" in capsys.readouterr().err
+    assert main(["site", "--out", str(tmp_path / "missing" / "s"), "--model", str(TOY)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, text", [
+    (["--port", "0"], "1 to 65535"), (["--port", "70000"], "1 to 65535"),
+    (["--host", ""], "host is empty"), (["--host", "no.such.host.invalid"], "cannot find the host"),
+    (["--host", "192.0.2.1"], "cannot listen"),
+])
+def test_serve_refuses_bad_addresses(args, text, capsys):
+    assert main(["serve"] + args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and text in err and "hint:" in err
 
 
 def free_port() -> int:
@@ -31,58 +408,109 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server():
+def test_serve_serves_the_site_and_refuses_a_busy_port(site, capsys):
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "pathway", "serve", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("the Voila server did not start:\n" + proc.stdout.read().decode()[-2000:])
-    yield url
-    proc.terminate()
+    proc = subprocess.Popen([sys.executable, "-m", "pathway", "serve", "--dir", str(site),
+                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/model.js", timeout=2) as r:
+                    assert r.status == 200 and r.read().startswith(b"window.PATHWAY_MODEL")
+                    break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    pytest.fail("the server did not start: " + proc.stderr.read().decode())
+                time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+            assert b"app.js" in r.read()
+        assert main(["serve", "--dir", str(site), "--port", str(port)]) == 2
+        assert "in use" in capsys.readouterr().err
+    finally:
+        proc.terminate()
         proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
-def test_page_loads_and_a_slider_changes_the_plot(server, tmp_path):
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.goto(server, timeout=120_000)
-        image = page.locator("img.widget-image").first
-        image.wait_for(state="visible", timeout=120_000)
-        page.wait_for_function("document.querySelector('img.widget-image').naturalWidth > 0",
-                               timeout=60_000)
-        before = image.get_attribute("src")
-        shot_before = image.screenshot()
-        handle = page.locator(".widget-slider .noUi-handle").last   # the time slider
-        handle.focus()
-        for _ in range(15):
-            handle.press("ArrowRight")
-        page.wait_for_function(
-            f"document.querySelector('img.widget-image').getAttribute('src') !== {before!r}",
-            timeout=30_000)
-        page.wait_for_timeout(500)
-        shot_after = image.screenshot()
-        assert shot_after != shot_before
-        out = SCREENSHOT or (tmp_path / "explorer.png")
-        page.screenshot(path=str(out), full_page=True)
-        assert out.stat().st_size > 20_000
-        assert "ketamine-pathway explorer" in page.content()
-        browser.close()
+@needs_browser
+def test_a_timed_intervention_takes_its_time_from_the_page(page, model):
+    timed = next((n for n, iv in model.interventions.items() if iv.reset), None)
+    if timed is None:
+        pytest.skip("the model has no timed intervention")
+    page.get_by_role("button", name="Reset everything").click()
+    page.check(f"#pw-interventions-{timed}")
+    page.fill(f"#pw-interventions-{timed}-at", "36")
+    page.locator(f"#pw-interventions-{timed}-at").dispatch_event("change")
+    assert page.evaluate("window.pathway.state()")["interventions"] == [f"{timed}@36h"]
+    scenario = model.roles.showcase[0]
+    js = js_simulate(page, scenario, {"interventions": [f"{timed}@36h"], "days": 5,
+                                      "step_min": STEP_MIN})
+    d, _ = disagreement(js, py_simulate(model, scenario, {"interventions": [f"{timed}@36h"],
+                                                           "days": 5}))
+    assert d <= TOLERANCE
+    page.get_by_role("button", name="Reset everything").click()
+
+
+def test_a_reference_with_a_doi_gets_a_link():
+    assert _citation("k", "A B (2020) J 1:2. doi:10.1038/s41586-020-1234-5.")["doi"] == \
+        "10.1038/s41586-020-1234-5"
+    assert _citation("k", "A B (2020) https://doi.org/10.1016/j.x.2019.01.001)")["doi"] == \
+        "10.1016/j.x.2019.01.001"
+    assert _citation("k", "A B (2020) J 1:2.")["doi"] is None
+
+
+@needs_browser
+def test_details_link_to_the_doi(browser, tmp_path):
+    text = TOY.read_text()
+    key, ref = next(line.split(" = ", 1) for line in text.split("[references]")[1].splitlines()
+                     if " = " in line)
+    text = text.replace(ref, ref[:-1] + ' doi:10.9999/toy.2026.1"')
+    toy = loads_model(text, str(tmp_path / "toy.toml"))
+    write_site(toy, tmp_path / "doi")
+    page = open_page(browser, tmp_path / "doi")
+    edge = next(e for e in toy.edges if key in e.citations)
+    page.locator(f'[data-edge="{edge.index}"]').focus()
+    page.keyboard.press("Enter")
+    link = page.locator(".pw-info a")
+    assert link.get_attribute("href") == "https://doi.org/10.9999/toy.2026.1"
+    page.close()
+
+
+@needs_browser
+def test_a_combination_that_cannot_run_shows_a_message(browser, site, model):
+    """An intervention that scales a parameter past its range is refused, as in Python."""
+    name, iv, hyp = next((n, v, h) for n, i in model.interventions.items()
+                         for h, v in [(None, i)] + list(i.variants.items()) if v.scale_parameters)
+    pname, factor = iv.scale_parameters[0]
+    p = list_json(model)["parameters"][pname]
+    extreme = p["high"] if factor > 1 else p["low"]
+    link = f"#p.{pname}={extreme}&i={name}" + (f"&h={hyp}" if hyp else "")
+    page = open_page(browser, site, hash_=link)
+    alert = page.locator(".pw-alert")
+    assert alert.is_visible() and "outside its range" in alert.inner_text()
+    assert not page.errors
+    page.locator(".pw-node").first.focus()          # the figure still answers
+    page.keyboard.press("Enter")
+    assert not page.errors
+    page.close()
+
+
+@needs_browser
+def test_dose_control_only_where_one_number_sets_every_dose(browser, site, model):
+    single = model.roles.showcase[0]
+    page = open_page(browser, site)
+    assert page.locator("#pw-dose").is_visible()
+    mixed = next((n for n, s in model.scenarios.items()
+                  if len({d.amount for d in s.doses}) > 1), None)
+    if mixed:
+        page.select_option("#pw-scenario", mixed)
+        assert not page.locator("#pw-dose").is_visible()
+    page.select_option("#pw-scenario", single)
+    slider = page.locator("#pw-dose")
+    slider.focus()
+    for _ in range(30):
+        slider.press("ArrowRight")
+    dose = page.evaluate("window.pathway.state()")["dose"]
+    assert dose and dose > next(iter(model.scenarios[single].doses)).amount
+    assert "changed" in page.locator(".pw-field-head .pw-changed").first.inner_text()
+    page.close()

@@ -1,0 +1,172 @@
+"""The explorer as a static web site: ``pathway site --out DIR`` and ``pathway serve``.
+
+:func:`write_site` copies the page (``pathway/web/``: HTML, CSS, the app and the
+solver) into a folder and writes the model beside it as ``model.js``, a script
+that assigns ``window.PATHWAY_MODEL`` (a script, not a fetched JSON file, so the
+page works from a folder opened straight from disk, ``file://``, where browsers
+refuse ``fetch``). Nothing is loaded from the network at run time, so the folder
+works on any static host.
+
+:func:`serve` serves such a folder on this machine with the standard library's
+``http.server``; every visitor gets the same files and no state is kept.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+
+from .errors import UsageError
+from .modelfile import Model
+from .webexport import export_model, load_site
+
+#: The page's own files, copied as they are.
+ASSETS = ("index.html", "app.css", "app.js", "solver.js", "LICENSE.txt")
+#: The budget for the whole folder.
+MAX_BYTES = 3_000_000
+
+
+def web_file(name: str) -> str:
+    """The text of one of the page's files (``pathway/web/<name>``)."""
+    return resources.files("pathway").joinpath("web", name).read_text(encoding="utf-8")
+
+
+def model_script(model: Model, site_file: str | Path | None = None) -> str:
+    """``model.js``: the exported model as a script that sets ``window.PATHWAY_MODEL``."""
+    data = export_model(model, load_site(model, site_file))
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    return f"window.PATHWAY_MODEL = {text};\n"
+
+
+def write_site(model: Model, out: str | Path, site_file: str | Path | None = None) -> dict:
+    """Write the explorer for ``model`` into the folder ``out`` (created if needed; its
+    other files are left alone). Return ``{"path", "files", "bytes"}``."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"cannot write the site to '{out}': it is a file\n"
+                         "  hint: give a folder, e.g. --out site/")
+    if not out.parent.exists():
+        raise UsageError(f"cannot write the site to '{out}': the folder {out.parent} does not "
+                         "exist\n  hint: create it first")
+    script = model_script(model, site_file)
+    try:
+        out.mkdir(exist_ok=True)
+        (out / "model.js").write_text(script, encoding="utf-8")
+        for name in ASSETS:
+            (out / name).write_text(web_file(name), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write the site to '{out}': {exc.strerror or exc}\n"
+                         "  hint: check that the folder is writable") from None
+    files = ("model.js",) + ASSETS
+    size = sum((out / f).stat().st_size for f in files)
+    if size > MAX_BYTES:
+        raise UsageError(f"the site in '{out}' takes {size / 1e6:.1f} MB, more than the "
+                         f"{MAX_BYTES / 1e6:.0f} MB budget\n  hint: the model file is unusually "
+                         "large; trim long descriptions or references")
+    return {"path": str(out), "files": files, "bytes": size}
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    """Serves the folder; logs nothing per request, and tells browsers the page may
+    be cached only briefly (a rebuilt site shows at once)."""
+
+    def log_message(self, format, *args):
+        pass
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse an empty or unknown host and a port outside 1-65535, with a hint."""
+    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+        raise UsageError(f"port {port!r} is not a port number\n"
+                         "  hint: use a number from 1 to 65535, e.g. --port 8866")
+    if not host or not host.strip():
+        raise UsageError("the host is empty\n  hint: use --host 127.0.0.1 (this machine only)")
+    try:
+        ipaddress.ip_address(host)
+        return
+    except ValueError:
+        pass
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise UsageError(f"cannot find the host {host!r}\n"
+                         "  hint: use an address of this machine, e.g. --host 127.0.0.1") from None
+
+
+def make_server(folder: str | Path, host: str = "127.0.0.1", port: int = 8866) -> ThreadingHTTPServer:
+    """A server for ``folder`` (not yet serving); a clear error if it cannot listen."""
+    check_address(host, port)
+    folder = Path(folder)
+    if not (folder / "index.html").is_file():
+        raise UsageError(f"'{folder}' holds no site (no index.html)\n"
+                         "  hint: write one first with: pathway site --out DIR")
+    handler = functools.partial(_Quiet, directory=str(folder))
+    ThreadingHTTPServer.allow_reuse_address = True
+    try:
+        if ":" in host:
+            class _Server6(ThreadingHTTPServer):
+                address_family = socket.AF_INET6
+            return _Server6((host, port), handler)
+        return ThreadingHTTPServer((host, port), handler)
+    except PermissionError:
+        raise UsageError(f"not allowed to listen on port {port}\n"
+                         "  hint: ports below 1024 need special rights; use e.g. --port 8866") \
+            from None
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}\n"
+                         "  hint: the port may be in use (pick another with --port), or the "
+                         "address is not one of this machine's (use --host 127.0.0.1)") from None
+
+
+def _stop_on_sigterm():
+    """Make SIGTERM stop the server like Ctrl+C does (so the temporary folder goes);
+    return the previous handler, or None where that cannot be done."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+    try:
+        return signal.signal(signal.SIGTERM, stop)
+    except ValueError:              # not the main thread
+        return None
+
+
+def serve(model: Model, folder: str | Path | None = None, host: str = "127.0.0.1",
+          port: int = 8866, site_file: str | Path | None = None) -> int:
+    """Serve the site in ``folder`` (or one written now for ``model`` into a temporary
+    folder) until Ctrl+C."""
+    check_address(host, port)
+    tmp = None
+    if folder is None:
+        tmp = tempfile.mkdtemp(prefix="pathway-site-")
+        folder = Path(tmp) / "site"
+        write_site(model, folder, site_file)
+    try:
+        server = make_server(folder, host, port)
+        shown = f"[{host}]" if ":" in host else host
+        print(f"serving the explorer at http://{shown}:{server.server_address[1]}/ "
+              "(Ctrl+C stops it)", file=sys.stderr, flush=True)
+        previous = _stop_on_sigterm()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0

@@ -1,0 +1,1188 @@
+/* The explorer page: controls, the pathway drawn in SVG, the time courses, and
+ * everything a reader needs to try the model without programming. It reads the
+ * structure written by pathway/webexport.py and runs pathway/web/solver.js.
+ *
+ *   PathwayApp.mount(element, data, {hash: true})
+ *
+ * Licence: MIT, as the rest of ketamine-pathway. */
+(function (root) {
+  "use strict";
+  var SVGNS = "http://www.w3.org/2000/svg";
+  var OKABE = ["#0072B2", "#56B4E9", "#f4f4f4", "#E69F00", "#D55E00"];   // activity -1 .. 1
+  var GRADE_DASH = {strong: "", moderate: "6 3", preliminary: "1.5 2.5", contested: "7 2.5 1.5 2.5"};
+  var INK = "#1a1a1a", MUTED = "#555", ACTIVATE = "#222", INHIBIT = "#D55E00", METAB = "#8c8c8c";
+  var PLACEBO = "#6b6b6b", GHOST = "#b9b9b9", FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+  var HINT = "Click or tap a box or an arrow (or reach it with Tab and press Enter) to read what it is, how good the evidence is, and the studies behind it.";
+  var TIME_TICKS = [[1 / 6, "10 min"], [1, "1 h"], [6, "6 h"], [24, "1 d"], [72, "3 d"], [168, "1 wk"],
+    [336, "2 wk"], [672, "4 wk"], [1344, "8 wk"], [2688, "16 wk"], [5376, "32 wk"], [8760, "1 yr"]];
+
+  // ------------------------------------------------------------ helpers
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    for (var k in (attrs || {})) {
+      if (k === "text") e.textContent = attrs[k];
+      else if (k === "html") e.innerHTML = attrs[k];
+      else if (k.slice(0, 2) === "on") e.addEventListener(k.slice(2), attrs[k]);
+      else if (attrs[k] !== null && attrs[k] !== undefined && attrs[k] !== false) e.setAttribute(k, attrs[k]);
+    }
+    (children || []).forEach(function (c) { if (c) e.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return e;
+  }
+
+  function svg(tag, attrs, parent) {
+    var e = document.createElementNS(SVGNS, tag);
+    for (var k in (attrs || {})) if (attrs[k] !== null && attrs[k] !== undefined) e.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+
+  function sig(x, digits) {       // like Python's %.{digits}g
+    if (x === 0) return "0";
+    var s = Number(x).toPrecision(digits);
+    if (s.indexOf("e") >= 0) return String(Number(s));
+    if (s.indexOf(".") >= 0) s = s.replace(/0+$/, "").replace(/\.$/, "");
+    return s;
+  }
+
+  // pathway.modelfile.format_quantity: hours become min, h or d as fits
+  function formatQuantity(value, dimension, baseUnit) {
+    if (dimension === "time") {
+      if (value < 1) return sig(value * 60, 3) + " min";
+      if (value < 48) return sig(value, 3) + " h";
+      return sig(value / 24, 3) + " d";
+    }
+    return (sig(value, 4) + " " + (baseUnit || "")).trim();
+  }
+
+  function formatTime(h) {
+    if (h < 1) return sig(h * 60, 2) + " min";
+    if (h < 48) return sig(h, 2) + " h";
+    if (h < 24 * 14) return sig(h / 24, 2) + " d";
+    return sig(h / 168, 2) + " wk";
+  }
+
+  function hexToRgb(h) {
+    h = h.replace("#", "");
+    return [parseInt(h.slice(0, 2), 16), parseInt(h.slice(2, 4), 16), parseInt(h.slice(4, 6), 16)];
+  }
+
+  function activityColor(v) {
+    var x = (Math.max(-1, Math.min(1, v)) + 1) / 2 * (OKABE.length - 1);
+    var i = Math.min(OKABE.length - 2, Math.floor(x)), f = x - i;
+    var a = hexToRgb(OKABE[i]), b = hexToRgb(OKABE[i + 1]);
+    var c = a.map(function (ai, k) { return Math.round(ai + (b[k] - ai) * f); });
+    return "rgb(" + c.join(",") + ")";
+  }
+
+  function inkFor(fill) {
+    var m = /rgb\((\d+),(\d+),(\d+)\)/.exec(fill), c = m ? [+m[1], +m[2], +m[3]] : [255, 255, 255];
+    return (0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]) / 255 > 0.55 ? "#111111" : "#f7f7f7";
+  }
+
+  // break text into lines of at most ``width`` characters, at spaces or after a hyphen
+  function wrap(text, width) {
+    var tokens = String(text).match(/[^\s-]+-?|-/g) || [], lines = [], line = "", glue = "";
+    tokens.forEach(function (w, i) {
+      var joined = line + glue + w;
+      if (line && joined.length > width) { lines.push(line); line = w; }
+      else line = joined;
+      glue = w.slice(-1) === "-" ? "" : " ";
+    });
+    if (line) lines.push(line);
+    return lines;
+  }
+
+  function interp(xs, ys, x) {
+    var n = xs.length;
+    if (x <= xs[0]) return ys[0];
+    if (x >= xs[n - 1]) return ys[n - 1];
+    var lo = 0, hi = n - 1;
+    while (hi - lo > 1) { var mid = (lo + hi) >> 1; if (xs[mid] <= x) lo = mid; else hi = mid; }
+    var f = (x - xs[lo]) / (xs[hi] - xs[lo]);
+    return ys[lo] + f * (ys[hi] - ys[lo]);
+  }
+
+  function niceCeil(x) {
+    if (!(x > 0)) return 1;
+    var p = Math.pow(10, Math.floor(Math.log10(x))), m = x / p;
+    var step = m <= 1 ? 1 : m <= 2 ? 2 : m <= 2.5 ? 2.5 : m <= 5 ? 5 : 10;
+    return step * p;
+  }
+
+  // "Title: the rest." -> ["Title", "The rest."]; a description without a colon is all title
+  // (or, for a long one, at its first semicolon or comma after a few words)
+  function splitTitle(text) {
+    text = text || "";
+    var i = text.indexOf(": ");
+    if (i >= 0 && i <= 90) {
+      var rest = text.slice(i + 2);
+      return [text.slice(0, i), rest.charAt(0).toUpperCase() + rest.slice(1)];
+    }
+    if (text.length <= 80) return [text, ""];
+    var j = text.indexOf("; ");
+    if (j < 20 || j > 90) j = text.indexOf(", ", 20);
+    if (j < 20 || j > 90) return [text, ""];
+    return [text.slice(0, j), text.slice(j + 2)];
+  }
+
+  function firstSentence(text) {
+    var m = /^(.*?[.!?])(\s|$)/.exec(text || "");
+    return m ? m[1] : (text || "");
+  }
+
+  // ------------------------------------------------------------ the app
+  function App(host, data, options) {
+    this.host = host;
+    this.data = data;
+    this.options = Object.assign({hash: true}, options || {});
+    this.solver = new root.PathwaySolver(data);
+    this.nodes = {};
+    var self = this;
+    data.nodes.forEach(function (n) { self.nodes[n.id] = n; });
+    this.primary = data.roles.primary;
+    this.ghost = null;
+    this.lastKey = null;
+    this.runs = null;
+    this.timings = [];
+    this.defaults = this.defaultState();
+    this.state = this.defaultState();
+    if (this.options.hash) this.readHash();
+    this.build();
+    this.render();
+    if (!this.runs) {
+      // a link (or a bad start) that cannot run: say why, and show the defaults instead
+      var failed = this.alert.cloneNode(true);
+      this.state = this.defaultState();
+      this.syncControls();
+      this.render();
+      this.alert.replaceWith(failed);
+      this.alert = failed;
+      this.alert.appendChild(el("div", {text: "The page shows the model's defaults instead."}));
+      this.alert.hidden = false;
+    }
+    this.showHashProblems();
+    if (this.options.hash) {
+      root.addEventListener("hashchange", function () {
+        if (root.location.hash.slice(1) !== self.hashText) { self.readHash(); self.syncControls(); self.render(); }
+      });
+    }
+    // redraw when the app's own width changes (a window, a notebook cell, a phone turned)
+    var pending = null, lastWidth = host.clientWidth;
+    var redraw = function () {
+      if (host.clientWidth === lastWidth) return;
+      lastWidth = host.clientWidth;
+      clearTimeout(pending);
+      pending = setTimeout(function () { self.draw(); }, 100);
+    };
+    if (root.ResizeObserver) new root.ResizeObserver(redraw).observe(host);
+    else root.addEventListener("resize", redraw);
+  }
+
+  App.prototype.defaultState = function () {
+    var d = this.data, show = d.roles.showcase, first = this.options.initial || {};
+    var s = {scenario: show[0], compare: show.length > 1 ? show[1] : "", dose: null, days: null,
+      interventions: [], hypotheses: Object.keys(d.hypotheses).filter(function (h) { return d.hypotheses[h].enabled; }),
+      set: {}, t: 24, side: (d.roles.side_effects[0] || d.roles.outcomes[0] || ""), placebo: true};
+    if (first.scenario in d.scenarios) s.scenario = first.scenario;
+    if (first.compare === "" || first.compare in d.scenarios) s.compare = first.compare;
+    return s;
+  };
+
+  App.prototype.days = function () {
+    var s = this.state, d = this.data;
+    if (s.days) return s.days;
+    return Math.max(d.scenarios[s.scenario].days, s.compare ? d.scenarios[s.compare].days : 0);
+  };
+
+  App.prototype.doseInfo = function (name) {
+    var doses = this.data.scenarios[name].doses;
+    if (!doses.length) return null;
+    var units = {};
+    doses.forEach(function (x) { units[x.per_kg ? "mg/kg" : "mg"] = 1; });
+    if (Object.keys(units).length > 1) return null;
+    // one number sets every dose line (as `pathway simulate --dose` does), so the page
+    // offers it only where the lines share their amount (not, say, a drug beside a pill)
+    if (doses.some(function (x) { return x.amount !== doses[0].amount; })) return null;
+    return {amount: doses[0].amount, unit: Object.keys(units)[0]};
+  };
+
+  App.prototype.label = function (id) {
+    var n = this.nodes[id];
+    if (n) return n.label;
+    var ds = this.data.derived[id];
+    if (ds) return "Plasma " + ds.map(function (x) { return (this.nodes[x] || {}).short_label || x; }, this).join(" + ");
+    return id.replace(/_/g, " ");
+  };
+
+  App.prototype.unitOf = function (id) {
+    var n = this.nodes[id];
+    return (n && n.kind === "drug") || this.data.derived[id] ? "ng/mL" : "";
+  };
+
+  // a scenario's name for people: its drug, or (when two arms share a drug) its description
+  App.prototype.armName = function (name) {
+    var d = this.data, inert = d.roles.inert, s = this.state, self = this;
+    var lead = function (n) {
+      var drugs = d.scenarios[n].doses.map(function (x) { return x.drug; }).filter(function (x) { return x !== inert; });
+      return drugs.length ? drugs[0] : (d.scenarios[n].doses.length ? inert : null);
+    };
+    var drug = lead(name), other = name === s.scenario ? s.compare : s.scenario;
+    if (drug && !(other && other !== name && lead(other) === drug)) {
+      var n = self.nodes[drug];
+      return n ? n.short_label : drug;
+    }
+    return firstSentence(d.scenarios[name].description).replace(/\.$/, "");
+  };
+
+  App.prototype.armColor = function (name) {
+    var d = this.data, inert = d.roles.inert;
+    var drugs = d.scenarios[name].doses.map(function (x) { return x.drug; }).filter(function (x) { return x !== inert; });
+    if (!drugs.length) return PLACEBO;
+    return d.compiled.drugs[drugs[0]].color || INK;
+  };
+
+  // ------------------------------------------------------------ the DOM
+  App.prototype.build = function () {
+    var self = this, d = this.data;
+    this.host.innerHTML = "";
+    this.host.classList.add("pathway-app");
+    var name = d.model.name.replace(/-/g, " ");
+    var title = el("h1", {text: name.charAt(0).toUpperCase() + name.slice(1) + ": explore the model"});
+    var intro = el("p", {class: "pw-intro", text: d.model.description});
+    var note = el("p", {class: "pw-note", text: "A teaching model, not medical advice. Everything runs in your browser."});
+    this.status = el("div", {class: "pw-status", role: "status", "aria-live": "polite"});
+    this.alert = el("div", {class: "pw-alert", role: "alert", hidden: true});
+
+    // figure
+    this.pathSvgBox = el("div", {class: "pw-pathway"});
+    this.keyBox = el("div", {class: "pw-key"});
+    this.timeLabel = el("label", {for: "pw-time", text: "Colour the pathway at"});
+    this.timeInput = el("input", {id: "pw-time", type: "range", min: 0, max: 1000, step: 1,
+      "aria-describedby": "pw-time-value", oninput: function () { self.state.t = self.sliderToTime(+this.value); self.draw(true); self.writeHash(); }});
+    this.timeValue = el("output", {id: "pw-time-value", for: "pw-time"});
+    var timeRow = el("div", {class: "pw-time"}, [this.timeLabel, this.timeInput, this.timeValue]);
+    this.chartBox = el("div", {class: "pw-chart"});
+    this.legendBox = el("ul", {class: "pw-legend", "aria-label": "Legend of the curves"});
+    this.sideSelect = el("select", {id: "pw-side", onchange: function () { self.state.side = this.value; self.draw(); self.writeHash(); }});
+    this.sideChartBox = el("div", {class: "pw-chart pw-chart-small"});
+    this.info = el("section", {class: "pw-info", "aria-live": "polite", tabindex: "-1", "aria-label": "Details of the selected part of the pathway"});
+    this.info.appendChild(el("p", {class: "pw-hint", text: HINT}));
+    var buttons = el("div", {class: "pw-buttons"}, [
+      el("button", {type: "button", onclick: function () { self.reset(); }, text: "Reset everything"}),
+      this.options.hash ? el("button", {type: "button", onclick: function () { self.share(this); }, text: "Copy link to this setting"}) : null,
+      el("button", {type: "button", onclick: function () { self.download("png"); }, text: "Download PNG"}),
+      el("button", {type: "button", onclick: function () { self.download("svg"); }, text: "Download SVG"})]);
+    var figure = el("section", {class: "pw-figure", "aria-label": "Figure"}, [
+      el("h2", {class: "pw-h2", text: "The pathway"}), this.pathSvgBox, timeRow, this.keyBox, this.info,
+      el("h2", {class: "pw-h2", id: "pw-primary-title", text: this.label(this.primary) + " over time"}),
+      this.chartBox, this.legendBox,
+      el("div", {class: "pw-side-head"}, [el("label", {for: "pw-side", class: "pw-h2", text: "Also show"}), this.sideSelect]),
+      this.sideChartBox, buttons]);
+
+    // controls
+    var controls = el("section", {class: "pw-controls", "aria-label": "Controls"});
+    this.tryBox = this.buildTry();
+    if (this.tryBox) figure.appendChild(this.tryBox);
+    controls.appendChild(this.buildTreatment());
+    controls.appendChild(this.buildChecks("interventions", "Interventions (virtual experiments)",
+      "Each one changes the biology, as in a published experiment; it is drawn on the pathway.", d.interventions));
+    controls.appendChild(this.buildChecks("hypotheses", "Contested hypotheses",
+      "Ideas that are still argued about. Switch one on to add its arrows to the model.", d.hypotheses));
+    controls.appendChild(this.buildParameters());
+    controls.id = "pw-controls";
+    controls.tabIndex = -1;
+    var skip = el("a", {class: "pw-skip", href: "#pw-controls", text: "Skip to the controls",
+      onclick: function (ev) { ev.preventDefault(); controls.focus(); controls.scrollIntoView(); }});
+    this.host.appendChild(skip);
+    this.host.appendChild(el("header", {class: "pw-header"}, [title, intro, note]));
+    this.host.appendChild(this.alert);
+    this.host.appendChild(el("div", {class: "pw-layout"}, [figure, controls]));
+    this.host.appendChild(this.status);
+    this.syncControls();
+  };
+
+  App.prototype.buildTry = function () {
+    var self = this, items = this.data.things_to_try || [];
+    if (!items.length) return null;
+    var list = el("ol", {class: "pw-try-list"});
+    items.forEach(function (item, i) {
+      var answer = item.answer ? el("details", {}, [el("summary", {text: "What to look for"}), el("p", {text: item.answer})]) : null;
+      list.appendChild(el("li", {}, [
+        el("p", {class: "pw-question", text: item.question}),
+        el("button", {type: "button", class: "pw-try-button", "aria-label": "Set up question " + (i + 1),
+          onclick: function () { self.applyTry(item); }, text: "Set it up"}), answer]));
+    });
+    return el("details", {class: "pw-box pw-try", open: true}, [el("summary", {class: "pw-h2", text: "Things to try"}), list]);
+  };
+
+  App.prototype.applyTry = function (item) {
+    var s = this.defaultState();
+    if (item.scenario) s.scenario = item.scenario;
+    if ("compare" in item) s.compare = item.compare || "";
+    s.interventions = (item.interventions || []).slice();
+    s.hypotheses = s.hypotheses.concat(item.hypotheses || []);
+    s.set = Object.assign({}, item.set || {});
+    if (item.days) s.days = item.days;
+    if (item.dose) s.dose = item.dose;
+    if ("show_placebo" in item) s.placebo = !!item.show_placebo;
+    this.state = s;
+    this.syncControls();
+    this.render();
+    this.status.textContent = "Set up: " + item.question;
+    var top = this.pathSvgBox.getBoundingClientRect().top;
+    if (top < 0) this.pathSvgBox.scrollIntoView({block: "start", behavior: "smooth"});
+  };
+
+  App.prototype.scenarioOptions = function (select, withNone) {
+    var d = this.data;
+    if (withNone) select.appendChild(el("option", {value: "", text: "nothing (one arm only)"}));
+    Object.keys(d.scenarios).forEach(function (name) {
+      var sc = d.scenarios[name];
+      select.appendChild(el("option", {value: name, text: firstSentence(sc.description).replace(/\.$/, "")}));
+    });
+  };
+
+  App.prototype.buildTreatment = function () {
+    var self = this;
+    this.scenarioSelect = el("select", {id: "pw-scenario", onchange: function () {
+      self.state.scenario = this.value; self.state.dose = null; self.syncControls(); self.render(); }});
+    this.scenarioOptions(this.scenarioSelect, false);
+    this.compareSelect = el("select", {id: "pw-compare", onchange: function () { self.state.compare = this.value; self.syncControls(); self.render(); }});
+    this.scenarioOptions(this.compareSelect, true);
+    this.scenarioDesc = el("p", {class: "pw-desc", id: "pw-scenario-desc"});
+    this.doseInput = el("input", {id: "pw-dose", type: "range", min: 0, max: 1000, step: 1, "aria-describedby": "pw-dose-value",
+      oninput: function () {
+        var r = self.doseRange(), x = self.doseFromSlider(+this.value);
+        self.state.dose = Math.abs(x - r.def) < 1e-9 * r.def ? null : x;
+        self.doseValue.textContent = self.doseText();
+        this.setAttribute("aria-valuetext", self.doseText());
+        self.doseMark.hidden = self.state.dose == null;
+        self.render();
+      }});
+    this.doseValue = el("output", {id: "pw-dose-value", for: "pw-dose"});
+    this.doseMark = el("span", {class: "pw-changed", hidden: true, text: "changed"});
+    this.doseRow = el("div", {class: "pw-field"}, [
+      el("div", {class: "pw-field-head"}, [el("label", {for: "pw-dose", text: "Dose of each administration"}), this.doseMark]),
+      this.doseInput, this.doseValue]);
+    this.daysInput = el("input", {id: "pw-days", type: "range", min: 1, max: 365, step: 1, "aria-describedby": "pw-days-value",
+      oninput: function () { self.state.days = +this.value; self.daysValue.textContent = this.value + " days"; self.render(); }});
+    this.daysValue = el("output", {id: "pw-days-value", for: "pw-days"});
+    this.placeboInput = el("input", {id: "pw-placebo", type: "checkbox", onchange: function () { self.state.placebo = this.checked; self.render(); }});
+    return el("fieldset", {class: "pw-box"}, [
+      el("legend", {class: "pw-h2", text: "Treatment"}),
+      el("div", {class: "pw-field"}, [el("label", {for: "pw-scenario", text: "Treatment and regimen"}), this.scenarioSelect, this.scenarioDesc]),
+      this.doseRow,
+      el("div", {class: "pw-field"}, [el("label", {for: "pw-compare", text: "Compare with"}), this.compareSelect]),
+      el("div", {class: "pw-field pw-check"}, [this.placeboInput, el("label", {for: "pw-placebo",
+        text: "Show each arm's matched placebo (the same visits with an inert drug: only the expectation of getting better acts)"})]),
+      el("div", {class: "pw-field"}, [el("label", {for: "pw-days", text: "Length of the run"}), this.daysInput, this.daysValue])]);
+  };
+
+  App.prototype.doseRange = function () {
+    var info = this.doseInfo(this.state.scenario);
+    if (!info) return null;
+    return {lo: info.amount / 10, hi: info.amount * 4, def: info.amount, unit: info.unit};
+  };
+  App.prototype.doseFromSlider = function (v) {
+    var r = this.doseRange();
+    return Number(sig(r.lo * Math.pow(r.hi / r.lo, v / 1000), 2));
+  };
+  App.prototype.doseToSlider = function (x) {
+    var r = this.doseRange();
+    return Math.round(1000 * Math.log(x / r.lo) / Math.log(r.hi / r.lo));
+  };
+  App.prototype.doseText = function () {
+    var r = this.doseRange();
+    if (!r) return "";
+    var x = this.state.dose == null ? r.def : this.state.dose;
+    return sig(x, 3) + " " + r.unit + (this.state.dose == null || this.state.dose === r.def ? " (as in the study)" : " (study: " + sig(r.def, 3) + " " + r.unit + ")");
+  };
+
+  App.prototype.buildChecks = function (kind, title, help, table) {
+    var self = this, box = el("fieldset", {class: "pw-box"}, [el("legend", {class: "pw-h2", text: title}), el("p", {class: "pw-desc", text: help})]);
+    this[kind + "Inputs"] = {};
+    Object.keys(table).forEach(function (name) {
+      var id = "pw-" + kind + "-" + name;
+      var when = null;
+      var input = el("input", {type: "checkbox", id: id, onchange: function () {
+        var list = self.state[kind].filter(function (x) { return x.split("@")[0] !== name; });
+        if (this.checked) list.push(when && when.value !== "" && +when.value >= 0 ? name + "@" + (+when.value) + "h" : name);
+        self.state[kind] = list;
+        if (when) when.parentNode.hidden = !this.checked;
+        self.render();
+      }});
+      self[kind + "Inputs"][name] = input;
+      var extra = [];
+      if (kind === "interventions" && table[name].reset.length) {
+        // an intervention that resets a node happens at a time the reader may choose
+        when = el("input", {type: "number", id: id + "-at", min: 0, max: 24 * 365, step: 1, value: table[name].reset[0][1]});
+        when.addEventListener("change", function () { if (input.checked) input.dispatchEvent(new Event("change")); });
+        self.whenInputs = self.whenInputs || {};
+        self.whenInputs[name] = when;
+      }
+      if (kind === "interventions") {
+        Object.keys(table[name].variants).forEach(function (h) {
+          extra.push(el("span", {class: "pw-variant", text: " If the hypothesis '" + h + "' is on: " + table[name].variants[h].description}));
+        });
+      }
+      var parts = splitTitle(table[name].description);
+      box.appendChild(el("div", {class: "pw-field pw-check"}, [input, el("label", {for: id}, [
+        el("strong", {text: parts[0]}), parts[1] ? el("br") : null, parts[1] ? el("span", {text: parts[1]}) : null,
+        el("span", {class: "pw-id", text: " (" + name + ")"})].concat(extra)),
+        when ? el("div", {class: "pw-when", hidden: true}, [el("label", {for: id + "-at", text: "at"}), when,
+          el("span", {text: "hours after the first dose"})]) : null]));
+    });
+    return box;
+  };
+
+  App.prototype.buildParameters = function () {
+    var self = this, P = this.data.parameters;
+    var box = this.paramBox = el("details", {class: "pw-box pw-params"}, [el("summary", {class: "pw-h2", text: "Parameters (" + Object.keys(P).length + ")"}),
+      el("p", {class: "pw-desc", text: "Each slider covers the range the model file allows. A mark shows what you changed."})]);
+    this.paramInputs = {};
+    Object.keys(P).forEach(function (name) {
+      var p = P[name], id = "pw-p-" + name;
+      var log = p.low > 0 && p.high / p.low >= 10;
+      var input = el("input", {type: "range", id: id, min: 0, max: 1000, step: 1, "aria-describedby": id + "-value " + id + "-desc",
+        oninput: function () {
+          var v = self.paramFromSlider(name, +this.value);
+          if (Math.abs(v - p.value) <= 1e-9 * Math.max(1, Math.abs(p.value))) delete self.state.set[name];
+          else self.state.set[name] = v;
+          self.syncParam(name, true);
+          self.render();
+        }});
+      var value = el("output", {id: id + "-value", for: id});
+      var mark = el("button", {type: "button", class: "pw-changed", hidden: true, "aria-label": "Put " + name.replace(/_/g, " ") + " back to its default",
+        text: "changed: reset", onclick: function () { delete self.state.set[name]; self.syncParam(name); self.render(); }});
+      self.paramInputs[name] = {input: input, value: value, mark: mark, log: log};
+      box.appendChild(el("div", {class: "pw-field pw-param"}, [
+        el("div", {class: "pw-field-head"}, [el("label", {for: id, text: p.description ? firstSentence(p.description).replace(/\.$/, "") : name}), mark]),
+        input, value,
+        el("p", {class: "pw-desc", id: id + "-desc", text: "Default " + p.text + "; range " +
+          formatQuantity(p.low * p.factor, p.dimension, p.base_unit) + " to " + formatQuantity(p.high * p.factor, p.dimension, p.base_unit) +
+          ". (" + name + ")"})]));
+    });
+    return box;
+  };
+
+  App.prototype.paramFromSlider = function (name, v) {
+    var p = this.data.parameters[name], f = v / 1000, x;
+    if (this.paramInputs[name].log) x = p.low * Math.pow(p.high / p.low, f);
+    else x = p.low + (p.high - p.low) * f;
+    return Number(sig(x, 3));
+  };
+
+  App.prototype.paramToSlider = function (name, x) {
+    var p = this.data.parameters[name];
+    if (this.paramInputs[name].log) return Math.round(1000 * Math.log(x / p.low) / Math.log(p.high / p.low));
+    return Math.round(1000 * (x - p.low) / ((p.high - p.low) || 1));
+  };
+
+  App.prototype.syncParam = function (name, keepSlider) {
+    var p = this.data.parameters[name], ui = this.paramInputs[name];
+    var x = name in this.state.set ? this.state.set[name] : p.value;
+    if (!keepSlider) ui.input.value = this.paramToSlider(name, x);
+    var text = formatQuantity(x * p.factor, p.dimension, p.base_unit);
+    ui.value.textContent = text;
+    ui.input.setAttribute("aria-valuetext", text);
+    ui.mark.hidden = !(name in this.state.set);
+  };
+
+  App.prototype.syncControls = function () {
+    var s = this.state, d = this.data, self = this;
+    this.scenarioSelect.value = s.scenario;
+    this.compareSelect.value = s.compare;
+    this.scenarioDesc.textContent = d.scenarios[s.scenario].description;
+    var r = this.doseRange();
+    this.doseRow.hidden = !r;
+    if (r) {
+      this.doseInput.value = this.doseToSlider(s.dose == null ? r.def : s.dose);
+      this.doseValue.textContent = this.doseText();
+      this.doseInput.setAttribute("aria-valuetext", this.doseText());
+      this.doseMark.hidden = s.dose == null || s.dose === r.def;
+    }
+    this.daysInput.value = this.days();
+    this.daysValue.textContent = this.days() + " days";
+    this.placeboInput.checked = s.placebo;
+    Object.keys(this.interventionsInputs).forEach(function (n) {
+      var entry = s.interventions.filter(function (x) { return x.split("@")[0] === n; })[0];
+      self.interventionsInputs[n].checked = !!entry;
+      var when = (self.whenInputs || {})[n];
+      if (when) {
+        when.parentNode.hidden = !entry;
+        var m = entry && /@([0-9.]+)h$/.exec(entry);
+        when.value = m ? m[1] : d.interventions[n].reset[0][1];
+      }
+    });
+    Object.keys(this.hypothesesInputs).forEach(function (n) { self.hypothesesInputs[n].checked = s.hypotheses.indexOf(n) >= 0; });
+    Object.keys(this.paramInputs).forEach(function (n) { self.syncParam(n); });
+    if (Object.keys(s.set).length) this.paramBox.open = true;      // show what a link or question changed
+    this.sideSelect.innerHTML = "";
+    var columns = d.roles.side_effects.concat(d.roles.outcomes).filter(function (c) { return c !== self.primary; });
+    this.plasmaColumns().forEach(function (c) { if (columns.indexOf(c) < 0) columns.push(c); });
+    columns.forEach(function (c) { self.sideSelect.appendChild(el("option", {value: c, text: self.label(c) + (self.unitOf(c) ? " (" + self.unitOf(c) + ")" : "")})); });
+    if (columns.indexOf(s.side) < 0) s.side = columns[0] || "";
+    this.sideSelect.value = s.side;
+  };
+
+  // the plasma columns of the arms' drugs (a derived column where there is one)
+  App.prototype.plasmaColumns = function () {
+    var d = this.data, s = this.state, inert = d.roles.inert, out = [];
+    [s.scenario, s.compare].forEach(function (name) {
+      if (!name) return;
+      d.scenarios[name].doses.forEach(function (x) {
+        if (x.drug === inert) return;
+        var col = x.drug;
+        for (var k in d.derived) if (d.derived[k].indexOf(x.drug) >= 0) col = k;
+        if (out.indexOf(col) < 0) out.push(col);
+      });
+    });
+    return out;
+  };
+
+  // ------------------------------------------------------------ simulation
+  App.prototype.simOptions = function () {
+    var s = this.state;
+    var tEnd = this.days() * 24, n = 320, t = [0];
+    var t0 = Math.min(1 / 6, tEnd / 100);
+    for (var i = 0; i < n; i++) t.push(t0 * Math.pow(tEnd / t0, i / (n - 1)));
+    t[t.length - 1] = tEnd;
+    var d = this.data, off = Object.keys(d.hypotheses).filter(function (h) {
+      return d.hypotheses[h].enabled && s.hypotheses.indexOf(h) < 0;
+    });
+    return {days: this.days(), set: s.set, interventions: s.interventions, hypotheses: s.hypotheses,
+      hypotheses_off: off, t_eval: t};
+  };
+
+  App.prototype.render = function () {
+    var s = this.state, self = this, key = JSON.stringify([s.scenario, s.compare, s.dose, s.days, s.interventions, s.hypotheses, s.set, s.placebo]);
+    if (key === this.lastKey) { this.draw(); return; }
+    var started = performance.now();
+    var arms = [], sys;
+    try {
+      var base = this.simOptions();
+      sys = this.solver.compile(base);
+      arms.push({name: s.scenario, label: this.armName(s.scenario), run: this.solver.simulate(s.scenario, Object.assign({dose: s.dose}, base)),
+        color: this.armColor(s.scenario), dash: ""});
+      if (s.placebo) arms.push({name: s.scenario, label: "placebo arm of " + this.armName(s.scenario), placebo: true,
+        run: this.solver.simulate(s.scenario, Object.assign({placebo: true}, base)), color: PLACEBO, dash: "6 4"});
+      if (s.compare) {
+        arms.push({name: s.compare, label: this.armName(s.compare), run: this.solver.simulate(s.compare, base), color: this.armColor(s.compare), dash: ""});
+        if (s.placebo) arms.push({name: s.compare, label: "placebo arm of " + this.armName(s.compare), placebo: true,
+          run: this.solver.simulate(s.compare, Object.assign({placebo: true}, base)), color: PLACEBO, dash: "2 3"});
+      }
+      if (arms.length > 1 && arms[0].color === arms[arms.length > 2 ? 2 : 1].color && s.compare) {
+        var ci = s.placebo ? 2 : 1;
+        if (arms[ci]) arms[ci].dash = "9 3 2 3";
+      }
+    } catch (err) {
+      this.showError(err);
+      this.syncControls();
+      return;
+    }
+    this.alert.hidden = true;
+    this.sys = sys;
+    if (this.runs && this.lastKey !== null) this.ghost = {arms: this.runs.filter(function (a) { return !a.placebo; }), days: this.runs.days};
+    this.runs = arms;
+    this.runs.days = this.days();
+    this.lastKey = key;
+    this.timings.push(performance.now() - started);
+    this.draw();
+    this.writeHash();
+    if (this.options.onchange) this.options.onchange(JSON.parse(JSON.stringify(this.state)));
+    var main = arms[0].run, i = main[this.primary].reduce(function (best, v, k, a) { return v > a[best] ? k : best; }, 0);
+    this.status.textContent = "Peak " + this.label(this.primary).toLowerCase() + " " + sig(main[this.primary][i], 2) +
+      " at " + formatTime(main.time_h[i]) + " (" + this.armName(s.scenario) + ").";
+    self.host.dataset.ready = "1";
+  };
+
+  App.prototype.showError = function (err) {
+    var text = String(err && err.message || err).split("\n");
+    this.alert.innerHTML = "";
+    this.alert.appendChild(el("strong", {text: "This combination cannot run: "}));
+    this.alert.appendChild(document.createTextNode(text[0]));
+    if (text[1]) this.alert.appendChild(el("div", {text: text[1].replace(/^\s*hint:\s*/, "Try this: ")}));
+    this.alert.hidden = false;
+  };
+
+  // ------------------------------------------------------------ drawing
+  App.prototype.sliderToTime = function (v) {
+    var tEnd = this.days() * 24, t0 = Math.min(1 / 6, tEnd / 100);
+    return t0 * Math.pow(tEnd / t0, v / 1000);
+  };
+  App.prototype.timeToSlider = function (t) {
+    var tEnd = this.days() * 24, t0 = Math.min(1 / 6, tEnd / 100);
+    return Math.round(1000 * Math.log(Math.max(t0, Math.min(tEnd, t)) / t0) / Math.log(tEnd / t0));
+  };
+
+  App.prototype.draw = function (timeOnly) {
+    if (!this.runs) return;
+    var tEnd = this.days() * 24;
+    this.state.t = Math.min(Math.max(this.state.t, Math.min(1 / 6, tEnd / 100)), tEnd);
+    this.timeInput.value = this.timeToSlider(this.state.t);
+    this.timeValue.textContent = formatTime(this.state.t) + " after the first dose";
+    this.timeInput.setAttribute("aria-valuetext", this.timeValue.textContent);
+    var widths = [this.pathSvgBox.clientWidth, this.chartBox.clientWidth, this.sideChartBox.clientWidth];
+    this.drawPathway(widths[0]);
+    if (timeOnly) { this.moveMarkers(); return; }
+    this.drawChart(this.chartBox, this.primary, 260, true, widths[1]);
+    if (this.state.side) this.drawChart(this.sideChartBox, this.state.side, 180, false, widths[2]);
+    this.drawLegend();
+  };
+
+  App.prototype.activity = function (run, t) {
+    var out = {}, self = this;
+    this.data.nodes.forEach(function (n) {
+      if (!(n.id in run) || n.x === null) return;
+      var y = run[n.id], v = interp(run.time_h, y, t), a;
+      if (n.kind === "drug") {
+        var peak = 0;
+        for (var i = 0; i < y.length; i++) if (y[i] > peak) peak = y[i];
+        a = peak > 0 ? v / peak : 0;
+      } else {
+        var b = self.solverBaseline(n.id);
+        a = b ? v / b - 1 : v;
+      }
+      out[n.id] = Math.max(-1, Math.min(1, a));
+    });
+    return out;
+  };
+
+  // the compiled model of the current runs (compiled once per change)
+  App.prototype.system = function () {
+    if (!this.sys) this.sys = this.solver.compile(this.simOptions());
+    return this.sys;
+  };
+
+  App.prototype.solverBaseline = function (id) {
+    var sys = this.system();
+    return sys.baseline[this.data.compiled.node_ids.indexOf(id)];
+  };
+
+  App.prototype.drawPathway = function (measured) {
+    var self = this, d = this.data, box = this.pathSvgBox;
+    var width = measured || box.clientWidth || 800, vertical = width < 620;
+    var placed = d.nodes.filter(function (n) { return n.x !== null; });
+    // horizontal: columns left to right, branches as rows (as in the figures). On a
+    // narrow screen the layout turns a quarter (columns top to bottom) and boxes
+    // stacked in one column of a branch follow each other down its lane instead.
+    function laneOf(n) {
+      var br = d.branches[n.band], row = br && br.row !== null ? br.row : null;
+      if (vertical && row !== null && Math.abs(n.y - row) < 0.5) return [row, n.x - (n.y - row) * 0.95];
+      return [n.y, n.x];
+    }
+    var lanes = placed.map(function (n) { return laneOf(n)[0]; }), alongs = placed.map(function (n) { return laneOf(n)[1]; });
+    var minY = Math.min.apply(null, lanes), maxY = Math.max.apply(null, lanes);
+    var minX = Math.min.apply(null, alongs), maxX = Math.max.apply(null, alongs);
+    var cols = maxX - minX + 1, rows = maxY - minY + 1, pad = 8, W = width, H, boxW, boxH, colStep, rowStep, unitA;
+    if (vertical) {
+      unitA = (width - 2 * pad) / (rows + 0.25);
+      colStep = 80;
+      boxW = Math.min(unitA * 1.2, 118);
+      boxH = 44;
+      H = pad * 2 + (cols - 0.2) * colStep + 18;
+    } else {
+      colStep = (width - 2 * pad) / cols;
+      rowStep = Math.max(60, Math.min(84, colStep * 0.7));
+      boxW = colStep * 0.88;
+      boxH = Math.min(rowStep * 0.68, 50);
+      H = pad * 2 + rows * rowStep + 14;
+    }
+    function at(n) {
+      var l = laneOf(n);
+      if (vertical) return [pad + (l[0] - minY + 0.62) * unitA, pad + (l[1] - minX + 0.4) * colStep];
+      return [pad + (l[1] - minX + 0.5) * colStep, pad + (maxY - l[0] + 0.5) * rowStep];
+    }
+    var fontSize = Math.max(11.5, Math.min(15, boxW / 6.6));
+    var s = svg("svg", {viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "group", "font-family": FONT,
+      "aria-label": "The pathway: " + placed.length + " boxes joined by arrows, coloured by activity at " + formatTime(this.state.t) + ". Use Tab to move between them and Enter to read about one."});
+    svg("title", {}, s).textContent = "The pathway, coloured by activity at " + formatTime(this.state.t);
+    var defs = svg("defs", {}, s);
+    [["act", ACTIVATE], ["met", METAB]].forEach(function (m) {
+      var mk = svg("marker", {id: "pw-arrow-" + m[0], viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse"}, defs);
+      svg("path", {d: "M0,0 L10,5 L0,10 z", fill: m[1]}, mk);
+    });
+    var mk2 = svg("marker", {id: "pw-bar", viewBox: "0 0 4 10", refX: 2, refY: 5, markerWidth: 4, markerHeight: 9, orient: "auto"}, defs);
+    svg("rect", {x: 0, y: 0, width: 3, height: 10, fill: INHIBIT}, mk2);
+    // branch bands
+    var bandsByName = {};
+    placed.forEach(function (n) { (bandsByName[n.band] = bandsByName[n.band] || []).push(n); });
+    Object.keys(bandsByName).forEach(function (b) {
+      var br = d.branches[b];
+      if (!br || br.row === null) return;
+      var members = bandsByName[b].map(at);
+      var x0 = Math.min.apply(null, members.map(function (p) { return p[0]; })) - boxW / 2 - 4;
+      var x1 = Math.max.apply(null, members.map(function (p) { return p[0]; })) + boxW / 2 + 4;
+      var y0 = Math.min.apply(null, members.map(function (p) { return p[1]; })) - boxH / 2 - 5;
+      var y1 = Math.max.apply(null, members.map(function (p) { return p[1]; })) + boxH / 2 + (br.title ? 18 : 5);
+      var rect = svg("rect", {x: x0, y: y0, width: x1 - x0, height: y1 - y0, rx: 8, fill: "#eef2f6"}, s);
+      if (br.title) {
+        var words = wrap(br.title, Math.max(6, Math.floor((x1 - x0 - 8) / 6.4)));
+        if (words.length > 1) { y1 += 14 * (words.length - 1); rect.setAttribute("height", y1 - y0); }
+        // under the band, at its left end or, if a box of another band sits there, its right end
+        var tw = Math.max.apply(null, words.map(function (w) { return w.length; })) * 6.6;
+        var ty = y1 - 5 - 14 * (words.length - 1), left = x0 + 5;
+        var clash = function (xa) {
+          return placed.some(function (n) {
+            var q = at(n);
+            return n.band !== b && q[0] + boxW / 2 > xa && q[0] - boxW / 2 < xa + tw &&
+              q[1] - boxH / 2 < y1 + 2 && q[1] + boxH / 2 > ty - 12;
+          });
+        };
+        var anchor = "start";
+        if (clash(left) && !clash(x1 - 5 - tw)) { left = x1 - 5; anchor = "end"; }
+        var tt = svg("text", {x: left, y: ty, "font-size": 12, fill: MUTED, "font-style": "italic", "text-anchor": anchor}, s);
+        words.forEach(function (w, i) { var sp = svg("tspan", {x: left, dy: i ? 14 : 0}, tt); sp.textContent = w; });
+      }
+    });
+    var run = this.runs[0].run, act = this.activity(run, this.state.t);
+    var sys = this.system();
+    var cutEdges = {}, scaled = {}, resets = {};
+    sys.applied.forEach(function (a) {
+      a.iv.cut.forEach(function (k) { cutEdges[k.join(" ")] = true; });
+      a.iv.scale.forEach(function (k) { scaled[k[0].join(" ")] = (scaled[k[0].join(" ")] || 1) * k[1]; });
+      a.iv.reset.forEach(function (r) { resets[r[0]] = true; });
+      a.iv.doses.forEach(function (x) { resets[x.drug] = true; });
+    });
+    var pos = {};
+    placed.forEach(function (n) { pos[n.id] = at(n); });
+    var edgeLayer = svg("g", {}, s), nodeLayer = svg("g", {}, s), markLayer = svg("g", {}, s);
+    d.edges.forEach(function (e) {
+      if (!(e.source in pos) || !(e.target in pos)) return;
+      var a = pos[e.source], b = pos[e.target];
+      var on = e.hypothesis === null || sys.on[e.hypothesis];
+      var dx = b[0] - a[0], dy = b[1] - a[1], len = Math.hypot(dx, dy) || 1;
+      // leave each box at its edge
+      function clip(p, sx, sy) {
+        var tx = sx === 0 ? Infinity : (boxW / 2 + 2) / Math.abs(sx), ty = sy === 0 ? Infinity : (boxH / 2 + 2) / Math.abs(sy);
+        var t = Math.min(tx, ty);
+        return [p[0] + sx * t, p[1] + sy * t];
+      }
+      var ux = dx / len, uy = dy / len, p0 = clip(a, ux, uy), p1 = clip(b, -ux, -uy);
+      var color = e.effect === "inhibits" ? INHIBIT : (e.effect === "metabolised-to" ? METAB : ACTIVATE);
+      var g = svg("g", {class: "pw-edge", tabindex: 0, role: "button", "data-edge": e.index,
+        "aria-label": self.label(e.source) + " " + e.effect + " " + self.label(e.target) + ", " + e.grade + " evidence" + (on ? "" : ", hypothesis off")}, edgeLayer);
+      var mx = (p0[0] + p1[0]) / 2, my = (p0[1] + p1[1]) / 2;
+      svg("path", {d: "M" + p0[0] + "," + p0[1] + " L" + p1[0] + "," + p1[1], stroke: "transparent", "stroke-width": 12, fill: "none"}, g);
+      svg("path", {d: "M" + p0[0] + "," + p0[1] + " L" + p1[0] + "," + p1[1], stroke: color, "stroke-width": 1.7,
+        "stroke-dasharray": GRADE_DASH[e.grade] || "", fill: "none", opacity: on ? 1 : 0.22,
+        "marker-end": e.effect === "inhibits" ? "url(#pw-bar)" : (e.effect === "metabolised-to" ? "url(#pw-arrow-met)" : "url(#pw-arrow-act)")}, g);
+      svg("title", {}, g).textContent = self.label(e.source) + " " + e.effect + " " + self.label(e.target);
+      var k = e.source + " " + e.target;
+      if (on && cutEdges[k]) {
+        var c = svg("g", {"aria-hidden": "true"}, markLayer), r = 7;
+        svg("circle", {cx: mx, cy: my, r: r + 3, fill: "white", stroke: INHIBIT, "stroke-width": 1.5}, c);
+        svg("path", {d: "M" + (mx - r) + "," + (my - r) + " L" + (mx + r) + "," + (my + r) + " M" + (mx - r) + "," + (my + r) + " L" + (mx + r) + "," + (my - r),
+          stroke: INHIBIT, "stroke-width": 3}, c);
+      } else if (on && scaled[k]) {
+        var lab = svg("g", {"aria-hidden": "true"}, markLayer);
+        svg("rect", {x: mx - 17, y: my - 9, width: 34, height: 17, rx: 4, fill: "white", stroke: INHIBIT}, lab);
+        var tx = svg("text", {x: mx, y: my + 4, "text-anchor": "middle", "font-size": 11, fill: INHIBIT, "font-weight": "bold"}, lab);
+        tx.textContent = "\u00d7" + sig(scaled[k], 2);
+      }
+      g.addEventListener("click", function () { self.showEdge(e); });
+      g.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); self.showEdge(e); } });
+    });
+    placed.forEach(function (n) {
+      var p = pos[n.id], v = act[n.id], fill = v === undefined ? "#ffffff" : activityColor(v);
+      var g = svg("g", {class: "pw-node", tabindex: 0, role: "button", "data-node": n.id,
+        "aria-label": n.label + (v === undefined ? "" : ", activity " + (n.kind === "drug" ? Math.round(v * 100) + "% of its peak" : (v >= 0 ? "+" : "") + Math.round(v * 100) + "% from rest"))}, nodeLayer);
+      svg("rect", {x: p[0] - boxW / 2, y: p[1] - boxH / 2, width: boxW, height: boxH, rx: 6, fill: fill,
+        stroke: resets[n.id] ? INHIBIT : (n.kind === "readout" ? INK : "#777"), "stroke-width": resets[n.id] ? 2.5 : (n.kind === "readout" ? 1.8 : 1),
+        "stroke-dasharray": resets[n.id] ? "4 2" : ""}, g);
+      var lines = wrap(n.short_label, Math.max(6, Math.floor(boxW / (fontSize * 0.55))));
+      var fs = fontSize;
+      var longest = Math.max.apply(null, lines.map(function (l) { return l.length; }));
+      if (longest * fs * 0.56 > boxW - 4) fs = Math.max(9, (boxW - 4) / (longest * 0.56));
+      if (lines.length * fs * 1.12 > boxH - 2) fs = Math.max(9, (boxH - 2) / (lines.length * 1.12));
+      var t = svg("text", {x: p[0], y: p[1] - (lines.length - 1) * fs * 0.56 + fs * 0.36, "text-anchor": "middle", "font-size": sig(fs, 3), fill: inkFor(fill)}, g);
+      lines.forEach(function (line, i) {
+        var sp = svg("tspan", {x: p[0], dy: i ? fs * 1.12 : 0}, t);
+        sp.textContent = line;
+      });
+      svg("title", {}, g).textContent = n.label;
+      g.addEventListener("click", function () { self.showNode(n); });
+      g.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); self.showNode(n); } });
+    });
+    var focused = document.activeElement && box.contains(document.activeElement) ?
+      (document.activeElement.getAttribute("data-node") || "e" + document.activeElement.getAttribute("data-edge")) : null;
+    box.innerHTML = "";
+    box.appendChild(s);
+    if (focused) {
+      var again = focused[0] === "e" && !this.nodes[focused] ? s.querySelector('[data-edge="' + focused.slice(1) + '"]') : s.querySelector('[data-node="' + focused + '"]');
+      if (again) again.focus();
+    }
+    this.pathSvg = s;
+    this.drawKey();
+  };
+
+  App.prototype.drawKey = function () {
+    if (this.keyBox.firstChild) return;
+    var w = 300, s = svg("svg", {viewBox: "0 0 " + w + " 64", width: "100%", height: 64, role: "img", "font-family": FONT,
+      "aria-label": "Colour key: blue means less active than at rest, white at rest, orange to red more active; a drug's box shows its level as a share of its peak."});
+    var defs = svg("defs", {}, s), grad = svg("linearGradient", {id: "pw-grad"}, defs);
+    OKABE.forEach(function (c, i) { svg("stop", {offset: (i / (OKABE.length - 1) * 100) + "%", "stop-color": c}, grad); });
+    svg("rect", {x: 10, y: 6, width: w - 20, height: 14, fill: "url(#pw-grad)", stroke: "#999", rx: 3}, s);
+    [["below rest", 10, "start"], ["at rest", w / 2, "middle"], ["above rest", w - 10, "end"]].forEach(function (l) {
+      var t = svg("text", {x: l[1], y: 36, "font-size": 12.5, fill: INK, "text-anchor": l[2]}, s);
+      t.textContent = l[0];
+    });
+    var t2 = svg("text", {x: w / 2, y: 56, "font-size": 11.5, fill: MUTED, "text-anchor": "middle"}, s);
+    t2.textContent = "drugs: share of their own peak level";
+    this.keyBox.appendChild(el("div", {class: "pw-key-title", text: "Colour key"}));
+    this.keyBox.appendChild(s);
+    var grades = el("ul", {class: "pw-grades", "aria-label": "Line styles: evidence grades and effects"});
+    [["strong", ACTIVATE, "activates (arrow), strong evidence"], ["moderate", ACTIVATE, "moderate evidence"],
+      ["preliminary", ACTIVATE, "preliminary evidence"], ["contested", ACTIVATE, "contested evidence"], ["strong", INHIBIT, "inhibits (bar)"]]
+      .concat(this.data.edges.some(function (e) { return e.effect === "metabolised-to"; }) ? [["strong", METAB, "is metabolised to"]] : [])
+      .concat(Object.keys(this.data.hypotheses).length ? [["strong", ACTIVATE, "faint: a hypothesis that is off", 0.22]] : [])
+      .forEach(function (g) {
+      var sw = svg("svg", {width: 34, height: 10, "aria-hidden": "true"});
+      svg("line", {x1: 1, y1: 5, x2: 33, y2: 5, stroke: g[1], "stroke-width": 2, "stroke-dasharray": GRADE_DASH[g[0]], opacity: g[3] || 1}, sw);
+      grades.appendChild(el("li", {}, [sw, " " + g[2]]));
+    });
+    this.keyBox.appendChild(grades);
+  };
+
+  App.prototype.drawChart = function (box, column, height, main, measured) {
+    var self = this, width = measured || box.clientWidth || 600, tEnd = this.days() * 24, t0 = Math.min(1 / 6, tEnd / 100);
+    var narrow = width < 500, left = narrow ? 54 : 60, right = 20, top = 10, bottom = 38;
+    var H = height, plotW = width - left - right, plotH = H - top - bottom;
+    var unit = this.unitOf(column), log = unit === "ng/mL";
+    var series = [];
+    this.runs.forEach(function (a) { if (column in a.run) series.push({arm: a, y: a.run[column], t: a.run.time_h}); });
+    var ghost = [];
+    if (this.ghost) this.ghost.arms.forEach(function (a) { if (column in a.run) ghost.push({t: a.run.time_h, y: a.run[column]}); });
+    var ymax = 0;
+    series.concat(ghost).forEach(function (s) { for (var i = 0; i < s.y.length; i++) if (s.t[i] <= tEnd && s.y[i] > ymax) ymax = s.y[i]; });
+    var node = this.nodes[column], ceiling = null;
+    if (node && node.kind === "readout") {
+      var sys = this.system();
+      ceiling = sys.maximum[this.data.compiled.node_ids.indexOf(column)];
+    }
+    var ylo, yhi;
+    if (log) { yhi = niceCeil(Math.max(ymax, 1e-3) * 1.1); ylo = yhi / 1000; }
+    else { ylo = 0; yhi = ceiling !== null && ymax <= ceiling && ymax > ceiling * 0.15 ? ceiling : niceCeil(ymax * 1.08 || 1); }
+    function X(t) { return left + plotW * Math.log(Math.max(t, t0) / t0) / Math.log(tEnd / t0); }
+    function Y(v) {
+      if (log) return top + plotH * (1 - Math.log(Math.max(v, ylo) / ylo) / Math.log(yhi / ylo));
+      return top + plotH * (1 - (v - ylo) / (yhi - ylo));
+    }
+    var title = this.label(column) + (unit ? " (" + unit + ")" : "");
+    var s = svg("svg", {viewBox: "0 0 " + width + " " + H, width: width, height: H, role: "img", "font-family": FONT,
+      "aria-label": title + " over " + this.days() + " days for " + series.map(function (x) { return x.arm.label; }).join(", ") + ". " + this.describeSeries(series)});
+    svg("title", {}, s).textContent = title;
+    svg("rect", {x: left, y: top, width: plotW, height: plotH, fill: "white", stroke: "#bbb"}, s);
+    var lastX = -Infinity;
+    TIME_TICKS.forEach(function (tk) {
+      if (tk[0] < t0 * 0.999 || tk[0] > tEnd * 1.001) return;
+      var x = X(tk[0]);
+      if (x - lastX < (narrow ? 40 : 46)) return;      // keep the labels apart
+      lastX = x;
+      svg("line", {x1: x, x2: x, y1: top, y2: top + plotH, stroke: "#e4e4e4"}, s);
+      var tt = svg("text", {x: x, y: top + plotH + 16, "text-anchor": "middle", "font-size": narrow ? 11.5 : 12.5, fill: INK}, s);
+      tt.textContent = tk[1];
+    });
+    var xl = svg("text", {x: left + plotW / 2, y: H - 4, "text-anchor": "middle", "font-size": 12, fill: MUTED}, s);
+    xl.textContent = "time after the first dose (log scale)";
+    var yt = [];
+    if (log) { for (var v = ylo; v <= yhi * 1.001; v *= 10) yt.push(v); }
+    else { var st = niceCeil(yhi / (plotH < 160 ? 2 : 4)); for (var w = 0; w <= yhi * 1.0001; w += st) yt.push(w); }
+    yt.forEach(function (v) {
+      var y = Y(v);
+      svg("line", {x1: left, x2: left + plotW, y1: y, y2: y, stroke: "#eeeeee"}, s);
+      var tt = svg("text", {x: left - 5, y: y + 4, "text-anchor": "end", "font-size": 12, fill: INK}, s);
+      tt.textContent = sig(v, 3);
+    });
+    var yl = svg("text", {x: 11, y: top + plotH / 2, "text-anchor": "middle", "font-size": 12, fill: MUTED,
+      transform: "rotate(-90 11 " + (top + plotH / 2) + ")"}, s);
+    yl.textContent = main ? this.label(column).toLowerCase() : (unit || this.label(column).toLowerCase());
+    function path(t, y) {
+      var dd = "";
+      for (var i = 0; i < t.length; i++) {
+        if (t[i] < t0 || t[i] > tEnd * 1.0001) continue;
+        dd += (dd ? " L" : "M") + X(t[i]).toFixed(1) + "," + Y(y[i]).toFixed(1);
+      }
+      return dd;
+    }
+    ghost.forEach(function (g) {
+      svg("path", {d: path(g.t, g.y), stroke: GHOST, "stroke-width": 3, fill: "none", "stroke-linejoin": "round", class: "pw-ghost"}, s);
+    });
+    series.forEach(function (x) {
+      svg("path", {d: path(x.t, x.y), stroke: x.arm.color, "stroke-width": x.arm.placebo ? 2 : 2.6, "stroke-dasharray": x.arm.dash,
+        fill: "none", "stroke-linejoin": "round"}, s);
+    });
+    var marker = svg("line", {x1: X(this.state.t), x2: X(this.state.t), y1: top, y2: top + plotH, stroke: "#444", "stroke-width": 1.2, "stroke-dasharray": "3 3", class: "pw-marker"}, s);
+    marker.dataset.left = left;
+    box.innerHTML = "";
+    box.appendChild(s);
+    box._scale = {X: X};
+  };
+
+  App.prototype.describeSeries = function (series) {
+    var parts = [];
+    series.forEach(function (x) {
+      var best = 0;
+      for (var i = 0; i < x.y.length; i++) if (x.y[i] > x.y[best]) best = i;
+      parts.push(x.arm.label + ": peak " + sig(x.y[best], 2) + " at " + formatTime(x.t[best]));
+    });
+    return parts.join("; ") + ".";
+  };
+
+  App.prototype.moveMarkers = function () {
+    var self = this;
+    [this.chartBox, this.sideChartBox].forEach(function (box) {
+      var m = box.querySelector(".pw-marker");
+      if (m && box._scale) { var x = box._scale.X(self.state.t); m.setAttribute("x1", x); m.setAttribute("x2", x); }
+    });
+  };
+
+  App.prototype.drawLegend = function () {
+    var self = this, box = this.legendBox;
+    box.innerHTML = "";
+    this.runs.forEach(function (a) {
+      var sw = svg("svg", {width: 40, height: 12, "aria-hidden": "true"});
+      svg("line", {x1: 2, y1: 6, x2: 38, y2: 6, stroke: a.color, "stroke-width": 3, "stroke-dasharray": a.dash}, sw);
+      var desc = a.placebo ? "its matched placebo arm: the same visits, an inert drug" : firstSentence(self.data.scenarios[a.name].description).replace(/\.$/, "");
+      if (!a.placebo && a === self.runs[0] && self.state.dose != null) desc += " (dose " + self.doseText() + ")";
+      box.appendChild(el("li", {class: a.placebo ? "pw-sub" : null}, [sw, el("span", {text: desc})]));
+    });
+    if (this.ghost) {
+      var sw = svg("svg", {width: 40, height: 12, "aria-hidden": "true"});
+      svg("line", {x1: 2, y1: 6, x2: 38, y2: 6, stroke: GHOST, "stroke-width": 4}, sw);
+      box.appendChild(el("li", {}, [sw, el("span", {text: "before your last change"})]));
+    }
+    var line = el("li", {}, [(function () {
+      var sw = svg("svg", {width: 40, height: 12, "aria-hidden": "true"});
+      svg("line", {x1: 20, y1: 0, x2: 20, y2: 12, stroke: "#444", "stroke-dasharray": "3 3"}, sw);
+      return sw;
+    })(), el("span", {text: "the moment the pathway shows"})]);
+    box.appendChild(line);
+  };
+
+  // ------------------------------------------------------------ details
+  App.prototype.citations = function (keys) {
+    var refs = this.data.references, list = el("ul", {class: "pw-refs"});
+    keys.forEach(function (k) {
+      var r = refs[k];
+      if (!r) return;
+      var item = el("li", {text: r.text + " "});
+      if (r.doi) item.appendChild(el("a", {href: "https://doi.org/" + r.doi, target: "_blank", rel: "noopener", text: "doi:" + r.doi}));
+      list.appendChild(item);
+    });
+    return list;
+  };
+
+  App.prototype.revealInfo = function () {
+    var r = this.info.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > (root.innerHeight || 0)) this.info.scrollIntoView({block: "nearest", behavior: "smooth"});
+  };
+
+  App.prototype.clearInfo = function () {
+    this.info.innerHTML = "";
+    this.info.appendChild(el("p", {class: "pw-hint", text: HINT}));
+  };
+
+  App.prototype.infoHeader = function (title) {
+    var self = this;
+    this.info.innerHTML = "";
+    this.info.appendChild(el("div", {class: "pw-info-head"}, [el("h3", {text: title}),
+      el("button", {type: "button", class: "pw-close", "aria-label": "Close the details", text: "\u00d7",
+        onclick: function () { self.clearInfo(); }})]));
+  };
+
+  App.prototype.showNode = function (n) {
+    var box = this.info, run = this.runs[0].run;
+    this.infoHeader(n.label);
+    if (n.caption) box.appendChild(el("p", {class: "pw-caption", text: "In the story: " + n.caption + "."}));
+    if (n.description) box.appendChild(el("p", {text: n.description}));
+    if (n.id in run) {
+      var v = interp(run.time_h, run[n.id], this.state.t), u = this.unitOf(n.id);
+      box.appendChild(el("p", {text: "At " + formatTime(this.state.t) + " (" + this.armName(this.state.scenario) + "): " + sig(v, 3) + (u ? " " + u : "") +
+        (n.baseline ? " (at rest: " + sig(this.solverBaseline(n.id), 3) + ")" : "") + "."}));
+    }
+    var into = this.data.edges.filter(function (e) { return e.target === n.id; });
+    if (into.length) {
+      box.appendChild(el("p", {text: "Driven by: " + into.map(function (e) { return this.label(e.source) + " (" + e.effect + ", " + e.grade + " evidence)"; }, this).join("; ") + "."}));
+    }
+    var keys = [];
+    this.data.edges.forEach(function (e) { if (e.target === n.id || e.source === n.id) e.citations.forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); }); });
+    if (keys.length) { box.appendChild(el("h4", {text: "Studies on its arrows"})); box.appendChild(this.citations(keys)); }
+    this.status.textContent = "Showing details of " + n.label;
+    this.revealInfo();
+  };
+
+  App.prototype.showEdge = function (e) {
+    var box = this.info, h = e.hypothesis;
+    this.infoHeader(this.label(e.source) + (e.effect === "inhibits" ? " inhibits " : e.effect === "activates" ? " activates " : " is metabolised to ") + this.label(e.target));
+    box.appendChild(el("p", {}, [el("strong", {text: "Evidence: " + e.grade + "."}),
+      h ? " Part of the contested hypothesis '" + h + "' (" + (this.system().on[h] ? "on" : "off") + "): " + this.data.hypotheses[h].description : ""]));
+    if (e.note) box.appendChild(el("p", {text: e.note}));
+    box.appendChild(el("h4", {text: "Studies"}));
+    box.appendChild(this.citations(e.citations));
+    this.status.textContent = "Showing details of an arrow";
+    this.revealInfo();
+  };
+
+  // ------------------------------------------------------------ state: reset, link, download
+  App.prototype.reset = function () {
+    this.state = this.defaultState();
+    this.ghost = null;
+    this.runs = null;
+    this.lastKey = null;
+    this.clearInfo();
+    this.alert.hidden = true;
+    this.syncControls();
+    this.render();
+    this.status.textContent = "Everything is back to the model's defaults.";
+  };
+
+  App.prototype.hashFor = function (s) {
+    var d = this.defaults, parts = [];
+    function add(k, v) { parts.push(k + "=" + encodeURIComponent(v)); }
+    if (s.scenario !== d.scenario) add("s", s.scenario);
+    if (s.compare !== d.compare) add("c", s.compare || "none");
+    if (s.dose != null) add("dose", s.dose);
+    if (s.days) add("days", s.days);
+    if (s.interventions.length) add("i", s.interventions.join(","));
+    var hyps = s.hypotheses.filter(function (h) { return d.hypotheses.indexOf(h) < 0; });
+    if (hyps.length) add("h", hyps.join(","));
+    var off = d.hypotheses.filter(function (h) { return s.hypotheses.indexOf(h) < 0; });
+    if (off.length) add("hoff", off.join(","));
+    Object.keys(s.set).forEach(function (k) { add("p." + k, s.set[k]); });
+    if (Math.abs(s.t - d.t) > 1e-9) add("t", sig(s.t, 4));
+    if (s.side !== d.side) add("show", s.side);
+    if (!s.placebo) add("placebo", "0");
+    return parts.join("&");
+  };
+
+  App.prototype.writeHash = function () {
+    if (!this.options.hash) return;
+    var text = this.hashFor(this.state);
+    if (text === this.hashText) return;
+    this.hashText = text;
+    try { root.history.replaceState(null, "", text ? "#" + text : root.location.pathname + root.location.search); }
+    catch (err) { root.location.hash = text; }
+  };
+
+  App.prototype.readHash = function () {
+    var d = this.data, s = this.defaultState(), text = root.location.hash.slice(1), bad = [];
+    this.hashText = text;
+    text.split("&").forEach(function (part) {
+      if (!part) return;
+      var i = part.indexOf("="), k = part.slice(0, i), v = decodeURIComponent(part.slice(i + 1));
+      if (k === "s") { if (v in d.scenarios) s.scenario = v; else bad.push(v); }
+      else if (k === "c") { if (v === "none") s.compare = ""; else if (v in d.scenarios) s.compare = v; else bad.push(v); }
+      else if (k === "dose") { if (+v > 0) s.dose = +v; }
+      else if (k === "days") { if (+v > 0 && +v <= 3650) s.days = +v; }
+      else if (k === "i") s.interventions = v.split(",").filter(function (x) { var ok = x.split("@")[0] in d.interventions; if (!ok) bad.push(x); return ok; });
+      else if (k === "h") v.split(",").forEach(function (x) { if (x in d.hypotheses) { if (s.hypotheses.indexOf(x) < 0) s.hypotheses.push(x); } else bad.push(x); });
+      else if (k === "hoff") v.split(",").forEach(function (x) { s.hypotheses = s.hypotheses.filter(function (h) { return h !== x; }); });
+      else if (k.slice(0, 2) === "p.") {
+        var p = d.parameters[k.slice(2)];
+        if (p && +v >= p.low && +v <= p.high) s.set[k.slice(2)] = +v; else bad.push(k.slice(2));
+      }
+      else if (k === "t") { if (+v > 0) s.t = +v; }
+      else if (k === "show") s.side = v;
+      else if (k === "placebo") s.placebo = v !== "0";
+    });
+    this.state = s;
+    this.lastKey = null;
+    this.hashProblems = bad;
+    if (this.alert) this.showHashProblems();
+  };
+
+  App.prototype.showHashProblems = function () {
+    if (!this.hashProblems || !this.hashProblems.length) return;
+    this.alert.textContent = "The link names something this model does not have (" + this.hashProblems.join(", ") + "); it was left out.";
+    this.alert.hidden = false;
+  };
+
+  App.prototype.share = function (button) {
+    var url = root.location.href;
+    var done = function () { button.textContent = "Link copied"; setTimeout(function () { button.textContent = "Copy link to this setting"; }, 1800); };
+    if (navigator.clipboard && root.isSecureContext) navigator.clipboard.writeText(url).then(done, function () { root.prompt("Copy this link:", url); });
+    else root.prompt("Copy this link:", url);
+  };
+
+  // one SVG with the pathway, the colour key, both charts and the legend
+  App.prototype.figureSvg = function () {
+    var parts = [this.pathSvg, this.keyBox.querySelector("svg"), this.chartBox.querySelector("svg"), this.sideChartBox.querySelector("svg")].filter(Boolean);
+    var size = function (p) {           // the colour key is drawn at its natural size
+      var vb = p.getAttribute("viewBox").split(" ");
+      return [+vb[2], +vb[3]];
+    };
+    var width = Math.max.apply(null, parts.map(function (p) { return size(p)[0]; }));
+    var y = 36, out = svg("svg", {xmlns: SVGNS, "font-family": FONT});
+    svg("rect", {x: 0, y: 0, width: "100%", height: "100%", fill: "white"}, out);
+    var title = svg("text", {x: 10, y: 24, "font-size": 17, "font-weight": "bold", fill: INK}, out);
+    var s = this.state;
+    title.textContent = this.runs.filter(function (a) { return !a.placebo; }).map(function (a) { return a.label; }).join(" vs ") +
+      (s.interventions.length ? ", with " + s.interventions.join(", ") : "") +
+      (Object.keys(s.set).length ? ", changed: " + Object.keys(s.set).join(", ") : "") +
+      "; the pathway at " + formatTime(s.t);
+    var self = this;
+    parts.forEach(function (p, i) {
+      var g = svg("g", {transform: "translate(0," + y + ")"}, out);
+      var inner = p.cloneNode(true), wh = size(p);
+      inner.setAttribute("x", 0); inner.setAttribute("y", 0);
+      inner.setAttribute("width", wh[0]); inner.setAttribute("height", wh[1]);
+      g.appendChild(inner);
+      y += wh[1] + 8;
+      if (p === parts[2]) {
+        self.runs.concat(self.ghost ? [{label: "before your last change", color: GHOST, dash: ""}] : []).forEach(function (a) {
+          svg("line", {x1: 12, y1: y + 6, x2: 48, y2: y + 6, stroke: a.color, "stroke-width": 3, "stroke-dasharray": a.dash}, out);
+          var t = svg("text", {x: 56, y: y + 10, "font-size": 13, fill: INK}, out);
+          t.textContent = a.label;
+          y += 20;
+        });
+        y += 6;
+      }
+    });
+    out.setAttribute("width", width);
+    out.setAttribute("height", y);
+    out.setAttribute("viewBox", "0 0 " + width + " " + y);
+    return out;
+  };
+
+  App.prototype.download = function (kind) {
+    var s = this.figureSvg(), text = new XMLSerializer().serializeToString(s);
+    var name = "pathway-" + this.state.scenario + (this.state.compare ? "-vs-" + this.state.compare : "");
+    function save(blob, filename) {
+      var a = el("a", {href: URL.createObjectURL(blob), download: filename});
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    }
+    if (kind === "svg") { save(new Blob([text], {type: "image/svg+xml"}), name + ".svg"); return; }
+    var img = new Image(), w = +s.getAttribute("width"), h = +s.getAttribute("height"), scale = 2;
+    img.onload = function () {
+      var c = document.createElement("canvas");
+      c.width = w * scale; c.height = h * scale;
+      var ctx = c.getContext("2d");
+      ctx.fillStyle = "white"; ctx.fillRect(0, 0, c.width, c.height);
+      ctx.scale(scale, scale);
+      ctx.drawImage(img, 0, 0);
+      c.toBlob(function (b) { save(b, name + ".png"); }, "image/png");
+    };
+    img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(text);
+  };
+
+  // ------------------------------------------------------------ public
+  var PathwayApp = {
+    mount: function (host, data, options) {
+      var app = new App(host, data, options);
+      var api = {
+        app: app, data: data, solver: app.solver,
+        simulate: function (scenario, opts) { return app.solver.simulate(scenario, opts || {}); },
+        columns: function () { return app.solver.columns(); },
+        state: function () { return JSON.parse(JSON.stringify(app.state)); },
+        formatQuantity: formatQuantity
+      };
+      if (!options || options.global !== false) root.pathway = api;
+      return api;
+    },
+    formatQuantity: formatQuantity
+  };
+  root.PathwayApp = PathwayApp;
+})(typeof window !== "undefined" ? window : globalThis);
