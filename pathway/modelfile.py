@@ -218,6 +218,7 @@ class Scenario:
     doses: tuple[Dose, ...]
     resets: tuple[tuple[str, float], ...] = ()    # (node, time h): set back to its baseline
     interventions: tuple[str, ...] = ()           # applied so far, for labels
+    study_drugs: tuple[str, ...] = ()             # replaced in the placebo arm (empty: all)
 
     @property
     def first_dose_h(self) -> float:
@@ -383,6 +384,9 @@ def default_model_path() -> Path:
     An installed package carries ``models/`` as ``pathway.models``; a source
     checkout imported without installing finds it beside the package folder.
     """
+    beside = Path(__file__).resolve().parent.parent / "models" / "ketamine.toml"
+    if beside.is_file():        # a source checkout (or worktree) uses its own model file
+        return beside
     try:
         path = Path(str(resources.files("pathway.models").joinpath("ketamine.toml")))
         if path.is_file():
@@ -864,7 +868,13 @@ class _Checker:
             raw = self.table(raw, place)
             if not _NAME.match(name):
                 self.problem(place, f"scenario name '{name}' must be lower-case words joined by -")
-            self.unknown_keys(raw, {"description", "days", "doses"}, place)
+            self.unknown_keys(raw, {"description", "days", "doses", "study_drugs"}, place)
+            study = raw.get("study_drugs", [])
+            if not isinstance(study, list) or not all(isinstance(x, str) and x in drugs
+                                                      for x in study):
+                self.problem(place, "'study_drugs' must be a list of drug ids",
+                             suggest(str(study), drugs))
+                study = []
             days = self.quantity(raw, "days", "number", place, default=14.0, positive=True,
                                  allow_param=False)
             doses = []
@@ -880,7 +890,8 @@ class _Checker:
                 if dose is not None:
                     doses.append(dose)
             out[name] = Scenario(name, self.text(raw, "description", place, required=False),
-                                 float(days) if isinstance(days, float) else 14.0, tuple(doses))
+                                 float(days) if isinstance(days, float) else 14.0, tuple(doses),
+                                 study_drugs=tuple(study))
         return out
 
     def build_population(self, table: dict, parameters: dict[str, Parameter],

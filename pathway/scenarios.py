@@ -109,15 +109,17 @@ def apply_all(model: Model, interventions=(), hypotheses=()) -> Model:
 
 def placebo_arm(model: Model, scenario: str | Scenario, inert: str = "placebo") -> Scenario:
     """The matching placebo arm of ``scenario``: the same visits, routes and times,
-    with every active drug replaced by the inert drug ``inert`` (so only the
-    expectancy of being treated remains)."""
+    with every drug under study replaced by the inert drug ``inert`` (so only the
+    expectancy of being treated remains). A scenario that declares
+    ``study_drugs`` keeps its other drugs (background treatment) in both arms."""
     sc = model.scenario(scenario) if isinstance(scenario, str) else scenario
     if inert not in model.drugs:
         raise UsageError(f"the model has no inert drug '{inert}' for a placebo arm\n"
                          "  hint: declare [drugs.placebo] with the routes it can be given by")
     doses = []
     for d in sc.doses:
-        if d.drug == inert or d.drug in _pretreatments(model, sc):
+        if d.drug == inert or d.drug in _pretreatments(model, sc) \
+                or (sc.study_drugs and d.drug not in sc.study_drugs):
             doses.append(d)
             continue
         if d.route not in model.drugs[inert].routes:
