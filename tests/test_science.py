@@ -72,15 +72,13 @@ def test_T23_s_ketamine_binds_3_to_5_times_tighter_than_r(model):
 
 
 def test_every_assumed_or_calibrated_parameter_says_so(model):
-    """A parameter that is not a measured value names itself an assumption or a
-    calibration in its description (the body weight is the user's)."""
+    """Every parameter says whether it is an assumption or a calibration (or a
+    measured value) in its description (the body weight is the user's)."""
     for name, p in model.parameters.items():
         if name == "body_weight":
             continue
         text = p.description.lower()
-        measured = any(w in text for w in ("assumption", "calibration", "(perez", "half-life",
-                                           "time constant", "ki about"))
-        assert measured, name
+        assert any(w in text for w in ("assumption", "calibration", "measured")), name
 
 
 def test_readouts_stay_in_range(model):
