@@ -117,15 +117,16 @@ def _population_measure(check: Check, model: Model, arm: ArmSpec, spec: Experime
     from .population import simulate_population
 
     variant = apply_all(model, arm.interventions, arm.hypotheses)
-    times = (check.after_h,) + check.at_h if check.measure == "relapse" else check.at_h
+    times = check.after_h + check.at_h if check.measure == "relapse" else check.at_h
     pop = simulate_population(variant, arm.scenario, n=spec.people, seed=spec.seed,
                               times_h=np.array(times))
     if check.measure == "median":
         return [float(np.median(pop.outcome[:, j])) for j in range(len(times))]
     level = check.below if check.below is not None else pop.response
-    responders = pop.outcome[:, 0] >= level
-    relapsed = (pop.outcome[:, 1:] < level).any(axis=1)
-    return [float(relapsed[responders].mean()) if responders.any() else math.nan]
+    k = len(check.after_h)
+    stable = (pop.outcome[:, :k] >= level).all(axis=1)       # well at every `after` time
+    relapsed = (pop.outcome[:, k:] < level).any(axis=1)      # ... and below it later
+    return [float(relapsed[stable].mean()) if stable.any() else math.nan]
 
 
 def run_experiment(model: Model, spec: ExperimentSpec) -> Result:

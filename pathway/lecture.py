@@ -150,6 +150,8 @@ def describe_doses(model: Model, scenario: str) -> str:
     """``"Ketamine 0.5 mg/kg IV over 40 min"``, ``"SSRI 10 mg oral daily"``: a
     scenario's treatment in words, from its dose lines and the drugs' node labels."""
     sc = model.scenario(scenario)
+    if sc.label:
+        return sc.label
     inert = model.roles.inert
     doses = [d for d in sc.doses if d.drug != inert] or list(sc.doses)
     if not doses:

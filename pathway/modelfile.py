@@ -223,7 +223,7 @@ class Check:
     at_h: tuple[float, ...] = ()
     low: float = -math.inf
     high: float = math.inf
-    after_h: float = 0.0         # relapse: responders at this time ...
+    after_h: tuple[float, ...] = ()   # relapse: at or above the level at all these times ...
     below: float | None = None   # time_below / relapse threshold (None: the response level)
 
 
@@ -293,6 +293,10 @@ class Scenario:
     days: float
     doses: tuple[Dose, ...]
     placebo: bool = False        # a matched placebo arm (see pathway.scenarios.placebo_arm)
+    study_drugs: tuple[str, ...] = ()             # replaced in the placebo arm (empty: all)
+    label: str = ""              # the arm's name with dose and route, for pictures
+    color: str = ""              # the arm's colour (default: its first drug's)
+    dose: tuple[float, bool] | None = None        # the nominal dose --dose refers to (amount, per kg)
 
     @property
     def first_dose_h(self) -> float:
@@ -479,6 +483,9 @@ def default_model_path() -> Path:
     An installed package carries ``models/`` as ``pathway.models``; a source
     checkout imported without installing finds it beside the package folder.
     """
+    beside = Path(__file__).resolve().parent.parent / "models" / "ketamine.toml"
+    if beside.is_file():        # a source checkout (or worktree) uses its own model file
+        return beside
     try:
         path = Path(str(resources.files("pathway.models").joinpath("ketamine.toml")))
         if path.is_file():
@@ -947,14 +954,21 @@ class _Checker:
                     self.problem(cplace, f"'band' must be [low, high], got {band!r}",
                                  "use -inf or inf for an open end, e.g. band = [-inf, 0.25]")
                     band = [-math.inf, math.inf]
-                after = 0.0
-                if "after" in c:
-                    after = self.quantity(c, "after", "time", cplace, allow_param=False,
-                                          nonnegative=True) or 0.0
+                after = []
+                raw_after = c.get("after", [])
+                for t in raw_after if isinstance(raw_after, list) else [raw_after]:
+                    try:
+                        after.append(parse_quantity(t, "time")[0])
+                    except ValueError as exc:
+                        self.problem(cplace, f"'after': {exc}", "write times like \"4 wk\"")
+                if measure == "relapse" and not after:
+                    self.problem(cplace, "measure 'relapse' needs 'after': the times at which "
+                                 "people must be well", "add after = [\"16 wk\"]")
                 below = self.quantity(c, "below", "number", cplace, required=False,
                                       allow_param=False)
                 checks.append(Check(self.text(c, "label", cplace), measure, readout, compare,
-                                    tuple(at), float(band[0]), float(band[1]), after, below))
+                                    tuple(at), float(band[0]), float(band[1]), tuple(after),
+                                    below))
             out[eid] = ExperimentSpec(eid, reference, self.text(raw, "finding", place), test,
                                       control, float(days or 7.0), tuple(checks),
                                       people if isinstance(people, int) else 0,
@@ -1213,7 +1227,27 @@ class _Checker:
             raw = self.table(raw, place)
             if not _NAME.match(name):
                 self.problem(place, f"scenario name '{name}' must be lower-case words joined by -")
-            self.unknown_keys(raw, {"description", "days", "doses"}, place)
+            self.unknown_keys(raw, {"description", "days", "doses", "study_drugs", "label", "color",
+                                    "dose"}, place)
+            color = raw.get("color", "")
+            if color and (not isinstance(color, str) or not _COLOR.match(color)):
+                self.problem(place, f"'color' {color!r} is not a colour", "write it like \"#D55E00\"")
+                color = ""
+            nominal = None
+            if "dose" in raw:
+                try:
+                    amount, dim = parse_quantity(raw["dose"], ("mass", "dose_per_weight"))
+                    if not 0 < amount < 1e6:
+                        raise ValueError(f"{raw['dose']!r} must be positive")
+                    nominal = (amount, dim == "dose_per_weight")
+                except ValueError as exc:
+                    self.problem(place, f"'dose': {exc}", "write it like \"0.5 mg/kg\" or \"56 mg\"")
+            study = raw.get("study_drugs", [])
+            if not isinstance(study, list) or not all(isinstance(x, str) and x in drugs
+                                                      for x in study):
+                self.problem(place, "'study_drugs' must be a list of drug ids",
+                             suggest(str(study), drugs))
+                study = []
             days = self.quantity(raw, "days", "number", place, default=14.0, positive=True,
                                  allow_param=False)
             doses = []
@@ -1229,7 +1263,10 @@ class _Checker:
                 if dose is not None:
                     doses.append(dose)
             out[name] = Scenario(name, self.text(raw, "description", place, required=False),
-                                 float(days) if isinstance(days, float) else 14.0, tuple(doses))
+                                 float(days) if isinstance(days, float) else 14.0, tuple(doses),
+                                 study_drugs=tuple(study),
+                                 label=self.text(raw, "label", place, required=False),
+                                 color=color, dose=nominal)
         return out
 
     def build_population(self, table: dict, parameters: dict[str, Parameter],

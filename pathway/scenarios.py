@@ -5,7 +5,7 @@ edges to cut or scale, parameters to scale, extra doses (a pretreatment) and
 nodes to reset to their baseline at a time after the first dose. Applying one
 returns a new model; the original is never changed.
 
->>> model = apply_intervention(load_model(), "nbqx")          # doctest: +SKIP
+>>> model = apply_intervention(load_model(), name)            # doctest: +SKIP
 >>> traj = simulate(model)                                    # doctest: +SKIP
 """
 
@@ -41,7 +41,7 @@ def apply_intervention(model: Model, name: str, at_h: float | None = None) -> Mo
     ----------
     model : Model
     name : str
-        An intervention declared in the model file, e.g. ``"nbqx"``.
+        An intervention declared in the model file (``pathway list`` shows them).
     at_h : float, optional
         For an intervention that resets nodes (``spine-ablation``): hours after the
         first dose at which to reset, instead of the model file's default.
@@ -114,9 +114,10 @@ def apply_all(model: Model, interventions=(), hypotheses=()) -> Model:
 
 def placebo_arm(model: Model, scenario: str | Scenario, inert: str | None = None) -> Scenario:
     """The matching placebo arm of ``scenario``: the same visits, routes and times,
-    with every drug replaced by the model's inert drug (its ``inert`` role), so only
-    the expectancy of being treated remains. Pretreatments added by the model's
-    interventions stay in both arms."""
+    with every drug under study replaced by the model's inert drug (its ``inert``
+    role), so only the expectancy of being treated remains. A scenario that declares
+    ``study_drugs`` keeps its other drugs (background treatment) in both arms, and
+    pretreatments added by the model's interventions stay in both arms."""
     sc = model.scenario(scenario) if isinstance(scenario, str) else scenario
     inert = inert or model.roles.inert
     if inert is None or inert not in model.drugs:
@@ -125,7 +126,7 @@ def placebo_arm(model: Model, scenario: str | Scenario, inert: str | None = None
                          "routes in [drugs]")
     doses = []
     for d in sc.doses:
-        if d.drug == inert:
+        if d.drug == inert or (sc.study_drugs and d.drug not in sc.study_drugs):
             doses.append(d)
             continue
         if d.route not in model.drugs[inert].routes:

@@ -19,21 +19,32 @@ MAX_DAYS = 3650.0
 
 
 def with_dose(scenario: Scenario, dose: float) -> Scenario:
-    """Return ``scenario`` with every dose line set to ``dose`` in its own unit
-    (mg/kg for weight-based doses, mg otherwise)."""
+    """Return ``scenario`` at another dose, in its own unit (mg/kg for weight-based
+    doses, mg otherwise). A scenario that states its nominal ``dose`` (one treatment
+    given as several dose lines, such as racemic ketamine as its two enantiomers)
+    has every line of its study drugs scaled by dose / nominal; otherwise every
+    dose line is set to ``dose``."""
     if isinstance(dose, bool) or not isinstance(dose, (int, float)) or not math.isfinite(dose) \
             or dose <= 0:
         raise UsageError(f"dose {dose!r} must be a positive number\n"
                          f"  hint: give it in the scenario's own unit, e.g. 0.5 (mg/kg) or 56 (mg)")
-    if not scenario.doses:
+    study = [d for d in scenario.doses
+             if not scenario.study_drugs or d.drug in scenario.study_drugs]
+    if not study:
         raise UsageError(f"scenario '{scenario.name}' has no doses to change\n"
                          "  hint: leave out --dose for this scenario")
-    units = {d.unit for d in scenario.doses}
+    if scenario.dose is not None:
+        factor = float(dose) / scenario.dose[0]
+        doses = tuple(replace(d, amount=d.amount * factor) if d in study else d
+                      for d in scenario.doses)
+        return replace(scenario, doses=doses, label="")
+    units = {d.unit for d in study}
     if len(units) > 1:
         raise UsageError(f"scenario '{scenario.name}' mixes dose units ({', '.join(sorted(units))}),"
                          " so one --dose cannot set them all\n"
                          "  hint: edit the doses in a copy of the model file instead")
-    return replace(scenario, doses=tuple(replace(d, amount=float(dose)) for d in scenario.doses))
+    return replace(scenario, doses=tuple(replace(d, amount=float(dose)) if d in study else d
+                                         for d in scenario.doses), label="")
 
 
 def _check_days(days) -> float:
@@ -153,9 +164,12 @@ def display_roles(model: Model, scenario: Scenario) -> dict:
     lead = study[0] if study else inert
     drug = model.drugs.get(lead) if lead else None
     label = model.node(lead).short_label or model.node(lead).label if lead else scenario.name
+    color = (scenario.color if scenario.color and not scenario.placebo else
+             drug.color if drug else "")
+    dark = (scenario.color if scenario.color and not scenario.placebo else
+            (drug.color_dark or drug.color) if drug else "")
     return {"primary": model.primary, "side_effects": list(model.roles.side_effects),
             "outcomes": list(model.roles.outcomes), "plasma": plasma,
             "is_placebo": scenario.placebo or not study, "drug": lead or "",
-            "drug_label": label,
-            "color": drug.color if drug else "", "color_dark": (drug.color_dark or drug.color)
-            if drug else ""}
+            "drug_label": scenario.label if scenario.label and not scenario.placebo else label,
+            "color": color, "color_dark": dark}

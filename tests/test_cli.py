@@ -35,6 +35,8 @@ def test_simulate_writes_csv_with_required_columns(capsys, tmp_path):
 
 
 def test_simulate_to_stdout_and_dose_and_set(capsys):
+    # racemic ketamine is two dose lines (S and R); --dose is the racemic dose and
+    # scales both lines (the scenario states its nominal dose, 0.5 mg/kg)
     code, out, _ = run(capsys, "simulate", "--scenario", "ketamine-iv", "--days", "1",
                        "--dose", "0.25", "--set", "spine_lifetime=8d")
     assert code == 0
@@ -131,8 +133,8 @@ def replace_once(text, old, new):
 def test_broken_model_file_lists_every_problem(capsys, tmp_path):
     from pathway.modelfile import default_model_path, load_model
     text = default_model_path().read_text()
-    text = replace_once(text, 'source = "glutamate"\ntarget = "ampa"',
-                        'source = "glutamate"\ntarget = "ampaa"')
+    text = replace_once(text, 'source = "ampa"\ntarget = "bdnf"',
+                        'source = "ampa"\ntarget = "bdnff"')
     # a negative time constant for the glutamate node, whatever its tau is now
     assert text.count('id = "glutamate"') == 1
     start = text.index('id = "glutamate"')
@@ -144,17 +146,17 @@ def test_broken_model_file_lists_every_problem(capsys, tmp_path):
     bad.write_text(text)
     code, _, err = run(capsys, "simulate", "--scenario", "ketamine-iv", "--model", str(bad))
     assert code == 2
-    assert "unknown node 'ampaa'" in err and "'tau' must be positive" in err
-    # Each intervention that names the renamed edge (nbqx cuts 'glutamate -> ampa')
-    # adds a problem of its own: "no edge 'glutamate -> ampa'".
+    assert "unknown node 'bdnff'" in err and "'tau' must be positive" in err
+    # Each intervention that names the renamed edge (the BDNF genotypes scale
+    # 'ampa -> bdnf') adds a problem of its own: "no edge 'ampa -> bdnf'".
     references = [name for name, i in load_model().interventions.items()
                   for version in (i, *i.variants.values())
                   for pair in (*version.cut, *(pair for pair, _ in version.scale))
-                  if pair == ("glutamate", "ampa")]
+                  if pair == ("ampa", "bdnf")]
     assert references
     for name in set(references):
         assert f"interventions.{name}" in err
-    assert err.count("no edge 'glutamate -> ampa'") == len(references)
+    assert err.count("no edge 'ampa -> bdnf'") == len(references)
     count = 2 + len(references)
     assert f"{count} problems in the model file" in err
     assert "Traceback" not in err

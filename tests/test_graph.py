@@ -28,8 +28,11 @@ from pathway.modelfile import (
     set_parameter,
 )
 
-MECHANISM = ["ketamine", "nmda", "gaba_interneuron", "glutamate", "ampa", "bdnf", "mtor",
+MECHANISM = ["esketamine", "nmda", "gaba_interneuron", "glutamate", "ampa", "bdnf", "mtor",
              "synaptic_proteins", "spines"]
+# The fast route (NMDA block at rest, eEF2 kinase, BDNF translation) is the shortest.
+FAST = ["esketamine", "nmda", "eef2k", "bdnf", "mtor", "synaptic_proteins", "spines"]
+READOUTS = ["relief", "dissociation", "ideation_relief", "spines"]
 NODE_ATTRS = {"label", "kind", "branch", "branch_row", "branch_title", "description", "caption",
               "short_label", "response", "baseline", "maximum", "half", "hill", "tau_rise_h",
               "tau_fall_h", "layer"}
@@ -53,7 +56,7 @@ def graph(model):
 def test_graph_attributes(model, graph):
     assert isinstance(graph, nx.DiGraph)
     assert graph.graph["name"] == model.name == "ketamine-pathway"
-    assert graph.graph["readouts"] == ["relief", "dissociation", "spines"]
+    assert graph.graph["readouts"] == READOUTS
     assert graph.graph["source"] == model.source
 
 
@@ -76,13 +79,13 @@ def test_every_node_present_with_attributes(model, graph):
 
 
 def test_layers_run_from_drug_to_readout(graph):
-    assert graph.nodes["ketamine"]["layer"] == 0
+    assert graph.nodes["esketamine"]["layer"] == 0
     assert graph.nodes["nmda"]["layer"] == 1
     assert graph.nodes["gaba_interneuron"]["layer"] == 2
     assert graph.nodes["glutamate"]["layer"] == 3
-    assert graph.nodes["bdnf"]["layer"] == 4
-    assert graph.nodes["spines"]["layer"] == 5
-    assert graph.nodes["relief"]["layer"] == 6
+    # every drug sits in layer 0; the readouts come after the structures that feed them
+    assert all(graph.nodes[d]["layer"] == 0 for d in ("ssri", "nbqx", "arketamine"))
+    assert graph.nodes["relief"]["layer"] > graph.nodes["spines"]["layer"] > 1
 
 
 def parameter_value(model, field):
@@ -115,13 +118,13 @@ def test_parameter_references_are_resolved(model, graph):
     assert graph.nodes["relief"]["half"] == pytest.approx(
         parameter_value(model, model.node("relief").half))
     edges = {(e.source, e.target): e for e in model.edges}
-    assert graph.edges["ketamine", "nmda"]["ec50_ng_ml"] == pytest.approx(
-        parameter_value(model, edges["ketamine", "nmda"].ec50_ng_ml))
+    assert graph.edges["esketamine", "nmda"]["ec50_ng_ml"] == pytest.approx(
+        parameter_value(model, edges["esketamine", "nmda"].ec50_ng_ml))
     assert graph.edges["nmda", "gaba_interneuron"]["strength"] == pytest.approx(
         parameter_value(model, edges["nmda", "gaba_interneuron"].strength))
 
-    changed = to_graph(set_parameter(model, "ketamine_nmda_ic50", "300 ng/mL"))
-    assert changed.edges["ketamine", "nmda"]["ec50_ng_ml"] == pytest.approx(300.0)
+    changed = to_graph(set_parameter(model, "esketamine_nmda_ec50", "100 ng/mL"))
+    assert changed.edges["esketamine", "nmda"]["ec50_ng_ml"] == pytest.approx(100.0)
 
 
 def test_every_edge_present_with_attributes(model, graph):
@@ -141,14 +144,14 @@ def test_every_edge_present_with_attributes(model, graph):
 
 
 def test_edge_values(graph):
-    block = graph.edges["ketamine", "nmda"]
+    block = graph.edges["esketamine", "nmda"]
     assert block["effect"] == "inhibits"
-    assert block["hill"] == 2.0
-    assert block["citations"] == ["zanos2018", "zarate2006"]
-    assert block["references"][0].startswith("Zanos P, Gould TD (2018)")
+    assert block["hill"] == 1.0                       # open-channel block
+    assert block["citations"] == ["zanos2018pr"]
+    assert block["references"][0].startswith("Zanos P et al. (2018) Pharmacological Reviews")
     assert block["hypothesis"] is None and block["active"] is True
 
-    metabolism = graph.edges["ketamine", "norketamine"]
+    metabolism = graph.edges["esketamine", "norketamine"]
     assert metabolism["effect"] == "metabolised-to"
     assert metabolism["fraction"] == pytest.approx(0.8)
     assert metabolism["ec50_ng_ml"] is None
@@ -188,14 +191,15 @@ def test_switching_a_hypothesis_on_activates_its_edge(model):
 
 
 def test_removing_an_edge_removes_it_from_the_graph(model, graph):
-    kept = tuple(e for e in model.edges if (e.source, e.target) != ("glutamate", "ampa"))
-    assert len(kept) == len(model.edges) - 1
+    gone = {("nmda", "gaba_interneuron"), ("nmda", "eef2k"), ("nmda", "glutamate")}
+    kept = tuple(e for e in model.edges if (e.source, e.target) not in gone)   # every route
+    assert len(kept) == len(model.edges) - 3
     smaller = to_graph(dataclasses.replace(model, edges=kept))
-    assert not smaller.has_edge("glutamate", "ampa")
-    assert smaller.number_of_edges() == graph.number_of_edges() - 1
+    assert not smaller.has_edge("nmda", "eef2k")
+    assert smaller.number_of_edges() == graph.number_of_edges() - 3
     assert smaller.number_of_nodes() == graph.number_of_nodes()
-    assert paths(smaller, "ketamine", "spines") == []
-    assert "ketamine" not in upstream(smaller, "spines")
+    assert paths(smaller, "esketamine", "spines") == []
+    assert "esketamine" not in upstream(smaller, "spines")
     assert "ssri" in upstream(smaller, "spines")       # the slow route is untouched
 
 
@@ -230,11 +234,11 @@ def test_edge_to_an_unknown_node_is_refused(model):
 
 
 def test_mechanism_chain_is_a_path(graph):
-    found = paths(graph, "ketamine", "spines")
+    found = paths(graph, "esketamine", "spines")
     assert MECHANISM in found
-    assert found[0] == MECHANISM          # the shortest route is the textbook chain
+    assert found[0] == FAST               # the shortest route is the fast (eEF2 kinase) route
     for path in found:
-        assert path[0] == "ketamine" and path[-1] == "spines"
+        assert path[0] == "esketamine" and path[-1] == "spines"
         assert len(path) == len(set(path))
         assert all(graph.has_edge(u, v) for u, v in itertools.pairwise(path))
 
@@ -242,20 +246,20 @@ def test_mechanism_chain_is_a_path(graph):
 def test_paths_are_sorted_shortest_first_then_alphabetically(graph):
     found = paths(graph, "ssri", "relief")
     assert found == sorted(found, key=lambda p: (len(p), p))
-    assert found[0] == ["ssri", "sert", "serotonin", "relief"]
+    assert found[0] == ["ssri", "sert", "serotonin", "emotional_bias", "relief"]
     assert len(found) > 1
     assert paths(graph, "ssri", "relief") == found      # deterministic
 
 
 def test_paths_to_self_and_unreachable(graph):
     assert paths(graph, "bdnf", "bdnf") == [["bdnf"]]
-    assert paths(graph, "relief", "ketamine") == []
+    assert paths(graph, "relief", "esketamine") == []
     assert paths(graph, "ssri", "dissociation") == []
 
 
 def test_upstream_of_relief(graph):
     up = upstream(graph, "relief")
-    assert {"ketamine", "esketamine", "ssri", "spines", "serotonin"} <= up
+    assert {"arketamine", "esketamine", "ssri", "spines", "serotonin"} <= up
     assert "relief" not in up
     # The opioid and HNK edges are off: those routes do not count.
     assert "opioid_receptor" not in up
@@ -288,10 +292,10 @@ def test_upstream_excludes_node_on_a_feedback_loop(graph):
 
 
 def test_downstream(graph):
-    down = downstream(graph, "ketamine")
+    down = downstream(graph, "esketamine")
     assert set(MECHANISM[1:]) <= down
     assert {"relief", "dissociation", "norketamine", "hnk", "opioid_receptor"} <= down
-    assert "ketamine" not in down
+    assert "esketamine" not in down
     assert "ssri" not in down and "serotonin" not in down
     assert downstream(graph, "relief") == set()
     assert downstream(graph, "hnk") == set()
@@ -299,35 +303,36 @@ def test_downstream(graph):
 
 
 def test_drug_to_readout_paths(graph):
-    routes = drug_to_readout_paths(graph, "ketamine")
-    assert list(routes) == ["relief", "dissociation", "spines"]
-    assert routes["dissociation"] == [["ketamine", "nmda", "dissociation"]]
+    routes = drug_to_readout_paths(graph, "esketamine")
+    assert list(routes) == READOUTS
+    assert routes["dissociation"][0] == ["esketamine", "nmda", "dissociation"]
     assert MECHANISM in routes["spines"]
-    assert routes["relief"] == paths(graph, "ketamine", "relief")
+    assert routes["relief"] == paths(graph, "esketamine", "relief")
 
     ssri = drug_to_readout_paths(graph, "ssri")
     assert ssri["dissociation"] == []
-    assert ssri["relief"][0] == ["ssri", "sert", "serotonin", "relief"]
+    assert ssri["relief"][0] == ["ssri", "sert", "serotonin", "emotional_bias", "relief"]
 
-    assert drug_to_readout_paths(graph, "esketamine", "dissociation") == {
-        "dissociation": [["esketamine", "nmda", "dissociation"]]}
+    assert drug_to_readout_paths(graph, "arketamine", "dissociation") == {
+        "dissociation": [["arketamine", "nmda", "dissociation"],
+                         ["arketamine", "nmda", "dissociation_tolerance", "dissociation"]]}
 
 
 def test_drug_to_readout_paths_checks_its_arguments(graph):
     with pytest.raises(UsageError, match="not a drug"):
         drug_to_readout_paths(graph, "nmda")
     with pytest.raises(UsageError, match="not one of the model's readouts"):
-        drug_to_readout_paths(graph, "ketamine", "ampa")
-    with pytest.raises(UsageError, match="did you mean 'ketamine'"):
-        drug_to_readout_paths(graph, "ketamin")
+        drug_to_readout_paths(graph, "esketamine", "ampa")
+    with pytest.raises(UsageError, match="did you mean 'esketamine'"):
+        drug_to_readout_paths(graph, "esketamin")
 
 
 @pytest.mark.parametrize("call", [
     lambda g: upstream(g, "ampaa"),
     lambda g: downstream(g, "ampaa"),
     lambda g: paths(g, "ampaa", "relief"),
-    lambda g: paths(g, "ketamine", "ampaa"),
-    lambda g: drug_to_readout_paths(g, "ketamine", "ampaa"),
+    lambda g: paths(g, "esketamine", "ampaa"),
+    lambda g: drug_to_readout_paths(g, "esketamine", "ampaa"),
 ])
 def test_unknown_node_suggests_the_closest(graph, call):
     with pytest.raises(UsageError) as info:
@@ -353,23 +358,23 @@ def test_graphml_round_trip(graph, tmp_path):
     assert back.number_of_nodes() == graph.number_of_nodes()
     assert back.number_of_edges() == graph.number_of_edges()
     assert set(back.edges) == set(graph.edges)
-    block = back.edges["ketamine", "nmda"]
+    block = back.edges["esketamine", "nmda"]
     assert block["grade"] == "strong"
-    assert block["citations"] == "zanos2018; zarate2006"
-    assert block["ec50_ng_ml"] == pytest.approx(170.0)
+    assert block["citations"] == "zanos2018pr"
+    assert block["ec50_ng_ml"] == pytest.approx(graph.edges["esketamine", "nmda"]["ec50_ng_ml"])
     assert "hypothesis" not in block
     assert back.edges["hnk", "ampa"]["active"] is False
-    assert back.nodes["spines"]["layer"] == 5
-    assert "tau_rise_h" not in back.nodes["ketamine"]
-    assert back.nodes["spines"]["tau_fall_h"] == pytest.approx(144.0)
-    assert back.graph["readouts"] == "relief; dissociation; spines"
+    assert back.nodes["spines"]["layer"] == graph.nodes["spines"]["layer"]
+    assert "tau_rise_h" not in back.nodes["esketamine"]
+    assert back.nodes["spines"]["tau_fall_h"] == pytest.approx(graph.nodes["spines"]["tau_fall_h"])
+    assert back.graph["readouts"] == "; ".join(READOUTS)
     # The original keeps its lists: write_graph flattens a copy.
-    assert graph.edges["ketamine", "nmda"]["citations"] == ["zanos2018", "zarate2006"]
-    assert graph.graph["readouts"] == ["relief", "dissociation", "spines"]
+    assert graph.edges["esketamine", "nmda"]["citations"] == ["zanos2018pr"]
+    assert graph.graph["readouts"] == READOUTS
     # Queries still work on the read-back graph.
-    assert MECHANISM in paths(back, "ketamine", "spines")
+    assert MECHANISM in paths(back, "esketamine", "spines")
     assert "hnk" not in upstream(back, "relief")
-    assert list(drug_to_readout_paths(back, "ketamine")) == ["relief", "dissociation", "spines"]
+    assert list(drug_to_readout_paths(back, "esketamine")) == READOUTS
 
 
 def test_json_round_trip(graph, tmp_path):
@@ -388,7 +393,7 @@ def test_json_round_trip(graph, tmp_path):
         assert back.nodes[n] == attrs
     assert back.edges["glutamate", "ampa"]["citations"] == ["maeng2008", "zanos2018"]
     assert back.edges["glutamate", "ampa"]["grade"] == "strong"
-    assert back.nodes["ketamine"]["tau_rise_h"] is None
+    assert back.nodes["esketamine"]["tau_rise_h"] is None
 
 
 def test_suffix_is_case_insensitive(graph, tmp_path):

@@ -178,7 +178,7 @@ def default_model() -> Model:
 # ---------------------------------------------------------------- the default model
 
 def test_default_model_loads_with_expected_readouts(default_model):
-    assert default_model.readouts == ("relief", "dissociation", "spines")
+    assert default_model.readouts == ("relief", "dissociation", "ideation_relief", "spines")
     assert str(default_model_path()) == default_model.source
     assert_consistent(default_model)
 
@@ -201,11 +201,10 @@ def test_every_default_edge_cites_a_known_reference(default_model):
 
 def test_hypothesis_edges_are_contested_and_hypotheses_off_by_default(default_model):
     hyps = default_model.hypotheses
-    assert {"opioid", "hnk"} <= set(hyps)
-    assert hyps["opioid"].enabled is False
-    assert hyps["hnk"].enabled is False
+    assert {"opioid", "hnk", "arketamine", "consolidation"} <= set(hyps)
+    assert not any(h.enabled for h in hyps.values())
     hyp_edges = [e for e in default_model.edges if e.hypothesis is not None]
-    assert {e.hypothesis for e in hyp_edges} == {"opioid", "hnk"}
+    assert {e.hypothesis for e in hyp_edges} == {"opioid", "hnk", "arketamine", "consolidation"}
     for e in hyp_edges:
         assert e.grade == "contested", e.name
     # switched off, their edges do not act
@@ -306,12 +305,12 @@ BROKEN = [
         [edge_place("glutamate", "ampa"), "no citations"],
         id="edge-without-citations"),
     pytest.param(
-        edge_at("nmda", "dissociation"), edge_at("nmda", "ketamine"),
-        [edge_place("nmda", "dissociation", shown=("nmda", "ketamine")),
-         "edge targets drug 'ketamine'"],
+        edge_at("nmda", "dissociation"), edge_at("nmda", "esketamine"),
+        [edge_place("nmda", "dissociation", shown=("nmda", "esketamine")),
+         "edge targets drug 'esketamine'"],
         id="edge-targets-drug"),
     pytest.param(
-        (SPINE_LIFETIME, 'value = "6 d"'), 'value = "30 d"',
+        (SPINE_LIFETIME, 'value = "5.58 d"'), 'value = "30 d"',
         ["parameters.spine_lifetime", "value '30 d' is outside its own range"],
         id="parameter-outside-its-range"),
     pytest.param(
@@ -361,8 +360,8 @@ BROKEN = [
         ["roles.side_effects", "unknown node 'dissociaton'", "did you mean 'dissociation'?"],
         id="unknown-readout"),
     pytest.param(
-        ("[roles]", 'inert = "placebo"'), 'inert = "ketamine"',
-        ["roles.inert", "the inert drug 'ketamine' acts through ketamine -| nmda"],
+        ("[roles]", 'inert = "placebo"'), 'inert = "esketamine"',
+        ["roles.inert", "the inert drug 'esketamine' acts through esketamine -| nmda"],
         id="inert-drug-that-acts"),
     pytest.param(
         ("[[nodes]]\nid = \"glutamate\"", 'branch = "main"'), 'branch = "mian"',
@@ -403,11 +402,11 @@ BROKEN = [
         ["scenarios.ssri.doses[0]", "count 0 must be a whole number of at least 1"],
         id="dose-count-zero"),
     pytest.param(
-        ("[drugs.norketamine]", 'clearance = "40 L/h"'), 'clearance = "-40 L/h"',
-        ["drugs.norketamine", "'clearance' must be positive", "'-40 L/h'"],
+        ("[drugs.norketamine]", 'clearance = "38 L/h"'), 'clearance = "-38 L/h"',
+        ["drugs.norketamine", "'clearance' must be positive", "'-38 L/h'"],
         id="negative-clearance"),
     pytest.param(
-        (NORKETAMINE_HNK, 'fraction = 0.6'), 'fraction = 1.6',
+        (NORKETAMINE_HNK, 'fraction = 0.45'), 'fraction = 1.6',
         [edge_place("norketamine", "hnk"), "'fraction' = 1.6 must lie between 0 and 1"],
         id="metabolite-fraction-above-one"),
     pytest.param(
@@ -429,26 +428,26 @@ def test_broken_model_is_reported_with_place_and_hint(old, new, fragments):
 # ---------------------------------------------------------------- several problems, one error
 
 def test_several_problems_are_reported_together():
-    text = edit(GLUTAMATE_AMPA, edge_at("glutamate", "ampaa"))
+    text = edit(edge_at("ampa", "bdnf"), edge_at("ampa", "bdnff"))
     text = edit('strength = ', 'strenght = ', text, within=MTOR_PROTEINS)
     text = edit('tau = "5 min"', 'tau = "5 parsecs"', text, within=GLUTAMATE)
-    text = edit('value = "6 d"', 'value = "30 d"', text, within=SPINE_LIFETIME)
+    text = edit('value = "5.58 d"', 'value = "30 d"', text, within=SPINE_LIFETIME)
     text = edit('drug = "ssri"', 'drug = "ssrii"', text, within=SSRI)
     err = load_error(text)
-    problem_with(err, edge_place("glutamate", "ampa", shown=("glutamate", "ampaa")),
-                 "unknown node 'ampaa'")
+    problem_with(err, edge_place("ampa", "bdnf", shown=("ampa", "bdnff")),
+                 "unknown node 'bdnff'")
     problem_with(err, edge_place("mtor", "synaptic_proteins"), "unknown field 'strenght'")
     problem_with(err, node_place("glutamate"), "unit 'parsecs'")
     problem_with(err, "parameters.spine_lifetime", "outside its own range")
     problem_with(err, "scenarios.ssri.doses[0]", "unknown drug 'ssrii'")
     # Follow-on problems: 'strength' is optional (default 1), so the misspelling is only
-    # an unknown field; but every intervention that names the edge 'glutamate -> ampa'
-    # (nbqx cuts it) no longer finds it.
+    # an unknown field; but every intervention that names the edge 'ampa -> bdnf'
+    # (the BDNF genotypes scale it) no longer finds it.
     assert not any("missing field 'strength'" in p for p in err.problems)
-    follow_on = edge_references("glutamate", "ampa")
-    assert follow_on, "the default model should name 'glutamate -> ampa' in an intervention"
+    follow_on = edge_references("ampa", "bdnf")
+    assert follow_on, "the default model should name 'ampa -> bdnf' in an intervention"
     for place in follow_on:
-        problem_with(err, place, "no edge 'glutamate -> ampa'", "did you mean 'glutamate -> ampaa'?")
+        problem_with(err, place, "no edge 'ampa -> bdnf'", "did you mean 'ampa -> bdnff'?")
     # The five edits and one per intervention reference; nothing else.
     assert len(err.problems) == 5 + len(follow_on), str(err)
 
@@ -510,10 +509,10 @@ def test_scenario_days_from_parameter_is_not_silently_dropped():
 
 
 def test_metabolite_fractions_of_one_drug_sum_to_at_most_one():
-    extra = ('[[edges]]\nsource = "ketamine"\ntarget = "hnk"\neffect = "metabolised-to"\n'
+    extra = ('[[edges]]\nsource = "esketamine"\ntarget = "hnk"\neffect = "metabolised-to"\n'
              'fraction = 0.8\ngrade = "strong"\ncitations = ["kamp2020"]\n\n' + DRUGS_SECTION)
     err = load_error(edit(DRUGS_SECTION, extra))
-    problem_with(err, "ketamine", "fraction")
+    problem_with(err, "esketamine", "fraction")
 
 
 def test_subnormal_volume_is_refused_or_a_pathway_error():
@@ -639,7 +638,7 @@ def test_fuzz_edit_generator_makes_real_edits():
 
 def test_set_parameter_with_unit_returns_new_model(default_model):
     before = default_model.parameters["spine_lifetime"].value
-    assert before == pytest.approx(6 * 24)
+    assert before == pytest.approx(5.58 * 24)
     changed = set_parameter(default_model, "spine_lifetime", "8 d")
     assert changed is not default_model
     assert changed.parameters["spine_lifetime"].value == pytest.approx(192.0)
@@ -656,7 +655,7 @@ def test_set_parameter_with_unit_returns_new_model(default_model):
     ("spine_lifetime", 100, 100.0),                 # a bare number is in the base unit (h)
     ("spine_lifetime", "100", 100.0),
     ("protein_rise_time", "90 min", 1.5),
-    ("ketamine_clearance", "1 L/min", 60.0),
+    ("expectancy_clearance", "0.001 L/min", 0.06),
     ("disinhibition_gain", 0.5, 0.5),
     ("disinhibition_gain", "2", 2.0),               # the top of the range is allowed
     ("disinhibition_gain", 0, 0.0),                 # and the bottom

@@ -24,7 +24,7 @@ TOY = ROOT / "models" / "toy.toml"
 PREFIX = "x_"
 # fields whose string value is a node id, and lists of node ids
 ID_FIELD = re.compile(r'\b(id|source|target|drug|node|readout|primary|expectancy|inert)(\s*=\s*)"(\w+)"')
-ID_LIST = re.compile(r'\b(side_effects|outcomes|derived)(\s*=\s*)(.*)$', re.MULTILINE)
+ID_LIST = re.compile(r'\b(side_effects|outcomes|derived|study_drugs)(\s*=\s*)(.*)$', re.MULTILINE)
 EDGE_NAME = re.compile(r'"(\w+) -> (\w+)"')
 
 
@@ -127,7 +127,7 @@ def test_no_default_model_name_is_a_literal_in_the_package(model):
     names = {n for n in names if len(n) > 2}
     hits = []
     for py in (ROOT / "pathway").glob("*.py"):
-        for i, line in enumerate(py.read_text().splitlines(), 1):
+        for i, line in enumerate(py.read_text(encoding="utf-8").splitlines(), 1):
             for n in names:
                 if re.search(rf"[\"']{re.escape(n)}[\"']", line):
                     hits.append(f"{py.name}:{i}: {n}")
@@ -154,7 +154,11 @@ def test_parameter_uses_come_from_the_compiler(model):
     assert {u.array for u in uses["spine_lifetime"]} == {"tau_fall"}
     assert {u.array for u in uses["baseline_spines"]} == {"baseline", "e_srcbase"}
     assert {u.array for u in uses["body_weight"]} == {"dose"}
-    assert {u.array for u in uses["ketamine_clearance"]} == {"pk"}
+    assert {u.array for u in uses["expectancy_clearance"]} == {"pk"}
+    # every knob of the file turns something (with every hypothesis on): no dead parameters
+    for h in model.hypotheses:
+        model = set_hypothesis(model, h, True)
+    assert set(compile_model(model).param_uses) == set(model.parameters)
 
 
 def test_population_body_weight_changes_plasma_levels(model, tmp_path):
@@ -171,7 +175,6 @@ def test_population_body_weight_changes_plasma_levels(model, tmp_path):
     assert weight.std() > 5
     # a mg/kg infusion: the end-of-infusion level is in proportion to body weight
     np.testing.assert_allclose(peak / weight, peak[0] / weight[0], rtol=1e-3)
-    assert np.corrcoef(weight, pop.outcome[:, 1])[0, 1] > 0.1
 
 
 def test_interventions_stay_with_a_scenario_taken_earlier(model):
