@@ -200,7 +200,11 @@ def export_model(model: Model, site: dict | None = None) -> dict:
         "nodes": nodes, "edges": edges,
         "derived": {name: list(ds) for name, ds in model.derived.items()},
         "scenarios": {s.name: {"description": s.description, "days": s.days,
-                               "placebo_arm": s.placebo, "doses": [_dose(d) for d in s.doses]}
+                               "placebo_arm": s.placebo, "doses": [_dose(d) for d in s.doses],
+                               "study_drugs": list(s.study_drugs), "label": s.label,
+                               "color": s.color,
+                               "dose": ({"amount": s.dose[0], "per_kg": s.dose[1]}
+                                        if s.dose else None)}
                       for s in model.scenarios.values()},
         "interventions": {name: _intervention(iv) for name, iv in model.interventions.items()},
         "hypotheses": {h.name: {"enabled": h.enabled, "description": h.description,

@@ -195,13 +195,18 @@
   };
 
   App.prototype.doseInfo = function (name) {
-    var doses = this.data.scenarios[name].doses;
+    var sc = this.data.scenarios[name];
+    // a scenario that states its dose (one treatment as several lines, such as racemic
+    // ketamine as its two enantiomers) is changed through that dose
+    if (sc.dose) return {amount: sc.dose.amount, unit: sc.dose.per_kg ? "mg/kg" : "mg"};
+    var study = sc.study_drugs || [];
+    var doses = sc.doses.filter(function (x) { return !study.length || study.indexOf(x.drug) >= 0; });
     if (!doses.length) return null;
     var units = {};
     doses.forEach(function (x) { units[x.per_kg ? "mg/kg" : "mg"] = 1; });
     if (Object.keys(units).length > 1) return null;
-    // one number sets every dose line (as `pathway simulate --dose` does), so the page
-    // offers it only where the lines share their amount (not, say, a drug beside a pill)
+    // one number sets every study dose line (as `pathway simulate --dose` does), so the
+    // page offers it only where those lines share their amount
     if (doses.some(function (x) { return x.amount !== doses[0].amount; })) return null;
     return {amount: doses[0].amount, unit: Object.keys(units)[0]};
   };
@@ -222,6 +227,7 @@
   // a scenario's name for people: its drug, or (when two arms share a drug) its description
   App.prototype.armName = function (name) {
     var d = this.data, inert = d.roles.inert, s = this.state, self = this;
+    if (d.scenarios[name].label) return d.scenarios[name].label;
     var lead = function (n) {
       var drugs = d.scenarios[n].doses.map(function (x) { return x.drug; }).filter(function (x) { return x !== inert; });
       return drugs.length ? drugs[0] : (d.scenarios[n].doses.length ? inert : null);
@@ -235,6 +241,7 @@
   };
 
   App.prototype.armColor = function (name) {
+    if (this.data.scenarios[name].color) return this.data.scenarios[name].color;
     var d = this.data, inert = d.roles.inert;
     var drugs = d.scenarios[name].doses.map(function (x) { return x.drug; }).filter(function (x) { return x !== inert; });
     if (!drugs.length) return PLACEBO;

@@ -517,20 +517,31 @@
       sc = Object.assign({name: name}, data.scenarios[name]);
     } else sc = Object.assign({}, scenario);
     sc.doses = sc.doses.map(function (d) { return Object.assign({}, d); });
+    var study = sc.study_drugs || [];
+    var isStudy = function (d) { return !study.length || study.indexOf(d.drug) >= 0; };
     if (options.dose != null) {
+      // as pathway.simulate.with_dose: a stated nominal dose scales every line of the
+      // study drugs; otherwise each study line is set to the dose
       var dose = Number(options.dose);
       if (!(dose > 0) || !isFinite(dose)) fail("dose " + options.dose + " must be a positive number");
-      if (!sc.doses.length) fail("scenario '" + sc.name + "' has no doses to change");
-      var units = {};
-      sc.doses.forEach(function (d) { units[d.per_kg ? "mg/kg" : "mg"] = 1; });
-      if (Object.keys(units).length > 1) fail("scenario '" + sc.name + "' mixes dose units, so one dose cannot set them all");
-      sc.doses.forEach(function (d) { d.amount = dose; });
+      var lines = sc.doses.filter(isStudy);
+      if (!lines.length) fail("scenario '" + sc.name + "' has no doses to change");
+      if (sc.dose) {
+        var factor = dose / sc.dose.amount;
+        lines.forEach(function (d) { d.amount = d.amount * factor; });
+      } else {
+        var units = {};
+        lines.forEach(function (d) { units[d.per_kg ? "mg/kg" : "mg"] = 1; });
+        if (Object.keys(units).length > 1) fail("scenario '" + sc.name + "' mixes dose units, so one dose cannot set them all");
+        lines.forEach(function (d) { d.amount = dose; });
+      }
+      sc.label = "";
     }
     if (options.placebo) {
       var inert = data.roles.inert;
       if (!inert || !(inert in data.compiled.drugs)) fail("the model has no inert drug for a placebo arm");
       sc.doses = sc.doses.map(function (d) {
-        if (d.drug === inert) return d;
+        if (d.drug === inert || !isStudy(d)) return d;     // background treatment stays
         if (!(d.route in data.compiled.drugs[inert].routes)) {
           fail("the inert drug '" + inert + "' has no route '" + d.route + "' to mimic '" + d.drug + "'");
         }
