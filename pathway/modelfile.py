@@ -293,6 +293,9 @@ class Scenario:
     days: float
     doses: tuple[Dose, ...]
     placebo: bool = False        # a matched placebo arm (see pathway.scenarios.placebo_arm)
+    #: the largest dose ``--dose`` may ask for, as (amount, "mg" or "mg/kg"); None: the
+    #: model file states none, and ten times the scenario's own largest dose is the ceiling
+    max_dose: tuple[float, str] | None = None
 
     @property
     def first_dose_h(self) -> float:
@@ -449,9 +452,13 @@ def set_parameter(model: Model, name: str, value: Any) -> Model:
             try:
                 value, _ = parse_quantity(value, p.dimension)
             except ValueError as exc:
-                raise UsageError(f"parameter '{name}': {exc}") from None
+                raise UsageError(f"parameter '{name}': {exc}\n  hint: its range is "
+                                 f"{format_quantity(p.low, p.dimension)} to "
+                                 f"{format_quantity(p.high, p.dimension)}") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise UsageError(f"parameter '{name}': {value!r} is not a finite number")
+        raise UsageError(f"parameter '{name}': {value!r} is not a finite number\n  hint: give a "
+                         f"value from {format_quantity(p.low, p.dimension)} to "
+                         f"{format_quantity(p.high, p.dimension)}")
     if not p.low <= value <= p.high:
         raise UsageError(f"parameter '{name}' = {format_quantity(value, p.dimension)} is outside "
                          f"its range {format_quantity(p.low, p.dimension)} to "
@@ -541,6 +548,9 @@ def loads_model(text: str, source: str = "<string>") -> Model:
     return model
 
 
+#: The largest dose a model file may give or allow, per unit (mg for a fixed dose).
+MAX_DOSE = {"mg": 1e5, "mg/kg": 1e3}
+
 #: The largest model file read, in bytes; nesting deeper than this is refused.
 MAX_FILE_BYTES = 2_000_000
 MAX_DEPTH = 12
@@ -600,7 +610,8 @@ class _Checker:
     def table(self, data: Any, place: str) -> dict:
         if isinstance(data, dict):
             return data
-        self.problem(place, f"expected a table, got {type(data).__name__}")
+        self.problem(place, f"expected a table, got {type(data).__name__}",
+                     "write it as a [table] or an inline { key = value } table")
         return {}
 
     def unknown_keys(self, data: dict, allowed: set[str], place: str) -> None:
@@ -614,7 +625,8 @@ class _Checker:
                 self.problem(place, f"missing field '{key}'", f"add {key} = \"...\"")
             return default
         if not isinstance(data[key], str):
-            self.problem(place, f"'{key}' must be a string, got {data[key]!r}")
+            self.problem(place, f"'{key}' must be a string, got {data[key]!r}",
+                         f"write {key} = \"...\" in double quotes")
             return default
         return data[key]
 
@@ -651,7 +663,8 @@ class _Checker:
             if not allow_param and set(raw) == {"param"}:
                 self.problem(place, f"'{key}' cannot name a parameter", f"write {key} as a value")
                 return default
-            self.problem(place, f"'{key}' must be a quantity or {{ param = \"name\" }}, got {raw!r}")
+            self.problem(place, f"'{key}' must be a quantity or {{ param = \"name\" }}, got {raw!r}",
+                         f"write {key} as a value with its unit, or {key} = {{ param = \"name\" }}")
             return default
         try:
             value, _ = parse_quantity(raw, dims)
@@ -678,7 +691,8 @@ class _Checker:
     def citations(self, data: dict, place: str, required: bool) -> tuple[str, ...]:
         raw = data.get("citations", [])
         if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
-            self.problem(place, "'citations' must be a list of reference keys")
+            self.problem(place, "'citations' must be a list of reference keys",
+                         "write citations = [\"key2020\"], with keys from [references]")
             return ()
         if required and not raw:
             self.problem(place, "no citations", "every edge needs at least one reference key "
@@ -697,12 +711,14 @@ class _Checker:
         references = self.table(data.get("references", {}), "[references]")
         for key, ref in references.items():
             if not isinstance(ref, str) or not ref.strip():
-                self.problem(f"references.{key}", "a reference must be a non-empty string")
+                self.problem(f"references.{key}", "a reference must be a non-empty string",
+                             "write the citation as one line of text, e.g. key = \"Author A (2020) Journal 1:2-3.\"")
         parameters = self.build_parameters(self.table(data.get("parameters", {}), "[parameters]"))
         hypotheses = self.build_hypotheses(self.table(data.get("hypotheses", {}), "[hypotheses]"))
         nodes = self.build_nodes(data.get("nodes", []))
         node_by_id = {n.id: n for n in nodes}
         edges = self.build_edges(data.get("edges", []), node_by_id, hypotheses)
+        self.check_feedback(node_by_id, edges)
         drugs = self.build_drugs(self.table(data.get("drugs", {}), "[drugs]"), node_by_id)
         scenarios = self.build_scenarios(self.table(data.get("scenarios", {}), "[scenarios]"), drugs)
         interventions = self.build_interventions(
@@ -714,7 +730,8 @@ class _Checker:
         for name, drugs_ in self.table(meta.get("derived", {}), "model.derived").items():
             place = f"model.derived.{name}"
             if not _ID.match(name) or name in node_by_id:
-                self.problem(place, f"'{name}' must be a snake_case name that is not a node id")
+                self.problem(place, f"'{name}' must be a snake_case name that is not a node id",
+                             "use lower-case letters, digits and _ in a name that no node has")
             if not isinstance(drugs_, list) or not drugs_ or not all(
                     isinstance(d, str) and d in drugs for d in drugs_):
                 self.problem(place, "must be a non-empty list of drug ids", suggest(
@@ -756,6 +773,47 @@ class _Checker:
             derived=derived, interventions=interventions, population=population,
             branches=self.branches, experiments=experiments, source=self.source)
 
+    def check_feedback(self, nodes: dict[str, Node], edges: list[Edge]) -> None:
+        """Refuse a loop of activations among "product" nodes (a self-loop included).
+
+        A product node's target multiplies one factor per incoming edge; a factor
+        from an activation grows without bound with its source, while one from an
+        inhibition stays below 1 + strength and a drug's occupancy or a "hill"
+        node stays bounded. So every node stays finite exactly when the activations
+        between product nodes form no loop, whatever the numbers (hypothesis edges
+        count too: any of them may be switched on).
+        """
+        def product(n):
+            return n in nodes and nodes[n].kind != "drug" and nodes[n].response == "product"
+        succ: dict[str, list[str]] = {}
+        for e in edges:
+            if e.effect == "activates" and product(e.source) and product(e.target):
+                succ.setdefault(e.source, []).append(e.target)
+        state: dict[str, int] = {}           # 1: on the current path, 2: done
+        for start in succ:
+            if start in state:
+                continue
+            path, stack = [start], [iter(succ.get(start, ()))]
+            state[start] = 1
+            while stack:
+                nxt = next(stack[-1], None)
+                if nxt is None:
+                    state[path.pop()] = 2
+                    stack.pop()
+                elif state.get(nxt) == 1:
+                    loop = path[path.index(nxt):] + [nxt]
+                    self.problem(f"edges {' -> '.join(loop)}",
+                                 "a loop of activations between \"product\" nodes can grow "
+                                 "without bound" if len(loop) > 2 else
+                                 f"node '{nxt}' activates itself, which can grow without bound",
+                                 "close the loop with an inhibition, or give one of its nodes "
+                                 "response = \"hill\" (it saturates at its maximum)")
+                    return
+                elif nxt not in state:
+                    state[nxt] = 1
+                    path.append(nxt)
+                    stack.append(iter(succ.get(nxt, ())))
+
     def build_branches(self, table: dict) -> dict[str, Branch]:
         if not table:
             self.problem("[branches]", "the model declares no branches",
@@ -766,7 +824,8 @@ class _Checker:
             raw = self.table(raw, place)
             self.unknown_keys(raw, {"title", "row"}, place)
             if not _NAME.match(name):
-                self.problem(place, f"branch name '{name}' must be lower-case words joined by - or _")
+                self.problem(place, f"branch name '{name}' must be lower-case words joined by - or _",
+                             "rename it, e.g. [branches.main]")
             row = self.quantity(raw, "row", "number", place, required=False, allow_param=False)
             if row is not None and abs(row) > 100:
                 self.problem(place, f"row {row:g} is far outside the figure", "use rows from -5 to 5")
@@ -785,7 +844,8 @@ class _Checker:
 
         def node_ref(key, value, where):
             if not isinstance(value, str) or not value:
-                self.problem(where, f"'{key}' must name a node, got {value!r}")
+                self.problem(where, f"'{key}' must name a node, got {value!r}",
+                             "give a node id in double quotes")
                 return None
             if value not in nodes:
                 self.problem(where, f"unknown node '{value}'", suggest(value, nodes))
@@ -795,7 +855,8 @@ class _Checker:
         def node_list(key):
             raw_list = raw.get(key, [])
             if not isinstance(raw_list, list):
-                self.problem(place, f"'{key}' must be a list of node ids")
+                self.problem(place, f"'{key}' must be a list of node ids",
+                             f"write {key} = [\"node_id\", ...]")
                 return ()
             return tuple(n for n in (node_ref(key, v, f"{place}.{key}") for v in raw_list) if n)
 
@@ -810,7 +871,8 @@ class _Checker:
                 self.problem(place, f"'{r}' is a drug; a readout must be a node with a state",
                              "name a readout node")
         if len(set(readouts)) != len(readouts):
-            self.problem(place, "a node is named twice among primary, side_effects and outcomes")
+            self.problem(place, "a node is named twice among primary, side_effects and outcomes",
+                         "list each readout node once")
 
         def drug_ref(key, extra_hint):
             value = raw.get(key)
@@ -861,13 +923,15 @@ class _Checker:
             self.unknown_keys(raw, {"reference", "finding", "scenario", "days", "hypotheses",
                                     "test", "control", "people", "seed", "checks"}, place)
             if not _NAME.match(eid):
-                self.problem(place, f"experiment id '{eid}' must be lower-case words joined by -")
+                self.problem(place, f"experiment id '{eid}' must be lower-case words joined by -",
+                             "rename it, e.g. [experiments.zarate-2006]")
             reference = self.text(raw, "reference", place)
             self.cited.append((place, reference)) if reference else None
 
             def names(value, known, what, where):
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    self.problem(where, f"'{what}' must be a list of names")
+                    self.problem(where, f"'{what}' must be a list of names",
+                                 f"write {what} = [\"name\", ...]")
                     return ()
                 for v in value:
                     base = v.split("@")[0]
@@ -903,7 +967,8 @@ class _Checker:
             seed = raw.get("seed", 0)
             for key, v in (("people", people), ("seed", seed)):
                 if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 100_000:
-                    self.problem(place, f"'{key}' must be a whole number from 0 to 100000")
+                    self.problem(place, f"'{key}' must be a whole number from 0 to 100000",
+                                 "use a whole number such as 1000, without quotes")
             checks = []
             raw_checks = raw.get("checks", [])
             if not isinstance(raw_checks, list) or not raw_checks:
@@ -929,7 +994,8 @@ class _Checker:
                     except ValueError as exc:
                         self.problem(cplace, f"'at': {exc}", "write times like \"24 h\" or \"3 d\"")
                 if measure in ("effect", "value", "change", "relapse", "median") and not at:
-                    self.problem(cplace, f"measure '{measure}' needs times in 'at'")
+                    self.problem(cplace, f"measure '{measure}' needs times in 'at'",
+                                 "add at = [\"24 h\"]")
                 if compare in ("ratio", "difference", "control") and control is None:
                     self.problem(cplace, f"compare '{compare}' needs a control arm",
                                  "add control = {} (the same scenario without the test's changes)")
@@ -967,7 +1033,8 @@ class _Checker:
             place = f"parameters.{name}"
             raw = self.table(raw, place)
             if not _ID.match(name):
-                self.problem(place, f"parameter name '{name}' must be snake_case")
+                self.problem(place, f"parameter name '{name}' must be snake_case",
+                             "use lower-case letters, digits and _, starting with a letter")
             self.unknown_keys(raw, _PARAM_KEYS, place)
             dims = tuple(UNITS)
             value = self.quantity(raw, "value", dims, place, allow_param=False)
@@ -1041,7 +1108,8 @@ class _Checker:
                                      "a drug's time course comes from its [drugs] entry")
             elif "tau" in raw:
                 if "tau_rise" in raw or "tau_fall" in raw:
-                    self.problem(place, "give either 'tau' or 'tau_rise' and 'tau_fall', not both")
+                    self.problem(place, "give either 'tau' or 'tau_rise' and 'tau_fall', not both",
+                                 "keep tau, or keep tau_rise and tau_fall")
                 tau_rise = tau_fall = self.quantity(raw, "tau", "time", place, positive=True)
             elif "tau_rise" in raw or "tau_fall" in raw:
                 tau_rise = self.quantity(raw, "tau_rise", "time", place, positive=True)
@@ -1066,7 +1134,8 @@ class _Checker:
             else:
                 for key in ("maximum", "half", "hill"):
                     if key in raw:
-                        self.problem(place, f"'{key}' applies only to response = \"hill\"")
+                        self.problem(place, f"'{key}' applies only to response = \"hill\"",
+                                     "remove it, or set response = \"hill\"")
                 if isinstance(baseline, float) and baseline <= 0 and kind != "drug":
                     self.problem(place, "a product node needs a baseline above zero",
                                  "use response = \"hill\" for a readout that starts at zero")
@@ -1076,7 +1145,8 @@ class _Checker:
     def build_edges(self, raw_edges: Any, nodes: dict[str, Node],
                     hypotheses: dict[str, Hypothesis]) -> list[Edge]:
         if not isinstance(raw_edges, list):
-            self.problem("[[edges]]", "edges must be an array of tables")
+            self.problem("[[edges]]", "edges must be an array of tables",
+                         "write each edge as its own [[edges]] table")
             return []
         edges, seen = [], set()
         for i, raw in enumerate(raw_edges):
@@ -1114,9 +1184,11 @@ class _Checker:
                         note=self.text(raw, "note", place, required=False))
             if effect == "metabolised-to":
                 if s_node and s_node.kind != "drug" or t_node and t_node.kind != "drug":
-                    self.problem(place, "'metabolised-to' must join two drug nodes")
+                    self.problem(place, "'metabolised-to' must join two drug nodes",
+                                 "point source and target at two drug nodes, or use activates or inhibits")
                 if src == tgt and src:
-                    self.problem(place, "a drug cannot be metabolised to itself")
+                    self.problem(place, "a drug cannot be metabolised to itself",
+                                 "point the target at the metabolite's drug node")
                 frac = self.quantity(raw, "fraction", "number", place, default=0.0, fraction=True)
                 edge = replace(edge, fraction=frac)
                 for key in ("strength", "ec50", "hill"):
@@ -1129,7 +1201,8 @@ class _Checker:
                                  "point the edge at a receptor or other node, or use "
                                  "effect = \"metabolised-to\" for a metabolite")
                 if "fraction" in raw:
-                    self.problem(place, "'fraction' applies only to 'metabolised-to' edges")
+                    self.problem(place, "'fraction' applies only to 'metabolised-to' edges",
+                                 "remove fraction, or make the edge metabolised-to")
                 strength = self.quantity(raw, "strength", "number", place, required=False,
                                          default=1.0, nonnegative=True)
                 hill = self.quantity(raw, "hill", "number", place, required=False, default=1.0,
@@ -1138,7 +1211,8 @@ class _Checker:
                 if s_node is not None and s_node.kind == "drug":
                     ec50 = self.quantity(raw, "ec50", "concentration", place, positive=True)
                 elif "ec50" in raw:
-                    self.problem(place, "'ec50' applies only to edges from a drug")
+                    self.problem(place, "'ec50' applies only to edges from a drug",
+                                 "remove ec50, or start the edge at a drug node")
                 elif s_node is not None and isinstance(s_node.baseline, float) \
                         and s_node.baseline <= 0:
                     self.problem(place, f"source '{src}' has baseline 0, so its relative change "
@@ -1172,7 +1246,8 @@ class _Checker:
             peripheral = []
             raw_periph = raw.get("peripheral", [])
             if not isinstance(raw_periph, list):
-                self.problem(place, "'peripheral' must be a list of {volume, flow} tables")
+                self.problem(place, "'peripheral' must be a list of {volume, flow} tables",
+                             "write peripheral = [{ volume = \"100 L\", flow = \"50 L/h\" }]")
                 raw_periph = []
             for j, comp in enumerate(raw_periph):
                 cplace = f"{place}.peripheral[{j}]"
@@ -1212,14 +1287,16 @@ class _Checker:
             place = f"scenarios.{name}"
             raw = self.table(raw, place)
             if not _NAME.match(name):
-                self.problem(place, f"scenario name '{name}' must be lower-case words joined by -")
-            self.unknown_keys(raw, {"description", "days", "doses"}, place)
+                self.problem(place, f"scenario name '{name}' must be lower-case words joined by -",
+                             "rename it, e.g. [scenarios.ketamine-iv]")
+            self.unknown_keys(raw, {"description", "days", "doses", "max_dose"}, place)
             days = self.quantity(raw, "days", "number", place, default=14.0, positive=True,
                                  allow_param=False)
             doses = []
             raw_doses = raw.get("doses", [])
             if not isinstance(raw_doses, list):
-                self.problem(place, "'doses' must be a list of dose tables")
+                self.problem(place, "'doses' must be a list of dose tables",
+                             "write doses = [{ drug = ..., route = ..., dose = ... }]")
                 raw_doses = []
             for j, d in enumerate(raw_doses):
                 dplace = f"{place}.doses[{j}]"
@@ -1229,8 +1306,38 @@ class _Checker:
                 if dose is not None:
                     doses.append(dose)
             out[name] = Scenario(name, self.text(raw, "description", place, required=False),
-                                 float(days) if isinstance(days, float) else 14.0, tuple(doses))
+                                 float(days) if isinstance(days, float) else 14.0, tuple(doses),
+                                 max_dose=self.max_dose(raw, place, doses))
         return out
+
+    def max_dose(self, raw: dict, place: str, doses: list[Dose]) -> tuple[float, str] | None:
+        """A scenario's ``max_dose``: the ceiling of ``--dose``, in the unit of its doses."""
+        if "max_dose" not in raw:
+            return None
+        text = raw["max_dose"]
+        try:
+            amount, dim = parse_quantity(text, ("mass", "dose_per_weight"))
+        except ValueError as exc:
+            self.problem(place, f"'max_dose': {exc}", "write it like \"2 mg/kg\" or \"112 mg\"")
+            return None
+        unit = "mg/kg" if dim == "dose_per_weight" else "mg"
+        if not 0 < amount <= MAX_DOSE[unit]:
+            self.problem(place, f"max_dose {text!r} must be above 0 and at most "
+                         f"{MAX_DOSE[unit]:g} {unit}", "give the largest dose the model's "
+                         "sources speak to, e.g. \"2 mg/kg\"")
+            return None
+        units = {d.unit for d in doses}
+        if units and units != {unit}:
+            self.problem(place, f"max_dose {text!r} is in {unit}, the doses in "
+                         f"{' and '.join(sorted(units))}", "give max_dose in the doses' unit; "
+                         "a scenario that mixes units takes no max_dose")
+            return None
+        over = [d.amount for d in doses if d.amount > amount]
+        if over:
+            self.problem(place, f"max_dose {text!r} is below the scenario's own dose of "
+                         f"{max(over):g} {unit}", "raise max_dose to at least the largest dose")
+            return None
+        return amount, unit
 
     def build_population(self, table: dict, parameters: dict[str, Parameter],
                          interventions: dict[str, Intervention]) -> PopulationSpec:
@@ -1286,7 +1393,8 @@ class _Checker:
             place = f"interventions.{name}"
             raw = self.table(raw, place)
             if not _NAME.match(name):
-                self.problem(place, f"intervention name '{name}' must be lower-case words joined by -")
+                self.problem(place, f"intervention name '{name}' must be lower-case words joined by -",
+                             "rename it, e.g. [interventions.nbqx]")
             base = self.build_intervention(name, raw, place, nodes, edges, drugs, parameters)
             variants = {}
             for hyp, vraw in self.table(raw.get("under", {}), f"{place}.under").items():
@@ -1320,7 +1428,8 @@ class _Checker:
         cut = []
         raw_cut = raw.get("cut", [])
         if not isinstance(raw_cut, list):
-            self.problem(place, "'cut' must be a list of \"source -> target\" strings")
+            self.problem(place, "'cut' must be a list of \"source -> target\" strings",
+                         "write cut = [\"source -> target\"]")
             raw_cut = []
         for text in raw_cut:
             key = edge_ref(text, f"{place}.cut")
@@ -1331,7 +1440,8 @@ class _Checker:
             key = edge_ref(text, f"{place}.scale")
             if not isinstance(factor, (int, float)) or isinstance(factor, bool) \
                     or not 0 <= factor < 1e6:
-                self.problem(f"{place}.scale", f"factor {factor!r} for {text!r} must be a number >= 0")
+                self.problem(f"{place}.scale", f"factor {factor!r} for {text!r} must be a number >= 0",
+                             "use a factor from 0 (cut) to below 1e6; 1 leaves the edge as it is")
             elif key:
                 scale.append((key, float(factor)))
         scale_params = []
@@ -1342,7 +1452,8 @@ class _Checker:
                              suggest(pname, parameters))
             elif not isinstance(factor, (int, float)) or isinstance(factor, bool) \
                     or not 0 < factor < 1e6:
-                self.problem(f"{place}.scale_parameters", f"factor {factor!r} must be a number > 0")
+                self.problem(f"{place}.scale_parameters", f"factor {factor!r} must be a number > 0",
+                             "use a factor above 0 and below 1e6; 1 leaves the parameter as it is")
             else:
                 scale_params.append((pname, float(factor)))
         doses = []
@@ -1364,7 +1475,8 @@ class _Checker:
             if node and node not in nodes:
                 self.problem(rplace, f"unknown node '{node}'", suggest(node, nodes))
             elif node and nodes[node].kind == "drug":
-                self.problem(rplace, f"'{node}' is a drug; only other nodes can be reset")
+                self.problem(rplace, f"'{node}' is a drug; only other nodes can be reset",
+                             "reset a node that has a state, e.g. a structure or signal")
             at = self.quantity(r, "at", "time", rplace, nonnegative=True, allow_param=False)
             if node in nodes and at is not None:
                 reset.append((node, at))
@@ -1376,9 +1488,10 @@ class _Checker:
                    allow_negative_start: bool = False) -> Dose | None:
         drug = self.text(d, "drug", place)
         route = self.text(d, "route", place)
-        if drug and drug not in drugs:
+        # an empty name given is as wrong as a misspelt one (a missing one is reported above)
+        if drug not in drugs and (drug or d.get("drug") == ""):
             self.problem(place, f"unknown drug '{drug}'", suggest(drug, drugs))
-        elif drug and route and route not in drugs[drug].routes:
+        elif drug in drugs and route not in drugs[drug].routes and (route or d.get("route") == ""):
             self.problem(place, f"drug '{drug}' has no route '{route}'",
                          suggest(route, drugs[drug].routes))
         amount = start = duration = every = None
@@ -1412,7 +1525,8 @@ class _Checker:
                          "shorten 'duration' or lengthen 'every'")
         if duration and drug in drugs and route in drugs[drug].routes \
                 and drugs[drug].routes[route].absorption_half_life_h is not None:
-            self.problem(place, f"route '{route}' is absorbed from a depot; it takes no 'duration'")
+            self.problem(place, f"route '{route}' is absorbed from a depot; it takes no 'duration'",
+                         "leave out duration, or use a route without absorption_half_life")
         if amount is None or not amount > 0:
             return None
         return Dose(drug, route, amount, per_kg, start or 0.0, duration or 0.0, every, count)
