@@ -13,7 +13,7 @@ from pathway.cli import main
 
 
 def run(capsys, *argv):
-    code = main(list(argv))
+    code = main([str(a) for a in argv])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -191,7 +191,7 @@ def error_of(capsys, *argv):
     (["simulate", "--scenario", "ketamine-iv", "--days", "99999"], "above 0 to 3650 days"),
     (["export", "--format", "sbml", "--out", "m.xml", "--days", "1e308"], "above 0 to 3650 days"),
     (["export", "--format", "sbml", "--out", "m.xml", "--days", "100000"], "above 0 to 3650 days"),
-    (["simulate", "--scenario", "ketamine-iv", "--dose", "1e300"], "at most 2 mg/kg"),
+    (["simulate", "--scenario", "ketamine-iv", "--dose", "1e300"], "outside the range of scenario 'ketamine-iv'"),
     (["population", "--scenario", "ketamine-iv", "--n", "1000000"], "from 1 to 100000 people"),
     (["population", "--scenario", "ketamine-iv", "--at", "99999999w"], "99999999w in --at"),
     (["population", "--scenario", "ketamine-iv", "--seed", "-1"], "from 0 to 4294967295"),
