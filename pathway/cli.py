@@ -420,7 +420,7 @@ def _check_settings(args) -> None:
            "any whole number in the range; the same seed gives the same people")
     within("--frames", getattr(args, "frames", None), 2, ANIMATION_FRAMES, "",
            "300 frames make ten seconds at 30 frames/s")
-    within("--fps", getattr(args, "fps", None), 1, 120, " frames/s", "30 plays smoothly")
+    within("--fps", getattr(args, "fps", None), 1, MAX_FPS, " frames/s", "30 plays smoothly")
     if getattr(args, "progress", False) and getattr(args, "quiet", False):
         raise UsageError("--progress and --quiet contradict each other\n"
                          "  hint: give one of them")
@@ -432,8 +432,10 @@ def _check_settings(args) -> None:
                      "animation", "use .mp4 (written frame by frame) or fewer --frames")
 
 
-#: The most frames an animation or storyboard is asked for (as pathway.animation.prepare).
+#: The most frames an animation or storyboard is asked for (as pathway.animation.prepare),
+#: and the fastest frame rate (as pathway.animation.save_animation).
 ANIMATION_FRAMES = 20_000
+MAX_FPS = 120
 
 
 def _write(path: str, writer) -> None:

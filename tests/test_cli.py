@@ -322,3 +322,28 @@ def test_argparse_mistakes_carry_a_hint(capsys):
                  ["serve", "--port", "abc"], ["serve", "--port", "-1"]):
         err = error_of(capsys, *argv)
         assert "--help" in err
+
+
+def test_readme_states_the_ranges_the_code_checks():
+    """The README's table of ranges and limits is the code's, number for number."""
+    from pathlib import Path
+
+    from pathway.cli import ANIMATION_FRAMES, MAX_FPS
+    from pathway.errors import MEMORY_BUDGET_BYTES
+    from pathway.modelfile import MAX_DEPTH, MAX_FILE_BYTES
+    from pathway.population import MAX_PEOPLE, MAX_SEED, MAX_TIME_H, MAX_TIMES
+    from pathway.simulate import DOSE_CEILING_FACTOR, MAX_DAYS, STEP_MIN_RANGE
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line.split("|")[2].strip()
+            for line in readme.splitlines() if line.startswith("| `--")}
+    assert rows["`--days`"] == f"above 0 to {MAX_DAYS:g} days"
+    assert rows["`--step`"].startswith(f"{STEP_MIN_RANGE[0] * 60:g} s to {STEP_MIN_RANGE[1]:g} min")
+    assert f"else {DOSE_CEILING_FACTOR:g} times" in rows["`--dose`"]
+    assert rows["`--n`"] == f"1 to {MAX_PEOPLE} people"
+    assert rows["`--seed`"] == f"0 to {MAX_SEED}"
+    assert rows["`--at`"].startswith(f"1 to {MAX_TIMES} times, each above 0 to {MAX_TIME_H / 24:g}d")
+    assert rows["`--frames`"] == f"2 to {ANIMATION_FRAMES}"
+    assert rows["`--fps`"] == f"1 to {MAX_FPS}"
+    assert f"more than {MEMORY_BUDGET_BYTES / 1e9:g} GB of memory" in readme
+    assert f"larger than {MAX_FILE_BYTES / 1e6:g} MB" in readme
+    assert f"nested more than {MAX_DEPTH} levels" in readme

@@ -556,3 +556,48 @@ def test_command_line_cases(cli_batch, tmp_path, capsys, monkeypatch):
     _report("cli", counts)
     assert not failures, f"{len(failures)} of {sum(counts.values())} command lines broke the " \
                          "rules:\n" + "\n".join(failures[:20])
+
+
+# The issue's own cases and the server's argument mistakes (the server itself is not
+# started here): each must be refused with exit 2, an error line and a hint.
+FIXED_CASES = [
+    ["simulate", "--scenario", "ketamine-iv", "--step", "1e-300"],
+    ["simulate", "--scenario", "ketamine-iv", "--step", "1e-6"],
+    ["export", "--format", "sbml", "--out", "m.xml", "--days", "1e308"],
+    ["export", "--format", "sbml", "--out", "m.xml", "--days", "100000"],
+    ["simulate", "--scenario", "ketamine-iv", "--dose", "1e300"],
+    ["population", "--scenario", "ketamine-iv", "--n", "1000000"],
+    ["population", "--scenario", "ketamine-iv", "--at", "99999999w"],
+    ["population", "--scenario", "ketamine-iv", "--seed", "-1"],
+    ["simulate", "--scenario", "ketamine-iv", "--step", "1441"],
+    ["population", "--scenario", "ketamine-iv", "--at", "0h"],
+    ["simulate", "--scenario", "ketamine-iv", "--intervention", "spine-ablation@-1h"],
+    ["graph", "--scenario", "ketamine-iv", "--at", "1h,2h", "--out", "g.png"],
+    ["export", "--format", "graphml", "--scenario", "nope", "--out", "g.graphml"],
+    ["storyboard", "--scenario", "ketamine-iv", "--out", "sb.png"],
+    ["list", "--model", "/dev/zero"],
+    ["serve", "--port", "abc"],
+    ["serve", "--port", "-1"],
+    ["serve", "--port", "0"],
+    ["serve", "--host"],
+]
+
+
+@pytest.mark.parametrize("argv", FIXED_CASES, ids=" ".join)
+def test_fixed_cases_are_refused_with_a_hint(argv, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with watchdog(30):
+        code, out, err = run_cli(argv, capsys)
+    assert code == 2
+    check_cli_output(argv, code, out, err, tmp_path)
+    assert list(tmp_path.iterdir()) == []               # nothing written, no folder made
+
+
+@pytest.mark.parametrize("argv", [FIXED_CASES[1], FIXED_CASES[13], FIXED_CASES[14]], ids=" ".join)
+def test_a_few_cases_as_real_processes(argv, tmp_path):
+    """The installed entry point, in a process of its own, with a hard time limit."""
+    import subprocess
+    proc = subprocess.run([sys.executable, "-m", "pathway", *argv], capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 2
+    check_cli_output(argv, proc.returncode, proc.stdout, proc.stderr, tmp_path)
