@@ -519,7 +519,7 @@ def load_model(path: str | Path | None = None) -> Model:
     except FileNotFoundError:
         raise ModelFileError(shown, [f"{shown}: file not found\n  hint: check the path, "
                                      "or leave out --model to use the default model"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:     # ValueError: a NUL in the path
         raise ModelFileError(shown, [f"{shown}: cannot read the file ({exc})\n"
                                      "  hint: a model file is UTF-8 text in TOML format"]) from None
     return loads_model(text, source=shown)
@@ -527,6 +527,10 @@ def load_model(path: str | Path | None = None) -> Model:
 
 def loads_model(text: str, source: str = "<string>") -> Model:
     """Like :func:`load_model`, from the text of a model file."""
+    if not isinstance(text, str):
+        raise ModelFileError(source, [f"{source}: expected the text of a model file, got "
+                                      f"{type(text).__name__}\n  hint: pass a str (decode bytes "
+                                      "as UTF-8), or a path to load_model"])
     if len(text) > MAX_FILE_BYTES:
         raise ModelFileError(source, [f"{source}: larger than {MAX_FILE_BYTES // 1_000_000} MB\n"
                                       "  hint: check that this is a model file"])

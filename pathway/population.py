@@ -184,11 +184,12 @@ def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000
         in ng/mL), returned in ``extra``.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 < n <= MAX_PEOPLE:
-        raise UsageError(f"n = {format_number(n)} people is outside the range 1 to {MAX_PEOPLE}\n"
+        raise UsageError(f"n = {format_number(n)} must be a whole number of people from 1 to "
+                         f"{MAX_PEOPLE}\n"
                          "  hint: 1000 people take about a second and give rates to a "
                          "percentage point or two")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
-        raise UsageError(f"seed {format_number(seed)} is outside the range 0 to {MAX_SEED}\n"
+        raise UsageError(f"seed {format_number(seed)} must be a whole number from 0 to {MAX_SEED}\n"
                          "  hint: any whole number in the range; the same seed gives the same "
                          "people")
     if times_h is None:

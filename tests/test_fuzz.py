@@ -415,18 +415,19 @@ COMMANDS = {
                  "--set", "--hypothesis", "--intervention"],
     "graph": ["--out", "--scenario", "--at", "--theme", "--presenter", "--model", "--set",
               "--hypothesis", "--intervention", "--format"],
-    "experiments": ["--json", "--only"],
+    "experiments": ["--json", "--only", "--model"],
     "population": ["!--scenario", "--n", "--seed", "--at", "--json", "--quiet", "--progress",
                    "--model", "--set", "--hypothesis", "--intervention"],
     "plot": ["!--scenario", "--compare", "--days", "--no-placebo", "!--out", "--theme",
-             "--model", "--set", "--hypothesis", "--intervention"],
+             "--presenter", "--model", "--set", "--hypothesis", "--intervention"],
     "animate": ["!--scenario", "--compare", "--days", "--frames", "--no-placebo", "!--out", "--fps",
-                "--quiet", "--model"],
+                "--progress", "--quiet", "--theme", "--presenter", "--model", "--set",
+                "--hypothesis", "--intervention"],
     "storyboard": ["!--scenario", "--compare", "--days", "--frames", "--no-placebo", "!--out",
-                   "--model"],
+                   "--theme", "--presenter", "--model", "--set", "--hypothesis", "--intervention"],
     "export": ["!--format", "!--out", "--scenario", "--days", "--model", "--set",
                "--hypothesis", "--intervention"],
-    "explain": ["NODE", "--model", "--set", "--hypothesis"],
+    "explain": ["NODE", "--model", "--set", "--hypothesis", "--intervention"],
 }
 FLAGS = {"--placebo", "--presenter", "--json", "--quiet", "--progress", "--no-placebo"}
 OUT_SUFFIX = {"simulate": [".csv"], "graph": [".graphml", ".json", ".png"], "plot": [".png", ".svg"],
@@ -457,6 +458,8 @@ def cli_case(seed: int, tmp: Path, pools: dict) -> list[str]:
         if required and rng.random() < 0.03:
             continue                                    # a missing required option
         if option in FLAGS:
+            if option == "--presenter" and not expensive and rng.random() > bad_rate:
+                continue                                # 1920x1080 frames: now and then
             argv.append(option)
             continue
         if option == "--out":
@@ -501,6 +504,22 @@ def cli_case(seed: int, tmp: Path, pools: dict) -> list[str]:
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf", re.IGNORECASE)
 
 
+def test_generator_knows_every_command_and_option():
+    """The case generator draws from every subcommand's every option (but serve's, which
+    FIXED_CASES covers without starting a server)."""
+    import argparse
+
+    from pathway.cli import build_parser
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name, parser in sub.choices.items():
+        if name == "serve":
+            continue
+        options = {o for a in parser._actions for o in a.option_strings if o.startswith("--")}
+        options.discard("--help")
+        assert name in COMMANDS, name
+        assert options == {o.lstrip("!") for o in COMMANDS[name]} - {"NODE"}, name
+
+
 def check_cli_output(argv, code, out, err, tmp: Path):
     assert code in (0, 2), f"exit code {code}"
     assert "Traceback" not in err and "Traceback" not in out
@@ -517,6 +536,13 @@ def check_cli_output(argv, code, out, err, tmp: Path):
         data = np.array([[float(x) for x in r] for r in rows[1:]])
         assert np.all(np.isfinite(data)), "non-finite value in the CSV"
         assert np.all(data >= 0), "negative value in the CSV"
+        model = load_model(argv[argv.index("--model") + 1] if "--model" in argv else None)
+        if "--set" not in argv:                     # a --set may move a readout's maximum
+            for node in model.nodes:
+                if node.kind == "readout" and node.id in rows[0]:
+                    top = model.value(node.maximum)
+                    column = data[:, rows[0].index(node.id)]
+                    assert column.max() <= top * (1 + 1e-6), f"{node.id} above its maximum"
     if argv[0] == "population" and "--json" in argv:
         result = json.loads(out)
         for key in ("response_rate", "remission_rate"):

@@ -821,3 +821,11 @@ def test_every_problem_has_a_hint():
             and node.func.attr == "problem" and len(node.args) < 3
             and not any(k.arg == "hint" for k in node.keywords)]
     assert not bare, f"problem() without a hint at lines {bare}"
+
+
+def test_odd_paths_and_non_text_are_model_file_errors():
+    for call in (lambda: load_model("a\x00b"), lambda: loads_model(b"[model]"),
+                 lambda: load_model("")):
+        with pytest.raises(ModelFileError) as info:
+            call()
+        assert all("\n  hint: " in p for p in info.value.problems)
