@@ -7,6 +7,7 @@ User mistakes (an unknown scenario, a bad model file, an absurd value) print
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -293,7 +294,10 @@ def cmd_export(args) -> int:
     if args.format == "sbml":
         from .sbml import check_sbml, export_sbml, write_sbml
         from .scenarios import showcase_pair
+        from .simulate import check_administrations
         scenario = showcase_pair(model, args.scenario)[0]
+        sc = model.scenario(scenario)
+        check_administrations(model, sc, (args.days or sc.days) * 24)
         if args.out == STDOUT:
             text = export_sbml(model, scenario, days=args.days)
             errors = check_sbml(text)
@@ -382,6 +386,9 @@ def _check_output(args) -> None:
         raise UsageError(f"cannot write '{out}': the folder {parent} does not exist\n"
                          f"  hint: create it first (mkdir -p {parent}); no command creates "
                          "missing folders")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write '{out}': the folder {parent} is not writable\n"
+                         "  hint: choose a folder of your own, e.g. your home folder")
     if kind == "folder":
         if path.suffix or (path.exists() and not path.is_dir()):
             raise UsageError(f"a storyboard is a folder of PNGs and captions.txt, and '{out}' "
@@ -622,7 +629,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_output(args)
         return args.func(args)
     except PathwayError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        message = str(exc)
+        if "hint:" not in message:        # a safety net: every message should carry its own
+            message += (f"\n  hint: `pathway {args.command} --help` lists its options; the "
+                        "README's command-line section gives their ranges")
+        print(f"error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -552,6 +552,10 @@ def loads_model(text: str, source: str = "<string>") -> Model:
     return model
 
 
+#: The longest simulation, in days (ten years): for scenarios, experiments and runs.
+MAX_DAYS = 3650.0
+#: The shortest interval between repeated doses, in hours (one minute).
+MIN_DOSE_INTERVAL_H = 1 / 60
 #: The largest dose a model file may give or allow, per unit (mg for a fixed dose).
 MAX_DOSE = {"mg": 1e5, "mg/kg": 1e3}
 
@@ -725,6 +729,7 @@ class _Checker:
         self.check_feedback(node_by_id, edges)
         drugs = self.build_drugs(self.table(data.get("drugs", {}), "[drugs]"), node_by_id)
         scenarios = self.build_scenarios(self.table(data.get("scenarios", {}), "[scenarios]"), drugs)
+        self.check_days({f"scenarios.{k}": s.days for k, s in scenarios.items()})
         interventions = self.build_interventions(
             self.table(data.get("interventions", {}), "[interventions]"), node_by_id, edges,
             drugs, parameters, hypotheses)
@@ -748,6 +753,7 @@ class _Checker:
         experiments = self.build_experiments(
             self.table(data.get("experiments", {}), "[experiments]"), scenarios, interventions,
             hypotheses, node_by_id, derived, roles)
+        self.check_days({f"experiments.{k}": e.days for k, e in experiments.items()})
 
         for place, name, dim, rule in self.param_refs:
             if name not in parameters:
@@ -1314,6 +1320,22 @@ class _Checker:
                                  max_dose=self.max_dose(raw, place, doses))
         return out
 
+    def check_days(self, days: dict[str, float]) -> None:
+        """A scenario or experiment runs at most MAX_DAYS (ten years), as any simulation."""
+        for place, d in days.items():
+            if d > MAX_DAYS:
+                self.problem(place, f"days = {d:g} is longer than the {MAX_DAYS:g} days a "
+                             "simulation may run", f"give days from above 0 to {MAX_DAYS:g}")
+
+    def dose_interval(self, every: float | None, place: str) -> float | None:
+        """Doses repeat at least a minute apart (a run holds at most 100,000 of them)."""
+        if every is not None and every < MIN_DOSE_INTERVAL_H:
+            self.problem(place, f"doses {format_quantity(every, 'time')} apart are too close",
+                         "repeat doses at least a minute apart; for a continuous supply give "
+                         "one dose with a 'duration'")
+            return None
+        return every
+
     def max_dose(self, raw: dict, place: str, doses: list[Dose]) -> tuple[float, str] | None:
         """A scenario's ``max_dose``: the ceiling of ``--dose``, in the unit of its doses."""
         if "max_dose" not in raw:
@@ -1517,6 +1539,7 @@ class _Checker:
                                  nonnegative=True, allow_param=False)
         every = self.quantity(d, "every", "time", place, required=False, positive=True,
                               allow_param=False)
+        every = self.dose_interval(every, place)
         count = d.get("count")
         if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
             self.problem(place, f"count {count!r} must be a whole number of at least 1",

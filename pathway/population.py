@@ -22,7 +22,7 @@ from . import _kernel
 from .compile import KernelArrays, OdeSystem, compile_model
 from .dosing import SET, build_events, first_event_h
 from .errors import SimulationError, UsageError, check_memory, format_number
-from .modelfile import Model, Scenario, parse_quantity
+from .modelfile import MAX_DAYS, Model, Scenario, parse_quantity
 from .scenarios import apply_intervention
 
 #: The most virtual patients one run simulates (about a minute and a half).
@@ -31,7 +31,7 @@ MAX_PEOPLE = 100_000
 MAX_SEED = 2 ** 32 - 1
 #: The most reading times (``--at``) one run takes, and the latest, in hours (ten years).
 MAX_TIMES = 100
-MAX_TIME_H = 3650 * 24.0
+MAX_TIME_H = MAX_DAYS * 24.0
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,8 @@ def _check_population_memory(model: Model, scenario: Scenario, t_end: float, n: 
                              n_times: int, n_outputs: int) -> None:
     """Refuse a population that would not fit the memory budget, before drawing anyone:
     each person holds a copy of the kernel arrays, their events and their outputs."""
+    from .simulate import check_administrations
+    check_administrations(model, scenario, t_end)
     system = compile_model(model)
     n_events = len(build_events(system, scenario, t_end))
     per_person = sum(np.asarray(a).nbytes for a in system.kernel)

@@ -11,13 +11,13 @@ from . import _kernel
 from .compile import OdeSystem, compile_model
 from .dosing import build_events, first_event_h
 from .errors import SimulationError, UsageError, check_memory, format_number
-from .modelfile import Model, Scenario, load_model
+from .modelfile import MAX_DAYS, Model, Scenario, load_model
 from .results import Trajectory
 
-#: The longest simulation accepted, in days (ten years).
-MAX_DAYS = 3650.0
 #: The shortest and longest output step, in minutes (one second to one day).
 STEP_MIN_RANGE = (1 / 60, 1440.0)
+#: The most administrations (doses and intervention doses) one run may hold.
+MAX_ADMINISTRATIONS = 100_000
 #: Without a ``max_dose`` in the model file, a scenario's dose may be raised to
 #: this many times its own largest dose.
 DOSE_CEILING_FACTOR = 10.0
@@ -71,6 +71,32 @@ def _check_step(step_min) -> float:
                          f"{low * 60:g} s to {high:g} min\n  hint: 5 minutes shows an infusion; "
                          "60 is plenty for weeks")
     return float(step_min)
+
+
+def administrations(model: Model, scenario: Scenario, t_end_h: float) -> int:
+    """How many times ``scenario`` (with the model's interventions) gives a drug before
+    ``t_end_h``, counted without listing them."""
+    from .scenarios import intervention_events
+    total = 0
+    for d in scenario.doses + intervention_events(model, scenario)[0]:
+        if d.every_h is None:
+            total += 1
+        elif d.count is not None:
+            total += d.count
+        else:
+            total += max(0, math.floor((t_end_h - d.start_h) / d.every_h)) + 1
+    return total
+
+
+def check_administrations(model: Model, scenario: Scenario, t_end_h: float) -> None:
+    """Refuse a run with more than :data:`MAX_ADMINISTRATIONS` doses, before listing them."""
+    n = administrations(model, scenario, t_end_h)
+    if n > MAX_ADMINISTRATIONS:
+        raise UsageError(f"scenario '{scenario.name}' gives {n} doses in "
+                         f"{format_number(t_end_h / 24)} days, more than the "
+                         f"{MAX_ADMINISTRATIONS} a run may hold\n  hint: shorten the run, or "
+                         "lengthen 'every' in the model file (a continuous infusion is one dose "
+                         "with a 'duration')")
 
 
 def memory_needed(model: Model, days: float, step_min: float, text: bool = False) -> int:
@@ -145,6 +171,7 @@ def simulate(model: Model | None = None, scenario: str | Scenario | None = None,
             raise UsageError(f"values in t_eval must be sorted and lie within 0-{t_end:g} h\n"
                              "  hint: raise `days` or trim t_eval")
     system = compile_model(model) if system is None else system
+    check_administrations(model, scenario, t_end)
     ev = build_events(system, scenario, t_end)
     states, steps, status = _kernel.integrate(
         system.initial_state(), first_event_h(ev), t_end, np.ascontiguousarray(t_eval), ev.t_h, ev.kind,
