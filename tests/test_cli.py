@@ -347,3 +347,38 @@ def test_readme_states_the_ranges_the_code_checks():
     assert f"more than {MEMORY_BUDGET_BYTES / 1e9:g} GB of memory" in readme
     assert f"larger than {MAX_FILE_BYTES / 1e6:g} MB" in readme
     assert f"nested more than {MAX_DEPTH} levels" in readme
+    from pathway.modelfile import MIN_DOSE_INTERVAL_H
+    from pathway.simulate import MAX_ADMINISTRATIONS
+    assert f"at most {MAX_ADMINISTRATIONS} doses" in readme
+    assert f"longer than {MAX_DAYS:g} days, repeated doses less than " \
+           f"{MIN_DOSE_INTERVAL_H * 60:g} min apart" in readme.replace("\n", " ")
+
+
+def test_too_many_doses_are_refused_before_they_are_listed(capsys, tmp_path):
+    from pathway.modelfile import default_model_path
+    from pathway.simulate import MAX_ADMINISTRATIONS
+    text = default_model_path().read_text(encoding="utf-8")
+    start = text.index("[scenarios.ssri]")
+    end = text.index("\n[", start)
+    table = text[start:end]
+    assert table.count('every = "24 h"') == 1
+    path = tmp_path / "often.toml"
+    path.write_text(text[:start] + table.replace('every = "24 h"', 'every = "2 min"')
+                    + text[end:], encoding="utf-8")
+    for argv in (["simulate", "--scenario", "ssri", "--step", "1440", "--days", "3650"],
+                 ["population", "--scenario", "ssri", "--n", "10", "--at", "3000d"],
+                 ["export", "--format", "sbml", "--scenario", "ssri", "--days", "3650",
+                  "--out", tmp_path / "m.xml"]):
+        err = error_of(capsys, *argv, "--model", path)
+        assert f"more than the {MAX_ADMINISTRATIONS} a run may hold" in err
+
+
+def test_a_message_without_a_hint_still_gets_one(capsys, monkeypatch):
+    import pathway.cli as cli
+    from pathway.errors import UsageError
+
+    def bare(args):
+        raise UsageError("something went wrong")
+    monkeypatch.setattr(cli, "cmd_explain", bare)
+    err = error_of(capsys, "explain", "glutamate")
+    assert "pathway explain --help" in err

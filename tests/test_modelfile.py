@@ -829,3 +829,14 @@ def test_odd_paths_and_non_text_are_model_file_errors():
         with pytest.raises(ModelFileError) as info:
             call()
         assert all("\n  hint: " in p for p in info.value.problems)
+
+
+def test_doses_less_than_a_minute_apart_are_refused():
+    text = edit('every = "24 h"', 'every = "30 s"', within=SSRI)
+    problem_with(load_error(text), "scenarios.ssri.doses[0]", "too close", "a minute apart")
+
+
+def test_a_scenario_longer_than_ten_years_is_refused():
+    from pathway.modelfile import MAX_DAYS
+    text = edit_field(SSRI, "days", f"{MAX_DAYS + 1:g}")
+    problem_with(load_error(text), "scenarios.ssri", f"longer than the {MAX_DAYS:g} days")
