@@ -7,6 +7,7 @@ User mistakes (an unknown scenario, a bad model file, an absurd value) print
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -463,7 +464,7 @@ def _positive(kind, positive: bool = True):
             value = kind(text)
         except (ValueError, OverflowError):
             raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
         if positive and not value > 0:
             raise argparse.ArgumentTypeError(f"{text!r} must be above 0")

@@ -7,6 +7,7 @@ so that a student sees one readable paragraph instead of a traceback.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable
 
 
@@ -61,7 +62,7 @@ def format_number(value) -> str:
         v = float(value)
     except (TypeError, ValueError, OverflowError):
         return repr(value)
-    if v != v or v in (float("inf"), float("-inf")):
+    if not math.isfinite(v):
         return str(v)
     if v.is_integer() and abs(v) < 1e15:
         return str(int(v))

@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-
 from tqdm.auto import tqdm
 
 from . import _kernel

@@ -307,8 +307,8 @@ def test_dose_ceiling_comes_from_the_model_file(capsys, model):
             top, unit = dose_ceiling(scenario)
             assert top >= max(d.amount for d in scenario.doses)
     top, unit = dose_ceiling(model.scenarios["ketamine-iv"])
-    code, out, err = run(capsys, "simulate", "--scenario", "ketamine-iv", "--days", "1",
-                         "--dose", f"{top:g}")
+    code, _, err = run(capsys, "simulate", "--scenario", "ketamine-iv", "--days", "1",
+                       "--dose", f"{top:g}")
     assert code == 0, err
     err = error_of(capsys, "simulate", "--scenario", "ketamine-iv", "--days", "1",
                    "--dose", f"{top * 1.01:g}")
@@ -374,7 +374,7 @@ def test_too_many_doses_are_refused_before_they_are_listed(capsys, tmp_path):
 
 
 def test_a_message_without_a_hint_still_gets_one(capsys, monkeypatch):
-    import pathway.cli as cli
+    from pathway import cli
     from pathway.errors import UsageError
 
     def bare(args):

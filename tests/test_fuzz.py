@@ -34,8 +34,7 @@ import numpy as np
 import pytest
 
 from pathway.cli import main
-from pathway.errors import PathwayError
-from pathway.modelfile import ModelFileError, default_model_path, load_model, loads_model
+from pathway.modelfile import ModelFileError, default_model_path, load_model
 
 MODEL_TEXT = default_model_path().read_text(encoding="utf-8")
 TOY_PATH = default_model_path().parent / "toy.toml"
@@ -110,7 +109,8 @@ NUMBERS = [0, -1, 1e308, -1e308, 1e-308, 5e-324, float("nan"), float("inf"), flo
            2 ** 63, -(2 ** 63), 10 ** 30, 1e9, 1e-9, 1e10, 1e-10, 0.0, -0.0, 3, 0.5]
 QUANTITY_TEXT = ["0 h", "-5 min", "1e300 h", "1e-300 h", "nan h", "inf d", "5 parsecs", "5",
                  "", "mg", "1e9 mg", "1e-9 L", "0 L/h", "1e6 mg/kg", "0.5 mg/kg", "10 mg",
-                 "3 d", "1 wk", "-0 h", "1e308 ng/mL", "70 kg", "1e-320 L"]
+                 "3 d", "1 wk", "-0 h", "1e308 ng/mL", "70 kg", "1e-320 L", "1 s", "1e-6 h",
+                 "1e9 d", "1e-9 h"]
 WEIRD = [True, False, "", "x", [], {}, [1, 2], {"param": "nope"}, {"param": 3},
          "ketamine", "relief", "é", "a\u0000b", "0", -1, 1.5, [[]], [{}]]
 
@@ -218,8 +218,14 @@ def mutate_data(data: dict, rng: random.Random) -> str:
         if isinstance(scen, dict) and scen:
             s = scen[rng.choice(list(scen))]
             if isinstance(s, dict):
-                field = rng.choice(["days", "max_dose", "doses"])
-                s[field] = rng.choice(QUANTITY_TEXT + NUMBERS + [[{"drug": "ketamine"}], []])
+                field = rng.choice(["days", "max_dose", "doses", "every"])
+                if field == "every":
+                    doses = [d for d in s.get("doses", []) if isinstance(d, dict)] \
+                        if isinstance(s.get("doses"), list) else []
+                    if doses:
+                        rng.choice(doses)["every"] = rng.choice(QUANTITY_TEXT)
+                else:
+                    s[field] = rng.choice(QUANTITY_TEXT + NUMBERS + [[{"drug": "ketamine"}], []])
     elif kind == "parameter_range":
         params = data.get("parameters", {})
         if isinstance(params, dict) and params:
@@ -624,6 +630,6 @@ def test_a_few_cases_as_real_processes(argv, tmp_path):
     """The installed entry point, in a process of its own, with a hard time limit."""
     import subprocess
     proc = subprocess.run([sys.executable, "-m", "pathway", *argv], capture_output=True,
-                          text=True, timeout=120, cwd=tmp_path)
+                          text=True, timeout=120, cwd=tmp_path, check=False)
     assert proc.returncode == 2
     check_cli_output(argv, proc.returncode, proc.stdout, proc.stderr, tmp_path)

@@ -814,6 +814,7 @@ def test_every_problem_has_a_hint():
     """Each message the checker can give carries a hint (the fuzzer meets them at random)."""
     import ast
     from pathlib import Path
+
     import pathway.modelfile as mf
     tree = ast.parse(Path(mf.__file__).read_text(encoding="utf-8"))
     bare = [node.lineno for node in ast.walk(tree)
