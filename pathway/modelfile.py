@@ -546,10 +546,20 @@ def loads_model(text: str, source: str = "<string>") -> Model:
                                       "  hint: a model file needs only tables of tables and short "
                                       "lists; look for runaway brackets"])
     checker = _Checker(source)
-    model = checker.build(data)
+    try:
+        model = checker.build(data)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as exc:
+        # a value of a shape no check expected: still one readable error, never a traceback
+        raise ModelFileError(source, checker.problems + [
+            f"{source}: {CHECKER_STOPPED} ({type(exc).__name__}: {exc})\n  hint: fix the "
+            "problems above first; if none are listed, please report this file"]) from exc
     if checker.problems:
         raise ModelFileError(source, checker.problems)
     return model
+
+
+#: The message when the checker meets a value that no check foresaw (a bug the fuzzer hunts).
+CHECKER_STOPPED = "the checker stopped at a value it did not expect"
 
 
 #: The longest simulation, in days (ten years): for scenarios, experiments and runs.
@@ -1399,7 +1409,7 @@ class _Checker:
             freq = self.quantity(raw, "frequency", "number", gplace, default=0.0, fraction=True,
                                  allow_param=False)
             iv = raw.get("intervention")
-            if iv is not None and iv not in interventions:
+            if iv is not None and (not isinstance(iv, str) or iv not in interventions):
                 self.problem(gplace, f"unknown intervention {iv!r}", suggest(str(iv), interventions))
                 iv = None
             genotypes.append(Genotype(gname, freq or 0.0, iv))

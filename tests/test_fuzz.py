@@ -34,7 +34,7 @@ import numpy as np
 import pytest
 
 from pathway.cli import main
-from pathway.modelfile import ModelFileError, default_model_path, load_model
+from pathway.modelfile import CHECKER_STOPPED, ModelFileError, default_model_path, load_model
 
 MODEL_TEXT = default_model_path().read_text(encoding="utf-8")
 TOY_PATH = default_model_path().parent / "toy.toml"
@@ -300,6 +300,8 @@ def check_model_case(raw: bytes, tmp: Path, scenarios: int | None) -> str:
     try:
         model = load_model(path)
     except ModelFileError as exc:
+        assert not any(CHECKER_STOPPED in p for p in exc.problems), \
+            f"the checker met a value no check foresaw:\n{exc}"
         bare = [p for p in exc.problems if "\n  hint: " not in p]
         assert not bare, "a model-file problem without a hint:\n" + "\n".join(bare[:3])
         return "error"

@@ -841,3 +841,20 @@ def test_a_scenario_longer_than_ten_years_is_refused():
     from pathway.modelfile import MAX_DAYS
     text = edit_field(SSRI, "days", f"{MAX_DAYS + 1:g}")
     problem_with(load_error(text), "scenarios.ssri", f"longer than the {MAX_DAYS:g} days")
+
+
+def test_a_genotype_intervention_that_is_a_list_is_a_model_file_error():
+    """Found by the long fuzz (seed 9378): a list where a name belongs raised TypeError."""
+    genotype = next(g for g in _DEFAULT_MODEL.population.genotypes if g.intervention)
+    old = f'intervention = "{genotype.intervention}"'
+    assert DEFAULT_TEXT.count(old) == 1
+    err = load_error(DEFAULT_TEXT.replace(old, f'intervention = ["{genotype.intervention}"]'))
+    problem_with(err, f"population.genotypes.{genotype.name}", "unknown intervention")
+
+
+def test_an_unforeseen_value_still_gives_one_model_file_error(monkeypatch):
+    from pathway import modelfile
+    monkeypatch.setattr(modelfile._Checker, "build_population",
+                        lambda self, *a: (_ for _ in ()).throw(TypeError("boom")))
+    err = load_error(DEFAULT_TEXT)
+    problem_with(err, modelfile.CHECKER_STOPPED, "TypeError: boom")
