@@ -305,9 +305,13 @@ def check_model_case(raw: bytes, tmp: Path, scenarios: int | None) -> str:
         bare = [p for p in exc.problems if "\n  hint: " not in p]
         assert not bare, "a model-file problem without a hint:\n" + "\n".join(bare[:3])
         return "error"
-    # a file that loads always compiles, draws and simulates
+    # a file that loads always compiles, draws, explains and simulates
+    from pathway.compile import explain
+    from pathway.population import simulate_population
     system = compile_model(model)
     to_graph(model)
+    for node in model.nodes:
+        explain(model, node.id)
     names = list(model.scenarios)
     for name in names if scenarios is None else names[:scenarios]:
         scenario = model.scenarios[name]
@@ -320,6 +324,10 @@ def check_model_case(raw: bytes, tmp: Path, scenarios: int | None) -> str:
             if node.kind == "readout":
                 top = model.value(node.maximum)
                 assert col.max() <= top * (1 + 1e-9), f"{node.id} above its maximum in {name}"
+    if names and scenarios is None:
+        # a handful of virtual patients: their drawn parameters stay inside the ranges
+        pop = simulate_population(model, names[0], n=5, seed=1, at="24h,7d")
+        assert np.all(np.isfinite(pop.outcome)), "non-finite virtual-patient outcome"
     return "ok"
 
 
