@@ -7,11 +7,15 @@ User mistakes (an unknown scenario, a bad model file, an absurd value) print
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from collections.abc import Sequence
 
-from .errors import PathwayError, UsageError
+from .errors import PathwayError, UsageError, check_memory, format_number
 from .modelfile import Model, format_quantity, load_model, set_hypothesis, set_parameter
+
+STDOUT = "-"
 
 
 def _model(args, interventions: bool = True) -> Model:
@@ -62,15 +66,19 @@ def cmd_list(args) -> int:
 
 
 def cmd_simulate(args) -> int:
-    from .simulate import simulate
+    from .simulate import check_run, simulate
 
     model = _model(args)
     scenario = model.scenario(args.scenario)
     if args.placebo:
+        if args.dose is not None:
+            raise UsageError("--dose sets the study drug's dose, and the placebo arm gives none\n"
+                             "  hint: leave out --dose, or --placebo")
         from .scenarios import placebo_arm
         scenario = placebo_arm(model, scenario)
+    check_run(model, scenario.days if args.days is None else args.days, args.step, text=True)
     traj = simulate(model, scenario, days=args.days, dose=args.dose, step_min=args.step)
-    if args.out:
+    if args.out and args.out != STDOUT:
         _write(args.out, lambda path: traj.to_csv(path))
         t_peak, peak = traj.peak(traj.primary)
         print(f"wrote {args.out}: {len(traj.t_h)} rows x {len(traj.names) + 1} columns; "
@@ -81,31 +89,71 @@ def cmd_simulate(args) -> int:
     return 0
 
 
+def _graph_output(args) -> str:
+    """What `graph` writes: "summary", "picture", "graphml" or "json"."""
+    if args.out is None:
+        if args.format:
+            raise UsageError(f"--format {args.format} applies to an export, and without --out "
+                             "graph prints a summary\n  hint: add --out FILE.graphml, --out "
+                             "FILE.json, or --out - for standard output")
+        return "summary"
+    if args.out == STDOUT:
+        return args.format or "json"
+    suffix = args.out.lower().rpartition(".")[2]
+    if "." + suffix in _PICTURES:
+        kind = "picture"
+    else:
+        _check_out(args.out, (".graphml", ".json") + _PICTURES)
+        kind = suffix
+    if args.format and args.format != kind:
+        raise UsageError(f"--format {args.format} disagrees with the file name {args.out}\n"
+                         f"  hint: name the file .{args.format}, or leave out --format")
+    return kind
+
+
 def cmd_graph(args) -> int:
     from .graph import to_graph, write_graph
 
-    model = _model(args)
-    graph = to_graph(model)
+    kind = _graph_output(args)
+    if kind != "picture":
+        what = {"summary": "the summary", "graphml": "a GraphML export",
+                "json": "a JSON export"}[kind]
+        for flag, given in (("--scenario", args.scenario), ("--at", args.at),
+                            ("--theme", args.theme), ("--presenter", args.presenter)):
+            if given:
+                raise UsageError(f"{flag} applies only to a picture of the graph, and {what} "
+                                 f"ignores it\n  hint: write a picture with --out FILE.png "
+                                 f"(or .svg, .pdf), or leave out {flag}")
     if args.at and not args.scenario:
         raise UsageError("--at needs --scenario\n  hint: e.g. --scenario ketamine-iv --at 1h")
-    if args.out:
-        _check_out(args.out, (".graphml", ".json") + _PICTURES)
-        options = {}
-        if args.out.lower().endswith(_PICTURES):
-            options = {"theme": args.theme, "presenter": args.presenter}
-            if args.scenario:
-                from .plotting import activity_at
-                from .population import parse_times
-                from .simulate import simulate
-                labels, hours = parse_times(args.at or "1h")
-                traj = simulate(model, args.scenario, days=max(hours[0] / 24 + 0.1, 0.2), step_min=1)
-                options["activity"] = activity_at(graph, traj, float(hours[0]))
-                options["title"] = f"{args.scenario}, {labels[0]} after the first dose"
-        if options:
-            from .plotting import save_pathway_figure
-            _write(args.out, lambda path: save_pathway_figure(graph, path, **options))
-        else:
-            _write(args.out, lambda path: write_graph(graph, path))
+    model = _model(args)
+    graph = to_graph(model)
+    if kind == "picture":
+        options = {"theme": args.theme or "light", "presenter": args.presenter}
+        if args.scenario:
+            from .plotting import activity_at
+            from .population import parse_times
+            from .simulate import MAX_DAYS, simulate
+            labels, hours = parse_times(args.at or "1h")
+            if len(hours) > 1:
+                raise UsageError(f"--at gives {len(hours)} times, and a picture shows one "
+                                 f"moment\n  hint: give one time, e.g. --at {labels[0]} "
+                                 "(`pathway population --at` reads several)")
+            t_h = float(hours[0])
+            days = min(MAX_DAYS, max(t_h / 24 + 0.1, 0.2))
+            # one-minute rows, or 20,000 rows in all for long runs (the drugs' peaks)
+            traj = simulate(model, args.scenario, days=days,
+                            step_min=max(1.0, days * 1440 / 20_000))
+            options["activity"] = activity_at(graph, traj, t_h)
+            options["title"] = f"{args.scenario}, {labels[0]} after the first dose"
+        from .plotting import save_pathway_figure
+        _write(args.out, lambda path: save_pathway_figure(graph, path, **options))
+    elif kind in ("graphml", "json"):
+        if args.out == STDOUT:
+            _to_stdout(f".{kind}", lambda path: write_graph(graph, path))
+            return 0
+        _write(args.out, lambda path: write_graph(graph, path))
+    if kind != "summary":
         print(f"wrote {args.out}: {graph.number_of_nodes()} nodes, "
               f"{graph.number_of_edges()} edges", file=sys.stderr)
         return 0
@@ -296,28 +344,51 @@ def cmd_export(args) -> int:
 
     suffix = {"sbml": (".xml", ".sbml"), "omex": (".omex",), "graphml": (".graphml",),
               "json": (".json",)}
+    if args.format not in ("sbml", "omex"):
+        for flag, given in (("--scenario", args.scenario), ("--days", args.days)):
+            if given is not None:
+                raise UsageError(f"{flag} applies only to --format sbml or omex (the doses "
+                                 f"written as events), and a {args.format} export of the graph "
+                                 f"ignores it\n  hint: leave out {flag}, or use --format sbml")
+    if args.format == "omex" and args.out == STDOUT:
+        raise UsageError("a COMBINE archive is a zip file, which a terminal cannot show\n"
+                         "  hint: give --out FILE.omex")
     out = Path(args.out)
-    if out.suffix.lower() not in suffix[args.format]:
+    if args.out != STDOUT and out.suffix.lower() not in suffix[args.format]:
         raise UsageError(f"{args.out}: a {args.format} export should end in "
                          f"{' or '.join(suffix[args.format])}\n  hint: rename the file or pick "
                          "another --format")
-    if not out.parent.exists() and str(out.parent) not in ("", "."):
-        raise UsageError(f"cannot write '{args.out}': the folder {out.parent} does not exist\n"
-                         "  hint: create it first")
     model = _model(args)
     if args.format == "sbml":
-        from .sbml import write_sbml
+        from .sbml import check_sbml, export_sbml, write_sbml
         from .scenarios import showcase_pair
+        from .simulate import check_administrations
         scenario = showcase_pair(model, args.scenario)[0]
+        sc = model.scenario(scenario)
+        check_administrations(model, sc, (args.days or sc.days) * 24)
+        if args.out == STDOUT:
+            text = export_sbml(model, scenario, days=args.days)
+            errors = check_sbml(text)
+            if errors:
+                raise UsageError("the exported SBML fails libsbml's consistency check:\n  "
+                                 + "\n  ".join(errors[:5]) + "\n  hint: this is a bug; please "
+                                 "report it with the model file")
+            sys.stdout.write(text)
+            return 0
         write_sbml(model, scenario, out, days=args.days)
         print(f"wrote {out}: SBML Level 3 Version 2, scenario {scenario}", file=sys.stderr)
     elif args.format == "omex":
         from .sbml import export_omex
         from .scenarios import showcase_pair
+        from .simulate import check_administrations
         scenario = showcase_pair(model, args.scenario)[0]
+        sc = model.scenario(scenario)
+        check_administrations(model, sc, (args.days or sc.days) * 24)
         export_omex(model, scenario, out, days=args.days)
         print(f"wrote {out}: COMBINE archive (SBML + SED-ML + manifest), scenario {scenario}",
               file=sys.stderr)
+    elif args.out == STDOUT:
+        _to_stdout(f".{args.format}", lambda path: write_graph(to_graph(model), path))
     else:
         _write(args.out, lambda path: write_graph(to_graph(model), path))
         print(f"wrote {out}", file=sys.stderr)
@@ -350,6 +421,107 @@ def cmd_explain(args) -> int:
     return 0
 
 
+def _to_stdout(suffix: str, writer) -> None:
+    """Run a writer that needs a file name, and copy what it wrote to standard output."""
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"out{suffix}"
+        writer(path)
+        sys.stdout.write(path.read_text(encoding="utf-8"))
+
+
+# What each command's --out names: a file (with the suffixes its own check wants),
+# a folder, or standard output ("-") where the output is text.
+_OUT_KIND = {"simulate": "text", "graph": "text or picture", "plot": "picture",
+             "animate": "picture", "storyboard": "folder", "export": "text"}
+
+
+def _check_output(args) -> None:
+    """One rule for --out in every command: "-" is standard output for text and is
+    refused for pictures; the folder it goes in must exist (nothing is created but the
+    file, or a storyboard's own folder); a file name must not name a folder."""
+    from pathlib import Path
+    out = getattr(args, "out", None)
+    kind = _OUT_KIND.get(args.command)
+    if out is None or kind is None:
+        return
+    if not out.strip():
+        raise UsageError("--out is empty\n  hint: give a file name, or - for standard output")
+    picture = kind == "picture" or kind == "folder" or (
+        kind == "text or picture" and out.lower().endswith(_PICTURES))
+    if out == STDOUT:
+        if picture:
+            raise UsageError(f"{args.command} writes pictures, which cannot go to standard "
+                             "output\n  hint: give a file name, e.g. --out "
+                             + ("slides/" if kind == "folder" else "picture.png"))
+        return
+    path = Path(out)
+    parent = path.parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write '{out}': the folder {parent} does not exist\n"
+                         f"  hint: create it first (mkdir -p {parent}); no command creates "
+                         "missing folders")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write '{out}': the folder {parent} is not writable\n"
+                         "  hint: choose a folder of your own, e.g. your home folder")
+    if kind == "folder":
+        if path.suffix or (path.exists() and not path.is_dir()):
+            raise UsageError(f"a storyboard is a folder of PNGs and captions.txt, and '{out}' "
+                             "names a file\n  hint: give a folder name such as slides/ "
+                             "(it is created if missing)")
+        return
+    if path.is_dir():
+        raise UsageError(f"cannot write '{out}': it is a folder\n  hint: give a file name, "
+                         f"e.g. {path / 'out'}")
+
+
+def _check_settings(args) -> None:
+    """Every run setting within its stated range, before anything runs."""
+    from .population import MAX_PEOPLE, MAX_SEED
+    from .simulate import MAX_DAYS, STEP_MIN_RANGE
+
+    def within(option, value, low, high, unit, hint, above=False):
+        if value is None:
+            return
+        if not (low < value if above else low <= value) or value > high:
+            span = f"above {format_number(low)}" if above else f"from {format_number(low)}"
+            raise UsageError(f"{option} {format_number(value)} is outside the range {span} to "
+                             f"{format_number(high)}{unit}\n  hint: {hint}")
+
+    within("--days", getattr(args, "days", None), 0, MAX_DAYS, " days", "14 shows one ketamine "
+           "dose, 56 eight weeks of an SSRI; ten years is the longest run", above=True)
+    low, high = STEP_MIN_RANGE
+    if getattr(args, "step", None) is not None and not low <= args.step <= high:
+        raise UsageError(f"--step {format_number(args.step)} is outside the range {low * 60:g} s "
+                         f"to {high:g} min\n  hint: give the minutes between rows, from 1/60 "
+                         f"(one second) to {high:g} (one day); 5 shows an infusion, 60 is plenty "
+                         "for weeks")
+    within("--n", getattr(args, "n", None), 1, MAX_PEOPLE, " people",
+           "1000 people take about a second")
+    within("--seed", getattr(args, "seed", None), 0, MAX_SEED, "",
+           "any whole number in the range; the same seed gives the same people")
+    within("--frames", getattr(args, "frames", None), 2, ANIMATION_FRAMES, "",
+           "300 frames make ten seconds at 30 frames/s")
+    within("--fps", getattr(args, "fps", None), 1, MAX_FPS, " frames/s", "30 plays smoothly")
+    if getattr(args, "progress", False) and getattr(args, "quiet", False):
+        raise UsageError("--progress and --quiet contradict each other\n"
+                         "  hint: give one of them")
+    out = getattr(args, "out", None)
+    if args.command == "animate" and out and out.lower().endswith((".gif", ".html")) \
+            and args.frames is not None:
+        width, height = (1920, 1080) if args.presenter else (1280, 720)
+        per_frame = width * height * (1.0 if out.lower().endswith(".gif") else 0.3)
+        check_memory(args.frames * per_frame, f"a {args.frames}-frame {out.rpartition('.')[2]} "
+                     "animation", "use .mp4 (written frame by frame) or fewer --frames")
+
+
+#: The most frames an animation or storyboard is asked for (as pathway.animation.prepare),
+#: and the fastest frame rate (as pathway.animation.save_animation).
+ANIMATION_FRAMES = 20_000
+MAX_FPS = 120
+
+
 def _write(path: str, writer) -> None:
     try:
         writer(path)
@@ -358,20 +530,37 @@ def _write(path: str, writer) -> None:
                          "  hint: check that the folder exists and is writable") from None
 
 
-def _positive(kind):
+def _positive(kind, positive: bool = True):
+    """An argparse type: a finite number (whole for ``int``), above 0 if ``positive``.
+    Each command checks its own range afterwards (see ``_check_settings``)."""
+    what = "a whole number" if kind is int else "a number"
+
     def parse(text: str):
         try:
             value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not 0 < value < float("inf"):
-            raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+        except (ValueError, OverflowError):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        if positive and not value > 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must be above 0")
         return value
+    parse.__name__ = kind.__name__       # argparse names the type in its messages
     return parse
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the project's error shape: ``error: ...`` and a hint."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        hint = "" if "hint:" in message else \
+            f"\n  hint: `{self.prog} --help` lists the options and their ranges"
+        self.exit(2, f"error: {message}{hint}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pathway",
         description="Simulate why ketamine lifts depression in hours and an SSRI takes weeks. "
                     "A teaching model, not medical advice.")
@@ -397,28 +586,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("simulate", help="simulate a scenario and write a CSV time course")
     p.add_argument("--scenario", required=True, metavar="NAME", help="e.g. ketamine-iv, ssri")
-    p.add_argument("--days", type=_positive(float), metavar="D", help="length in days")
+    p.add_argument("--days", type=_positive(float), metavar="D",
+                   help="length in days, above 0 to 3650 (default: the scenario's)")
     p.add_argument("--dose", type=_positive(float), metavar="X",
-                   help="dose in the scenario's own unit (mg/kg for IV, mg otherwise)")
+                   help="dose in the scenario's own unit (mg/kg for IV, mg otherwise), above 0 "
+                        "up to the scenario's max_dose")
     p.add_argument("--step", type=_positive(float), default=5.0, metavar="MIN",
-                   help="minutes between rows (default 5)")
-    p.add_argument("--out", metavar="FILE.csv", help="write here instead of standard output")
+                   help="minutes between rows, 1/60 (one second) to 1440 (default 5)")
+    p.add_argument("--out", metavar="FILE.csv",
+                   help="write here instead of standard output (- is standard output)")
     p.add_argument("--placebo", action="store_true",
                    help="the scenario's matched placebo arm: the same visits, an inert drug")
     model_options(p)
     p.set_defaults(func=cmd_simulate)
 
-    def picture_options(p):
-        p.add_argument("--theme", choices=("light", "dark"), default="light")
+    def picture_options(p, default="light"):
+        p.add_argument("--theme", choices=("light", "dark"), default=default)
         p.add_argument("--presenter", action="store_true",
                        help="1920x1080, large type for projection")
 
     p = sub.add_parser("graph", help="summarise the pathway graph or export it")
     p.add_argument("--out", metavar="FILE",
-                   help="FILE.graphml, FILE.json (node-link), or a figure: FILE.png, .svg, .pdf")
+                   help="FILE.graphml, FILE.json (node-link), - (standard output, see --format), "
+                        "or a figure: FILE.png, .svg, .pdf")
+    p.add_argument("--format", choices=("graphml", "json"),
+                   help="the export format for --out - (default json)")
     p.add_argument("--scenario", metavar="NAME", help="colour the figure by this scenario's activity")
-    p.add_argument("--at", metavar="TIME", help="the moment to show, e.g. 1h or 3d (default 1h)")
-    picture_options(p)
+    p.add_argument("--at", metavar="TIME",
+                   help="the one moment to show, above 0 to 3650d, e.g. 1h or 3d (default 1h)")
+    picture_options(p, default=None)
     model_options(p)
     p.set_defaults(func=cmd_graph)
 
@@ -431,10 +627,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("population", help="virtual patients: response and remission rates")
     p.add_argument("--scenario", required=True, metavar="NAME")
-    p.add_argument("--n", type=_positive(int), default=1000, metavar="N", help="people (default 1000)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    p.add_argument("--n", type=_positive(int, positive=False), default=1000, metavar="N",
+                   help="people, 1 to 100000 (default 1000)")
+    p.add_argument("--seed", type=_positive(int, positive=False), default=0, metavar="S",
+                   help="random seed, 0 to 4294967295 (default 0)")
     p.add_argument("--at", default="24h,7d", metavar="TIMES",
-                   help="when to read relief, e.g. 24h,7d,6w (default 24h,7d)")
+                   help="when to read the primary outcome: up to 100 times above 0 to 3650d, "
+                        "e.g. 24h,7d,6w (default 24h,7d)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--progress", action="store_true", help="always show the progress bar")
     p.add_argument("--quiet", action="store_true", help="never show the progress bar")
@@ -464,7 +663,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plot", help="time-course figure: relief, plasma and dissociation")
     p.add_argument("--scenario", required=True, metavar="NAME")
     p.add_argument("--compare", action="append", metavar="NAME", help="another scenario (repeatable)")
-    p.add_argument("--days", type=_positive(float), metavar="D", help="length (default 56)")
+    p.add_argument("--days", type=_positive(float), metavar="D",
+                   help="length, above 0 to 3650 (default 56)")
     p.add_argument("--no-placebo", action="store_true", help="leave out the placebo arm")
     p.add_argument("--out", required=True, metavar="FILE", help="FILE.png, .svg or .pdf")
     picture_options(p)
@@ -481,19 +681,20 @@ def build_parser() -> argparse.ArgumentParser:
                        help="e.g. ketamine-iv (default: the model's showcase pair)")
         p.add_argument("--compare", metavar="NAME", help="a second scenario, e.g. ssri")
         p.add_argument("--days", type=_positive(float), metavar="D",
-                       help="length (default: the lecture's, else 56)")
+                       help="length, above 0 to 3650 (default: the lecture's, else 56)")
         p.add_argument("--chapters", metavar="FILE",
                        help="a lecture file (default: lectures/<model name>.toml beside the model, "
                             "else chapters built from the mechanism)")
-        p.add_argument("--frames", type=_positive(int), metavar="N",
-                       help="at most N moving frames, for a quick preview")
+        p.add_argument("--frames", type=_positive(int, positive=False), metavar="N",
+                       help="at most N moving frames (2 to 20000), for a quick preview")
         p.add_argument("--no-placebo", action="store_true", help="leave out the placebo arms")
         p.add_argument("--effect", action="store_true",
                        help="plot the drug effect (each arm minus its own placebo arm)")
         p.add_argument("--quiet", action="store_true", help="no progress messages")
         if name == "animate":
             p.add_argument("--out", required=True, metavar="FILE", help="FILE.mp4, .gif or .html")
-            p.add_argument("--fps", type=_positive(int), default=30)
+            p.add_argument("--fps", type=_positive(int, positive=False), default=30,
+                           help="frames per second, 1 to 120 (default 30)")
             p.add_argument("--reveal", action="store_true",
                            help="draw the curves as the clock runs (predict, then watch)")
             p.add_argument("--progress", action="store_true", help="always show the progress bar")
@@ -510,12 +711,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export the model: SBML (with a scenario's doses), "
                                       "GraphML or node-link JSON")
     p.add_argument("--format", required=True, choices=("sbml", "omex", "graphml", "json"))
-    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--out", required=True, metavar="FILE",
+                   help="FILE.xml or .sbml, FILE.omex, FILE.graphml, FILE.json, or - (standard "
+                        "output; not for omex)")
     p.add_argument("--scenario", metavar="NAME",
-                   help="the doses to export as SBML events (default: the model's first "
+                   help="sbml only: the doses to export as events (default: the model's first "
                         "showcase scenario)")
     p.add_argument("--days", type=_positive(float), metavar="D",
-                   help="how far ahead to write dosing events (default: the scenario's length)")
+                   help="sbml only: how far ahead to write dosing events, above 0 to 3650 "
+                        "(default: the scenario's length)")
     model_options(p)
     p.set_defaults(func=cmd_export)
 
@@ -551,9 +755,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_settings(args)
+        _check_output(args)
         return args.func(args)
     except PathwayError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        message = str(exc)
+        if "hint:" not in message:        # a safety net: every message should carry its own
+            message += (f"\n  hint: `pathway {args.command} --help` lists its options; the "
+                        "README's command-line section gives their ranges")
+        print(f"error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

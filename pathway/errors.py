@@ -7,6 +7,7 @@ so that a student sees one readable paragraph instead of a traceback.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable
 
 
@@ -45,3 +46,39 @@ def suggest(name: str, choices: Iterable[str]) -> str:
         return f"did you mean '{close[0]}'?"
     shown = ", ".join(choices[:12]) + (", ..." if len(choices) > 12 else "")
     return f"choose one of: {shown}"
+
+
+#: The most memory one run may ask for. A run that would need more is refused
+#: before anything is allocated, with the amount it would need.
+MEMORY_BUDGET_BYTES = 2_000_000_000
+
+
+def format_number(value) -> str:
+    """A number as a person writes it: ``42``, ``3651.1``, ``1e+300`` (never
+    ``np.float64(...)``); anything that is not a number comes back as ``repr``."""
+    if isinstance(value, bool):
+        return repr(value)
+    try:
+        v = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return repr(value)
+    if not math.isfinite(v):
+        return str(v)
+    if v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return f"{v:.6g}"
+
+
+def format_bytes(n: float) -> str:
+    """``10.7 GB``, ``350 MB``: decimal units, as disks and budgets are quoted."""
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{int(n)} bytes"
+
+
+def check_memory(needed: float, what: str, hint: str) -> None:
+    """Refuse ``what`` up front if it would need more than :data:`MEMORY_BUDGET_BYTES`."""
+    if needed > MEMORY_BUDGET_BYTES:
+        raise UsageError(f"{what} would need about {format_bytes(needed)} of memory, more than "
+                         f"the {format_bytes(MEMORY_BUDGET_BYTES)} a run may use\n  hint: {hint}")

@@ -297,6 +297,9 @@ class Scenario:
     label: str = ""              # the arm's name with dose and route, for pictures
     color: str = ""              # the arm's colour (default: its first drug's)
     dose: tuple[float, bool] | None = None        # the nominal dose --dose refers to (amount, per kg)
+    #: the largest dose ``--dose`` may ask for, as (amount, "mg" or "mg/kg"); None: the
+    #: model file states none, and ten times the scenario's own dose is the ceiling
+    max_dose: tuple[float, str] | None = None
 
     @property
     def first_dose_h(self) -> float:
@@ -453,9 +456,13 @@ def set_parameter(model: Model, name: str, value: Any) -> Model:
             try:
                 value, _ = parse_quantity(value, p.dimension)
             except ValueError as exc:
-                raise UsageError(f"parameter '{name}': {exc}") from None
+                raise UsageError(f"parameter '{name}': {exc}\n  hint: its range is "
+                                 f"{format_quantity(p.low, p.dimension)} to "
+                                 f"{format_quantity(p.high, p.dimension)}") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise UsageError(f"parameter '{name}': {value!r} is not a finite number")
+        raise UsageError(f"parameter '{name}': {value!r} is not a finite number\n  hint: give a "
+                         f"value from {format_quantity(p.low, p.dimension)} to "
+                         f"{format_quantity(p.high, p.dimension)}")
     if not p.low <= value <= p.high:
         raise UsageError(f"parameter '{name}' = {format_quantity(value, p.dimension)} is outside "
                          f"its range {format_quantity(p.low, p.dimension)} to "
@@ -519,7 +526,7 @@ def load_model(path: str | Path | None = None) -> Model:
     except FileNotFoundError:
         raise ModelFileError(shown, [f"{shown}: file not found\n  hint: check the path, "
                                      "or leave out --model to use the default model"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:     # ValueError: a NUL in the path
         raise ModelFileError(shown, [f"{shown}: cannot read the file ({exc})\n"
                                      "  hint: a model file is UTF-8 text in TOML format"]) from None
     return loads_model(text, source=shown)
@@ -527,6 +534,10 @@ def load_model(path: str | Path | None = None) -> Model:
 
 def loads_model(text: str, source: str = "<string>") -> Model:
     """Like :func:`load_model`, from the text of a model file."""
+    if not isinstance(text, str):
+        raise ModelFileError(source, [f"{source}: expected the text of a model file, got "
+                                      f"{type(text).__name__}\n  hint: pass a str (decode bytes "
+                                      "as UTF-8), or a path to load_model"])
     if len(text) > MAX_FILE_BYTES:
         raise ModelFileError(source, [f"{source}: larger than {MAX_FILE_BYTES // 1_000_000} MB\n"
                                       "  hint: check that this is a model file"])
@@ -542,11 +553,28 @@ def loads_model(text: str, source: str = "<string>") -> Model:
                                       "  hint: a model file needs only tables of tables and short "
                                       "lists; look for runaway brackets"])
     checker = _Checker(source)
-    model = checker.build(data)
+    try:
+        model = checker.build(data)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as exc:
+        # a value of a shape no check expected: still one readable error, never a traceback
+        raise ModelFileError(source, checker.problems + [
+            f"{source}: {CHECKER_STOPPED} ({type(exc).__name__}: {exc})\n  hint: fix the "
+            "problems above first; if none are listed, please report this file"]) from exc
     if checker.problems:
         raise ModelFileError(source, checker.problems)
     return model
 
+
+#: The message when the checker meets a value that no check foresaw (a bug the fuzzer hunts).
+CHECKER_STOPPED = "the checker stopped at a value it did not expect"
+
+
+#: The longest simulation, in days (ten years): for scenarios, experiments and runs.
+MAX_DAYS = 3650.0
+#: The shortest interval between repeated doses, in hours (one minute).
+MIN_DOSE_INTERVAL_H = 1 / 60
+#: The largest dose a model file may give or allow, per unit (mg for a fixed dose).
+MAX_DOSE = {"mg": 1e5, "mg/kg": 1e3}
 
 #: The largest model file read, in bytes; nesting deeper than this is refused.
 MAX_FILE_BYTES = 2_000_000
@@ -607,7 +635,8 @@ class _Checker:
     def table(self, data: Any, place: str) -> dict:
         if isinstance(data, dict):
             return data
-        self.problem(place, f"expected a table, got {type(data).__name__}")
+        self.problem(place, f"expected a table, got {type(data).__name__}",
+                     "write it as a [table] or an inline { key = value } table")
         return {}
 
     def unknown_keys(self, data: dict, allowed: set[str], place: str) -> None:
@@ -621,7 +650,8 @@ class _Checker:
                 self.problem(place, f"missing field '{key}'", f"add {key} = \"...\"")
             return default
         if not isinstance(data[key], str):
-            self.problem(place, f"'{key}' must be a string, got {data[key]!r}")
+            self.problem(place, f"'{key}' must be a string, got {data[key]!r}",
+                         f"write {key} = \"...\" in double quotes")
             return default
         return data[key]
 
@@ -658,7 +688,8 @@ class _Checker:
             if not allow_param and set(raw) == {"param"}:
                 self.problem(place, f"'{key}' cannot name a parameter", f"write {key} as a value")
                 return default
-            self.problem(place, f"'{key}' must be a quantity or {{ param = \"name\" }}, got {raw!r}")
+            self.problem(place, f"'{key}' must be a quantity or {{ param = \"name\" }}, got {raw!r}",
+                         f"write {key} as a value with its unit, or {key} = {{ param = \"name\" }}")
             return default
         try:
             value, _ = parse_quantity(raw, dims)
@@ -685,7 +716,8 @@ class _Checker:
     def citations(self, data: dict, place: str, required: bool) -> tuple[str, ...]:
         raw = data.get("citations", [])
         if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
-            self.problem(place, "'citations' must be a list of reference keys")
+            self.problem(place, "'citations' must be a list of reference keys",
+                         "write citations = [\"key2020\"], with keys from [references]")
             return ()
         if required and not raw:
             self.problem(place, "no citations", "every edge needs at least one reference key "
@@ -704,14 +736,17 @@ class _Checker:
         references = self.table(data.get("references", {}), "[references]")
         for key, ref in references.items():
             if not isinstance(ref, str) or not ref.strip():
-                self.problem(f"references.{key}", "a reference must be a non-empty string")
+                self.problem(f"references.{key}", "a reference must be a non-empty string",
+                             "write the citation as one line of text, e.g. key = \"Author A (2020) Journal 1:2-3.\"")
         parameters = self.build_parameters(self.table(data.get("parameters", {}), "[parameters]"))
         hypotheses = self.build_hypotheses(self.table(data.get("hypotheses", {}), "[hypotheses]"))
         nodes = self.build_nodes(data.get("nodes", []))
         node_by_id = {n.id: n for n in nodes}
         edges = self.build_edges(data.get("edges", []), node_by_id, hypotheses)
+        self.check_feedback(node_by_id, edges)
         drugs = self.build_drugs(self.table(data.get("drugs", {}), "[drugs]"), node_by_id)
         scenarios = self.build_scenarios(self.table(data.get("scenarios", {}), "[scenarios]"), drugs)
+        self.check_days({f"scenarios.{k}": s.days for k, s in scenarios.items()})
         interventions = self.build_interventions(
             self.table(data.get("interventions", {}), "[interventions]"), node_by_id, edges,
             drugs, parameters, hypotheses)
@@ -721,7 +756,8 @@ class _Checker:
         for name, drugs_ in self.table(meta.get("derived", {}), "model.derived").items():
             place = f"model.derived.{name}"
             if not _ID.match(name) or name in node_by_id:
-                self.problem(place, f"'{name}' must be a snake_case name that is not a node id")
+                self.problem(place, f"'{name}' must be a snake_case name that is not a node id",
+                             "use lower-case letters, digits and _ in a name that no node has")
             if not isinstance(drugs_, list) or not drugs_ or not all(
                     isinstance(d, str) and d in drugs for d in drugs_):
                 self.problem(place, "must be a non-empty list of drug ids", suggest(
@@ -734,6 +770,7 @@ class _Checker:
         experiments = self.build_experiments(
             self.table(data.get("experiments", {}), "[experiments]"), scenarios, interventions,
             hypotheses, node_by_id, derived, roles)
+        self.check_days({f"experiments.{k}": e.days for k, e in experiments.items()})
 
         for place, name, dim, rule in self.param_refs:
             if name not in parameters:
@@ -763,6 +800,47 @@ class _Checker:
             derived=derived, interventions=interventions, population=population,
             branches=self.branches, experiments=experiments, source=self.source)
 
+    def check_feedback(self, nodes: dict[str, Node], edges: list[Edge]) -> None:
+        """Refuse a loop of activations among "product" nodes (a self-loop included).
+
+        A product node's target multiplies one factor per incoming edge; a factor
+        from an activation grows without bound with its source, while one from an
+        inhibition stays below 1 + strength and a drug's occupancy or a "hill"
+        node stays bounded. So every node stays finite exactly when the activations
+        between product nodes form no loop, whatever the numbers (hypothesis edges
+        count too: any of them may be switched on).
+        """
+        def product(n):
+            return n in nodes and nodes[n].kind != "drug" and nodes[n].response == "product"
+        succ: dict[str, list[str]] = {}
+        for e in edges:
+            if e.effect == "activates" and product(e.source) and product(e.target):
+                succ.setdefault(e.source, []).append(e.target)
+        state: dict[str, int] = {}           # 1: on the current path, 2: done
+        for start in succ:
+            if start in state:
+                continue
+            path, stack = [start], [iter(succ.get(start, ()))]
+            state[start] = 1
+            while stack:
+                nxt = next(stack[-1], None)
+                if nxt is None:
+                    state[path.pop()] = 2
+                    stack.pop()
+                elif state.get(nxt) == 1:
+                    loop = path[path.index(nxt):] + [nxt]
+                    self.problem(f"edges {' -> '.join(loop)}",
+                                 "a loop of activations between \"product\" nodes can grow "
+                                 "without bound" if len(loop) > 2 else
+                                 f"node '{nxt}' activates itself, which can grow without bound",
+                                 "close the loop with an inhibition, or give one of its nodes "
+                                 "response = \"hill\" (it saturates at its maximum)")
+                    return
+                elif nxt not in state:
+                    state[nxt] = 1
+                    path.append(nxt)
+                    stack.append(iter(succ.get(nxt, ())))
+
     def build_branches(self, table: dict) -> dict[str, Branch]:
         if not table:
             self.problem("[branches]", "the model declares no branches",
@@ -773,7 +851,8 @@ class _Checker:
             raw = self.table(raw, place)
             self.unknown_keys(raw, {"title", "row"}, place)
             if not _NAME.match(name):
-                self.problem(place, f"branch name '{name}' must be lower-case words joined by - or _")
+                self.problem(place, f"branch name '{name}' must be lower-case words joined by - or _",
+                             "rename it, e.g. [branches.main]")
             row = self.quantity(raw, "row", "number", place, required=False, allow_param=False)
             if row is not None and abs(row) > 100:
                 self.problem(place, f"row {row:g} is far outside the figure", "use rows from -5 to 5")
@@ -792,7 +871,8 @@ class _Checker:
 
         def node_ref(key, value, where):
             if not isinstance(value, str) or not value:
-                self.problem(where, f"'{key}' must name a node, got {value!r}")
+                self.problem(where, f"'{key}' must name a node, got {value!r}",
+                             "give a node id in double quotes")
                 return None
             if value not in nodes:
                 self.problem(where, f"unknown node '{value}'", suggest(value, nodes))
@@ -802,7 +882,8 @@ class _Checker:
         def node_list(key):
             raw_list = raw.get(key, [])
             if not isinstance(raw_list, list):
-                self.problem(place, f"'{key}' must be a list of node ids")
+                self.problem(place, f"'{key}' must be a list of node ids",
+                             f"write {key} = [\"node_id\", ...]")
                 return ()
             return tuple(n for n in (node_ref(key, v, f"{place}.{key}") for v in raw_list) if n)
 
@@ -817,7 +898,8 @@ class _Checker:
                 self.problem(place, f"'{r}' is a drug; a readout must be a node with a state",
                              "name a readout node")
         if len(set(readouts)) != len(readouts):
-            self.problem(place, "a node is named twice among primary, side_effects and outcomes")
+            self.problem(place, "a node is named twice among primary, side_effects and outcomes",
+                         "list each readout node once")
 
         def drug_ref(key, extra_hint):
             value = raw.get(key)
@@ -868,13 +950,15 @@ class _Checker:
             self.unknown_keys(raw, {"reference", "finding", "scenario", "days", "hypotheses",
                                     "test", "control", "people", "seed", "checks"}, place)
             if not _NAME.match(eid):
-                self.problem(place, f"experiment id '{eid}' must be lower-case words joined by -")
+                self.problem(place, f"experiment id '{eid}' must be lower-case words joined by -",
+                             "rename it, e.g. [experiments.zarate-2006]")
             reference = self.text(raw, "reference", place)
             self.cited.append((place, reference)) if reference else None
 
             def names(value, known, what, where):
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    self.problem(where, f"'{what}' must be a list of names")
+                    self.problem(where, f"'{what}' must be a list of names",
+                                 f"write {what} = [\"name\", ...]")
                     return ()
                 for v in value:
                     base = v.split("@")[0]
@@ -910,7 +994,8 @@ class _Checker:
             seed = raw.get("seed", 0)
             for key, v in (("people", people), ("seed", seed)):
                 if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 100_000:
-                    self.problem(place, f"'{key}' must be a whole number from 0 to 100000")
+                    self.problem(place, f"'{key}' must be a whole number from 0 to 100000",
+                                 "use a whole number such as 1000, without quotes")
             checks = []
             raw_checks = raw.get("checks", [])
             if not isinstance(raw_checks, list) or not raw_checks:
@@ -936,7 +1021,8 @@ class _Checker:
                     except ValueError as exc:
                         self.problem(cplace, f"'at': {exc}", "write times like \"24 h\" or \"3 d\"")
                 if measure in ("effect", "value", "change", "relapse", "median") and not at:
-                    self.problem(cplace, f"measure '{measure}' needs times in 'at'")
+                    self.problem(cplace, f"measure '{measure}' needs times in 'at'",
+                                 "add at = [\"24 h\"]")
                 if compare in ("ratio", "difference", "control") and control is None:
                     self.problem(cplace, f"compare '{compare}' needs a control arm",
                                  "add control = {} (the same scenario without the test's changes)")
@@ -981,7 +1067,8 @@ class _Checker:
             place = f"parameters.{name}"
             raw = self.table(raw, place)
             if not _ID.match(name):
-                self.problem(place, f"parameter name '{name}' must be snake_case")
+                self.problem(place, f"parameter name '{name}' must be snake_case",
+                             "use lower-case letters, digits and _, starting with a letter")
             self.unknown_keys(raw, _PARAM_KEYS, place)
             dims = tuple(UNITS)
             value = self.quantity(raw, "value", dims, place, allow_param=False)
@@ -1055,7 +1142,8 @@ class _Checker:
                                      "a drug's time course comes from its [drugs] entry")
             elif "tau" in raw:
                 if "tau_rise" in raw or "tau_fall" in raw:
-                    self.problem(place, "give either 'tau' or 'tau_rise' and 'tau_fall', not both")
+                    self.problem(place, "give either 'tau' or 'tau_rise' and 'tau_fall', not both",
+                                 "keep tau, or keep tau_rise and tau_fall")
                 tau_rise = tau_fall = self.quantity(raw, "tau", "time", place, positive=True)
             elif "tau_rise" in raw or "tau_fall" in raw:
                 tau_rise = self.quantity(raw, "tau_rise", "time", place, positive=True)
@@ -1080,7 +1168,8 @@ class _Checker:
             else:
                 for key in ("maximum", "half", "hill"):
                     if key in raw:
-                        self.problem(place, f"'{key}' applies only to response = \"hill\"")
+                        self.problem(place, f"'{key}' applies only to response = \"hill\"",
+                                     "remove it, or set response = \"hill\"")
                 if isinstance(baseline, float) and baseline <= 0 and kind != "drug":
                     self.problem(place, "a product node needs a baseline above zero",
                                  "use response = \"hill\" for a readout that starts at zero")
@@ -1090,7 +1179,8 @@ class _Checker:
     def build_edges(self, raw_edges: Any, nodes: dict[str, Node],
                     hypotheses: dict[str, Hypothesis]) -> list[Edge]:
         if not isinstance(raw_edges, list):
-            self.problem("[[edges]]", "edges must be an array of tables")
+            self.problem("[[edges]]", "edges must be an array of tables",
+                         "write each edge as its own [[edges]] table")
             return []
         edges, seen = [], set()
         for i, raw in enumerate(raw_edges):
@@ -1128,9 +1218,11 @@ class _Checker:
                         note=self.text(raw, "note", place, required=False))
             if effect == "metabolised-to":
                 if s_node and s_node.kind != "drug" or t_node and t_node.kind != "drug":
-                    self.problem(place, "'metabolised-to' must join two drug nodes")
+                    self.problem(place, "'metabolised-to' must join two drug nodes",
+                                 "point source and target at two drug nodes, or use activates or inhibits")
                 if src == tgt and src:
-                    self.problem(place, "a drug cannot be metabolised to itself")
+                    self.problem(place, "a drug cannot be metabolised to itself",
+                                 "point the target at the metabolite's drug node")
                 frac = self.quantity(raw, "fraction", "number", place, default=0.0, fraction=True)
                 edge = replace(edge, fraction=frac)
                 for key in ("strength", "ec50", "hill"):
@@ -1143,7 +1235,8 @@ class _Checker:
                                  "point the edge at a receptor or other node, or use "
                                  "effect = \"metabolised-to\" for a metabolite")
                 if "fraction" in raw:
-                    self.problem(place, "'fraction' applies only to 'metabolised-to' edges")
+                    self.problem(place, "'fraction' applies only to 'metabolised-to' edges",
+                                 "remove fraction, or make the edge metabolised-to")
                 strength = self.quantity(raw, "strength", "number", place, required=False,
                                          default=1.0, nonnegative=True)
                 hill = self.quantity(raw, "hill", "number", place, required=False, default=1.0,
@@ -1152,7 +1245,8 @@ class _Checker:
                 if s_node is not None and s_node.kind == "drug":
                     ec50 = self.quantity(raw, "ec50", "concentration", place, positive=True)
                 elif "ec50" in raw:
-                    self.problem(place, "'ec50' applies only to edges from a drug")
+                    self.problem(place, "'ec50' applies only to edges from a drug",
+                                 "remove ec50, or start the edge at a drug node")
                 elif s_node is not None and isinstance(s_node.baseline, float) \
                         and s_node.baseline <= 0:
                     self.problem(place, f"source '{src}' has baseline 0, so its relative change "
@@ -1186,7 +1280,8 @@ class _Checker:
             peripheral = []
             raw_periph = raw.get("peripheral", [])
             if not isinstance(raw_periph, list):
-                self.problem(place, "'peripheral' must be a list of {volume, flow} tables")
+                self.problem(place, "'peripheral' must be a list of {volume, flow} tables",
+                             "write peripheral = [{ volume = \"100 L\", flow = \"50 L/h\" }]")
                 raw_periph = []
             for j, comp in enumerate(raw_periph):
                 cplace = f"{place}.peripheral[{j}]"
@@ -1226,9 +1321,10 @@ class _Checker:
             place = f"scenarios.{name}"
             raw = self.table(raw, place)
             if not _NAME.match(name):
-                self.problem(place, f"scenario name '{name}' must be lower-case words joined by -")
+                self.problem(place, f"scenario name '{name}' must be lower-case words joined by -",
+                             "rename it, e.g. [scenarios.ketamine-iv]")
             self.unknown_keys(raw, {"description", "days", "doses", "study_drugs", "label", "color",
-                                    "dose"}, place)
+                                    "dose", "max_dose"}, place)
             color = raw.get("color", "")
             if color and (not isinstance(color, str) or not _COLOR.match(color)):
                 self.problem(place, f"'color' {color!r} is not a colour", "write it like \"#D55E00\"")
@@ -1253,7 +1349,8 @@ class _Checker:
             doses = []
             raw_doses = raw.get("doses", [])
             if not isinstance(raw_doses, list):
-                self.problem(place, "'doses' must be a list of dose tables")
+                self.problem(place, "'doses' must be a list of dose tables",
+                             "write doses = [{ drug = ..., route = ..., dose = ... }]")
                 raw_doses = []
             for j, d in enumerate(raw_doses):
                 dplace = f"{place}.doses[{j}]"
@@ -1266,8 +1363,54 @@ class _Checker:
                                  float(days) if isinstance(days, float) else 14.0, tuple(doses),
                                  study_drugs=tuple(study),
                                  label=self.text(raw, "label", place, required=False),
-                                 color=color, dose=nominal)
+                                 color=color, dose=nominal,
+                                 max_dose=self.max_dose(raw, place, doses))
         return out
+
+    def check_days(self, days: dict[str, float]) -> None:
+        """A scenario or experiment runs at most MAX_DAYS (ten years), as any simulation."""
+        for place, d in days.items():
+            if d > MAX_DAYS:
+                self.problem(place, f"days = {d:g} is longer than the {MAX_DAYS:g} days a "
+                             "simulation may run", f"give days from above 0 to {MAX_DAYS:g}")
+
+    def dose_interval(self, every: float | None, place: str) -> float | None:
+        """Doses repeat at least a minute apart (a run holds at most 100,000 of them)."""
+        if every is not None and every < MIN_DOSE_INTERVAL_H:
+            self.problem(place, f"doses {format_quantity(every, 'time')} apart are too close",
+                         "repeat doses at least a minute apart; for a continuous supply give "
+                         "one dose with a 'duration'")
+            return None
+        return every
+
+    def max_dose(self, raw: dict, place: str, doses: list[Dose]) -> tuple[float, str] | None:
+        """A scenario's ``max_dose``: the ceiling of ``--dose``, in the unit of its doses."""
+        if "max_dose" not in raw:
+            return None
+        text = raw["max_dose"]
+        try:
+            amount, dim = parse_quantity(text, ("mass", "dose_per_weight"))
+        except ValueError as exc:
+            self.problem(place, f"'max_dose': {exc}", "write it like \"2 mg/kg\" or \"112 mg\"")
+            return None
+        unit = "mg/kg" if dim == "dose_per_weight" else "mg"
+        if not 0 < amount <= MAX_DOSE[unit]:
+            self.problem(place, f"max_dose {text!r} must be above 0 and at most "
+                         f"{MAX_DOSE[unit]:g} {unit}", "give the largest dose the model's "
+                         "sources speak to, e.g. \"2 mg/kg\"")
+            return None
+        units = {d.unit for d in doses}
+        if units and units != {unit}:
+            self.problem(place, f"max_dose {text!r} is in {unit}, the doses in "
+                         f"{' and '.join(sorted(units))}", "give max_dose in the doses' unit; "
+                         "a scenario that mixes units takes no max_dose")
+            return None
+        over = [d.amount for d in doses if d.amount > amount]
+        if over:
+            self.problem(place, f"max_dose {text!r} is below the scenario's own dose of "
+                         f"{max(over):g} {unit}", "raise max_dose to at least the largest dose")
+            return None
+        return amount, unit
 
     def build_population(self, table: dict, parameters: dict[str, Parameter],
                          interventions: dict[str, Intervention]) -> PopulationSpec:
@@ -1303,7 +1446,7 @@ class _Checker:
             freq = self.quantity(raw, "frequency", "number", gplace, default=0.0, fraction=True,
                                  allow_param=False)
             iv = raw.get("intervention")
-            if iv is not None and iv not in interventions:
+            if iv is not None and (not isinstance(iv, str) or iv not in interventions):
                 self.problem(gplace, f"unknown intervention {iv!r}", suggest(str(iv), interventions))
                 iv = None
             genotypes.append(Genotype(gname, freq or 0.0, iv))
@@ -1323,7 +1466,8 @@ class _Checker:
             place = f"interventions.{name}"
             raw = self.table(raw, place)
             if not _NAME.match(name):
-                self.problem(place, f"intervention name '{name}' must be lower-case words joined by -")
+                self.problem(place, f"intervention name '{name}' must be lower-case words joined by -",
+                             "rename it, e.g. [interventions.nbqx]")
             base = self.build_intervention(name, raw, place, nodes, edges, drugs, parameters)
             variants = {}
             for hyp, vraw in self.table(raw.get("under", {}), f"{place}.under").items():
@@ -1357,7 +1501,8 @@ class _Checker:
         cut = []
         raw_cut = raw.get("cut", [])
         if not isinstance(raw_cut, list):
-            self.problem(place, "'cut' must be a list of \"source -> target\" strings")
+            self.problem(place, "'cut' must be a list of \"source -> target\" strings",
+                         "write cut = [\"source -> target\"]")
             raw_cut = []
         for text in raw_cut:
             key = edge_ref(text, f"{place}.cut")
@@ -1368,7 +1513,8 @@ class _Checker:
             key = edge_ref(text, f"{place}.scale")
             if not isinstance(factor, (int, float)) or isinstance(factor, bool) \
                     or not 0 <= factor < 1e6:
-                self.problem(f"{place}.scale", f"factor {factor!r} for {text!r} must be a number >= 0")
+                self.problem(f"{place}.scale", f"factor {factor!r} for {text!r} must be a number >= 0",
+                             "use a factor from 0 (cut) to below 1e6; 1 leaves the edge as it is")
             elif key:
                 scale.append((key, float(factor)))
         scale_params = []
@@ -1379,7 +1525,8 @@ class _Checker:
                              suggest(pname, parameters))
             elif not isinstance(factor, (int, float)) or isinstance(factor, bool) \
                     or not 0 < factor < 1e6:
-                self.problem(f"{place}.scale_parameters", f"factor {factor!r} must be a number > 0")
+                self.problem(f"{place}.scale_parameters", f"factor {factor!r} must be a number > 0",
+                             "use a factor above 0 and below 1e6; 1 leaves the parameter as it is")
             else:
                 scale_params.append((pname, float(factor)))
         doses = []
@@ -1401,7 +1548,8 @@ class _Checker:
             if node and node not in nodes:
                 self.problem(rplace, f"unknown node '{node}'", suggest(node, nodes))
             elif node and nodes[node].kind == "drug":
-                self.problem(rplace, f"'{node}' is a drug; only other nodes can be reset")
+                self.problem(rplace, f"'{node}' is a drug; only other nodes can be reset",
+                             "reset a node that has a state, e.g. a structure or signal")
             at = self.quantity(r, "at", "time", rplace, nonnegative=True, allow_param=False)
             if node in nodes and at is not None:
                 reset.append((node, at))
@@ -1413,9 +1561,10 @@ class _Checker:
                    allow_negative_start: bool = False) -> Dose | None:
         drug = self.text(d, "drug", place)
         route = self.text(d, "route", place)
-        if drug and drug not in drugs:
+        # an empty name given is as wrong as a misspelt one (a missing one is reported above)
+        if drug not in drugs and (drug or d.get("drug") == ""):
             self.problem(place, f"unknown drug '{drug}'", suggest(drug, drugs))
-        elif drug and route and route not in drugs[drug].routes:
+        elif drug in drugs and route not in drugs[drug].routes and (route or d.get("route") == ""):
             self.problem(place, f"drug '{drug}' has no route '{route}'",
                          suggest(route, drugs[drug].routes))
         amount = start = duration = every = None
@@ -1437,6 +1586,7 @@ class _Checker:
                                  nonnegative=True, allow_param=False)
         every = self.quantity(d, "every", "time", place, required=False, positive=True,
                               allow_param=False)
+        every = self.dose_interval(every, place)
         count = d.get("count")
         if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
             self.problem(place, f"count {count!r} must be a whole number of at least 1",
@@ -1449,7 +1599,8 @@ class _Checker:
                          "shorten 'duration' or lengthen 'every'")
         if duration and drug in drugs and route in drugs[drug].routes \
                 and drugs[drug].routes[route].absorption_half_life_h is not None:
-            self.problem(place, f"route '{route}' is absorbed from a depot; it takes no 'duration'")
+            self.problem(place, f"route '{route}' is absorbed from a depot; it takes no 'duration'",
+                         "leave out duration, or use a route without absorption_half_life")
         if amount is None or not amount > 0:
             return None
         return Dose(drug, route, amount, per_kg, start or 0.0, duration or 0.0, every, count)

@@ -24,11 +24,17 @@ from tqdm.auto import tqdm
 from . import _kernel
 from .compile import KernelArrays, OdeSystem, compile_model, pk_arrays
 from .dosing import SET, build_events, first_event_h
-from .errors import SimulationError, UsageError
-from .modelfile import Model, Scenario, parse_quantity, set_parameter
+from .errors import SimulationError, UsageError, check_memory, format_number
+from .modelfile import MAX_DAYS, Model, Scenario, parse_quantity, set_parameter
 from .scenarios import apply_intervention
 
-MAX_PEOPLE = 1_000_000
+#: The most virtual patients one run simulates (about a minute and a half).
+MAX_PEOPLE = 100_000
+#: Seeds are whole numbers from 0 to MAX_SEED.
+MAX_SEED = 2 ** 32 - 1
+#: The most reading times (``--at``) one run takes, and the latest, in hours (ten years).
+MAX_TIMES = 100
+MAX_TIME_H = MAX_DAYS * 24.0
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,11 @@ _LABEL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(min|h|d|wk|w)\s*$")
 def parse_times(text: str) -> tuple[tuple[str, ...], np.ndarray]:
     """Parse ``"24h,7d,6w"`` into labels and hours."""
     labels, hours = [], []
-    for part in str(text).split(","):
+    parts = str(text).split(",")
+    if len(parts) > MAX_TIMES:
+        raise UsageError(f"--at gives {len(parts)} times; at most {MAX_TIMES} are read\n"
+                         "  hint: pick the moments that matter, e.g. 24h,7d,6w")
+    for part in parts:
         match = _LABEL.match(part)
         if not match:
             raise UsageError(f"cannot read time {part.strip()!r} in --at {text!r}\n"
@@ -98,8 +108,11 @@ def parse_times(text: str) -> tuple[tuple[str, ...], np.ndarray]:
         unit = "wk" if unit == "w" else unit
         labels.append(part.strip())
         hours.append(parse_quantity(f"{number} {unit}", "time")[0])
-    if any(h <= 0 for h in hours):
-        raise UsageError(f"times in --at {text!r} must be after the first dose (above 0)")
+    for label, h in zip(labels, hours):
+        if not 0 < h <= MAX_TIME_H:
+            raise UsageError(f"time {label} in --at is outside the range above 0 (the first "
+                             f"dose) to {MAX_TIME_H / 24:g} days\n  hint: give times above 0 and "
+                             f"at most {MAX_TIME_H / 24:g}d, e.g. 24h,7d,6w")
     return tuple(labels), np.array(hours)
 
 
@@ -278,6 +291,19 @@ def dask_client(address: str | None):
                          "  hint: give its address as tcp://HOST:8786, or use --dask local") from None
 
 
+def check_batch_memory(model: Model, scenario: Scenario, t_end: float, n: int,
+                       n_times: int, n_outputs: int, what: str, hint: str) -> None:
+    """Refuse a batch that would not fit the memory budget, before anything is drawn:
+    each run holds a copy of the kernel arrays, its events and its outputs."""
+    from .simulate import check_administrations
+    check_administrations(model, scenario, t_end)
+    system = compile_model(model)
+    n_events = len(build_events(system, scenario, t_end))
+    per_run = sum(np.asarray(a).nbytes for a in system.kernel)
+    per_run += 8 * (n_events + n_times * (3 + n_outputs + 2 * system.n_pk) + 64)
+    check_memory(n * per_run, what, hint)
+
+
 def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000, seed: int = 0,
                         at: str | None = None, times_h=None, days: float | None = None,
                         rtol: float = 1e-3, progress: bool = False,
@@ -303,16 +329,31 @@ def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000
         the same as without it.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 < n <= MAX_PEOPLE:
-        raise UsageError(f"n = {n!r} must be a whole number from 1 to {MAX_PEOPLE}\n"
-                         "  hint: 1000 people take about a second")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise UsageError(f"seed {seed!r} must be a whole number of 0 or more")
+        raise UsageError(f"n = {format_number(n)} must be a whole number of people from 1 to "
+                         f"{MAX_PEOPLE}\n"
+                         "  hint: 1000 people take about a second and give rates to a "
+                         "percentage point or two")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
+        raise UsageError(f"seed {format_number(seed)} must be a whole number from 0 to {MAX_SEED}\n"
+                         "  hint: any whole number in the range; the same seed gives the same "
+                         "people")
     if times_h is None:
         labels, times_h = parse_times(at or "24h,7d")
     else:
         times_h = np.asarray(times_h, float)
+        if times_h.ndim != 1 or not 0 < times_h.size <= MAX_TIMES or not np.all(np.isfinite(times_h)) \
+                or times_h.min() <= 0 or times_h.max() > MAX_TIME_H:
+            raise UsageError(f"times_h must be 1 to {MAX_TIMES} times above 0 and at most "
+                             f"{MAX_TIME_H:g} h\n  hint: e.g. times_h=[24, 168]")
         labels = tuple(f"{t:g}h" for t in times_h)
+    if days is not None and not (isinstance(days, (int, float, np.integer, np.floating))
+                                 and 0 <= days <= MAX_TIME_H / 24):
+        raise UsageError(f"days = {format_number(days)} is outside the range 0 to "
+                         f"{MAX_TIME_H / 24:g}\n  hint: leave out days to stop at the last time")
     sc = model.scenario(scenario) if isinstance(scenario, str) else scenario
+    check_batch_memory(model, sc, max(float(times_h.max()), (days or 0) * 24.0), n, len(times_h),
+                       len(outputs), f"{n} virtual patients read at {len(times_h)} times",
+                       "simulate fewer people (--n) or read fewer times (--at)")
     order = np.argsort(times_h)
     t_out = np.ascontiguousarray(times_h[order])
 

@@ -52,7 +52,8 @@ def apply_intervention(model: Model, name: str, at_h: float | None = None) -> Mo
             raise UsageError(f"intervention '{name}' happens at no particular time, so it takes "
                              "no '@time'\n  hint: only interventions that reset a node take one")
         if not 0 <= at_h <= 24 * 3650:
-            raise UsageError(f"time {at_h:g} h for '{name}' must lie between 0 and ten years")
+            raise UsageError(f"time {at_h:g} h for '{name}' must lie between 0 and ten years\n"
+                             f"  hint: count from the first dose, e.g. {name}@36h")
     edges = []
     scale = dict(iv.scale)
     for e in model.edges:
@@ -99,7 +100,8 @@ def parse_intervention(text: str) -> tuple[str, float | None]:
     try:
         return name, parse_quantity(at, "time")[0]
     except ValueError as exc:
-        raise UsageError(f"intervention {text!r}: {exc}") from None
+        raise UsageError(f"intervention {text!r}: {exc}\n"
+                         "  hint: write the time like 36h or 2d after the first dose") from None
 
 
 def apply_all(model: Model, interventions=(), hypotheses=()) -> Model:

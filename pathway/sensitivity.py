@@ -28,7 +28,7 @@ import numpy as np
 
 from .errors import UsageError, suggest
 from .modelfile import Model, Scenario, format_quantity
-from .population import build_batch, parse_times, run_batch, split_columns
+from .population import build_batch, check_batch_memory, parse_times, run_batch, split_columns
 
 METHODS = ("sobol", "morris")
 #: The most model runs one analysis may ask for (memory and time stay bounded).
@@ -139,6 +139,9 @@ def sensitivity(model: Model, scenario: str | Scenario, *, at: str = "24h,7d",
         raise UsageError(f"{runs:,} model runs is more than the {MAX_RUNS:,} allowed\n"
                          "  hint: lower n or vary fewer parameters")
     labels, times_h = parse_times(at)
+    check_batch_memory(model, sc, float(times_h.max()), runs, len(times_h), 1,
+                       f"{runs:,} model runs read at {len(times_h)} times",
+                       "lower n, vary fewer parameters or read fewer times")
     order = np.argsort(times_h)
     problem = {"num_vars": len(names), "names": names,
                "bounds": [[model.parameters[p].low, model.parameters[p].high] for p in names]}

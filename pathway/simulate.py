@@ -10,49 +10,130 @@ import numpy as np
 from . import _kernel
 from .compile import OdeSystem, compile_model
 from .dosing import build_events, first_event_h
-from .errors import SimulationError, UsageError
-from .modelfile import Model, Scenario, load_model
+from .errors import SimulationError, UsageError, check_memory, format_number
+from .modelfile import MAX_DAYS, Model, Scenario, load_model
 from .results import Trajectory
 
-#: The longest simulation accepted, in days (ten years).
-MAX_DAYS = 3650.0
+#: The shortest and longest output step, in minutes (one second to one day).
+STEP_MIN_RANGE = (1 / 60, 1440.0)
+#: The most administrations (doses and intervention doses) one run may hold.
+MAX_ADMINISTRATIONS = 100_000
+#: Without a ``max_dose`` in the model file, a scenario's dose may be raised to
+#: this many times its own largest dose.
+DOSE_CEILING_FACTOR = 10.0
+
+
+def _study_lines(scenario: Scenario):
+    return [d for d in scenario.doses
+            if not scenario.study_drugs or d.drug in scenario.study_drugs]
+
+
+def dose_ceiling(scenario: Scenario) -> tuple[float, str]:
+    """The largest dose ``with_dose`` accepts for ``scenario``, and its unit: the
+    scenario's ``max_dose`` from the model file, else ten times its own dose (its
+    nominal ``dose`` if it states one, else its largest study dose)."""
+    study = _study_lines(scenario)
+    if scenario.dose is not None:
+        units, own = ["mg/kg" if scenario.dose[1] else "mg"], scenario.dose[0]
+    else:
+        units, own = sorted({d.unit for d in study}), max(d.amount for d in study)
+    if scenario.max_dose is not None and units == [scenario.max_dose[1]]:
+        return scenario.max_dose
+    return DOSE_CEILING_FACTOR * own, units[0]
 
 
 def with_dose(scenario: Scenario, dose: float) -> Scenario:
     """Return ``scenario`` at another dose, in its own unit (mg/kg for weight-based
-    doses, mg otherwise). A scenario that states its nominal ``dose`` (one treatment
-    given as several dose lines, such as racemic ketamine as its two enantiomers)
-    has every line of its study drugs scaled by dose / nominal; otherwise every
-    dose line is set to ``dose``."""
-    if isinstance(dose, bool) or not isinstance(dose, (int, float)) or not math.isfinite(dose) \
-            or dose <= 0:
-        raise UsageError(f"dose {dose!r} must be a positive number\n"
-                         f"  hint: give it in the scenario's own unit, e.g. 0.5 (mg/kg) or 56 (mg)")
-    study = [d for d in scenario.doses
-             if not scenario.study_drugs or d.drug in scenario.study_drugs]
+    doses, mg otherwise), above 0 and at most its ceiling (:func:`dose_ceiling`).
+    A scenario that states its nominal ``dose`` (one treatment given as several
+    dose lines, such as racemic ketamine as its two enantiomers) has every line of
+    its study drugs scaled by dose / nominal; otherwise every study dose line is set
+    to ``dose``. Background treatment (drugs not under study) is left alone."""
+    study = _study_lines(scenario)
     if not study:
         raise UsageError(f"scenario '{scenario.name}' has no doses to change\n"
                          "  hint: leave out --dose for this scenario")
+    units = {d.unit for d in study}
+    if scenario.dose is None and len(units) > 1:
+        raise UsageError(f"scenario '{scenario.name}' mixes dose units ({', '.join(sorted(units))}),"
+                         " so one --dose cannot set them all\n"
+                         "  hint: edit the doses in a copy of the model file instead")
+    top, unit = dose_ceiling(scenario)
+    if isinstance(dose, bool) or not isinstance(dose, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(dose) or not 0 < dose <= top:
+        raise UsageError(f"dose {format_number(dose)} {unit} is outside the range of scenario "
+                         f"'{scenario.name}'\n  hint: give a dose above 0 and at most "
+                         f"{format_number(top)} {unit}" + (" (its max_dose in the model file)"
+                                                           if scenario.max_dose else ""))
     if scenario.dose is not None:
         factor = float(dose) / scenario.dose[0]
         doses = tuple(replace(d, amount=d.amount * factor) if d in study else d
                       for d in scenario.doses)
-        return replace(scenario, doses=doses, label="")
-    units = {d.unit for d in study}
-    if len(units) > 1:
-        raise UsageError(f"scenario '{scenario.name}' mixes dose units ({', '.join(sorted(units))}),"
-                         " so one --dose cannot set them all\n"
-                         "  hint: edit the doses in a copy of the model file instead")
-    return replace(scenario, doses=tuple(replace(d, amount=float(dose)) if d in study else d
-                                         for d in scenario.doses), label="")
+    else:
+        doses = tuple(replace(d, amount=float(dose)) if d in study else d for d in scenario.doses)
+    return replace(scenario, doses=doses, label="")
 
 
 def _check_days(days) -> float:
-    if isinstance(days, bool) or not isinstance(days, (int, float)) or not math.isfinite(days) \
-            or not 0 < days <= MAX_DAYS:
-        raise UsageError(f"days {days!r} must be a number above 0 and at most {MAX_DAYS:g}\n"
-                         "  hint: 14 shows one ketamine dose; 56 shows eight weeks of an SSRI")
+    if isinstance(days, bool) or not isinstance(days, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(days) or not 0 < days <= MAX_DAYS:
+        raise UsageError(f"days = {format_number(days)} is outside the range above 0 to "
+                         f"{MAX_DAYS:g} days\n  hint: 14 shows one ketamine dose; 56 shows eight "
+                         "weeks of an SSRI")
     return float(days)
+
+
+def _check_step(step_min) -> float:
+    low, high = STEP_MIN_RANGE
+    if isinstance(step_min, bool) or not isinstance(step_min, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(step_min) or not low <= step_min <= high:
+        raise UsageError(f"a step of {format_number(step_min)} minutes is outside the range "
+                         f"{low * 60:g} s to {high:g} min\n  hint: 5 minutes shows an infusion; "
+                         "60 is plenty for weeks")
+    return float(step_min)
+
+
+def administrations(model: Model, scenario: Scenario, t_end_h: float) -> int:
+    """How many times ``scenario`` (with the model's interventions) gives a drug before
+    ``t_end_h``, counted without listing them."""
+    from .scenarios import intervention_events
+    total = 0
+    for d in scenario.doses + intervention_events(model, scenario)[0]:
+        if d.every_h is None:
+            total += 1
+        elif d.count is not None:
+            total += d.count
+        else:
+            total += max(0, math.floor((t_end_h - d.start_h) / d.every_h)) + 1
+    return total
+
+
+def check_administrations(model: Model, scenario: Scenario, t_end_h: float) -> None:
+    """Refuse a run with more than :data:`MAX_ADMINISTRATIONS` doses, before listing them."""
+    n = administrations(model, scenario, t_end_h)
+    if n > MAX_ADMINISTRATIONS:
+        raise UsageError(f"scenario '{scenario.name}' gives {n} doses in "
+                         f"{format_number(t_end_h / 24)} days, more than the "
+                         f"{MAX_ADMINISTRATIONS} a run may hold\n  hint: shorten the run, or "
+                         "lengthen 'every' in the model file (a continuous infusion is one dose "
+                         "with a 'duration')")
+
+
+def memory_needed(model: Model, days: float, step_min: float, text: bool = False) -> int:
+    """Bytes a run of ``days`` with rows every ``step_min`` minutes needs at its peak:
+    the solver's states and the columns (and, with ``text``, the CSV text)."""
+    rows = math.floor(_check_days(days) * 24 * 60 / _check_step(step_min)) + 2
+    columns = len(model.nodes) + len(model.derived) + 1
+    states = len(model.nodes) + 4 * len(model.drugs)
+    per_row = 8 * (states + 3 * columns) + (2 * 14 * columns if text else 0)
+    return rows * per_row
+
+
+def check_run(model: Model, days: float, step_min: float, text: bool = False) -> None:
+    """Refuse a run that would need more memory than the budget, before it starts."""
+    check_memory(memory_needed(model, days, step_min, text),
+                 f"{format_number(days)} days with a row every {format_number(step_min)} min",
+                 "lengthen the step (--step) or shorten the run (--days)")
 
 
 def simulate(model: Model | None = None, scenario: str | Scenario | None = None, *,
@@ -96,8 +177,7 @@ def simulate(model: Model | None = None, scenario: str | Scenario | None = None,
     days = _check_days(scenario.days if days is None else days)
     t_end = days * 24.0
     if t_eval is None:
-        if not 0 < step_min <= 60 * 24:
-            raise UsageError(f"step_min {step_min!r} must lie between 0 and 1440 minutes")
+        check_run(model, days, step_min)
         n = int(math.floor(t_end * 60.0 / step_min + 1e-9))
         t_eval = np.arange(n + 1) * (step_min / 60.0)
         if t_eval[-1] < t_end - 1e-9:
@@ -105,11 +185,13 @@ def simulate(model: Model | None = None, scenario: str | Scenario | None = None,
     else:
         t_eval = np.asarray(t_eval, dtype=float)
         if t_eval.ndim != 1 or t_eval.size == 0 or not np.all(np.isfinite(t_eval)):
-            raise UsageError("t_eval must be a non-empty 1-D array of finite times in hours")
+            raise UsageError("t_eval must be a non-empty 1-D array of finite times in hours\n"
+                             "  hint: e.g. np.linspace(0, 24, 97)")
         if np.any(np.diff(t_eval) < 0) or t_eval[0] < 0 or t_eval[-1] > t_end + 1e-9:
             raise UsageError(f"values in t_eval must be sorted and lie within 0-{t_end:g} h\n"
                              "  hint: raise `days` or trim t_eval")
     system = compile_model(model) if system is None else system
+    check_administrations(model, scenario, t_end)
     ev = build_events(system, scenario, t_end)
     states, steps, status = _kernel.integrate(
         system.initial_state(), first_event_h(ev), t_end, np.ascontiguousarray(t_eval), ev.t_h, ev.kind,

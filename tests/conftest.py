@@ -43,3 +43,9 @@ def ssri_placebo(model):
 @pytest.fixture(scope="session")
 def hnk_alone(model):
     return simulate(model, "hnk", days=14, step_min=5)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fuzz-long", action="store_true", default=False,
+                     help="run the long fuzz: 10,000 model-file mutations and 1,000 command "
+                          "lines (also PATHWAY_FUZZ_LONG=1)")

@@ -13,7 +13,7 @@ from pathway.cli import main
 
 
 def run(capsys, *argv):
-    code = main(list(argv))
+    code = main([str(a) for a in argv])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -168,3 +168,219 @@ def test_console_script_runs_as_a_real_process(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "unknown scenario" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# ---------------------------------------------------------------- hardening (issue 14)
+
+def error_of(capsys, *argv):
+    """Run a command that must fail cleanly; return its standard error."""
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exc:                   # argparse's own refusal
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "error: " in err and "\n  hint: " in err, err
+    assert "Traceback" not in err and "np.float64" not in err
+    return err
+
+
+@pytest.mark.parametrize("argv, words", [
+    # numbers without bounds
+    (["simulate", "--scenario", "ketamine-iv", "--step", "1e-300"], "outside the range 1 s to 1440 min"),
+    (["simulate", "--scenario", "ketamine-iv", "--step", "1e-6", "--days", "56"], "1 s to 1440 min"),
+    (["simulate", "--scenario", "ketamine-iv", "--step", "1441"], "1 s to 1440 min"),
+    (["simulate", "--scenario", "ketamine-iv", "--days", "99999"], "above 0 to 3650 days"),
+    (["export", "--format", "sbml", "--out", "m.xml", "--days", "1e308"], "above 0 to 3650 days"),
+    (["export", "--format", "sbml", "--out", "m.xml", "--days", "100000"], "above 0 to 3650 days"),
+    (["simulate", "--scenario", "ketamine-iv", "--dose", "1e300"], "outside the range of scenario 'ketamine-iv'"),
+    (["population", "--scenario", "ketamine-iv", "--n", "1000000"], "from 1 to 100000 people"),
+    (["population", "--scenario", "ketamine-iv", "--at", "99999999w"], "99999999w in --at"),
+    (["population", "--scenario", "ketamine-iv", "--seed", "-1"], "from 0 to 4294967295"),
+    (["population", "--scenario", "ketamine-iv", "--at", "0h"], "0h in --at"),
+    (["population", "--scenario", "ketamine-iv", "--at", ",".join(["1d"] * 101)], "at most 100"),
+    (["animate", "--scenario", "ketamine-iv", "--out", "a.gif", "--frames", "20001"], "2 to 20000"),
+    (["animate", "--scenario", "ketamine-iv", "--out", "a.gif", "--fps", "0"], "1 to 120"),
+    (["simulate", "--scenario", "ketamine-iv", "--intervention", "spine-ablation@-1h"], "ten years"),
+    (["simulate", "--scenario", "ketamine-iv", "--intervention", "spine-ablation@1 parsec"],
+     "spine-ablation@1 parsec"),
+    (["simulate", "--scenario", "ketamine-iv", "--set", "spine_lifetime=nan"], "spine_lifetime"),
+    (["simulate", "--scenario", "ketamine-iv", "--set", "spine_lifetime=8 parsecs"], "parsecs"),
+    (["simulate", "--scenario", "ketamine-iv", "--days", "nan"], "not a finite number"),
+    # options that cannot apply
+    (["graph", "--scenario", "ketamine-iv", "--at", "1h,2h", "--out", "g.png"], "one moment"),
+    (["export", "--format", "graphml", "--out", "g.graphml", "--scenario", "nope"],
+     "applies only to --format sbml"),
+    (["export", "--format", "json", "--out", "g.json", "--days", "3"], "applies only to --format sbml"),
+    (["graph", "--out", "g.graphml", "--scenario", "ketamine-iv"], "only to a picture"),
+    (["graph", "--scenario", "ketamine-iv"], "the summary ignores it"),
+    (["graph", "--out", "g.json", "--format", "graphml"], "disagrees"),
+    (["simulate", "--scenario", "ketamine-iv", "--placebo", "--dose", "1"], "placebo arm gives none"),
+    (["population", "--scenario", "ketamine-iv", "--quiet", "--progress"], "contradict"),
+    # --out: pictures never go to standard output; one rule for folders
+    (["plot", "--scenario", "ketamine-iv", "--out", "-"], "cannot go to standard output"),
+    (["animate", "--scenario", "ketamine-iv", "--out", "-"], "cannot go to standard output"),
+    (["storyboard", "--scenario", "ketamine-iv", "--out", "-"], "cannot go to standard output"),
+    (["graph", "--out", "-", "--scenario", "ketamine-iv"], "only to a picture"),
+    (["storyboard", "--scenario", "ketamine-iv", "--out", "sb.png"], "names a file"),
+    (["simulate", "--scenario", "ketamine-iv", "--out", ""], "--out is empty"),
+    # a model that is not a file
+    (["list", "--model", "/dev/zero"], "not a regular file"),
+    (["simulate", "--scenario", "ketamine-iv", "--model", "/dev/zero"], "not a regular file"),
+])
+def test_issue_14_cases_exit_2_with_a_hint(capsys, tmp_path, monkeypatch, argv, words):
+    monkeypatch.chdir(tmp_path)
+    err = error_of(capsys, *argv)
+    assert words in err
+    assert not (tmp_path / "sb.png").exists()            # storyboard made no folder
+
+
+@pytest.mark.parametrize("argv", [
+    ["simulate", "--scenario", "ketamine-iv", "--out", "{missing}/x.csv"],
+    ["graph", "--out", "{missing}/g.graphml"],
+    ["graph", "--out", "{missing}/g.png"],
+    ["plot", "--scenario", "ketamine-iv", "--out", "{missing}/p.png"],
+    ["animate", "--scenario", "ketamine-iv", "--out", "{missing}/a.gif"],
+    ["storyboard", "--scenario", "ketamine-iv", "--out", "{missing}/sb"],
+    ["export", "--format", "sbml", "--out", "{missing}/m.xml"],
+])
+def test_every_command_refuses_a_missing_folder_the_same_way(capsys, tmp_path, argv):
+    missing = tmp_path / "no" / "such"
+    err = error_of(capsys, *[a.format(missing=missing) for a in argv])
+    assert f"the folder {missing} does not exist" in err and f"mkdir -p {missing}" in err
+    assert not (tmp_path / "no").exists()
+
+
+def test_a_folder_is_not_a_file_name(capsys, tmp_path):
+    err = error_of(capsys, "simulate", "--scenario", "ketamine-iv", "--days", "1", "--out", tmp_path)
+    assert "it is a folder" in err
+
+
+def test_memory_budget_refuses_up_front_with_the_amount(capsys):
+    import time
+    started = time.perf_counter()
+    err = error_of(capsys, "simulate", "--scenario", "ssri", "--days", "3650", "--step", "0.05")
+    assert "would need about" in err and "GB of memory" in err and "2 GB" in err
+    err = error_of(capsys, "population", "--scenario", "ketamine-iv", "--n", "100000",
+                   "--at", ",".join(f"{d}d" for d in range(1, 101)))
+    assert "100000 virtual patients" in err and "would need about" in err
+    err = error_of(capsys, "animate", "--scenario", "ketamine-iv", "--out", "a.gif",
+                   "--frames", "20000")
+    assert "would need about" in err
+    assert time.perf_counter() - started < 10               # refused, not attempted
+
+
+def test_out_dash_is_standard_output(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "simulate", "--scenario", "ketamine-iv", "--days", "1",
+                       "--out", "-")
+    assert code == 0 and out.startswith("time_h,") and not (tmp_path / "-").exists()
+    code, out, _ = run(capsys, "export", "--format", "sbml", "--out", "-")
+    assert code == 0 and out.lstrip().startswith("<?xml") and "<sbml" in out
+    code, out, _ = run(capsys, "export", "--format", "json", "--out", "-")
+    assert code == 0 and "nodes" in __import__("json").loads(out)
+    code, out, _ = run(capsys, "export", "--format", "graphml", "--out", "-")
+    assert code == 0 and "<graphml" in out
+    code, out, _ = run(capsys, "graph", "--out", "-")
+    assert code == 0 and "edges" in __import__("json").loads(out)
+    code, out, _ = run(capsys, "graph", "--out", "-", "--format", "graphml")
+    assert code == 0 and "<graphml" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_storyboard_creates_its_own_folder_only(capsys, tmp_path):
+    code, _, err = run(capsys, "storyboard", "--scenario", "ketamine-iv", "--days", "1",
+                       "--frames", "3", "--out", tmp_path / "sb")
+    assert code == 0, err
+    assert (tmp_path / "sb" / "captions.txt").exists()
+
+
+def test_graph_picture_at_a_late_time_stays_small(capsys, tmp_path):
+    """--at 3650d (the longest allowed) is simulated with at most 20,000 rows."""
+    code, _, err = run(capsys, "graph", "--scenario", "ssri", "--at", "3650d",
+                       "--out", tmp_path / "g.png")
+    assert code == 0, err
+
+
+def test_dose_ceiling_comes_from_the_model_file(capsys, model):
+    from pathway.simulate import dose_ceiling
+    for scenario in model.scenarios.values():
+        if scenario.doses:
+            top, unit = dose_ceiling(scenario)
+            assert top >= max(d.amount for d in scenario.doses)
+    top, unit = dose_ceiling(model.scenarios["ketamine-iv"])
+    code, _, err = run(capsys, "simulate", "--scenario", "ketamine-iv", "--days", "1",
+                       "--dose", f"{top:g}")
+    assert code == 0, err
+    err = error_of(capsys, "simulate", "--scenario", "ketamine-iv", "--days", "1",
+                   "--dose", f"{top * 1.01:g}")
+    assert f"at most {top:g} {unit}" in err
+
+
+def test_argparse_mistakes_carry_a_hint(capsys):
+    for argv in (["simulate"], ["frobnicate"], ["simulate", "--scenario", "ketamine-iv",
+                                                "--days", "abc"],
+                 ["population", "--scenario", "ketamine-iv", "--n", "1e3"],
+                 ["serve", "--port", "abc"], ["serve", "--port", "-1"]):
+        err = error_of(capsys, *argv)
+        assert "--help" in err
+
+
+def test_readme_states_the_ranges_the_code_checks():
+    """The README's table of ranges and limits is the code's, number for number."""
+    from pathlib import Path
+
+    from pathway.cli import ANIMATION_FRAMES, MAX_FPS
+    from pathway.errors import MEMORY_BUDGET_BYTES
+    from pathway.modelfile import MAX_DEPTH, MAX_FILE_BYTES
+    from pathway.population import MAX_PEOPLE, MAX_SEED, MAX_TIME_H, MAX_TIMES
+    from pathway.simulate import DOSE_CEILING_FACTOR, MAX_DAYS, STEP_MIN_RANGE
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line.split("|")[2].strip()
+            for line in readme.splitlines() if line.startswith("| `--")}
+    assert rows["`--days`"] == f"above 0 to {MAX_DAYS:g} days"
+    assert rows["`--step`"].startswith(f"{STEP_MIN_RANGE[0] * 60:g} s to {STEP_MIN_RANGE[1]:g} min")
+    assert f"else {DOSE_CEILING_FACTOR:g} times" in rows["`--dose`"]
+    assert rows["`--n`"] == f"1 to {MAX_PEOPLE} people"
+    assert rows["`--seed`"] == f"0 to {MAX_SEED}"
+    assert rows["`--at`"].startswith(f"1 to {MAX_TIMES} times, each above 0 to {MAX_TIME_H / 24:g}d")
+    assert rows["`--frames`"] == f"2 to {ANIMATION_FRAMES}"
+    assert rows["`--fps`"] == f"1 to {MAX_FPS}"
+    assert f"more than {MEMORY_BUDGET_BYTES / 1e9:g} GB of memory" in readme
+    assert f"larger than {MAX_FILE_BYTES / 1e6:g} MB" in readme
+    assert f"nested more than {MAX_DEPTH} levels" in readme
+    from pathway.modelfile import MIN_DOSE_INTERVAL_H
+    from pathway.simulate import MAX_ADMINISTRATIONS
+    assert f"at most {MAX_ADMINISTRATIONS} doses" in readme
+    assert f"longer than {MAX_DAYS:g} days, repeated doses less than " \
+           f"{MIN_DOSE_INTERVAL_H * 60:g} min apart" in readme.replace("\n", " ")
+
+
+def test_too_many_doses_are_refused_before_they_are_listed(capsys, tmp_path):
+    from pathway.modelfile import default_model_path
+    from pathway.simulate import MAX_ADMINISTRATIONS
+    text = default_model_path().read_text(encoding="utf-8")
+    start = text.index("[scenarios.ssri]")
+    end = text.index("\n[", start)
+    table = text[start:end]
+    assert table.count('every = "24 h"') == 1
+    path = tmp_path / "often.toml"
+    path.write_text(text[:start] + table.replace('every = "24 h"', 'every = "2 min"')
+                    + text[end:], encoding="utf-8")
+    for argv in (["simulate", "--scenario", "ssri", "--step", "1440", "--days", "3650"],
+                 ["population", "--scenario", "ssri", "--n", "10", "--at", "3000d"],
+                 ["export", "--format", "sbml", "--scenario", "ssri", "--days", "3650",
+                  "--out", tmp_path / "m.xml"]):
+        err = error_of(capsys, *argv, "--model", path)
+        assert f"more than the {MAX_ADMINISTRATIONS} a run may hold" in err
+
+
+def test_a_message_without_a_hint_still_gets_one(capsys, monkeypatch):
+    from pathway import cli
+    from pathway.errors import UsageError
+
+    def bare(args):
+        raise UsageError("something went wrong")
+    monkeypatch.setattr(cli, "cmd_explain", bare)
+    err = error_of(capsys, "explain", "glutamate")
+    assert "pathway explain --help" in err

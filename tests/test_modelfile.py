@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pytest
 from hypothesis import Phase, event, example, given, settings
 from hypothesis import strategies as st
@@ -692,3 +693,167 @@ def test_set_parameter_non_numeric(default_model, value):
 def test_set_parameter_unit_on_dimensionless_parameter(default_model):
     with pytest.raises(UsageError, match="disinhibition_gain"):
         set_parameter(default_model, "disinhibition_gain", "1 h")
+
+
+# ---------------------------------------------------------------- hardening (issue 14)
+
+EDGE_BLOCK = """
+[[edges]]
+source = "{source}"
+target = "{target}"
+effect = "{effect}"
+strength = 1.5
+grade = "preliminary"
+citations = ["{cite}"]
+"""
+
+
+def with_edge(source, target, effect="activates", text=DEFAULT_TEXT):
+    cite = _DEFAULT_MODEL.edges[0].citations[0]
+    block = EDGE_BLOCK.format(source=source, target=target, effect=effect, cite=cite)
+    anchor = DRUGS_SECTION
+    assert text.count(anchor) == 1
+    return text.replace(anchor, block + "\n" + anchor)
+
+
+def product_nodes():
+    return [n.id for n in _DEFAULT_MODEL.nodes if n.kind != "drug" and n.response == "product"]
+
+
+@pytest.mark.parametrize("end", ["source", "target"])
+def test_edge_with_an_empty_end_is_refused(end):
+    edge = _DEFAULT_MODEL.edges[1]
+    text = edit(f'{end} = "{getattr(edge, end)}"', f'{end} = ""', within=edge_at(edge.source, edge.target))
+    problem_with(load_error(text), f"'{end}' is empty", "name a node id")
+
+
+def test_deep_nesting_and_huge_files_are_refused_without_recursion():
+    from pathway.modelfile import MAX_DEPTH, MAX_FILE_BYTES
+    for depth in (MAX_DEPTH + 1, 1000, 100_000):
+        err = load_error(DEFAULT_TEXT + f"\nzz = {'[' * depth}1{']' * depth}\n")
+        problem_with(err, f"nested more than {MAX_DEPTH} levels")
+    err = load_error(DEFAULT_TEXT + "\n# " + "x" * MAX_FILE_BYTES + "\n")
+    problem_with(err, "larger than")
+
+
+def test_dev_zero_and_folders_are_not_model_files(tmp_path):
+    for path in ("/dev/zero", tmp_path):
+        with pytest.raises(ModelFileError, match="not a regular file"):
+            load_model(path)
+
+
+def test_a_second_edge_for_one_ordered_pair_is_refused():
+    e = next(e for e in _DEFAULT_MODEL.edges if e.effect == "activates")
+    err = load_error(with_edge(e.source, e.target))
+    problem_with(err, f"a second edge from '{e.source}' to '{e.target}'")
+
+
+def test_a_node_that_activates_itself_is_refused():
+    node = product_nodes()[0]
+    err = load_error(with_edge(node, node))
+    problem_with(err, f"node '{node}' activates itself", "response = \"hill\"")
+
+
+def test_a_loop_of_activations_is_refused_and_a_loop_with_an_inhibition_loads():
+    e = next(e for e in _DEFAULT_MODEL.edges if e.effect == "activates"
+             and {e.source, e.target} <= set(product_nodes())
+             and not any((f.source, f.target) == (e.target, e.source) for f in _DEFAULT_MODEL.edges))
+    err = load_error(with_edge(e.target, e.source))
+    problem_with(err, "a loop of activations", "close the loop with an inhibition")
+    model = loads_model(with_edge(e.target, e.source, effect="inhibits"), source=SOURCE)
+    from pathway.simulate import simulate
+    for scenario in model.scenarios:
+        traj = simulate(model, scenario, step_min=120)
+        assert np.isfinite(traj.values).all()
+
+
+def test_a_self_inhibition_loads():
+    node = product_nodes()[0]
+    loads_model(with_edge(node, node, effect="inhibits"), source=SOURCE)
+
+
+def test_max_dose_is_read_in_the_scenario_unit():
+    model = _DEFAULT_MODEL
+    for scenario in model.scenarios.values():
+        if scenario.max_dose is not None:
+            amount, unit = scenario.max_dose
+            assert all(d.unit == unit and d.amount <= amount for d in scenario.doses)
+
+
+@pytest.mark.parametrize("value, words", [
+    ('"0.1 mg"', "max_dose '0.1 mg' is in mg, the doses in mg/kg"),
+    ('"0.1 mg/kg"', "below the scenario's own dose"),
+    ('"-1 mg/kg"', "must be above 0"),
+    ('"5000 mg/kg"', "must be above 0 and at most 1000 mg/kg"),
+    ('"2 parsecs"', "'max_dose'"),
+    ("2", "'max_dose'"),
+])
+def test_bad_max_dose_is_refused(value, words):
+    name = next(s.name for s in _DEFAULT_MODEL.scenarios.values()
+                if s.doses and {d.unit for d in s.doses} == {"mg/kg"}
+                and max(d.amount for d in s.doses) > 0.1)
+    anchor = f"[scenarios.{name}]"
+    start, end = table_span(anchor)
+    table = DEFAULT_TEXT[start:end]
+    if "max_dose = " in table:
+        text = edit_field(anchor, "max_dose", value)
+    else:
+        text = edit(anchor + "\n", anchor + f"\nmax_dose = {value}\n")
+    problem_with(load_error(text), f"scenarios.{name}", words)
+
+
+@pytest.mark.parametrize("key", ["drug", "route"])
+def test_a_dose_with_an_empty_drug_or_route_is_refused(key):
+    text = edit(f'{key} = "ssri"' if key == "drug" else 'route = "oral"', f'{key} = ""',
+                within=SSRI)
+    problem_with(load_error(text), "scenarios.ssri.doses[0]")
+
+
+def test_every_problem_has_a_hint():
+    """Each message the checker can give carries a hint (the fuzzer meets them at random)."""
+    import ast
+    from pathlib import Path
+
+    import pathway.modelfile as mf
+    tree = ast.parse(Path(mf.__file__).read_text(encoding="utf-8"))
+    bare = [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "problem" and len(node.args) < 3
+            and not any(k.arg == "hint" for k in node.keywords)]
+    assert not bare, f"problem() without a hint at lines {bare}"
+
+
+def test_odd_paths_and_non_text_are_model_file_errors():
+    for call in (lambda: load_model("a\x00b"), lambda: loads_model(b"[model]"),
+                 lambda: load_model("")):
+        with pytest.raises(ModelFileError) as info:
+            call()
+        assert all("\n  hint: " in p for p in info.value.problems)
+
+
+def test_doses_less_than_a_minute_apart_are_refused():
+    text = edit('every = "24 h"', 'every = "30 s"', within=SSRI)
+    problem_with(load_error(text), "scenarios.ssri.doses[0]", "too close", "a minute apart")
+
+
+def test_a_scenario_longer_than_ten_years_is_refused():
+    from pathway.modelfile import MAX_DAYS
+    text = edit_field(SSRI, "days", f"{MAX_DAYS + 1:g}")
+    problem_with(load_error(text), "scenarios.ssri", f"longer than the {MAX_DAYS:g} days")
+
+
+def test_a_genotype_intervention_that_is_a_list_is_a_model_file_error():
+    """Found by the long fuzz (seed 9378): a list where a name belongs raised TypeError."""
+    genotype = next(g for g in _DEFAULT_MODEL.population.genotypes if g.intervention)
+    old = f'intervention = "{genotype.intervention}"'
+    assert DEFAULT_TEXT.count(old) == 1
+    err = load_error(DEFAULT_TEXT.replace(old, f'intervention = ["{genotype.intervention}"]'))
+    problem_with(err, f"population.genotypes.{genotype.name}", "unknown intervention")
+
+
+def test_an_unforeseen_value_still_gives_one_model_file_error(monkeypatch):
+    from pathway import modelfile
+    monkeypatch.setattr(modelfile._Checker, "build_population",
+                        lambda self, *a: (_ for _ in ()).throw(TypeError("boom")))
+    err = load_error(DEFAULT_TEXT)
+    problem_with(err, modelfile.CHECKER_STOPPED, "TypeError: boom")
