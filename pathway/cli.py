@@ -210,6 +210,25 @@ def cmd_population(args) -> int:
     return 0
 
 
+def cmd_validate(args) -> int:
+    import json
+
+    from .validate import format_scorecard, run_targets, scorecard_figure
+
+    model = load_model(args.model)
+    if args.figure:
+        _check_out(args.figure, _PICTURES)
+    results = run_targets(model, args.targets, set(args.only) if args.only else None)
+    if args.figure:
+        _write(args.figure, lambda path: scorecard_figure(results, path))
+        print(f"wrote {args.figure}", file=sys.stderr)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], indent=1))
+    else:
+        print(format_scorecard(results))
+    return 0
+
+
 def cmd_sensitivity(args) -> int:
     import json
 
@@ -641,6 +660,16 @@ def build_parser() -> argparse.ArgumentParser:
                    "address (tcp://host:8786) or 'local'")
     model_options(p)
     p.set_defaults(func=cmd_population)
+
+    p = sub.add_parser("validate", help="the scorecard: every literature target, its source and "
+                                        "band, the model's value and the verdict")
+    p.add_argument("--json", action="store_true", help="one JSON object per check")
+    p.add_argument("--figure", metavar="FILE", help="the scorecard as a figure (.png, .svg, .pdf)")
+    p.add_argument("--only", action="append", metavar="ID", help="only this check, e.g. T7a")
+    p.add_argument("--targets", metavar="FILE",
+                   help="a targets file (default: targets/<model file name> beside the model)")
+    model_options(p, params=False)
+    p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("sensitivity", help="global sensitivity (Sobol or Morris) of an output "
                                            "to every parameter over its range")

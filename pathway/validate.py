@@ -269,3 +269,60 @@ def format_scorecard(results: list[TargetResult]) -> str:
     n = sum(r.passed for r in results)
     lines.append(f"{n} of {len(results)} checks pass")
     return "\n".join(lines)
+
+
+def scorecard_figure(results: list[TargetResult], path=None, *, theme: str = "light"):
+    """Every check on one page: its band from the literature (the grey bar, scaled
+    so that every band spans the same width) and the model's value (a dot: filled
+    inside the band, open outside it, an arrow when far outside). Saves to ``path``
+    (PNG, SVG or PDF) if given; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import OKABE_ITO, _style_axes, get_theme
+
+    th = get_theme(theme)
+    rows = len(results)
+    fig, ax = plt.subplots(figsize=(11, 0.26 * rows + 1.6), facecolor=th.background,
+                           layout="constrained")
+    for i, r in enumerate(results):
+        y = rows - 1 - i
+        lo, hi = r.band
+        if math.isinf(lo) and math.isinf(hi):
+            continue
+        # position of the value on a scale where the band is [0, 1]; an open end
+        # extends the band to the edge of the plot
+        if math.isinf(lo):
+            x = 1 - (hi - r.value) / (abs(hi) or 1.0)
+            ax.barh(y, 1.0 + 0.6, left=-0.6, color=th.band, height=0.62)
+        elif math.isinf(hi):
+            x = (r.value - lo) / (abs(lo) or 1.0)
+            ax.barh(y, 1.6, left=0.0, color=th.band, height=0.62)
+        else:
+            x = (r.value - lo) / (hi - lo) if hi > lo else 0.5
+            ax.barh(y, 1.0, left=0.0, color=th.band, height=0.62)
+        color = OKABE_ITO["blue"] if r.passed else OKABE_ITO["vermillion"]
+        shown = min(max(x, -0.55), 1.55) if np.isfinite(x) else (1.55 if r.value > 0 else -0.55)
+        marker = "o" if shown == x else (">" if shown > 1 else "<")
+        ax.plot(shown, y, marker, ms=6, color=color,
+                markerfacecolor=color if r.passed else th.background, markeredgewidth=1.6)
+        band = (f"at most {hi:.3g}" if math.isinf(lo) else f"at least {lo:.3g}"
+                if math.isinf(hi) else f"{lo:.3g} to {hi:.3g}")
+        gap = "  (known gap)" if r.known_gap and not r.passed else ""
+        ax.text(1.62, y, f"{r.value:.3g}  [{band}]{gap}", va="center", fontsize=7.5,
+                color=th.text)
+    ax.set_yticks(range(rows), [f"{r.id}  {r.source}" for r in reversed(results)], fontsize=7.5)
+    ax.set_xlim(-0.6, 2.45)
+    ax.set_ylim(-0.8, rows - 0.2)
+    ax.set_xticks([0, 1], ["band's low end", "high end"])
+    ax.axvline(0, color=th.muted, lw=0.6)
+    ax.axvline(1, color=th.muted, lw=0.6)
+    _style_axes(ax, th)
+    ax.grid(False)
+    n = sum(r.passed for r in results)
+    ax.set_title(f"The scorecard: {n} of {len(results)} literature checks met by one parameter "
+                 "set (grey: the published band; dot: the model; open: missed)",
+                 color=th.text, loc="left", fontsize=10)
+    if path is not None:
+        fig.savefig(path, dpi=110, facecolor=th.background)
+        plt.close(fig)
+    return fig
