@@ -419,37 +419,58 @@ def _pools(tmp: Path):
         "--fps": (["5", "10"], BAD_NUMBERS + ["1000"]),
         "--only": (list(model.experiments)[:3], ["nope", ""]),
         "--theme": (["light", "dark"], ["blue", ""]),
-        "--format": (["sbml", "graphml", "json"], ["xml", ""]),
+        "--format": (["sbml", "graphml", "json", "omex"], ["xml", ""]),
+        "--chapters": ([None], [str(tmp / "missing.toml"), str(bad_model), ""]),
+        "--output": ([model.primary], ["nope", ""]),
+        "--method": (["morris"], ["nope", ""]),
+        "--figure": ([str(tmp / "f.png")], [str(tmp / "f.gif"), str(tmp / "no" / "f.png")]),
+        "--targets": ([None], [str(tmp / "missing.toml"), str(bad_model)]),
+        "--site-file": ([None], [str(tmp / "missing.toml"), str(bad_model)]),
         "cheap_experiments": [e for e, spec in model.experiments.items() if not spec.people],
+        "cheap_targets": ["T1a", "T3b", "T7a", "T22c"],
     }
 
 
 # command -> options (flags take no value); required options are marked with "!"
 COMMANDS = {
-    "list": ["--model"],
+    "list": ["--model", "--json"],
     "simulate": ["!--scenario", "--days", "--dose", "--step", "--out", "--placebo", "--model",
                  "--set", "--hypothesis", "--intervention"],
     "graph": ["--out", "--scenario", "--at", "--theme", "--presenter", "--model", "--set",
               "--hypothesis", "--intervention", "--format"],
     "experiments": ["--json", "--only", "--model"],
     "population": ["!--scenario", "--n", "--seed", "--at", "--json", "--quiet", "--progress",
-                   "--model", "--set", "--hypothesis", "--intervention"],
+                   "--dask", "--model", "--set", "--hypothesis", "--intervention"],
+    "validate": ["--json", "--figure", "--only", "--targets", "--model"],
+    "sensitivity": ["!--scenario", "--at", "--output", "--method", "--n", "--seed", "--json",
+                    "--figure", "--dask", "--quiet", "--model", "--set", "--hypothesis",
+                    "--intervention"],
     "plot": ["!--scenario", "--compare", "--days", "--no-placebo", "!--out", "--theme",
              "--presenter", "--model", "--set", "--hypothesis", "--intervention"],
-    "animate": ["!--scenario", "--compare", "--days", "--frames", "--no-placebo", "!--out", "--fps",
-                "--progress", "--quiet", "--theme", "--presenter", "--model", "--set",
-                "--hypothesis", "--intervention"],
-    "storyboard": ["!--scenario", "--compare", "--days", "--frames", "--no-placebo", "!--out",
-                   "--theme", "--presenter", "--model", "--set", "--hypothesis", "--intervention"],
+    "animate": ["--scenario", "--compare", "--days", "--chapters", "--frames", "--no-placebo",
+                "--effect", "!--out", "--fps", "--reveal", "--progress", "--quiet", "--theme",
+                "--presenter", "--model", "--set", "--hypothesis", "--intervention"],
+    "storyboard": ["--scenario", "--compare", "--days", "--chapters", "--frames", "--no-placebo",
+                   "--effect", "--quiet", "!--out", "--theme", "--presenter", "--model", "--set",
+                   "--hypothesis", "--intervention"],
+    "slides": ["--scenario", "--compare", "--days", "--chapters", "--frames", "--no-placebo",
+               "--effect", "--quiet", "!--out", "--theme", "--presenter", "--model", "--set",
+               "--hypothesis", "--intervention"],
     "export": ["!--format", "!--out", "--scenario", "--days", "--model", "--set",
                "--hypothesis", "--intervention"],
+    "site": ["!--out", "--site-file", "--model"],
     "explain": ["NODE", "--model", "--set", "--hypothesis", "--intervention"],
 }
-FLAGS = {"--placebo", "--presenter", "--json", "--quiet", "--progress", "--no-placebo"}
+FLAGS = {"--placebo", "--presenter", "--json", "--quiet", "--progress", "--no-placebo", "--effect",
+         "--reveal"}
 OUT_SUFFIX = {"simulate": [".csv"], "graph": [".graphml", ".json", ".png"], "plot": [".png", ".svg"],
-              "animate": [".gif", ".html"], "storyboard": [""], "export": [".xml", ".graphml", ".json"]}
+              "animate": [".gif", ".html"], "storyboard": [""], "slides": [".pptx"],
+              "export": [".xml", ".graphml", ".json", ".omex"], "site": [""]}
 # Valid runs of these are slow; the generator makes them rarely.
-EXPENSIVE = {"experiments": 0.1, "animate": 0.3, "storyboard": 0.3, "plot": 0.5}
+EXPENSIVE = {"experiments": 0.1, "animate": 0.3, "storyboard": 0.3, "slides": 0.2, "plot": 0.5,
+             "sensitivity": 0.3, "site": 0.3}
+# Options the generator leaves out: --dask starts or dials a cluster (tested on its own).
+NOT_GENERATED = {"--dask"}
 
 
 def cli_case(seed: int, tmp: Path, pools: dict) -> list[str]:
@@ -462,8 +483,11 @@ def cli_case(seed: int, tmp: Path, pools: dict) -> list[str]:
     for option in COMMANDS[command]:
         required = option.startswith("!")
         option = option.lstrip("!")
+        if option in NOT_GENERATED:
+            continue
         if option == "--only" and rng.random() > bad_rate:
-            argv += [option, rng.choice(pools["cheap_experiments"])]     # never the whole catalogue
+            cheap = pools["cheap_targets" if command == "validate" else "cheap_experiments"]
+            argv += [option, rng.choice(cheap)]      # never the whole catalogue or scorecard
             continue
         if option == "NODE":
             ids = list(load_model().node_ids)
@@ -512,6 +536,14 @@ def cli_case(seed: int, tmp: Path, pools: dict) -> list[str]:
         argv += ["--frames", "3"]
     if command == "experiments" and "--only" not in argv:
         argv += ["--only", rng.choice(pools["cheap_experiments"])]
+    if command == "validate" and "--only" not in argv:
+        argv += ["--only", rng.choice(pools["cheap_targets"])]
+    if command in ("slides",) and "--frames" not in argv:
+        argv += ["--frames", "3"]
+    if command == "sensitivity":
+        argv += [] if "--n" in argv else ["--n", "4"]
+        if "--method" not in argv:
+            argv += ["--method", "morris"]
     if command == "population" and "--n" not in argv:
         argv += ["--n", "20"]
     return argv
