@@ -1,0 +1,32 @@
+"""The README's numbers and lists are the model's: each is computed or checked here."""
+
+import re
+from pathlib import Path
+
+from pathway import load_model
+from pathway.summary import END, START, summary_table
+from pathway.validate import default_targets_path, load_targets
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_summary_table_is_what_the_model_computes(model):
+    block = README[README.index(START) + len(START):README.index(END)].strip()
+    assert block == summary_table(model), "run: python -m pathway.summary README.md"
+
+
+def test_scorecard_counts_in_the_readme(model):
+    targets = load_targets(default_targets_path(model))
+    gaps = [t for t in targets if t.get("known_gap")]
+    assert f"T1-T31, {len(targets)} checks" in README
+    words = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six"}
+    assert f"{words.get(len(gaps), len(gaps))} checks are known gaps" in README
+
+
+def test_experiment_count_in_the_readme(model):
+    assert f"reruns the {len(model.experiments)} experiments" in README
+
+
+def test_every_scenario_is_named_in_the_readme():
+    for name in load_model().scenarios:
+        assert re.search(rf"`{re.escape(name)}`", README), name
