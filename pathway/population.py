@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .lecture import describe_doses
-from .modelfile import Model, format_quantity, load_model
+from .modelfile import Model, load_model
 from .scenarios import placebo_arm, showcase_pair
 from .simulate import simulate
 

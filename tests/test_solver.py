@@ -106,7 +106,7 @@ def test_nonlinear_system_matches_scipy_radau(model, scenario):
             else:
                 rate_in[:system.n_pk] += col
 
-        def f(t, yy, rate_in=rate_in.copy()):
+        def f(t, yy, rate_in=rate_in.copy()):  # noqa: B008 (binds this piece's rates)
             _kernel.rates(yy, rate_in, *system.kernel[:2], *system.kernel[3:], *work)
             return work[0] - work[1] * yy
 
