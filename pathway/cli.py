@@ -417,7 +417,13 @@ def cmd_export(args) -> int:
 def cmd_site(args) -> int:
     from .site import write_site
 
-    info = write_site(load_model(args.model), args.out, site_file=args.site_file)
+    model = load_model(args.model)
+    scorecard = None
+    if args.scorecard:
+        from .validate import run_targets
+        print("computing the scorecard (every literature check; about a minute)", file=sys.stderr)
+        scorecard = run_targets(model)
+    info = write_site(model, args.out, site_file=args.site_file, scorecard=scorecard)
     print(f"wrote {info['path']}: {len(info['files'])} files, {info['bytes'] / 1e3:.0f} kB; open "
           f"{info['path'].rstrip('/')}/index.html in a browser, or copy the folder to any static "
           "host", file=sys.stderr)
@@ -759,6 +765,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("site", help="write the explorer as a static web site (no server needed)")
     p.add_argument("--out", required=True, metavar="DIR", help="the folder to write, e.g. site/")
+    p.add_argument("--scorecard", action="store_true",
+                   help="add the validation scorecard to the page (runs every check: about a minute)")
     site_file(p)
     model_options(p, params=False)
     p.set_defaults(func=cmd_site)

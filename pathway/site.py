@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import json
+import math
 import shutil
 import signal
 import socket
@@ -40,16 +41,25 @@ def web_file(name: str) -> str:
     return resources.files("pathway").joinpath("web", name).read_text(encoding="utf-8")
 
 
-def model_script(model: Model, site_file: str | Path | None = None) -> str:
-    """``model.js``: the exported model as a script that sets ``window.PATHWAY_MODEL``."""
+def model_script(model: Model, site_file: str | Path | None = None, scorecard=None) -> str:
+    """``model.js``: the exported model as a script that sets ``window.PATHWAY_MODEL``;
+    with ``scorecard`` (results of :func:`pathway.validate.run_targets`), the page
+    shows it too."""
     data = export_model(model, load_site(model, site_file))
+    if scorecard is not None:
+        finite = lambda x: x if math.isfinite(x) else None    # JSON has no infinity
+        data["scorecard"] = [{**r.to_dict(), "value": finite(r.value),
+                              "band": [finite(b) for b in r.band]} for r in scorecard]
     text = json.dumps(data, separators=(",", ":"), allow_nan=False)
     return f"window.PATHWAY_MODEL = {text};\n"
 
 
-def write_site(model: Model, out: str | Path, site_file: str | Path | None = None) -> dict:
+def write_site(model: Model, out: str | Path, site_file: str | Path | None = None,
+               scorecard=None) -> dict:
     """Write the explorer for ``model`` into the folder ``out`` (created if needed; its
-    other files are left alone). Return ``{"path", "files", "bytes"}``."""
+    other files are left alone); with ``scorecard`` (results of
+    :func:`pathway.validate.run_targets`) the page has a box of the literature checks.
+    Return ``{"path", "files", "bytes"}``."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"cannot write the site to '{out}': it is a file\n"
@@ -57,7 +67,7 @@ def write_site(model: Model, out: str | Path, site_file: str | Path | None = Non
     if not out.parent.exists():
         raise UsageError(f"cannot write the site to '{out}': the folder {out.parent} does not "
                          "exist\n  hint: create it first")
-    script = model_script(model, site_file)
+    script = model_script(model, site_file, scorecard)
     try:
         out.mkdir(exist_ok=True)
         (out / "model.js").write_text(script, encoding="utf-8")

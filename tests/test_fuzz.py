@@ -458,7 +458,7 @@ COMMANDS = {
                "--hypothesis", "--intervention"],
     "export": ["!--format", "!--out", "--scenario", "--days", "--model", "--set",
                "--hypothesis", "--intervention"],
-    "site": ["!--out", "--site-file", "--model"],
+    "site": ["!--out", "--site-file", "--scorecard", "--model"],
     "explain": ["NODE", "--model", "--set", "--hypothesis", "--intervention"],
 }
 FLAGS = {"--placebo", "--presenter", "--json", "--quiet", "--progress", "--no-placebo", "--effect",
@@ -469,8 +469,9 @@ OUT_SUFFIX = {"simulate": [".csv"], "graph": [".graphml", ".json", ".png"], "plo
 # Valid runs of these are slow; the generator makes them rarely.
 EXPENSIVE = {"experiments": 0.1, "animate": 0.3, "storyboard": 0.3, "slides": 0.2, "plot": 0.5,
              "sensitivity": 0.3, "site": 0.3}
-# Options the generator leaves out: --dask starts or dials a cluster (tested on its own).
-NOT_GENERATED = {"--dask"}
+# Options the generator leaves out: --dask starts or dials a cluster, --scorecard runs every
+# literature check (both tested on their own).
+NOT_GENERATED = {"--dask", "--scorecard"}     # --scorecard: a minute of checks
 
 
 def cli_case(seed: int, tmp: Path, pools: dict) -> list[str]:

@@ -518,3 +518,31 @@ def test_dose_control_only_where_one_number_sets_every_dose(browser, site, model
     assert dose and dose > next(iter(model.scenarios[single].doses)).amount
     assert "changed" in page.locator(".pw-field-head .pw-changed").first.inner_text()
     page.close()
+
+
+@needs_browser
+def test_scorecard_box_lists_the_checks(browser, tmp_path, model):
+    """`pathway site --scorecard` puts the literature checks on the page: each with its
+    source, band, the model's value and a verdict (a known gap says why)."""
+    from pathway.validate import run_targets
+    results = run_targets(model, ids={"T1a", "T7a", "T24c"})
+    out = tmp_path / "site"
+    write_site(model, out, scorecard=results)
+    page = open_page(browser, out)
+    box = page.locator(".pw-score")
+    assert box.count() == 1
+    box.locator("summary").click()
+    rows = box.locator("tbody tr")
+    assert rows.count() == 3
+    text = box.inner_text()
+    passed = sum(r.passed for r in results)
+    assert f"{passed} of 3 checks" in text
+    gap = next(r for r in results if r.id == "T24c")
+    assert ("known gap" in text) == (not gap.passed and bool(gap.known_gap))
+    assert f"{results[0].value:.3g}" in text
+    assert not page.errors
+    page.close()
+
+
+def test_site_without_scorecard_has_no_box(site):
+    assert "scorecard" not in (site / "model.js").read_text()

@@ -290,6 +290,8 @@
     var controls = el("section", {class: "pw-controls", "aria-label": "Controls"});
     this.tryBox = this.buildTry();
     if (this.tryBox) figure.appendChild(this.tryBox);
+    this.scoreBox = this.buildScorecard();
+    if (this.scoreBox) figure.appendChild(this.scoreBox);
     controls.appendChild(this.buildTreatment());
     controls.appendChild(this.buildChecks("interventions", "Interventions (virtual experiments)",
       "Each one changes the biology, as in a published experiment; it is drawn on the pathway.", d.interventions));
@@ -320,6 +322,38 @@
           onclick: function () { self.applyTry(item); }, text: "Set it up"}), answer]));
     });
     return el("details", {class: "pw-box pw-try", open: true}, [el("summary", {class: "pw-h2", text: "Things to try"}), list]);
+  };
+
+  // The validation scorecard (written by `pathway site --scorecard`): each literature
+  // check with its source, the published band, the model's value and the verdict.
+  App.prototype.buildScorecard = function () {
+    var rows = this.data.scorecard || [];
+    if (!rows.length) return null;
+    var passed = rows.filter(function (r) { return r.passed; }).length;
+    var band = function (b) {
+      if (b[0] == null) return "at most " + sig(b[1], 3);
+      if (b[1] == null) return "at least " + sig(b[0], 3);
+      return sig(b[0], 3) + " to " + sig(b[1], 3);
+    };
+    var body = el("tbody");
+    rows.forEach(function (r) {
+      var verdict = r.passed ? "met" : (r.known_gap ? "missed (known gap)" : "missed");
+      body.appendChild(el("tr", {class: r.passed ? "pw-pass" : "pw-miss"}, [
+        el("th", {scope: "row", text: r.id}),
+        el("td", {text: r.statement + (r.known_gap && !r.passed ? " Why the model misses it: " + r.known_gap : "")}),
+        el("td", {text: r.source}),
+        el("td", {text: band(r.band)}),
+        el("td", {text: r.value == null ? "none" : sig(r.value, 3)}),
+        el("td", {text: verdict})]));
+    });
+    var table = el("table", {class: "pw-score-table"}, [
+      el("caption", {text: passed + " of " + rows.length + " checks against published studies are met, all with one set of parameters."}),
+      el("thead", {}, [el("tr", {}, ["Check", "What the studies found", "Source", "Published band", "Model", "Verdict"].map(
+        function (h) { return el("th", {scope: "col", text: h}); }))]),
+      body]);
+    return el("details", {class: "pw-box pw-score"}, [
+      el("summary", {class: "pw-h2", text: "How well does the model match the studies?"}),
+      el("div", {class: "pw-score-scroll"}, [table])]);
   };
 
   App.prototype.applyTry = function (item) {
