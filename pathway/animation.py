@@ -167,7 +167,7 @@ def _close_empty_rows(ax, boxes, most: float = 1.5) -> None:
         text.set_position((x, remap(y)))
 
 
-def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.07):
+def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.065):
     """Grow every box to hold its one-line label at the lecture's type size, within
     its neighbours left and right (columns are 1 unit apart; a box alone in its row
     may take more) and above and below; shrink all labels alike only if one would
@@ -183,7 +183,7 @@ def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.07):
     for n, (cx, cy) in centres.items():
         gaps = [abs(cy - oy) for m, (ox, oy) in centres.items()
                 if m != n and abs(cx - ox) < 0.95]
-        limit_h[n] = min([0.92] + [0.86 * g for g in gaps])
+        limit_h[n] = min([1.0] + [0.86 * g for g in gaps])
     def measure():
         need = {}
         for n, text in labels.items():
@@ -472,6 +472,17 @@ def _arm(model: Model, name: str, days: float, placebo: bool, index: int, th: Th
     lead = traj.roles.get("drug")
     node = model.node(lead) if lead else None
     short = (node.short_label or node.label) if node else name
+    sc = model.scenario(name)
+    drugs = {d.drug for d in sc.doses if d.drug != model.roles.inert}
+    if sc.label and len(drugs) > 1:
+        # several drugs given as one treatment (racemic ketamine: two enantiomers): the
+        # scenario's label names it, up to its first number ("Ketamine 0.5 mg/kg ...")
+        words = []
+        for word in sc.label.split():
+            if any(ch.isdigit() for ch in word):
+                break
+            words.append(word)
+        short = " ".join(words) or short
     return Arm(traj, plac, short, describe_doses(model, name), line_color(traj, th, index))
 
 

@@ -40,6 +40,8 @@ GRADE_STYLE = {"strong": (0, ()), "moderate": (0, (6, 3)), "preliminary": (0, (1
                "contested": (0, (7, 2.5, 1.5, 2.5))}
 #: Vertical distance between a readout and the next one stacked beside it.
 READOUT_SPACING = 1.45
+#: Vertical distance between two boxes stacked in one cell, and in a stack of three or more.
+STACK_SPACING, STACK_SPACING_CROWDED = 0.72, 0.6
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,10 @@ def pathway_layout(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
             nb = list(g.predecessors(n)) + list(g.successors(n))
             return -np.mean([row[m] for m in nb]) if nb else 0.0
         members.sort(key=lambda n: (bary(n), n))
-        offsets = np.linspace(-0.36, 0.36, len(members))
+        # a pair sits 0.72 apart; a larger stack 0.6 apart (boxes get no taller than
+        # their nearest neighbour in the column allows, see draw_pathway)
+        step = STACK_SPACING if len(members) == 2 else STACK_SPACING_CROWDED
+        offsets = (np.arange(len(members)) - (len(members) - 1) / 2) * step
         for n, off in zip(members, offsets):
             pos[n] = (float(c), y - off)
     return pos
@@ -330,8 +335,12 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
     ax_h_px = ax.get_position().height * fig_h_px
     px_per_unit = ax_h_px / (ax.get_ylim()[1] - ax.get_ylim()[0])
     lines_max = max(t.count("\n") + 1 for t in texts.values())
-    # stacked boxes sit 0.72 apart (see pathway_layout): never taller than that
-    height = min(0.66, max(0.5, (lines_max * 1.18 * font * fig.dpi / 72 + 8) / px_per_unit))
+    # stacked boxes sit 0.6-0.72 apart (see pathway_layout): no box is taller than the
+    # room between the closest two nodes of one column, less a gap
+    closest = min([abs(pos[a][1] - pos[b][1]) for a in pos for b in pos
+                   if a < b and abs(pos[a][0] - pos[b][0]) < width] + [STACK_SPACING])
+    height = min(0.66, closest - 0.08,
+                 max(0.5, (lines_max * 1.18 * font * fig.dpi / 72 + 8) / px_per_unit))
     # branch bands
     bands = _bands(graph)
     titles = {d["branch"]: d.get("branch_title", "") for _, d in graph.nodes(data=True)}

@@ -198,12 +198,17 @@ def test_words_for_people(lmodel):
     assert elapsed(2 * 24 + 3.5) == "2 days 3 h 30 min after the start"
     assert elapsed(56 * 24) == "8 weeks after the start"
     first, second = lmodel.roles.showcase
-    one = lmodel.scenario(first).doses[0]
-    text = describe_doses(lmodel, first)
+    # a scenario with a label (racemic ketamine: two enantiomer dose lines) is named by it
+    assert lmodel.scenario(first).label
+    assert describe_doses(lmodel, first) == lmodel.scenario(first).label
+    # one without a label gets the wording composed from its dose lines
+    name = next(n for n, s in lmodel.scenarios.items() if not s.label and len(s.doses) == 1
+                and s.doses[0].duration_h and s.doses[0].every_h is None)
+    one = lmodel.scenario(name).doses[0]
+    text = describe_doses(lmodel, name)
     label = lmodel.node(one.drug).short_label or lmodel.node(one.drug).label
     assert text.startswith(label) and f"{one.amount:g} {one.unit}" in text
-    if one.duration_h:
-        assert f"over {one.duration_h * 60:g} min" in text
+    assert f"over {one.duration_h * 60:g} min" in text
     assert "daily" in describe_doses(lmodel, second)
     key = next(k for k, v in lmodel.references.items() if v.startswith("Le Poul"))
     assert short_citation(lmodel, key) == "Le Poul 1995"
