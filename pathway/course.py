@@ -476,7 +476,9 @@ def plot_published(m: Model, ids, *, title: str = "", ax=None):
                         zip(card.index[::-1], card["published"].iloc[::-1])], fontsize=8)
     ax.plot([], [], "o", color="#1a9850", label="model, inside")
     ax.plot([], [], "o", color="#d73027", label="model, outside (see known gaps)")
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.06 - 0.3 / len(card)),
+              ncol=3)
+    ax.set_xlabel("each statement's quantity (its unit is in the statement)", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(title or "Published numbers (grey) and the model (dots)", fontsize=10)
     plt.tight_layout()
