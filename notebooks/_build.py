@@ -92,7 +92,8 @@ you chose."""),
     ex('week = ...\ncheck("explorer-week", week)', 'week = "lower"\ncheck("explorer-week", week)'),
     md("## Self-check quiz\nTick the matched placebo arm. At 24 h, is most of the ketamine arm's relief "
        "also in its placebo arm (`'yes'` or `'no'`)?"),
-    ex('quiz({"explorer-placebo": ...})', 'quiz({"explorer-placebo": "yes"})'),
+    ex('quiz({"explorer-placebo": ...,\n      "explorer-quiz-ssri": ...})',
+       'quiz({"explorer-placebo": "yes",\n      "explorer-quiz-ssri": "no"})'),
     md("The numbers behind your answers, from the model:"),
     code("compare(model, ['ketamine-iv', 'ssri'], at=('30 min', '24 h', '7 d'))"),
     summary([
@@ -145,7 +146,8 @@ its half-life is 6 hours, run the cells again, then check."""),
     code("reveal('mood peak', traj.peak('mood')[0])"),
     md("## Self-check quiz\nWhich node field sets how fast a node follows its inputs: "
        "`'tau'`, `'strength'` or `'ec50'`?"),
-    ex('quiz({"tiny-quiz-tau": ...})', 'quiz({"tiny-quiz-tau": "tau"})'),
+    ex('quiz({"tiny-quiz-tau": ...,\n      "tiny-quiz-clearance": ...})',
+       'quiz({"tiny-quiz-tau": "tau",\n      "tiny-quiz-clearance": "half"})'),
     summary([
         "A model is a graph in a text file; the package compiles it into equations.",
         "A drug's half-life comes from its volume and clearance; slower clearance, longer exposure.",
@@ -156,7 +158,7 @@ its half-life is 6 hours, run the cells again, then check."""),
 COURSE["03_the_pathway"] = [
     goals("3. The pathway, step by step", [
         "follow ketamine from NMDA block to relief, node by node;",
-        "read the order of the peaks, and see that relief peaks before the spines;",
+        "read the order of the peaks, and compare when relief and the spines peak;",
         "cut an edge (a virtual experiment) and say what falls downstream."]),
     code(SETUP),
     md("""
@@ -182,7 +184,8 @@ level) except readouts (0-1)."""),
        'check("pathway-nbqx", effect)'),
     code("print(f\"without the block: {value_at(model, 'ketamine-iv', '24 h', effect=True):.2f}\")"),
     md("## Self-check quiz\nAt 3 h, have the spines already made half of their gain (`'yes'`/`'no'`)?"),
-    ex('quiz({"pathway-quiz-spines": ...})', 'quiz({"pathway-quiz-spines": "no"})'),
+    ex('quiz({"pathway-quiz-spines": ...,\n      "pathway-quiz-dissociation": ...})',
+       'quiz({"pathway-quiz-spines": "no",\n      "pathway-quiz-dissociation": "no"})'),
     summary([
         "Each step lags the one before, but relief is fed by several steps, so it can peak before spines.",
         "Cutting an edge silences everything downstream of it: the logic of a knockout experiment.",
@@ -222,7 +225,8 @@ COURSE["04_pharmacokinetics"] = [
          "               title='Pharmacokinetics: published (grey) and model (dots)');"),
     md("## Self-check quiz\nA longer half-life makes a daily pill take `'longer'` or `'shorter'` to "
        "reach steady state?"),
-    ex('quiz({"pk-quiz-halflife": ...})', 'quiz({"pk-quiz-halflife": "longer"})'),
+    ex('quiz({"pk-quiz-halflife": ...,\n      "pk-quiz-gone": ...})',
+       'quiz({"pk-quiz-halflife": "longer",\n      "pk-quiz-gone": "yes"})'),
     summary([
         "An infusion peaks when it ends; a spray peaks within the hour; pills build up over days.",
         "Ketamine has left the blood long before relief peaks: the effect outlasts the drug.",
@@ -253,7 +257,8 @@ COURSE["05_dose_response"] = [
     code("plot_published(model, ['T22a', 'T22b', 'T22c', 'T22d', 'T22e'],\n"
          "               title='Dose-response (Fava 2020): published (grey) and model (dots)');"),
     md("## Self-check quiz"),
-    ex('quiz({"dose-quiz-dissociation": ...})', 'quiz({"dose-quiz-dissociation": "dissociation"})'),
+    ex('quiz({"dose-quiz-dissociation": ...,\n      "dose-quiz-low": ...})',
+       'quiz({"dose-quiz-dissociation": "dissociation",\n      "dose-quiz-low": "yes"})'),
     summary([
         "Relief saturates above the usual 0.5 mg/kg; dissociation keeps rising with dose.",
         "So a higher dose mostly buys side effects: the model's reading of the dose-finding trial."]),
@@ -287,7 +292,8 @@ could tell, and both arms improved about equally."""),
     code("print(model.parameters['placebo_strength'].describe())"),
     md("## Self-check quiz\nIn the masked trial, did the placebo arm improve about as much as the ketamine "
        "arm (`'yes'`/`'no'`)?"),
-    ex('quiz({"placebo-quiz-masked": ...})', 'quiz({"placebo-quiz-masked": "yes"})'),
+    ex('quiz({"placebo-quiz-masked": ...,\n      "placebo-quiz-ssri": ...})',
+       'quiz({"placebo-quiz-masked": "yes",\n      "placebo-quiz-ssri": "yes"})'),
     code("plot_published(model, ['T20a', 'T20b', 'T21a'], title='Placebo arms: published and model');"),
     summary([
         "Relief in a drug arm includes the placebo response; only the difference is the drug's.",
@@ -320,9 +326,10 @@ COURSE["07_ketamine_vs_ssri"] = [
     code("plot_published(model, ['T24a', 'T24b', 'T31a', 'T31b', 'T31c', 'T25a', 'T25b', 'T25d', 'T25e'],\n"
          "               title='Onset, first week and SSRI weeks: published and model');"),
     md("## Self-check quiz"),
-    ex('quiz({"ssri-quiz": ...})', 'quiz({"ssri-quiz": "ketamine"})'),
+    ex('quiz({"ssri-quiz": ...,\n      "ssri-quiz-week6": ...})',
+       'quiz({"ssri-quiz": "ketamine",\n      "ssri-quiz-week6": "ssri"})'),
     summary([
-        "Ketamine's drug effect arrives within hours and fades over about two weeks.",
+        "Ketamine's drug effect arrives within hours and fades within weeks (the figure shows how fast).",
         "An SSRI's drug effect is small and grows over weeks; its arm rises mostly with placebo and care.",
         "Where the model misses a published number, the scorecard marks it a known gap (notebook 12)."]),
 ]
@@ -347,7 +354,8 @@ COURSE["08_suicidal_ideation"] = [
        'check("ideation-early", early)'),
     code("plot_published(model, ['T27a', 'T27b', 'T27c'], title='Suicidal ideation: published and model');"),
     md("## Self-check quiz\nIs ideation relief fed by more than one route in the model (`'yes'`/`'no'`)?"),
-    ex('quiz({"ideation-quiz": ...})', 'quiz({"ideation-quiz": "yes"})'),
+    ex('quiz({"ideation-quiz": ...,\n      "ideation-quiz-week": ...})',
+       'quiz({"ideation-quiz": "yes",\n      "ideation-quiz-week": "yes"})'),
     code("[(e.source, e.effect, e.target) for e in model.edges if e.target == 'ideation_relief']"),
     summary([
         "Ketamine lowers suicidal ideation within a day, partly apart from mood.",
@@ -378,7 +386,8 @@ human trial; the hypothesis `arketamine` adds the rodent route."""),
        'effect = value_at(with_r, "arketamine-iv", "24 h", effect=True)\ncheck("enantiomer-hypothesis", effect)'),
     code("plot_published(model, ['T23d', 'T29a', 'T29b', 'T29c'], title='Enantiomers: published and model');"),
     md("## Self-check quiz"),
-    ex('quiz({"enantiomer-quiz": ...})', 'quiz({"enantiomer-quiz": "no"})'),
+    ex('quiz({"enantiomer-quiz": ...,\n      "enantiomer-quiz-tighter": ...})',
+       'quiz({"enantiomer-quiz": "no",\n      "enantiomer-quiz-tighter": "S"})'),
     summary([
         "S-ketamine blocks NMDA receptors more strongly and dissociates more.",
         "The arketamine hypothesis rests on rodent studies; the human trial did not confirm it."]),
@@ -414,7 +423,8 @@ firing in this "anti-reward" centre (Yang 2018, rats and mice) — the model doe
     code("print(f\"with the route: {value_at(model, 'ketamine-iv', '2 h', effect=True):.3f}\")\n"
          "for name, h in model.hypotheses.items():\n    print(f'{name}: {h.description}')"),
     md("## Self-check quiz"),
-    ex('quiz({"mechanism-habenula": ...})', 'quiz({"mechanism-habenula": "no"})'),
+    ex('quiz({"mechanism-habenula": ...,\n      "mechanism-quiz-rest": ...})',
+       'quiz({"mechanism-habenula": "no",\n      "mechanism-quiz-rest": "yes"})'),
     summary([
         "Rodent experiments show that a step is needed in rodents; they do not measure human relief.",
         "Several mechanisms fit the same data; the hypotheses let you see what each predicts.",
@@ -438,8 +448,13 @@ COURSE["11_virtual_patients"] = [
     ex('placebo_rate = ...\ncheck("patients-placebo", placebo_rate)',
        'placebo_rate = rates["placebo arm"].iloc[0]\ncheck("patients-placebo", placebo_rate)'),
     code("plot_published(model, ['T20b', 'T21a', 'T31a', 'T24c'], title='Response rates: published and model');"),
+    md("Relapse: after six infusions over 12 days (Murrough 2013), how long does relief stay above the "
+       "response line? The trial's median time to relapse is in the statements below."),
+    code("plot_arms(model, 'ketamine-series', days=42, step_min=60); plt.show()\n"
+         "plot_published(model, ['T10a', 'T10b', 'T30'], title='Relapse after a series: published and model');"),
     md("## Self-check quiz"),
-    ex('quiz({"patients-quiz": ...})', 'quiz({"patients-quiz": "yes"})'),
+    ex('quiz({"patients-quiz": ...,\n      "patients-quiz-week": ...})',
+       'quiz({"patients-quiz": "yes",\n      "patients-quiz-week": "yes"})'),
     summary([
         "People differ; the model draws that spread from the population section of the model file.",
         "Responding on placebo is common; the drug's share is the difference between arms."]),
@@ -496,7 +511,8 @@ COURSE["12_scorecard_limits_glossary"] = [
 - **Steady state**: when intake equals elimination for a repeated dose.
 - **Spines**: small protrusions where synapses sit."""),
     md("## Self-check quiz\nIs a check that passes proof the mechanism is right (`'yes'`/`'no'`)?"),
-    ex('quiz({"score-quiz": ...})', 'quiz({"score-quiz": "no"})'),
+    ex('quiz({"score-quiz": ...,\n      "score-quiz-gaps": ...})',
+       'quiz({"score-quiz": "no",\n      "score-quiz-gaps": len(gaps)})'),
     summary([
         "The scorecard makes the fit visible, including where the model fails.",
         "Passing checks is necessary, not sufficient: several hypotheses pass the same checks."]),

@@ -393,3 +393,66 @@ ex("score-quiz", "Quiz: is a check that passes proof that the mechanism is right
    expected=lambda m: "no" if _card(m).loc[["T26a", "T26b", "T26c", "T26d"], "passes"].sum() > 1
    else "yes",
    hint="several hypotheses pass the same checks (T26).")
+
+
+# ---------------------------------------------------------------- second quiz questions
+def _yes(flag):
+    return "yes" if flag else "no"
+
+
+YES_NO = ("yes", "no")
+ex("explorer-quiz-ssri", "Quiz: at 24 h, is the SSRI's drug effect above 0.05? ('yes' or 'no')",
+   kind="choice", choices=YES_NO, expected=lambda m: _yes(c.value_at(m, "ssri", "24 h", effect=True) > 0.05),
+   hint="an SSRI needs weeks.")
+ex("tiny-quiz-clearance", "Quiz: doubling a drug's clearance makes its half-life 'half' or 'double'?",
+   kind="choice", choices=("half", "double"),
+   expected=lambda m: "half" if _half_life(_tiny(TINY_TEMPLATE.replace('clearance = "20 L/h"',
+                                                                         'clearance = "40 L/h"', 1)), "pill")
+   < _half_life(_tiny(TINY_TEMPLATE), "pill") else "double", hint="half-life = ln 2 × volume / clearance.")
+ex("pathway-quiz-dissociation", "Quiz: does the AMPA block (nbqx) change peak dissociation? ('yes' or 'no')",
+   kind="choice", choices=YES_NO,
+   expected=lambda m: _yes(abs(_peak(apply_intervention(m, "nbqx"), "ketamine-iv", m.roles.side_effects[0], 1)
+                               / _peak(m, "ketamine-iv", m.roles.side_effects[0], 1) - 1) > 0.01),
+   hint="dissociation follows the NMDA block, upstream of AMPA.")
+ex("pk-quiz-gone", "Quiz: when relief peaks (about 24 h), is plasma ketamine below 5% of its peak? "
+   "('yes' or 'no')", kind="choice", choices=YES_NO,
+   expected=lambda m: _yes(c.value_at(m, "ketamine-iv", "24 h", column="ketamine_plasma")
+                           < 0.05 * _peak(m, "ketamine-iv", "ketamine_plasma", 1, 1)),
+   hint="compare the plasma level at 24 h with its peak.")
+ex("dose-quiz-low", "Quiz: does 0.1 mg/kg give a drug effect above 0.02 at 24 h? ('yes' or 'no')",
+   kind="choice", choices=YES_NO,
+   expected=lambda m: _yes(c.value_at(m, "ketamine-iv", "24 h", effect=True, dose=0.1) > 0.02),
+   hint="look at the dose table.")
+ex("placebo-quiz-ssri", "Quiz: does the SSRI's placebo arm keep improving from week 2 to week 6? "
+   "('yes' or 'no')", kind="choice", choices=YES_NO,
+   expected=lambda m: _yes(c.value_at(m, "ssri", "6 wk", step_min=240) - c.value_at(m, "ssri", "6 wk", effect=True,
+                                                                                       step_min=240)
+                           > c.value_at(m, "ssri", "2 wk", step_min=240)
+                           - c.value_at(m, "ssri", "2 wk", effect=True, step_min=240)),
+   hint="placebo arm = arm minus drug effect, at both times.")
+ex("ssri-quiz-week6", "Quiz: at week 6, which has the larger drug effect: one ketamine infusion "
+   "('ketamine') or daily pills ('ssri')?", kind="choice", choices=("ketamine", "ssri"),
+   expected=lambda m: "ketamine" if c.value_at(m, "ketamine-iv", "6 wk", effect=True, step_min=240)
+   > c.value_at(m, "ssri", "6 wk", effect=True, step_min=240) else "ssri", hint="read the figure at day 42.")
+ex("ideation-quiz-week", "Quiz: is the ideation effect at day 7 more than 35% of its day-1 effect? "
+   "('yes' or 'no')", kind="choice", choices=YES_NO,
+   expected=lambda m: _yes(c.value_at(m, "ketamine-iv", "7 d", column="ideation_relief", effect=True)
+                           > 0.35 * c.value_at(m, "ketamine-iv", "24 h", column="ideation_relief", effect=True)),
+   hint="compute both effects.")
+ex("enantiomer-quiz-tighter", "Quiz: which binds NMDA receptors more tightly in the model: 'S' or 'R'?",
+   kind="choice", choices=("S", "R"),
+   expected=lambda m: "S" if m.parameters["esketamine_nmda_ec50"].value
+   < m.parameters["arketamine_nmda_ec50"].value else "R",
+   hint="a lower EC50 means tighter binding; see model.parameters.")
+ex("mechanism-quiz-rest", "Quiz: does removing the rest-block route lower ketamine's 2 h drug effect? "
+   "('yes' or 'no')", kind="choice", choices=YES_NO,
+   expected=lambda m: _yes(c.value_at(pathway.set_parameter(m, "rest_block_gain", 0.0), "ketamine-iv", "2 h",
+                                      effect=True) < c.value_at(m, "ketamine-iv", "2 h", effect=True)),
+   hint="compare your Exercise 2 answer with the default.")
+ex("patients-quiz-week", "Quiz: do fewer virtual patients respond at day 7 than at 24 h after ketamine? "
+   "('yes' or 'no')", kind="choice", choices=YES_NO,
+   expected=lambda m: _yes(np.diff(c.response_rates(m, "ketamine-iv", at=("24 h", "7 d"), n=60)["arm"])[0] < 0),
+   hint="response_rates(..., at=('24 h', '7 d')).")
+ex("score-quiz-gaps", "Quiz: how many checks are marked known gaps?",
+   expected=lambda m: int((_card(m)["known gap"] != "").sum()), tol=0.0,
+   hint="the table above lists them.")

@@ -200,7 +200,8 @@ def quiz(answers: dict[str, Any]) -> list[Reply]:
     """Check several answers at once (a self-check quiz): ``{exercise: answer}``."""
     replies = [check(k, v) for k, v in answers.items()]
     right = sum(r.correct for r in replies)
-    print(f"Quiz: {right} of {len(replies)} correct")
+    blank = sum(r.blank for r in replies)
+    print(f"Quiz: {right} of {len(replies)} correct" + (f", {blank} not answered yet" if blank else ""))
     return replies
 
 
