@@ -294,8 +294,9 @@ def _label(m: Model, column: str) -> str:
 
 
 def arm_label(m: Model, scenario: str) -> str:
+    import textwrap
     sc = m.scenario(scenario)
-    return sc.label or sc.name
+    return sc.label or textwrap.shorten(sc.description, 48) or sc.name
 
 
 def compare(m: Model, scenarios, at=("2 h", "24 h", "7 d"), *, column: str | None = None,
@@ -462,31 +463,43 @@ def plot_published(m: Model, ids, *, title: str = "", ax=None):
     import textwrap
     card = scorecard(m, ids)
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.55 * len(card) + 1.2))
+        _, ax = plt.subplots(figsize=(9, 0.6 * len(card) + 1.3))
+    # each row on its own scale: the published band fills the middle half of the row
     for i, (tid, row) in enumerate(card.iloc[::-1].iterrows()):
-        lo, hi = row["low"], row["high"]
-        v = row["model"]
-        finite_hi = hi if math.isfinite(hi) else max(v, lo) * 1.5 + 0.05
-        finite_lo = lo if math.isfinite(lo) else min(v, hi) - 0.1
-        ax.barh(i, finite_hi - finite_lo, left=finite_lo, height=0.5, color="#cfcfcf",
-                label="published band" if i == 0 else None)
-        ax.plot(v, i, "o", ms=8, color="#1a9850" if row["passes"] else "#d73027",
-                label=None)
+        lo, hi, v = row["low"], row["high"], row["model"]
+        a = lo if math.isfinite(lo) else min(v, hi) - abs(hi - v) - 0.1
+        b = hi if math.isfinite(hi) else max(v, lo) + abs(v - lo) + 0.1
+        span = (b - a) or 1.0
+        x = float(np.clip(0.25 + 0.5 * (v - a) / span, 0.0, 1.0))
+        ax.barh(i, 0.5, left=0.25, height=0.5, color="#cfcfcf")
+        ax.plot(x, i, "o", ms=8, color="#1a9850" if row["passes"] else "#d73027")
+        band = f"{_num(lo)} to {_num(hi)}"
+        ax.text(1.03, i, f"published {band}; model {_num(v)}", va="center", fontsize=8,
+                transform=ax.get_yaxis_transform())
+    ax.set_xlim(0, 1)
+    ax.set_xticks([])
     ax.set_yticks(range(len(card)))
-    ax.set_yticklabels([textwrap.shorten(f"{tid}: {s}", 70) for tid, s in
+    ax.set_yticklabels([textwrap.shorten(f"{tid}: {s}", 64) for tid, s in
                         zip(card.index[::-1], card["published"].iloc[::-1])], fontsize=8)
-    ax.plot([], [], "o", color="#1a9850", label="model, inside")
-    ax.plot([], [], "o", color="#d73027", label="model, outside (see known gaps)")
-    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.06 - 0.3 / len(card)),
-              ncol=3)
-    ax.set_xlabel("each statement's quantity (its unit is in the statement)", fontsize=8)
-    ax.grid(axis="x", alpha=0.3)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    keys = [Patch(color="#cfcfcf", label="published band (each row on its own scale)"),
+            Line2D([], [], marker="o", ls="", color="#1a9850", label="model, inside"),
+            Line2D([], [], marker="o", ls="", color="#d73027", label="model, outside (see known gaps)")]
+    ax.legend(handles=keys, fontsize=8, frameon=False, loc="upper center", ncol=3,
+              bbox_to_anchor=(0.5, -0.02 - 0.2 / len(card)))
     ax.set_title(title or "Published numbers (grey) and the model (dots)", fontsize=10)
     plt.tight_layout()
     plt.show()
     print("Sources:")
     print(sources(m, card["source"]))
     return card[["published", "low", "high", "model", "passes"]]
+
+
+def _num(x: float) -> str:
+    if not math.isfinite(x):
+        return "∞" if x > 0 else "−∞"
+    return f"{x:.3g}"
 
 
 def experiments_table(m: Model, animal=(), ids=None):
