@@ -202,7 +202,7 @@ ex("pathway-order", "Put glutamate, synaptic_proteins, spines and relief in the 
                        (_order(m, ["glutamate", "synaptic_proteins", "spines", "relief"]),
                         ", ".join(x.strip() for x in str(a).split(",")))),
    hint="summary_table(model, 'ketamine-iv') sorts nodes by the time of their peak; "
-   "note that relief peaks before the spines.")
+   "look where relief and the spines sit in it.")
 ex("pathway-nbqx", "With the nbqx intervention (AMPA block), what is ketamine's drug effect on relief at 24 h?",
    expected=lambda m: c.value_at(apply_intervention(m, "nbqx"), "ketamine-iv", "24 h", effect=True),
    tol=0.01, hint="apply_intervention(model, 'nbqx'), then value_at(..., effect=True).")

@@ -104,7 +104,7 @@ class Exercise:
         if ok:
             return Reply(f"{CORRECT}: {self.name}" + (f" — {why}" if why else ""))
         hint = f" Hint: {self.hint}" if self.hint else ""
-        return Reply(f"{NOT_YET}: {self.name} — {why}{hint}")
+        return Reply(f"{NOT_YET}: {self.name} — {why.rstrip('.')}.{hint}")
 
     def _verdict(self, answer: Any, model: Model) -> tuple[bool, str]:
         if self.kind == "judge":
