@@ -534,6 +534,8 @@ def build(key: bool) -> dict[str, nbformat.NotebookNode]:
                 nb.cells.append(new_code_cell(cell[1]))
             else:
                 nb.cells.append(new_code_cell(cell[2] if key else cell[1]))
+        for i, cell in enumerate(nb.cells):
+            cell.id = f"cell-{i:02d}"          # stable ids: rebuilding changes only what changed
         out[name + ".ipynb"] = nb
     return out
 
