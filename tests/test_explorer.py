@@ -83,8 +83,8 @@ widget.render({{model, el: document.getElementById("out")}});
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-def test_notebook_8_shows_the_explorer_in_jupyterlab(tmp_path):
-    """Notebook 8 run in a real JupyterLab: the widget draws the page in the cell's output."""
+def test_notebook_1_shows_the_explorer_in_jupyterlab(tmp_path):
+    """The course's first notebook run in a real JupyterLab: the widget draws the page in the cell's output."""
     import os
     import shutil as sh
     import socket
@@ -95,7 +95,8 @@ def test_notebook_8_shows_the_explorer_in_jupyterlab(tmp_path):
 
     pytest.importorskip("jupyterlab")
     api = pytest.importorskip("playwright.sync_api")
-    sh.copy(ROOT / "notebooks" / "08_explorer.ipynb", tmp_path / "explorer.ipynb")
+    sh.copy(ROOT / "notebooks" / "01_explorer.ipynb", tmp_path / "explorer.ipynb")
+    sh.copy(ROOT / "notebooks" / "course_bank.py", tmp_path)      # its exercises
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
