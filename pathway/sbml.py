@@ -173,8 +173,8 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
         if t.signal == "occupancy":
             ec50 = _value(model, e.ec50_ng_ml, t.ec50_ng_ml)
             n = _num(t.hill)
-            s = (f"piecewise(0, {e.source} <= 0, "
-                 f"pow({e.source} / {ec50}, {n}) / (1 + pow({e.source} / {ec50}, {n})))")
+            c = f"max({e.source}, 0)"       # a plasma level a simulator lets dip below 0
+            s = f"pow({c} / {ec50}, {n}) / (1 + pow({c} / {ec50}, {n}))"
         else:
             base = _value(model, model.node(e.source).baseline, t.source_baseline)
             s = f"({e.source} / {base} - 1)"
@@ -188,11 +188,11 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
             hill = _value(model, node.hill, kern.hill[k])
             half = _value(model, node.half, kern.half[k])
             mx = _value(model, node.maximum, kern.maximum[k])
-            d = f"piecewise(0, ({drive}) < 0, {drive})"
+            d = f"max({drive}, 0)"
             target = (f"{base} + ({mx} - {base}) * pow({d}, {hill}) / "
                       f"(pow({d}, {hill}) + pow({half}, {hill}))")
         else:
-            factors = [f"piecewise(0, (1 {t}) < 0, 1 {t})" for t, _ in signals[nid]]
+            factors = [f"max(1 {t}, 0)" for t, _ in signals[nid]]
             target = " * ".join([base] + factors)
         tid = f"target_{nid}"
         parameter(tid, kern.baseline[k], constant=False, units="dimensionless",
@@ -204,7 +204,15 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
         fall = _value(model, node.tau_fall_h, kern.tau_fall[k])
         rule = m.createRateRule()
         rule.setVariable(nid)
-        rule.setMath(math(f"({tid} - {nid}) / piecewise({rise}, {tid} >= {nid}, {fall})"))
+        if rise == fall:
+            rate = f"({tid} - {nid}) / {rise}"
+        else:
+            # the same as dividing by piecewise(rise, target >= x, fall), written
+            # without a condition: libroadrunner hunts for the moment a piecewise
+            # condition flips, and stopped at every rounding-level crossing of a
+            # node resting on its target (CV_TOO_MUCH_WORK in arketamine-iv)
+            rate = f"max({tid} - {nid}, 0) / {rise} + min({tid} - {nid}, 0) / {fall}"
+        rule.setMath(math(rate))
 
     # dosing events at exact times; two doses into one compartment at one moment become
     # one event (SBML events that fire together read the state from before both, so
@@ -277,43 +285,18 @@ def write_sbml(model: Model, scenario: str | Scenario, path: str | Path, *, days
     return path
 
 
-#: CVODE settings for libroadrunner, tried in turn by :func:`run_roadrunner`. The
-#: model's drug signals and readouts have kinks (occupancy and drives are clipped at
-#: zero) exactly where they start, right after the dose events at time 0, where
-#: CVODE's automatic first step sometimes fails; every setting here is sound.
-CVODE_SETTINGS = (
-    {"stiff": True, "relative_tolerance": 1e-6, "absolute_tolerance": 1e-9, "initial_time_step": 1e-3},
-    {"stiff": True, "relative_tolerance": 1e-6, "absolute_tolerance": 1e-9},
-    {"stiff": True, "relative_tolerance": 1e-7, "absolute_tolerance": 1e-10, "initial_time_step": 1e-3},
-    {"stiff": False, "relative_tolerance": 1e-7, "absolute_tolerance": 1e-10},
-)
-
-
-def roadrunner_for(text: str, settings: dict):
-    """A libroadrunner instance of an exported model, with CVODE ``settings``."""
-    import roadrunner
-    rr = roadrunner.RoadRunner(text)
-    rr.integrator.maximum_num_steps = 200_000
-    for key, value in settings.items():
-        setattr(rr.integrator, key, value)
-    return rr
-
-
 def run_roadrunner(text: str, t_end_h: float, points: int, selections: list[str]):
-    """Simulate an exported model in libroadrunner from SBML time 0 to ``t_end_h``,
-    trying :data:`CVODE_SETTINGS` in turn; return (result array, settings used)."""
+    """Simulate an exported model in libroadrunner, with its default integrator
+    settings, from SBML time 0 to ``t_end_h``; return the result array (time first)."""
     try:
-        import roadrunner  # noqa: F401
+        import roadrunner
     except ImportError:
         raise UsageError("this needs libroadrunner\n  hint: pip install 'ketamine-pathway[sbml]'") from None
-    errors = []
-    for settings in CVODE_SETTINGS:
-        rr = roadrunner_for(text, settings)
-        try:
-            return rr.simulate(0.0, t_end_h, points, ["time"] + list(selections)), settings
-        except RuntimeError as exc:
-            errors.append(f"{settings}: {str(exc)[:100]}")
-    raise UsageError("libroadrunner could not simulate the exported model:\n  " + "\n  ".join(errors))
+    rr = roadrunner.RoadRunner(text)
+    try:
+        return rr.simulate(0.0, t_end_h, points, ["time"] + list(selections))
+    except RuntimeError as exc:
+        raise UsageError(f"libroadrunner could not simulate the exported model: {str(exc)[:200]}") from None
 
 
 def _notes(text: str) -> str:
