@@ -217,16 +217,47 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
     # dosing events at exact times; two doses into one compartment at one moment become
     # one event (SBML events that fire together read the state from before both, so
     # separate "A = A + dose" assignments would lose all but one dose)
-    merged: dict[tuple[float, int, int], float] = {}
+    # an amount in proportion to body weight is a formula of the body-weight parameter,
+    # so a tool that changes that parameter changes the mg/kg doses
+    weight = model.body_weight_kg()
+    weight_id = f"par_{model.roles.body_weight}" if model.roles.body_weight else None
+    merged: dict[tuple[float, int, int], list[float]] = {}
     for i in range(len(events)):
         key = (float(events.t_h[i]), int(events.kind[i]), int(events.index[i]))
+        value = float(events.value[i])
         if key[1] == 2:                         # a reset sets a value: the last one wins
-            merged[key] = float(events.value[i])
-        else:
-            merged[key] = merged.get(key, 0.0) + float(events.value[i])
-    for i, ((t, kind, idx), value) in enumerate(merged.items()):
-        if kind != 2 and value == 0.0:          # an infusion ending as another starts
+            merged[key] = [value, 0.0]
             continue
+        fixed_per_kg = merged.setdefault(key, [0.0, 0.0])
+        if events.per_kg[i] and weight_id:
+            fixed_per_kg[1] += value / weight
+        else:
+            fixed_per_kg[0] += value
+
+    def amount(var, fixed, per_kg):
+        parts = [var] if var else []
+        if fixed != 0.0 or not per_kg:
+            parts.append(_num(fixed))
+        if per_kg:
+            parts.append(f"{_num(per_kg)} * {weight_id}")
+        return " + ".join(parts)
+
+    running: dict[int, tuple[float, float]] = {}
+    for i, ((t, kind, idx), (fixed, per_kg)) in enumerate(merged.items()):
+        value = fixed + per_kg * weight
+        if kind != 2 and fixed == 0.0 and per_kg == 0.0:   # an infusion ending as another starts
+            continue
+        if kind == RATE:
+            # an infusion event sets the rate to the sum of the infusions running from
+            # then on (not "rate + change"), so it gives the same answer however often a
+            # tool fires it (libroadrunner fires the time-0 events again on reset())
+            f0, k0 = running.get(idx, (0.0, 0.0))
+            running[idx] = (f0 + fixed, k0 + per_kg)
+            fixed, per_kg = running[idx]
+            if abs(fixed) < 1e-12 * abs(f0 or 1.0):
+                fixed = 0.0
+            if abs(per_kg) < 1e-12 * abs(k0 or 1.0):
+                per_kg = 0.0
         ev = m.createEvent()
         ev.setId(f"event_{i}")
         ev.setUseValuesFromTriggerTime(True)
@@ -238,13 +269,15 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
         if kind == BOLUS:
             var = _pk_id(system, idx)
             ea.setVariable(var)
-            ea.setMath(math(f"{var} + {_num(value)}"))
-            ev.setName(f"bolus of {value:g} mg into {system.compartments[idx].name} at {t:g} h")
+            ea.setMath(math(amount(var, fixed, per_kg)))
+            ev.setName(f"bolus of {value:g} mg into {system.compartments[idx].name} at {t:g} h"
+                       + (f" (at {weight:g} kg)" if per_kg else ""))
         elif kind == RATE:
             var = f"rate_{_pk_id(system, idx)}"
             ea.setVariable(var)
-            ea.setMath(math(f"{var} + {_num(value)}"))
-            ev.setName(f"infusion rate {value:+g} mg/h into {system.compartments[idx].name} at {t:g} h")
+            ea.setMath(math(amount(None, fixed, per_kg)))
+            ev.setName(f"infusion into {system.compartments[idx].name} at {t:g} h: now "
+                       f"{fixed + per_kg * weight:g} mg/h" + (f" (at {weight:g} kg)" if per_kg else ""))
         else:
             var = system.node_ids[idx]
             ea.setVariable(var)

@@ -136,3 +136,20 @@ def test_unknown_export_format_exits_2(capsys):
     with pytest.raises(SystemExit) as info:
         main(["export", "--format", "cellml", "--out", "m.xml"])
     assert info.value.code == 2
+
+
+def test_body_weight_stays_a_parameter_that_scales_the_mg_per_kg_doses(model):
+    """Changing the body-weight parameter in libroadrunner changes the mg/kg doses and
+    so the plasma levels, as set_parameter does in Python."""
+    from pathway import set_parameter
+    weight = model.roles.body_weight
+    heavier = model.parameters[weight].value * 1.3
+    rr = roadrunner.RoadRunner(export_sbml(model, "ketamine-iv", days=2))
+    rr[f"par_{weight}"] = heavier
+    rr.reset()                  # libroadrunner applies the time-0 doses again
+    res = rr.simulate(0, 48, 193, ["time", "esketamine", model.primary])
+    ours = simulate(set_parameter(model, weight, heavier), "ketamine-iv", days=2, t_eval=res[:, 0])
+    plain = simulate(model, "ketamine-iv", days=2, t_eval=res[:, 0])
+    assert ours["esketamine"].max() == pytest.approx(1.3 * plain["esketamine"].max(), rel=1e-6)
+    for j, name in enumerate(["esketamine", model.primary], start=1):
+        assert np.max(np.abs(res[:, j] - ours[name])) < 1e-3 * ours[name].max(), name
