@@ -119,15 +119,71 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
     parameter("scenario_time_offset_h", offset, units="hour",
               notes="The scenario's clock reads SBML time + this offset.")
 
-    # pharmacokinetics: amounts with linear rate rules, infusion rates changed by events
+    # pharmacokinetics: amounts with linear rate rules, infusion rates changed by events.
+    # Each drug's clearance, volumes, flows and absorption half-lives are named
+    # parameters (following the model file's parameter where it names one), and every
+    # entry of the rate matrix is an assignment rule of them, so a tool can vary them.
     K = system.pk_matrix
+    index = {(c.drug, c.kind): i for i, c in enumerate(system.compartments)}
+
+    def named(pid, v, dimension, name):
+        value = float(model.value(v))
+        parameter(pid, value, units=units_of[dimension], name=name,
+                  constant=not isinstance(v, ParamRef))
+        if isinstance(v, ParamRef):
+            rule = m.createAssignmentRule()
+            rule.setVariable(pid)
+            rule.setMath(math(f"par_{v.name}"))
+        return pid
+
+    entries: dict[tuple[int, int], list[str]] = {}
+
+    def add(i, j, term):
+        entries.setdefault((i, j), []).append(term)
+
+    for d in system.drug_ids:
+        drug = model.drugs[d]
+        c = index[(d, "central")]
+        cl = named(f"CL_{d}", drug.clearance_l_h, "flow", f"clearance of {d}")
+        vc = named(f"V_{d}", drug.volume_l, "volume", f"central volume of {d}")
+        add(c, c, f"-{cl} / {vc}")
+        for k, (vol, flow) in enumerate(drug.peripheral, start=1):
+            p_ = index[(d, f"peripheral{k}")]
+            q = named(f"Q_{d}_{k}", flow, "flow", f"flow between {d}'s central and peripheral {k}")
+            vp = named(f"V_{d}_{k}", vol, "volume", f"volume of {d}'s peripheral compartment {k}")
+            add(c, c, f"-{q} / {vc}")
+            add(p_, c, f"{q} / {vc}")
+            add(p_, p_, f"-{q} / {vp}")
+            add(c, p_, f"{q} / {vp}")
+        for route in drug.routes.values():
+            if route.absorption_half_life_h is not None:
+                dep = index[(d, f"depot:{route.name}")]
+                rid = route.name.replace("-", "_")
+                th = named(f"t_abs_{d}_{rid}", route.absorption_half_life_h, "time",
+                           f"absorption half-life of {d} by the {route.name} route")
+                add(dep, dep, f"-ln(2) / {th}")
+                add(c, dep, f"ln(2) / {th}")
+    for e in system.metabolism:
+        fid = named(f"f_{e.index}", e.fraction, "number",
+                    f"fraction of {e.source}'s clearance that becomes {e.target} ({e.name})")
+        add(index[(e.target, "central")], index[(e.source, "central")],
+            f"{fid} * CL_{e.source} / V_{e.source}")
     for i in range(system.n_pk):
         parameter(_pk_id(system, i), 0.0, constant=False, units="mg",
                   name=system.compartments[i].name)
         parameter(f"rate_{_pk_id(system, i)}", 0.0, constant=False, units="mg_per_hour",
                   name=f"infusion into {system.compartments[i].name}")
+    for (i, j), terms in entries.items():
+        kid = f"k_{_pk_id(system, i)[2:]}__{_pk_id(system, j)[2:]}"
+        parameter(kid, K[i, j], constant=False, units="per_hour",
+                  name=f"rate matrix entry: into {system.compartments[i].name} "
+                       f"from {system.compartments[j].name}")
+        rule = m.createAssignmentRule()
+        rule.setVariable(kid)
+        rule.setMath(math(" + ".join(terms).replace("+ -", "- ")))
     for i in range(system.n_pk):
-        terms = [f"{_num(K[i, j])} * {_pk_id(system, j)}" for j in range(system.n_pk) if K[i, j] != 0]
+        terms = [f"k_{_pk_id(system, i)[2:]}__{_pk_id(system, j)[2:]} * {_pk_id(system, j)}"
+                 for j in range(system.n_pk) if (i, j) in entries]
         rule = m.createRateRule()
         rule.setVariable(_pk_id(system, i))
         rule.setMath(math(" + ".join(terms + [f"rate_{_pk_id(system, i)}"])))
@@ -137,7 +193,7 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
         central = _pk_id(system, int(system.drug_central[d]))
         rule = m.createAssignmentRule()
         rule.setVariable(drug)
-        rule.setMath(math(f"{_num(system.drug_scale[d])} * {central}"))
+        rule.setMath(math(f"1000 / V_{drug} * {central}"))
     for name, drugs in model.derived.items():
         parameter(name, 0.0, constant=False, units="ng_per_mL", name=f"plasma {' + '.join(drugs)}")
         rule = m.createAssignmentRule()
@@ -352,6 +408,7 @@ def _units(m, libsbml) -> None:
     unit_def("kg", [(libsbml.UNIT_KIND_GRAM, 1, 3, 1.0)])
     unit_def("mg_per_hour", [(libsbml.UNIT_KIND_GRAM, 1, -3, 1.0),
                              (libsbml.UNIT_KIND_SECOND, -1, 0, 3600.0)])
+    unit_def("per_hour", [(libsbml.UNIT_KIND_SECOND, -1, 0, 3600.0)])
     unit_def("mg_per_kg", [(libsbml.UNIT_KIND_GRAM, 1, -3, 1.0), (libsbml.UNIT_KIND_GRAM, -1, 3, 1.0)])
     unit_def("litre_per_hour", [(libsbml.UNIT_KIND_LITRE, 1, 0, 1.0),
                                 (libsbml.UNIT_KIND_SECOND, -1, 0, 3600.0)])
