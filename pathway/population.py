@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
-
 from tqdm.auto import tqdm
 
 from . import _kernel

@@ -8,12 +8,20 @@ import pytest
 libsbml = pytest.importorskip("libsbml")
 roadrunner = pytest.importorskip("roadrunner")
 
-from pathway import set_hypothesis, simulate  # noqa: E402
-from pathway.cli import main  # noqa: E402
-from pathway.sbml import check_sbml, export_sbml, run_roadrunner, start_time_h, write_sbml  # noqa: E402
-from pathway.scenarios import apply_intervention  # noqa: E402
-
-from pathway import load_model  # noqa: E402
+from pathway import (
+    load_model,
+    set_hypothesis,
+    simulate,
+)
+from pathway.cli import main
+from pathway.sbml import (
+    check_sbml,
+    export_sbml,
+    run_roadrunner,
+    start_time_h,
+    write_sbml,
+)
+from pathway.scenarios import apply_intervention
 
 SCENARIOS = list(load_model().scenarios)        # every built-in scenario
 
