@@ -320,8 +320,9 @@ def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000
         Times at which to read the primary outcome, e.g. ``"24h,7d,6w"`` (default ``"24h,7d"``).
     rtol : float
         Solver tolerance (with the absolute tolerance :data:`ATOL`, 1e-5). Measured
-        against a tight solve (rtol 1e-6, atol 1e-9) on 1000 people per built-in
-        scenario (``python benchmarks/bench_population.py --accuracy``): each
+        against a tight solve (rtol 1e-6, atol 1e-9) on 1000 people over 8 weeks in
+        every built-in scenario but the two SUSTAIN arms, whose tight solves were too
+        slow to finish (``python benchmarks/bench_population.py --accuracy``): each
         person's outcome stays within 3e-3 (1e-3 to 2e-3 in most scenarios), and
         response rates move by at most 0.2 percentage points, far below the spread
         between people. Against atol 1e-7 this runs 1.1 to 2 times faster (the
