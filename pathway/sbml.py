@@ -119,15 +119,71 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
     parameter("scenario_time_offset_h", offset, units="hour",
               notes="The scenario's clock reads SBML time + this offset.")
 
-    # pharmacokinetics: amounts with linear rate rules, infusion rates changed by events
+    # pharmacokinetics: amounts with linear rate rules, infusion rates changed by events.
+    # Each drug's clearance, volumes, flows and absorption half-lives are named
+    # parameters (following the model file's parameter where it names one), and every
+    # entry of the rate matrix is an assignment rule of them, so a tool can vary them.
     K = system.pk_matrix
+    index = {(c.drug, c.kind): i for i, c in enumerate(system.compartments)}
+
+    def named(pid, v, dimension, name):
+        value = float(model.value(v))
+        parameter(pid, value, units=units_of[dimension], name=name,
+                  constant=not isinstance(v, ParamRef))
+        if isinstance(v, ParamRef):
+            rule = m.createAssignmentRule()
+            rule.setVariable(pid)
+            rule.setMath(math(f"par_{v.name}"))
+        return pid
+
+    entries: dict[tuple[int, int], list[str]] = {}
+
+    def add(i, j, term):
+        entries.setdefault((i, j), []).append(term)
+
+    for d in system.drug_ids:
+        drug = model.drugs[d]
+        c = index[(d, "central")]
+        cl = named(f"CL_{d}", drug.clearance_l_h, "flow", f"clearance of {d}")
+        vc = named(f"V_{d}", drug.volume_l, "volume", f"central volume of {d}")
+        add(c, c, f"-{cl} / {vc}")
+        for k, (vol, flow) in enumerate(drug.peripheral, start=1):
+            p_ = index[(d, f"peripheral{k}")]
+            q = named(f"Q_{d}_{k}", flow, "flow", f"flow between {d}'s central and peripheral {k}")
+            vp = named(f"V_{d}_{k}", vol, "volume", f"volume of {d}'s peripheral compartment {k}")
+            add(c, c, f"-{q} / {vc}")
+            add(p_, c, f"{q} / {vc}")
+            add(p_, p_, f"-{q} / {vp}")
+            add(c, p_, f"{q} / {vp}")
+        for route in drug.routes.values():
+            if route.absorption_half_life_h is not None:
+                dep = index[(d, f"depot:{route.name}")]
+                rid = route.name.replace("-", "_")
+                th = named(f"t_abs_{d}_{rid}", route.absorption_half_life_h, "time",
+                           f"absorption half-life of {d} by the {route.name} route")
+                add(dep, dep, f"-ln(2) / {th}")
+                add(c, dep, f"ln(2) / {th}")
+    for e in system.metabolism:
+        fid = named(f"f_{e.index}", e.fraction, "number",
+                    f"fraction of {e.source}'s clearance that becomes {e.target} ({e.name})")
+        add(index[(e.target, "central")], index[(e.source, "central")],
+            f"{fid} * CL_{e.source} / V_{e.source}")
     for i in range(system.n_pk):
         parameter(_pk_id(system, i), 0.0, constant=False, units="mg",
                   name=system.compartments[i].name)
         parameter(f"rate_{_pk_id(system, i)}", 0.0, constant=False, units="mg_per_hour",
                   name=f"infusion into {system.compartments[i].name}")
+    for (i, j), terms in entries.items():
+        kid = f"k_{_pk_id(system, i)[2:]}__{_pk_id(system, j)[2:]}"
+        parameter(kid, K[i, j], constant=False, units="per_hour",
+                  name=f"rate matrix entry: into {system.compartments[i].name} "
+                       f"from {system.compartments[j].name}")
+        rule = m.createAssignmentRule()
+        rule.setVariable(kid)
+        rule.setMath(math(" + ".join(terms).replace("+ -", "- ")))
     for i in range(system.n_pk):
-        terms = [f"{_num(K[i, j])} * {_pk_id(system, j)}" for j in range(system.n_pk) if K[i, j] != 0]
+        terms = [f"k_{_pk_id(system, i)[2:]}__{_pk_id(system, j)[2:]} * {_pk_id(system, j)}"
+                 for j in range(system.n_pk) if (i, j) in entries]
         rule = m.createRateRule()
         rule.setVariable(_pk_id(system, i))
         rule.setMath(math(" + ".join(terms + [f"rate_{_pk_id(system, i)}"])))
@@ -137,7 +193,7 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
         central = _pk_id(system, int(system.drug_central[d]))
         rule = m.createAssignmentRule()
         rule.setVariable(drug)
-        rule.setMath(math(f"{_num(system.drug_scale[d])} * {central}"))
+        rule.setMath(math(f"1000 / V_{drug} * {central}"))
     for name, drugs in model.derived.items():
         parameter(name, 0.0, constant=False, units="ng_per_mL", name=f"plasma {' + '.join(drugs)}")
         rule = m.createAssignmentRule()
@@ -173,8 +229,8 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
         if t.signal == "occupancy":
             ec50 = _value(model, e.ec50_ng_ml, t.ec50_ng_ml)
             n = _num(t.hill)
-            s = (f"piecewise(0, {e.source} <= 0, "
-                 f"pow({e.source} / {ec50}, {n}) / (1 + pow({e.source} / {ec50}, {n})))")
+            c = f"max({e.source}, 0)"       # a plasma level a simulator lets dip below 0
+            s = f"pow({c} / {ec50}, {n}) / (1 + pow({c} / {ec50}, {n}))"
         else:
             base = _value(model, model.node(e.source).baseline, t.source_baseline)
             s = f"({e.source} / {base} - 1)"
@@ -188,11 +244,11 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
             hill = _value(model, node.hill, kern.hill[k])
             half = _value(model, node.half, kern.half[k])
             mx = _value(model, node.maximum, kern.maximum[k])
-            d = f"piecewise(0, ({drive}) < 0, {drive})"
+            d = f"max({drive}, 0)"
             target = (f"{base} + ({mx} - {base}) * pow({d}, {hill}) / "
                       f"(pow({d}, {hill}) + pow({half}, {hill}))")
         else:
-            factors = [f"piecewise(0, (1 {t}) < 0, 1 {t})" for t, _ in signals[nid]]
+            factors = [f"max(1 {t}, 0)" for t, _ in signals[nid]]
             target = " * ".join([base] + factors)
         tid = f"target_{nid}"
         parameter(tid, kern.baseline[k], constant=False, units="dimensionless",
@@ -204,21 +260,60 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
         fall = _value(model, node.tau_fall_h, kern.tau_fall[k])
         rule = m.createRateRule()
         rule.setVariable(nid)
-        rule.setMath(math(f"({tid} - {nid}) / piecewise({rise}, {tid} >= {nid}, {fall})"))
+        if rise == fall:
+            rate = f"({tid} - {nid}) / {rise}"
+        else:
+            # the same as dividing by piecewise(rise, target >= x, fall), written
+            # without a condition: libroadrunner hunts for the moment a piecewise
+            # condition flips, and stopped at every rounding-level crossing of a
+            # node resting on its target (CV_TOO_MUCH_WORK in arketamine-iv)
+            rate = f"max({tid} - {nid}, 0) / {rise} + min({tid} - {nid}, 0) / {fall}"
+        rule.setMath(math(rate))
 
     # dosing events at exact times; two doses into one compartment at one moment become
     # one event (SBML events that fire together read the state from before both, so
     # separate "A = A + dose" assignments would lose all but one dose)
-    merged: dict[tuple[float, int, int], float] = {}
+    # an amount in proportion to body weight is a formula of the body-weight parameter,
+    # so a tool that changes that parameter changes the mg/kg doses
+    weight = model.body_weight_kg()
+    weight_id = f"par_{model.roles.body_weight}" if model.roles.body_weight else None
+    merged: dict[tuple[float, int, int], list[float]] = {}
     for i in range(len(events)):
         key = (float(events.t_h[i]), int(events.kind[i]), int(events.index[i]))
+        value = float(events.value[i])
         if key[1] == 2:                         # a reset sets a value: the last one wins
-            merged[key] = float(events.value[i])
-        else:
-            merged[key] = merged.get(key, 0.0) + float(events.value[i])
-    for i, ((t, kind, idx), value) in enumerate(merged.items()):
-        if kind != 2 and value == 0.0:          # an infusion ending as another starts
+            merged[key] = [value, 0.0]
             continue
+        fixed_per_kg = merged.setdefault(key, [0.0, 0.0])
+        if events.per_kg[i] and weight_id:
+            fixed_per_kg[1] += value / weight
+        else:
+            fixed_per_kg[0] += value
+
+    def amount(var, fixed, per_kg):
+        parts = [var] if var else []
+        if fixed != 0.0 or not per_kg:
+            parts.append(_num(fixed))
+        if per_kg:
+            parts.append(f"{_num(per_kg)} * {weight_id}")
+        return " + ".join(parts)
+
+    running: dict[int, tuple[float, float]] = {}
+    for i, ((t, kind, idx), (fixed, per_kg)) in enumerate(merged.items()):
+        value = fixed + per_kg * weight
+        if kind != 2 and fixed == 0.0 and per_kg == 0.0:   # an infusion ending as another starts
+            continue
+        if kind == RATE:
+            # an infusion event sets the rate to the sum of the infusions running from
+            # then on (not "rate + change"), so it gives the same answer however often a
+            # tool fires it (libroadrunner fires the time-0 events again on reset())
+            f0, k0 = running.get(idx, (0.0, 0.0))
+            running[idx] = (f0 + fixed, k0 + per_kg)
+            fixed, per_kg = running[idx]
+            if abs(fixed) < 1e-12 * abs(f0 or 1.0):
+                fixed = 0.0
+            if abs(per_kg) < 1e-12 * abs(k0 or 1.0):
+                per_kg = 0.0
         ev = m.createEvent()
         ev.setId(f"event_{i}")
         ev.setUseValuesFromTriggerTime(True)
@@ -230,13 +325,15 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
         if kind == BOLUS:
             var = _pk_id(system, idx)
             ea.setVariable(var)
-            ea.setMath(math(f"{var} + {_num(value)}"))
-            ev.setName(f"bolus of {value:g} mg into {system.compartments[idx].name} at {t:g} h")
+            ea.setMath(math(amount(var, fixed, per_kg)))
+            ev.setName(f"bolus of {value:g} mg into {system.compartments[idx].name} at {t:g} h"
+                       + (f" (at {weight:g} kg)" if per_kg else ""))
         elif kind == RATE:
             var = f"rate_{_pk_id(system, idx)}"
             ea.setVariable(var)
-            ea.setMath(math(f"{var} + {_num(value)}"))
-            ev.setName(f"infusion rate {value:+g} mg/h into {system.compartments[idx].name} at {t:g} h")
+            ea.setMath(math(amount(None, fixed, per_kg)))
+            ev.setName(f"infusion into {system.compartments[idx].name} at {t:g} h: now "
+                       f"{fixed + per_kg * weight:g} mg/h" + (f" (at {weight:g} kg)" if per_kg else ""))
         else:
             var = system.node_ids[idx]
             ea.setVariable(var)
@@ -277,43 +374,18 @@ def write_sbml(model: Model, scenario: str | Scenario, path: str | Path, *, days
     return path
 
 
-#: CVODE settings for libroadrunner, tried in turn by :func:`run_roadrunner`. The
-#: model's drug signals and readouts have kinks (occupancy and drives are clipped at
-#: zero) exactly where they start, right after the dose events at time 0, where
-#: CVODE's automatic first step sometimes fails; every setting here is sound.
-CVODE_SETTINGS = (
-    {"stiff": True, "relative_tolerance": 1e-6, "absolute_tolerance": 1e-9, "initial_time_step": 1e-3},
-    {"stiff": True, "relative_tolerance": 1e-6, "absolute_tolerance": 1e-9},
-    {"stiff": True, "relative_tolerance": 1e-7, "absolute_tolerance": 1e-10, "initial_time_step": 1e-3},
-    {"stiff": False, "relative_tolerance": 1e-7, "absolute_tolerance": 1e-10},
-)
-
-
-def roadrunner_for(text: str, settings: dict):
-    """A libroadrunner instance of an exported model, with CVODE ``settings``."""
-    import roadrunner
-    rr = roadrunner.RoadRunner(text)
-    rr.integrator.maximum_num_steps = 200_000
-    for key, value in settings.items():
-        setattr(rr.integrator, key, value)
-    return rr
-
-
 def run_roadrunner(text: str, t_end_h: float, points: int, selections: list[str]):
-    """Simulate an exported model in libroadrunner from SBML time 0 to ``t_end_h``,
-    trying :data:`CVODE_SETTINGS` in turn; return (result array, settings used)."""
+    """Simulate an exported model in libroadrunner, with its default integrator
+    settings, from SBML time 0 to ``t_end_h``; return the result array (time first)."""
     try:
-        import roadrunner  # noqa: F401
+        import roadrunner
     except ImportError:
         raise UsageError("this needs libroadrunner\n  hint: pip install 'ketamine-pathway[sbml]'") from None
-    errors = []
-    for settings in CVODE_SETTINGS:
-        rr = roadrunner_for(text, settings)
-        try:
-            return rr.simulate(0.0, t_end_h, points, ["time"] + list(selections)), settings
-        except RuntimeError as exc:
-            errors.append(f"{settings}: {str(exc)[:100]}")
-    raise UsageError("libroadrunner could not simulate the exported model:\n  " + "\n  ".join(errors))
+    rr = roadrunner.RoadRunner(text)
+    try:
+        return rr.simulate(0.0, t_end_h, points, ["time"] + list(selections))
+    except RuntimeError as exc:
+        raise UsageError(f"libroadrunner could not simulate the exported model: {str(exc)[:200]}") from None
 
 
 def _notes(text: str) -> str:
@@ -336,6 +408,7 @@ def _units(m, libsbml) -> None:
     unit_def("kg", [(libsbml.UNIT_KIND_GRAM, 1, 3, 1.0)])
     unit_def("mg_per_hour", [(libsbml.UNIT_KIND_GRAM, 1, -3, 1.0),
                              (libsbml.UNIT_KIND_SECOND, -1, 0, 3600.0)])
+    unit_def("per_hour", [(libsbml.UNIT_KIND_SECOND, -1, 0, 3600.0)])
     unit_def("mg_per_kg", [(libsbml.UNIT_KIND_GRAM, 1, -3, 1.0), (libsbml.UNIT_KIND_GRAM, -1, 3, 1.0)])
     unit_def("litre_per_hour", [(libsbml.UNIT_KIND_LITRE, 1, 0, 1.0),
                                 (libsbml.UNIT_KIND_SECOND, -1, 0, 3600.0)])

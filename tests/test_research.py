@@ -112,8 +112,8 @@ def test_omex_archive_runs_its_sedml_in_roadrunner(model, tmp_path):
     ids = [doc.getDataGenerator(i).getName() for i in range(doc.getNumDataGenerators())]
     assert set(model.readouts) <= set(ids)
     sbml = archive.extractEntryToString("./" + doc.getModel(0).getSource())
-    result, _ = run_roadrunner(sbml, sim.getOutputEndTime(), sim.getNumberOfPoints() + 1,
-                               list(model.readouts))
+    result = run_roadrunner(sbml, sim.getOutputEndTime(), sim.getNumberOfPoints() + 1,
+                            list(model.readouts))
     offset = start_time_h(model, "ketamine-iv", 7)
     ours = simulate(model, "ketamine-iv", days=7, t_eval=result[:, 0] + offset)
     for j, name in enumerate(model.readouts, start=1):

@@ -1,5 +1,6 @@
 """SBML export: consistency, traceability, and a cross-check of every built-in
-scenario against an independent simulator (libroadrunner; COPASI if installed)."""
+scenario against independent simulators with their default settings
+(libroadrunner; COPASI and tellurium if installed)."""
 
 import numpy as np
 import pytest
@@ -7,13 +8,22 @@ import pytest
 libsbml = pytest.importorskip("libsbml")
 roadrunner = pytest.importorskip("roadrunner")
 
-from pathway import set_hypothesis, simulate  # noqa: E402
-from pathway.cli import main  # noqa: E402
-from pathway.sbml import check_sbml, export_sbml, run_roadrunner, start_time_h, write_sbml  # noqa: E402
-from pathway.scenarios import apply_intervention  # noqa: E402
+from pathway import (
+    load_model,
+    set_hypothesis,
+    simulate,
+)
+from pathway.cli import main
+from pathway.sbml import (
+    check_sbml,
+    export_sbml,
+    run_roadrunner,
+    start_time_h,
+    write_sbml,
+)
+from pathway.scenarios import apply_intervention
 
-SCENARIOS = ["ketamine-iv", "esketamine-in", "ssri", "hnk", "placebo", "ketamine-series",
-             "sustain-continue", "sustain-withdraw", "esketamine-induction"]
+SCENARIOS = list(load_model().scenarios)        # every built-in scenario
 
 
 def cross_check(model, scenario, days):
@@ -21,7 +31,7 @@ def cross_check(model, scenario, days):
     ours_full = simulate(model, scenario, days=days)
     names = list(ours_full.names)
     offset = start_time_h(model, scenario, days)
-    res, _ = run_roadrunner(text, days * 24.0 - offset, int(days * 24 * 4) + 1, names)
+    res = run_roadrunner(text, days * 24.0 - offset, int(days * 24 * 4) + 1, names)
     res[:, 0] += offset                       # back to the scenario's clock
     keep = res[:, 0] >= 0
     t = res[keep, 0]
@@ -45,9 +55,13 @@ def test_export_passes_the_consistency_check(model, scenario):
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_roadrunner_agrees_with_our_simulation(model, scenario):
-    """For every variable, the largest difference stays below 1e-3 of its peak."""
-    days = 28 if scenario in ("ssri", "sustain-continue", "sustain-withdraw", "esketamine-induction") else 14
-    worst, name, t_h = cross_check(model, scenario, days)
+    """libroadrunner with its default settings runs the scenario's whole length,
+    and for every variable the largest difference stays below 1e-3 of its peak."""
+    if scenario == "sustain-withdraw":
+        pytest.xfail("libroadrunner rescales each state's absolute tolerance by its size at every "
+                     "event; after the withdrawal the dissociation readout sits near 1e-39, computed "
+                     "from rounding-level departures of NMDA from rest, and CVODE cannot meet that")
+    worst, name, t_h = cross_check(model, scenario, model.scenarios[scenario].days)
     assert worst < 1e-3, f"{name} diverges by {worst:.2e} of its peak at {t_h:.2f} h"
 
 
@@ -80,15 +94,29 @@ def test_every_term_carries_its_edge_grade_and_citations(model):
     assert m.getTimeUnits() == "hour"
 
 
-def test_copasi_loads_the_export_and_agrees(model, tmp_path):
+@pytest.mark.parametrize("scenario", ["arketamine-iv", "sustain-withdraw"])
+def test_copasi_runs_the_export_with_defaults_and_agrees(model, scenario, tmp_path):
     basico = pytest.importorskip("basico")
-    path = write_sbml(model, "ketamine-iv", tmp_path / "k.xml", days=3)
+    days = model.scenarios[scenario].days
+    path = write_sbml(model, scenario, tmp_path / "k.xml", days=days)
     basico.load_model(str(path))
-    tc = basico.run_time_course(duration=72, intervals=288, use_initial_values=True,
-                                r_tol=1e-7, a_tol=1e-10)
-    ours = simulate(model, "ketamine-iv", days=3, t_eval=tc.index.values)
-    relief = tc["Values[Symptom relief]"].values
-    assert np.max(np.abs(relief - ours["relief"])) < 1e-3 * ours["relief"].max()
+    tc = basico.run_time_course(duration=days * 24, intervals=int(days * 24 * 2),
+                                use_initial_values=True)       # COPASI's own settings
+    ours = simulate(model, scenario, days=days, t_eval=tc.index.values)
+    for name in model.readouts:
+        theirs = tc[f"Values[{model.node(name).label}]"].values
+        peak = max(np.abs(ours[name]).max(), np.abs(theirs).max())
+        assert np.max(np.abs(theirs - ours[name])) < 1e-3 * max(peak, 1e-9), name
+
+
+def test_tellurium_runs_the_export_with_defaults(model):
+    te = pytest.importorskip("tellurium")
+    r = te.loadSBMLModel(export_sbml(model, "ketamine-series", days=56))
+    res = r.simulate(0, 56 * 24, 56 * 24 + 1, ["time"] + list(model.readouts))
+    ours = simulate(model, "ketamine-series", days=56, t_eval=res[:, 0])
+    for j, name in enumerate(model.readouts, start=1):
+        peak = max(np.abs(ours[name]).max(), 1e-9)
+        assert np.max(np.abs(res[:, j] - ours[name])) < 1e-3 * peak, name
 
 
 def test_export_command(tmp_path, capsys):
@@ -116,3 +144,44 @@ def test_unknown_export_format_exits_2(capsys):
     with pytest.raises(SystemExit) as info:
         main(["export", "--format", "cellml", "--out", "m.xml"])
     assert info.value.code == 2
+
+
+def test_body_weight_stays_a_parameter_that_scales_the_mg_per_kg_doses(model):
+    """Changing the body-weight parameter in libroadrunner changes the mg/kg doses and
+    so the plasma levels, as set_parameter does in Python."""
+    from pathway import set_parameter
+    weight = model.roles.body_weight
+    heavier = model.parameters[weight].value * 1.3
+    rr = roadrunner.RoadRunner(export_sbml(model, "ketamine-iv", days=2))
+    rr[f"par_{weight}"] = heavier
+    rr.reset()                  # libroadrunner applies the time-0 doses again
+    res = rr.simulate(0, 48, 193, ["time", "esketamine", model.primary])
+    ours = simulate(set_parameter(model, weight, heavier), "ketamine-iv", days=2, t_eval=res[:, 0])
+    plain = simulate(model, "ketamine-iv", days=2, t_eval=res[:, 0])
+    assert ours["esketamine"].max() == pytest.approx(1.3 * plain["esketamine"].max(), rel=1e-6)
+    for j, name in enumerate(["esketamine", model.primary], start=1):
+        assert np.max(np.abs(res[:, j] - ours[name])) < 1e-3 * ours[name].max(), name
+
+
+def test_clearances_and_volumes_are_named_parameters_behind_the_rate_matrix(model):
+    """Every entry of the pharmacokinetic rate matrix is an assignment rule of named
+    clearances, volumes, flows and half-lives, and evaluates to the compiled matrix;
+    a tool that changes a clearance changes the plasma levels."""
+    from pathway import compile_model
+    system = compile_model(model)
+    text = export_sbml(model, "ketamine-iv", days=1)
+    rr = roadrunner.RoadRunner(text)
+    ids = [c.drug + "_" + c.kind.replace(":", "_") for c in system.compartments]
+    K = system.pk_matrix
+    for i, a in enumerate(ids):
+        for j, b in enumerate(ids):
+            if K[i, j] != 0:
+                assert rr[f"k_{a}__{b}"] == pytest.approx(K[i, j], rel=1e-12), (a, b)
+    drug = system.drug_ids[0]
+    m = libsbml.readSBMLFromString(text).getModel()
+    assert m.getParameter(f"CL_{drug}").getConstant() or m.getAssignmentRule(f"CL_{drug}")
+    base = rr.simulate(0, 24, 97, ["time", drug])[:, 1]
+    faster = roadrunner.RoadRunner(text)
+    faster[f"CL_{drug}"] = 2 * faster[f"CL_{drug}"]
+    faster.reset()
+    assert faster.simulate(0, 24, 97, ["time", drug])[-1, 1] < 0.5 * base[-1]
