@@ -216,10 +216,10 @@ def _trajectory(system: OdeSystem, scenario: Scenario, t_eval, states, steps) ->
             columns[node.id] = conc[:, system.drug_ids.index(node.id)]
         else:
             k = system.node_index(node.id)
-            # the solver keeps nodes at or above zero at its steps; the cubic
-            # between steps may dip a hair below, or a readout above its ceiling
-            top = system.kernel.maximum[k] if node.kind == "readout" else np.inf
-            columns[node.id] = np.clip(states[:, n_pk + k], 0.0, top)
+            # a readout stays in its range: the cubic between the solver's steps may
+            # dip a hair below zero or above the ceiling
+            columns[node.id] = (np.clip(states[:, n_pk + k], 0.0, system.kernel.maximum[k])
+                                if node.kind == "readout" else states[:, n_pk + k])
     units = {n.id: ("ng/mL" if n.kind == "drug" else "") for n in model.nodes}
     labels = {n.id: n.label for n in model.nodes}
     for name, drugs in model.derived.items():
