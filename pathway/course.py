@@ -26,7 +26,7 @@ source under each figure. :func:`predict` records a prediction before a run and
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -444,7 +444,7 @@ def plot_arms(m: Model, scenarios, *, column: str | None = None, days: float | N
         if placebo and not effect:
             base = run(m, name, days=days, placebo=True, step_min=step_min)
             ax.plot(base.t_h / 24, base[column], color=color, lw=1.3, ls="--",
-                    label=f"its placebo arm")
+                    label="its placebo arm")
     label = _label(m, column)
     ax.set_xlabel("days after the first dose")
     ax.set_ylabel(("drug effect on " if effect else "") + label.lower())

@@ -1013,13 +1013,7 @@ class _Checker:
                 if not isinstance(readout, str) or readout not in columns:
                     self.problem(cplace, f"unknown readout {readout!r}", suggest(str(readout), columns))
                     readout = roles.primary
-                at = []
-                raw_at = c.get("at", [])
-                for t in raw_at if isinstance(raw_at, list) else [raw_at]:
-                    try:
-                        at.append(parse_quantity(t, "time")[0])
-                    except ValueError as exc:
-                        self.problem(cplace, f"'at': {exc}", "write times like \"24 h\" or \"3 d\"")
+                at = self.times(c, "at", cplace)
                 if measure in ("effect", "value", "change", "relapse", "median") and not at:
                     self.problem(cplace, f"measure '{measure}' needs times in 'at'",
                                  "add at = [\"24 h\"]")
@@ -1040,13 +1034,7 @@ class _Checker:
                     self.problem(cplace, f"'band' must be [low, high], got {band!r}",
                                  "use -inf or inf for an open end, e.g. band = [-inf, 0.25]")
                     band = [-math.inf, math.inf]
-                after = []
-                raw_after = c.get("after", [])
-                for t in raw_after if isinstance(raw_after, list) else [raw_after]:
-                    try:
-                        after.append(parse_quantity(t, "time")[0])
-                    except ValueError as exc:
-                        self.problem(cplace, f"'after': {exc}", "write times like \"4 wk\"")
+                after = self.times(c, "after", cplace)
                 if measure == "relapse" and not after:
                     self.problem(cplace, "measure 'relapse' needs 'after': the times at which "
                                  "people must be well", "add after = [\"16 wk\"]")
@@ -1059,6 +1047,17 @@ class _Checker:
                                       control, float(days or 7.0), tuple(checks),
                                       people if isinstance(people, int) else 0,
                                       seed if isinstance(seed, int) else 0)
+        return out
+
+    def times(self, raw: dict, key: str, place: str) -> list[float]:
+        """A time or list of times (``"24 h"``, ``["3 d", "7 d"]``), in hours."""
+        out = []
+        value = raw.get(key, [])
+        for t in value if isinstance(value, list) else [value]:
+            try:
+                out.append(parse_quantity(t, "time")[0])
+            except ValueError as exc:
+                self.problem(place, f"'{key}': {exc}", "write times like \"24 h\" or \"3 d\"")
         return out
 
     def build_parameters(self, table: dict) -> dict[str, Parameter]:

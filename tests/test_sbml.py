@@ -8,20 +8,20 @@ import pytest
 libsbml = pytest.importorskip("libsbml")
 roadrunner = pytest.importorskip("roadrunner")
 
-from pathway import (
+from pathway import (  # noqa: E402 (after the importorskip above)
     load_model,
     set_hypothesis,
     simulate,
 )
-from pathway.cli import main
-from pathway.sbml import (
+from pathway.cli import main  # noqa: E402
+from pathway.sbml import (  # noqa: E402
     check_sbml,
     export_sbml,
     run_roadrunner,
     start_time_h,
     write_sbml,
 )
-from pathway.scenarios import apply_intervention
+from pathway.scenarios import apply_intervention  # noqa: E402
 
 SCENARIOS = list(load_model().scenarios)        # every built-in scenario
 
