@@ -525,7 +525,7 @@ def test_scorecard_box_lists_the_checks(browser, tmp_path, model):
     """`pathway site --scorecard` puts the literature checks on the page: each with its
     source, band, the model's value and a verdict (a known gap says why)."""
     from pathway.validate import run_targets
-    results = run_targets(model, ids={"T1a", "T7a", "T24c"})
+    results = run_targets(model, ids={"T1a", "T7a", "T31c"})
     out = tmp_path / "site"
     write_site(model, out, scorecard=results)
     page = open_page(browser, out)
@@ -537,7 +537,7 @@ def test_scorecard_box_lists_the_checks(browser, tmp_path, model):
     text = box.inner_text()
     passed = sum(r.passed for r in results)
     assert f"{passed} of 3 checks" in text
-    gap = next(r for r in results if r.id == "T24c")
+    gap = next(r for r in results if r.id == "T31c")
     assert ("known gap" in text) == (not gap.passed and bool(gap.known_gap))
     assert f"{results[0].value:.3g}" in text
     assert not page.errors
