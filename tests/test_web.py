@@ -546,3 +546,17 @@ def test_scorecard_box_lists_the_checks(browser, tmp_path, model):
 
 def test_site_without_scorecard_has_no_box(site):
     assert "scorecard" not in (site / "model.js").read_text()
+
+
+def test_page_uses_the_lecture_activity_colours():
+    """The page and the lecture pictures share one activity map (purple less active,
+    green more), so a student meets the hall's colours on the page."""
+    import re
+
+    from pathway.plotting import ACTIVITY_ENDS
+    import pathway.site
+    js = (Path(pathway.site.__file__).parent / "web" / "app.js").read_text()
+    stops = re.search(r"var ACTIVITY = \[([^\]]*)\]", js).group(1)
+    colours = [c.strip().strip('"').upper() for c in stops.split(",")]
+    assert len(colours) == 5
+    assert colours[:2] + colours[3:] == [c.upper() for c in ACTIVITY_ENDS]

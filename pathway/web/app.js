@@ -8,7 +8,9 @@
 (function (root) {
   "use strict";
   var SVGNS = "http://www.w3.org/2000/svg";
-  var OKABE = ["#0072B2", "#56B4E9", "#f4f4f4", "#E69F00", "#D55E00"];   // activity -1 .. 1
+  // activity -1 .. 1: the lecture's map (ColorBrewer PRGn, pathway.plotting.ACTIVITY_ENDS around
+  // a light middle), so a student sees the same colours on the page as in the hall
+  var ACTIVITY = ["#762A83", "#AF8DC3", "#f4f4f4", "#7FBF7B", "#1B7837"];
   var GRADE_DASH = {strong: "", moderate: "6 3", preliminary: "1.5 2.5", contested: "7 2.5 1.5 2.5"};
   var INK = "#1a1a1a", MUTED = "#555", ACTIVATE = "#222", INHIBIT = "#D55E00", METAB = "#8c8c8c";
   var PLACEBO = "#6b6b6b", GHOST = "#b9b9b9", FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
@@ -67,9 +69,9 @@
   }
 
   function activityColor(v) {
-    var x = (Math.max(-1, Math.min(1, v)) + 1) / 2 * (OKABE.length - 1);
-    var i = Math.min(OKABE.length - 2, Math.floor(x)), f = x - i;
-    var a = hexToRgb(OKABE[i]), b = hexToRgb(OKABE[i + 1]);
+    var x = (Math.max(-1, Math.min(1, v)) + 1) / 2 * (ACTIVITY.length - 1);
+    var i = Math.min(ACTIVITY.length - 2, Math.floor(x)), f = x - i;
+    var a = hexToRgb(ACTIVITY[i]), b = hexToRgb(ACTIVITY[i + 1]);
     var c = a.map(function (ai, k) { return Math.round(ai + (b[k] - ai) * f); });
     return "rgb(" + c.join(",") + ")";
   }
@@ -860,9 +862,9 @@
   App.prototype.drawKey = function () {
     if (this.keyBox.firstChild) return;
     var w = 300, s = svg("svg", {viewBox: "0 0 " + w + " 64", width: "100%", height: 64, role: "img", "font-family": FONT,
-      "aria-label": "Colour key: blue means less active than at rest, white at rest, orange to red more active; a drug's box shows its level as a share of its peak."});
+      "aria-label": "Colour key: purple means less active than at rest, white at rest, green more active; a drug's box shows its level as a share of its peak."});
     var defs = svg("defs", {}, s), grad = svg("linearGradient", {id: "pw-grad"}, defs);
-    OKABE.forEach(function (c, i) { svg("stop", {offset: (i / (OKABE.length - 1) * 100) + "%", "stop-color": c}, grad); });
+    ACTIVITY.forEach(function (c, i) { svg("stop", {offset: (i / (ACTIVITY.length - 1) * 100) + "%", "stop-color": c}, grad); });
     svg("rect", {x: 10, y: 6, width: w - 20, height: 14, fill: "url(#pw-grad)", stroke: "#999", rx: 3}, s);
     [["below rest", 10, "start"], ["at rest", w / 2, "middle"], ["above rest", w - 10, "end"]].forEach(function (l) {
       var t = svg("text", {x: l[1], y: 36, "font-size": 12.5, fill: INK, "text-anchor": l[2]}, s);
