@@ -17,7 +17,7 @@ compose into larger figures and animations.
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import matplotlib
 
@@ -42,6 +42,11 @@ GRADE_STYLE = {"strong": (0, ()), "moderate": (0, (6, 3)), "preliminary": (0, (1
 READOUT_SPACING = 1.45
 #: Vertical distance between two boxes stacked in one cell, and in a stack of three or more.
 STACK_SPACING, STACK_SPACING_CROWDED = 0.72, 0.6
+#: Room a band leaves below, beside and above its boxes (above: for its title), and
+#: the least gap between two bands.
+BAND_PAD_BELOW, BAND_PAD_SIDE, BAND_PAD_ABOVE, BAND_GAP = 0.1, 0.48, 0.26, 0.12
+#: Half the widest box (presenter mode's).
+BOX_HALF_WIDTH = 0.45
 
 
 @dataclass(frozen=True)
@@ -160,15 +165,62 @@ def _bands(graph: nx.DiGraph) -> dict[str, str]:
     return band
 
 
+@dataclass
+class Layout:
+    """Where the pathway figure puts things.
+
+    ``pos``: node -> (column, row); ``band``: node -> the branch whose band it is
+    drawn in (None for a node outside every band: the readouts stacked beside the
+    primary outcome, and a node set beside the readout it feeds); ``rows``: branch
+    -> its row, packed from the model file's order (see :func:`layout`); ``height``:
+    the tallest a box may be (see :func:`_box_height_bound`); ``title_room``: the
+    room above the top boxes of a band with a title.
+    """
+
+    pos: dict[str, tuple[float, float]]
+    band: dict[str, str | None]
+    rows: dict[str, float]
+    height: float
+    title_room: float = BAND_PAD_ABOVE
+
+
+def _box_height_bound(pos: dict[str, tuple[float, float]]) -> float:
+    """The tallest a box may be: the room between the closest two boxes of one
+    column, less a gap (stacked boxes sit 0.6-0.72 apart)."""
+    closest = min([abs(pos[a][1] - pos[b][1]) for a in pos for b in pos
+                   if a < b and abs(pos[a][0] - pos[b][0]) < 0.5] + [STACK_SPACING])
+    return min(0.66, closest - 0.08)
+
+
+def _band_rect(points, height: float, above: float = BAND_PAD_ABOVE) -> tuple[float, float, float, float]:
+    """(x0, x1, y0, y1) of the band behind boxes centred at ``points``; the room
+    ``above`` the top boxes holds the band's title."""
+    xs, ys = zip(*points)
+    return (min(xs) - BAND_PAD_SIDE, max(xs) + BAND_PAD_SIDE,
+            min(ys) - height / 2 - BAND_PAD_BELOW, max(ys) + height / 2 + above)
+
+
 def pathway_layout(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
-    """Positions (column, row) for every connected node.
+    """Positions (column, row) for every connected node (see :func:`layout`)."""
+    return layout(graph).pos
+
+
+def layout(graph: nx.DiGraph, title_room: float = BAND_PAD_ABOVE) -> Layout:
+    """Columns, rows and bands of the pathway figure.
 
     Columns follow the longest path from the drugs, so every arrow of the main
-    chain points right; rows are the branches, at the rows the model file's
-    ``[branches]`` table gives them.
+    chain points right; rows are the branches. The model file's ``[branches]``
+    rows set their order: the primary outcome's band keeps its row, and each other
+    band, from the nearest out, sits just past the nearer bands that share its
+    columns (at its own row if none does), so bands of stacked boxes never overlap.
+    A node that joins other bands to a readout (none of its neighbours shares its
+    band; it feeds readouts only) sits just left of the first readout it feeds,
+    outside its band, if nothing is there.
     """
     g = graph.copy()
     g.remove_nodes_from([n for n in graph.nodes if graph.degree(n) == 0])
+    if not g:
+        return Layout({}, {}, {}, STACK_SPACING, title_room)
     dag = nx.DiGraph(g)
     dag.remove_edges_from(_back_edges(g))
     col = {}
@@ -180,29 +232,51 @@ def pathway_layout(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
         if dag.in_degree(n) == 0 and dag.out_degree(n):
             col[n] = max(0, min(col[t] for t in dag.successors(n)) - 1)
     last = max(col.values())
-    for n, d in g.nodes(data=True):
-        if d.get("kind") == "readout":
-            col[n] = last
+    readout = {n for n, d in g.nodes(data=True) if d.get("kind") == "readout"}
+    for n in readout:
+        col[n] = last
 
     band = _bands(g)
-    rows = {b: r for b, r in _branch_rows(g).items()}
+    rows = _branch_rows(g)
     row = {n: rows[band[n]] for n in g.nodes}
+    member: dict[str, str | None] = dict(band)
     # readouts share the last column: the primary outcome on its band's row, side
-    # effects stacked above it and the other readouts below
+    # effects stacked above it and the other readouts below, all outside the bands
     side = [n for n in graph.graph.get("side_effects", []) if n in g]
     primary = graph.graph.get("primary")
-    others = [n for n, d in g.nodes(data=True) if d.get("kind") == "readout"
-              and n != primary and n not in side]
+    others = [n for n in g.nodes if n in readout and n != primary and n not in side]
     if primary in g:
         for i, n in enumerate(side):
-            row[n] = row[primary] + READOUT_SPACING * (i + 1)
+            row[n], member[n] = row[primary] + READOUT_SPACING * (i + 1), None
         for i, n in enumerate(others):
-            row[n] = row[primary] - READOUT_SPACING * (i + 1)
-    groups: dict[tuple[int, float], list[str]] = {}
+            row[n], member[n] = row[primary] - READOUT_SPACING * (i + 1), None
+    bridges = [n for n in g.nodes if n not in readout and any(g.predecessors(n))
+               and all(t in readout for t in g.successors(n)) and any(g.successors(n))
+               and all(band[m] != band[n] for m in nx.all_neighbors(g, n))]
+    order = [b for b in list(graph.graph.get("branch_order", [])) + sorted(rows) if b in rows]
+    anchor = member.get(primary) or next((b for b in order if b in member.values()), None)
+    out = None
+    while out is None:
+        col2, row2, member2 = dict(col), dict(row), dict(member)
+        for n in bridges:
+            target = next(iter(g.successors(n)))
+            col2[n], row2[n], member2[n] = col[target] - 1, row[target], None
+        out = _place(g, col2, row2, member2, rows, anchor, title_room)
+        # a bridge whose box would touch a band or another box stays in its band
+        clash = [n for n in bridges if _clashes(n, out)]
+        if clash:
+            bridges = [n for n in bridges if n not in clash]
+            out = None
+    return out
+
+
+def _place(g, col, row, member, rows, anchor, title_room) -> Layout:
+    """Stack the boxes that share a cell, then move bands apart (see :func:`layout`)."""
+    groups: dict[tuple, list[str]] = {}
     for n in g.nodes:
-        groups.setdefault((col[n], row[n]), []).append(n)
+        groups.setdefault((col[n], row[n], member[n]), []).append(n)
     pos = {}
-    for (c, y), members in groups.items():
+    for (c, y, _), members in groups.items():
         if len(members) == 1:
             pos[members[0]] = (float(c), y)
             continue
@@ -217,7 +291,66 @@ def pathway_layout(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
         offsets = (np.arange(len(members)) - (len(members) - 1) / 2) * step
         for n, off in zip(members, offsets):
             pos[n] = (float(c), y - off)
-    return pos
+
+    height = _box_height_bound(pos)
+    rows = dict(rows)
+    in_band = {b: [n for n in g.nodes if member[n] == b] for b in rows}
+    titled = {d["branch"] for _, d in g.nodes(data=True) if d.get("branch_title")}
+
+    def rect(b):
+        return _band_rect([pos[n] for n in in_band[b]], height, title_room if b in titled else BAND_PAD_ABOVE)
+
+    half = BOX_HALF_WIDTH
+    obstacles = [(x - half, x + half, y - height / 2, y + height / 2)      # boxes outside bands
+                 for n, (x, y) in pos.items() if member[n] is None]
+    if not in_band.get(anchor):
+        return Layout(pos, member, rows, height, title_room)
+    placed = [rect(anchor)]
+    below = sorted((b for b in rows if b != anchor and rows[b] <= rows[anchor]), key=lambda b: -rows[b])
+    above = sorted((b for b in rows if rows[b] > rows[anchor]), key=lambda b: rows[b])
+    for bands, sign in ((below, -1), (above, 1)):
+        for b in bands:
+            if not in_band[b]:
+                continue
+            x0, x1, y0, y1 = rect(b)
+
+            def shares_columns(r):
+                return r[0] < x1 + BAND_GAP and r[1] > x0 - BAND_GAP
+
+            def clear_of(r):        # the shift that puts the band just past r, away from the anchor
+                return r[2] - BAND_GAP - y1 if sign < 0 else r[3] + BAND_GAP - y0
+
+            # packed against the nearer bands it shares columns with (its own row if none) ...
+            near = [clear_of(r) for r in placed if shares_columns(r)]
+            shift = (min(near) if sign < 0 else max(near)) if near else 0.0
+            # ... and past any box outside the bands in its way
+            hit = True
+            while hit:
+                hit = [r for r in obstacles if shares_columns(r)
+                       and r[2] < y1 + shift + BAND_GAP and r[3] > y0 + shift - BAND_GAP]
+                if hit:
+                    shift = min(map(clear_of, hit)) if sign < 0 else max(map(clear_of, hit))
+            if shift:
+                rows[b] += shift
+                for n in in_band[b]:
+                    pos[n] = (pos[n][0], pos[n][1] + shift)
+            placed.append((x0, x1, y0 + shift, y1 + shift))
+    return Layout(pos, member, rows, height, title_room)
+
+
+def _clashes(node: str, lay: Layout) -> bool:
+    """Whether ``node``'s box overlaps another box or a band it is not in."""
+    x, y = lay.pos[node]
+    half = BOX_HALF_WIDTH
+    for n, (u, v) in lay.pos.items():
+        if n != node and abs(u - x) < 2 * half and abs(v - y) < lay.height + BAND_GAP:
+            return True
+    for b in set(lay.band.values()) - {None, lay.band[node]}:
+        x0, x1, y0, y1 = _band_rect([p for n, p in lay.pos.items() if lay.band[n] == b], lay.height,
+                                    lay.title_room)
+        if x0 - half < x < x1 + half and y0 - lay.height / 2 < y < y1 + lay.height / 2:
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- the pathway figure
@@ -230,6 +363,9 @@ class PathwayArtists:
     labels: dict[str, object]
     theme: Theme
     norm: Normalize
+    #: branch -> its band's background, and its title (for a titled branch)
+    bands: dict[str, FancyBboxPatch] = field(default_factory=dict)
+    band_titles: dict[str, object] = field(default_factory=dict)
 
     def set_activity(self, activity: dict[str, float]) -> list:
         changed = []
@@ -282,6 +418,29 @@ def activity_at(graph: nx.DiGraph, traj: Trajectory, t_h: float) -> dict[str, fl
     return {k: float(np.clip(v, -1, 1)) for k, v in out.items()}
 
 
+def _rad_around_boxes(ax, boxes: dict, u: str, v: str, rad: float) -> float:
+    """The bow (arc3 ``rad``) of a long edge from ``u`` to ``v``: ``rad`` or, if that arc
+    passes behind other boxes, whichever of a few deeper bows passes behind the fewest
+    and stays in the axes (arc3 bends in display coordinates, so the test is made there)."""
+    to_px = ax.transData.transform
+    (x0, y0), (x1, y1) = (to_px(boxes[n].get_bbox().get_points().mean(axis=0)) for n in (u, v))
+    others = [to_px(b.get_bbox().get_points()) for n, b in boxes.items() if n not in (u, v)]
+    t = np.linspace(0.04, 0.96, 60)[:, None]
+    frame = ax.bbox.get_points()
+    best = None
+    for f in (1.0, 1.6, 2.2, 2.8):
+        cx, cy = (x0 + x1) / 2 + f * rad * (y1 - y0), (y0 + y1) / 2 - f * rad * (x1 - x0)
+        curve = ((1 - t) ** 2 * [x0, y0] + 2 * t * (1 - t) * [cx, cy] + t ** 2 * [x1, y1])
+        if f > 1 and not np.all((curve > frame[0]) & (curve < frame[1])):
+            break
+        hits = sum(np.any(np.all((curve > lo) & (curve < hi), axis=1)) for lo, hi in others)
+        if best is None or hits < best[0]:
+            best = (hits, f * rad)
+        if not hits:
+            break
+    return best[1]
+
+
 def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax=None, *,
                  theme: str | Theme = "light", presenter: bool = False, colorbar: bool = True,
                  legend: bool = True, title: str | None = None, show_inactive: bool = True,
@@ -310,13 +469,84 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
     fig = ax.figure
     ax.set_facecolor(th.background)
     ax.set_axis_off()
-    pos = pathway_layout(graph)
+    lay = layout(graph)
+    pos = lay.pos
     if not pos:
         raise UsageError("the graph has no connected nodes to draw")
-    xs, ys = zip(*pos.values())
-    ax.set_xlim(min(xs) - (0.55 if th.presenter else 0.75), max(xs) + (0.75 if th.presenter else 0.6))
-    ax.set_ylim(min(ys) - 0.7, max(ys) + 0.8)
     norm = Normalize(-1, 1)
+    # the legend and colour bar first: the bar takes its room from the Axes, and the
+    # legend sits under the lowest band, which leaves it enough room
+    leg = None
+    if legend:
+        handles = [Line2D([], [], color=th.text, lw=1.6 * th.scale, linestyle=GRADE_STYLE[g],
+                          label=f"{g} evidence") for g in GRADE_STYLE]
+        handles += [Line2D([], [], color=th.activate, lw=1.6 * th.scale, marker=">",
+                           markersize=6 * th.scale, label="activates"),
+                    Line2D([], [], color=th.inhibit, lw=1.6 * th.scale, marker="|",
+                           markersize=9 * th.scale, markeredgewidth=2 * th.scale, label="inhibits"),
+                    Line2D([], [], color=th.metabolise, lw=1.6 * th.scale, label="metabolised to")]
+        if show_inactive and any(not d.get("active", True) for *_, d in graph.edges(data=True)):
+            handles.append(Line2D([], [], color=th.muted, lw=1.6 * th.scale, alpha=0.35,
+                                  label="hypothesis switched off"))
+        if th.presenter:      # in a key strip under the Axes, the colour bar beside it
+            leg = ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.005, 0.004),
+                            bbox_transform=fig.transFigure, ncol=3, fontsize=th.fs(8), frameon=False,
+                            labelcolor=th.text, handlelength=3.2, columnspacing=1.2)
+        else:
+            leg = ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, -0.02),
+                            ncol=5, fontsize=th.fs(8), frameon=False,
+                            labelcolor=th.text, handlelength=3.2, columnspacing=1.2)
+        leg.set_zorder(5)
+    fig_w, fig_h = fig.get_size_inches() * fig.dpi
+    renderer = fig.canvas.get_renderer()
+    legend_px = leg.get_window_extent(renderer).height + 6 if leg is not None else 0
+    if colorbar:
+        sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=th.cmap)
+        label = "activity: change from resting level\n(drugs: fraction of peak plasma level)"
+        if th.presenter:      # horizontal, right of the legend, its label above it
+            line = th.fs(8.5) * fig.dpi / 72 / fig_h            # one line of the label or ticks
+            strip = 4.6 * line + 0.022
+            left = max(leg.get_window_extent(renderer).x1 / fig_w + 0.03 if leg is not None else 0, 0.5)
+            cax = fig.add_axes([left, 0.008 + 1.4 * line, 0.985 - left, 0.022])
+            cb = fig.colorbar(sm, cax=cax, orientation="horizontal")
+            cb.ax.xaxis.set_label_position("top")
+            cb.set_label(label, color=th.text, fontsize=th.fs(8.5), linespacing=1.1)
+        else:
+            cb = fig.colorbar(sm, ax=ax, fraction=0.018, pad=0.01, shrink=0.7)
+            cb.set_label(label, color=th.text, fontsize=th.fs(8.5))
+        cb.ax.tick_params(colors=th.text, labelsize=th.fs(8))
+        cb.outline.set_edgecolor(th.muted)
+    if th.presenter and (leg is not None or colorbar):
+        # the Axes start above the key strip, which the legend then needs no room in
+        box = ax.get_position()
+        strip = max(legend_px / fig_h, strip if colorbar else 0) + 0.01
+        if box.y0 < strip:
+            ax.set_position([box.x0, strip, box.width, box.y1 - strip])
+        legend_px = 0
+
+    def frame(lay: Layout) -> float:
+        """Set the limits for ``lay``; return the pixels per unit of height."""
+        xs, ys = zip(*lay.pos.values())
+        ax.set_xlim(min(xs) - (0.55 if th.presenter else 0.75), max(xs) + (0.75 if th.presenter else 0.6))
+        # room for the top band's title and the lowest band's bottom, and a margin
+        top = max(ys) + lay.height / 2 + lay.title_room + 0.1
+        below = lay.height / 2 + BAND_PAD_BELOW + 0.06
+        bottom = min(ys) - below
+        if legend_px:
+            room = legend_px / (ax.get_position().height * fig_h)
+            # the legend's share of the Axes height must leave ``below`` clear of it
+            bottom = min(bottom, min(ys) - (below + room * (top - min(ys))) / (1 - room))
+        ax.set_ylim(bottom, top)
+        return ax.get_position().height * fig_h / (top - bottom)
+
+    # a band title's line (large in presenter mode) sits above the band's top boxes: if
+    # it needs more room than the layout left, lay out again with that room (a little
+    # more, as the taller layout gets a smaller scale)
+    title_room = th.fs(8.5) * 1.1 * fig.dpi / 72 / frame(lay) + 0.06
+    if title_room > lay.title_room:
+        lay = layout(graph, title_room=1.08 * title_room)
+        pos = lay.pos
+        frame(lay)
 
     # nodes: in presenter mode, labels are 1/40 of the figure height (readable from the
     # back of a lecture hall), in a condensed face with the short labels
@@ -335,28 +565,21 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
     ax_h_px = ax.get_position().height * fig_h_px
     px_per_unit = ax_h_px / (ax.get_ylim()[1] - ax.get_ylim()[0])
     lines_max = max(t.count("\n") + 1 for t in texts.values())
-    # stacked boxes sit 0.6-0.72 apart (see pathway_layout): no box is taller than the
-    # room between the closest two nodes of one column, less a gap
-    closest = min([abs(pos[a][1] - pos[b][1]) for a in pos for b in pos
-                   if a < b and abs(pos[a][0] - pos[b][0]) < width] + [STACK_SPACING])
-    height = min(0.66, closest - 0.08,
-                 max(0.5, (lines_max * 1.18 * font * fig.dpi / 72 + 8) / px_per_unit))
-    # branch bands
-    bands = _bands(graph)
+    height = min(lay.height, max(0.5, (lines_max * 1.18 * font * fig.dpi / 72 + 8) / px_per_unit))
+    # branch bands: behind the boxes the layout put in them
     titles = {d["branch"]: d.get("branch_title", "") for _, d in graph.nodes(data=True)}
-    for branch, y in _branch_rows(graph).items():
-        members = [n for n, p in pos.items() if abs(p[1] - y) <= 0.6 and bands.get(n) == branch]
+    bands, band_titles = {}, {}
+    for branch in lay.rows:
+        members = [p for n, p in pos.items() if lay.band.get(n) == branch]
         if not members:
             continue
-        x0 = min(pos[n][0] for n in members) - 0.48
-        x1 = max(pos[n][0] for n in members) + 0.48
-        y0 = min(pos[n][1] for n in members) - height / 2 - 0.1
-        y1 = max(pos[n][1] for n in members) + height / 2 + 0.26
-        ax.add_patch(FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, boxstyle="round,pad=0.02,rounding_size=0.12",
-                                    facecolor=th.band, edgecolor="none", zorder=0))
+        x0, x1, y0, y1 = _band_rect(members, height, lay.title_room if titles.get(branch) else BAND_PAD_ABOVE)
+        bands[branch] = FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, boxstyle="round,pad=0.02,rounding_size=0.12",
+                                       facecolor=th.band, edgecolor="none", zorder=0)
+        ax.add_patch(bands[branch])
         if titles.get(branch):
-            ax.text(x0 + 0.06, y1 - 0.03, titles[branch], ha="left", va="top", color=th.muted,
-                    fontsize=th.fs(8.5), style="italic", zorder=1)
+            band_titles[branch] = ax.text(x0 + 0.06, y1 - 0.03, titles[branch], ha="left", va="top",
+                                          color=th.muted, fontsize=th.fs(8.5), style="italic", zorder=1)
 
     boxes, labels = {}, {}
     for n, (x, y) in pos.items():
@@ -400,6 +623,7 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
             else:
                 up = True
             rad = (0.2 if abs(y1 - y0) < 0.1 else 0.12) * (-1 if up else 1) * np.sign(x1 - x0)
+            rad = _rad_around_boxes(ax, boxes, u, v, rad)
         arrow = FancyArrowPatch(
             posA=(x0, y0), posB=(x1, y1), patchA=boxes[u], patchB=boxes[v],
             arrowstyle=style, mutation_scale=11 * th.scale, color=color,
@@ -408,36 +632,10 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
             shrinkA=2, shrinkB=3)
         ax.add_patch(arrow)
 
-    if legend:
-        handles = [Line2D([], [], color=th.text, lw=1.6 * th.scale, linestyle=GRADE_STYLE[g],
-                          label=f"{g} evidence") for g in GRADE_STYLE]
-        handles += [Line2D([], [], color=th.activate, lw=1.6 * th.scale, marker=">",
-                           markersize=6 * th.scale, label="activates"),
-                    Line2D([], [], color=th.inhibit, lw=1.6 * th.scale, marker="|",
-                           markersize=9 * th.scale, markeredgewidth=2 * th.scale, label="inhibits"),
-                    Line2D([], [], color=th.metabolise, lw=1.6 * th.scale, label="metabolised to")]
-        if show_inactive and any(not d.get("active", True) for *_, d in graph.edges(data=True)):
-            handles.append(Line2D([], [], color=th.muted, lw=1.6 * th.scale, alpha=0.35,
-                                  label="hypothesis switched off"))
-        leg = ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, -0.02),
-                        ncol=5 if th.scale == 1 else 3, fontsize=th.fs(8), frameon=False,
-                        labelcolor=th.text, handlelength=3.2, columnspacing=1.2)
-        leg.set_zorder(5)
-    if colorbar:
-        sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=th.cmap)
-        if th.presenter:      # horizontal, so the columns keep the whole width
-            cb = fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.035, pad=0.02,
-                              shrink=0.35, anchor=(1.0, 0.0))
-        else:
-            cb = fig.colorbar(sm, ax=ax, fraction=0.018, pad=0.01, shrink=0.7)
-        cb.set_label("activity: change from resting level\n(drugs: fraction of peak plasma level)",
-                     color=th.text, fontsize=th.fs(8.5))
-        cb.ax.tick_params(colors=th.text, labelsize=th.fs(8))
-        cb.outline.set_edgecolor(th.muted)
     if title:
         ax.set_title(title, color=th.text, fontsize=th.fs(12), loc="left")
     _fit_labels(fig, boxes, labels)
-    artists = PathwayArtists(boxes, labels, th, norm)
+    artists = PathwayArtists(boxes, labels, th, norm, bands, band_titles)
     return (ax, artists) if return_artists else ax
 
 

@@ -115,7 +115,7 @@ def export_model(model: Model, site: dict | None = None) -> dict:
     """The model as one structure the page's solver and interface read (see the module
     docstring). ``site`` is the checked content of a site file (:func:`load_site`)."""
     from .graph import to_graph
-    from .plotting import _bands, _branch_rows, pathway_layout
+    from .plotting import layout
 
     full = model
     for h in model.hypotheses:
@@ -173,9 +173,8 @@ def export_model(model: Model, site: dict | None = None) -> dict:
         "pk_matrix": system.pk_matrix.tolist()}
 
     graph = to_graph(model)
-    pos = pathway_layout(graph)
-    bands = _bands(graph)
-    rows = _branch_rows(graph)
+    lay = layout(graph)          # the figure's: bands moved apart, each node's band or None
+    pos, bands, rows = lay.pos, lay.band, lay.rows
     nodes = []
     for n in model.nodes:
         x, y = pos.get(n.id, (None, None))

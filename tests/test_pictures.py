@@ -49,6 +49,51 @@ def test_labels_sit_inside_their_boxes_and_nothing_overlaps(model, presenter):
     plt.close(fig)
 
 
+@pytest.mark.parametrize("which", ["default", "toy"])
+@pytest.mark.parametrize("presenter", [False, True])
+def test_bands_keep_apart_and_show_their_titles(model, which, presenter):
+    """Bands of stacked boxes are taller than one row: each band is moved clear of the
+    others, its title shows inside it, and the legend and colour bar cover nothing."""
+    from pathlib import Path
+
+    from pathway.modelfile import load_model
+    from pathway.plotting import pathway_figure
+    m = model if which == "default" else load_model(Path(__file__).parents[1] / "models" / "toy.toml")
+    fig, ax = pathway_figure(presenter=presenter)
+    ax, art = draw_pathway(to_graph(m), {}, ax=ax, presenter=presenter, return_artists=True)
+    fig.canvas.draw()
+    bands, titles = extents(fig, art.bands), extents(fig, art.band_titles)
+    boxes = extents(fig, art.boxes)
+    assert len(bands) >= 3 and titles
+    names = list(bands)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert not bands[a].overlaps(bands[b]), f"bands {a} and {b} overlap"
+    for b, t in titles.items():
+        band = bands[b]
+        assert band.x0 <= t.x0 and t.x1 <= band.x1 and band.y0 <= t.y0 and t.y1 <= band.y1, b
+        assert not any(t.overlaps(box) for box in boxes.values()), f"title of {b} on a box"
+    keys = [ax.get_legend().get_window_extent(fig.canvas.get_renderer())] + \
+        [a.get_tightbbox(fig.canvas.get_renderer()) for a in fig.axes[1:]]
+    w, h = fig.canvas.get_width_height()
+    for key in keys:
+        # (the standard figure is saved with a tight bounding box; a frame is not)
+        assert not presenter or (key.x0 >= -1 and key.y0 >= -1 and key.x1 <= w + 1 and key.y1 <= h + 1)
+        assert not any(key.overlaps(x) for x in list(boxes.values()) + list(bands.values()))
+    plt.close(fig)
+
+
+def test_a_node_joining_bands_to_a_readout_sits_beside_it(model):
+    """The acute-tolerance node (placebo branch; fed from the main band, feeding only
+    dissociation) is drawn just left of dissociation, outside every band."""
+    from pathway.plotting import layout
+    lay = layout(to_graph(model))
+    (x, y), (rx, ry) = lay.pos["dissociation_tolerance"], lay.pos["dissociation"]
+    assert (x, y) == (rx - 1, ry)
+    assert lay.band["dissociation_tolerance"] is None
+    assert lay.band["care_response"] == lay.band["expectation"] == "clinic"
+
+
 def test_pathway_figure_shows_activity_with_a_colour_bar(model):
     graph = to_graph(model)
     traj = simulate(model, "ketamine-iv", days=1)
