@@ -165,13 +165,20 @@ def cmd_graph(args) -> int:
     return 0
 
 
+def _ids(values):
+    """``--only`` values: each may hold several ids joined by commas."""
+    if not values:
+        return None
+    return {part.strip() for v in values for part in v.split(",") if part.strip()}
+
+
 def cmd_experiments(args) -> int:
     import json
 
     from .experiments import format_table, run_experiments
 
     model = load_model(args.model)
-    results = run_experiments(model, set(args.only) if args.only else None)
+    results = run_experiments(model, _ids(args.only))
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=1))
     else:
@@ -218,7 +225,7 @@ def cmd_validate(args) -> int:
     model = load_model(args.model)
     if args.figure:
         _check_out(args.figure, _PICTURES)
-    results = run_targets(model, args.targets, set(args.only) if args.only else None)
+    results = run_targets(model, args.targets, _ids(args.only))
     if args.figure:
         _write(args.figure, lambda path: scorecard_figure(results, path))
         print(f"wrote {args.figure}", file=sys.stderr)
@@ -646,7 +653,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("experiments", help="rerun the landmark experiments and say which the "
                                            "model reproduces")
     p.add_argument("--json", action="store_true", help="one JSON object per experiment")
-    p.add_argument("--only", action="append", metavar="ID", help="run only this experiment")
+    p.add_argument("--only", action="append", metavar="ID",
+                   help="run only this experiment (repeatable, or several joined by commas)")
     model_options(p, params=False)
     p.set_defaults(func=cmd_experiments)
 
@@ -671,7 +679,8 @@ def build_parser() -> argparse.ArgumentParser:
                                         "band, the model's value and the verdict")
     p.add_argument("--json", action="store_true", help="one JSON object per check")
     p.add_argument("--figure", metavar="FILE", help="the scorecard as a figure (.png, .svg, .pdf)")
-    p.add_argument("--only", action="append", metavar="ID", help="only this check, e.g. T7a")
+    p.add_argument("--only", action="append", metavar="ID",
+                   help="only this check, e.g. T7a (repeatable, or several joined by commas: T7a,T7b)")
     p.add_argument("--targets", metavar="FILE",
                    help="a targets file (default: targets/<model file name> beside the model)")
     model_options(p, params=False)

@@ -176,9 +176,13 @@ def test_T17_hnk_alone_does_nothing_with_the_hypothesis_off(catalogue):
     assert n["check2"] < 0.05                                 # peak dissociation
 
 
+def test_validate_only_takes_ids_joined_by_commas(capsys):
+    assert main(["validate", "--json", "--only", "T7a,T7b", "--only", "T4a"]) == 0
+    assert sorted(d["id"] for d in json.loads(capsys.readouterr().out)) == ["T4a", "T7a", "T7b"]
+
+
 def test_experiments_cli_json_has_computed_verdicts(capsys, model):
-    assert main(["experiments", "--json", "--only", "maeng2008-nbqx",
-                 "--only", "zanos2016-hnk"]) == 0
+    assert main(["experiments", "--json", "--only", "maeng2008-nbqx,zanos2016-hnk"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [d["id"] for d in data] == ["maeng2008-nbqx", "zanos2016-hnk"]
     for d in data:
