@@ -802,12 +802,15 @@
     });
     var list = Object.keys(groups).map(function (key) { return groups[key]; });
     list.sort(function (a, b) { return a.row - b.row || (a.key < b.key ? -1 : 1); });
+    // a box leaves wide lanes room on both sides for the arrows that pass it
+    var boxFor = function (laneW) { return Math.min(laneW - gap - 2 * side, Math.max(60, laneW * 0.8), 120); };
+    var bandSide = function (laneW) { return Math.min(8, (laneW - gap - boxFor(laneW)) / 2); };
     var laneW = width - 2 * pad, lanes = 0;
     for (var round = 0; round < 4; round++) {
-      var boxW = Math.min(laneW - gap - 2 * side, 130);
+      var boxW = boxFor(laneW);
       list.forEach(function (grp) {
         var slots = grp.nodes.map(function (n) { return slot[n.id]; });
-        grp.title = grp.band && d.branches[grp.band].title ? bandTitle(d.branches[grp.band].title, boxW + 2 * side - 8, true) : null;
+        grp.title = grp.band && d.branches[grp.band].title ? bandTitle(d.branches[grp.band].title, boxW + 2 * bandSide(laneW) - 8, true) : null;
         grp.top = Math.min.apply(null, slots) * step - boxH / 2 - (grp.band ? 5 + (grp.title ? grp.title.height : 0) : 0);
         grp.bottom = Math.max.apply(null, slots) * step + boxH / 2 + (grp.band ? 5 : 0);
       });
@@ -820,19 +823,19 @@
         placedGroups.push(grp);
       });
       var count = 1 + Math.max.apply(null, list.map(function (grp) { return grp.lane; }));
-      var newW = Math.min((width - 2 * pad) / count, 130 + gap + 2 * side);
+      var newW = Math.min((width - 2 * pad) / count, 150);
       if (count === lanes && Math.abs(newW - laneW) < 0.5) break;
       lanes = count;
       laneW = newW;
     }
     var left = (width - lanes * laneW) / 2, top = pad - Math.min.apply(null, list.map(function (grp) { return grp.top; }));
-    var g = {vertical: true, W: width, pos: {}, bands: [], boxW: Math.min(laneW - gap - 2 * side, 130), boxH: boxH,
+    var g = {vertical: true, W: width, pos: {}, bands: [], boxW: boxFor(laneW), boxH: boxH,
       H: Math.ceil(top + Math.max.apply(null, list.map(function (grp) { return grp.bottom; })) + pad)};
     list.forEach(function (grp) {
       var x = left + (grp.lane + 0.5) * laneW;
       grp.nodes.forEach(function (n) { g.pos[n.id] = [x, top + slot[n.id] * step]; });
-      if (grp.band) g.bands.push({name: grp.band, x: left + grp.lane * laneW + gap / 2, y: top + grp.top,
-        w: laneW - gap, h: grp.bottom - grp.top, title: grp.title});
+      if (grp.band) g.bands.push({name: grp.band, x: x - g.boxW / 2 - bandSide(laneW), y: top + grp.top,
+        w: g.boxW + 2 * bandSide(laneW), h: grp.bottom - grp.top, title: grp.title});
     });
     return g;
   };
