@@ -840,9 +840,9 @@
     return g;
   };
 
-  // each arrow: a straight line, or the least bow (a quadratic curve) that misses every
-  // other box and band title and stays in the drawing; of an arrow and its partner
-  // running back, the second bows apart from the first
+  // each arrow: a straight line or, if that crosses a box or a band title, the gentlest
+  // curve that does not (a bow, or a side-step that leaves its box sideways), staying
+  // in the drawing; of an arrow and its partner running back, the second curves apart
   App.prototype.routeEdges = function (g) {
     var pos = g.pos, hw = g.boxW / 2 + 3, hh = g.boxH / 2 + 3, obstacles = [], chosen = {};
     Object.keys(pos).forEach(function (id) { obstacles.push([id, pos[id][0] - hw, pos[id][0] + hw, pos[id][1] - hh, pos[id][1] + hh]); });
@@ -859,32 +859,61 @@
       var t = Math.min(sx === 0 ? Infinity : (g.boxW / 2 + 2) / Math.abs(sx), sy === 0 ? Infinity : (g.boxH / 2 + 2) / Math.abs(sy));
       return [p[0] + sx * t, p[1] + sy * t];
     }
-    var bows = [0];
-    for (var f = 0.06; f < 0.95; f += 0.06) bows.push(f, -f);
+    // candidate curves as [how far the middle of the curve sits to the left of the
+    // straight line (a fraction of its length, or pixels), control-point builder, cost]
+    var shapes = [];
+    for (var f = 0; f < 0.95; f += 0.06) {
+      [f, -f].forEach(function (bow, i) {
+        if (i && !bow) return;
+        // a quadratic bow through c, written as a cubic from the box edges
+        shapes.push({mid: function (len) { return bow * len / 2; }, cost: Math.abs(bow), controls: function (a, b, nx, ny, len) {
+          var c = [(a[0] + b[0]) / 2 + bow * len * nx, (a[1] + b[1]) / 2 + bow * len * ny], p0 = clip(a, c), p1 = clip(b, c);
+          return [p0, [p0[0] + 2 / 3 * (c[0] - p0[0]), p0[1] + 2 / 3 * (c[1] - p0[1])], [p1[0] + 2 / 3 * (c[0] - p1[0]), p1[1] + 2 / 3 * (c[1] - p1[1])], p1];
+        }});
+      });
+    }
+    [20, 30, 40, 50, 62, 75].forEach(function (h) {
+      [h, -h].forEach(function (side) {
+        [0, 0.2, -1].forEach(function (lead) {
+          // a side-step: leave sideways (and a little ahead), arrive the same way
+          shapes.push({step: true, mid: function () { return 0.75 * side; }, cost: 0.3 + h / 150 + Math.abs(lead) / 5, controls: function (a, b, nx, ny) {
+            // (lead -1: the control points beside the box centres, a tighter turn)
+            var k = Math.max(lead, 0), o1 = [side * nx + k * (b[0] - a[0]), side * ny + k * (b[1] - a[1])], o2 = [side * nx - k * (b[0] - a[0]), side * ny - k * (b[1] - a[1])];
+            var p0 = clip(a, [a[0] + o1[0], a[1] + o1[1]]), p1 = clip(b, [b[0] + o2[0], b[1] + o2[1]]), s0 = lead < 0 ? a : p0, s1 = lead < 0 ? b : p1;
+            return [p0, [s0[0] + o1[0], s0[1] + o1[1]], [s1[0] + o2[0], s1[1] + o2[1]], p1];
+          }});
+        });
+      });
+    });
     g.routes = {};
     this.data.edges.forEach(function (e) {
       if (!(e.source in pos) || !(e.target in pos)) return;
       var a = pos[e.source], b = pos[e.target], dx = b[0] - a[0], dy = b[1] - a[1], len = Math.hypot(dx, dy) || 1;
-      // the bow in the frame of the pair's sorted ends, to compare with a partner's
+      var nx = dy / len, ny = -dx / len;
+      // the curve's side in the frame of the pair's sorted ends, to compare with a partner's
       var flip = e.source < e.target ? 1 : -1, pair = flip > 0 ? e.source + " " + e.target : e.target + " " + e.source;
       var samples = Math.max(16, Math.ceil(len / 5)), best = null;
-      bows.forEach(function (f) {
-        if (pair in chosen && Math.abs(f * flip - chosen[pair]) < 0.15) return;
-        var c = [(a[0] + b[0]) / 2 - f * dy, (a[1] + b[1]) / 2 + f * dx], p0 = clip(a, c), p1 = clip(b, c);
+      shapes.forEach(function (shape) {
+        var mid = shape.mid(len);
+        if (pair in chosen && Math.abs(mid * flip - chosen[pair]) < 10) return;
+        var q = shape.controls(a, b, nx, ny, len), p0 = q[0], p1 = q[3], c = [q[1], q[2]];
         var hit = {}, hits = 0, out = 0;
         for (var i = 0; i <= samples; i++) {
-          var t = i / samples, u = 1 - t;
-          var x = u * u * p0[0] + 2 * u * t * c[0] + t * t * p1[0], y = u * u * p0[1] + 2 * u * t * c[1] + t * t * p1[1];
+          var t = i / samples, u = 1 - t, w0 = u * u * u, w1 = 3 * u * u * t, w2 = 3 * u * t * t, w3 = t * t * t;
+          var x = w0 * p0[0] + w1 * c[0][0] + w2 * c[1][0] + w3 * p1[0], y = w0 * p0[1] + w1 * c[0][1] + w2 * c[1][1] + w3 * p1[1];
           if (x < 2 || x > g.W - 2 || y < 2 || y > g.H - 2) out = 1;
           for (var j = 0; j < obstacles.length; j++) {
             var o = obstacles[j];
-            if (o[0] !== e.source && o[0] !== e.target && !hit[o[0]] && x > o[1] && x < o[2] && y > o[3] && y < o[4]) { hit[o[0]] = 1; hits++; }
+            // (the arrow's own boxes count only where it runs back into them)
+            var m = o[0] === e.source || o[0] === e.target ? 4 : 0;
+            if (!hit[o[0]] && x > o[1] + m && x < o[2] - m && y > o[3] + m && y < o[4] - m) { hit[o[0]] = 1; hits++; }
           }
         }
-        var score = 100 * out + 10 * hits + Math.abs(f);
-        if (!best || score < best.score) best = {score: score, c: c, p0: p0, p1: p1, f: f};
+        // a side-step only where it misses everything: a bow reads better otherwise
+        var score = 100 * out + 10 * hits + (hits && shape.step ? 50 : 0) + shape.cost;
+        if (!best || score < best.score) best = {score: score, c: c, p0: p0, p1: p1, mid: mid};
       });
-      chosen[pair] = best.f * flip;
+      chosen[pair] = best.mid * flip;
       g.routes[e.index] = best;
     });
   };
@@ -926,13 +955,14 @@
     var edgeLayer = svg("g", {}, s), nodeLayer = svg("g", {}, s), markLayer = svg("g", {}, s);
     d.edges.forEach(function (e) {
       if (!(e.source in pos) || !(e.target in pos)) return;
-      var route = geom.routes[e.index], p0 = route.p0, p1 = route.p1, c = route.c;
+      var route = geom.routes[e.index], p0 = route.p0, p1 = route.p1, c1 = route.c[0], c2 = route.c[1];
       var on = e.hypothesis === null || sys.on[e.hypothesis];
       var color = e.effect === "inhibits" ? INHIBIT : (e.effect === "metabolised-to" ? METAB : ACTIVATE);
       var g = svg("g", {class: "pw-edge", tabindex: 0, role: "button", "data-edge": e.index,
         "aria-label": self.label(e.source) + " " + e.effect + " " + self.label(e.target) + ", " + e.grade + " evidence" + (on ? "" : ", hypothesis off")}, edgeLayer);
-      var mx = (p0[0] + p1[0]) / 4 + c[0] / 2, my = (p0[1] + p1[1]) / 4 + c[1] / 2;
-      var path = "M" + sig(p0[0], 5) + "," + sig(p0[1], 5) + " Q" + sig(c[0], 5) + "," + sig(c[1], 5) + " " + sig(p1[0], 5) + "," + sig(p1[1], 5);
+      var mx = (p0[0] + p1[0]) / 8 + 3 * (c1[0] + c2[0]) / 8, my = (p0[1] + p1[1]) / 8 + 3 * (c1[1] + c2[1]) / 8;
+      var pt = function (q) { return sig(q[0], 5) + "," + sig(q[1], 5); };
+      var path = "M" + pt(p0) + " C" + pt(c1) + " " + pt(c2) + " " + pt(p1);
       svg("path", {d: path, stroke: "transparent", "stroke-width": 12, fill: "none"}, g);
       svg("path", {d: path, stroke: color, "stroke-width": 1.7,
         "stroke-dasharray": GRADE_DASH[e.grade] || "", fill: "none", opacity: on ? 1 : 0.22,
