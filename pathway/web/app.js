@@ -885,6 +885,7 @@
         });
       });
     });
+    shapes.sort(function (x, y) { return x.cost - y.cost; });
     g.routes = {};
     this.data.edges.forEach(function (e) {
       if (!(e.source in pos) || !(e.target in pos)) return;
@@ -893,17 +894,21 @@
       // the curve's side in the frame of the pair's sorted ends, to compare with a partner's
       var flip = e.source < e.target ? 1 : -1, pair = flip > 0 ? e.source + " " + e.target : e.target + " " + e.source;
       var samples = Math.max(16, Math.ceil(len / 5)), best = null;
-      shapes.forEach(function (shape) {
+      shapes.some(function (shape) {
         var mid = shape.mid(len);
-        if (pair in chosen && Math.abs(mid * flip - chosen[pair]) < 10) return;
+        if (pair in chosen && Math.abs(mid * flip - chosen[pair]) < 10) return false;
         var q = shape.controls(a, b, nx, ny, len), p0 = q[0], p1 = q[3], c = [q[1], q[2]];
         var hit = {}, hits = 0, out = 0;
+        // only the obstacles near the curve (it stays inside its control points' hull)
+        var xs = q.map(function (v) { return v[0]; }), ys = q.map(function (v) { return v[1]; });
+        var lo = [Math.min.apply(null, xs), Math.min.apply(null, ys)], hi = [Math.max.apply(null, xs), Math.max.apply(null, ys)];
+        var near = obstacles.filter(function (o) { return o[1] < hi[0] && o[2] > lo[0] && o[3] < hi[1] && o[4] > lo[1]; });
         for (var i = 0; i <= samples; i++) {
           var t = i / samples, u = 1 - t, w0 = u * u * u, w1 = 3 * u * u * t, w2 = 3 * u * t * t, w3 = t * t * t;
           var x = w0 * p0[0] + w1 * c[0][0] + w2 * c[1][0] + w3 * p1[0], y = w0 * p0[1] + w1 * c[0][1] + w2 * c[1][1] + w3 * p1[1];
           if (x < 2 || x > g.W - 2 || y < 2 || y > g.H - 2) out = 1;
-          for (var j = 0; j < obstacles.length; j++) {
-            var o = obstacles[j];
+          for (var j = 0; j < near.length; j++) {
+            var o = near[j];
             // (the arrow's own boxes count only where it runs back into them)
             var m = o[0] === e.source || o[0] === e.target ? 4 : 0;
             if (!hit[o[0]] && x > o[1] + m && x < o[2] - m && y > o[3] + m && y < o[4] - m) { hit[o[0]] = 1; hits++; }
@@ -912,6 +917,7 @@
         // a side-step only where it misses everything: a bow reads better otherwise
         var score = 100 * out + 10 * hits + (hits && shape.step ? 50 : 0) + shape.cost;
         if (!best || score < best.score) best = {score: score, c: c, p0: p0, p1: p1, mid: mid};
+        return score < 10;        // clear of everything: no later (costlier) shape does better
       });
       chosen[pair] = best.mid * flip;
       g.routes[e.index] = best;
