@@ -788,9 +788,8 @@
     });
     columns.sort(function (a, b) { return a - b; });
     // each column takes as many slots down the page as its tallest stack
-    var start = {}, k = 0, slot = {};
+    var k = 0, slot = {};
     columns.forEach(function (c) {
-      start[c] = k;
       var most = 1;
       Object.keys(cells).forEach(function (ck) { if (+ck.split(" ")[0] === c) most = Math.max(most, cells[ck].length); });
       Object.keys(cells).forEach(function (ck) {
