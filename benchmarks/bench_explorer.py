@@ -10,6 +10,9 @@ Writes the site for the model into a temporary folder, opens it from disk
   that the page recompiles the model first (as a slider does), once on Python's
   default output grid (every 5 minutes) and once on the page's grid (321 times);
 * a slider change on the page: every arm re-simulated, pathway and charts redrawn;
+* laying the pathway out for a new width (boxes, bands, titles and the arrows'
+  routes around the boxes), done once per width, at a desktop's, a tablet's and a
+  phone's drawing width;
 * for scale, the same 8-week runs in Python (numba), on the same 5-minute grid.
 
 The bar: an 8-week run under 20 ms, so that a slider redraws within a frame or two.
@@ -66,6 +69,17 @@ TIME_SLIDER = """(runs) => {
   return {times, arms: app.runs.length};
 }"""
 
+TIME_LAYOUT = """([width, runs]) => {
+  const app = window.pathway.app, times = [];
+  for (let i = 0; i < runs + 3; i++) {
+    app.geom = null;
+    const t = performance.now();
+    app.geometry(width);
+    if (i >= 3) times.push(performance.now() - t);
+  }
+  return {times, lanes: app.geom.vertical ? "lanes" : "columns"};
+}"""
+
 
 def time_python(model, scenario: str, name: str) -> list[float]:
     """The Python run the browser is checked against, with the same parameter varied."""
@@ -117,6 +131,10 @@ def main() -> None:
             r = page.evaluate(TIME_SLIDER, RUNS)
             print(f"slider change on the page ({r['arms']} arms simulated, everything "
                   f"redrawn):        {summary(r['times'])}")
+            for width in (876, 696, 370):
+                r = page.evaluate(TIME_LAYOUT, [width, RUNS])
+                print(f"pathway layout for a {width:4d} px drawing ({r['lanes']:7s}, arrows routed):"
+                      f"    {summary(r['times'])}")
             browser.close()
 
 

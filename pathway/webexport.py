@@ -115,7 +115,7 @@ def export_model(model: Model, site: dict | None = None) -> dict:
     """The model as one structure the page's solver and interface read (see the module
     docstring). ``site`` is the checked content of a site file (:func:`load_site`)."""
     from .graph import to_graph
-    from .plotting import layout
+    from .plotting import BAND_PAD_ABOVE, _band_rect, layout
 
     full = model
     for h in model.hypotheses:
@@ -183,6 +183,14 @@ def export_model(model: Model, site: dict | None = None) -> dict:
                       "caption": n.caption, "description": n.description,
                       "x": x, "y": y, "baseline": model.value(n.baseline) if n.kind != "drug"
                       else None})
+    # each band's rectangle (x0, x1, y0, y1) as the figure draws it behind boxes of the
+    # layout's height; the layout moved the bands apart so these never overlap
+    rects = {}
+    for b in model.branches.values():
+        members = [pos[n] for n in pos if bands.get(n) == b.name]
+        if members:
+            above = lay.title_room if b.title else BAND_PAD_ABOVE
+            rects[b.name] = [float(v) for v in _band_rect(members, lay.height, above)]
     edges = [{"index": e.index, "source": e.source, "target": e.target, "effect": e.effect,
               "grade": e.grade, "citations": list(e.citations), "hypothesis": e.hypothesis,
               "note": e.note} for e in model.edges]
@@ -194,8 +202,11 @@ def export_model(model: Model, site: dict | None = None) -> dict:
                   "outcomes": list(model.roles.outcomes), "body_weight": model.roles.body_weight,
                   "expectancy": model.roles.expectancy, "inert": model.roles.inert,
                   "showcase": list(model.roles.showcase) or [next(iter(model.scenarios))]},
-        "branches": {b.name: {"title": b.title, "row": rows.get(b.name)}
+        "branches": {b.name: {"title": b.title, "row": rows.get(b.name), "rect": rects.get(b.name)}
                      for b in model.branches.values()},
+        # the tallest a box may be and the room a band leaves above its boxes for its
+        # title, in the layout's units (one column, one row)
+        "layout": {"box_height": float(lay.height), "title_room": float(lay.title_room)},
         "nodes": nodes, "edges": edges,
         "derived": {name: list(ds) for name, ds in model.derived.items()},
         "scenarios": {s.name: {"description": s.description, "days": s.days,

@@ -372,6 +372,54 @@ def test_phone_layout_has_no_sideways_scroll(browser, site):
     page.close()
 
 
+PATHWAY_SHAPES = """() => {
+    const svg = document.querySelector('.pw-pathway svg');
+    const box = e => { const b = e.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; };
+    return {width: +svg.getAttribute('width'),
+            bands: [...svg.querySelectorAll('rect.pw-band')].map(r => [r.dataset.band, box(r)]),
+            titles: [...svg.querySelectorAll('text.pw-band-title')].map(t => [t.dataset.band, box(t)]),
+            boxes: [...svg.querySelectorAll('.pw-node')].map(g => [g.dataset.node, box(g.querySelector('rect'))])};
+}"""
+
+
+def gap_between(a, b) -> float:
+    """How far apart two rectangles (x0, y0, x1, y1) are; negative where they overlap."""
+    return max(b[0] - a[2], a[0] - b[2], b[1] - a[3], a[1] - b[3])
+
+
+@needs_browser
+@pytest.mark.parametrize("which", ["ketamine", "toy"])
+@pytest.mark.parametrize("width,height", [(1280, 900), (1100, 800), (390, 844)])
+def test_pathway_bands_and_boxes_never_overlap(browser, tmp_path, which, width, height):
+    """The drawing as the figure draws it: bands apart, each title inside its band at
+    the top left and over no box, and boxes (stacked ones too) with a clear gap."""
+    model = load_model(ROOT / "models" / f"{which}.toml")
+    write_site(model, tmp_path / which)
+    page = open_page(browser, tmp_path / which, width=width, height=height)
+    shapes = page.evaluate(PATHWAY_SHAPES)
+    bands, boxes = shapes["bands"], shapes["boxes"]
+    titled = {b.name for b in model.branches.values() if b.title}
+    assert len(bands) >= 2 and len(boxes) >= 8
+    for i, (name, rect) in enumerate(bands):
+        for other, rect2 in bands[i + 1:]:
+            assert gap_between(rect, rect2) >= 4, f"bands {name} and {other} touch at {width} px"
+    for i, (name, rect) in enumerate(boxes):
+        assert 0 <= rect[0] and rect[2] <= shapes["width"], f"{name} sticks out of the drawing"
+        for other, rect2 in boxes[i + 1:]:
+            assert gap_between(rect, rect2) >= 5, f"boxes {name} and {other} touch at {width} px"
+    drawn = dict(bands)
+    assert {name for name, _ in shapes["titles"]} == titled & set(drawn)
+    for name, rect in shapes["titles"]:
+        band = drawn[name]
+        assert band[0] < rect[0] < band[0] + 12 and band[1] <= rect[1] < band[1] + 8, \
+            f"the title of {name} is not at its band's top left"
+        assert rect[2] <= band[2] and rect[3] <= band[3], f"the title of {name} spills out of its band"
+        assert all(gap_between(rect, b) > 0 for _, b in boxes), f"the title of {name} covers a box"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert not page.errors
+    page.close()
+
+
 # ---------------------------------------------------------------- commands
 
 def test_list_json(capsys, model):

@@ -702,40 +702,232 @@
     return sys.baseline[this.data.compiled.node_ids.indexOf(id)];
   };
 
+  // ------------------------------------------------------------ pathway geometry
+  // Where the drawing puts every box, band, band title and arrow, in SVG pixels, for a
+  // width (worked out once per width). Wide: the figure's own layout, columns left to
+  // right, each band the rectangle webexport exports (the layout moved the bands apart
+  // so these never overlap) with its title inside, at its top-left, in the room the
+  // layout leaves above the band's top boxes. Narrow: columns run top to bottom; the
+  // boxes stacked in one cell of a band follow each other down, and each band (in row
+  // order) takes the leftmost lane free over its whole length, title included, so bands
+  // never overlap there either. Arrows bow around boxes and titles (routeEdges).
+  var TITLE_FONT = 11.5, NODE_GAP = 20, MIN_COLUMN = 62;
+  // boxes stand this much shorter than the layout's tallest, so stacked boxes keep a clear gap
+  var STACK_GAP = 6;
+  var measurer = null;
+  function textWidth(text, size, italic) {
+    measurer = measurer || document.createElement("canvas").getContext("2d");
+    measurer.font = (italic ? "italic " : "") + size + "px " + FONT;
+    return measurer.measureText(text).width;
+  }
+
+  App.prototype.geometry = function (width) {
+    if (this.geom && this.geom.width === width) return this.geom;
+    var d = this.data, placed = d.nodes.filter(function (n) { return n.x !== null; });
+    var xs = [];
+    placed.forEach(function (n) { xs.push(n.x - 0.5, n.x + 0.5); });
+    Object.keys(d.branches).forEach(function (b) { var r = d.branches[b].rect; if (r) xs.push(r[0], r[1]); });
+    var span = Math.max.apply(null, xs) - Math.min.apply(null, xs);
+    var g = (width - 16) / span < MIN_COLUMN ? this.laneGeometry(width, placed) : this.figureGeometry(width, placed);
+    g.width = width;
+    this.routeEdges(g);
+    this.geom = g;
+    return g;
+  };
+
+  // a band's title: one line shrunk to fit the band's width, or (narrow) wrapped into lines
+  function bandTitle(text, room, wrapLines) {
+    var size = TITLE_FONT, lines = [text];
+    if (wrapLines) {
+      var words = text.split(" "), line = "";
+      lines = [];
+      words.forEach(function (w) {
+        if (line && textWidth(line + " " + w, size, true) > room) { lines.push(line); line = w; }
+        else line = line ? line + " " + w : w;
+      });
+      lines.push(line);
+    }
+    var widest = Math.max.apply(null, lines.map(function (l) { return textWidth(l, size, true); }));
+    if (widest > room) { size = Math.max(8.5, size * room / widest); widest = widest * size / TITLE_FONT; }
+    return {lines: lines, size: size, width: widest, height: lines.length * size * 1.2 + 3};
+  }
+
+  App.prototype.figureGeometry = function (width, placed) {
+    var d = this.data, L = d.layout, pad = 8, xs = [], ys = [];
+    var named = Object.keys(d.branches).filter(function (b) { return d.branches[b].rect; });
+    placed.forEach(function (n) { xs.push(n.x - 0.5, n.x + 0.5); ys.push(n.y - L.box_height / 2, n.y + L.box_height / 2); });
+    named.forEach(function (b) { var r = d.branches[b].rect; xs.push(r[0], r[1]); ys.push(r[2], r[3]); });
+    var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
+    var y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+    var colStep = (width - 2 * pad) / (x1 - x0);
+    // rows far enough apart for a title line above a band's top boxes, and for boxes of two lines
+    var rowStep = Math.max((TITLE_FONT * 1.2 + 4) / L.title_room, (32 + STACK_GAP) / L.box_height, Math.min(90, colStep * 0.75));
+    var X = function (x) { return pad + (x - x0) * colStep; }, Y = function (y) { return pad + (y1 - y) * rowStep; };
+    var g = {vertical: false, W: width, H: Math.ceil(Y(y0) + pad), pos: {}, bands: [],
+      boxW: colStep * 0.86, boxH: Math.min(L.box_height * rowStep - STACK_GAP, 56)};
+    placed.forEach(function (n) { g.pos[n.id] = [X(n.x), Y(n.y)]; });
+    named.forEach(function (b) {
+      var r = d.branches[b].rect, band = {name: b, x: X(r[0]), y: Y(r[3]), w: (r[1] - r[0]) * colStep, h: (r[3] - r[2]) * rowStep};
+      if (d.branches[b].title) band.title = bandTitle(d.branches[b].title, band.w - 10, false);
+      g.bands.push(band);
+    });
+    return g;
+  };
+
+  App.prototype.laneGeometry = function (width, placed) {
+    var d = this.data, pad = 8, gap = 6, side = 3, boxH = 42, step = boxH + NODE_GAP;
+    // groups: a band (the nodes the layout put in it) or a node outside every band
+    var groups = {}, cells = {}, columns = [];
+    placed.forEach(function (n) {
+      var key = n.band && d.branches[n.band] && d.branches[n.band].rect ? "b " + n.band : "n " + n.id;
+      var grp = groups[key] = groups[key] || {key: key, band: key[0] === "b" ? n.band : null, nodes: [],
+        row: key[0] === "b" ? d.branches[n.band].row : n.y};
+      grp.nodes.push(n);
+      (cells[n.x + " " + key] = cells[n.x + " " + key] || []).push(n);
+      if (columns.indexOf(n.x) < 0) columns.push(n.x);
+    });
+    columns.sort(function (a, b) { return a - b; });
+    // each column takes as many slots down the page as its tallest stack
+    var k = 0, slot = {};
+    columns.forEach(function (c) {
+      var most = 1;
+      Object.keys(cells).forEach(function (ck) { if (+ck.split(" ")[0] === c) most = Math.max(most, cells[ck].length); });
+      Object.keys(cells).forEach(function (ck) {
+        if (+ck.split(" ")[0] !== c) return;
+        var stack = cells[ck].slice().sort(function (a, b) { return b.y - a.y; });
+        stack.forEach(function (n, i) { slot[n.id] = k + (most - stack.length) / 2 + i; });
+      });
+      k += most;
+    });
+    var list = Object.keys(groups).map(function (key) { return groups[key]; });
+    list.sort(function (a, b) { return a.row - b.row || (a.key < b.key ? -1 : 1); });
+    // a box leaves wide lanes room on both sides for the arrows that pass it
+    var boxFor = function (laneW) { return Math.min(laneW - gap - 2 * side, Math.max(60, laneW * 0.8), 120); };
+    var bandSide = function (laneW) { return Math.min(8, (laneW - gap - boxFor(laneW)) / 2); };
+    var laneW = width - 2 * pad, lanes = 0;
+    for (var round = 0; round < 4; round++) {
+      var boxW = boxFor(laneW);
+      list.forEach(function (grp) {
+        var slots = grp.nodes.map(function (n) { return slot[n.id]; });
+        grp.title = grp.band && d.branches[grp.band].title ? bandTitle(d.branches[grp.band].title, boxW + 2 * bandSide(laneW) - 8, true) : null;
+        grp.top = Math.min.apply(null, slots) * step - boxH / 2 - (grp.band ? 5 + (grp.title ? grp.title.height : 0) : 0);
+        grp.bottom = Math.max.apply(null, slots) * step + boxH / 2 + (grp.band ? 5 : 0);
+      });
+      var placedGroups = [];
+      list.forEach(function (grp) {
+        grp.lane = 0;
+        placedGroups.forEach(function (o) {
+          if (o.top < grp.bottom + gap && grp.top < o.bottom + gap) grp.lane = Math.max(grp.lane, o.lane + 1);
+        });
+        placedGroups.push(grp);
+      });
+      var count = 1 + Math.max.apply(null, list.map(function (grp) { return grp.lane; }));
+      var newW = Math.min((width - 2 * pad) / count, 150);
+      if (count === lanes && Math.abs(newW - laneW) < 0.5) break;
+      lanes = count;
+      laneW = newW;
+    }
+    var left = (width - lanes * laneW) / 2, top = pad - Math.min.apply(null, list.map(function (grp) { return grp.top; }));
+    var g = {vertical: true, W: width, pos: {}, bands: [], boxW: boxFor(laneW), boxH: boxH,
+      H: Math.ceil(top + Math.max.apply(null, list.map(function (grp) { return grp.bottom; })) + pad)};
+    list.forEach(function (grp) {
+      var x = left + (grp.lane + 0.5) * laneW;
+      grp.nodes.forEach(function (n) { g.pos[n.id] = [x, top + slot[n.id] * step]; });
+      if (grp.band) g.bands.push({name: grp.band, x: x - g.boxW / 2 - bandSide(laneW), y: top + grp.top,
+        w: g.boxW + 2 * bandSide(laneW), h: grp.bottom - grp.top, title: grp.title});
+    });
+    return g;
+  };
+
+  // each arrow: a straight line or, if that crosses a box or a band title, the gentlest
+  // curve that does not (a bow, or a side-step that leaves its box sideways), staying
+  // in the drawing; of an arrow and its partner running back, the second curves apart
+  App.prototype.routeEdges = function (g) {
+    var pos = g.pos, hw = g.boxW / 2 + 3, hh = g.boxH / 2 + 3, obstacles = [], chosen = {};
+    Object.keys(pos).forEach(function (id) { obstacles.push([id, pos[id][0] - hw, pos[id][0] + hw, pos[id][1] - hh, pos[id][1] + hh]); });
+    g.bands.forEach(function (b) {
+      if (!b.title) return;
+      b.title.x = b.x + 5;
+      b.title.y = b.y + 2;
+      obstacles.push(["title " + b.name, b.title.x - 2, b.title.x + b.title.width + 2, b.title.y, b.title.y + b.title.height]);
+    });
+    // leave a box at its edge, heading for the point q
+    function clip(p, q) {
+      var sx = q[0] - p[0], sy = q[1] - p[1], l = Math.hypot(sx, sy) || 1;
+      sx /= l; sy /= l;
+      var t = Math.min(sx === 0 ? Infinity : (g.boxW / 2 + 2) / Math.abs(sx), sy === 0 ? Infinity : (g.boxH / 2 + 2) / Math.abs(sy));
+      return [p[0] + sx * t, p[1] + sy * t];
+    }
+    // candidate curves as [how far the middle of the curve sits to the left of the
+    // straight line (a fraction of its length, or pixels), control-point builder, cost]
+    var shapes = [];
+    for (var f = 0; f < 0.95; f += 0.06) {
+      [f, -f].forEach(function (bow, i) {
+        if (i && !bow) return;
+        // a quadratic bow through c, written as a cubic from the box edges
+        shapes.push({mid: function (len) { return bow * len / 2; }, cost: Math.abs(bow), controls: function (a, b, nx, ny, len) {
+          var c = [(a[0] + b[0]) / 2 + bow * len * nx, (a[1] + b[1]) / 2 + bow * len * ny], p0 = clip(a, c), p1 = clip(b, c);
+          return [p0, [p0[0] + 2 / 3 * (c[0] - p0[0]), p0[1] + 2 / 3 * (c[1] - p0[1])], [p1[0] + 2 / 3 * (c[0] - p1[0]), p1[1] + 2 / 3 * (c[1] - p1[1])], p1];
+        }});
+      });
+    }
+    [20, 30, 40, 50, 62, 75].forEach(function (h) {
+      [h, -h].forEach(function (side) {
+        [0, 0.2, -1].forEach(function (lead) {
+          // a side-step: leave sideways (and a little ahead), arrive the same way
+          shapes.push({step: true, mid: function () { return 0.75 * side; }, cost: 0.3 + h / 150 + Math.abs(lead) / 5, controls: function (a, b, nx, ny) {
+            // (lead -1: the control points beside the box centres, a tighter turn)
+            var k = Math.max(lead, 0), o1 = [side * nx + k * (b[0] - a[0]), side * ny + k * (b[1] - a[1])], o2 = [side * nx - k * (b[0] - a[0]), side * ny - k * (b[1] - a[1])];
+            var p0 = clip(a, [a[0] + o1[0], a[1] + o1[1]]), p1 = clip(b, [b[0] + o2[0], b[1] + o2[1]]), s0 = lead < 0 ? a : p0, s1 = lead < 0 ? b : p1;
+            return [p0, [s0[0] + o1[0], s0[1] + o1[1]], [s1[0] + o2[0], s1[1] + o2[1]], p1];
+          }});
+        });
+      });
+    });
+    shapes.sort(function (x, y) { return x.cost - y.cost; });
+    g.routes = {};
+    this.data.edges.forEach(function (e) {
+      if (!(e.source in pos) || !(e.target in pos)) return;
+      var a = pos[e.source], b = pos[e.target], dx = b[0] - a[0], dy = b[1] - a[1], len = Math.hypot(dx, dy) || 1;
+      var nx = dy / len, ny = -dx / len;
+      // the curve's side in the frame of the pair's sorted ends, to compare with a partner's
+      var flip = e.source < e.target ? 1 : -1, pair = flip > 0 ? e.source + " " + e.target : e.target + " " + e.source;
+      var samples = Math.max(16, Math.ceil(len / 5)), best = null;
+      shapes.some(function (shape) {
+        var mid = shape.mid(len);
+        if (pair in chosen && Math.abs(mid * flip - chosen[pair]) < 10) return false;
+        var q = shape.controls(a, b, nx, ny, len), p0 = q[0], p1 = q[3], c = [q[1], q[2]];
+        var hit = {}, hits = 0, out = 0;
+        // only the obstacles near the curve (it stays inside its control points' hull)
+        var xs = q.map(function (v) { return v[0]; }), ys = q.map(function (v) { return v[1]; });
+        var lo = [Math.min.apply(null, xs), Math.min.apply(null, ys)], hi = [Math.max.apply(null, xs), Math.max.apply(null, ys)];
+        var near = obstacles.filter(function (o) { return o[1] < hi[0] && o[2] > lo[0] && o[3] < hi[1] && o[4] > lo[1]; });
+        for (var i = 0; i <= samples; i++) {
+          var t = i / samples, u = 1 - t, w0 = u * u * u, w1 = 3 * u * u * t, w2 = 3 * u * t * t, w3 = t * t * t;
+          var x = w0 * p0[0] + w1 * c[0][0] + w2 * c[1][0] + w3 * p1[0], y = w0 * p0[1] + w1 * c[0][1] + w2 * c[1][1] + w3 * p1[1];
+          if (x < 2 || x > g.W - 2 || y < 2 || y > g.H - 2) out = 1;
+          for (var j = 0; j < near.length; j++) {
+            var o = near[j];
+            // (the arrow's own boxes count only where it runs back into them)
+            var m = o[0] === e.source || o[0] === e.target ? 4 : 0;
+            if (!hit[o[0]] && x > o[1] + m && x < o[2] - m && y > o[3] + m && y < o[4] - m) { hit[o[0]] = 1; hits++; }
+          }
+        }
+        // a side-step only where it misses everything: a bow reads better otherwise
+        var score = 100 * out + 10 * hits + (hits && shape.step ? 50 : 0) + shape.cost;
+        if (!best || score < best.score) best = {score: score, c: c, p0: p0, p1: p1, mid: mid};
+        return score < 10;        // clear of everything: no later (costlier) shape does better
+      });
+      chosen[pair] = best.mid * flip;
+      g.routes[e.index] = best;
+    });
+  };
+
   App.prototype.drawPathway = function (measured) {
     var self = this, d = this.data, box = this.pathSvgBox;
-    var width = measured || box.clientWidth || 800, vertical = width < 620;
+    var width = measured || box.clientWidth || 800;
     var placed = d.nodes.filter(function (n) { return n.x !== null; });
-    // horizontal: columns left to right, branches as rows (as in the figures). On a
-    // narrow screen the layout turns a quarter (columns top to bottom) and boxes
-    // stacked in one column of a branch follow each other down its lane instead.
-    function laneOf(n) {
-      var br = d.branches[n.band], row = br && br.row !== null ? br.row : null;
-      if (vertical && row !== null && Math.abs(n.y - row) < 0.5) return [row, n.x - (n.y - row) * 0.95];
-      return [n.y, n.x];
-    }
-    var lanes = placed.map(function (n) { return laneOf(n)[0]; }), alongs = placed.map(function (n) { return laneOf(n)[1]; });
-    var minY = Math.min.apply(null, lanes), maxY = Math.max.apply(null, lanes);
-    var minX = Math.min.apply(null, alongs), maxX = Math.max.apply(null, alongs);
-    var cols = maxX - minX + 1, rows = maxY - minY + 1, pad = 8, W = width, H, boxW, boxH, colStep, rowStep, unitA;
-    if (vertical) {
-      unitA = (width - 2 * pad) / (rows + 0.25);
-      colStep = 80;
-      boxW = Math.min(unitA * 1.2, 118);
-      boxH = 44;
-      H = pad * 2 + (cols - 0.2) * colStep + 18;
-    } else {
-      colStep = (width - 2 * pad) / cols;
-      rowStep = Math.max(60, Math.min(84, colStep * 0.7));
-      boxW = colStep * 0.88;
-      boxH = Math.min(rowStep * 0.68, 50);
-      H = pad * 2 + rows * rowStep + 14;
-    }
-    function at(n) {
-      var l = laneOf(n);
-      if (vertical) return [pad + (l[0] - minY + 0.62) * unitA, pad + (l[1] - minX + 0.4) * colStep];
-      return [pad + (l[1] - minX + 0.5) * colStep, pad + (maxY - l[0] + 0.5) * rowStep];
-    }
+    var geom = this.geometry(width), W = geom.W, H = geom.H, boxW = geom.boxW, boxH = geom.boxH;
     var fontSize = Math.max(11.5, Math.min(15, boxW / 6.6));
     var s = svg("svg", {viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "group", "font-family": FONT,
       "aria-label": "The pathway: " + placed.length + " boxes joined by arrows, coloured by activity at " + formatTime(this.state.t) + ". Use Tab to move between them and Enter to read about one."});
@@ -747,36 +939,13 @@
     });
     var mk2 = svg("marker", {id: "pw-bar", viewBox: "0 0 4 10", refX: 2, refY: 5, markerWidth: 4, markerHeight: 9, orient: "auto"}, defs);
     svg("rect", {x: 0, y: 0, width: 3, height: 10, fill: INHIBIT}, mk2);
-    // branch bands
-    var bandsByName = {};
-    placed.forEach(function (n) { (bandsByName[n.band] = bandsByName[n.band] || []).push(n); });
-    Object.keys(bandsByName).forEach(function (b) {
-      var br = d.branches[b];
-      if (!br || br.row === null) return;
-      var members = bandsByName[b].map(at);
-      var x0 = Math.min.apply(null, members.map(function (p) { return p[0]; })) - boxW / 2 - 4;
-      var x1 = Math.max.apply(null, members.map(function (p) { return p[0]; })) + boxW / 2 + 4;
-      var y0 = Math.min.apply(null, members.map(function (p) { return p[1]; })) - boxH / 2 - 5;
-      var y1 = Math.max.apply(null, members.map(function (p) { return p[1]; })) + boxH / 2 + (br.title ? 18 : 5);
-      var rect = svg("rect", {x: x0, y: y0, width: x1 - x0, height: y1 - y0, rx: 8, fill: "#eef2f6"}, s);
-      if (br.title) {
-        var words = wrap(br.title, Math.max(6, Math.floor((x1 - x0 - 8) / 6.4)));
-        if (words.length > 1) { y1 += 14 * (words.length - 1); rect.setAttribute("height", y1 - y0); }
-        // under the band, at its left end or, if a box of another band sits there, its right end
-        var tw = Math.max.apply(null, words.map(function (w) { return w.length; })) * 6.6;
-        var ty = y1 - 5 - 14 * (words.length - 1), left = x0 + 5;
-        var clash = function (xa) {
-          return placed.some(function (n) {
-            var q = at(n);
-            return n.band !== b && q[0] + boxW / 2 > xa && q[0] - boxW / 2 < xa + tw &&
-              q[1] - boxH / 2 < y1 + 2 && q[1] + boxH / 2 > ty - 12;
-          });
-        };
-        var anchor = "start";
-        if (clash(left) && !clash(x1 - 5 - tw)) { left = x1 - 5; anchor = "end"; }
-        var tt = svg("text", {x: left, y: ty, "font-size": 12, fill: MUTED, "font-style": "italic", "text-anchor": anchor}, s);
-        words.forEach(function (w, i) { var sp = svg("tspan", {x: left, dy: i ? 14 : 0}, tt); sp.textContent = w; });
-      }
+    // branch bands, each title inside its band at the top left
+    geom.bands.forEach(function (b) {
+      svg("rect", {class: "pw-band", "data-band": b.name, x: b.x, y: b.y, width: b.w, height: b.h, rx: 8, fill: "#eef2f6"}, s);
+      if (!b.title) return;
+      var tt = svg("text", {class: "pw-band-title", "data-band": b.name, x: b.title.x, y: b.title.y + b.title.size,
+        "font-size": sig(b.title.size, 3), fill: MUTED, "font-style": "italic"}, s);
+      b.title.lines.forEach(function (w, i) { var sp = svg("tspan", {x: b.title.x, dy: i ? b.title.size * 1.2 : 0}, tt); sp.textContent = w; });
     });
     var run = this.runs[0].run, act = this.activity(run, this.state.t);
     var sys = this.system();
@@ -787,27 +956,20 @@
       a.iv.reset.forEach(function (r) { resets[r[0]] = true; });
       a.iv.doses.forEach(function (x) { resets[x.drug] = true; });
     });
-    var pos = {};
-    placed.forEach(function (n) { pos[n.id] = at(n); });
+    var pos = geom.pos;
     var edgeLayer = svg("g", {}, s), nodeLayer = svg("g", {}, s), markLayer = svg("g", {}, s);
     d.edges.forEach(function (e) {
       if (!(e.source in pos) || !(e.target in pos)) return;
-      var a = pos[e.source], b = pos[e.target];
+      var route = geom.routes[e.index], p0 = route.p0, p1 = route.p1, c1 = route.c[0], c2 = route.c[1];
       var on = e.hypothesis === null || sys.on[e.hypothesis];
-      var dx = b[0] - a[0], dy = b[1] - a[1], len = Math.hypot(dx, dy) || 1;
-      // leave each box at its edge
-      function clip(p, sx, sy) {
-        var tx = sx === 0 ? Infinity : (boxW / 2 + 2) / Math.abs(sx), ty = sy === 0 ? Infinity : (boxH / 2 + 2) / Math.abs(sy);
-        var t = Math.min(tx, ty);
-        return [p[0] + sx * t, p[1] + sy * t];
-      }
-      var ux = dx / len, uy = dy / len, p0 = clip(a, ux, uy), p1 = clip(b, -ux, -uy);
       var color = e.effect === "inhibits" ? INHIBIT : (e.effect === "metabolised-to" ? METAB : ACTIVATE);
       var g = svg("g", {class: "pw-edge", tabindex: 0, role: "button", "data-edge": e.index,
         "aria-label": self.label(e.source) + " " + e.effect + " " + self.label(e.target) + ", " + e.grade + " evidence" + (on ? "" : ", hypothesis off")}, edgeLayer);
-      var mx = (p0[0] + p1[0]) / 2, my = (p0[1] + p1[1]) / 2;
-      svg("path", {d: "M" + p0[0] + "," + p0[1] + " L" + p1[0] + "," + p1[1], stroke: "transparent", "stroke-width": 12, fill: "none"}, g);
-      svg("path", {d: "M" + p0[0] + "," + p0[1] + " L" + p1[0] + "," + p1[1], stroke: color, "stroke-width": 1.7,
+      var mx = (p0[0] + p1[0]) / 8 + 3 * (c1[0] + c2[0]) / 8, my = (p0[1] + p1[1]) / 8 + 3 * (c1[1] + c2[1]) / 8;
+      var pt = function (q) { return sig(q[0], 5) + "," + sig(q[1], 5); };
+      var path = "M" + pt(p0) + " C" + pt(c1) + " " + pt(c2) + " " + pt(p1);
+      svg("path", {d: path, stroke: "transparent", "stroke-width": 12, fill: "none"}, g);
+      svg("path", {d: path, stroke: color, "stroke-width": 1.7,
         "stroke-dasharray": GRADE_DASH[e.grade] || "", fill: "none", opacity: on ? 1 : 0.22,
         "marker-end": e.effect === "inhibits" ? "url(#pw-bar)" : (e.effect === "metabolised-to" ? "url(#pw-arrow-met)" : "url(#pw-arrow-act)")}, g);
       svg("title", {}, g).textContent = self.label(e.source) + " " + e.effect + " " + self.label(e.target);
