@@ -369,9 +369,12 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
             ev.setName(f"infusion into {system.compartments[idx].name} at {t:g} h: now "
                        f"{fixed + per_kg * weight:g} mg/h" + (f" (at {weight:g} kg)" if per_kg else ""))
         else:
+            # a node reset to its rest: to its baseline parameter, if it has one
             var = system.node_ids[idx]
+            rest = node_obj[var].baseline
+            level = f"par_{rest.name}" if isinstance(rest, ParamRef) else _num(value)
             ea.setVariable(f"{var}_shifted" if var in offsets else var)
-            ea.setMath(math(f"{_num(value)} + rest_offset_{var}" if var in offsets else _num(value)))
+            ea.setMath(math(f"{level} + rest_offset_{var}" if var in offsets else level))
             ev.setName(f"{var} reset to {value:g} at {t:g} h")
     return libsbml.writeSBMLToString(doc)
 
