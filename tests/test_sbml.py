@@ -19,6 +19,7 @@ from pathway.dosing import build_events  # noqa: E402
 from pathway.sbml import (  # noqa: E402
     check_sbml,
     export_sbml,
+    rest_offsets,
     run_roadrunner,
     start_time_h,
     write_sbml,
@@ -70,6 +71,32 @@ def test_roadrunner_agrees_with_our_simulation(model, scenario):
     assert worst < 1e-3, f"{name} diverges by {worst:.2e} of its peak at {t_h:.2f} h"
 
 
+def test_no_state_rests_at_zero_so_roadrunner_keeps_a_sane_tolerance(model):
+    """libroadrunner sets each state's absolute tolerance to 1e-12 times the state's
+    value, again at every event; a state decaying toward 0 for weeks used to take it
+    near 1e-39 (sustain-withdraw failed). Every state that rests at 0 is exported as
+    the variable plus an offset, the variable itself as an assignment rule, so after
+    the withdrawal and months of placebo sprays no tolerance is below 1e-12 of the
+    smallest offset, and every readout is read as before."""
+    scenario = "sustain-withdraw"
+    days = model.scenarios[scenario].days
+    text = export_sbml(model, scenario, days=days)
+    offsets = rest_offsets(model, scenario, days)
+    m = libsbml.readSBMLFromString(text).getModel()
+    assert {"dissociation", model.primary} <= set(offsets)
+    for var, off in offsets.items():
+        assert m.getRateRule(f"{var}_shifted") is not None, var
+        assert m.getAssignmentRule(var) is not None, var
+        assert off > 0 and m.getParameter(f"{var}_shifted").getValue() == pytest.approx(off), var
+    states = [m.getRule(i).getVariable() for i in range(m.getNumRules()) if m.getRule(i).isRate()]
+    assert len(states) == len(compile_model(model).state_names)
+    assert all(m.getParameter(v).getValue() != 0 for v in states)        # none starts at 0
+    rr = roadrunner.RoadRunner(text)
+    res = rr.simulate(0, days * 24.0, int(days * 24) + 1, ["time", "dissociation"])
+    assert res[-1, 0] == days * 24.0 and abs(res[-1, 1]) < 1e-6
+    assert min(rr.integrator.getAbsoluteToleranceVector()) >= 0.5e-12 * min(offsets.values())
+
+
 def test_interventions_and_hypotheses_are_exported(model):
     variant = apply_intervention(set_hypothesis(model, "opioid", True), "naltrexone")
     text = export_sbml(variant, "ketamine-iv", days=3)
@@ -99,9 +126,20 @@ def test_every_term_carries_its_edge_grade_and_citations(model):
     assert m.getTimeUnits() == "hour"
 
 
+@pytest.fixture
+def basico():
+    """COPASI's Python interface, with the process's locale put back afterwards:
+    importing it sets the C locale, which turns Python's default text encoding to
+    ASCII for every later test in the same worker (a model file read without an
+    explicit encoding then fails on its first non-ASCII character)."""
+    import locale
+    saved = locale.setlocale(locale.LC_ALL)
+    yield pytest.importorskip("basico")
+    locale.setlocale(locale.LC_ALL, saved)
+
+
 @pytest.mark.parametrize("scenario", ["arketamine-iv", "sustain-withdraw"])
-def test_copasi_runs_the_export_with_defaults_and_agrees(model, scenario, tmp_path):
-    basico = pytest.importorskip("basico")
+def test_copasi_runs_the_export_with_defaults_and_agrees(model, scenario, tmp_path, basico):
     days = model.scenarios[scenario].days
     path = write_sbml(model, scenario, tmp_path / "k.xml", days=days)
     basico.load_model(str(path))
