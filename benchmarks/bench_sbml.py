@@ -58,7 +58,8 @@ def main() -> None:
     base = compile_model(model)
     n = args.people
 
-    print(f"machine: {os.cpu_count()} cores; libroadrunner {roadrunner.__version__} (default "
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; "
+          f"libroadrunner {roadrunner.__version__} (default "
           f"settings: CVODE, relative tolerance 1e-6, absolute 1e-12 scaled by each state)")
     print(f"{'':22s} {'':>4s} | {'single run, 5-min rows, every column':^40s} | "
           f"{f'population of {n}: people/s':^44s}")

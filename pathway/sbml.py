@@ -220,7 +220,7 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
     # nodes: one signal per term, combined into the node's target
     kern = system.kernel
     node_obj = {n.id: n for n in model.nodes}
-    offsets = node_offset
+    offsets = node_offset                 # the nodes that rest at 0
     for k, nid in enumerate(system.node_ids):
         state = f"{nid}_shifted" if nid in offsets else nid
         start = f"par_{node_obj[nid].baseline.name}" \
@@ -384,7 +384,7 @@ OFFSET_FRACTION = 1e-3
 _OFFSET_WHY = ("The same equations in a shifted coordinate, so that no state rests at 0: "
                "libroadrunner's CVODE sets each state's absolute tolerance to 1e-12 times the "
                "state's value, recomputed at every event, and a state decaying toward 0 for weeks "
-               "got a tolerance near 0 (1e-39 and below) and a step size that collapsed.")
+               "took its tolerance toward 0 (1e-50 and below) and CVODE's step size collapsed.")
 
 
 def _offsets(model: Model, system: OdeSystem, events) -> tuple[dict[str, float], dict[str, float]]:
@@ -437,12 +437,14 @@ def rest_offsets(model: Model, scenario: str | Scenario, days: float | None = No
     Why: libroadrunner's CVODE sets each state's absolute tolerance to its
     ``absolute_tolerance`` setting (1e-12) times the state's value (1e-12 itself for a
     state at exactly 0), and recomputes it at every event. A state that decays toward 0
-    for weeks (a nasal depot after the last spray reaches 1e-302 mg; a side effect built
-    from rounding-level departures of other nodes from rest sits near 1e-27) got a
-    tolerance near 1e-39 or below, and the step size collapsed (CV_ERR_FAILURE,
-    CV_CONV_FAILURE or CV_TOO_MUCH_WORK). A shifted state never falls below its offset,
-    OFFSET_FRACTION of its scale, so the error weight CVODE uses near rest is the
-    relative tolerance times the offset: 1e-9 of a dose or of a readout's maximum."""
+    for weeks took its tolerance with it: in sustain-withdraw, a week after the last
+    esketamine spray, the nasal depot held 1e-150 mg and the dissociation readout (made
+    of rounding-level departures of NMDA from rest) 1e-38, tolerances of 1e-162 and
+    1e-50, and CVODE's step size collapsed (CV_ERR_FAILURE; CV_CONV_FAILURE once the
+    depot reached the smallest doubles). A shifted state rests at its offset,
+    OFFSET_FRACTION of its scale, so its tolerance stays 1e-12 times that, and the
+    error weight near rest is the relative tolerance times the offset: 1e-9 of a dose
+    or of a readout's maximum."""
     sc = model.scenario(scenario) if isinstance(scenario, str) else scenario
     system = compile_model(model)
     events = build_events(system, sc, (days or sc.days) * 24.0)

@@ -74,7 +74,7 @@ def test_roadrunner_agrees_with_our_simulation(model, scenario):
 def test_no_state_rests_at_zero_so_roadrunner_keeps_a_sane_tolerance(model):
     """libroadrunner sets each state's absolute tolerance to 1e-12 times the state's
     value, again at every event; a state decaying toward 0 for weeks used to take it
-    near 1e-39 (sustain-withdraw failed). Every state that rests at 0 is exported as
+    to 1e-50 and below (sustain-withdraw failed). Every state that rests at 0 is exported as
     the variable plus an offset, the variable itself as an assignment rule, so after
     the withdrawal and months of placebo sprays no tolerance is below 1e-12 of the
     smallest offset, and every readout is read as before."""
