@@ -2,12 +2,13 @@
 compiled SBML simulator, with its default settings) on the exported model, for
 every built-in scenario.
 
-    python benchmarks/bench_sbml.py [--people 200] [--repeat 3] [--scenario NAME ...]
+    python benchmarks/bench_sbml.py [--people 200] [--repeat 5] [--scenario NAME ...]
 
 Single run: the scenario's whole length with a row every 5 minutes and every
 column (`simulate` returns every node, drug and readout; libroadrunner is asked
-for the same columns). libroadrunner's time is a fresh instance (its cache of
-compiled models makes a load cheap; the load is shown apart) plus `simulate`.
+for the same columns), as runs per second (one person per run) and milliseconds.
+libroadrunner's time is a fresh instance (its cache of compiled models makes a
+load cheap; "load" is that part of its time) plus `simulate`.
 The best of --repeat runs for each (the machine may be shared; the best run is
 the one least disturbed).
 
@@ -61,10 +62,9 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; "
           f"libroadrunner {roadrunner.__version__} (default "
           f"settings: CVODE, relative tolerance 1e-6, absolute 1e-12 scaled by each state)")
-    print(f"{'':22s} {'':>4s} | {'single run, 5-min rows, every column':^40s} | "
-          f"{f'population of {n}: people/s':^44s}")
-    print(f"{'scenario':22s} {'days':>4s} | {'ours':>8s} {'roadrunner (load)':>21s} {'ratio':>7s} | "
-          f"{'ours':>8s} {'roadrunner':>11s} {'ratio':>7s} {'max diff':>9s}")
+    print(f"{'':27s} | {'single run: people/s (ms per run)':^44s} | {f'population of {n}: people/s':^36s}")
+    print(f"{'scenario':22s} {'days':>4s} | {'ours':>14s} {'roadrunner':>14s} {'load':>6s} {'ratio':>7s} | "
+          f"{'ours':>8s} {'roadrunner':>10s} {'ratio':>6s} {'max diff':>9s}")
     for name in scenarios:
         sc = model.scenarios[name]
         days = sc.days
@@ -94,8 +94,8 @@ def main() -> None:
         o = min(ours)
         best = int(np.argmin(np.add(loads, sims)))
         load, sim = loads[best], sims[best]
-        single = (f"{o * 1e3:6.0f}ms {(load + sim) * 1e3:8.0f}ms ({load * 1e3:4.0f}ms) "
-                  f"{(load + sim) / o:6.1f}x")
+        single = (f"{1 / o:5.0f} ({o * 1e3:4.0f}ms) {1 / (load + sim):5.1f} ({(load + sim) * 1e3:4.0f}ms) "
+                  f"{load * 1e3:4.0f}ms {(load + sim) / o:6.1f}x")
 
         # ---- populations: the same people
         times = np.array(sorted({24.0, 168.0, days * 24.0}))
@@ -121,8 +121,8 @@ def main() -> None:
             outcome[i] = res[1:, 1]
         theirs_pop = time.perf_counter() - t0
         diff = float(np.max(np.abs(outcome - pop.outcome)))
-        print(f"{name:22s} {days:4.0f} | {single} | {n / ours_pop:8.0f} {n / theirs_pop:11.1f} "
-              f"{theirs_pop / ours_pop:6.1f}x {diff:9.1e}", flush=True)
+        print(f"{name:22s} {days:4.0f} | {single} | {n / ours_pop:8.0f} {n / theirs_pop:10.1f} "
+              f"{theirs_pop / ours_pop:5.1f}x {diff:9.1e}", flush=True)
 
 
 def _instance(model, base, k, scenario, days, drawn, roadrunner, libsbml, export_sbml,
