@@ -22,8 +22,9 @@ into a constant), calls `reset()` (which evaluates the initial assignments again
 and gives the time-0 doses) and simulates to the same output times. "max diff" is
 the largest difference in anyone's outcome between the two, on its 0-1 scale: it
 is the batch engine's own error (relative tolerance 1e-3, see
-`simulate_population`); against a tight batch solve (rtol 1e-7) libroadrunner's
-people agree to about 1e-4, every genotype included.
+`simulate_population`): against a tight batch solve (rtol 1e-7) libroadrunner's
+people agree to within 1e-4, every genotype included (checked for 60 people in
+ketamine-iv, esketamine-in, ssri and ketamine-series).
 
 Ratios are libroadrunner's time over ours (above 1: ours is faster).
 """
