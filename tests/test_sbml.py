@@ -84,12 +84,19 @@ def test_no_state_rests_at_zero_so_roadrunner_keeps_a_sane_tolerance(model):
     offsets = rest_offsets(model, scenario, days)
     m = libsbml.readSBMLFromString(text).getModel()
     assert {"dissociation", model.primary} <= set(offsets)
+    # a thousandth of the scale (README): of a readout's maximum, of the largest dose given at once
+    assert offsets["dissociation"] == pytest.approx(1e-3 * model.value(model.node("dissociation").maximum))
+    system = compile_model(model)
+    events = build_events(system, model.scenario(scenario), days * 24.0)
+    spray = max(v for v, i in zip(events.value, events.index)
+                if system.compartments[i].drug == "esketamine")
+    assert offsets["A_esketamine_central"] == pytest.approx(1e-3 * spray)
     for var, off in offsets.items():
         assert m.getRateRule(f"{var}_shifted") is not None, var
         assert m.getAssignmentRule(var) is not None, var
         assert off > 0 and m.getParameter(f"{var}_shifted").getValue() == pytest.approx(off), var
     states = [m.getRule(i).getVariable() for i in range(m.getNumRules()) if m.getRule(i).isRate()]
-    assert len(states) == len(compile_model(model).state_names)
+    assert len(states) == len(system.state_names)
     assert all(m.getParameter(v).getValue() != 0 for v in states)        # none starts at 0
     rr = roadrunner.RoadRunner(text)
     res = rr.simulate(0, days * 24.0, int(days * 24) + 1, ["time", "dissociation"])
