@@ -6,7 +6,10 @@ What goes where:
 * every state is an SBML parameter with a rate rule: the amount (mg) in each
   pharmacokinetic compartment, ``dA/dt = K A + infusion``, and every node,
   ``dx/dt = (target - x) / tau``, with ``tau`` switching between ``tau_rise``
-  and ``tau_fall`` by a piecewise expression;
+  and ``tau_fall`` (written with ``max`` and ``min``). A state that rests at 0
+  (every amount, and a node such as a side-effect readout) is integrated as
+  ``<id>_shifted``, the variable plus a small constant offset, and ``<id>`` is
+  the assignment rule that takes the offset off again (see ``rest_offsets``);
 * each node's target and each drug's plasma level (ng/mL) are assignment rules;
 * each edge's strength is its own parameter (``w_<index>``) whose notes carry
   the edge, its evidence grade and its citations, so every term of the equations
@@ -24,6 +27,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+import numpy as np
 
 from .compile import HILL, OdeSystem, compile_model
 from .dosing import BOLUS, RATE, build_events, first_event_h
@@ -168,10 +173,22 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
                     f"fraction of {e.source}'s clearance that becomes {e.target} ({e.name})")
         add(index[(e.target, "central")], index[(e.source, "central")],
             f"{fid} * CL_{e.source} / V_{e.source}")
+    # every state that rests at 0 is integrated with an offset (see rest_offsets)
+    drug_scale, node_offset = _offsets(model, system, events)
+    for d in system.drug_ids:
+        parameter(f"rest_offset_{d}", drug_scale[d], units="mg",
+                  notes=f"Each amount of {d} (mg) is integrated as A_..._shifted = A_... + "
+                        f"rest_offset_{d}: {OFFSET_FRACTION:g} of the largest amount of {d} "
+                        f"given at once in this scenario. {_OFFSET_WHY}")
     for i in range(system.n_pk):
-        parameter(_pk_id(system, i), 0.0, constant=False, units="mg",
-                  name=system.compartments[i].name)
-        parameter(f"rate_{_pk_id(system, i)}", 0.0, constant=False, units="mg_per_hour",
+        pid, drug = _pk_id(system, i), system.compartments[i].drug
+        parameter(pid, 0.0, constant=False, units="mg", name=system.compartments[i].name)
+        parameter(f"{pid}_shifted", drug_scale[drug], constant=False, units="mg",
+                  name=f"{system.compartments[i].name} + rest offset")
+        rule = m.createAssignmentRule()
+        rule.setVariable(pid)
+        rule.setMath(math(f"{pid}_shifted - rest_offset_{drug}"))
+        parameter(f"rate_{pid}", 0.0, constant=False, units="mg_per_hour",
                   name=f"infusion into {system.compartments[i].name}")
     for (i, j), terms in entries.items():
         kid = f"k_{_pk_id(system, i)[2:]}__{_pk_id(system, j)[2:]}"
@@ -185,7 +202,7 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
         terms = [f"k_{_pk_id(system, i)[2:]}__{_pk_id(system, j)[2:]} * {_pk_id(system, j)}"
                  for j in range(system.n_pk) if (i, j) in entries]
         rule = m.createRateRule()
-        rule.setVariable(_pk_id(system, i))
+        rule.setVariable(f"{_pk_id(system, i)}_shifted")
         rule.setMath(math(" + ".join(terms + [f"rate_{_pk_id(system, i)}"])))
     for d, drug in enumerate(system.drug_ids):
         parameter(drug, 0.0, constant=False, units="ng_per_mL",
@@ -203,14 +220,31 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
     # nodes: one signal per term, combined into the node's target
     kern = system.kernel
     node_obj = {n.id: n for n in model.nodes}
+    offsets = node_offset                 # the nodes that rest at 0
     for k, nid in enumerate(system.node_ids):
+        state = f"{nid}_shifted" if nid in offsets else nid
+        start = f"par_{node_obj[nid].baseline.name}" \
+            if isinstance(node_obj[nid].baseline, ParamRef) else None
         parameter(nid, kern.baseline[k], constant=False, units="dimensionless",
                   name=node_obj[nid].label, notes=node_obj[nid].description)
-        if isinstance(node_obj[nid].baseline, ParamRef):
+        if nid in offsets:
+            # a node resting at 0 is integrated as node + offset (see rest_offsets);
+            # the node itself is an assignment rule, so every tool reads it as before
+            off = f"rest_offset_{nid}"
+            parameter(off, offsets[nid], units="dimensionless",
+                      notes=f"{nid} rests at 0; it is integrated as {state} = {nid} + {off}, "
+                            f"{OFFSET_FRACTION:g} of the node's scale (its maximum). {_OFFSET_WHY}")
+            parameter(state, kern.baseline[k] + offsets[nid], constant=False,
+                      units="dimensionless", name=f"{node_obj[nid].label} + rest offset")
+            rule = m.createAssignmentRule()
+            rule.setVariable(nid)
+            rule.setMath(math(f"{state} - {off}"))
+            start = start and f"{start} + {off}"
+        if start:
             # the node starts at rest, wherever its baseline parameter is set
             ia = m.createInitialAssignment()
-            ia.setSymbol(nid)
-            ia.setMath(math(f"par_{node_obj[nid].baseline.name}"))
+            ia.setSymbol(state)
+            ia.setMath(math(start))
     signals: dict[str, list[tuple[str, float]]] = {nid: [] for nid in system.node_ids}
     for t in system.terms:                # the very terms the solver runs
         e = t.edge
@@ -259,7 +293,7 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
         rise = _value(model, node.tau_rise_h, kern.tau_rise[k])
         fall = _value(model, node.tau_fall_h, kern.tau_fall[k])
         rule = m.createRateRule()
-        rule.setVariable(nid)
+        rule.setVariable(f"{nid}_shifted" if nid in offsets else nid)
         if rise == fall:
             rate = f"({tid} - {nid}) / {rise}"
         else:
@@ -323,7 +357,7 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
         trig.setMath(math(f"time >= {_num(t - offset)}"))
         ea = ev.createEventAssignment()
         if kind == BOLUS:
-            var = _pk_id(system, idx)
+            var = f"{_pk_id(system, idx)}_shifted"
             ea.setVariable(var)
             ea.setMath(math(amount(var, fixed, per_kg)))
             ev.setName(f"bolus of {value:g} mg into {system.compartments[idx].name} at {t:g} h"
@@ -335,11 +369,89 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
             ev.setName(f"infusion into {system.compartments[idx].name} at {t:g} h: now "
                        f"{fixed + per_kg * weight:g} mg/h" + (f" (at {weight:g} kg)" if per_kg else ""))
         else:
+            # a node reset to its rest: to its baseline parameter, if it has one
             var = system.node_ids[idx]
-            ea.setVariable(var)
-            ea.setMath(math(_num(value)))
+            rest = node_obj[var].baseline
+            level = f"par_{rest.name}" if isinstance(rest, ParamRef) else _num(value)
+            ea.setVariable(f"{var}_shifted" if var in offsets else var)
+            ea.setMath(math(f"{level} + rest_offset_{var}" if var in offsets else level))
             ev.setName(f"{var} reset to {value:g} at {t:g} h")
     return libsbml.writeSBMLToString(doc)
+
+
+#: a state that rests at 0 is integrated with this fraction of its scale added
+OFFSET_FRACTION = 1e-3
+_OFFSET_WHY = ("The same equations in a shifted coordinate, so that no state rests at 0: "
+               "libroadrunner's CVODE sets each state's absolute tolerance to 1e-12 times the "
+               "state's value, recomputed at every event, and a state decaying toward 0 for weeks "
+               "took its tolerance toward 0 (1e-50 and below) and CVODE's step size collapsed.")
+
+
+def _offsets(model: Model, system: OdeSystem, events) -> tuple[dict[str, float], dict[str, float]]:
+    """The offsets of the states that rest at 0: (each drug's amounts in mg, each node
+    resting at 0), OFFSET_FRACTION of the state's scale. A drug's scale is the largest
+    amount of it given at once (a bolus, or one infusion's total), a metabolite's that
+    of its parent times the metabolised fraction; a drug the scenario never reaches
+    takes the largest of the others (or 1 mg). A node's scale is its maximum for a
+    "hill" node, else 1."""
+    given = np.zeros(system.n_pk)
+    running = np.zeros(system.n_pk)
+    infused = np.zeros(system.n_pk)
+    since = np.zeros(system.n_pk)
+    for t, kind, i, value in zip(events.t_h, events.kind, events.index, events.value):
+        if kind == BOLUS:
+            given[i] = max(given[i], value)
+        elif kind == RATE:
+            infused[i] += running[i] * (t - since[i])
+            running[i] += value
+            since[i] = t
+            if abs(running[i]) <= 1e-9 * abs(value):      # an infusion (or overlapping ones) ends
+                running[i] = 0.0
+                given[i] = max(given[i], infused[i])
+                infused[i] = 0.0
+    scale = {d: 0.0 for d in system.drug_ids}
+    for i, c in enumerate(system.compartments):
+        scale[c.drug] = max(scale[c.drug], float(given[i]))
+    for _ in system.drug_ids:                                  # along chains of metabolites
+        for e in system.metabolism:
+            scale[e.target] = max(scale[e.target], float(model.value(e.fraction)) * scale[e.source])
+    fallback = max(scale.values(), default=0.0) or 1.0
+    drug_scale = {d: OFFSET_FRACTION * (v if v > 0 else fallback) for d, v in scale.items()}
+    kern = system.kernel
+    node_offset = {}
+    for k, nid in enumerate(system.node_ids):
+        if kern.baseline[k] == 0.0:
+            top = abs(float(kern.maximum[k])) if kern.mode[k] == HILL else 0.0
+            node_offset[nid] = OFFSET_FRACTION * (top if top > 0 else 1.0)
+    return drug_scale, node_offset
+
+
+def rest_offsets(model: Model, scenario: str | Scenario, days: float | None = None) -> dict[str, float]:
+    """The exported states that carry an offset, by the id of the variable they hold.
+
+    A state that rests at 0 (each drug amount, and each node whose rest is 0, such as
+    the readout of a side effect) is exported as ``<id>_shifted = <id> + offset`` with
+    the rate rule, and ``<id>`` itself as the assignment rule ``<id>_shifted - offset``:
+    the same equations, and every tool reads ``<id>`` as before.
+
+    Why: libroadrunner's CVODE sets each state's absolute tolerance to its
+    ``absolute_tolerance`` setting (1e-12) times the state's value (1e-12 itself for a
+    state at exactly 0), and recomputes it at every event. A state that decays toward 0
+    for weeks took its tolerance with it: in sustain-withdraw, a week after the last
+    esketamine spray, the nasal depot held 1e-150 mg and the dissociation readout (made
+    of rounding-level departures of NMDA from rest) 1e-38, tolerances of 1e-162 and
+    1e-50, and CVODE's step size collapsed (CV_ERR_FAILURE; CV_CONV_FAILURE once the
+    depot reached the smallest doubles). A shifted state rests at its offset,
+    OFFSET_FRACTION of its scale, so its tolerance stays 1e-12 times that, and the
+    error weight near rest is the relative tolerance times the offset: 1e-9 of a dose
+    or of a readout's maximum."""
+    sc = model.scenario(scenario) if isinstance(scenario, str) else scenario
+    system = compile_model(model)
+    events = build_events(system, sc, (days or sc.days) * 24.0)
+    drug_scale, node_offset = _offsets(model, system, events)
+    out = {_pk_id(system, i): drug_scale[c.drug] for i, c in enumerate(system.compartments)}
+    out.update(node_offset)
+    return out
 
 
 def start_time_h(model: Model, scenario: str | Scenario, days: float | None = None) -> float:
