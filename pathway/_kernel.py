@@ -103,6 +103,109 @@ def _phis(b, h):
 
 
 @njit(cache=True)
+def correct(y1, q2, a0, b0, hh, sig, n_pk, order, first, edges, conc_mat, tau_rise, tau_fall,
+            baseline, mode, maximum, half, hill, e_src, e_drug, e_sign, e_strength, e_ec50,
+            e_hill, e_srcbase, y2):
+    """The ETD2RK corrector y2 = y1 + h phi2(b0 h) (N(y1) - N(y)), node by node in
+    ``order``, each node reading the corrected values of the nodes before it; the
+    rates are :func:`rates`' arithmetic (node k's edges are
+    ``edges[first[k]:first[k + 1]]``, in the model's edge order)."""
+    n_drug = conc_mat.shape[0]
+    n_node = baseline.shape[0]
+    for d in range(n_drug):
+        sig[d] = 0.0
+    for j in range(n_pk):
+        y2[j] = y1[j]                   # the modes' predictor is exact
+        if y1[j] != 0.0:
+            for d in range(n_drug):
+                sig[d] += conc_mat[d, j] * y1[j]
+    for d in range(n_drug):
+        if sig[d] < 0.0:
+            sig[d] = 0.0
+    for k in range(n_node):
+        sig[n_drug + k] = y1[n_pk + k]
+    for pos in range(n_node):
+        k = order[pos]
+        prod = 1.0
+        drive = 0.0
+        for m in range(first[k], first[k + 1]):
+            e = edges[m]
+            xs = sig[e_src[e]]
+            if e_drug[e] == 1:
+                if xs > 0.0:
+                    xn = _pow(xs / e_ec50[e], e_hill[e])
+                    s = xn / (1.0 + xn)
+                else:
+                    s = 0.0
+            else:
+                s = xs / e_srcbase[e] - 1.0
+            if mode[k] == 0:
+                f = 1.0 + e_sign[e] * e_strength[e] * s
+                prod *= f if f > 0.0 else 0.0
+            else:
+                drive += e_sign[e] * e_strength[e] * s
+        if mode[k] == 0:
+            target = baseline[k] * prod
+        else:
+            dd = drive if drive > 0.0 else 0.0
+            dn = _pow(dd, hill[k])
+            target = baseline[k] + (maximum[k] - baseline[k]) * dn / (dn + _pow(half[k], hill[k]))
+        i = n_pk + k
+        x = y1[i]
+        tau = tau_rise[k] if target >= x else tau_fall[k]
+        n1 = target / tau - (1.0 / tau - b0[i]) * x
+        if n1 == a0[i]:
+            y2[i] = x
+            continue
+        if q2[i] < 0.0:
+            q2[i] = _phis(b0[i], hh)[2]
+        v = x + q2[i] * (n1 - a0[i])
+        y2[i] = v if v > 0.0 else 0.0
+        sig[n_drug + k] = y2[i]
+
+
+@njit(cache=True)
+def node_order(n_drug, n_node, tau_rise, e_src, e_tgt, e_drug):
+    """Return (order, first, edges): the nodes with every node after the nodes it
+    reads (where the graph has a loop, the slowest node left goes first), and
+    the edges grouped by target node in model order (node k's edges are
+    ``edges[first[k]:first[k + 1]]``)."""
+    n_edge = e_src.shape[0]
+    first = np.zeros(n_node + 1, np.int64)
+    for e in range(n_edge):
+        first[e_tgt[e] + 1] += 1
+    for k in range(n_node):
+        first[k + 1] += first[k]
+    edges = np.empty(n_edge, np.int64)
+    fill = first[:n_node].copy()
+    for e in range(n_edge):
+        edges[fill[e_tgt[e]]] = e
+        fill[e_tgt[e]] += 1
+    waiting = np.zeros(n_node, np.int64)       # inputs from other nodes not yet placed
+    for e in range(n_edge):
+        if e_src[e] >= n_drug and e_src[e] - n_drug != e_tgt[e]:
+            waiting[e_tgt[e]] += 1
+    placed = np.zeros(n_node, np.bool_)
+    order = np.empty(n_node, np.int64)
+    for pos in range(n_node):
+        pick = -1
+        for k in range(n_node):
+            if not placed[k] and waiting[k] == 0:
+                pick = k
+                break
+        if pick < 0:                            # a loop: start it at its slowest node
+            for k in range(n_node):
+                if not placed[k] and (pick < 0 or tau_rise[k] > tau_rise[pick]):
+                    pick = k
+        placed[pick] = True
+        order[pos] = pick
+        for e in range(n_edge):
+            if e_src[e] - n_drug == pick and e_tgt[e] != pick:
+                waiting[e_tgt[e]] -= 1
+    return order, first, edges
+
+
+@njit(cache=True)
 def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
               max_steps, lam, conc_mat, vinv, tau_rise, tau_fall, baseline, mode,
               maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill,
@@ -114,7 +217,9 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
     n = y0.shape[0]
     n_node = baseline.shape[0]
     n_pk = lam.shape[0]
-    n_sig = conc_mat.shape[0] + n_node
+    n_drug = conc_mat.shape[0]
+    n_sig = n_drug + n_node
+    order, first, edges = node_order(n_drug, n_node, tau_rise, e_src, e_tgt, e_drug)
     out = np.empty((t_out.shape[0], n))
     y = y0.copy()
     y1 = np.empty(n)
@@ -177,19 +282,14 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
                 e, p1, p2 = _phis(b0[i], hh)
                 q2[i] = p2
                 y1[i] = y[i] * e + a0[i] * p1
-        rates(y1, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode,
-              maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill,
-              e_srcbase, a1, b1, sig, prod, drive)
-        for i in range(n):
-            n1 = a1[i] - (b1[i] - b0[i]) * y1[i]
-            if n1 == a0[i]:
-                y2[i] = y1[i]
-                continue
-            if q2[i] < 0.0:
-                q2[i] = _phis(b0[i], hh)[2]
-            y2[i] = y1[i] + q2[i] * (n1 - a0[i])
-            if i >= n_pk and y2[i] < 0.0:
-                y2[i] = 0.0
+        # The corrector goes through the nodes in order of the graph, each reading
+        # the corrected values of the nodes before it (Gauss-Seidel): a chain of
+        # fast nodes (minutes) then follows a slowly moving drug level with steps
+        # of hours, where correcting every node from the predictor alone would
+        # pass each node's lag on down the chain.
+        correct(y1, q2, a0, b0, hh, sig, n_pk, order, first, edges, conc_mat, tau_rise, tau_fall,
+                baseline, mode, maximum, half, hill, e_src, e_drug, e_sign, e_strength, e_ec50,
+                e_hill, e_srcbase, y2)
         # the derivative at y2 serves the error estimate, the Hermite output and
         # (if the step is accepted) the start of the next step
         rates(y2, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode,
