@@ -103,19 +103,22 @@ def _phis(b, h):
 
 
 @njit(cache=True)
-def correct(y1, q2, a0, b0, hh, sig, n_pk, order, first, edges, conc_mat, tau_rise, tau_fall,
-            baseline, mode, maximum, half, hill, e_src, e_drug, e_sign, e_strength, e_ec50,
-            e_hill, e_srcbase, y2):
+def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, first, edges, conc_mat, tau_rise,
+            tau_fall, baseline, mode, maximum, half, hill, e_src, e_drug, e_sign, e_strength,
+            e_ec50, e_hill, e_srcbase, y2, a1, b1):
     """The ETD2RK corrector y2 = y1 + h phi2(b0 h) (N(y1) - N(y)), node by node in
-    ``order``, each node reading the corrected values of the nodes before it; the
-    rates are :func:`rates`' arithmetic (node k's edges are
-    ``edges[first[k]:first[k + 1]]``, in the model's edge order)."""
+    graph order (:func:`node_order`), each node reading the corrected values of
+    the nodes before it; then the rates ``a1``, ``b1`` at y2. The arithmetic is
+    :func:`rates`', so ``a1``, ``b1`` are what it would give."""
+    n_pk = lam.shape[0]
     n_drug = conc_mat.shape[0]
     n_node = baseline.shape[0]
     for d in range(n_drug):
         sig[d] = 0.0
     for j in range(n_pk):
         y2[j] = y1[j]                   # the modes' predictor is exact
+        a1[j] = rate_in[j]
+        b1[j] = lam[j]
         if y1[j] != 0.0:
             for d in range(n_drug):
                 sig[d] += conc_mat[d, j] * y1[j]
@@ -124,8 +127,8 @@ def correct(y1, q2, a0, b0, hh, sig, n_pk, order, first, edges, conc_mat, tau_ri
             sig[d] = 0.0
     for k in range(n_node):
         sig[n_drug + k] = y1[n_pk + k]
-    for pos in range(n_node):
-        k = order[pos]
+    for pos in range(schedule.shape[0]):
+        k = schedule[pos]
         prod = 1.0
         drive = 0.0
         for m in range(first[k], first[k + 1]):
@@ -151,25 +154,31 @@ def correct(y1, q2, a0, b0, hh, sig, n_pk, order, first, edges, conc_mat, tau_ri
             dn = _pow(dd, hill[k])
             target = baseline[k] + (maximum[k] - baseline[k]) * dn / (dn + _pow(half[k], hill[k]))
         i = n_pk + k
-        x = y1[i]
-        tau = tau_rise[k] if target >= x else tau_fall[k]
-        n1 = target / tau - (1.0 / tau - b0[i]) * x
-        if n1 == a0[i]:
+        if pos < n_node:
+            x = y1[i]
+            tau = tau_rise[k] if target >= x else tau_fall[k]
+            n1 = target / tau - (1.0 / tau - b0[i]) * x
+            if n1 != a0[i]:
+                if q2[i] < 0.0:
+                    q2[i] = _phis(b0[i], hh)[2]
+                v = x + q2[i] * (n1 - a0[i])
+                x = v if v > 0.0 else 0.0
+                sig[n_drug + k] = x
             y2[i] = x
-            continue
-        if q2[i] < 0.0:
-            q2[i] = _phis(b0[i], hh)[2]
-        v = x + q2[i] * (n1 - a0[i])
-        y2[i] = v if v > 0.0 else 0.0
-        sig[n_drug + k] = y2[i]
+        # the rates at y2 (for a node read before it was corrected, the second
+        # visit gives them)
+        tau = tau_rise[k] if target >= y2[i] else tau_fall[k]
+        a1[i] = target / tau
+        b1[i] = 1.0 / tau
 
 
 @njit(cache=True)
 def node_order(n_drug, n_node, tau_rise, e_src, e_tgt, e_drug):
-    """Return (order, first, edges): the nodes with every node after the nodes it
-    reads (where the graph has a loop, the slowest node left goes first), and
-    the edges grouped by target node in model order (node k's edges are
-    ``edges[first[k]:first[k + 1]]``)."""
+    """Return (schedule, first, edges). ``schedule`` holds every node once, each
+    after the nodes it reads (where the graph has a loop, the slowest node left
+    goes first), then again the nodes that read themselves or a node placed
+    after them. ``edges`` are the edge indices grouped by target node, in model
+    order: node k's are ``edges[first[k]:first[k + 1]]``."""
     n_edge = e_src.shape[0]
     first = np.zeros(n_node + 1, np.int64)
     for e in range(n_edge):
@@ -202,7 +211,21 @@ def node_order(n_drug, n_node, tau_rise, e_src, e_tgt, e_drug):
         for e in range(n_edge):
             if e_src[e] - n_drug == pick and e_tgt[e] != pick:
                 waiting[e_tgt[e]] -= 1
-    return order, first, edges
+    position = np.empty(n_node, np.int64)
+    for pos in range(n_node):
+        position[order[pos]] = pos
+    again = np.zeros(n_node, np.bool_)
+    for e in range(n_edge):
+        if e_src[e] >= n_drug and position[e_src[e] - n_drug] >= position[e_tgt[e]]:
+            again[e_tgt[e]] = True
+    schedule = np.empty(n_node + np.sum(again), np.int64)
+    schedule[:n_node] = order
+    pos = n_node
+    for pos_k in range(n_node):
+        if again[order[pos_k]]:
+            schedule[pos] = order[pos_k]
+            pos += 1
+    return schedule, first, edges
 
 
 @njit(cache=True)
@@ -219,7 +242,7 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
     n_pk = lam.shape[0]
     n_drug = conc_mat.shape[0]
     n_sig = n_drug + n_node
-    order, first, edges = node_order(n_drug, n_node, tau_rise, e_src, e_tgt, e_drug)
+    schedule, first, edges = node_order(n_drug, n_node, tau_rise, e_src, e_tgt, e_drug)
     out = np.empty((t_out.shape[0], n))
     y = y0.copy()
     y1 = np.empty(n)
@@ -287,14 +310,9 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
         # fast nodes (minutes) then follows a slowly moving drug level with steps
         # of hours, where correcting every node from the predictor alone would
         # pass each node's lag on down the chain.
-        correct(y1, q2, a0, b0, hh, sig, n_pk, order, first, edges, conc_mat, tau_rise, tau_fall,
-                baseline, mode, maximum, half, hill, e_src, e_drug, e_sign, e_strength, e_ec50,
-                e_hill, e_srcbase, y2)
-        # the derivative at y2 serves the error estimate, the Hermite output and
-        # (if the step is accepted) the start of the next step
-        rates(y2, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode,
-              maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill,
-              e_srcbase, a1, b1, sig, prod, drive)
+        correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, first, edges, conc_mat,
+                tau_rise, tau_fall, baseline, mode, maximum, half, hill, e_src, e_drug, e_sign,
+                e_strength, e_ec50, e_hill, e_srcbase, y2, a1, b1)
         # y2 is second order, and so is the trapezoid rule; their difference is
         # O(h^3). A stiff component (b h >> 1) sits on its target and its
         # derivative says little, so its estimate is damped by 1 / (1 + b h),
