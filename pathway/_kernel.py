@@ -103,13 +103,15 @@ def _phis(b, h):
 
 
 @njit(cache=True)
-def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, first, edges, conc_mat, tau_rise,
-            tau_fall, baseline, mode, maximum, half, hill, e_src, e_drug, e_sign, e_strength,
-            e_ec50, e_hill, e_srcbase, y2, a1, b1):
+def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges, conc_mat,
+            tau_rise, tau_fall, baseline, mode, maximum, half, hill, e_src, e_drug, e_sign,
+            e_strength, e_ec50, e_hill, e_srcbase, y2, a1, b1):
     """The ETD2RK corrector y2 = y1 + h phi2(b0 h) (N(y1) - N(y)), node by node in
-    graph order (:func:`node_order`), each node reading the corrected values of
-    the nodes before it; then the rates ``a1``, ``b1`` at y2. The arithmetic is
-    :func:`rates`', so ``a1``, ``b1`` are what it would give."""
+    graph order (the first ``n_run`` entries of ``schedule``, see
+    :func:`node_order`), each node reading the corrected values of the nodes
+    before it; then the rates ``a1``, ``b1`` at y2. The arithmetic is
+    :func:`rates`', so ``a1``, ``b1`` are what it would give. Nodes left out of
+    the schedule keep their value and rates."""
     n_pk = lam.shape[0]
     n_drug = conc_mat.shape[0]
     n_node = baseline.shape[0]
@@ -126,7 +128,11 @@ def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, first, edges, conc_
         if sig[d] < 0.0:
             sig[d] = 0.0
     for k in range(n_node):
-        sig[n_drug + k] = y1[n_pk + k]
+        i = n_pk + k
+        sig[n_drug + k] = y1[i]
+        y2[i] = y1[i]
+        a1[i] = a0[i]
+        b1[i] = b0[i]
     for pos in range(schedule.shape[0]):
         k = schedule[pos]
         prod = 1.0
@@ -154,7 +160,7 @@ def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, first, edges, conc_
             dn = _pow(dd, hill[k])
             target = baseline[k] + (maximum[k] - baseline[k]) * dn / (dn + _pow(half[k], hill[k]))
         i = n_pk + k
-        if pos < n_node:
+        if pos < n_run:
             x = y1[i]
             tau = tau_rise[k] if target >= x else tau_fall[k]
             n1 = target / tau - (1.0 / tau - b0[i]) * x
@@ -173,11 +179,11 @@ def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, first, edges, conc_
 
 
 @njit(cache=True)
-def node_order(n_drug, n_node, tau_rise, e_src, e_tgt, e_drug):
-    """Return (schedule, first, edges). ``schedule`` holds every node once, each
-    after the nodes it reads (where the graph has a loop, the slowest node left
-    goes first), then again the nodes that read themselves or a node placed
-    after them. ``edges`` are the edge indices grouped by target node, in model
+def node_order(n_drug, n_node, tau_rise, e_src, e_tgt, skip):
+    """Return (schedule, first, edges). ``schedule`` holds every node but those
+    to ``skip`` once, each after the nodes it reads (where the graph has a loop,
+    the slowest node left goes first), then again the nodes that read themselves
+    or a node placed after them. ``edges`` are the edge indices grouped by target node, in model
     order: node k's are ``edges[first[k]:first[k + 1]]``."""
     n_edge = e_src.shape[0]
     first = np.zeros(n_node + 1, np.int64)
@@ -218,11 +224,21 @@ def node_order(n_drug, n_node, tau_rise, e_src, e_tgt, e_drug):
     for e in range(n_edge):
         if e_src[e] >= n_drug and position[e_src[e] - n_drug] >= position[e_tgt[e]]:
             again[e_tgt[e]] = True
-    schedule = np.empty(n_node + np.sum(again), np.int64)
-    schedule[:n_node] = order
-    pos = n_node
+    n_run = 0
+    n_again = 0
+    for k in range(n_node):
+        if not skip[k]:
+            n_run += 1
+            if again[k]:
+                n_again += 1
+    schedule = np.empty(n_run + n_again, np.int64)
+    pos = 0
     for pos_k in range(n_node):
-        if again[order[pos_k]]:
+        if not skip[order[pos_k]]:
+            schedule[pos] = order[pos_k]
+            pos += 1
+    for pos_k in range(n_node):
+        if not skip[order[pos_k]] and again[order[pos_k]]:
             schedule[pos] = order[pos_k]
             pos += 1
     return schedule, first, edges
@@ -230,10 +246,13 @@ def node_order(n_drug, n_node, tau_rise, e_src, e_tgt, e_drug):
 
 @njit(cache=True)
 def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
-              max_steps, lam, conc_mat, vinv, tau_rise, tau_fall, baseline, mode,
+              max_steps, skip, lam, conc_mat, vinv, tau_rise, tau_fall, baseline, mode,
               maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill,
               e_srcbase):
     """Integrate from t0 to t_end; return (states at t_out, steps taken, status).
+
+    Nodes marked in ``skip`` (those no wanted output depends on) keep their
+    starting value and take no part in step-size control.
 
     status 0 = done, 1 = too many steps, 2 = a state became non-finite.
     """
@@ -242,7 +261,8 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
     n_pk = lam.shape[0]
     n_drug = conc_mat.shape[0]
     n_sig = n_drug + n_node
-    schedule, first, edges = node_order(n_drug, n_node, tau_rise, e_src, e_tgt, e_drug)
+    schedule, first, edges = node_order(n_drug, n_node, tau_rise, e_src, e_tgt, skip)
+    n_run = n_node - np.sum(skip)
     out = np.empty((t_out.shape[0], n))
     y = y0.copy()
     y1 = np.empty(n)
@@ -296,7 +316,7 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
         # ETD2RK: the loss rate b is frozen at the start of the step, the rest
         # N(y) = a(y) - (b(y) - b0) y is taken as linear in time across the step.
         for i in range(n):
-            if a0[i] == b0[i] * y[i]:
+            if a0[i] == b0[i] * y[i] or (i >= n_pk and skip[i - n_pk]):
                 # exactly at rest (an undosed drug's modes, an untouched node):
                 # the step leaves it where it is, unless the corrector says otherwise
                 q2[i] = -1.0
@@ -310,19 +330,22 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
         # fast nodes (minutes) then follows a slowly moving drug level with steps
         # of hours, where correcting every node from the predictor alone would
         # pass each node's lag on down the chain.
-        correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, first, edges, conc_mat,
+        correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges, conc_mat,
                 tau_rise, tau_fall, baseline, mode, maximum, half, hill, e_src, e_drug, e_sign,
                 e_strength, e_ec50, e_hill, e_srcbase, y2, a1, b1)
         # y2 is second order, and so is the trapezoid rule; their difference is
-        # O(h^3). A stiff component (b h >> 1) sits on its target and its
-        # derivative says little, so its estimate is damped by 1 / (1 + b h),
-        # as Radau-type codes filter theirs.
+        # O(h^3). It is measured against a node's resting level as well as its
+        # value (a node acts on others through its value relative to rest), and
+        # not damped for fast nodes: their small lags feed slow ones, which add
+        # them up over days.
         err = 0.0
         for i in range(n_pk, n):        # the modes are exact and need no control
+            if skip[i - n_pk]:
+                continue
             f0 = a0[i] - b0[i] * y[i]
             f1 = a1[i] - b1[i] * y2[i]
             est = y2[i] - y[i] - 0.5 * hh * (f0 + f1)
-            scale = (atol + rtol * max(abs(y[i]), abs(y2[i]))) * (1.0 + b0[i] * hh)
+            scale = atol + rtol * max(abs(y[i]), abs(y2[i]), baseline[i - n_pk])
             ei = abs(est) / scale
             if ei > err:
                 err = ei
@@ -367,20 +390,41 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
     return out, steps, 0
 
 
+@njit(cache=True)
+def unread(keep, n_pk, n_drug, n_node, e_src, e_tgt):
+    """Mark the nodes that none of the states ``keep`` depends on (through any
+    chain of edges)."""
+    need = np.zeros(n_node, np.bool_)
+    for j in range(keep.shape[0]):
+        if keep[j] >= n_pk:
+            need[keep[j] - n_pk] = True
+    grew = True
+    while grew:
+        grew = False
+        for e in range(e_src.shape[0]):
+            k = e_src[e] - n_drug
+            if k >= 0 and need[e_tgt[e]] and not need[k]:
+                need[k] = True
+                grew = True
+    return ~need
+
+
 @njit(cache=True, parallel=True)
 def integrate_batch(y0s, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals, rtol, atol, h_init,
                     h_max, max_steps, keep, lam, conc_mat, vinv, tau_rise, tau_fall, baseline,
                     mode, maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50,
                     e_hill, e_srcbase):
     """Integrate many people at once (one row of every array, and of the event
-    values, per person), in parallel; keep only the states ``keep`` at ``t_out``."""
+    values, per person), in parallel; keep only the states ``keep`` at ``t_out``
+    (and integrate only the nodes they depend on)."""
     n_people = y0s.shape[0]
     res = np.empty((n_people, t_out.shape[0], keep.shape[0]))
     status = np.zeros(n_people, np.int64)
     for p in prange(n_people):
+        skip = unread(keep, lam.shape[1], conc_mat.shape[1], baseline.shape[1], e_src[p], e_tgt[p])
         out, steps, st = integrate(
             y0s[p], t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals[p], rtol, atol, h_init, h_max,
-            max_steps, lam[p], conc_mat[p], vinv[p], tau_rise[p], tau_fall[p], baseline[p],
+            max_steps, skip, lam[p], conc_mat[p], vinv[p], tau_rise[p], tau_fall[p], baseline[p],
             mode[p], maximum[p], half[p], hill[p], e_src[p], e_tgt[p], e_drug[p], e_sign[p],
             e_strength[p], e_ec50[p], e_hill[p], e_srcbase[p])
         for i in range(t_out.shape[0]):
