@@ -161,8 +161,9 @@ def build_batch(variants: list[Model], which: np.ndarray, values: dict[str, np.n
     n = len(which)
     systems = [compile_model(m) for m in variants]
     base_model, base = variants[0], systems[0]
-    stacked = {arr: np.ascontiguousarray(np.stack([np.asarray(getattr(systems[k].kernel, arr))
-                                                   for k in which]))
+    which = np.asarray(which, dtype=np.int64)
+    stacked = {arr: np.ascontiguousarray(np.stack([np.asarray(getattr(s.kernel, arr))
+                                                   for s in systems])[which])
                for arr in KernelArrays._fields}
     weight = np.full(n, base_model.body_weight_kg())
     pk_params = []
