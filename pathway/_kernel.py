@@ -6,15 +6,27 @@ loss). A step of length h takes the exponential-Euler predictor
     y1 = y * exp(-b0 h) + a0 * (1 - exp(-b0 h)) / b0
 
 then corrects it with the change of the remaining production across the step
-(ETD2RK, Cox and Matthews 2002) to give y2. The difference
-y2 - y1 estimates the error and sets the next step. Because the loss term is
-integrated exactly, the fast nodes (minutes) do not force tiny steps once they
-have settled, which is what makes eight weeks cost a few thousand steps.
-Values between steps come from cubic Hermite interpolation.
+(ETD2RK, Cox and Matthews 2002) to give y2. The corrector visits the nodes in
+the order of the graph, each reading the already corrected values of the nodes
+it depends on (Gauss-Seidel). The fast nodes form chains (NMDA, interneurons,
+glutamate, AMPA, BDNF, mTOR: minutes each); corrected from the predictor alone,
+each would pass its lag on down the chain, and those chains, not the drug
+levels they follow, used to set the step for hours after every dose.
+
+y2 is compared with the trapezoid rule (both second order, their difference
+O(h^3)) to set the next step, relative to each node's value or its resting
+level, whichever is larger. Because the loss term is integrated exactly, the
+fast nodes (minutes) do not force tiny steps once they have settled, which is
+what makes eight weeks cost a few hundred to a few thousand steps. Values
+between steps come from cubic Hermite interpolation.
 
 The pharmacokinetics are linear, so they enter in modal coordinates
 (z = V^-1 A, with K = V diag(-lam) V^-1): for them the exponential step is exact
 and they take no part in step-size control.
+
+A batch of virtual patients keeps only a few outputs, so :func:`integrate_batch`
+integrates only the nodes those outputs depend on: side effects such as
+dissociation then neither cost work nor shorten the steps.
 
 The kernel reads the edge arrays of an OdeSystem, so the right-hand side
 follows the model file with no generated code.
