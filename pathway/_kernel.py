@@ -6,15 +6,27 @@ loss). A step of length h takes the exponential-Euler predictor
     y1 = y * exp(-b0 h) + a0 * (1 - exp(-b0 h)) / b0
 
 then corrects it with the change of the remaining production across the step
-(ETD2RK, Cox and Matthews 2002) to give y2. The difference
-y2 - y1 estimates the error and sets the next step. Because the loss term is
-integrated exactly, the fast nodes (minutes) do not force tiny steps once they
-have settled, which is what makes eight weeks cost a few thousand steps.
-Values between steps come from cubic Hermite interpolation.
+(ETD2RK, Cox and Matthews 2002) to give y2. The corrector visits the nodes in
+the order of the graph, each reading the already corrected values of the nodes
+it depends on (Gauss-Seidel). The fast nodes form chains (NMDA, interneurons,
+glutamate, AMPA, BDNF, mTOR: minutes each); corrected from the predictor alone,
+each would pass its lag on down the chain, and those chains, not the drug
+levels they follow, used to set the step for hours after every dose.
+
+y2 is compared with the trapezoid rule (both second order, their difference
+O(h^3)) to set the next step, relative to each node's value or its resting
+level, whichever is larger. Because the loss term is integrated exactly, the
+fast nodes (minutes) do not force tiny steps once they have settled, which is
+what makes eight weeks cost a few hundred to a few thousand steps. Values
+between steps come from cubic Hermite interpolation.
 
 The pharmacokinetics are linear, so they enter in modal coordinates
 (z = V^-1 A, with K = V diag(-lam) V^-1): for them the exponential step is exact
 and they take no part in step-size control.
+
+A batch of virtual patients keeps only a few outputs, so :func:`integrate_batch`
+integrates only the nodes those outputs depend on: side effects such as
+dissociation then neither cost work nor shorten the steps.
 
 The kernel reads the edge arrays of an OdeSystem, so the right-hand side
 follows the model file with no generated code.
@@ -103,18 +115,166 @@ def _phis(b, h):
 
 
 @njit(cache=True)
+def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges, conc_mat,
+            tau_rise, tau_fall, baseline, mode, maximum, half, hill, e_src, e_drug, e_sign,
+            e_strength, e_ec50, e_hill, e_srcbase, y2, a1, b1):
+    """The ETD2RK corrector y2 = y1 + h phi2(b0 h) (N(y1) - N(y)), node by node in
+    graph order (the first ``n_run`` entries of ``schedule``, see
+    :func:`node_order`), each node reading the corrected values of the nodes
+    before it; then the rates ``a1``, ``b1`` at y2. The arithmetic is
+    :func:`rates`', so ``a1``, ``b1`` are what it would give. Nodes left out of
+    the schedule keep their value and rates."""
+    n_pk = lam.shape[0]
+    n_drug = conc_mat.shape[0]
+    n_node = baseline.shape[0]
+    for d in range(n_drug):
+        sig[d] = 0.0
+    for j in range(n_pk):
+        y2[j] = y1[j]                   # the modes' predictor is exact
+        a1[j] = rate_in[j]
+        b1[j] = lam[j]
+        if y1[j] != 0.0:
+            for d in range(n_drug):
+                sig[d] += conc_mat[d, j] * y1[j]
+    for d in range(n_drug):
+        if sig[d] < 0.0:
+            sig[d] = 0.0
+    for k in range(n_node):
+        i = n_pk + k
+        sig[n_drug + k] = y1[i]
+        y2[i] = y1[i]
+        a1[i] = a0[i]
+        b1[i] = b0[i]
+    for pos in range(schedule.shape[0]):
+        k = schedule[pos]
+        prod = 1.0
+        drive = 0.0
+        for m in range(first[k], first[k + 1]):
+            e = edges[m]
+            xs = sig[e_src[e]]
+            if e_drug[e] == 1:
+                if xs > 0.0:
+                    xn = _pow(xs / e_ec50[e], e_hill[e])
+                    s = xn / (1.0 + xn)
+                else:
+                    s = 0.0
+            else:
+                s = xs / e_srcbase[e] - 1.0
+            if mode[k] == 0:
+                f = 1.0 + e_sign[e] * e_strength[e] * s
+                prod *= f if f > 0.0 else 0.0
+            else:
+                drive += e_sign[e] * e_strength[e] * s
+        if mode[k] == 0:
+            target = baseline[k] * prod
+        else:
+            dd = drive if drive > 0.0 else 0.0
+            dn = _pow(dd, hill[k])
+            target = baseline[k] + (maximum[k] - baseline[k]) * dn / (dn + _pow(half[k], hill[k]))
+        i = n_pk + k
+        if pos < n_run:
+            x = y1[i]
+            tau = tau_rise[k] if target >= x else tau_fall[k]
+            n1 = target / tau - (1.0 / tau - b0[i]) * x
+            if n1 != a0[i]:
+                if q2[i] < 0.0:
+                    q2[i] = _phis(b0[i], hh)[2]
+                v = x + q2[i] * (n1 - a0[i])
+                x = v if v > 0.0 else 0.0
+                sig[n_drug + k] = x
+            y2[i] = x
+        # the rates at y2 (for a node read before it was corrected, the second
+        # visit gives them)
+        tau = tau_rise[k] if target >= y2[i] else tau_fall[k]
+        a1[i] = target / tau
+        b1[i] = 1.0 / tau
+
+
+@njit(cache=True)
+def node_order(n_drug, n_node, tau_rise, e_src, e_tgt, skip):
+    """Return (schedule, first, edges). ``schedule`` holds every node but those
+    to ``skip`` once, each after the nodes it reads (where the graph has a loop,
+    the slowest node left goes first), then again the nodes that read themselves
+    or a node placed after them. ``edges`` are the edge indices grouped by target node, in model
+    order: node k's are ``edges[first[k]:first[k + 1]]``."""
+    n_edge = e_src.shape[0]
+    first = np.zeros(n_node + 1, np.int64)
+    for e in range(n_edge):
+        first[e_tgt[e] + 1] += 1
+    for k in range(n_node):
+        first[k + 1] += first[k]
+    edges = np.empty(n_edge, np.int64)
+    fill = first[:n_node].copy()
+    for e in range(n_edge):
+        edges[fill[e_tgt[e]]] = e
+        fill[e_tgt[e]] += 1
+    waiting = np.zeros(n_node, np.int64)       # inputs from other nodes not yet placed
+    for e in range(n_edge):
+        if e_src[e] >= n_drug and e_src[e] - n_drug != e_tgt[e]:
+            waiting[e_tgt[e]] += 1
+    placed = np.zeros(n_node, np.bool_)
+    order = np.empty(n_node, np.int64)
+    for pos in range(n_node):
+        pick = -1
+        for k in range(n_node):
+            if not placed[k] and waiting[k] == 0:
+                pick = k
+                break
+        if pick < 0:                            # a loop: start it at its slowest node
+            for k in range(n_node):
+                if not placed[k] and (pick < 0 or tau_rise[k] > tau_rise[pick]):
+                    pick = k
+        placed[pick] = True
+        order[pos] = pick
+        for e in range(n_edge):
+            if e_src[e] - n_drug == pick and e_tgt[e] != pick:
+                waiting[e_tgt[e]] -= 1
+    position = np.empty(n_node, np.int64)
+    for pos in range(n_node):
+        position[order[pos]] = pos
+    again = np.zeros(n_node, np.bool_)
+    for e in range(n_edge):
+        if e_src[e] >= n_drug and position[e_src[e] - n_drug] >= position[e_tgt[e]]:
+            again[e_tgt[e]] = True
+    n_run = 0
+    n_again = 0
+    for k in range(n_node):
+        if not skip[k]:
+            n_run += 1
+            if again[k]:
+                n_again += 1
+    schedule = np.empty(n_run + n_again, np.int64)
+    pos = 0
+    for pos_k in range(n_node):
+        if not skip[order[pos_k]]:
+            schedule[pos] = order[pos_k]
+            pos += 1
+    for pos_k in range(n_node):
+        if not skip[order[pos_k]] and again[order[pos_k]]:
+            schedule[pos] = order[pos_k]
+            pos += 1
+    return schedule, first, edges
+
+
+@njit(cache=True)
 def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
-              max_steps, lam, conc_mat, vinv, tau_rise, tau_fall, baseline, mode,
+              max_steps, skip, lam, conc_mat, vinv, tau_rise, tau_fall, baseline, mode,
               maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill,
               e_srcbase):
     """Integrate from t0 to t_end; return (states at t_out, steps taken, status).
+
+    Nodes marked in ``skip`` (those no wanted output depends on) keep their
+    starting value and take no part in step-size control.
 
     status 0 = done, 1 = too many steps, 2 = a state became non-finite.
     """
     n = y0.shape[0]
     n_node = baseline.shape[0]
     n_pk = lam.shape[0]
-    n_sig = conc_mat.shape[0] + n_node
+    n_drug = conc_mat.shape[0]
+    n_sig = n_drug + n_node
+    schedule, first, edges = node_order(n_drug, n_node, tau_rise, e_src, e_tgt, skip)
+    n_run = n_node - np.sum(skip)
     out = np.empty((t_out.shape[0], n))
     y = y0.copy()
     y1 = np.empty(n)
@@ -168,7 +328,7 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
         # ETD2RK: the loss rate b is frozen at the start of the step, the rest
         # N(y) = a(y) - (b(y) - b0) y is taken as linear in time across the step.
         for i in range(n):
-            if a0[i] == b0[i] * y[i]:
+            if a0[i] == b0[i] * y[i] or (i >= n_pk and skip[i - n_pk]):
                 # exactly at rest (an undosed drug's modes, an untouched node):
                 # the step leaves it where it is, unless the corrector says otherwise
                 q2[i] = -1.0
@@ -177,34 +337,27 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
                 e, p1, p2 = _phis(b0[i], hh)
                 q2[i] = p2
                 y1[i] = y[i] * e + a0[i] * p1
-        rates(y1, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode,
-              maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill,
-              e_srcbase, a1, b1, sig, prod, drive)
-        for i in range(n):
-            n1 = a1[i] - (b1[i] - b0[i]) * y1[i]
-            if n1 == a0[i]:
-                y2[i] = y1[i]
-                continue
-            if q2[i] < 0.0:
-                q2[i] = _phis(b0[i], hh)[2]
-            y2[i] = y1[i] + q2[i] * (n1 - a0[i])
-            if i >= n_pk and y2[i] < 0.0:
-                y2[i] = 0.0
-        # the derivative at y2 serves the error estimate, the Hermite output and
-        # (if the step is accepted) the start of the next step
-        rates(y2, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode,
-              maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill,
-              e_srcbase, a1, b1, sig, prod, drive)
+        # The corrector goes through the nodes in order of the graph, each reading
+        # the corrected values of the nodes before it (Gauss-Seidel): a chain of
+        # fast nodes (minutes) then follows a slowly moving drug level with steps
+        # of hours, where correcting every node from the predictor alone would
+        # pass each node's lag on down the chain.
+        correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges, conc_mat,
+                tau_rise, tau_fall, baseline, mode, maximum, half, hill, e_src, e_drug, e_sign,
+                e_strength, e_ec50, e_hill, e_srcbase, y2, a1, b1)
         # y2 is second order, and so is the trapezoid rule; their difference is
-        # O(h^3). A stiff component (b h >> 1) sits on its target and its
-        # derivative says little, so its estimate is damped by 1 / (1 + b h),
-        # as Radau-type codes filter theirs.
+        # O(h^3). It is measured against a node's resting level as well as its
+        # value (a node acts on others through its value relative to rest), and
+        # not damped for fast nodes: their small lags feed slow ones, which add
+        # them up over days.
         err = 0.0
         for i in range(n_pk, n):        # the modes are exact and need no control
+            if skip[i - n_pk]:
+                continue
             f0 = a0[i] - b0[i] * y[i]
             f1 = a1[i] - b1[i] * y2[i]
             est = y2[i] - y[i] - 0.5 * hh * (f0 + f1)
-            scale = (atol + rtol * max(abs(y[i]), abs(y2[i]))) * (1.0 + b0[i] * hh)
+            scale = atol + rtol * max(abs(y[i]), abs(y2[i]), baseline[i - n_pk])
             ei = abs(est) / scale
             if ei > err:
                 err = ei
@@ -249,20 +402,41 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
     return out, steps, 0
 
 
+@njit(cache=True)
+def unread(keep, n_pk, n_drug, n_node, e_src, e_tgt):
+    """Mark the nodes that none of the states ``keep`` depends on (through any
+    chain of edges)."""
+    need = np.zeros(n_node, np.bool_)
+    for j in range(keep.shape[0]):
+        if keep[j] >= n_pk:
+            need[keep[j] - n_pk] = True
+    grew = True
+    while grew:
+        grew = False
+        for e in range(e_src.shape[0]):
+            k = e_src[e] - n_drug
+            if k >= 0 and need[e_tgt[e]] and not need[k]:
+                need[k] = True
+                grew = True
+    return ~need
+
+
 @njit(cache=True, parallel=True)
 def integrate_batch(y0s, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals, rtol, atol, h_init,
                     h_max, max_steps, keep, lam, conc_mat, vinv, tau_rise, tau_fall, baseline,
                     mode, maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50,
                     e_hill, e_srcbase):
     """Integrate many people at once (one row of every array, and of the event
-    values, per person), in parallel; keep only the states ``keep`` at ``t_out``."""
+    values, per person), in parallel; keep only the states ``keep`` at ``t_out``
+    (and integrate only the nodes they depend on)."""
     n_people = y0s.shape[0]
     res = np.empty((n_people, t_out.shape[0], keep.shape[0]))
     status = np.zeros(n_people, np.int64)
     for p in prange(n_people):
+        skip = unread(keep, lam.shape[1], conc_mat.shape[1], baseline.shape[1], e_src[p], e_tgt[p])
         out, steps, st = integrate(
             y0s[p], t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals[p], rtol, atol, h_init, h_max,
-            max_steps, lam[p], conc_mat[p], vinv[p], tau_rise[p], tau_fall[p], baseline[p],
+            max_steps, skip, lam[p], conc_mat[p], vinv[p], tau_rise[p], tau_fall[p], baseline[p],
             mode[p], maximum[p], half[p], hill[p], e_src[p], e_tgt[p], e_drug[p], e_sign[p],
             e_strength[p], e_ec50[p], e_hill[p], e_srcbase[p])
         for i in range(t_out.shape[0]):

@@ -161,8 +161,9 @@ def build_batch(variants: list[Model], which: np.ndarray, values: dict[str, np.n
     n = len(which)
     systems = [compile_model(m) for m in variants]
     base_model, base = variants[0], systems[0]
-    stacked = {arr: np.ascontiguousarray(np.stack([np.asarray(getattr(systems[k].kernel, arr))
-                                                   for k in which]))
+    which = np.asarray(which, dtype=np.int64)
+    stacked = {arr: np.ascontiguousarray(np.stack([np.asarray(getattr(s.kernel, arr))
+                                                   for s in systems])[which])
                for arr in KernelArrays._fields}
     weight = np.full(n, base_model.body_weight_kg())
     pk_params = []
@@ -321,12 +322,11 @@ def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000
     rtol : float
         Solver tolerance (with the absolute tolerance :data:`ATOL`, 1e-5). Measured
         against a tight solve (rtol 1e-6, atol 1e-9) on 1000 people over 8 weeks in
-        every built-in scenario but the two SUSTAIN arms, whose tight solves were too
-        slow to finish (``python benchmarks/bench_population.py --accuracy``): each
-        person's outcome stays within 3e-3 (1e-3 to 2e-3 in most scenarios), and
-        response rates move by at most 0.2 percentage points, far below the spread
-        between people. Against atol 1e-7 this runs 1.1 to 2 times faster (the
-        six-infusion series twice as fast) for at most twice the difference.
+        every built-in scenario (``python benchmarks/bench_population.py --accuracy``):
+        each person's outcome stays within 1.4e-3 (6e-4 to 1.2e-3 in most
+        scenarios), and response rates move by at most 0.1 percentage points, far
+        below the spread between people. Only the nodes the kept outputs depend on
+        are integrated.
     progress : bool
         Show a progress bar on standard error.
     outputs : sequence of str

@@ -161,7 +161,8 @@ def test_T11_twice_weekly_esketamine_does_not_accumulate(model):
 def test_T12_nbqx_leaves_dissociation_but_removes_relief(model):
     ctrl = run_arm(model, "ketamine-iv", days=3)
     nbqx = run_arm(model, "ketamine-iv", days=3, interventions=["nbqx"])
-    assert nbqx.peak("dissociation") == pytest.approx(ctrl.peak("dissociation"), rel=1e-6)
+    # the same to the solver's tolerance (rtol 1e-5): the two arms take different steps
+    assert nbqx.peak("dissociation") == pytest.approx(ctrl.peak("dissociation"), rel=1e-4)
     assert abs(nbqx.effect(D)) < 0.01 < ctrl.effect(D)
 
 

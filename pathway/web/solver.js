@@ -227,6 +227,37 @@
     return {start: start, mode: Int32Array.from(mode), coef: Float64Array.from(coef)};
   }
 
+  // The nodes in graph order (each after the nodes it reads; in a loop the slowest
+  // node left goes first), then again those that read themselves or a node placed
+  // after them; and the edges grouped by target node, in model order.
+  function nodeOrder(nDrug, nNode, tauR, eSrc, eTgt) {
+    var nE = eSrc.length, e, k, pos;
+    var first = new Int32Array(nNode + 1), edges = new Int32Array(nE);
+    for (e = 0; e < nE; e++) first[eTgt[e] + 1]++;
+    for (k = 0; k < nNode; k++) first[k + 1] += first[k];
+    var fill = first.slice(0, nNode);
+    for (e = 0; e < nE; e++) edges[fill[eTgt[e]]++] = e;
+    var waiting = new Int32Array(nNode), placed = new Uint8Array(nNode), order = new Int32Array(nNode);
+    for (e = 0; e < nE; e++) if (eSrc[e] >= nDrug && eSrc[e] - nDrug !== eTgt[e]) waiting[eTgt[e]]++;
+    for (pos = 0; pos < nNode; pos++) {
+      var pick = -1;
+      for (k = 0; k < nNode && pick < 0; k++) if (!placed[k] && waiting[k] === 0) pick = k;
+      if (pick < 0) {
+        for (k = 0; k < nNode; k++) if (!placed[k] && (pick < 0 || tauR[k] > tauR[pick])) pick = k;
+      }
+      placed[pick] = 1;
+      order[pos] = pick;
+      for (e = 0; e < nE; e++) if (eSrc[e] - nDrug === pick && eTgt[e] !== pick) waiting[eTgt[e]]--;
+    }
+    var position = new Int32Array(nNode), again = new Uint8Array(nNode), schedule = Array.from(order);
+    for (pos = 0; pos < nNode; pos++) position[order[pos]] = pos;
+    for (e = 0; e < nE; e++) {
+      if (eSrc[e] >= nDrug && position[eSrc[e] - nDrug] >= position[eTgt[e]]) again[eTgt[e]] = 1;
+    }
+    for (pos = 0; pos < nNode; pos++) if (again[order[pos]]) schedule.push(order[pos]);
+    return {schedule: Int32Array.from(schedule), first: first, edges: edges};
+  }
+
   // Integrate from t0 to tEnd; hand the state at each output time to emit(index, state).
   function integrate(sys, y0, t0, tEnd, tOut, ev, rtol, atol, hInit, hMax, maxSteps, emit) {
     var nPk = sys.lam.length, nDrug = sys.nDrug, nNode = sys.baseline.length;
@@ -277,6 +308,58 @@
       }
     }
 
+    // The ETD2RK corrector, node by node in graph order, each node reading the
+    // corrected values of the nodes before it (so a chain of fast nodes follows a
+    // slow drug level with long steps); then the rates a1, b1 at y2.
+    var ord = nodeOrder(nDrug, nNode, tauR, eSrc, eTgt), schedule = ord.schedule;
+    var first = ord.first, edges = ord.edges;
+    function correct(hh) {
+      var i, j, d, k, m;
+      for (j = 0; j < nPk; j++) { y2[j] = y1[j]; a1[j] = rateIn[j]; b1[j] = lam[j]; }
+      for (d = 0; d < nDrug; d++) {
+        var sd = 0;
+        for (var q = nzStart[d]; q < nzStart[d + 1]; q++) sd += nzCoef[q] * y1[nzMode[q]];
+        sig[d] = sd > 0 ? sd : 0;
+      }
+      for (k = 0; k < nNode; k++) sig[nDrug + k] = y1[nPk + k];
+      for (var pos = 0; pos < schedule.length; pos++) {
+        k = schedule[pos];
+        var pr = 1, dr = 0, target;
+        for (m = first[k]; m < first[k + 1]; m++) {
+          var e = edges[m], x = sig[eSrc[e]], s;
+          if (eDrug[e] === 1) {
+            if (x > 0) { var xn = pw(x / eEc[e], eHill[e]); s = xn / (1 + xn); } else s = 0;
+          } else s = x / eBase[e] - 1;
+          if (mode[k] === PRODUCT) {
+            var f = 1 + eSign[e] * eStr[e] * s;
+            pr *= f > 0 ? f : 0;
+          } else dr += eSign[e] * eStr[e] * s;
+        }
+        if (mode[k] === PRODUCT) target = base[k] * pr;
+        else {
+          var dd = dr > 0 ? dr : 0, dn = pw(dd, hillN[k]);
+          target = base[k] + (maxi[k] - base[k]) * dn / (dn + pw(half[k], hillN[k]));
+        }
+        i = nPk + k;
+        var tau;
+        if (pos < nNode) {
+          var xk = y1[i];
+          tau = target >= xk ? tauR[k] : tauF[k];
+          var n1 = target / tau - (1 / tau - b0[i]) * xk;
+          if (n1 !== a0[i]) {
+            if (q2[i] < 0) { phis(b0[i], hh, ph); q2[i] = ph[2]; }
+            var v = xk + q2[i] * (n1 - a0[i]);
+            xk = v > 0 ? v : 0;
+            sig[nDrug + k] = xk;
+          }
+          y2[i] = xk;
+        }
+        tau = target >= y2[i] ? tauR[k] : tauF[k];
+        a1[i] = target / tau;
+        b1[i] = 1 / tau;
+      }
+    }
+
     var nEv = ev.t.length, iev = 0, iout = 0, t = t0, h = hInit, steps = 0;
     while (iout < nOut && tOut[iout] <= t0) { emit(iout, y); iout++; }
     var dirty = true;
@@ -299,20 +382,12 @@
         if (a0[i] === b0[i] * y[i]) { q2[i] = -1; y1[i] = y[i]; }
         else { phis(b0[i], hh, ph); q2[i] = ph[2]; y1[i] = y[i] * ph[0] + a0[i] * ph[1]; }
       }
-      rates(y1, a1, b1);
-      for (i = 0; i < n; i++) {
-        var n1 = a1[i] - (b1[i] - b0[i]) * y1[i];
-        if (n1 === a0[i]) { y2[i] = y1[i]; continue; }
-        if (q2[i] < 0) { phis(b0[i], hh, ph); q2[i] = ph[2]; }
-        y2[i] = y1[i] + q2[i] * (n1 - a0[i]);
-        if (i >= nPk && y2[i] < 0) y2[i] = 0;
-      }
-      rates(y2, a1, b1);
+      correct(hh);
       var err = 0;
       for (i = nPk; i < n; i++) {
         var f0 = a0[i] - b0[i] * y[i], f1 = a1[i] - b1[i] * y2[i];
         var est = y2[i] - y[i] - 0.5 * hh * (f0 + f1);
-        var scale = (atol + rtol * Math.max(Math.abs(y[i]), Math.abs(y2[i]))) * (1 + b0[i] * hh);
+        var scale = atol + rtol * Math.max(Math.abs(y[i]), Math.abs(y2[i]), base[i - nPk]);
         var ei = Math.abs(est) / scale;
         if (ei > err) err = ei;
       }
