@@ -115,7 +115,7 @@ def _phis(b, h):
 
 
 @njit(cache=True)
-def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges, conc_mat,
+def correct(y, y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, pin, first, edges, conc_mat,
             tau_rise, tau_fall, baseline, mode, maximum, half, hill, e_src, e_drug, e_sign,
             e_strength, e_ec50, e_hill, e_srcbase, y2, a1, b1):
     """The ETD2RK corrector y2 = y1 + h phi2(b0 h) (N(y1) - N(y)), node by node in
@@ -181,6 +181,13 @@ def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges
                     q2[i] = _phis(b0[i], hh)[2]
                 v = x + q2[i] * (n1 - a0[i])
                 x = v if v > 0.0 else 0.0
+                if pin and tau_rise[k] != tau_fall[k]:
+                    # the predictor crossed the target (the node turned between
+                    # rising and falling): the node then follows its target from
+                    # the side it came from and cannot end beyond it
+                    rise = y[i] * b0[i] <= a0[i]
+                    if rise and y1[i] > target > x or not rise and y1[i] < target < x:
+                        x = target
                 sig[n_drug + k] = x
             y2[i] = x
         # the rates at y2 (for a node read before it was corrected, the second
@@ -258,7 +265,7 @@ def node_order(n_drug, n_node, tau_rise, e_src, e_tgt, skip):
 
 @njit(cache=True)
 def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
-              max_steps, skip, lam, conc_mat, vinv, tau_rise, tau_fall, baseline, mode,
+              max_steps, skip, pin, lam, conc_mat, vinv, tau_rise, tau_fall, baseline, mode,
               maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill,
               e_srcbase):
     """Integrate from t0 to t_end; return (states at t_out, steps taken, status).
@@ -342,7 +349,8 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
         # fast nodes (minutes) then follows a slowly moving drug level with steps
         # of hours, where correcting every node from the predictor alone would
         # pass each node's lag on down the chain.
-        correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges, conc_mat,
+        correct(y, y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, pin, first, edges,
+                conc_mat,
                 tau_rise, tau_fall, baseline, mode, maximum, half, hill, e_src, e_drug, e_sign,
                 e_strength, e_ec50, e_hill, e_srcbase, y2, a1, b1)
         # y2 is second order, and so is the trapezoid rule; their difference is
@@ -436,7 +444,7 @@ def integrate_batch(y0s, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals, rtol,
         skip = unread(keep, lam.shape[1], conc_mat.shape[1], baseline.shape[1], e_src[p], e_tgt[p])
         out, steps, st = integrate(
             y0s[p], t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals[p], rtol, atol, h_init, h_max,
-            max_steps, skip, lam[p], conc_mat[p], vinv[p], tau_rise[p], tau_fall[p], baseline[p],
+            max_steps, skip, True, lam[p], conc_mat[p], vinv[p], tau_rise[p], tau_fall[p], baseline[p],
             mode[p], maximum[p], half[p], hill[p], e_src[p], e_tgt[p], e_drug[p], e_sign[p],
             e_strength[p], e_ec50[p], e_hill[p], e_srcbase[p])
         for i in range(t_out.shape[0]):
