@@ -181,12 +181,16 @@ def correct(y, y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, pin, firs
                     q2[i] = _phis(b0[i], hh)[2]
                 v = x + q2[i] * (n1 - a0[i])
                 x = v if v > 0.0 else 0.0
-                if pin and tau_rise[k] != tau_fall[k]:
-                    # the predictor crossed the target (the node turned between
-                    # rising and falling): the node then follows its target from
-                    # the side it came from and cannot end beyond it
-                    rise = y[i] * b0[i] <= a0[i]
-                    if rise and y1[i] > target > x or not rise and y1[i] < target < x:
+                if pin and tau_rise[k] != tau_fall[k] and y[i] * b0[i] > a0[i]:
+                    # the node was falling, slowly, and its target rose past it
+                    # (the predictor ends below the target): it then rises with
+                    # its fast time constant and follows the target from below,
+                    # so it cannot end above it. Without this the corrector, its
+                    # loss rate frozen at the slow one, overshoots, the node
+                    # starts the next step falling again, and a node that in fact
+                    # follows a slowly rising target (relief under a daily SSRI)
+                    # turns at every step and holds the step to minutes.
+                    if y1[i] < target < x:
                         x = target
                 sig[n_drug + k] = x
             y2[i] = x
