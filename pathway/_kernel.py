@@ -13,6 +13,11 @@ glutamate, AMPA, BDNF, mTOR: minutes each); corrected from the predictor alone,
 each would pass its lag on down the chain, and those chains, not the drug
 levels they follow, used to set the step for hours after every dose.
 
+A node whose time constant differs between rising and falling, found falling
+when its target rises past it within a step, ends the step on its target rather
+than beyond it: the corrector would otherwise overshoot, and the node would turn
+between rising and falling at every step.
+
 y2 is compared with the trapezoid rule (both second order, their difference
 O(h^3)) to set the next step, relative to each node's value or its resting
 level, whichever is larger. Because the loss term is integrated exactly, the
@@ -115,7 +120,7 @@ def _phis(b, h):
 
 
 @njit(cache=True)
-def correct(y, y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, pin, first, edges, conc_mat,
+def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges, conc_mat,
             tau_rise, tau_fall, baseline, mode, maximum, half, hill, e_src, e_drug, e_sign,
             e_strength, e_ec50, e_hill, e_srcbase, y2, a1, b1):
     """The ETD2RK corrector y2 = y1 + h phi2(b0 h) (N(y1) - N(y)), node by node in
@@ -181,15 +186,15 @@ def correct(y, y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, pin, firs
                     q2[i] = _phis(b0[i], hh)[2]
                 v = x + q2[i] * (n1 - a0[i])
                 x = v if v > 0.0 else 0.0
-                if pin and tau_rise[k] != tau_fall[k] and y[i] * b0[i] > a0[i]:
-                    # the node was falling, slowly, and its target rose past it
-                    # (the predictor ends below the target): it then rises with
-                    # its fast time constant and follows the target from below,
-                    # so it cannot end above it. Without this the corrector, its
-                    # loss rate frozen at the slow one, overshoots, the node
-                    # starts the next step falling again, and a node that in fact
-                    # follows a slowly rising target (relief under a daily SSRI)
-                    # turns at every step and holds the step to minutes.
+                if b0[i] == 1.0 / tau_fall[k] and tau_rise[k] != tau_fall[k]:
+                    # the node was falling and its target rose past it (the
+                    # predictor ends below the target): from there it rises and
+                    # follows the target from below, so it cannot end above it.
+                    # Left alone, the corrector (its loss rate frozen at the
+                    # falling one) overshoots, the next step starts falling
+                    # again, and a node that follows a slowly rising target
+                    # (relief, rising in minutes and falling in hours, under a
+                    # daily SSRI) turns at every step and holds the step short.
                     if y1[i] < target < x:
                         x = target
                 sig[n_drug + k] = x
@@ -269,7 +274,7 @@ def node_order(n_drug, n_node, tau_rise, e_src, e_tgt, skip):
 
 @njit(cache=True)
 def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
-              max_steps, skip, pin, lam, conc_mat, vinv, tau_rise, tau_fall, baseline, mode,
+              max_steps, skip, lam, conc_mat, vinv, tau_rise, tau_fall, baseline, mode,
               maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill,
               e_srcbase):
     """Integrate from t0 to t_end; return (states at t_out, steps taken, status).
@@ -353,7 +358,7 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
         # fast nodes (minutes) then follows a slowly moving drug level with steps
         # of hours, where correcting every node from the predictor alone would
         # pass each node's lag on down the chain.
-        correct(y, y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, pin, first, edges,
+        correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges,
                 conc_mat,
                 tau_rise, tau_fall, baseline, mode, maximum, half, hill, e_src, e_drug, e_sign,
                 e_strength, e_ec50, e_hill, e_srcbase, y2, a1, b1)
@@ -448,7 +453,7 @@ def integrate_batch(y0s, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals, rtol,
         skip = unread(keep, lam.shape[1], conc_mat.shape[1], baseline.shape[1], e_src[p], e_tgt[p])
         out, steps, st = integrate(
             y0s[p], t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals[p], rtol, atol, h_init, h_max,
-            max_steps, skip, True, lam[p], conc_mat[p], vinv[p], tau_rise[p], tau_fall[p], baseline[p],
+            max_steps, skip, lam[p], conc_mat[p], vinv[p], tau_rise[p], tau_fall[p], baseline[p],
             mode[p], maximum[p], half[p], hill[p], e_src[p], e_tgt[p], e_drug[p], e_sign[p],
             e_strength[p], e_ec50[p], e_hill[p], e_srcbase[p])
         for i in range(t_out.shape[0]):
