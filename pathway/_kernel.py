@@ -13,6 +13,11 @@ glutamate, AMPA, BDNF, mTOR: minutes each); corrected from the predictor alone,
 each would pass its lag on down the chain, and those chains, not the drug
 levels they follow, used to set the step for hours after every dose.
 
+A node whose time constant differs between rising and falling, found falling
+when its target rises past it within a step, ends the step on its target rather
+than beyond it: the corrector would otherwise overshoot, and the node would turn
+between rising and falling at every step.
+
 y2 is compared with the trapezoid rule (both second order, their difference
 O(h^3)) to set the next step, relative to each node's value or its resting
 level, whichever is larger. Because the loss term is integrated exactly, the
@@ -181,6 +186,17 @@ def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges
                     q2[i] = _phis(b0[i], hh)[2]
                 v = x + q2[i] * (n1 - a0[i])
                 x = v if v > 0.0 else 0.0
+                if b0[i] == 1.0 / tau_fall[k] and tau_rise[k] != tau_fall[k]:
+                    # the node was falling and its target rose past it (the
+                    # predictor ends below the target): from there it rises and
+                    # follows the target from below, so it cannot end above it.
+                    # Left alone, the corrector (its loss rate frozen at the
+                    # falling one) overshoots, the next step starts falling
+                    # again, and a node that follows a slowly rising target
+                    # (relief, rising in minutes and falling in hours, under a
+                    # daily SSRI) turns at every step and holds the step short.
+                    if y1[i] < target < x:
+                        x = target
                 sig[n_drug + k] = x
             y2[i] = x
         # the rates at y2 (for a node read before it was corrected, the second
@@ -342,7 +358,8 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
         # fast nodes (minutes) then follows a slowly moving drug level with steps
         # of hours, where correcting every node from the predictor alone would
         # pass each node's lag on down the chain.
-        correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges, conc_mat,
+        correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges,
+                conc_mat,
                 tau_rise, tau_fall, baseline, mode, maximum, half, hill, e_src, e_drug, e_sign,
                 e_strength, e_ec50, e_hill, e_srcbase, y2, a1, b1)
         # y2 is second order, and so is the trapezoid rule; their difference is

@@ -324,7 +324,7 @@ def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000
         against a tight solve (rtol 1e-6, atol 1e-9) on 1000 people over 8 weeks in
         every built-in scenario (``python benchmarks/bench_population.py --accuracy``):
         each person's outcome stays within 1.4e-3 (6e-4 to 1.2e-3 in most
-        scenarios), and response rates move by at most 0.1 percentage points, far
+        scenarios), and response rates move by at most 0.2 percentage points, far
         below the spread between people. Only the nodes the kept outputs depend on
         are integrated.
     progress : bool

@@ -350,6 +350,11 @@
             if (q2[i] < 0) { phis(b0[i], hh, ph); q2[i] = ph[2]; }
             var v = xk + q2[i] * (n1 - a0[i]);
             xk = v > 0 ? v : 0;
+            // a falling node that its rising target passed stops on the target
+            // (as in _kernel.correct)
+            if (b0[i] === 1 / tauF[k] && tauR[k] !== tauF[k] && y1[i] < target && target < xk) {
+              xk = target;
+            }
             sig[nDrug + k] = xk;
           }
           y2[i] = xk;
