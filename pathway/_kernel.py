@@ -53,6 +53,17 @@ def _pow(x, n):
     return x ** n
 
 
+@njit(cache=True, inline="always")
+def _signal(x, drug, ec50, hill, srcbase):
+    """An edge's signal: a drug's receptor occupancy, or a node's relative change."""
+    if drug == 1:
+        if x > 0.0:
+            xn = _pow(x / ec50, hill)
+            return xn / (1.0 + xn)
+        return 0.0
+    return x / srcbase - 1.0
+
+
 @njit(cache=True)
 def rates(y, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode,
           maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill,
@@ -79,15 +90,7 @@ def rates(y, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode,
         prod[k] = 1.0
         drive[k] = 0.0
     for e in range(e_src.shape[0]):
-        x = sig[e_src[e]]
-        if e_drug[e] == 1:
-            if x > 0.0:
-                xn = _pow(x / e_ec50[e], e_hill[e])
-                s = xn / (1.0 + xn)
-            else:
-                s = 0.0
-        else:
-            s = x / e_srcbase[e] - 1.0
+        s = _signal(sig[e_src[e]], e_drug[e], e_ec50[e], e_hill[e], e_srcbase[e])
         k = e_tgt[e]
         if mode[k] == 0:
             f = 1.0 + e_sign[e] * e_strength[e] * s
@@ -156,15 +159,7 @@ def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges
         drive = 0.0
         for m in range(first[k], first[k + 1]):
             e = edges[m]
-            xs = sig[e_src[e]]
-            if e_drug[e] == 1:
-                if xs > 0.0:
-                    xn = _pow(xs / e_ec50[e], e_hill[e])
-                    s = xn / (1.0 + xn)
-                else:
-                    s = 0.0
-            else:
-                s = xs / e_srcbase[e] - 1.0
+            s = _signal(sig[e_src[e]], e_drug[e], e_ec50[e], e_hill[e], e_srcbase[e])
             if mode[k] == 0:
                 f = 1.0 + e_sign[e] * e_strength[e] * s
                 prod *= f if f > 0.0 else 0.0
