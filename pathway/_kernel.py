@@ -64,6 +64,21 @@ def _signal(x, drug, ec50, hill, srcbase):
     return x / srcbase - 1.0
 
 
+@njit(cache=True, inline="always")
+def _plasma(y, conc_mat, sig):
+    """Fill ``sig[:n_drug]`` with each drug's plasma level from the modes in ``y``."""
+    n_drug, n_pk = conc_mat.shape
+    for d in range(n_drug):
+        sig[d] = 0.0
+    for j in range(n_pk):
+        if y[j] != 0.0:                  # most modes are empty: drugs not given
+            for d in range(n_drug):
+                sig[d] += conc_mat[d, j] * y[j]
+    for d in range(n_drug):
+        if sig[d] < 0.0:
+            sig[d] = 0.0
+
+
 @njit(cache=True)
 def rates(y, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode,
           maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill,
@@ -76,15 +91,7 @@ def rates(y, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode,
     for i in range(n_pk):
         a[i] = rate_in[i]
         b[i] = lam[i]
-    for d in range(n_drug):
-        sig[d] = 0.0
-    for j in range(n_pk):
-        if y[j] != 0.0:                  # most modes are empty: drugs not given
-            for d in range(n_drug):
-                sig[d] += conc_mat[d, j] * y[j]
-    for d in range(n_drug):
-        if sig[d] < 0.0:
-            sig[d] = 0.0
+    _plasma(y, conc_mat, sig)
     for k in range(n_node):
         sig[n_drug + k] = y[n_pk + k]
         prod[k] = 1.0
@@ -135,18 +142,11 @@ def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges
     n_pk = lam.shape[0]
     n_drug = conc_mat.shape[0]
     n_node = baseline.shape[0]
-    for d in range(n_drug):
-        sig[d] = 0.0
     for j in range(n_pk):
         y2[j] = y1[j]                   # the modes' predictor is exact
         a1[j] = rate_in[j]
         b1[j] = lam[j]
-        if y1[j] != 0.0:
-            for d in range(n_drug):
-                sig[d] += conc_mat[d, j] * y1[j]
-    for d in range(n_drug):
-        if sig[d] < 0.0:
-            sig[d] = 0.0
+    _plasma(y1, conc_mat, sig)
     for k in range(n_node):
         i = n_pk + k
         sig[n_drug + k] = y1[i]
