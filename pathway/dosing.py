@@ -39,8 +39,8 @@ def dose_times(dose: Dose, t_end_h: float) -> np.ndarray:
     if dose.every_h is None:
         times = np.array([dose.start_h])
     else:
-        n = dose.count if dose.count is not None else \
-            int(np.floor((t_end_h - dose.start_h) / dose.every_h + 1e-9)) + 1
+        within = int(np.floor((t_end_h - dose.start_h) / dose.every_h + 1e-9)) + 1
+        n = within if dose.count is None else min(dose.count, within)   # none after the end
         times = dose.start_h + dose.every_h * np.arange(max(n, 0))
     return times[times < t_end_h]
 

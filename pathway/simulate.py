@@ -101,10 +101,9 @@ def administrations(model: Model, scenario: Scenario, t_end_h: float) -> int:
     for d in scenario.doses + intervention_events(model, scenario)[0]:
         if d.every_h is None:
             total += 1
-        elif d.count is not None:
-            total += d.count
-        else:
-            total += max(0, math.floor((t_end_h - d.start_h) / d.every_h)) + 1
+            continue
+        within = max(0, math.floor((t_end_h - d.start_h) / d.every_h)) + 1
+        total += within if d.count is None else min(d.count, within)   # none after the end
     return total
 
 
