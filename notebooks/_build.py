@@ -474,9 +474,13 @@ COURSE["12_scorecard_limits_glossary"] = [
     md("## Exercise 1\nHow many checks pass?"),
     ex('n_pass = ...\ncheck("score-passing", n_pass)',
        'n_pass = int(card["passes"].sum())\ncheck("score-passing", n_pass)'),
-    md("## Exercise 2\nList the ids of the known gaps."),
-    ex('gaps = ...\ncheck("score-gaps", gaps)',
-       'gaps = list(card.query("`known gap` != \'\'").index)\ncheck("score-gaps", gaps)'),
+    md("## Exercise 2\nA pass is not always a comfortable one. List the ids of the passing checks "
+       "whose model value lies within a tenth of the band's width of either edge: the verdicts a "
+       "small change to the model could flip."),
+    ex('close = ...\ncheck("score-close", close)',
+       'width = card["high"] - card["low"]\n'
+       'near = ((card["model"] - card["low"]) < 0.1 * width) | ((card["high"] - card["model"]) < 0.1 * width)\n'
+       'close = list(card[card["passes"] & near].index)\ncheck("score-close", close)'),
     code("card.query(\"`known gap` != ''\")[['published', 'model', 'known gap']]"),
     md("""
 ## Limitations on one page
@@ -512,7 +516,7 @@ COURSE["12_scorecard_limits_glossary"] = [
 - **Spines**: small protrusions where synapses sit."""),
     md("## Self-check quiz\nIs a check that passes proof the mechanism is right (`'yes'`/`'no'`)?"),
     ex('quiz({"score-quiz": ...,\n      "score-quiz-gaps": ...})',
-       'quiz({"score-quiz": "no",\n      "score-quiz-gaps": len(gaps)})'),
+       'quiz({"score-quiz": "no",\n      "score-quiz-gaps": int((card["known gap"] != "").sum())})'),
     summary([
         "The scorecard makes the fit visible, including where the model fails.",
         "Passing checks is necessary, not sufficient: several hypotheses pass the same checks."]),

@@ -384,10 +384,18 @@ def _card(m):
 ex("score-passing", "How many scorecard checks does the model pass?",
    expected=lambda m: int(_card(m)["passes"].sum()), tol=0.0,
    hint="scorecard(model)['passes'].sum().")
-ex("score-gaps", "List the ids of the known gaps (a list of strings).", kind="judge",
-   judge=lambda a, m: (sorted(a) == sorted(_card(m).query("`known gap` != ''").index),
-                       "the ids of rows with a known gap"),
-   hint="scorecard(model).query(\"`known gap` != ''\").index")
+def _close_calls(m):
+    card = _card(m)
+    width = card["high"] - card["low"]
+    near = ((card["model"] - card["low"]) < 0.1 * width) | ((card["high"] - card["model"]) < 0.1 * width)
+    return sorted(card[card["passes"] & near].index)
+
+
+ex("score-close", "List the ids of the passing checks whose model value lies within a tenth of "
+   "the band's width of either edge (a list of strings).", kind="judge",
+   judge=lambda a, m: (sorted(a) == _close_calls(m), "passing checks near an edge of their band"),
+   hint="width = card['high'] - card['low']; compare model - low and high - model with 0.1 * width, "
+   "and keep rows that pass.")
 ex("score-quiz", "Quiz: is a check that passes proof that the mechanism is right? ('yes' or 'no')",
    kind="choice", choices=("yes", "no"),
    expected=lambda m: "no" if _card(m).loc[["T26a", "T26b", "T26c", "T26d"], "passes"].sum() > 1

@@ -75,7 +75,7 @@ def cmd_simulate(args) -> int:
             raise UsageError("--dose sets the study drug's dose, and the placebo arm gives none\n"
                              "  hint: leave out --dose, or --placebo")
         from .scenarios import placebo_arm
-        scenario = placebo_arm(model, scenario)
+        scenario = placebo_arm(model, scenario, None if args.placebo is True else args.placebo)
     check_run(model, scenario.days if args.days is None else args.days, args.step, text=True)
     traj = simulate(model, scenario, days=args.days, dose=args.dose, step_min=args.step)
     if args.out and args.out != STDOUT:
@@ -627,8 +627,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="minutes between rows, 1/60 (one second) to 1440 (default 5)")
     p.add_argument("--out", metavar="FILE.csv",
                    help="write here instead of standard output (- is standard output)")
-    p.add_argument("--placebo", action="store_true",
-                   help="the scenario's matched placebo arm: the same visits, an inert drug")
+    p.add_argument("--placebo", nargs="?", const=True, default=False, metavar="INERT",
+                   help="the scenario's matched placebo arm: the same visits, the model's inert "
+                        "drug (or INERT, another inert drug of the model file)")
     model_options(p)
     p.set_defaults(func=cmd_simulate)
 

@@ -117,10 +117,18 @@ def apply_all(model: Model, interventions=(), hypotheses=()) -> Model:
 def placebo_arm(model: Model, scenario: str | Scenario, inert: str | None = None) -> Scenario:
     """The matching placebo arm of ``scenario``: the same visits, routes and times,
     with every drug under study replaced by the model's inert drug (its ``inert``
-    role), so only the expectancy of being treated remains. A scenario that declares
+    role, or ``inert``: another drug that acts on nothing), so only the expectancy of
+    being treated remains. A scenario that declares
     ``study_drugs`` keeps its other drugs (background treatment) in both arms, and
     pretreatments added by the model's interventions stay in both arms."""
     sc = model.scenario(scenario) if isinstance(scenario, str) else scenario
+    if inert is not None:
+        acting = {e.source for e in model.edges}
+        choices = [d for d in model.drugs if d not in acting and model.drugs[d].routes]
+        if inert not in choices:
+            raise UsageError(f"'{inert}' is not an inert drug of the model, so it cannot stand in "
+                             "for the study drug\n  hint: the inert drugs are "
+                             f"{', '.join(choices) or 'none'}")
     inert = inert or model.roles.inert
     if inert is None or inert not in model.drugs:
         raise UsageError(f"the model has no inert drug{f' {inert!r}' if inert else ''} for a "

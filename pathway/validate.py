@@ -29,6 +29,8 @@ Quantity kinds (fields in brackets are optional):
 
 Every quantity may set ``effect = true``: the column in the arm minus the same
 column in its matched placebo arm (:func:`pathway.scenarios.placebo_arm`).
+``placebo_arm = true`` simulates that arm on its own; ``placebo_arm = "DRUG"`` gives
+it another inert drug of the model (a comparator that patients can tell apart, say).
 Simulation fields (``scenario``, ``days``, ``step_min``, ``dose_scale``,
 ``hypotheses``, ``interventions``, ``placebo_arm``, ``n``, ``seed``) may sit on the
 target or on a sub-quantity, which inherits the target's.
@@ -119,8 +121,9 @@ class _Runner:
         if scale != 1.0:           # pretreatments are added at simulate time, unscaled
             sc = replace(sc, doses=tuple(replace(d, amount=d.amount * scale) for d in sc.doses),
                          label="")
-        if sim.get("placebo_arm"):
-            sc = placebo_arm(model, sc)
+        arm = sim.get("placebo_arm")
+        if arm:                    # true: the model's inert drug; a drug id: that one
+            sc = placebo_arm(model, sc, inert=arm if isinstance(arm, str) else None)
         return model, sc
 
     def _key(self, sim: dict) -> tuple:

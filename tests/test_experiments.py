@@ -208,6 +208,35 @@ def test_T28_placebo_arm_keeps_the_background_antidepressant(model):
     assert {d.route for d in arm.doses if d.drug == "placebo"} == {"intranasal"}
 
 
+def test_T31_a_recognised_saline_arm_keeps_little_of_the_placebo_response(model):
+    """Saline, which patients tell from ketamine, keeps the visits but little expectancy:
+    about 1% respond a day later (Wilkinson 2019), so ketamine's day-7 lead over saline
+    (Zarate 2006's design) is far larger than over the masked placebo."""
+    saline = placebo_arm(model, "ketamine-iv", inert="saline")
+    assert {d.drug for d in saline.doses} == {"saline"}
+    masked = simulate_population(model, placebo_arm(model, "ketamine-iv"), n=1000, seed=3, at="24h,7d")
+    plain = simulate_population(model, saline, n=1000, seed=3, at="24h,7d")
+    ket = simulate_population(model, "ketamine-iv", n=1000, seed=3, at="24h,7d")
+    m, s, k = (r.response_rate() for r in (masked, plain, ket))
+    assert s["24h"] <= 0.05 < 0.2 <= m["24h"]
+    assert k["7d"] - s["7d"] >= 0.25
+    assert k["7d"] - m["7d"] < 0.5 * (k["7d"] - s["7d"])
+
+
+def test_a_dose_count_beyond_the_run_is_cut_at_its_end(model):
+    """A repeated dose with a count larger than the run holds gives only the doses that
+    fit (found by the model-file fuzzer: a huge count was refused as too many doses)."""
+    from dataclasses import replace
+
+    from pathway.simulate import administrations
+    sc = model.scenario("ketamine-series")
+    huge = replace(sc, doses=tuple(replace(d, count=10**30) for d in sc.doses))
+    assert administrations(model, huge, 28 * 24.0) == administrations(
+        model, replace(sc, doses=tuple(replace(d, count=None) for d in sc.doses)), 28 * 24.0)
+    traj = simulate(model, huge, days=28, step_min=120)
+    assert np.all(np.isfinite(traj.values))
+
+
 def test_T20_placebo_response_is_large_but_below_ketamine(model):
     """24 h response: placebo (saline infusion) 15-35% (Cochrane: ~26% on midazolam),
     ketamine at least 15 points higher (~46%)."""

@@ -19,9 +19,9 @@ def test_scorecard_counts_in_the_readme(model):
     targets = load_targets(default_targets_path(model))
     gaps = [t for t in targets if t.get("known_gap")]
     assert f"T1-T31, {len(targets)} checks" in README
-    words = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six"}
+    words = {0: "No", 1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six"}
     count = words.get(len(gaps), len(gaps))
-    assert (f"{count} check is a known gap" if len(gaps) == 1
+    assert (f"{count} check is a known gap" if len(gaps) <= 1
             else f"{count} checks are known gaps") in README
 
 
