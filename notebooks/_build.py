@@ -290,14 +290,32 @@ could tell, and both arms improved about equally."""),
        'no_placebo = pathway.set_parameter(model, "placebo_strength", 0)\n'
        'relief = value_at(no_placebo, "ketamine-iv", "24 h")\ncheck("placebo-off", relief)'),
     code("print(model.parameters['placebo_strength'].describe())"),
+    md("""
+## Saline: a placebo that patients recognise
+A saline infusion feels like nothing, so many patients soon work out that they got the placebo.
+Pooling the patient-level data of nine trials, Wilkinson 2019 found about 1% responding a day after
+saline and 18% after midazolam, while the ketamine arms did equally well against either. The model's
+matched placebo arm is a masked one; `inert="saline"` gives the saline arm instead: the same visit,
+but a tenth of its expectancy (a calibration to that 1%)."""),
+    code('masked = response_rates(model, "ketamine-iv", n=600)\n'
+         'saline = response_rates(model, "ketamine-iv", n=600, inert="saline")\n'
+         'masked.join(saline[["placebo arm", "difference"]], rsuffix=" (saline)")'),
+    md("## Exercise 3\nKetamine's lead in day-7 response rate over saline, divided by its lead over the "
+       "masked placebo (600 people, seed 0). Which design makes ketamine look better, and by how much?"),
+    ex('ratio = ...\ncheck("placebo-saline-ratio", ratio)',
+       'ratio = saline.loc[saline.index[1], "difference"] / masked.loc[masked.index[1], "difference"]\n'
+       'check("placebo-saline-ratio", ratio)'),
     md("## Self-check quiz\nIn the masked trial, did the placebo arm improve about as much as the ketamine "
        "arm (`'yes'`/`'no'`)?"),
     ex('quiz({"placebo-quiz-masked": ...,\n      "placebo-quiz-ssri": ...})',
        'quiz({"placebo-quiz-masked": "yes",\n      "placebo-quiz-ssri": "yes"})'),
-    code("plot_published(model, ['T20a', 'T20b', 'T21a'], title='Placebo arms: published and model');"),
+    code("plot_published(model, ['T20a', 'T20b', 'T20c', 'T21a', 'T31c'], "
+         "title='Placebo arms: published and model');"),
     summary([
         "Relief in a drug arm includes the placebo response; only the difference is the drug's.",
         "Unblinding inflates the drug effect; active placebos and masking reduce it.",
+        "A saline arm that patients recognise loses most of the placebo response, so the same drug "
+        "leads saline by far more than it leads a masked placebo.",
         "The model's placebo strength is calibrated on placebo-arm response rates, not measured."]),
 ]
 

@@ -262,6 +262,15 @@ ex("dose-quiz-dissociation", "Quiz: over 0.5 to 1.0 mg/kg, which rises more stee
 
 
 # ---------------------------------------------------------------- 06 placebo and blinding
+def _day7_lead(m, inert=None):
+    return float(c.response_rates(m, "ketamine-iv", n=600, inert=inert)["difference"].iloc[1])
+
+
+ex("placebo-saline-ratio", "Ketamine's day-7 lead in response rate over saline, divided by its lead "
+   "over the masked placebo (600 people, seed 0)?",
+   expected=lambda m: _day7_lead(m, "saline") / _day7_lead(m), tol=0.02,
+   hint="response_rates(model, 'ketamine-iv', n=600, inert='saline'); row 1 is day 7; divide the "
+   "two 'difference' values.")
 ex("placebo-share", "What share of the ketamine arm's relief at 24 h is also in its placebo arm (0-1)?",
    expected=lambda m: 1 - c.value_at(m, "ketamine-iv", "24 h", effect=True)
    / c.value_at(m, "ketamine-iv", "24 h"), tol=0.02,

@@ -378,14 +378,16 @@ def summary_table(m: Model, scenario: str, columns=None, *, days: float | None =
     return pd.DataFrame(rows).sort_values("peak_h").set_index("node").round(3)
 
 
-def response_rates(m: Model, scenario: str, at=("24 h", "7 d"), *, n: int = 60, seed: int = 0):
+def response_rates(m: Model, scenario: str, at=("24 h", "7 d"), *, n: int = 60, seed: int = 0,
+                   inert: str | None = None):
     """Share of ``n`` virtual patients who respond (the model's population
-    definition), in the arm and its matched placebo arm, at each time."""
+    definition), in the arm and its matched placebo arm, at each time. ``inert``
+    picks another inert drug of the model for the placebo arm."""
     import pandas as pd
     from .population import simulate_population
     times = ",".join(str(t).replace(" ", "") for t in at)
     arm = simulate_population(m, scenario, n=n, seed=seed, at=times)
-    base = simulate_population(m, placebo_arm(m, scenario), n=n, seed=seed, at=times)
+    base = simulate_population(m, placebo_arm(m, scenario, inert), n=n, seed=seed, at=times)
     level = m.population.response
     frame = pd.DataFrame({"arm": (arm.outcome >= level).mean(axis=0),
                           "placebo arm": (base.outcome >= level).mean(axis=0)},
