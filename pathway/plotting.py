@@ -192,7 +192,7 @@ def _box_height_bound(pos: dict[str, tuple[float, float]]) -> float:
     return min(0.66, closest - 0.08)
 
 
-def _band_rect(points, height: float, above: float = BAND_PAD_ABOVE) -> tuple[float, float, float, float]:
+def band_rect(points, height: float, above: float = BAND_PAD_ABOVE) -> tuple[float, float, float, float]:
     """(x0, x1, y0, y1) of the band behind boxes centred at ``points``; the room
     ``above`` the top boxes holds the band's title."""
     xs, ys = zip(*points)
@@ -298,7 +298,7 @@ def _place(g, col, row, member, rows, anchor, title_room) -> Layout:
     titled = {d["branch"] for _, d in g.nodes(data=True) if d.get("branch_title")}
 
     def rect(b):
-        return _band_rect([pos[n] for n in in_band[b]], height, title_room if b in titled else BAND_PAD_ABOVE)
+        return band_rect([pos[n] for n in in_band[b]], height, title_room if b in titled else BAND_PAD_ABOVE)
 
     half = BOX_HALF_WIDTH
     obstacles = [(x - half, x + half, y - height / 2, y + height / 2)      # boxes outside bands
@@ -346,7 +346,7 @@ def _clashes(node: str, lay: Layout) -> bool:
         if n != node and abs(u - x) < 2 * half and abs(v - y) < lay.height + BAND_GAP:
             return True
     for b in set(lay.band.values()) - {None, lay.band[node]}:
-        x0, x1, y0, y1 = _band_rect([p for n, p in lay.pos.items() if lay.band[n] == b], lay.height,
+        x0, x1, y0, y1 = band_rect([p for n, p in lay.pos.items() if lay.band[n] == b], lay.height,
                                     lay.title_room)
         if x0 - half < x < x1 + half and y0 - lay.height / 2 < y < y1 + lay.height / 2:
             return True
@@ -573,7 +573,7 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
         members = [p for n, p in pos.items() if lay.band.get(n) == branch]
         if not members:
             continue
-        x0, x1, y0, y1 = _band_rect(members, height, lay.title_room if titles.get(branch) else BAND_PAD_ABOVE)
+        x0, x1, y0, y1 = band_rect(members, height, lay.title_room if titles.get(branch) else BAND_PAD_ABOVE)
         bands[branch] = FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, boxstyle="round,pad=0.02,rounding_size=0.12",
                                        facecolor=th.band, edgecolor="none", zorder=0)
         ax.add_patch(bands[branch])

@@ -115,7 +115,7 @@ def export_model(model: Model, site: dict | None = None) -> dict:
     """The model as one structure the page's solver and interface read (see the module
     docstring). ``site`` is the checked content of a site file (:func:`load_site`)."""
     from .graph import to_graph
-    from .plotting import BAND_PAD_ABOVE, _band_rect, layout
+    from .plotting import BAND_PAD_ABOVE, band_rect, layout
 
     full = model
     for h in model.hypotheses:
@@ -190,7 +190,7 @@ def export_model(model: Model, site: dict | None = None) -> dict:
         members = [pos[n] for n in pos if bands.get(n) == b.name]
         if members:
             above = lay.title_room if b.title else BAND_PAD_ABOVE
-            rects[b.name] = [float(v) for v in _band_rect(members, lay.height, above)]
+            rects[b.name] = [float(v) for v in band_rect(members, lay.height, above)]
     edges = [{"index": e.index, "source": e.source, "target": e.target, "effect": e.effect,
               "grade": e.grade, "citations": list(e.citations), "hypothesis": e.hypothesis,
               "note": e.note} for e in model.edges]
