@@ -259,7 +259,7 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     fig = Figure(figsize=(W / dpi, H / dpi), dpi=dpi, facecolor=th.background)
     FigureCanvasAgg(fig)
     ax_path = fig.add_axes([0.005, 0.405, 0.99, 0.48])
-    ax_time = fig.add_axes([0.035, 0.085, 0.53, 0.125])
+    ax_time = fig.add_axes([0.035, 0.085, 0.53, 0.115])
 
     # ---- the pathway, with projector-sized one-line labels
     _, art = draw_pathway(sub, {}, ax=ax_path, theme=th, colorbar=False, legend=False,
