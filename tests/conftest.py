@@ -29,7 +29,7 @@ def ssri(model):
 
 @pytest.fixture(scope="session")
 def placebo_iv(model):
-    """The matching placebo arm of one infusion: saline over 40 min."""
+    """A masked placebo infusion over 40 min."""
     return simulate(model, "placebo", days=21, step_min=1)
 
 

@@ -238,7 +238,7 @@ def test_a_dose_count_beyond_the_run_is_cut_at_its_end(model):
 
 
 def test_T20_placebo_response_is_large_but_below_ketamine(model):
-    """24 h response: placebo (saline infusion) 15-35% (Cochrane: ~26% on midazolam),
+    """24 h response: a masked placebo infusion 15-50% (Cochrane: ~26% on midazolam),
     ketamine at least 15 points higher (~46%)."""
     plac = simulate_population(model, "placebo", n=2000, seed=7, at="24h")
     ket = simulate_population(model, "ketamine-iv", n=2000, seed=7, at="24h")
