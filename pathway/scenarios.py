@@ -114,6 +114,14 @@ def apply_all(model: Model, interventions=(), hypotheses=()) -> Model:
     return model
 
 
+def inert_drugs(model: Model) -> list[str]:
+    """The drugs that can stand in for a study drug in a placebo arm: those that act on
+    nothing and have routes (the model's ``inert`` role first)."""
+    acting = {e.source for e in model.edges}
+    found = [d for d in model.drugs if d not in acting and model.drugs[d].routes]
+    return sorted(found, key=lambda d: d != model.roles.inert)
+
+
 def placebo_arm(model: Model, scenario: str | Scenario, inert: str | None = None) -> Scenario:
     """The matching placebo arm of ``scenario``: the same visits, routes and times,
     with every drug under study replaced by the model's inert drug (its ``inert``
@@ -123,8 +131,7 @@ def placebo_arm(model: Model, scenario: str | Scenario, inert: str | None = None
     pretreatments added by the model's interventions stay in both arms."""
     sc = model.scenario(scenario) if isinstance(scenario, str) else scenario
     if inert is not None:
-        acting = {e.source for e in model.edges}
-        choices = [d for d in model.drugs if d not in acting and model.drugs[d].routes]
+        choices = inert_drugs(model)
         if inert not in choices:
             raise UsageError(f"'{inert}' is not an inert drug of the model, so it cannot stand in "
                              "for the study drug\n  hint: the inert drugs are "

@@ -27,6 +27,7 @@ from .compile import compile_model
 from .errors import UsageError, suggest
 from .modelfile import (BASE_UNIT, UNITS, Dose, Intervention, Model, ParamRef, Value,
                         format_quantity, set_hypothesis)
+from .scenarios import inert_drugs
 
 #: Version of the structure; solver.js refuses another.
 FORMAT = 1
@@ -201,6 +202,7 @@ def export_model(model: Model, site: dict | None = None) -> dict:
         "roles": {"primary": model.primary, "side_effects": list(model.roles.side_effects),
                   "outcomes": list(model.roles.outcomes), "body_weight": model.roles.body_weight,
                   "expectancy": model.roles.expectancy, "inert": model.roles.inert,
+                  "inert_drugs": inert_drugs(model),
                   "showcase": list(model.roles.showcase) or [next(iter(model.scenarios))]},
         "branches": {b.name: {"title": b.title, "row": rows.get(b.name), "rect": rects.get(b.name)}
                      for b in model.branches.values()},

@@ -25,7 +25,7 @@ import pytest
 
 from pathway import load_model, loads_model, set_hypothesis, set_parameter, simulate
 from pathway.cli import main
-from pathway.scenarios import apply_all, placebo_arm
+from pathway.scenarios import apply_all, inert_drugs, placebo_arm
 from pathway.site import MAX_BYTES, write_site
 from pathway.webexport import _citation, export_model, list_json, load_site
 
@@ -99,7 +99,8 @@ def py_simulate(model, scenario, options):
     for name, value in options.get("set", {}).items():
         model = set_parameter(model, name, value * params[name]["factor"])
     model = apply_all(model, options.get("interventions", ()), options.get("hypotheses", ()))
-    sc = placebo_arm(model, scenario) if options.get("placebo") else scenario
+    arm = options.get("placebo")
+    sc = placebo_arm(model, scenario, arm if isinstance(arm, str) else None) if arm else scenario
     return simulate(model, sc, days=options.get("days"), dose=options.get("dose"), step_min=STEP_MIN)
 
 
@@ -124,6 +125,10 @@ def cases(model):
     show = list(model.roles.showcase) or [next(iter(model.scenarios))]
     out = [(f"scenario:{s}", s, {}) for s in model.scenarios]
     out += [(f"placebo:{s}", s, {"placebo": True}) for s in show]
+    for inert in inert_drugs(model)[1:]:           # another placebo, where it has the routes
+        routes = model.drugs[inert].routes
+        out += [(f"placebo-{inert}:{s}", s, {"placebo": inert}) for s in model.scenarios
+                if all(d.route in routes for d in model.scenarios[s].doses)]
     for s in show:
         dose = next(iter(model.scenarios[s].doses)).amount
         out.append((f"dose:{s}", s, {"dose": dose * 2}))
@@ -303,6 +308,36 @@ def test_the_link_restores_a_setting(browser, site, model):
     assert page.is_checked(f"#pw-interventions-{iv}")
     assert page.locator(f"#pw-p-{name}-value").inner_text() != ""     # the box opens
     page.close()
+
+
+@needs_browser
+def test_the_placebo_can_be_another_inert_drug(browser, site, model):
+    """Where the model file has more than one inert drug (a masked placebo and saline,
+    say) the reader picks the placebo arms' one; an arm it cannot mimic (no route for
+    its dose) keeps the model's own, and the legend says which each arm got."""
+    others = inert_drugs(model)[1:]
+    page = open_page(browser, site)
+    assert page.locator("#pw-inert").is_visible() == bool(others)
+    if not others:
+        return
+    other = others[0]
+    label = model.node(other).label
+    page.select_option("#pw-inert", other)
+    page.wait_for_function(f"location.hash.indexOf('inert={other}') >= 0")
+    legend = page.locator(".pw-legend").inner_text()
+    routes = model.drugs[other].routes
+    fits = [s for s in (model.roles.showcase or ()) if all(d.route in routes
+                                                           for d in model.scenarios[s].doses)]
+    assert legend.count(label) == len(fits)
+    assert page.locator("#pw-inert-desc").inner_text() == model.node(other).description
+    page.uncheck("#pw-placebo")
+    assert page.locator("#pw-inert").is_disabled()
+    page.close()
+    again = open_page(browser, site, hash_=f"#inert={other}")     # the link keeps the choice
+    assert again.locator("#pw-inert").input_value() == other
+    assert again.evaluate("window.pathway.state()")["inert"] == other
+    assert not again.errors
+    again.close()
 
 
 @needs_browser

@@ -184,7 +184,7 @@
     var d = this.data, show = d.roles.showcase, first = this.options.initial || {};
     var s = {scenario: show[0], compare: show.length > 1 ? show[1] : "", dose: null, days: null,
       interventions: [], hypotheses: Object.keys(d.hypotheses).filter(function (h) { return d.hypotheses[h].enabled; }),
-      set: {}, t: 24, side: (d.roles.side_effects[0] || d.roles.outcomes[0] || ""), placebo: true};
+      set: {}, t: 24, side: (d.roles.side_effects[0] || d.roles.outcomes[0] || ""), placebo: true, inert: ""};
     if (first.scenario in d.scenarios) s.scenario = first.scenario;
     if (first.compare === "" || first.compare in d.scenarios) s.compare = first.compare;
     return s;
@@ -410,7 +410,15 @@
     this.daysInput = el("input", {id: "pw-days", type: "range", min: 1, max: 365, step: 1, "aria-describedby": "pw-days-value",
       oninput: function () { self.state.days = +this.value; self.daysValue.textContent = this.value + " days"; self.render(); }});
     this.daysValue = el("output", {id: "pw-days-value", for: "pw-days"});
-    this.placeboInput = el("input", {id: "pw-placebo", type: "checkbox", onchange: function () { self.state.placebo = this.checked; self.render(); }});
+    this.placeboInput = el("input", {id: "pw-placebo", type: "checkbox", onchange: function () { self.state.placebo = this.checked; self.syncControls(); self.render(); }});
+    // which inert drug the placebo arms get, where the model file has more than one
+    var inerts = this.data.roles.inert_drugs || [];
+    this.inertSelect = el("select", {id: "pw-inert", "aria-describedby": "pw-inert-desc",
+      onchange: function () { self.state.inert = this.value === self.data.roles.inert ? "" : this.value; self.syncControls(); self.render(); }});
+    inerts.forEach(function (n) { self.inertSelect.appendChild(el("option", {value: n, text: self.label(n)})); });
+    this.inertDesc = el("p", {class: "pw-desc", id: "pw-inert-desc"});
+    this.inertRow = el("div", {class: "pw-field", hidden: inerts.length < 2},
+      [el("label", {for: "pw-inert", text: "Placebo given"}), this.inertSelect, this.inertDesc]);
     return el("fieldset", {class: "pw-box"}, [
       el("legend", {class: "pw-h2", text: "Treatment"}),
       el("div", {class: "pw-field"}, [el("label", {for: "pw-scenario", text: "Treatment and regimen"}), this.scenarioSelect, this.scenarioDesc]),
@@ -418,6 +426,7 @@
       el("div", {class: "pw-field"}, [el("label", {for: "pw-compare", text: "Compare with"}), this.compareSelect]),
       el("div", {class: "pw-field pw-check"}, [this.placeboInput, el("label", {for: "pw-placebo",
         text: "Show each arm's matched placebo (the same visits with an inert drug: only the expectation of getting better acts)"})]),
+      this.inertRow,
       el("div", {class: "pw-field"}, [el("label", {for: "pw-days", text: "Length of the run"}), this.daysInput, this.daysValue])]);
   };
 
@@ -547,6 +556,9 @@
     this.daysInput.value = this.days();
     this.daysValue.textContent = this.days() + " days";
     this.placeboInput.checked = s.placebo;
+    this.inertSelect.value = s.inert || d.roles.inert;
+    this.inertSelect.disabled = !s.placebo;
+    this.inertDesc.textContent = (this.nodes[s.inert || d.roles.inert] || {}).description || "";
     Object.keys(this.interventionsInputs).forEach(function (n) {
       var entry = s.interventions.filter(function (x) { return x.split("@")[0] === n; })[0];
       self.interventionsInputs[n].checked = !!entry;
@@ -584,6 +596,18 @@
   };
 
   // ------------------------------------------------------------ simulation
+  // The placebo for a scenario's placebo arm: the chosen inert drug where it has a route
+  // for every study-drug dose of the scenario (true, the model's own, otherwise)
+  App.prototype.inertFor = function (name) {
+    var d = this.data, chosen = this.state.inert, sc = d.scenarios[name];
+    if (!chosen) return true;
+    var routes = ((d.compiled.drugs[chosen] || {}).routes) || {}, study = sc.study_drugs || [];
+    var fits = sc.doses.every(function (x) {
+      return x.drug === d.roles.inert || (study.length && study.indexOf(x.drug) < 0) || x.route in routes;
+    });
+    return fits ? chosen : true;
+  };
+
   App.prototype.simOptions = function () {
     var s = this.state;
     var tEnd = this.days() * 24, n = 320, t = [0];
@@ -598,7 +622,7 @@
   };
 
   App.prototype.render = function () {
-    var s = this.state, self = this, key = JSON.stringify([s.scenario, s.compare, s.dose, s.days, s.interventions, s.hypotheses, s.set, s.placebo]);
+    var s = this.state, self = this, key = JSON.stringify([s.scenario, s.compare, s.dose, s.days, s.interventions, s.hypotheses, s.set, s.placebo, s.inert]);
     if (key === this.lastKey) { this.draw(); return; }
     var started = performance.now();
     var arms = [], sys;
@@ -608,11 +632,13 @@
       arms.push({name: s.scenario, label: this.armName(s.scenario), run: this.solver.simulate(s.scenario, Object.assign({dose: s.dose}, base)),
         color: this.armColor(s.scenario), dash: ""});
       if (s.placebo) arms.push({name: s.scenario, label: "placebo arm of " + this.armName(s.scenario), placebo: true,
-        run: this.solver.simulate(s.scenario, Object.assign({placebo: true}, base)), color: PLACEBO, dash: "6 4"});
+        inert: this.inertFor(s.scenario), run: this.solver.simulate(s.scenario, Object.assign({placebo: this.inertFor(s.scenario)}, base)),
+        color: PLACEBO, dash: "6 4"});
       if (s.compare) {
         arms.push({name: s.compare, label: this.armName(s.compare), run: this.solver.simulate(s.compare, base), color: this.armColor(s.compare), dash: ""});
         if (s.placebo) arms.push({name: s.compare, label: "placebo arm of " + this.armName(s.compare), placebo: true,
-          run: this.solver.simulate(s.compare, Object.assign({placebo: true}, base)), color: PLACEBO, dash: "2 3"});
+          inert: this.inertFor(s.compare), run: this.solver.simulate(s.compare, Object.assign({placebo: this.inertFor(s.compare)}, base)),
+          color: PLACEBO, dash: "2 3"});
       }
       if (arms.length > 1 && arms[0].color === arms[arms.length > 2 ? 2 : 1].color && s.compare) {
         var ci = s.placebo ? 2 : 1;
@@ -1148,7 +1174,9 @@
     this.runs.forEach(function (a) {
       var sw = svg("svg", {width: 40, height: 12, "aria-hidden": "true"});
       svg("line", {x1: 2, y1: 6, x2: 38, y2: 6, stroke: a.color, "stroke-width": 3, "stroke-dasharray": a.dash}, sw);
-      var desc = a.placebo ? "its matched placebo arm: the same visits, an inert drug" : firstSentence(self.data.scenarios[a.name].description).replace(/\.$/, "");
+      var desc = a.placebo ? "its matched placebo arm: the same visits, " +
+        ((self.data.roles.inert_drugs || []).length > 1 ? self.label(a.inert === true ? self.data.roles.inert : a.inert) : "an inert drug")
+        : firstSentence(self.data.scenarios[a.name].description).replace(/\.$/, "");
       if (!a.placebo && a === self.runs[0] && self.state.dose != null) desc += " (dose " + self.doseText() + ")";
       box.appendChild(el("li", {class: a.placebo ? "pw-sub" : null}, [sw, el("span", {text: desc})]));
     });
@@ -1258,6 +1286,7 @@
     if (Math.abs(s.t - d.t) > 1e-9) add("t", sig(s.t, 4));
     if (s.side !== d.side) add("show", s.side);
     if (!s.placebo) add("placebo", "0");
+    if (s.inert) add("inert", s.inert);
     return parts.join("&");
   };
 
@@ -1290,6 +1319,7 @@
       else if (k === "t") { if (+v > 0) s.t = +v; }
       else if (k === "show") s.side = v;
       else if (k === "placebo") s.placebo = v !== "0";
+      else if (k === "inert") { if ((d.roles.inert_drugs || []).indexOf(v) >= 0) s.inert = v === d.roles.inert ? "" : v; else bad.push(v); }
     });
     this.state = s;
     this.lastKey = null;

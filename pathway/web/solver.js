@@ -618,8 +618,11 @@
       sc.label = "";
     }
     if (options.placebo) {
-      var inert = data.roles.inert;
-      if (!inert || !(inert in data.compiled.drugs)) fail("the model has no inert drug for a placebo arm");
+      // true: the model's inert drug; a drug id: another inert drug of the model
+      var inert = typeof options.placebo === "string" ? options.placebo : data.roles.inert;
+      if (!inert || !(inert in data.compiled.drugs) || (data.roles.inert_drugs || [inert]).indexOf(inert) < 0) {
+        fail("the model has no inert drug" + (inert ? " '" + inert + "'" : "") + " for a placebo arm");
+      }
       sc.doses = sc.doses.map(function (d) {
         if (d.drug === inert || !isStudy(d)) return d;     // background treatment stays
         if (!(d.route in data.compiled.drugs[inert].routes)) {
@@ -685,6 +688,7 @@
 
   // simulate(scenario, {days, dose, set, interventions, hypotheses, hypotheses_off, placebo,
   //                     step_min | t_eval, rtol, atol}) -> {time_h, <column>: Float64Array, ...}
+  // placebo: true for the matched placebo arm, or the id of another inert drug to give it
   PathwaySolver.prototype.simulate = function (scenario, options) {
     options = options || {};
     var data = this.data, c = data.compiled;
