@@ -266,7 +266,7 @@ def load_site(model: Model, path: str | Path | None = None) -> dict:
             problems.append(f"{place}: not a table")
             continue
         extra = set(item) - {"question", "answer", "scenario", "compare", "interventions",
-                             "hypotheses", "set", "days", "dose", "show_placebo"}
+                             "hypotheses", "set", "days", "dose", "show_placebo", "placebo_drug"}
         if extra:
             problems.append(f"{place}: unknown key(s) {', '.join(sorted(extra))}")
         if not isinstance(item.get("question"), str) or not item["question"].strip():
@@ -285,6 +285,9 @@ def load_site(model: Model, path: str | Path | None = None) -> dict:
                 problems.append(f"{place}: {key} must be a positive number")
         if "show_placebo" in item and not isinstance(item["show_placebo"], bool):
             problems.append(f"{place}: show_placebo must be true or false")
+        if "placebo_drug" in item and item["placebo_drug"] not in inert_drugs(model):
+            problems.append(f"{place}: placebo_drug '{item['placebo_drug']}' is not an inert drug "
+                            f"of the model (one of {', '.join(inert_drugs(model)) or 'none'})")
         params = parameter_table(model)
         for name, value in (item.get("set") or {}).items():
             if name not in params:

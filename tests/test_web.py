@@ -241,10 +241,12 @@ def test_site_file_is_checked_against_the_model(model, tmp_path):
     good = load_site(model)
     assert good["try"], "the default model's site file has guided questions"
     bad = tmp_path / "bad.toml"
-    bad.write_text('[[try]]\nquestion = "?"\nscenario = "nope"\nset = { no_such = 1 }\n')
+    bad.write_text('[[try]]\nquestion = "?"\nscenario = "nope"\nset = { no_such = 1 }\n'
+                   'placebo_drug = "nbqx"\n')
     with pytest.raises(Exception) as err:
         load_site(model, bad)
     assert "unknown scenario 'nope'" in str(err.value) and "no_such" in str(err.value)
+    assert "placebo_drug 'nbqx' is not an inert drug" in str(err.value)
     assert load_site(load_model(TOY)) == {"try": []}
 
 
@@ -368,13 +370,18 @@ def test_click_and_enter_show_details_with_citations(page, model):
 
 @needs_browser
 def test_things_to_try_set_up_the_page(page, model):
-    first = load_site(model)["try"][0]
-    page.get_by_role("button", name="Set up question 1").click()
-    state = page.evaluate("window.pathway.state()")
-    if "scenario" in first:
-        assert state["scenario"] == first["scenario"]
-    assert state["interventions"] == list(first.get("interventions", []))
-    page.get_by_role("button", name="Reset everything").click()
+    for i, item in enumerate(load_site(model)["try"], 1):
+        page.get_by_role("button", name=f"Set up question {i}").click()
+        state = page.evaluate("window.pathway.state()")
+        if "scenario" in item:
+            assert state["scenario"] == item["scenario"]
+        assert state["interventions"] == list(item.get("interventions", []))
+        assert state["placebo"] == item.get("show_placebo", state["placebo"])
+        chosen = item.get("placebo_drug", model.roles.inert)
+        assert state["inert"] == ("" if chosen == model.roles.inert else chosen)
+        assert page.locator("#pw-inert").input_value() == chosen
+        page.get_by_role("button", name="Reset everything").click()
+    assert not page.errors
 
 
 @needs_browser

@@ -368,6 +368,7 @@
     if (item.days) s.days = item.days;
     if (item.dose) s.dose = item.dose;
     if ("show_placebo" in item) s.placebo = !!item.show_placebo;
+    s.inert = item.placebo_drug && item.placebo_drug !== this.data.roles.inert ? item.placebo_drug : "";
     this.state = s;
     this.syncControls();
     this.render();
