@@ -299,7 +299,7 @@ matched placebo arm is a masked one; `inert="saline"` gives the saline arm inste
 but a tenth of its expectancy (a calibration to that 1%)."""),
     code('masked = response_rates(model, "ketamine-iv", n=600)\n'
          'saline = response_rates(model, "ketamine-iv", n=600, inert="saline")\n'
-         'masked.join(saline[["placebo arm", "difference"]], rsuffix=" (saline)")'),
+         'masked.assign(**{"saline arm": saline["placebo arm"], "difference from saline": saline["difference"]})'),
     md("## Exercise 3\nKetamine's lead in day-7 response rate over saline, divided by its lead over the "
        "masked placebo (600 people, seed 0). Which design makes ketamine look better, and by how much?"),
     ex('ratio = ...\ncheck("placebo-saline-ratio", ratio)',
