@@ -434,7 +434,8 @@ def gap_between(a, b) -> float:
 @pytest.mark.parametrize("width,height", [(1280, 900), (1100, 800), (390, 844)])
 def test_pathway_bands_and_boxes_never_overlap(browser, tmp_path, which, width, height):
     """The drawing as the figure draws it: bands apart, each title inside its band at
-    the top left and over no box, and boxes (stacked ones too) with a clear gap."""
+    the top left and over no box, boxes (stacked ones too) with a clear gap, and no
+    arrow running through a box on its way."""
     model = load_model(ROOT / "models" / f"{which}.toml")
     write_site(model, tmp_path / which)
     page = open_page(browser, tmp_path / which, width=width, height=height)
@@ -458,8 +459,30 @@ def test_pathway_bands_and_boxes_never_overlap(browser, tmp_path, which, width, 
         assert rect[2] <= band[2] and rect[3] <= band[3], f"the title of {name} spills out of its band"
         assert all(gap_between(rect, b) > 0 for _, b in boxes), f"the title of {name} covers a box"
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    crossing = page.evaluate(ARROWS_THROUGH_BOXES)
+    assert not crossing, f"arrows run through boxes at {width} px: {crossing}"
     assert not page.errors
     page.close()
+
+
+# every arrow, sampled along its drawn path, against every box it neither leaves nor enters
+ARROWS_THROUGH_BOXES = """() => {
+    const svg = document.querySelector('.pw-pathway svg'), rects = {}, out = [];
+    svg.querySelectorAll('g.pw-node').forEach(g => {
+        const b = g.querySelector('rect').getBBox();
+        rects[g.getAttribute('data-node')] = [b.x + 2, b.y + 2, b.x + b.width - 2, b.y + b.height - 2];
+    });
+    svg.querySelectorAll('g.pw-edge').forEach(g => {
+        const path = g.querySelectorAll('path')[1], length = path.getTotalLength(), hit = new Set();
+        for (let i = 1; i < 300; i++) {
+            const p = path.getPointAtLength(length * i / 300);
+            for (const [n, r] of Object.entries(rects))
+                if (p.x > r[0] && p.x < r[2] && p.y > r[1] && p.y < r[3]) hit.add(n);
+        }
+        if (hit.size) out.push(g.getAttribute('aria-label') + ' through ' + [...hit].join(', '));
+    });
+    return out;
+}"""
 
 
 # ---------------------------------------------------------------- commands

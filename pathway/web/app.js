@@ -911,6 +911,39 @@
         });
       });
     });
+    // a dog-leg: out of the side of its box into a channel between columns of boxes,
+    // along the channel, and in at the side of the target (where no single curve clears
+    // the boxes stacked in a column, as on a phone); the arrows sharing a channel take
+    // tracks side by side where it is wide enough
+    var xs = [];
+    Object.keys(pos).forEach(function (id) { var x = Math.round(pos[id][0]); if (xs.indexOf(x) < 0) xs.push(x); });
+    xs.sort(function (u, v) { return u - v; });
+    var channels = [{x: xs[0] - hw - 8, half: 6}, {x: xs[xs.length - 1] + hw + 8, half: 6}], tracks = {};
+    for (var k = 1; k < xs.length; k++) {
+      var room = xs[k] - xs[k - 1] - 2 * hw;
+      if (room >= 3) channels.push({x: (xs[k] + xs[k - 1]) / 2, half: room / 2 - 1});
+    }
+    channels.filter(function (ch) { return ch.x > 4 && ch.x < g.W - 4; }).forEach(function (ch) {
+      shapes.push({dogleg: true, channel: ch, mid: function () { return 1e4 + ch.x; }, cost: 1.2, controls: function (a, b) {
+        var lo = Math.min(a[1], b[1]) - 6, hi = Math.max(a[1], b[1]) + 6, used = tracks[ch.x] || [];
+        // the first free track: the middle, then alternately either side, 4 px apart
+        var off = [0, 4, -4, 8, -8, 12, -12, 16, -16].filter(function (o) {
+          return Math.abs(o) <= ch.half && !used.some(function (u) { return Math.abs(u[0] - o) < 3 && u[1] < hi && u[2] > lo; });
+        })[0];
+        var X = ch.x + (off || 0), sa = X > a[0] ? 1 : -1, sb = X > b[0] ? 1 : -1, sy = b[1] > a[1] ? 1 : -1;
+        if (Math.abs(X - a[0]) < hw || Math.abs(X - b[0]) < hw) return null;
+        var p0 = [a[0] + sa * (g.boxW / 2 + 2), a[1]], p1 = [b[0] + sb * (g.boxW / 2 + 2), b[1]];
+        var r = Math.min(10, Math.abs(X - p0[0]), Math.abs(X - p1[0]), Math.abs(b[1] - a[1]) / 3);
+        if (r < 3) return null;
+        var q1 = [X - sa * r, a[1]], q2 = [X, a[1] + sy * r], q3 = [X, b[1] - sy * r], q4 = [X - sb * r, b[1]];
+        var line = function (u, v) { return [u, [u[0] + (v[0] - u[0]) / 3, u[1] + (v[1] - u[1]) / 3], [u[0] + 2 * (v[0] - u[0]) / 3, u[1] + 2 * (v[1] - u[1]) / 3], v]; };
+        var segs = [line(p0, q1), [q1, [q1[0] + sa * 0.55 * r, a[1]], [X, q2[1] - sy * 0.55 * r], q2], line(q2, q3),
+          [q3, [X, q3[1] + sy * 0.55 * r], [q4[0] + sb * 0.55 * r, b[1]], q4], line(q4, p1)];
+        // a longer way round costs more: the shortest dog-leg that clears everything wins
+        var detour = (Math.abs(X - p0[0]) + Math.abs(b[1] - a[1]) + Math.abs(X - p1[0])) / (Math.hypot(b[0] - a[0], b[1] - a[1]) || 1);
+        return {segs: segs, cost: 1.2 + detour / 4, track: off === undefined ? null : [ch.x, off, lo, hi]};
+      }});
+    });
     shapes.sort(function (x, y) { return x.cost - y.cost; });
     g.routes = {};
     this.data.edges.forEach(function (e) {
@@ -919,32 +952,43 @@
       var nx = dy / len, ny = -dx / len;
       // the curve's side in the frame of the pair's sorted ends, to compare with a partner's
       var flip = e.source < e.target ? 1 : -1, pair = flip > 0 ? e.source + " " + e.target : e.target + " " + e.source;
-      var samples = Math.max(16, Math.ceil(len / 5)), best = null;
+      var best = null;
       shapes.some(function (shape) {
         var mid = shape.mid(len);
         if (pair in chosen && Math.abs(mid * flip - chosen[pair]) < 10) return false;
-        var q = shape.controls(a, b, nx, ny, len), p0 = q[0], p1 = q[3], c = [q[1], q[2]];
+        // one cubic, or (a dog-leg) several, each [start, control, control, end]
+        var leg = shape.dogleg ? shape.controls(a, b) : null, cost = leg ? leg.cost : shape.cost;
+        if (shape.dogleg && !leg) return false;
+        var segs = leg ? leg.segs : [shape.controls(a, b, nx, ny, len)];
         var hit = {}, hits = 0, out = 0;
-        // only the obstacles near the curve (it stays inside its control points' hull)
-        var xs = q.map(function (v) { return v[0]; }), ys = q.map(function (v) { return v[1]; });
-        var lo = [Math.min.apply(null, xs), Math.min.apply(null, ys)], hi = [Math.max.apply(null, xs), Math.max.apply(null, ys)];
-        var near = obstacles.filter(function (o) { return o[1] < hi[0] && o[2] > lo[0] && o[3] < hi[1] && o[4] > lo[1]; });
-        for (var i = 0; i <= samples; i++) {
-          var t = i / samples, u = 1 - t, w0 = u * u * u, w1 = 3 * u * u * t, w2 = 3 * u * t * t, w3 = t * t * t;
-          var x = w0 * p0[0] + w1 * c[0][0] + w2 * c[1][0] + w3 * p1[0], y = w0 * p0[1] + w1 * c[0][1] + w2 * c[1][1] + w3 * p1[1];
-          if (x < 2 || x > g.W - 2 || y < 2 || y > g.H - 2) out = 1;
-          for (var j = 0; j < near.length; j++) {
-            var o = near[j];
-            // (the arrow's own boxes count only where it runs back into them)
-            var m = o[0] === e.source || o[0] === e.target ? 4 : 0;
-            if (!hit[o[0]] && x > o[1] + m && x < o[2] - m && y > o[3] + m && y < o[4] - m) { hit[o[0]] = 1; hits++; }
+        segs.forEach(function (q) {
+          var p0 = q[0], p1 = q[3], c = [q[1], q[2]];
+          var span = Math.hypot(p1[0] - p0[0], p1[1] - p0[1]), samples = Math.max(shape.dogleg ? 4 : 16, Math.ceil(span / 5));
+          // only the obstacles near the curve (it stays inside its control points' hull)
+          var xs = q.map(function (v) { return v[0]; }), ys = q.map(function (v) { return v[1]; });
+          var lo = [Math.min.apply(null, xs), Math.min.apply(null, ys)], hi = [Math.max.apply(null, xs), Math.max.apply(null, ys)];
+          var near = obstacles.filter(function (o) { return o[1] < hi[0] && o[2] > lo[0] && o[3] < hi[1] && o[4] > lo[1]; });
+          for (var i = 0; i <= samples; i++) {
+            var t = i / samples, u = 1 - t, w0 = u * u * u, w1 = 3 * u * u * t, w2 = 3 * u * t * t, w3 = t * t * t;
+            var x = w0 * p0[0] + w1 * c[0][0] + w2 * c[1][0] + w3 * p1[0], y = w0 * p0[1] + w1 * c[0][1] + w2 * c[1][1] + w3 * p1[1];
+            if (x < 2 || x > g.W - 2 || y < 2 || y > g.H - 2) out = 1;
+            for (var j = 0; j < near.length; j++) {
+              var o = near[j];
+              // (the arrow's own boxes count only where it runs back into them)
+              var m = o[0] === e.source || o[0] === e.target ? 4 : 0;
+              // (running over a band's title is bad, through a box worse: it reads as a link)
+              if (!hit[o[0]] && x > o[1] + m && x < o[2] - m && y > o[3] + m && y < o[4] - m) { hit[o[0]] = 1; hits += o[0] in pos ? 1 : 0.4; }
+            }
           }
-        }
-        // a side-step only where it misses everything: a bow reads better otherwise
-        var score = 100 * out + 10 * hits + (hits && shape.step ? 50 : 0) + shape.cost;
-        if (!best || score < best.score) best = {score: score, c: c, p0: p0, p1: p1, mid: mid};
-        return score < 10;        // clear of everything: no later (costlier) shape does better
+        });
+        // a side-step or dog-leg only where it misses everything: a bow reads better otherwise
+        var score = 100 * out + 10 * hits + (hits && (shape.step || shape.dogleg) ? 50 : 0) + cost;
+        if (!best || score < best.score) best = {score: score, segs: segs, mid: mid, track: leg && leg.track};
+        // clear of everything: no later (costlier) shape does better, except a shorter
+        // dog-leg than the first one that clears (their costs are known only here)
+        return score < 10 && !shape.dogleg;
       });
+      if (best.track) (tracks[best.track[0]] = tracks[best.track[0]] || []).push(best.track.slice(1));
       chosen[pair] = best.mid * flip;
       g.routes[e.index] = best;
     });
@@ -987,14 +1031,15 @@
     var edgeLayer = svg("g", {}, s), nodeLayer = svg("g", {}, s), markLayer = svg("g", {}, s);
     d.edges.forEach(function (e) {
       if (!(e.source in pos) || !(e.target in pos)) return;
-      var route = geom.routes[e.index], p0 = route.p0, p1 = route.p1, c1 = route.c[0], c2 = route.c[1];
+      var route = geom.routes[e.index], middle = route.segs[Math.floor(route.segs.length / 2)];
+      var p0 = middle[0], c1 = middle[1], c2 = middle[2], p1 = middle[3];
       var on = e.hypothesis === null || sys.on[e.hypothesis];
       var color = e.effect === "inhibits" ? INHIBIT : (e.effect === "metabolised-to" ? METAB : ACTIVATE);
       var g = svg("g", {class: "pw-edge", tabindex: 0, role: "button", "data-edge": e.index,
         "aria-label": self.label(e.source) + " " + e.effect + " " + self.label(e.target) + ", " + e.grade + " evidence" + (on ? "" : ", hypothesis off")}, edgeLayer);
       var mx = (p0[0] + p1[0]) / 8 + 3 * (c1[0] + c2[0]) / 8, my = (p0[1] + p1[1]) / 8 + 3 * (c1[1] + c2[1]) / 8;
       var pt = function (q) { return sig(q[0], 5) + "," + sig(q[1], 5); };
-      var path = "M" + pt(p0) + " C" + pt(c1) + " " + pt(c2) + " " + pt(p1);
+      var path = "M" + pt(route.segs[0][0]) + route.segs.map(function (q) { return " C" + pt(q[1]) + " " + pt(q[2]) + " " + pt(q[3]); }).join("");
       svg("path", {d: path, stroke: "transparent", "stroke-width": 12, fill: "none"}, g);
       svg("path", {d: path, stroke: color, "stroke-width": 1.7,
         "stroke-dasharray": GRADE_DASH[e.grade] || "", fill: "none", opacity: on ? 1 : 0.22,
