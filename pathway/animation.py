@@ -262,8 +262,10 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     ax_time = fig.add_axes([0.035, 0.085, 0.53, 0.115])
 
     # ---- the pathway, with projector-sized one-line labels
+    # (no dog-legs: the frame moves rows and grows boxes after the arrows are routed)
     _, art = draw_pathway(sub, {}, ax=ax_path, theme=th, colorbar=False, legend=False,
-                          show_inactive=False, return_artists=True, short_labels=True)
+                          show_inactive=False, return_artists=True, short_labels=True,
+                          doglegs=False)
     for n, text in art.labels.items():
         d = sub.nodes[n]
         text.set_text(lecture.labels.get(n) or d.get("short_label") or d.get("label") or n)

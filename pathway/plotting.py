@@ -419,32 +419,83 @@ def activity_at(graph: nx.DiGraph, traj: Trajectory, t_h: float) -> dict[str, fl
 
 
 def _rad_around_boxes(ax, boxes: dict, u: str, v: str, rad: float) -> float:
-    """The bow (arc3 ``rad``) of a long edge from ``u`` to ``v``: ``rad`` or, if that arc
-    passes behind other boxes, whichever of a few deeper bows passes behind the fewest
-    and stays in the axes (arc3 bends in display coordinates, so the test is made there)."""
+    """The bow (arc3 ``rad``) of the edge from ``u`` to ``v``: ``rad`` if that arc passes
+    behind no other box (a box hides the line, so the arrow would seem to end there),
+    else the bow nearest to it, on either side, that does and stays in the axes, else
+    the one that passes behind the fewest (arc3 bends in display coordinates, so the
+    test is made there)."""
     to_px = ax.transData.transform
+    renderer = ax.figure.canvas.get_renderer()
     (x0, y0), (x1, y1) = (to_px(boxes[n].get_bbox().get_points().mean(axis=0)) for n in (u, v))
-    others = [to_px(b.get_bbox().get_points()) for n, b in boxes.items() if n not in (u, v)]
-    t = np.linspace(0.04, 0.96, 60)[:, None]
+    # the boxes as drawn, rounded corners and padding included
+    others = [b.get_window_extent(renderer).get_points() for n, b in boxes.items() if n not in (u, v)]
+    t = np.linspace(0.04, 0.96, 80)[:, None]
     frame = ax.bbox.get_points()
+    sizes = (0.0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8)
+    tries = sorted({rad, *sizes, *(-r for r in sizes)}, key=lambda r: (abs(r - rad), -r * np.sign(rad)))
     best = None
-    for f in (1.0, 1.6, 2.2, 2.8):
-        cx, cy = (x0 + x1) / 2 + f * rad * (y1 - y0), (y0 + y1) / 2 - f * rad * (x1 - x0)
+    for r in tries:
+        cx, cy = (x0 + x1) / 2 + r * (y1 - y0), (y0 + y1) / 2 - r * (x1 - x0)
         curve = ((1 - t) ** 2 * [x0, y0] + 2 * t * (1 - t) * [cx, cy] + t ** 2 * [x1, y1])
-        if f > 1 and not np.all((curve > frame[0]) & (curve < frame[1])):
-            break
+        if r != rad and not np.all((curve > frame[0]) & (curve < frame[1])):
+            continue
         hits = sum(np.any(np.all((curve > lo) & (curve < hi), axis=1)) for lo, hi in others)
         if best is None or hits < best[0]:
-            best = (hits, f * rad)
+            best = (hits, r)
         if not hits:
             break
-    return best[1]
+    return best[1], best[0]
+
+
+def _dogleg_around_boxes(ax, boxes: dict, u: str, v: str):
+    """Where no bow clears the other boxes: the shortest dog-leg that does, out of the
+    side of ``u``'s box, along a channel between two columns of boxes, and in at the
+    side of ``v``'s, as a Path in data coordinates (None if there is none)."""
+    from matplotlib.path import Path as MplPath
+    renderer = ax.figure.canvas.get_renderer()
+    ext = {n: b.get_window_extent(renderer) for n, b in boxes.items()}
+    a, b = ext[u], ext[v]
+    ay, by = (a.y0 + a.y1) / 2, (b.y0 + b.y1) / 2
+    others = [e for n, e in ext.items() if n not in (u, v)]
+    # channels: between columns of boxes with room for a line
+    cols = sorted({round((e.x0 + e.x1) / 2) for e in ext.values()})
+    halves = {c: max(e.width for e in ext.values() if round((e.x0 + e.x1) / 2) == c) / 2 for c in cols}
+    channels = [(c + d + halves[c] - halves[d]) / 2 for c, d in zip(cols, cols[1:])
+                if d - halves[d] - (c + halves[c]) >= 8]
+    best = None
+    for x in channels:
+        sa, sb = (1 if x > (e.x0 + e.x1) / 2 else -1 for e in (a, b))
+        if a.x0 - 4 < x < a.x1 + 4 or b.x0 - 4 < x < b.x1 + 4 or abs(by - ay) < 20:
+            continue
+        p0 = (a.x1 + 2 if sa > 0 else a.x0 - 2, ay)
+        p1 = (b.x1 + 3 if sb > 0 else b.x0 - 3, by)
+        legs = [(p0, (x, ay)), ((x, ay), (x, by)), ((x, by), p1)]
+        t = np.linspace(0, 1, 40)[:, None]
+        pts = np.vstack([np.array(s0) + t * (np.array(s1) - np.array(s0)) for s0, s1 in legs])
+        if any(np.any((pts[:, 0] > e.x0) & (pts[:, 0] < e.x1) & (pts[:, 1] > e.y0) & (pts[:, 1] < e.y1))
+               for e in others):
+            continue
+        length = abs(x - p0[0]) + abs(by - ay) + abs(x - p1[0])
+        if best is None or length < best[0]:
+            best = (length, x, p0, p1)
+    if best is None:
+        return None
+    _, x, p0, p1 = best
+    # (rounded corners that leave a straight end for the arrowhead to point along)
+    r = min(8.0, 0.4 * abs(x - p0[0]), 0.4 * abs(x - p1[0]), abs(by - ay) / 3)
+    sy = 1 if by > ay else -1
+    sa, sb = np.sign(x - p0[0]), np.sign(x - p1[0])
+    verts = [p0, (x - sa * r, ay), (x, ay), (x, ay + sy * r), (x, by - sy * r), (x, by),
+             (x - sb * r, by), p1]
+    codes = [MplPath.MOVETO, MplPath.LINETO, MplPath.CURVE3, MplPath.CURVE3, MplPath.LINETO,
+             MplPath.CURVE3, MplPath.CURVE3, MplPath.LINETO]
+    return MplPath(ax.transData.inverted().transform(verts), codes)
 
 
 def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax=None, *,
                  theme: str | Theme = "light", presenter: bool = False, colorbar: bool = True,
                  legend: bool = True, title: str | None = None, show_inactive: bool = True,
-                 short_labels: bool = False, return_artists: bool = False):
+                 short_labels: bool = False, return_artists: bool = False, doglegs: bool = True):
     """Draw the pathway; return the Axes (and the updatable artists if asked).
 
     Parameters
@@ -462,6 +513,9 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
         Draw the edges of switched-off hypotheses faintly (else leave them out).
     short_labels : bool
         Use the nodes' short labels (always on in presenter mode), for small panels.
+    doglegs : bool
+        Where no bow clears the other boxes, let an arrow turn along a channel between
+        columns of boxes (leave off if the boxes move after drawing).
     """
     th = theme if isinstance(theme, Theme) else get_theme(theme, presenter)
     if ax is None:
@@ -611,9 +665,8 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
         color = {"activates": th.activate, "inhibits": th.inhibit}.get(effect, th.metabolise)
         style = ("-[,widthB=0.55,lengthB=0" if effect == "inhibits" else "-|>,head_length=0.5,head_width=0.3")
         (x0, y0), (x1, y1) = pos[u], pos[v]
-        rad = 0.0
         if (u, v) in back or (v, u) in back:
-            rad = 0.35
+            rad, hits = _rad_around_boxes(ax, boxes, u, v, 0.35)
         elif abs(x1 - x0) > 1.5:
             # long edges bow away from the main row, whose boxes they would cross
             # (arc3: a negative rad bows left of the direction of travel)
@@ -623,13 +676,19 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
             else:
                 up = True
             rad = (0.2 if abs(y1 - y0) < 0.1 else 0.12) * (-1 if up else 1) * np.sign(x1 - x0)
-            rad = _rad_around_boxes(ax, boxes, u, v, rad)
-        arrow = FancyArrowPatch(
-            posA=(x0, y0), posB=(x1, y1), patchA=boxes[u], patchB=boxes[v],
-            arrowstyle=style, mutation_scale=11 * th.scale, color=color,
-            linewidth=1.5 * th.scale, linestyle=GRADE_STYLE.get(d.get("grade"), "-"),
-            connectionstyle=f"arc3,rad={rad}", alpha=1.0 if active else 0.3, zorder=2,
-            shrinkA=2, shrinkB=3)
+            rad, hits = _rad_around_boxes(ax, boxes, u, v, rad)
+        else:           # a short edge stays straight unless that runs behind a box
+            rad, hits = _rad_around_boxes(ax, boxes, u, v, 0.0)
+        # a box hides the line behind it, so the arrow would seem to end there
+        leg = _dogleg_around_boxes(ax, boxes, u, v) if hits and doglegs else None
+        look = dict(arrowstyle=style, mutation_scale=11 * th.scale, color=color,
+                    linewidth=1.5 * th.scale, linestyle=GRADE_STYLE.get(d.get("grade"), "-"),
+                    alpha=1.0 if active else 0.3, zorder=2)
+        if leg is not None:
+            arrow = FancyArrowPatch(path=leg, **look)
+        else:
+            arrow = FancyArrowPatch(posA=(x0, y0), posB=(x1, y1), patchA=boxes[u], patchB=boxes[v],
+                                    connectionstyle=f"arc3,rad={rad}", shrinkA=2, shrinkB=3, **look)
         ax.add_patch(arrow)
 
     if title:

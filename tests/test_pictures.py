@@ -83,6 +83,41 @@ def test_bands_keep_apart_and_show_their_titles(model, which, presenter):
     plt.close(fig)
 
 
+@pytest.mark.parametrize("which", ["default", "toy"])
+@pytest.mark.parametrize("presenter", [False, True])
+def test_no_arrow_runs_behind_a_box(model, which, presenter):
+    """A box hides the line behind it, so an arrow passing behind one would seem to
+    end there: every arrow, sampled along the path it is drawn on, stays out of the
+    boxes it neither leaves nor enters."""
+    from pathlib import Path
+
+    from matplotlib.patches import FancyArrowPatch
+
+    from pathway.modelfile import load_model
+    from pathway.plotting import pathway_figure
+    m = model if which == "default" else load_model(Path(__file__).parents[1] / "models" / "toy.toml")
+    fig, ax = pathway_figure(presenter=presenter)
+    ax, art = draw_pathway(to_graph(m), {}, ax=ax, presenter=presenter, return_artists=True)
+    fig.canvas.draw()
+    boxes = extents(fig, art.boxes)
+
+    def gap(n, pt):         # how far a point is outside box n (negative: inside)
+        e = boxes[n]
+        return max(e.x0 - pt[0], pt[0] - e.x1, e.y0 - pt[1], pt[1] - e.y1)
+
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    assert len(arrows) >= len(m.edges) // 2
+    behind = []
+    for arrow in arrows:
+        line = arrow._get_path_in_displaycoord()[0][0]
+        pts = np.vstack([bez(np.linspace(0, 1, 60)) for bez, _ in line.iter_bezier()])
+        ends = {min(boxes, key=lambda n: gap(n, pts[0])), min(boxes, key=lambda n: gap(n, pts[-1]))}
+        behind += [(sorted(ends), n) for n in boxes if n not in ends
+                   and any(gap(n, pt) < -2 for pt in pts)]
+    assert not behind, f"arrows run behind boxes: {behind}"
+    plt.close(fig)
+
+
 def test_a_node_joining_bands_to_a_readout_sits_beside_it(model):
     """The acute-tolerance node (placebo branch; fed from the main band, feeding only
     dissociation) is drawn just left of dissociation, outside every band."""
