@@ -194,9 +194,13 @@ def cmd_population(args) -> int:
     from .population import dask_client
 
     model = _model(args)
+    scenario = args.scenario
+    if args.placebo:
+        from .scenarios import placebo_arm
+        scenario = placebo_arm(model, scenario, None if args.placebo is True else args.placebo)
     client = dask_client(args.dask)
     try:
-        result = simulate_population(model, args.scenario, n=args.n, seed=args.seed, at=args.at,
+        result = simulate_population(model, scenario, n=args.n, seed=args.seed, at=args.at,
                                      progress=not args.quiet and sys.stderr.isatty() or args.progress,
                                      dask=client)
     finally:
@@ -668,6 +672,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", default="24h,7d", metavar="TIMES",
                    help="when to read the primary outcome: up to 100 times above 0 to 3650d, "
                         "e.g. 24h,7d,6w (default 24h,7d)")
+    p.add_argument("--placebo", nargs="?", const=True, default=False, metavar="INERT",
+                   help="the scenario's matched placebo arm: the same visits, the model's inert "
+                        "drug (or INERT, another inert drug of the model file)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--progress", action="store_true", help="always show the progress bar")
     p.add_argument("--quiet", action="store_true", help="never show the progress bar")

@@ -150,8 +150,11 @@ def placebo_arm(model: Model, scenario: str | Scenario, inert: str | None = None
             raise UsageError(f"the inert drug '{inert}' has no route '{d.route}' to mimic "
                              f"'{d.drug}'\n  hint: add routes.{d.route} to [drugs.{inert}]")
         doses.append(replace(d, drug=inert, amount=1.0, per_kg=False))
-    return replace(sc, name=f"{sc.name} (placebo arm)", doses=tuple(doses), placebo=True,
-                   description=f"Placebo arm of {sc.name}: same visits, inert drug.")
+    other = inert != model.roles.inert        # named where it is not the model's own
+    return replace(sc, name=f"{sc.name} (placebo arm{', ' + inert if other else ''})",
+                   doses=tuple(doses), placebo=True,
+                   description=f"Placebo arm of {sc.name}: same visits, inert drug"
+                               f"{' ' + inert if other else ''}.")
 
 
 def showcase_pair(model: Model, scenario: str | None = None,

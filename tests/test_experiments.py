@@ -300,3 +300,17 @@ def test_population_cli_json(capsys):
     assert set(data["response_rate"]) == {"24h", "7d"} == set(data["remission_rate"])
     assert 0 <= data["response_rate"]["24h"] <= 1 and "relief >= 0.5" in data["definitions"]["response"]
     assert main(["population", "--scenario", "ketamine-iv", "--at", "soon"]) == 2
+
+
+def test_population_cli_gives_a_placebo_arm(capsys):
+    """--placebo runs the matched placebo arm; --placebo saline the recognised saline
+    arm, far fewer of whom respond (Wilkinson 2019: about 1% at 24 h)."""
+    rates = {}
+    for extra in ([], ["--placebo"], ["--placebo", "saline"]):
+        assert main(["population", "--scenario", "ketamine-iv", "--n", "400", "--at", "24h",
+                     "--json", "--quiet", *extra]) == 0
+        data = json.loads(capsys.readouterr().out)
+        rates[" ".join(extra)] = data["response_rate"]["24h"]
+        assert data["scenario"].endswith({0: "ketamine-iv", 1: "(placebo arm)",
+                                          2: "(placebo arm, saline)"}[len(extra)])
+    assert rates[""] > rates["--placebo"] + 0.1 and rates["--placebo saline"] < 0.05
