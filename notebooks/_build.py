@@ -499,7 +499,9 @@ COURSE["12_scorecard_limits_glossary"] = [
        'width = card["high"] - card["low"]\n'
        'near = ((card["model"] - card["low"]) < 0.1 * width) | ((card["high"] - card["model"]) < 0.1 * width)\n'
        'close = list(card[card["passes"] & near].index)\ncheck("score-close", close)'),
-    code("card.query(\"`known gap` != ''\")[['published', 'model', 'known gap']]"),
+    code("gaps = card.query(\"`known gap` != ''\")\n"
+         "gaps[['published', 'model', 'known gap']] if len(gaps) else "
+         "print('No check is a known gap: every model value lies in its published band.')"),
     md("""
 ## Limitations on one page
 - **A teaching model, not a clinical one.** It gives no dose advice and predicts no single patient.
