@@ -418,12 +418,12 @@ def activity_at(graph: nx.DiGraph, traj: Trajectory, t_h: float) -> dict[str, fl
     return {k: float(np.clip(v, -1, 1)) for k, v in out.items()}
 
 
-def _rad_around_boxes(ax, boxes: dict, u: str, v: str, rad: float) -> float:
-    """The bow (arc3 ``rad``) of the edge from ``u`` to ``v``: ``rad`` if that arc passes
-    behind no other box (a box hides the line, so the arrow would seem to end there),
-    else the bow nearest to it, on either side, that does and stays in the axes, else
-    the one that passes behind the fewest (arc3 bends in display coordinates, so the
-    test is made there)."""
+def _rad_around_boxes(ax, boxes: dict, u: str, v: str, rad: float) -> tuple[float, int]:
+    """The bow (arc3 ``rad``) of the edge from ``u`` to ``v`` and how many other boxes
+    it passes behind: ``rad`` if none (a box hides the line, so the arrow would seem to
+    end there), else the bow nearest to it, on either side, that passes behind none and
+    stays in the axes, else the one that passes behind the fewest (arc3 bends in display
+    coordinates, so the test is made there)."""
     to_px = ax.transData.transform
     renderer = ax.figure.canvas.get_renderer()
     (x0, y0), (x1, y1) = (to_px(boxes[n].get_bbox().get_points().mean(axis=0)) for n in (u, v))
