@@ -33,6 +33,19 @@ A batch of virtual patients keeps only a few outputs, so :func:`integrate_batch`
 integrates only the nodes those outputs depend on: side effects such as
 dissociation then neither cost work nor shorten the steps.
 
+Nor need every person integrate the nodes that are the same for everyone. Where
+people differ only in a few parameters, the part of the graph upstream of them
+(the drug levels, and the fast chains they drive) follows one course for a whole
+group of people. :func:`solve` integrates such nodes once, to a tight tolerance,
+and records a table of their values and rates of change at every step and event;
+each person then reads them from the table (cubic Hermite, the value at an event
+being the one just before it) as given functions of time, and integrates only
+their own nodes. Read from a table, those nodes take no part in the person's
+step-size control, so the short steps that the fast chains need around every dose
+(their targets turn sharply where a receptor's occupancy crosses a threshold)
+are taken once per group, not once per person. Which nodes can be shared is
+found from the arrays (pathway.population.shared_nodes), never by name.
+
 The kernel reads the edge arrays of an OdeSystem, so the right-hand side
 follows the model file with no generated code.
 """
@@ -267,6 +280,37 @@ def node_order(n_drug, n_node, tau_rise, e_src, e_tgt, skip):
     return schedule, first, edges
 
 
+@njit(cache=True, inline="always")
+def _hermite(th):
+    """The cubic Hermite basis at ``th`` in [0, 1]: weights of (y0, h f0, y1, h f1)."""
+    return ((1.0 + 2.0 * th) * (1.0 - th) ** 2, th * (1.0 - th) ** 2,
+            th * th * (3.0 - 2.0 * th), th * th * (th - 1.0))
+
+
+@njit(cache=True, inline="always")
+def _seek(tab_t, s, j):
+    """The table interval (tab_t[j], tab_t[j + 1]] that holds time ``s``, searched
+    from interval ``j`` on (a value at an event time is the one before it)."""
+    while j + 2 < tab_t.shape[0] and tab_t[j + 1] < s:
+        j += 1
+    return j
+
+
+@njit(cache=True, inline="always")
+def _at(tab_t, s, j):
+    """Where time ``s`` lies in the table, searched from interval ``j`` on: its
+    interval, the interval's length and the Hermite weights there."""
+    j = _seek(tab_t, s, j)
+    h = tab_t[j + 1] - tab_t[j]
+    return j, h, _hermite((s - tab_t[j]) / h)
+
+
+@njit(cache=True, inline="always")
+def _read(tab_y, tab_f, j, h, w, c):
+    """Column ``c`` of the table at the place ``j, h, w`` found by :func:`_at`."""
+    return w[0] * tab_y[j, c] + w[1] * h * tab_f[j, c] + w[2] * tab_y[j + 1, c] + w[3] * h * tab_f[j + 1, c]
+
+
 @njit(cache=True)
 def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
               max_steps, skip, lam, conc_mat, vinv, tau_rise, tau_fall, baseline, mode,
@@ -279,13 +323,50 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
 
     status 0 = done, 1 = too many steps, 2 = a state became non-finite.
     """
+    out, steps, status, _, _, _ = solve(
+        y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
+        max_steps, skip, np.full(baseline.shape[0], -1, np.int64), False, np.empty(0),
+        np.empty((0, 0)), np.empty((0, 0)), lam, conc_mat, vinv, tau_rise, tau_fall, baseline,
+        mode, maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill,
+        e_srcbase)
+    return out, steps, status
+
+
+@njit(cache=True)
+def solve(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
+          max_steps, skip, column, record, tab_t, tab_y, tab_f, lam, conc_mat, vinv, tau_rise,
+          tau_fall, baseline, mode, maximum, half, hill, e_src, e_tgt, e_drug, e_sign,
+          e_strength, e_ec50, e_hill, e_srcbase):
+    """:func:`integrate`, with a table of node values over time. Node k with
+    ``column[k] >= 0`` is column ``column[k]`` of the table: with ``record`` the
+    solver writes its values there at every step (and at every event), otherwise
+    it reads them from ``tab_t`` (times, h), ``tab_y`` (values) and ``tab_f``
+    (their rates of change), and those nodes, like skipped ones, take no part in
+    step-size control. Return (states at t_out, steps, status, table times,
+    values, rates), the table empty unless recorded.
+    """
     n = y0.shape[0]
     n_node = baseline.shape[0]
     n_pk = lam.shape[0]
     n_drug = conc_mat.shape[0]
     n_sig = n_drug + n_node
-    schedule, first, edges = node_order(n_drug, n_node, tau_rise, e_src, e_tgt, skip)
-    n_run = n_node - np.sum(skip)
+    given = not record and tab_t.shape[0] > 1
+    fixed = skip.copy()                 # nodes the step leaves alone or reads from the table
+    if given:
+        for k in range(n_node):
+            if column[k] >= 0:
+                fixed[k] = True
+    schedule, first, edges = node_order(n_drug, n_node, tau_rise, e_src, e_tgt, fixed)
+    n_run = n_node - np.sum(fixed)
+    n_col = 0
+    for k in range(n_node):
+        n_col = max(n_col, column[k] + 1)
+    n_rec = 0
+    rec_t = np.empty(1024 if record else 0)
+    rec_y = np.empty((rec_t.shape[0], n_col))
+    rec_f = np.empty((rec_t.shape[0], n_col))
+    jt = 0                              # the table interval holding t
+    j, ht, w = 0, 1.0, (0.0, 0.0, 0.0, 0.0)
     out = np.empty((t_out.shape[0], n))
     y = y0.copy()
     y1 = np.empty(n)
@@ -331,6 +412,10 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
             dirty = False
         if changed:
             h = min(h, h_init)
+        if record and (changed or n_rec == 0):
+            n_rec = _note(rec_t, rec_y, rec_f, n_rec, t, y, a0, b0, column, n_pk)
+            if n_rec == rec_t.shape[0]:
+                rec_t, rec_y, rec_f = _grow(rec_t, rec_y, rec_f)
         t_stop = t_end
         if iev < n_ev and ev_t[iev] < t_end:
             t_stop = ev_t[iev]
@@ -338,8 +423,15 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
         last = hh >= t_stop - t
         # ETD2RK: the loss rate b is frozen at the start of the step, the rest
         # N(y) = a(y) - (b(y) - b0) y is taken as linear in time across the step.
+        s_end = t_stop if last else t + hh
+        if given:
+            j, ht, w = _at(tab_t, s_end, jt)
         for i in range(n):
-            if a0[i] == b0[i] * y[i] or (i >= n_pk and skip[i - n_pk]):
+            if i >= n_pk and fixed[i - n_pk]:
+                # skipped, or read from the table
+                q2[i] = -1.0
+                y1[i] = y[i] if skip[i - n_pk] else _read(tab_y, tab_f, j, ht, w, column[i - n_pk])
+            elif a0[i] == b0[i] * y[i]:
                 # exactly at rest (an undosed drug's modes, an untouched node):
                 # the step leaves it where it is, unless the corrector says otherwise
                 q2[i] = -1.0
@@ -364,7 +456,7 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
         # them up over days.
         err = 0.0
         for i in range(n_pk, n):        # the modes are exact and need no control
-            if skip[i - n_pk]:
+            if fixed[i - n_pk]:
                 continue
             f0 = a0[i] - b0[i] * y[i]
             f1 = a1[i] - b1[i] * y2[i]
@@ -374,18 +466,14 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
             if ei > err:
                 err = ei
         if not np.isfinite(err):
-            return out, steps, 2
+            return out, steps, 2, rec_t[:n_rec], rec_y[:n_rec], rec_f[:n_rec]
         steps += 1
         if steps > max_steps:
-            return out, steps, 1
+            return out, steps, 1, rec_t[:n_rec], rec_y[:n_rec], rec_f[:n_rec]
         if err <= 1.0 or hh <= 1e-9:
             t_new = t_stop if last else t + hh
             while iout < n_out and t_out[iout] <= t_new:
-                th = (t_out[iout] - t) / hh
-                h00 = (1.0 + 2.0 * th) * (1.0 - th) ** 2
-                h10 = th * (1.0 - th) ** 2
-                h01 = th * th * (3.0 - 2.0 * th)
-                h11 = th * th * (th - 1.0)
+                h00, h10, h01, h11 = _hermite((t_out[iout] - t) / hh)
                 dt = t_out[iout] - t
                 for i in range(n_pk):
                     if y[i] == 0.0 and a0[i] == 0.0:
@@ -393,7 +481,12 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
                     else:
                         e, p1, p2 = _phis(b0[i], dt)
                         out[iout, i] = y[i] * e + a0[i] * p1
+                if given:
+                    j, ht, w = _at(tab_t, t_out[iout], jt)
                 for i in range(n_pk, n):
+                    if given and column[i - n_pk] >= 0:
+                        out[iout, i] = _read(tab_y, tab_f, j, ht, w, column[i - n_pk])
+                        continue
                     f0 = a0[i] - b0[i] * y[i]
                     f1 = a1[i] - b1[i] * y2[i]
                     out[iout, i] = h00 * y[i] + h10 * hh * f0 + h01 * y2[i] + h11 * hh * f1
@@ -404,6 +497,12 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
             for i in range(n):
                 y[i] = y2[i]
             t = t_new
+            if given:
+                jt = _seek(tab_t, t, jt)
+            if record:
+                n_rec = _note(rec_t, rec_y, rec_f, n_rec, t, y, a0, b0, column, n_pk)
+                if n_rec == rec_t.shape[0]:
+                    rec_t, rec_y, rec_f = _grow(rec_t, rec_y, rec_f)
             fac = 4.0 if err < 1e-12 else min(4.0, max(0.2, 0.9 * err ** (-1.0 / 3.0)))
             h = hh * fac if not last else max(h, hh * fac)
         else:
@@ -411,7 +510,34 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
     while iout < n_out:
         out[iout, :] = y
         iout += 1
-    return out, steps, 0
+    return out, steps, 0, rec_t[:n_rec], rec_y[:n_rec], rec_f[:n_rec]
+
+
+@njit(cache=True)
+def _note(rec_t, rec_y, rec_f, n_rec, t, y, a, b, column, n_pk):
+    """Write the table's nodes at time t (values and rates of change) into row
+    ``n_rec``; return the next row."""
+    rec_t[n_rec] = t
+    for k in range(column.shape[0]):
+        c = column[k]
+        if c >= 0:
+            i = n_pk + k
+            rec_y[n_rec, c] = y[i]
+            rec_f[n_rec, c] = a[i] - b[i] * y[i]
+    return n_rec + 1
+
+
+@njit(cache=True)
+def _grow(rec_t, rec_y, rec_f):
+    """The table with twice the rows."""
+    n_rec = rec_t.shape[0]
+    t2 = np.empty(2 * n_rec)
+    y2 = np.empty((2 * n_rec, rec_y.shape[1]))
+    f2 = np.empty((2 * n_rec, rec_f.shape[1]))
+    t2[:n_rec] = rec_t
+    y2[:n_rec] = rec_y
+    f2[:n_rec] = rec_f
+    return t2, y2, f2
 
 
 @njit(cache=True)
@@ -435,22 +561,27 @@ def unread(keep, n_pk, n_drug, n_node, e_src, e_tgt):
 
 @njit(cache=True, parallel=True)
 def integrate_batch(y0s, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals, rtol, atol, h_init,
-                    h_max, max_steps, keep, lam, conc_mat, vinv, tau_rise, tau_fall, baseline,
-                    mode, maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50,
-                    e_hill, e_srcbase):
+                    h_max, max_steps, keep, column, group, tab_start, tab_t, tab_y, tab_f, lam,
+                    conc_mat, vinv, tau_rise, tau_fall, baseline, mode, maximum, half, hill,
+                    e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill, e_srcbase):
     """Integrate many people at once (one row of every array, and of the event
     values, per person), in parallel; keep only the states ``keep`` at ``t_out``
-    (and integrate only the nodes they depend on)."""
+    (and integrate only the nodes they depend on). Person p reads the nodes with
+    ``column[k] >= 0`` from the table of their group ``group[p]``: rows
+    ``tab_start[g]:tab_start[g + 1]`` of ``tab_t``, ``tab_y``, ``tab_f`` (see
+    :func:`solve`)."""
     n_people = y0s.shape[0]
     res = np.empty((n_people, t_out.shape[0], keep.shape[0]))
     status = np.zeros(n_people, np.int64)
     for p in prange(n_people):
         skip = unread(keep, lam.shape[1], conc_mat.shape[1], baseline.shape[1], e_src[p], e_tgt[p])
-        out, steps, st = integrate(
+        rows = slice(tab_start[group[p]], tab_start[group[p] + 1])
+        out, steps, st, _, _, _ = solve(
             y0s[p], t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals[p], rtol, atol, h_init, h_max,
-            max_steps, skip, lam[p], conc_mat[p], vinv[p], tau_rise[p], tau_fall[p], baseline[p],
-            mode[p], maximum[p], half[p], hill[p], e_src[p], e_tgt[p], e_drug[p], e_sign[p],
-            e_strength[p], e_ec50[p], e_hill[p], e_srcbase[p])
+            max_steps, skip, column, False, tab_t[rows], tab_y[rows], tab_f[rows], lam[p],
+            conc_mat[p], vinv[p], tau_rise[p], tau_fall[p], baseline[p], mode[p], maximum[p],
+            half[p], hill[p], e_src[p], e_tgt[p], e_drug[p], e_sign[p], e_strength[p],
+            e_ec50[p], e_hill[p], e_srcbase[p])
         for i in range(t_out.shape[0]):
             for j in range(keep.shape[0]):
                 res[p, i, j] = out[i, keep[j]]
