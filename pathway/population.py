@@ -302,7 +302,7 @@ def _share(batch: Batch, rtol: float) -> Shared:
         _, _, status, t, y, f = _kernel.solve(
             batch.y0[r], first_event_h(ev), batch.t_end, batch.t_out, ev.t_h, ev.kind, ev.index,
             batch.ev_vals[r], rtol * TABLE_TOL, ATOL * TABLE_TOL, 1 / 60, 24.0, 5_000_000,
-            column < 0, column, True, np.empty(0), np.empty((0, 0)), np.empty((0, 0)),
+            column < 0, column, np.empty(0), np.empty((0, 0)), np.empty((0, 0)), True,
             *(batch.kernel[a][r] for a in KernelArrays._fields))
         if status != 0:
             raise SimulationError(f"the simulation failed for run {r} of {len(group)}\n"
