@@ -36,15 +36,20 @@ dissociation then neither cost work nor shorten the steps.
 Nor need every person integrate the nodes that are the same for everyone. Where
 people differ only in a few parameters, the part of the graph upstream of them
 (the drug levels, and the fast chains they drive) follows one course for a whole
-group of people. :func:`solve` integrates such nodes once, to a tight tolerance,
-and records a table of their values and rates of change at every step and event;
-each person then reads them from the table (cubic Hermite, the value at an event
-being the one just before it) as given functions of time, and integrates only
-their own nodes. Read from a table, those nodes take no part in the person's
-step-size control, so the short steps that the fast chains need around every dose
-(their targets turn sharply where a receptor's occupancy crosses a threshold)
-are taken once per group, not once per person. Which nodes can be shared is
-found from the arrays (pathway.population.shared_nodes), never by name.
+group of people. :func:`solve` integrates such nodes once, to a tighter
+tolerance, and records a table of their values and rates of change at every step
+and event; each person then reads them from the table (cubic Hermite, the value
+at an event being the one just before it) as given functions of time, the
+corrector taking their values at the end of a step where it would take corrected
+ones, and integrates only their own nodes. Read from a table, those nodes take no
+part in the person's step-size control, so the short steps that the fast chains
+need around every dose (their targets turn sharply where a receptor's occupancy
+crosses a threshold) are taken once per group, not once per person. The person's
+own nodes, no longer held to those short steps, are held to a tighter tolerance
+instead, which keeps the outcome as accurate as a whole integration. Which nodes
+can be shared, and the two tolerances, are set in pathway.population
+(shared_nodes, TABLE_TOL, ROW_TOL); the nodes are found from the arrays, never by
+name.
 
 The kernel reads the edge arrays of an OdeSystem, so the right-hand side
 follows the model file with no generated code.

@@ -7,7 +7,9 @@ parallel in the compiled kernel, and keeps per-person summaries only: the primar
 outcome at the requested times, and each person's drawn values. Same seed, same
 answer. The engine underneath (:func:`build_batch`, :func:`run_batch`) runs any
 set of parameter values, serially or on a Dask cluster; the sensitivity analysis
-uses it too.
+uses it too. The nodes that are the same for a whole group of runs (usually the
+drug levels and the fast chains they drive, which no varying parameter reaches)
+are integrated once per group and read by every run from a table.
 """
 
 from __future__ import annotations
@@ -432,12 +434,14 @@ def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000
         Times at which to read the primary outcome, e.g. ``"24h,7d,6w"`` (default ``"24h,7d"``).
     rtol : float
         Solver tolerance (with the absolute tolerance :data:`ATOL`, 1e-5). Measured
-        against a tight solve (rtol 1e-6, atol 1e-9) on 1000 people over 8 weeks in
-        every built-in scenario (``python benchmarks/bench_population.py --accuracy``):
-        each person's outcome stays within 1.4e-3 (6e-4 to 1.2e-3 in most
-        scenarios), and response rates move by at most 0.2 percentage points, far
-        below the spread between people. Only the nodes the kept outputs depend on
-        are integrated.
+        against a tight solve (rtol 1e-6, atol 1e-9, every person integrated whole)
+        on 1000 people over 8 weeks in every built-in scenario (``python
+        benchmarks/bench_population.py --accuracy``): each person's outcome stays
+        within 1.3e-3 (4e-4 to 9e-4 in most scenarios), and response rates move by
+        at most 0.2 percentage points, far below the spread between people. Only
+        the nodes the kept outputs depend on are integrated, and those that are the
+        same for everyone (no varying parameter reaches them: the drug levels and
+        the fast chains they drive) once for all (see :func:`shared_nodes`).
     progress : bool
         Show a progress bar on standard error.
     outputs : sequence of str
