@@ -328,7 +328,7 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
 
     status 0 = done, 1 = too many steps, 2 = a state became non-finite.
     """
-    out, steps, status, _, _, _ = solve(
+    out, steps, status, _ = solve(
         y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
         max_steps, skip, np.full(baseline.shape[0], -1, np.int64), np.empty(0),
         np.empty((0, 0)), np.empty((0, 0)), False, lam, conc_mat, vinv, tau_rise, tau_fall,
@@ -342,15 +342,15 @@ def solve(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_ini
           max_steps, skip, column, tab_t, tab_y, tab_f, record, lam, conc_mat, vinv, tau_rise,
           tau_fall, baseline, mode, maximum, half, hill, e_src, e_tgt, e_drug, e_sign,
           e_strength, e_ec50, e_hill, e_srcbase):
-    """:func:`integrate`, with a table of node values over time: node k with
-    ``column[k] >= 0`` is the table's column ``column[k]``.
+    """:func:`integrate`, with a table of node values over time: ``tab_t``
+    (times, h), ``tab_y`` (values) and ``tab_f`` (rates of change), where node k
+    with ``column[k] >= 0`` is column ``column[k]``.
 
-    With ``record`` False, those nodes are read from the table ``tab_t`` (times,
-    h), ``tab_y`` (values), ``tab_f`` (rates of change), if it has any rows, and
-    take no part in step-size control, like skipped nodes. With ``record`` True
-    the solver writes their values and rates at every step and event into a new
-    table. Return (states at t_out, steps, status, table times, values, rates),
-    the table empty unless recorded.
+    With ``record`` False, those nodes are read from the table (if it has any
+    rows) and take no part in step-size control, like skipped nodes. With
+    ``record`` True the solver writes their values and rates into the table's
+    rows, at every step and event. Return (states at t_out, steps, status,
+    table rows written); status 3 = the table is full.
     """
     n = y0.shape[0]
     n_node = baseline.shape[0]
@@ -364,13 +364,7 @@ def solve(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_ini
             fixed[k] = True
     schedule, first, edges = node_order(n_drug, n_node, tau_rise, e_src, e_tgt, fixed)
     n_run = n_node - np.sum(fixed)
-    n_col = 0
-    for k in range(n_node):
-        n_col = max(n_col, column[k] + 1)
     n_rec = 0
-    rec_t = np.empty(1024 if record else 0)
-    rec_y = np.empty((rec_t.shape[0], n_col))
-    rec_f = np.empty((rec_t.shape[0], n_col))
     jt = 0                              # the table interval holding t
     j, ht, w = 0, 1.0, (0.0, 0.0, 0.0, 0.0)
     out = np.empty((t_out.shape[0], n))
@@ -419,9 +413,9 @@ def solve(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_ini
         if changed:
             h = min(h, h_init)
         if record and (changed or n_rec == 0):
-            n_rec = _note(rec_t, rec_y, rec_f, n_rec, t, y, a0, b0, column, n_pk)
-            if n_rec == rec_t.shape[0]:
-                rec_t, rec_y, rec_f = _grow(rec_t, rec_y, rec_f)
+            if n_rec == tab_t.shape[0]:
+                return out, steps, 3, n_rec
+            n_rec = _note(tab_t, tab_y, tab_f, n_rec, t, y, a0, b0, column, n_pk)
         t_stop = t_end
         if iev < n_ev and ev_t[iev] < t_end:
             t_stop = ev_t[iev]
@@ -472,10 +466,10 @@ def solve(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_ini
             if ei > err:
                 err = ei
         if not np.isfinite(err):
-            return out, steps, 2, rec_t[:n_rec], rec_y[:n_rec], rec_f[:n_rec]
+            return out, steps, 2, n_rec
         steps += 1
         if steps > max_steps:
-            return out, steps, 1, rec_t[:n_rec], rec_y[:n_rec], rec_f[:n_rec]
+            return out, steps, 1, n_rec
         if err <= 1.0 or hh <= 1e-9:
             t_new = t_stop if last else t + hh
             while iout < n_out and t_out[iout] <= t_new:
@@ -508,9 +502,9 @@ def solve(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_ini
             if given:
                 jt = _seek(tab_t, t, jt)
             if record:
-                n_rec = _note(rec_t, rec_y, rec_f, n_rec, t, y, a0, b0, column, n_pk)
-                if n_rec == rec_t.shape[0]:
-                    rec_t, rec_y, rec_f = _grow(rec_t, rec_y, rec_f)
+                if n_rec == tab_t.shape[0]:
+                    return out, steps, 3, n_rec
+                n_rec = _note(tab_t, tab_y, tab_f, n_rec, t, y, a0, b0, column, n_pk)
             fac = 4.0 if err < 1e-12 else min(4.0, max(0.2, 0.9 * err ** (-1.0 / 3.0)))
             h = hh * fac if not last else max(h, hh * fac)
         else:
@@ -518,34 +512,23 @@ def solve(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_ini
     while iout < n_out:
         out[iout, :] = y
         iout += 1
-    return out, steps, 0, rec_t[:n_rec], rec_y[:n_rec], rec_f[:n_rec]
+    return out, steps, 0, n_rec
 
 
 @njit(cache=True)
-def _note(rec_t, rec_y, rec_f, n_rec, t, y, a, b, column, n_pk):
+def _note(tab_t, tab_y, tab_f, n_rec, t, y, a, b, column, n_pk):
     """Write the table's nodes at time t (values and rates of change) into row
     ``n_rec``; return the next row."""
-    rec_t[n_rec] = t
+    tab_t[n_rec] = t
     for k in range(column.shape[0]):
         c = column[k]
         if c >= 0:
             i = n_pk + k
-            rec_y[n_rec, c] = y[i]
-            rec_f[n_rec, c] = a[i] - b[i] * y[i]
+            tab_y[n_rec, c] = y[i]
+            tab_f[n_rec, c] = a[i] - b[i] * y[i]
     return n_rec + 1
 
 
-@njit(cache=True)
-def _grow(rec_t, rec_y, rec_f):
-    """The table with twice the rows."""
-    n_rec = rec_t.shape[0]
-    t2 = np.empty(2 * n_rec)
-    y2 = np.empty((2 * n_rec, rec_y.shape[1]))
-    f2 = np.empty((2 * n_rec, rec_f.shape[1]))
-    t2[:n_rec] = rec_t
-    y2[:n_rec] = rec_y
-    f2[:n_rec] = rec_f
-    return t2, y2, f2
 
 
 @njit(cache=True)
@@ -584,7 +567,7 @@ def integrate_batch(y0s, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals, rtol,
     for p in prange(n_people):
         skip = unread(keep, lam.shape[1], conc_mat.shape[1], baseline.shape[1], e_src[p], e_tgt[p])
         rows = slice(tab_start[group[p]], tab_start[group[p] + 1])
-        out, steps, st, _, _, _ = solve(
+        out, steps, st, _ = solve(
             y0s[p], t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals[p], rtol, atol, h_init, h_max,
             max_steps, skip, column, tab_t[rows], tab_y[rows], tab_f[rows], False, lam[p],
             conc_mat[p], vinv[p], tau_rise[p], tau_fall[p], baseline[p], mode[p], maximum[p],

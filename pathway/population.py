@@ -298,19 +298,23 @@ def _share(batch: Batch, rtol: float) -> Shared:
     column, group = shared_nodes(batch)
     n_group = group.max() + 1 if np.any(column >= 0) else 0
     ev = batch.ev
+    n_col = int(np.sum(column >= 0))
     tables = []
     for g in range(n_group):
         r = int(np.flatnonzero(group == g)[0])
-        _, _, status, t, y, f = _kernel.solve(
-            batch.y0[r], first_event_h(ev), batch.t_end, batch.t_out, ev.t_h, ev.kind, ev.index,
-            batch.ev_vals[r], rtol * TABLE_TOL, ATOL * TABLE_TOL, 1 / 60, 24.0, 5_000_000,
-            column < 0, column, np.empty(0), np.empty((0, 0)), np.empty((0, 0)), True,
-            *(batch.kernel[a][r] for a in KernelArrays._fields))
+        status, rows = 3, 4096
+        while status == 3:                  # the table was full: again with twice the rows
+            rows *= 2
+            t, y, f = np.empty(rows), np.empty((rows, n_col)), np.empty((rows, n_col))
+            _, _, status, n_rec = _kernel.solve(
+                batch.y0[r], first_event_h(ev), batch.t_end, batch.t_out, ev.t_h, ev.kind,
+                ev.index, batch.ev_vals[r], rtol * TABLE_TOL, ATOL * TABLE_TOL, 1 / 60, 24.0,
+                5_000_000, column < 0, column, t, y, f, True,
+                *(batch.kernel[a][r] for a in KernelArrays._fields))
         if status != 0:
             raise SimulationError(f"the simulation failed for run {r} of {len(group)}\n"
                                   "  hint: narrow the ranges or spreads of the parameters that vary")
-        tables.append((t, y, f))
-    n_col = int(np.sum(column >= 0))
+        tables.append((t[:n_rec], y[:n_rec], f[:n_rec]))
     start = np.cumsum([0] + [len(t) for t, _, _ in tables])
     join = lambda i, shape: (np.concatenate([tab[i] for tab in tables])  # noqa: E731
                              if tables else np.empty(shape))
