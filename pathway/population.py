@@ -7,7 +7,9 @@ parallel in the compiled kernel, and keeps per-person summaries only: the primar
 outcome at the requested times, and each person's drawn values. Same seed, same
 answer. The engine underneath (:func:`build_batch`, :func:`run_batch`) runs any
 set of parameter values, serially or on a Dask cluster; the sensitivity analysis
-uses it too.
+uses it too. The nodes that are the same for a whole group of runs (usually the
+drug levels and the fast chains they drive, which no varying parameter reaches)
+are integrated once per group and read by every run from a table.
 """
 
 from __future__ import annotations
@@ -207,20 +209,134 @@ def build_batch(variants: list[Model], which: np.ndarray, values: dict[str, np.n
 #: The batch solver's absolute tolerance (node activities are of order 1; see
 #: benchmarks/bench_population.py --accuracy for what it costs in accuracy).
 ATOL = 1e-5
+#: Nodes that are the same for whole groups of rows are integrated once per group
+#: when the groups hold at least this many rows on average (see :func:`shared_nodes`),
+MIN_SHARED = 16
+#: to this fraction of the batch's tolerances (their tables add no error of their own);
+TABLE_TOL = 0.1
+#: the rows' own nodes then to this fraction of the relative tolerance: the shared
+#: fast nodes no longer shorten a row's steps, and the rows keep the accuracy of a
+#: whole integration (benchmarks/bench_population.py --accuracy).
+ROW_TOL = 0.5
+
+#: The kernel arrays with one entry per node, per term and for the pharmacokinetics.
+_NODE_ARRAYS = ("tau_rise", "tau_fall", "baseline", "mode", "maximum", "half", "hill")
+_TERM_ARRAYS = ("e_drug", "e_sign", "e_strength", "e_ec50", "e_hill", "e_srcbase")
+_PK_ARRAYS = ("pk_lam", "conc_matrix", "pk_vinv")
 
 
-def _run_rows(batch: Batch, rows: slice, rtol: float) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class Shared:
+    """Nodes integrated once per group of rows, as tables the rows read
+    (``_kernel.solve``): node k is column ``column[k]`` (-1: each row integrates
+    it); row i belongs to group ``group[i]``, whose table is rows
+    ``start[g]:start[g + 1]`` of the times ``t``, values ``y`` and rates ``f``."""
+
+    column: np.ndarray
+    group: np.ndarray
+    start: np.ndarray
+    t: np.ndarray
+    y: np.ndarray
+    f: np.ndarray
+
+
+def _distinct(n: int, *arrays) -> np.ndarray:
+    """Per row, an id of its values in ``arrays`` (rows with equal values, equal ids)."""
+    flat = np.concatenate([np.asarray(a, float).reshape(n, -1) for a in arrays], axis=1)
+    if np.all(flat == flat[:1]):
+        return np.zeros(n, np.int64)
+    order = np.lexsort(flat.T)
+    rows = flat[order]
+    ids = np.empty(n, np.int64)
+    ids[order] = np.cumsum(np.r_[False, np.any(rows[1:] != rows[:-1], axis=1)])
+    return ids
+
+
+def shared_nodes(batch: Batch) -> tuple[np.ndarray, np.ndarray]:
+    """The kept outputs' upstream nodes that are the same for groups of rows, and
+    each row's group: a node whose own arrays, incoming terms and resets take
+    only a few distinct values across the rows, and all of whose sources (nodes,
+    or drugs with their doses and pharmacokinetics) are such too, follows the
+    same course in every row of a group. Return (column: per node its column in
+    the shared tables or -1, group: per row). Nothing is shared unless the groups
+    hold :data:`MIN_SHARED` rows on average."""
+    kernel, ev = batch.kernel, batch.ev
+    n, n_node = kernel["baseline"].shape
+    n_drug = kernel["conc_matrix"].shape[1]
+    nothing = np.full(n_node, -1, np.int64), np.zeros(n, np.int64)
+    most = n / MIN_SHARED                   # the most groups worth a table each
+    e_src, e_tgt = kernel["e_src"][0], kernel["e_tgt"][0]
+    if most < 1 or np.any(kernel["e_src"] != e_src) or np.any(kernel["e_tgt"] != e_tgt):
+        return nothing
+    dosing = _distinct(n, *(kernel[a] for a in _PK_ARRAYS), batch.ev_vals[:, ev.kind != SET])
+    ids = [_distinct(n, *(kernel[a][:, k] for a in _NODE_ARRAYS),
+                     *(kernel[a][:, e_tgt == k] for a in _TERM_ARRAYS),
+                     batch.ev_vals[:, (ev.kind == SET) & (ev.index == k)])
+           for k in range(n_node)]
+    shared = ~_kernel.unread(batch.keep, batch.n_pk, n_drug, n_node, e_src, e_tgt)
+    shared &= np.array([i.max() < most for i in ids])
+    source_shared = lambda e: (shared[e_src[e] - n_drug] if e_src[e] >= n_drug  # noqa: E731
+                               else dosing.max() < most)
+    while True:
+        lost = [e_tgt[e] for e in range(len(e_src)) if shared[e_tgt[e]] and not source_shared(e)]
+        if not lost:
+            break
+        shared[lost] = False
+    if not shared.any():
+        return nothing
+    reads_drug = np.any(shared[e_tgt] & (e_src < n_drug))
+    group = _distinct(n, *(ids[k] for k in np.flatnonzero(shared)), *([dosing] if reads_drug else []))
+    if group.max() >= most:
+        return nothing
+    column = np.full(n_node, -1, np.int64)
+    column[shared] = np.arange(shared.sum())
+    return column, group
+
+
+def _share(batch: Batch, rtol: float) -> Shared:
+    """Integrate the shared nodes (:func:`shared_nodes`) once per group."""
+    column, group = shared_nodes(batch)
+    n_group = group.max() + 1 if np.any(column >= 0) else 0
     ev = batch.ev
+    n_col = int(np.sum(column >= 0))
+    tables = []
+    for g in range(n_group):
+        r = int(np.flatnonzero(group == g)[0])
+        status, rows = 3, 4096
+        while status == 3:                  # the table was full: again with twice the rows
+            rows *= 2
+            t, y, f = np.empty(rows), np.empty((rows, n_col)), np.empty((rows, n_col))
+            _, _, status, n_rec = _kernel.solve(
+                batch.y0[r], first_event_h(ev), batch.t_end, batch.t_out, ev.t_h, ev.kind,
+                ev.index, batch.ev_vals[r], rtol * TABLE_TOL, ATOL * TABLE_TOL, 1 / 60, 24.0,
+                5_000_000, column < 0, column, t, y, f, True,
+                *(batch.kernel[a][r] for a in KernelArrays._fields))
+        if status != 0:
+            raise SimulationError(f"the simulation failed for run {r} of {len(group)}\n"
+                                  "  hint: narrow the ranges or spreads of the parameters that vary")
+        tables.append((t[:n_rec], y[:n_rec], f[:n_rec]))
+    start = np.cumsum([0] + [len(t) for t, _, _ in tables])
+    join = lambda i, shape: (np.concatenate([tab[i] for tab in tables])  # noqa: E731
+                             if tables else np.empty(shape))
+    return Shared(column, group, start, join(0, 0), join(1, (0, n_col)), join(2, (0, n_col)))
+
+
+def _run_rows(batch: Batch, shared: Shared, rows: slice,
+              rtol: float) -> tuple[np.ndarray, np.ndarray]:
+    ev = batch.ev
+    if len(shared.t):
+        rtol *= ROW_TOL
     return _kernel.integrate_batch(
         np.ascontiguousarray(batch.y0[rows]), first_event_h(ev), batch.t_end, batch.t_out,
         ev.t_h, ev.kind, ev.index, np.ascontiguousarray(batch.ev_vals[rows]), rtol, ATOL,
-        1 / 60, 24.0, 5_000_000, batch.keep,
+        1 / 60, 24.0, 5_000_000, batch.keep, shared.column,
+        np.ascontiguousarray(shared.group[rows]), shared.start, shared.t, shared.y, shared.f,
         *(np.ascontiguousarray(batch.kernel[a][rows]) for a in KernelArrays._fields))
 
 
-def _run_chunk(batch: Batch, start: int, stop: int, rtol: float):
+def _run_chunk(batch: Batch, shared: Shared, start: int, stop: int, rtol: float):
     """One Dask task: rows start..stop of the batch; only their kept states return."""
-    res, status = _run_rows(batch, slice(start, stop), rtol)
+    res, status = _run_rows(batch, shared, slice(start, stop), rtol)
     return start, res, status
 
 
@@ -233,17 +349,18 @@ def run_batch(batch: Batch, *, rtol: float = 1e-3, chunk: int = 1000, progress: 
     out = np.empty((n, len(batch.t_out), len(batch.keep)))
     status = np.zeros(n, dtype=np.int64)
     starts = list(range(0, n, chunk))
+    shared = _share(batch, rtol)
     with tqdm(total=n, unit=f" {what}", disable=not progress, file=sys.stderr, desc=what,
               leave=False) as bar:
         if dask is None:
             for start in starts:
                 sl = slice(start, min(n, start + chunk))
-                out[sl], status[sl] = _run_rows(batch, sl, rtol)
+                out[sl], status[sl] = _run_rows(batch, shared, sl, rtol)
                 bar.update(sl.stop - sl.start)
         else:
             from distributed import as_completed
-            shared = dask.scatter(batch, broadcast=True)
-            futures = [dask.submit(_run_chunk, shared, s, min(n, s + chunk), rtol, pure=False)
+            on_cluster = dask.scatter([batch, shared], broadcast=True)
+            futures = [dask.submit(_run_chunk, *on_cluster, s, min(n, s + chunk), rtol, pure=False)
                        for s in starts]
             for future in as_completed(futures):
                 start, res, st = future.result()
@@ -321,12 +438,14 @@ def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000
         Times at which to read the primary outcome, e.g. ``"24h,7d,6w"`` (default ``"24h,7d"``).
     rtol : float
         Solver tolerance (with the absolute tolerance :data:`ATOL`, 1e-5). Measured
-        against a tight solve (rtol 1e-6, atol 1e-9) on 1000 people over 8 weeks in
-        every built-in scenario (``python benchmarks/bench_population.py --accuracy``):
-        each person's outcome stays within 1.4e-3 (6e-4 to 1.2e-3 in most
-        scenarios), and response rates move by at most 0.2 percentage points, far
-        below the spread between people. Only the nodes the kept outputs depend on
-        are integrated.
+        against a tight solve (rtol 1e-6, atol 1e-9, every person integrated whole)
+        on 1000 people over 8 weeks in every built-in scenario (``python
+        benchmarks/bench_population.py --accuracy``): each person's outcome stays
+        within 1.3e-3 (4e-4 to 9e-4 in most scenarios), and response rates move by
+        at most 0.2 percentage points, far below the spread between people. Only
+        the nodes the kept outputs depend on are integrated, and those that are the
+        same for everyone (no varying parameter reaches them: the drug levels and
+        the fast chains they drive) once for all (see :func:`shared_nodes`).
     progress : bool
         Show a progress bar on standard error.
     outputs : sequence of str

@@ -124,6 +124,23 @@ def test_nonlinear_system_matches_scipy_radau(model, scenario):
         assert err < 1e-3, f"{name} differs by {err:.2e} of its peak"
 
 
+@pytest.mark.parametrize("scenario", ["ketamine-iv", "sustain-continue"])
+def test_batch_loop_without_a_table_is_the_single_run_loop(model, scenario):
+    """_kernel.solve (the batch's loop) keeps a copy of integrate's steps; with no
+    table to read or write it must take the same steps to the same states."""
+    system = compile_model(model)
+    sc = model.scenario(scenario)
+    ev = build_events(system, sc, 28 * 24.0)
+    t_eval = np.linspace(0.0, 28 * 24.0, 200)
+    args = (system.initial_state(), float(ev.t_h[0]), 28 * 24.0, t_eval, ev.t_h, ev.kind, ev.index,
+            ev.value, 1e-4, 1e-7, 1 / 60, 24.0, 1_000_000, np.zeros(len(system.node_ids), bool))
+    single, steps, status = _kernel.integrate(*args, *system.kernel)
+    no_table = (np.full(len(system.node_ids), -1), np.empty(0), np.empty((0, 0)), np.empty((0, 0)))
+    batch, batch_steps, batch_status, _ = _kernel.solve(*args, *no_table, False, *system.kernel)
+    assert status == batch_status == 0 and steps == batch_steps
+    np.testing.assert_array_equal(single, batch)
+
+
 def test_solver_failure_raises_with_a_hint(model):
     with pytest.raises(SimulationError, match="loosen rtol"):
         simulate(model, "ssri", days=56, max_steps=10)
