@@ -20,7 +20,7 @@ import argparse
 import os
 import time
 
-from pathway import load_model
+from pathway import load_model, population
 from pathway.population import simulate_population
 
 
@@ -37,7 +37,9 @@ def main() -> None:
         accuracy(model, min(args.n, 1000), at)
         return
     first = next(iter(model.scenarios))
-    simulate_population(model, first, n=4, at=at)       # load the compiled kernel
+    # load the compiled kernel, both ways: people alone, and a group sharing a table
+    simulate_population(model, first, n=4, at=at)
+    simulate_population(model, first, n=4 * population.MIN_SHARED, at=at)
     print(f"machine: {os.cpu_count()} cores; numba threads: "
           f"{os.environ.get('NUMBA_NUM_THREADS', 'default (all cores)')}; "
           f"{args.n} people x {args.days:g} days, outcome at {at}")
@@ -56,7 +58,6 @@ def main() -> None:
 def accuracy(model, n: int, at: str) -> None:
     import numpy as np
 
-    from pathway import population
     engine, shared = population.ATOL, population.MIN_SHARED
     print(f"{n} people, outcome at {at}; against rtol 1e-6, atol 1e-9, every person "
           f"integrated whole (the engine: rtol 1e-3, atol {engine:g}, shared nodes once per group)")
