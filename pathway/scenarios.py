@@ -130,6 +130,7 @@ def placebo_arm(model: Model, scenario: str | Scenario, inert: str | None = None
     ``study_drugs`` keeps its other drugs (background treatment) in both arms, and
     pretreatments added by the model's interventions stay in both arms."""
     sc = model.scenario(scenario) if isinstance(scenario, str) else scenario
+    chosen = inert is not None and inert != model.roles.inert
     if inert is not None:
         choices = inert_drugs(model)
         if inert not in choices:
@@ -147,8 +148,11 @@ def placebo_arm(model: Model, scenario: str | Scenario, inert: str | None = None
             doses.append(d)
             continue
         if d.route not in model.drugs[inert].routes:
+            hint = (f"'{inert}' stands in only for the routes {', '.join(model.drugs[inert].routes)}; "
+                    "leave out its name to give the model's own inert drug" if chosen
+                    else f"add routes.{d.route} to [drugs.{inert}]")
             raise UsageError(f"the inert drug '{inert}' has no route '{d.route}' to mimic "
-                             f"'{d.drug}'\n  hint: add routes.{d.route} to [drugs.{inert}]")
+                             f"'{d.drug}'\n  hint: {hint}")
         doses.append(replace(d, drug=inert, amount=1.0, per_kg=False))
     other = inert != model.roles.inert        # named where it is not the model's own
     return replace(sc, name=f"{sc.name} (placebo arm{', ' + inert if other else ''})",

@@ -218,6 +218,7 @@ def error_of(capsys, *argv):
     (["simulate", "--scenario", "ketamine-iv", "--placebo", "--dose", "1"], "placebo arm gives none"),
     (["simulate", "--scenario", "ketamine-iv", "--placebo", "nbqx"], "the inert drugs are placebo, saline"),
     (["population", "--scenario", "ketamine-iv", "--placebo", "nbqx"], "the inert drugs are placebo, saline"),
+    (["simulate", "--scenario", "esketamine-in", "--placebo", "saline"], "stands in only for the routes iv"),
     (["population", "--scenario", "ketamine-iv", "--quiet", "--progress"], "contradict"),
     # --out: pictures never go to standard output; one rule for folders
     (["plot", "--scenario", "ketamine-iv", "--out", "-"], "cannot go to standard output"),

@@ -439,8 +439,8 @@ COMMANDS = {
     "graph": ["--out", "--scenario", "--at", "--theme", "--presenter", "--model", "--set",
               "--hypothesis", "--intervention", "--format"],
     "experiments": ["--json", "--only", "--model"],
-    "population": ["!--scenario", "--n", "--seed", "--at", "--json", "--quiet", "--progress",
-                   "--dask", "--model", "--set", "--hypothesis", "--intervention"],
+    "population": ["!--scenario", "--n", "--seed", "--at", "--placebo", "--json", "--quiet",
+                   "--progress", "--dask", "--model", "--set", "--hypothesis", "--intervention"],
     "validate": ["--json", "--figure", "--only", "--targets", "--model"],
     "sensitivity": ["!--scenario", "--at", "--output", "--method", "--n", "--seed", "--json",
                     "--figure", "--dask", "--quiet", "--model", "--set", "--hypothesis",
@@ -502,6 +502,8 @@ def cli_case(seed: int, tmp: Path, pools: dict) -> list[str]:
             if option == "--presenter" and not expensive and rng.random() > bad_rate:
                 continue                                # 1920x1080 frames: now and then
             argv.append(option)
+            if option == "--placebo" and rng.random() < 0.4:   # it may name the inert drug
+                argv.append(rng.choice(["saline", "placebo", "nbqx", "nope"]))
             continue
         if option == "--out":
             suffix = rng.choice(OUT_SUFFIX[command] + [".txt", ""])
