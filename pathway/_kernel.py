@@ -60,26 +60,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-
-@njit(cache=True, inline="always")
-def _pow(x, n):
-    # Hill exponents are mostly 1 or 2; pow() costs several times a multiply
-    if n == 1.0:
-        return x
-    if n == 2.0:
-        return x * x
-    return x ** n
-
-
-@njit(cache=True, inline="always")
-def _signal(x, drug, ec50, hill, srcbase):
-    """An edge's signal: a drug's receptor occupancy, or a node's relative change."""
-    if drug == 1:
-        if x > 0.0:
-            xn = _pow(x / ec50, hill)
-            return xn / (1.0 + xn)
-        return 0.0
-    return x / srcbase - 1.0
+from ._terms import combine, signal, start, target as node_target
 
 
 @njit(cache=True, inline="always")
@@ -98,10 +79,11 @@ def _plasma(y, conc_mat, sig):
 
 
 @njit(cache=True)
-def rates(y, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode,
-          maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill,
-          e_srcbase, a, b, sig, prod, drive):
-    """Fill production ``a`` and loss rate ``b`` for state ``y``."""
+def rates(y, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode, n_par, e_src, e_tgt,
+          e_kind, e_sign, e_strength, e_par, a, b, sig, acc):
+    """Fill production ``a`` and loss rate ``b`` for state ``y``. The terms
+    (``signal``, ``combine``, ``node_target``) are generated from
+    pathway/equations.py."""
     n_pk = lam.shape[0]
     n_drug = conc_mat.shape[0]
     n_node = baseline.shape[0]
@@ -112,23 +94,13 @@ def rates(y, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode,
     _plasma(y, conc_mat, sig)
     for k in range(n_node):
         sig[n_drug + k] = y[n_pk + k]
-        prod[k] = 1.0
-        drive[k] = 0.0
+        acc[k] = start(mode[k])
     for e in range(e_src.shape[0]):
-        s = _signal(sig[e_src[e]], e_drug[e], e_ec50[e], e_hill[e], e_srcbase[e])
         k = e_tgt[e]
-        if mode[k] == 0:
-            f = 1.0 + e_sign[e] * e_strength[e] * s
-            prod[k] *= f if f > 0.0 else 0.0
-        else:
-            drive[k] += e_sign[e] * e_strength[e] * s
+        acc[k] = combine(mode[k], acc[k], e_sign[e], e_strength[e],
+                         signal(e_kind[e], sig[e_src[e]], e_par, e))
     for k in range(n_node):
-        if mode[k] == 0:
-            target = baseline[k] * prod[k]
-        else:
-            dd = drive[k] if drive[k] > 0.0 else 0.0
-            dn = _pow(dd, hill[k])
-            target = baseline[k] + (maximum[k] - baseline[k]) * dn / (dn + _pow(half[k], hill[k]))
+        target = node_target(mode[k], acc[k], baseline[k], n_par, k)
         x = y[n_pk + k]
         tau = tau_rise[k] if target >= x else tau_fall[k]
         a[n_pk + k] = target / tau
@@ -149,8 +121,8 @@ def _phis(b, h):
 
 @njit(cache=True)
 def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges, conc_mat,
-            tau_rise, tau_fall, baseline, mode, maximum, half, hill, e_src, e_drug, e_sign,
-            e_strength, e_ec50, e_hill, e_srcbase, y2, a1, b1):
+            tau_rise, tau_fall, baseline, mode, n_par, e_src, e_kind, e_sign, e_strength, e_par,
+            y2, a1, b1):
     """The ETD2RK corrector y2 = y1 + h phi2(b0 h) (N(y1) - N(y)), node by node in
     graph order (the first ``n_run`` entries of ``schedule``, see
     :func:`node_order`), each node reading the corrected values of the nodes
@@ -173,22 +145,12 @@ def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges
         b1[i] = b0[i]
     for pos in range(schedule.shape[0]):
         k = schedule[pos]
-        prod = 1.0
-        drive = 0.0
+        acc = start(mode[k])
         for m in range(first[k], first[k + 1]):
             e = edges[m]
-            s = _signal(sig[e_src[e]], e_drug[e], e_ec50[e], e_hill[e], e_srcbase[e])
-            if mode[k] == 0:
-                f = 1.0 + e_sign[e] * e_strength[e] * s
-                prod *= f if f > 0.0 else 0.0
-            else:
-                drive += e_sign[e] * e_strength[e] * s
-        if mode[k] == 0:
-            target = baseline[k] * prod
-        else:
-            dd = drive if drive > 0.0 else 0.0
-            dn = _pow(dd, hill[k])
-            target = baseline[k] + (maximum[k] - baseline[k]) * dn / (dn + _pow(half[k], hill[k]))
+            acc = combine(mode[k], acc, e_sign[e], e_strength[e],
+                          signal(e_kind[e], sig[e_src[e]], e_par, e))
+        target = node_target(mode[k], acc, baseline[k], n_par, k)
         i = n_pk + k
         if pos < n_run:
             x = y1[i]
@@ -319,8 +281,7 @@ def _read(tab_y, tab_f, j, h, w, c):
 @njit(cache=True)
 def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
               max_steps, skip, lam, conc_mat, vinv, tau_rise, tau_fall, baseline, mode,
-              maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill,
-              e_srcbase):
+              n_par, e_src, e_tgt, e_kind, e_sign, e_strength, e_par):
     """Integrate from t0 to t_end; return (states at t_out, steps taken, status).
 
     Nodes marked in ``skip`` (those no wanted output depends on) keep their
@@ -346,8 +307,7 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
     a1 = np.empty(n)
     b1 = np.empty(n)
     sig = np.empty(n_sig)
-    prod = np.empty(n_node)
-    drive = np.empty(n_node)
+    acc = np.empty(n_node)
     n_ev = ev_t.shape[0]
     n_out = t_out.shape[0]
     iev = 0
@@ -374,9 +334,8 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
             iev += 1
             changed = True
         if changed or dirty:
-            rates(y, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode,
-                  maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill,
-                  e_srcbase, a0, b0, sig, prod, drive)
+            rates(y, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode, n_par, e_src,
+                  e_tgt, e_kind, e_sign, e_strength, e_par, a0, b0, sig, acc)
             dirty = False
         if changed:
             h = min(h, h_init)
@@ -403,9 +362,8 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
         # of hours, where correcting every node from the predictor alone would
         # pass each node's lag on down the chain.
         correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges,
-                conc_mat,
-                tau_rise, tau_fall, baseline, mode, maximum, half, hill, e_src, e_drug, e_sign,
-                e_strength, e_ec50, e_hill, e_srcbase, y2, a1, b1)
+                conc_mat, tau_rise, tau_fall, baseline, mode, n_par, e_src, e_kind, e_sign,
+                e_strength, e_par, y2, a1, b1)
         # y2 is second order, and so is the trapezoid rule; their difference is
         # O(h^3). It is measured against a node's resting level as well as its
         # value (a node acts on others through its value relative to rest), and
@@ -466,8 +424,7 @@ def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h
 @njit(cache=True)
 def solve(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
           max_steps, skip, column, tab_t, tab_y, tab_f, record, lam, conc_mat, vinv, tau_rise,
-          tau_fall, baseline, mode, maximum, half, hill, e_src, e_tgt, e_drug, e_sign,
-          e_strength, e_ec50, e_hill, e_srcbase):
+          tau_fall, baseline, mode, n_par, e_src, e_tgt, e_kind, e_sign, e_strength, e_par):
     """:func:`integrate`, with a table of node values over time: ``tab_t``
     (times, h), ``tab_y`` (values) and ``tab_f`` (rates of change), where node k
     with ``column[k] >= 0`` is column ``column[k]``. Without a table it takes the
@@ -507,8 +464,7 @@ def solve(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_ini
     a1 = np.empty(n)
     b1 = np.empty(n)
     sig = np.empty(n_sig)
-    prod = np.empty(n_node)
-    drive = np.empty(n_node)
+    acc = np.empty(n_node)
     n_ev = ev_t.shape[0]
     n_out = t_out.shape[0]
     iev = 0
@@ -535,9 +491,8 @@ def solve(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_ini
             iev += 1
             changed = True
         if changed or dirty:
-            rates(y, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode,
-                  maximum, half, hill, e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill,
-                  e_srcbase, a0, b0, sig, prod, drive)
+            rates(y, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode, n_par, e_src,
+                  e_tgt, e_kind, e_sign, e_strength, e_par, a0, b0, sig, acc)
             dirty = False
         if changed:
             h = min(h, h_init)
@@ -575,9 +530,8 @@ def solve(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_ini
         # of hours, where correcting every node from the predictor alone would
         # pass each node's lag on down the chain.
         correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges,
-                conc_mat,
-                tau_rise, tau_fall, baseline, mode, maximum, half, hill, e_src, e_drug, e_sign,
-                e_strength, e_ec50, e_hill, e_srcbase, y2, a1, b1)
+                conc_mat, tau_rise, tau_fall, baseline, mode, n_par, e_src, e_kind, e_sign,
+                e_strength, e_par, y2, a1, b1)
         # y2 is second order, and so is the trapezoid rule; their difference is
         # O(h^3). It is measured against a node's resting level as well as its
         # value (a node acts on others through its value relative to rest), and
@@ -682,8 +636,8 @@ def unread(keep, n_pk, n_drug, n_node, e_src, e_tgt):
 @njit(cache=True, parallel=True)
 def integrate_batch(y0s, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals, rtol, atol, h_init,
                     h_max, max_steps, keep, column, group, tab_start, tab_t, tab_y, tab_f, lam,
-                    conc_mat, vinv, tau_rise, tau_fall, baseline, mode, maximum, half, hill,
-                    e_src, e_tgt, e_drug, e_sign, e_strength, e_ec50, e_hill, e_srcbase):
+                    conc_mat, vinv, tau_rise, tau_fall, baseline, mode, n_par, e_src, e_tgt,
+                    e_kind, e_sign, e_strength, e_par):
     """Integrate many people at once (one row of every array, and of the event
     values, per person), in parallel; keep only the states ``keep`` at ``t_out``
     (and integrate only the nodes they depend on). Person p reads the nodes with
@@ -699,9 +653,8 @@ def integrate_batch(y0s, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals, rtol,
         out, steps, st, _ = solve(
             y0s[p], t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals[p], rtol, atol, h_init, h_max,
             max_steps, skip, column, tab_t[rows], tab_y[rows], tab_f[rows], False, lam[p],
-            conc_mat[p], vinv[p], tau_rise[p], tau_fall[p], baseline[p], mode[p], maximum[p],
-            half[p], hill[p], e_src[p], e_tgt[p], e_drug[p], e_sign[p], e_strength[p],
-            e_ec50[p], e_hill[p], e_srcbase[p])
+            conc_mat[p], vinv[p], tau_rise[p], tau_fall[p], baseline[p], mode[p], n_par[p],
+            e_src[p], e_tgt[p], e_kind[p], e_sign[p], e_strength[p], e_par[p])
         for i in range(t_out.shape[0]):
             for j in range(keep.shape[0]):
                 res[p, i, j] = out[i, keep[j]]

@@ -21,10 +21,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import equations as eq
 from .errors import UsageError, suggest
-from .modelfile import Edge, Model, ParamRef, Value, format_quantity
+from .modelfile import EDGE_FIELD as _EDGE_FIELD, Edge, Model, ParamRef, Value, format_quantity
 
-PRODUCT, HILL = 0, 1
+PRODUCT, HILL = eq.RESPONSE_INDEX["product"], eq.RESPONSE_INDEX["hill"]
 
 
 @dataclass(frozen=True)
@@ -48,35 +49,45 @@ class KernelArrays(NamedTuple):
     tau_rise: np.ndarray       # per node, h
     tau_fall: np.ndarray
     baseline: np.ndarray
-    mode: np.ndarray           # PRODUCT or HILL
-    maximum: np.ndarray
-    half: np.ndarray
-    hill: np.ndarray
+    mode: np.ndarray           # the node's response: its index in equations.RESPONSES
+    n_par: np.ndarray          # (node, N_NODE_PARAMS): the response's parameters, in order
     e_src: np.ndarray          # per term: index into the signal vector [drugs..., nodes...]
     e_tgt: np.ndarray          # index of the target node
-    e_drug: np.ndarray         # 1 if the source is a drug (occupancy signal)
+    e_kind: np.ndarray         # the edge's signal: its index in equations.SIGNALS
     e_sign: np.ndarray         # +1 activates, -1 inhibits
     e_strength: np.ndarray
-    e_ec50: np.ndarray         # ng/mL
-    e_hill: np.ndarray
-    e_srcbase: np.ndarray      # the source node's baseline (relative-change signal)
+    e_par: np.ndarray          # (term, N_EDGE_PARAMS): the signal's parameters, in order
 
 
 @dataclass(frozen=True)
 class Term:
     """One term of the equations: the contribution of one active edge to its target.
 
-    ``signal`` is ``"occupancy"`` (a drug source: C^n / (C^n + ec50^n)) or
-    ``"relative"`` (any other source: x / baseline - 1).
+    ``signal`` names its kind in :data:`pathway.equations.SIGNALS` (for example
+    ``"occupancy"``, a drug's C^n / (C^n + ec50^n), or ``"relative"``, a node's
+    x / baseline - 1); ``params`` are that kind's parameter values by symbol.
     """
 
     edge: Edge
     signal: str
     sign: float
     strength: float
-    ec50_ng_ml: float | None
-    hill: float
-    source_baseline: float
+    params: tuple[tuple[str, float], ...]
+
+    def param(self, symbol: str) -> float:
+        return dict(self.params)[symbol]
+
+    @property
+    def ec50_ng_ml(self) -> float | None:
+        return dict(self.params).get("ec50")
+
+    @property
+    def hill(self) -> float:
+        return dict(self.params).get("n", 1.0)
+
+    @property
+    def source_baseline(self) -> float:
+        return dict(self.params).get("srcbase", 1.0)
 
 
 @dataclass(frozen=True)
@@ -138,6 +149,29 @@ class OdeSystem:
     def amounts(self, modes: np.ndarray) -> np.ndarray:
         """Amounts (mg) per compartment from modal coordinates (time-major rows)."""
         return modes @ self.pk_v.T
+
+    def node_param(self, k: int, name: str) -> float:
+        """Node k's response parameter ``name`` (by its model-file key, e.g.
+        "maximum"); nan where its response has no such parameter."""
+        form = eq.RESPONSES[int(self.kernel.mode[k])]
+        for j, p in enumerate(form.params):
+            if p.source == name:
+                return float(self.kernel.n_par[k, j])
+        return math.nan
+
+    def ceiling_column(self, k: int) -> int:
+        """Where node k's ceiling (its response's "maximum") sits in the flat
+        ``n_par`` array, or -1 if its response has none."""
+        form = eq.RESPONSES[int(self.kernel.mode[k])]
+        for j, p in enumerate(form.params):
+            if p.source == "maximum":
+                return k * eq.N_NODE_PARAMS + j
+        return -1
+
+    def readout_ceiling(self, k: int) -> float:
+        """The most a readout can reach: its response's maximum, else 1."""
+        at = self.ceiling_column(k)
+        return float(self.kernel.n_par.flat[at]) if at >= 0 else 1.0
 
     def initial_state(self) -> np.ndarray:
         """No drug anywhere; every node at its baseline (the untreated steady state)."""
@@ -231,18 +265,25 @@ def compile_model(model: Model) -> OdeSystem:
 
     tau_rise, tau_fall = per_node("tau_rise_h", "tau_rise"), per_node("tau_fall_h", "tau_fall")
     baseline = per_node("baseline", "baseline")
-    maximum, half, hill = per_node("maximum", "maximum"), per_node("half", "half"), \
-        per_node("hill", "hill")
+    mode = _arr((eq.RESPONSE_INDEX[n.response] for n in nodes), np.int64)
+    n_par = np.ones((len(nodes), eq.N_NODE_PARAMS))
+    for k, n in enumerate(nodes):
+        for c, p in enumerate(eq.response(n.response).params):
+            n_par[k, c] = val(getattr(n, p.source), "n_par", k * eq.N_NODE_PARAMS + c)
     terms = []
-    for j, e in enumerate(x for x in model.active_edges() if x.effect != "metabolised-to"):
-        drug = e.source in model.drugs
+    edges = [x for x in model.active_edges() if x.effect != "metabolised-to"]
+    e_par = np.ones((len(edges), eq.N_EDGE_PARAMS))
+    for j, e in enumerate(edges):
+        form = eq.signal(e.signal)
+        params = []
+        for c, p in enumerate(form.params):
+            where = (by_id[e.source].baseline if p.source == "source baseline"
+                     else getattr(e, _EDGE_FIELD[p.source]))
+            e_par[j, c] = val(where, "e_par", j * eq.N_EDGE_PARAMS + c)
+            params.append((p.symbol, float(e_par[j, c])))
         terms.append(Term(
-            edge=e, signal="occupancy" if drug else "relative",
-            sign=1.0 if e.effect == "activates" else -1.0,
-            strength=val(e.strength, "e_strength", j),
-            ec50_ng_ml=val(e.ec50_ng_ml, "e_ec50", j) if drug else None,
-            hill=val(e.hill, "e_hill", j),
-            source_baseline=1.0 if drug else val(by_id[e.source].baseline, "e_srcbase", j)))
+            edge=e, signal=e.signal, sign=1.0 if e.effect == "activates" else -1.0,
+            strength=val(e.strength, "e_strength", j), params=tuple(params)))
     kernel = KernelArrays(
         pk_lam=lam,
         conc_matrix=np.ascontiguousarray(
@@ -250,16 +291,13 @@ def compile_model(model: Model) -> OdeSystem:
             * _arr(1000.0 / model.value(model.drugs[d].volume_l) for d in drug_ids)[:, None])
         if drug_ids else np.zeros((0, len(comps))),
         pk_vinv=vinv, tau_rise=tau_rise, tau_fall=tau_fall, baseline=baseline,
-        mode=_arr((HILL if n.response == "hill" else PRODUCT for n in nodes), np.int64),
-        maximum=maximum, half=half, hill=hill,
+        mode=mode, n_par=np.ascontiguousarray(n_par),
         e_src=_arr((signal_index[t.edge.source] for t in terms), np.int64),
         e_tgt=_arr((node_index[t.edge.target] for t in terms), np.int64),
-        e_drug=_arr((t.signal == "occupancy" for t in terms), np.int64),
+        e_kind=_arr((eq.SIGNAL_INDEX[t.signal] for t in terms), np.int64),
         e_sign=_arr(t.sign for t in terms),
         e_strength=_arr(t.strength for t in terms),
-        e_ec50=_arr((t.ec50_ng_ml or 1.0) for t in terms),
-        e_hill=_arr(t.hill for t in terms),
-        e_srcbase=_arr((t.source_baseline or 1.0) for t in terms))
+        e_par=np.ascontiguousarray(e_par))
     return OdeSystem(
         model=model, compartments=tuple(comps), pk_matrix=np.ascontiguousarray(K), pk_v=vec,
         drug_ids=drug_ids,
@@ -342,28 +380,28 @@ def explain(model: Model, node_id: str, system: OdeSystem | None = None) -> str:
     rise, fall = float(kern.tau_rise[k]), float(kern.tau_fall[k])
     tau = (f"tau = {fmt(rise, 'time')}" if rise == fall else
            f"tau = {fmt(rise, 'time')} while rising, {fmt(fall, 'time')} while falling")
-    lines.append(f"  d{node.id}/dt = (target - {node.id}) / tau,   {tau}")
+    rate = eq.relaxation(eq.var(node.id), eq.var("target"), eq.var("tau"))
+    lines.append(f"  d{node.id}/dt = {eq.to_text(rate)},   {tau}")
     terms = [t for t in system.terms if t.edge.target == node_id]
-    sign = {1.0: "+", -1.0: "-"}
-    base = float(kern.baseline[k])
-    if kern.mode[k] == PRODUCT:
-        factors = " * ".join(f"max(0, 1 {sign[t.sign]} {t.strength:g}*s[{t.edge.source}])"
-                             for t in terms) or "1"
-        lines.append(f"  target = {base:g} * {factors}")
+    form = eq.RESPONSES[int(kern.mode[k])]
+    node_params = {p.symbol: eq.num(float(kern.n_par[k, j])) for j, p in enumerate(form.params)}
+    signals = [(t.sign, eq.num(t.strength), eq.var(f"s[{t.edge.source}]")) for t in terms]
+    base = eq.num(float(kern.baseline[k]))
+    if len(terms) > 1 and form.combine == "+":
+        # the sum once, by name, rather than at each place the target uses it
+        lines.append(f"  A = {eq.to_text(eq.combination(form.name, signals))}")
+        target = eq.target_expr(form.name, base, node_params, signals, acc=eq.var("A"))
     else:
-        drive = " ".join(f"{sign[t.sign]} {t.strength:g}*s[{t.edge.source}]" for t in terms) or "0"
-        n = float(kern.hill[k])
-        lines.append(f"  D = max(0, {drive})")
-        lines.append(f"  target = {base:g} + ({float(kern.maximum[k]):g} - {base:g})"
-                     f" * D^{n:g} / (D^{n:g} + {float(kern.half[k]):g}^{n:g})")
+        target = eq.target_expr(form.name, base, node_params, signals)
+    lines.append(f"  target = {eq.to_text(target)}")
+    lines.append(f"    ({form.name} response: {form.text})")
     for t in terms:
+        x = "C" if t.signal == "occupancy" else t.edge.source
+        s_expr = eq.signal_expr(t.signal, eq.var(x), {p: eq.num(v) for p, v in t.params})
+        what = eq.signal(t.signal).text
         if t.signal == "occupancy":
-            lines.append(f"  s[{t.edge.source}] = C^{t.hill:g} / (C^{t.hill:g} + "
-                         f"{t.ec50_ng_ml:g}^{t.hill:g})   (occupancy, C = plasma {t.edge.source} "
-                         "in ng/mL)")
-        else:
-            lines.append(f"  s[{t.edge.source}] = {t.edge.source} / {t.source_baseline:g} - 1"
-                         "   (relative change)")
+            what += f", C = plasma {t.edge.source}"
+        lines.append(f"  s[{t.edge.source}] = {eq.to_text(s_expr)}   ({t.signal}: {what})")
     lines.append("  terms, one per edge:")
     if not terms:
         lines.append("    (none: the node stays at its baseline)")

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import equations as _equations
 from .errors import ModelFileError, UsageError, suggest
 
 # ---------------------------------------------------------------- units
@@ -105,7 +106,11 @@ def format_quantity(value: float, dimension: str) -> str:
 KINDS = ("drug", "receptor", "cell", "transmitter", "signal", "structure", "readout")
 EFFECTS = ("activates", "inhibits", "metabolised-to")
 GRADES = ("strong", "moderate", "preliminary", "contested")
-RESPONSES = ("product", "hill")
+RESPONSES = tuple(r.name for r in _equations.RESPONSES)
+SIGNALS = tuple(k.name for k in _equations.SIGNALS)
+#: where an edge key of a signal's parameter lands on the Edge (the node keys are
+#: the Node's own field names)
+EDGE_FIELD = {"ec50": "ec50_ng_ml", "hill": "hill"}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
@@ -152,6 +157,7 @@ class Edge:
     fraction: Value = 0.0
     hypothesis: str | None = None
     note: str = ""
+    signal: str = ""          # the kind of signal (pathway.equations.SIGNALS); "" for metabolism
 
     @property
     def name(self) -> str:
@@ -599,9 +605,11 @@ def _depth(value: Any, limit: int = MAX_DEPTH + 1) -> int:
 _TOP = {"model", "roles", "branches", "nodes", "edges", "drugs", "parameters", "hypotheses",
         "scenarios", "references", "interventions", "population", "experiments"}
 _NODE_KEYS = {"id", "label", "kind", "branch", "tau", "tau_rise", "tau_fall", "baseline",
-              "response", "maximum", "half", "hill", "description", "caption", "short_label"}
-_EDGE_KEYS = {"source", "target", "effect", "strength", "ec50", "hill", "fraction", "grade",
-              "citations", "hypothesis", "note"}
+              "response", "description", "caption", "short_label"} | {
+    p.source for r in _equations.RESPONSES for p in r.params}
+_EDGE_KEYS = {"source", "target", "effect", "strength", "fraction", "grade",
+              "citations", "hypothesis", "note", "signal"} | {
+    p.source for k in _equations.SIGNALS for p in k.params if p.source != "source baseline"}
 _DRUG_KEYS = {"clearance", "volume", "peripheral", "routes", "citations", "color", "color_dark"}
 _ROLE_KEYS = {"primary", "side_effects", "outcomes", "body_weight", "expectancy", "inert",
               "showcase"}
@@ -1157,21 +1165,25 @@ class _Checker:
                         description=self.text(raw, "description", place, required=False),
                         caption=self.text(raw, "caption", place, required=False),
                         short_label=self.text(raw, "short_label", place, required=False))
-            if response == "hill":
-                node = replace(
-                    node,
-                    maximum=self.quantity(raw, "maximum", "number", place, default=1.0,
-                                          nonnegative=True),
-                    half=self.quantity(raw, "half", "number", place, default=1.0, positive=True),
-                    hill=self.quantity(raw, "hill", "number", place, default=1.0, positive=True))
-            else:
-                for key in ("maximum", "half", "hill"):
-                    if key in raw:
-                        self.problem(place, f"'{key}' applies only to response = \"hill\"",
-                                     "remove it, or set response = \"hill\"")
-                if isinstance(baseline, float) and baseline <= 0 and kind != "drug":
-                    self.problem(place, "a product node needs a baseline above zero",
-                                 "use response = \"hill\" for a readout that starts at zero")
+            form = _equations.response(response) if response in RESPONSES else None
+            own = {p.source for p in form.params} if form else set()
+            if form is not None and kind != "drug":
+                node = replace(node, **{
+                    p.source: self.quantity(raw, p.source, p.dimension, place,
+                                            required=p.default is None,
+                                            default=1.0 if p.default is None else p.default,
+                                            nonnegative=True, positive=p.positive)
+                    for p in form.params})
+            for key in sorted(k for r in _equations.RESPONSES for k in (p.source for p in r.params)
+                              if k not in own and k in raw):
+                users = [r.name for r in _equations.RESPONSES if key in {p.source for p in r.params}]
+                self.problem(place, f"'{key}' applies only to response = \"{users[0]}\"",
+                             f"remove it, or set response = \"{users[0]}\"")
+                own.add(key)
+            if response == "product" and isinstance(baseline, float) and baseline <= 0 \
+                    and kind != "drug":
+                self.problem(place, "a product node needs a baseline above zero",
+                             "use response = \"hill\" for a readout that starts at zero")
             nodes.append(node)
         return nodes
 
@@ -1238,19 +1250,43 @@ class _Checker:
                                  "remove fraction, or make the edge metabolised-to")
                 strength = self.quantity(raw, "strength", "number", place, required=False,
                                          default=1.0, nonnegative=True)
-                hill = self.quantity(raw, "hill", "number", place, required=False, default=1.0,
-                                     positive=True)
-                ec50 = None
-                if s_node is not None and s_node.kind == "drug":
-                    ec50 = self.quantity(raw, "ec50", "concentration", place, positive=True)
-                elif "ec50" in raw:
-                    self.problem(place, "'ec50' applies only to edges from a drug",
-                                 "remove ec50, or start the edge at a drug node")
-                elif s_node is not None and isinstance(s_node.baseline, float) \
-                        and s_node.baseline <= 0:
-                    self.problem(place, f"source '{src}' has baseline 0, so its relative change "
-                                 "is undefined", "give the source a baseline above zero")
-                edge = replace(edge, strength=strength, hill=hill, ec50_ng_ml=ec50)
+                from_drug = s_node is not None and s_node.kind == "drug"
+                kind = _equations.default_signal(from_drug)
+                if "signal" in raw:
+                    kind = self.choice(raw, "signal", SIGNALS, place, fallback=kind)
+                    want = "drug" if from_drug else "node"
+                    if s_node is not None and _equations.signal(kind).source_kind != want:
+                        fits = [k.name for k in _equations.SIGNALS if k.source_kind == want]
+                        self.problem(place, f"signal '{kind}' needs a "
+                                     f"{_equations.signal(kind).source_kind} source, and "
+                                     f"'{src}' is {'a drug' if from_drug else 'not a drug'}",
+                                     f"use one of {', '.join(fits)}")
+                        kind = _equations.default_signal(from_drug)
+                form = _equations.signal(kind)
+                values = {}
+                for p in form.params:
+                    if p.source == "source baseline":
+                        if s_node is not None and isinstance(s_node.baseline, float) \
+                                and s_node.baseline <= 0:
+                            self.problem(place, f"source '{src}' has baseline 0, so its change "
+                                         "from rest is undefined",
+                                         "give the source a baseline above zero")
+                        continue
+                    values[EDGE_FIELD[p.source]] = self.quantity(
+                        raw, p.source, p.dimension, place, required=p.default is None,
+                        default=p.default, positive=p.positive, nonnegative=True)
+                used = {p.source for p in form.params}
+                for key in sorted({p.source for k in _equations.SIGNALS for p in k.params}
+                                  - used - {"source baseline"}):
+                    if key in raw:
+                        users = [k.name for k in _equations.SIGNALS
+                                 if key in {p.source for p in k.params}]
+                        what = ("an edge from a drug" if users == ["occupancy"] else
+                                "signal = " + " or ".join(f'"{u}"' for u in users))
+                        self.problem(place, f"'{key}' applies only to {what}",
+                                     f"remove {key}" + (", or start the edge at a drug node"
+                                                        if users == ["occupancy"] else ""))
+                edge = replace(edge, strength=strength, signal=kind, **values)
             edges.append(edge)
         totals: dict[str, float] = {}
         for e in edges:

@@ -220,8 +220,8 @@ TABLE_TOL = 0.1
 ROW_TOL = 0.5
 
 #: The kernel arrays with one entry per node, per term and for the pharmacokinetics.
-_NODE_ARRAYS = ("tau_rise", "tau_fall", "baseline", "mode", "maximum", "half", "hill")
-_TERM_ARRAYS = ("e_drug", "e_sign", "e_strength", "e_ec50", "e_hill", "e_srcbase")
+_NODE_ARRAYS = ("tau_rise", "tau_fall", "baseline", "mode", "n_par")
+_TERM_ARRAYS = ("e_kind", "e_sign", "e_strength", "e_par")
 _PK_ARRAYS = ("pk_lam", "conc_matrix", "pk_vinv")
 
 

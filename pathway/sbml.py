@@ -30,10 +30,11 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from . import equations as eq
 from .compile import HILL, OdeSystem, compile_model
 from .dosing import BOLUS, RATE, build_events, first_event_h
 from .errors import UsageError
-from .modelfile import Model, ParamRef, Scenario
+from .modelfile import EDGE_FIELD, Model, ParamRef, Scenario
 
 SBML_LEVEL, SBML_VERSION = 3, 2
 
@@ -245,7 +246,7 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
             ia = m.createInitialAssignment()
             ia.setSymbol(state)
             ia.setMath(math(start))
-    signals: dict[str, list[tuple[str, float]]] = {nid: [] for nid in system.node_ids}
+    signals: dict[str, list] = {nid: [] for nid in system.node_ids}
     for t in system.terms:                # the very terms the solver runs
         e = t.edge
         wid = f"w_{e.index}"
@@ -260,30 +261,22 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
             rule = m.createAssignmentRule()
             rule.setVariable(wid)
             rule.setMath(math(f"par_{e.strength.name}"))
-        if t.signal == "occupancy":
-            ec50 = _value(model, e.ec50_ng_ml, t.ec50_ng_ml)
-            n = _num(t.hill)
-            c = f"max({e.source}, 0)"       # a plasma level a simulator lets dip below 0
-            s = f"pow({c} / {ec50}, {n}) / (1 + pow({c} / {ec50}, {n}))"
-        else:
-            base = _value(model, model.node(e.source).baseline, t.source_baseline)
-            s = f"({e.source} / {base} - 1)"
-        sign = "+" if t.sign > 0 else "-"
-        signals[e.target].append((f"{sign} {wid} * {s}", t.sign))
+        form = eq.signal(t.signal)
+        params = {}
+        for p in form.params:
+            where = (model.node(e.source).baseline if p.source == "source baseline"
+                     else getattr(e, EDGE_FIELD[p.source]))
+            params[p.symbol] = eq.var(_value(model, where, t.param(p.symbol)))
+        # a plasma level that a simulator lets dip below 0 counts as 0, as in the kernel
+        x = eq.pos(eq.var(e.source)) if form.source_kind == "drug" else eq.var(e.source)
+        signals[e.target].append((t.sign, eq.var(wid), eq.signal_expr(t.signal, x, params)))
     for k, nid in enumerate(system.node_ids):
         node = node_obj[nid]
         base = _value(model, node.baseline, kern.baseline[k])
-        if kern.mode[k] == HILL:
-            drive = " ".join(t for t, _ in signals[nid]) or "0"
-            hill = _value(model, node.hill, kern.hill[k])
-            half = _value(model, node.half, kern.half[k])
-            mx = _value(model, node.maximum, kern.maximum[k])
-            d = f"max({drive}, 0)"
-            target = (f"{base} + ({mx} - {base}) * pow({d}, {hill}) / "
-                      f"(pow({d}, {hill}) + pow({half}, {hill}))")
-        else:
-            factors = [f"max(1 {t}, 0)" for t, _ in signals[nid]]
-            target = " * ".join([base] + factors)
+        form = eq.RESPONSES[int(kern.mode[k])]
+        node_params = {p.symbol: eq.var(_value(model, getattr(node, p.source), kern.n_par[k, j]))
+                       for j, p in enumerate(form.params)}
+        target = eq.to_sbml(eq.target_expr(form.name, eq.var(base), node_params, signals[nid]))
         tid = f"target_{nid}"
         parameter(tid, kern.baseline[k], constant=False, units="dimensionless",
                   name=f"target of {nid}")
@@ -421,7 +414,7 @@ def _offsets(model: Model, system: OdeSystem, events) -> tuple[dict[str, float],
     node_offset = {}
     for k, nid in enumerate(system.node_ids):
         if kern.baseline[k] == 0.0:
-            top = abs(float(kern.maximum[k])) if kern.mode[k] == HILL else 0.0
+            top = abs(system.node_param(k, "maximum")) if kern.mode[k] == HILL else 0.0
             node_offset[nid] = OFFSET_FRACTION * (top if top > 0 else 1.0)
     return drug_scale, node_offset
 

@@ -218,7 +218,7 @@ def _trajectory(system: OdeSystem, scenario: Scenario, t_eval, states, steps) ->
             k = system.node_index(node.id)
             # a readout stays in its range: the cubic between the solver's steps may
             # dip a hair below zero or above the ceiling
-            columns[node.id] = (np.clip(states[:, n_pk + k], 0.0, system.kernel.maximum[k])
+            columns[node.id] = (np.clip(states[:, n_pk + k], 0.0, system.readout_ceiling(k))
                                 if node.kind == "readout" else states[:, n_pk + k])
     units = {n.id: ("ng/mL" if n.kind == "drug" else "") for n in model.nodes}
     labels = {n.id: n.label for n in model.nodes}

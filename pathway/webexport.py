@@ -138,11 +138,11 @@ def export_model(model: Model, site: dict | None = None) -> dict:
         e = t.edge
         terms.append({
             "edge": e.index, "hypothesis": e.hypothesis, "src": int(k.e_src[j]),
-            "tgt": int(k.e_tgt[j]), "drug": int(k.e_drug[j]), "sign": float(k.e_sign[j]),
+            "tgt": int(k.e_tgt[j]), "kind": int(k.e_kind[j]), "sign": float(k.e_sign[j]),
             "strength": refs.get("e_strength", {}).get(j, float(k.e_strength[j])),
-            "ec50": refs.get("e_ec50", {}).get(j, float(k.e_ec50[j])),
-            "hill": refs.get("e_hill", {}).get(j, float(k.e_hill[j])),
-            "srcbase": refs.get("e_srcbase", {}).get(j, float(k.e_srcbase[j])),
+            # the signal's parameters, in the order of pathway/equations.py
+            "par": [refs.get("e_par", {}).get(j * k.e_par.shape[1] + c, float(x))
+                    for c, x in enumerate(k.e_par[j])],
             "key": [e.source, e.target]})
     drugs = {}
     for d in system.drug_ids:
@@ -164,7 +164,10 @@ def export_model(model: Model, site: dict | None = None) -> dict:
         "compartments": [{"drug": c.drug, "kind": c.kind} for c in system.compartments],
         "tau_rise": node_array("tau_rise"), "tau_fall": node_array("tau_fall"),
         "baseline": node_array("baseline"), "mode": [int(x) for x in k.mode],
-        "maximum": node_array("maximum"), "half": node_array("half"), "hill": node_array("hill"),
+        # each node's response parameters, in the order of pathway/equations.py
+        "n_par": [[refs.get("n_par", {}).get(i * k.n_par.shape[1] + c, float(x))
+                   for c, x in enumerate(row)] for i, row in enumerate(k.n_par)],
+        "clip_par": [system.ceiling_column(i) for i in range(len(system.node_ids))],
         "terms": terms, "metabolism": metabolism, "drugs": drugs,
         # where each parameter enters (compile_model's param_uses; "pk" and "dose" are
         # rebuilt from the drugs above), and the all-hypotheses matrix at the default

@@ -152,7 +152,7 @@ def test_explain_lists_exactly_the_terms_that_run(model, hypotheses):
 def test_parameter_uses_come_from_the_compiler(model):
     uses = compile_model(model).param_uses
     assert {u.array for u in uses["spine_lifetime"]} == {"tau_fall"}
-    assert {u.array for u in uses["baseline_spines"]} == {"baseline", "e_srcbase"}
+    assert {u.array for u in uses["baseline_spines"]} == {"baseline", "e_par"}
     assert {u.array for u in uses["body_weight"]} == {"dose"}
     assert {u.array for u in uses["expectancy_clearance"]} == {"pk"}
     # every knob of the file turns something (with every hypothesis on): no dead parameters

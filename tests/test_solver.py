@@ -93,7 +93,7 @@ def test_nonlinear_system_matches_scipy_radau(model, scenario):
     ev = build_events(system, sc, days * 24.0)
     n = system.initial_state().size
     work = [np.empty(n), np.empty(n), np.empty(len(system.drug_ids) + len(system.node_ids)),
-            np.empty(len(system.node_ids)), np.empty(len(system.node_ids))]
+            np.empty(len(system.node_ids))]
     t_eval = np.linspace(0, days * 24.0, 400)
     y, rate_in = system.initial_state(), np.zeros(n)
     bounds = sorted(set(ev.t_h.tolist()) | {0.0, days * 24.0})

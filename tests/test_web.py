@@ -225,13 +225,19 @@ def test_export_carries_what_the_page_needs(model):
     terms = {t["edge"] for t in data["compiled"]["terms"]}
     assert terms == {e.index for e in model.edges if e.effect != "metabolised-to"}
     # a parameter that enters a kernel array is named there, not copied as a number
-    used = {v for key in ("tau_rise", "tau_fall", "baseline", "half")
-            for v in data["compiled"][key] if isinstance(v, str)}
+    compiled = data["compiled"]
+    used = {v for key in ("tau_rise", "tau_fall", "baseline")
+            for v in compiled[key] if isinstance(v, str)}
+    used |= {v for row in compiled["n_par"] for v in row if isinstance(v, str)}
     assert used and used <= set(model.parameters)
-    for name, uses in data["compiled"]["param_uses"].items():
+    flat = {"n_par": [v for row in compiled["n_par"] for v in row],
+            "e_par": [v for t in compiled["terms"] for v in t["par"]]}
+    for name, uses in compiled["param_uses"].items():
         for use in uses:
-            if use["array"] in ("tau_rise", "tau_fall", "baseline", "maximum", "half", "hill"):
-                assert data["compiled"][use["array"]][use["index"]] == name
+            if use["array"] in ("tau_rise", "tau_fall", "baseline"):
+                assert compiled[use["array"]][use["index"]] == name
+            elif use["array"] in flat:
+                assert flat[use["array"]][use["index"]] == name
     # reference texts with a DOI give a link
     with_doi = [r for r in data["references"].values() if "doi:" in r["text"].lower()]
     assert all(r["doi"] for r in with_doi)
