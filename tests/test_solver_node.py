@@ -14,12 +14,14 @@ Node is Debian's ``nodejs`` (.ci/run installs it); without it the module is
 skipped. The page itself is driven in Chromium by tests/test_web.py.
 """
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from pathway import load_model
+from pathway import load_model, loads_model
+from pathway.compile import compile_model
 from solver_cases import NODE, NodeError, cases, disagreement, node_simulate, py_simulate
 
 ROOT = Path(__file__).parent.parent
@@ -62,3 +64,26 @@ def test_the_harness_reports_a_case_the_solver_refuses(tmp_path):
     with pytest.raises(NodeError, match="no-such-scenario: solver.js refused the case: "
                                         "unknown scenario 'no-such-scenario'"):
         node_simulate(model, [good, ("no-such-scenario", "no-such-scenario", {})], tmp_path)
+
+
+def test_two_equal_rates_in_one_chain_are_nudged_apart_alike(tmp_path):
+    """An absorption as fast as the elimination makes the pharmacokinetic matrix
+    defective; both sides nudge it apart the same way (compile._modes) and take the
+    same steps. The nudged modes are nearly parallel, so each side's round-off in
+    them grows about a hundred million times: the levels agree to ~2e-8, not 1e-9."""
+    text = (ROOT / "models" / "toy.toml").read_text()
+    elimination = 20 / 800            # the slow pill's clearance over its volume, 1/h
+    fast = 'absorption_half_life = "1 h", expectancy = "0.2 mg"'
+    assert fast in text, "the toy model's slow pill has changed; update this test"
+    model = loads_model(text.replace(fast, f'absorption_half_life = "{math.log(2) / elimination!r} h", '
+                                           'expectancy = "0.2 mg"'), str(tmp_path / "toy.toml"))
+    lam = np.sort(compile_model(model).kernel.pk_lam)
+    assert np.min(np.diff(lam)) < 1e-6 * elimination, "the two rates are not (nearly) equal"
+    batch = [c for c in cases(model) if c[0] in ("scenario:slow-course", "dose:slow-course")]
+    assert len(batch) == 2
+    for (case_id, scenario, options), js in zip(batch, node_simulate(model, batch, tmp_path),
+                                                strict=True):
+        traj = py_simulate(model, scenario, options)
+        assert js["steps"] == traj.steps, f"{case_id}: {js['steps']} steps, Python {traj.steps}"
+        d, column = disagreement(js, traj)
+        assert d <= 1e-6, f"{case_id}: column {column} differs by {d:.2e} of its peak"
