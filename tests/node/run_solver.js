@@ -34,6 +34,11 @@ const solver = new globalThis.PathwaySolver(JSON.parse(JSON.stringify(page.windo
 const columns = solver.columns().concat(["time_h"]);
 const batch = JSON.parse(fs.readFileSync(0, "utf8"));
 
+// Float64Array is in the machine's byte order, and the reader takes little-endian
+if (new Uint8Array(new Float64Array([1]).buffer)[7] !== 0x3f) {
+  process.stderr.write("this machine is big-endian; the reader expects little-endian float64\n");
+  process.exit(2);
+}
 const out = fs.openSync(outPath, "w");
 const index = {columns: columns, cases: []};
 let offset = 0;
@@ -51,8 +56,6 @@ for (const c of batch) {
     if (!col || col.length !== rows) throw new Error(c.id + ": column " + name + " is missing or short");
     block.set(col, j * rows);
   });
-  // Float64Array is in the machine's byte order; the index says little-endian
-  if (new Uint8Array(new Float64Array([1]).buffer)[7] !== 0x3f) throw new Error("big-endian machine");
   fs.writeSync(out, new Uint8Array(block.buffer));
   index.cases.push({id: c.id, steps: run.steps, rows: rows, offset: offset});
   offset += block.length;
