@@ -143,8 +143,34 @@
     return ev;
   }
 
+  function sub(K, rows) {
+    return rows.map(function (r) { return Float64Array.from(rows.map(function (c) { return K[r][c]; })); });
+  }
+
+  // Which compartments each one reaches through the flows of K (i -> j where
+  // K[j][i] is not zero), itself included.
+  function reaches(K) {
+    var n = K.length, out = [];
+    for (var s = 0; s < n; s++) {
+      var seen = new Uint8Array(n), stack = [s];
+      seen[s] = 1;
+      while (stack.length) {
+        var i = stack.pop();
+        for (var j = 0; j < n; j++) if (!seen[j] && K[j][i] !== 0) { seen[j] = 1; stack.push(j); }
+      }
+      out.push(seen);
+    }
+    return out;
+  }
+
   // K = V diag(-lam) V^-1, as pathway.compile._modes (with the same nudge for a
-  // defective matrix: two equal rates in one chain).
+  // defective matrix: two equal rates in one chain). The eigenvalues come from each
+  // group of compartments that reach one another (a drug's central and peripheral
+  // compartments; a depot on its own), and each eigenvector from the compartments
+  // that group reaches (its drug and the drugs it is metabolised to), zero elsewhere,
+  // as LAPACK's are in Python: two drugs with equal rates (the enantiomers; a placebo
+  // and saline) never share a mode, which would leave round-off in the level of a
+  // drug not given.
   function modes(K0) {
     var n = K0.length, K = copyMat(K0), i, j;
     if (n === 0) return {lam: new Float64Array(0), V: [], Vinv: []};
@@ -152,46 +178,54 @@
       if (!isFinite(K[i][j])) fail("the pharmacokinetic rates are not finite",
         "check the drugs' volumes, flows and half-lives for extreme values");
     }
+    var down = reaches(K), groups = [], grouped = new Uint8Array(n);
+    for (i = 0; i < n; i++) {
+      if (grouped[i]) continue;
+      var g = [];
+      for (j = 0; j < n; j++) if (down[i][j] && down[j][i]) { g.push(j); grouped[j] = 1; }
+      var reached = [];
+      for (j = 0; j < n; j++) if (down[i][j]) reached.push(j);
+      groups.push({members: g, reached: reached});
+    }
     for (var attempt = 0; attempt < 4; attempt++) {
-      var ev = eigenvalues(K);
-      if (ev) {
-        var V = zeros(n, n), ok = true;
-        for (var m = 0; m < n; m++) {
-          var shift = ev[m] + 1e-10 * Math.max(1e-6, Math.abs(ev[m]));
-          var M = copyMat(K);
-          for (i = 0; i < n; i++) M[i][i] -= shift;
-          var piv = luFactor(M), x = new Float64Array(n);
-          for (i = 0; i < n; i++) x[i] = 1 / (1 + i + m);
-          for (var it = 0; it < 3; it++) {
+      var lam = new Float64Array(n), V = zeros(n, n), m = 0, ok = true;
+      for (var gi = 0; gi < groups.length && ok; gi++) {
+        var ev = eigenvalues(sub(K, groups[gi].members)), R = groups[gi].reached;
+        if (!ev) { ok = false; break; }
+        var KR = sub(K, R), nR = R.length;
+        for (var q = 0; q < ev.length && ok; q++, m++) {
+          var shift = ev[q] + 1e-10 * Math.max(1e-6, Math.abs(ev[q]));
+          var M = copyMat(KR);
+          for (i = 0; i < nR; i++) M[i][i] -= shift;
+          var piv = luFactor(M), x = new Float64Array(nR);
+          for (i = 0; i < nR; i++) x[i] = 1 / (1 + R[i] + m);
+          for (var it = 0; it < 3 && ok; it++) {
             x = luSolve(M, piv, x);
             var nrm = 0;
-            for (i = 0; i < n; i++) nrm += x[i] * x[i];
+            for (i = 0; i < nR; i++) nrm += x[i] * x[i];
             nrm = Math.sqrt(nrm);
-            if (!(nrm > 0) || !isFinite(nrm)) { ok = false; break; }
-            for (i = 0; i < n; i++) x[i] /= nrm;
+            if (!(nrm > 0) || !isFinite(nrm)) ok = false;
+            for (i = 0; i < nR; i++) x[i] /= nrm;
           }
-          if (!ok) break;
-          // round-off where the exact vector has zeros (other drugs' compartments)
-          for (i = 0; i < n; i++) V[i][m] = Math.abs(x[i]) < 1e-14 ? 0 : x[i];
+          // round-off where the exact vector has zeros (compartments of the chain
+          // that this mode does not reach)
+          for (i = 0; i < nR; i++) V[R[i]][m] = Math.abs(x[i]) < 1e-14 ? 0 : x[i];
+          lam[m] = -ev[q];
         }
-        if (ok) {
-          var LU = copyMat(V), p = luFactor(LU), Vinv = zeros(n, n);
-          for (j = 0; j < n; j++) {
-            var e = new Float64Array(n);
-            e[j] = 1;
-            var col = luSolve(LU, p, e);
-            for (i = 0; i < n; i++) Vinv[i][j] = col[i];
-          }
-          var big = 0;
-          for (i = 0; i < n; i++) for (j = 0; j < n; j++) big = Math.max(big, Math.abs(Vinv[i][j]));
-          for (i = 0; i < n; i++) for (j = 0; j < n; j++) if (Math.abs(Vinv[i][j]) < 1e-14 * big) Vinv[i][j] = 0;
-          var cond = norm1(V) * norm1(Vinv);
-          if (isFinite(cond) && cond < 1e8) {
-            var lam = new Float64Array(n);
-            for (i = 0; i < n; i++) lam[i] = -ev[i];
-            return {lam: lam, V: V, Vinv: Vinv};
-          }
+      }
+      if (ok) {
+        var LU = copyMat(V), p = luFactor(LU), Vinv = zeros(n, n);
+        for (j = 0; j < n; j++) {
+          var e = new Float64Array(n);
+          e[j] = 1;
+          var col = luSolve(LU, p, e);
+          for (i = 0; i < n; i++) Vinv[i][j] = col[i];
         }
+        var big = 0;
+        for (i = 0; i < n; i++) for (j = 0; j < n; j++) big = Math.max(big, Math.abs(Vinv[i][j]));
+        for (i = 0; i < n; i++) for (j = 0; j < n; j++) if (Math.abs(Vinv[i][j]) < 1e-14 * big) Vinv[i][j] = 0;
+        var cond = norm1(V) * norm1(Vinv);
+        if (isFinite(cond) && cond < 1e8) return {lam: lam, V: V, Vinv: Vinv};
       }
       for (i = 0; i < n; i++) K[i][i] += K[i][i] * 1e-7 * (1 + i);
     }
@@ -718,7 +752,7 @@
       var step = options.step_min == null ? 5 : Number(options.step_min);
       if (!(step > 0 && step <= 1440)) fail("step_min must lie between 0 and 1440 minutes");
       var n = Math.floor(tEnd * 60 / step + 1e-9), arr = [];
-      for (var i = 0; i <= n; i++) arr.push(i * step / 60);
+      for (var i = 0; i <= n; i++) arr.push(i * (step / 60));     // as simulate.py: the same times
       if (arr[arr.length - 1] < tEnd - 1e-9) arr.push(tEnd);
       tOut = Float64Array.from(arr);
     }
