@@ -187,7 +187,7 @@ RESPONSES: tuple[Response, ...] = (
         term=SIGN * W * S, combine="+", start=0.0,
         lets=(("dn", pos(ACC) ** var("n")),),
         target=BASE + (var("maximum") - BASE) * var("dn") / (var("dn") + var("half") ** var("n")),
-        text="the signed sum D of the edges' w*s drives a Hill curve from the resting "
+        text="the signed sum A of the edges' w*s drives a Hill curve from the resting "
              "level to the maximum"),
 )
 
@@ -319,6 +319,27 @@ def to_text(e: Expr, names: dict[str, str] | None = None) -> str:
         return s
 
     return go(e)
+
+
+def evaluate(e: Expr, values: dict[str, float]) -> float:
+    """The value of ``e`` with its variables set from ``values`` (a plain reading
+    of the tree, independent of the generated code; tests compare the two)."""
+    if e.op == "num":
+        return e.args[0]
+    if e.op == "var":
+        return float(values[e.args[0]])
+    if e.op == "pos":
+        return max(0.0, evaluate(e.args[0], values))
+    a, b = (evaluate(x, values) for x in e.args)
+    if e.op == "+":
+        return a + b
+    if e.op == "-":
+        return a - b
+    if e.op == "*":
+        return a * b
+    if e.op == "/":
+        return a / b
+    return a ** b
 
 
 # ---------------------------------------------------------------- code generation
