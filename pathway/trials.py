@@ -61,7 +61,7 @@ _DESIGN_KEYS = {"allocation": str, "masking": str, "randomised": bool, "comparat
                 "note": str}
 _DESIGN_REQUIRED = ("allocation", "masking", "randomised", "comparator", "background")
 _ARM_KEYS = {"id": str, "label": str, "kind": str, "n": int, "doses": list, "outcomes": list, "note": str}
-_ARM_REQUIRED = ("id", "label", "kind", "doses", "outcomes")
+_ARM_REQUIRED = ("id", "label", "kind", "doses")
 _DOSE_KEYS = {"drug": str, "route": str, "amount": str, "duration": str, "times": list, "start": str,
               "every": str, "count": int, "note": str}
 _DOSE_REQUIRED = ("drug", "route", "amount")
@@ -563,7 +563,7 @@ def _parse(data: dict, path: str) -> Trial:
             if dose is not None:
                 doses.append(dose)
         outcomes = []
-        for j, o in enumerate(arm["outcomes"]):
+        for j, o in enumerate(arm.get("outcomes", [])):
             out = _parse_outcome(o, _where(where, f"outcome {j + 1}"), scale or "MADRS", n, probs)
             if out is not None:
                 outcomes.append(out)
@@ -572,7 +572,7 @@ def _parse(data: dict, path: str) -> Trial:
                             outcomes=tuple(outcomes), note=arm.get("note", "")))
     contrasts = []
     for j, c in enumerate(data.get("contrasts", [])):
-        con = _parse_contrast(c, f"contrast {j + 1}", scale or "MADRS", [a.id for a in arms], probs)
+        con = _parse_contrast(c, f"contrast {j + 1}", scale or "MADRS", sorted(seen), probs)
         if con is not None:
             contrasts.append(con)
     if not any(a.outcomes for a in arms) and not contrasts:
