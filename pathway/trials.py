@@ -72,6 +72,8 @@ _OUTCOME_REQUIRED = ("time", "measure", "source")
 _CONTRAST_KEYS = {"arms": list, "time": str, "measure": str, "scale": str, "mean": (int, float),
                   "sd": (int, float), "se": (int, float), "ci": list, "source": str, "note": str}
 _CONTRAST_REQUIRED = ("arms", "time", "measure", "mean", "source")
+_TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false", list: "a list",
+               dict: "a table"}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z/]+)\s*$")
 
@@ -188,12 +190,25 @@ class Trial:
         for a in self.arms:
             if a.id == arm_id:
                 return a
-        raise UsageError(f"trial '{self.id}' has no arm '{arm_id}'\n  hint: {suggest(arm_id, [a.id for a in self.arms])}")
+        hint = suggest(arm_id, [a.id for a in self.arms])
+        raise UsageError(f"trial '{self.id}' has no arm '{arm_id}'\n  hint: {hint}")
 
 
 def default_trials_dir() -> Path:
-    """The trials shipped with the package (``models/trials``)."""
-    return Path(str(resources.files("pathway.models").joinpath("trials")))
+    """The trials shipped with the package (``models/trials``).
+
+    A source checkout uses the folder beside the package; an installed package carries it as ``pathway.models``.
+    """
+    beside = Path(__file__).resolve().parent.parent / "models" / "trials"
+    if beside.is_dir():
+        return beside
+    try:
+        path = Path(str(resources.files("pathway.models").joinpath("trials")))
+        if path.is_dir():
+            return path
+    except ModuleNotFoundError:
+        pass
+    return beside
 
 
 class _Problems:
@@ -241,11 +256,18 @@ def _check_table(table, keys: dict, required, where: str, probs: _Problems, what
             bad = not isinstance(value, (int, float)) or isinstance(value, bool)
         else:
             bad = not isinstance(value, wants)
-        if bad:
-            names = " or ".join("number" if t is float else t.__name__ for t in wants)
+        if bad and key in ("time", "start", "every", "duration", "amount") and isinstance(value, (int, float)) \
+                and not isinstance(value, bool):
+            what = "time" if key != "amount" else "dose"
             probs.add(where + (", " if where else "") + f"key '{key}'",
-                      f"{format_number(value) if isinstance(value, (int, float)) else repr(value)} is a "
-                      f"{type(value).__name__}, not a {names}",
+                      f"the {what} {format_number(value)} has no unit", _type_hint(key, wants))
+            ok = False
+            continue
+        if bad:
+            names = " or ".join(dict.fromkeys(_TYPE_NAMES.get(t, t.__name__) for t in wants))
+            shown = format_number(value) if isinstance(value, (int, float)) else repr(value)
+            probs.add(where + (", " if where else "") + f"key '{key}'",
+                      f"{shown} is {_TYPE_NAMES.get(type(value), type(value).__name__)}, not {names}",
                       _type_hint(key, wants))
             ok = False
     return ok
