@@ -354,7 +354,9 @@ def explain(model: Model, node_id: str, system: OdeSystem | None = None) -> str:
     printed is what runs: an edge whose hypothesis is off has no term and is
     mentioned only as a hypothesis that would add one.
 
-    >>> print(explain(load_model(), model.primary))      # doctest: +SKIP
+    >>> from pathway import load_model
+    >>> print(explain(load_model(), "nmda").splitlines()[2])
+      dnmda/dt = (target - nmda) / tau,   tau = 3 min
     """
     node = model.node(node_id)
     system = system or compile_model(model)
