@@ -268,7 +268,11 @@ def _code(e: Expr, names: dict[str, str], pow_fn: str, pos_fn: str) -> str:
 
 def to_sbml(e: Expr, names: dict[str, str] | None = None) -> str:
     """An SBML Level 3 infix formula (libsbml.parseL3Formula reads it); max(0, x)
-    becomes a piecewise."""
+    becomes a piecewise.
+
+    >>> to_sbml(signal_expr("occupancy", var("C"), {"ec50": var("ec50_nmda"), "n": num(1)}))
+    '(((C / ec50_nmda))^(1) / (1 + ((C / ec50_nmda))^(1)))'
+    """
     names = names or {}
 
     def go(x: Expr) -> str:
@@ -288,7 +292,11 @@ def to_sbml(e: Expr, names: dict[str, str] | None = None) -> str:
 
 
 def to_text(e: Expr, names: dict[str, str] | None = None) -> str:
-    """Readable maths: the fewest parentheses, numbers in short form."""
+    """Readable maths: the fewest parentheses, numbers in short form.
+
+    >>> to_text(target_expr("product", num(1), {}, [(-1.0, num(0.5), var("s"))]))
+    'max(0, 1 - 0.5 * s)'
+    """
     names = names or {}
 
     def go(x: Expr, outer: int = 0, right: bool = False) -> str:
