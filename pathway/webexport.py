@@ -117,6 +117,7 @@ def export_model(model: Model, site: dict | None = None) -> dict:
     docstring). ``site`` is the checked content of a site file (:func:`load_site`)."""
     from .graph import to_graph
     from .plotting import BAND_PAD_ABOVE, band_rect, layout
+    from .webdrawing import drawings, edge_colors
 
     full = model
     for h in model.hypotheses:
@@ -195,6 +196,8 @@ def export_model(model: Model, site: dict | None = None) -> dict:
     edges = [{"index": e.index, "source": e.source, "target": e.target, "effect": e.effect,
               "grade": e.grade, "citations": list(e.citations), "hypothesis": e.hypothesis,
               "note": e.note} for e in model.edges]
+    branches = {b.name: {"title": b.title, "row": rows.get(b.name), "rect": rects.get(b.name)}
+                for b in model.branches.values()}
     return {
         "format": FORMAT,
         "model": {"name": model.name, "description": model.description,
@@ -204,11 +207,15 @@ def export_model(model: Model, site: dict | None = None) -> dict:
                   "expectancy": model.roles.expectancy, "inert": model.roles.inert,
                   "inert_drugs": inert_drugs(model),
                   "showcase": list(model.roles.showcase) or [next(iter(model.scenarios))]},
-        "branches": {b.name: {"title": b.title, "row": rows.get(b.name), "rect": rects.get(b.name)}
-                     for b in model.branches.values()},
+        "branches": branches,
         # the tallest a box may be and the room a band leaves above its boxes for its
-        # title, in the layout's units (one column, one row)
-        "layout": {"box_height": float(lay.height), "title_room": float(lay.title_room)},
+        # title, in the layout's units (one column, one row); the page draws one of the
+        # drawings (boxes, bands and arrow paths in pixels, one per page width) in the
+        # figure's colours (see pathway.webdrawing)
+        "layout": {"box_height": float(lay.height), "title_room": float(lay.title_room),
+                   "colors": edge_colors(),
+                   "drawings": drawings(nodes, branches, edges, float(lay.height),
+                                        float(lay.title_room))},
         "nodes": nodes, "edges": edges,
         "derived": {name: list(ds) for name, ds in model.derived.items()},
         "scenarios": {s.name: {"description": s.description, "days": s.days,
