@@ -15,8 +15,10 @@ each band takes a lane of its own (as on a phone).
 Arrows: a straight line or, if that crosses a box or a band's title, the
 gentlest curve that does not (a bow, or a side-step that leaves its box
 sideways), staying in the drawing; where no single curve clears the boxes, a
-dog-leg along a channel between columns of boxes. Of an arrow and its partner
-running back, the second curves apart. Each path is SVG path data (cubic
+dog-leg along a channel between columns of boxes, out of and into the sides of
+boxes that no arrow to a neighbour in the same row uses. Where nothing clears
+everything, a band's title is crossed rather than a box. Of an arrow and its
+partner running back, the second curves apart. Each path is SVG path data (cubic
 Béziers), in the drawing's pixels.
 
 Band titles are measured in DejaVu Sans, which is at least as wide as the
@@ -188,8 +190,10 @@ def _lane_geometry(width, placed, branches) -> dict:
 
 # ---------------------------------------------------------------- arrows
 
-def _shapes(g, hw, tracks):
-    """Candidate shapes of an arrow, cheapest first (see :func:`_route_edges`)."""
+def _shapes(g, hw, tracks, busy):
+    """Candidate shapes of an arrow, cheapest first (see :func:`_route_edges`); a dog-leg
+    leaves no box and enters none at a side in ``busy`` ((node, +1 or -1) for the right
+    or left side), where an arrow to the next box in its row already runs."""
     pos = g["pos"]
 
     def clip(p, q):                 # leave a box at its edge, heading for the point q
@@ -258,7 +262,7 @@ def _shapes(g, hw, tracks):
             off = free[0] if free else None
             X = cx + (off or 0)
             sa, sb, sy = (1 if X > a[0] else -1), (1 if X > b[0] else -1), (1 if b[1] > a[1] else -1)
-            if abs(X - a[0]) < hw or abs(X - b[0]) < hw:
+            if abs(X - a[0]) < hw or abs(X - b[0]) < hw or (a, sa) in busy or (b, sb) in busy:
                 return None
             p0, p1 = (a[0] + sa * (g["boxW"] / 2 + 2), a[1]), (b[0] + sb * (g["boxW"] / 2 + 2), b[1])
             # (rounded corners, and a straight end for the arrowhead to point along)
@@ -300,7 +304,14 @@ def _route_edges(g: dict, edges: list) -> dict:
     rects = np.array(rects, dtype=float)
     is_box = np.array([n in pos for n in names])
     tracks: dict[float, list] = {}
-    shapes = _shapes(g, hw, tracks)
+    busy = set()
+    for e in edges:
+        if e["source"] in pos and e["target"] in pos:
+            a, b = pos[e["source"]], pos[e["target"]]
+            if abs(a[1] - b[1]) < 1 and a[0] != b[0]:
+                side = 1 if b[0] > a[0] else -1
+                busy |= {(a, side), (b, -side)}
+    shapes = _shapes(g, hw, tracks, busy)
     chosen, routes = {}, {}
     for e in edges:
         if e["source"] not in pos or e["target"] not in pos:
@@ -348,9 +359,9 @@ def _route_edges(g: dict, edges: list) -> dict:
                      + (20 if (boxes or titles) and shape["kind"] != "bow" else 0) + cost)
             if best is None or score < best["score"]:
                 best = {"score": score, "segs": segs, "mid": mid, "track": leg and leg["track"]}
-            # clear of everything: no later (costlier) shape does better, except a shorter
-            # dog-leg than the first one that clears (their costs are known only here)
-            if score < 10 and shape["kind"] != "dogleg":
+            # clear of everything, titles too: no later (costlier) shape does better, except
+            # a shorter dog-leg than the first one that clears (their costs are known only here)
+            if not (out or boxes or titles) and shape["kind"] != "dogleg":
                 break
         if best["track"]:
             tracks.setdefault(best["track"][0], []).append(best["track"][1:])
