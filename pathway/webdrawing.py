@@ -16,9 +16,11 @@ Arrows: a straight line or, if that crosses a box or a band's title, the
 gentlest curve that does not (a bow, or a side-step that leaves its box
 sideways), staying in the drawing; where no single curve clears the boxes, a
 dog-leg along a channel between columns of boxes, out of and into the sides of
-boxes that no arrow to a neighbour in the same row uses. Where nothing clears
-everything, a band's title is crossed rather than a box. Of an arrow and its
-partner running back, the second curves apart. Each path is SVG path data (cubic
+boxes that no arrow to a neighbour in the same row uses. An arrow whose level
+end would run on from another arrow's at another box (the two would read as one
+arrow between those boxes) counts as blocked, unless the two share a node. Where
+nothing clears everything, a band's title is crossed rather than a box. Of an
+arrow and its partner running back, the second curves apart. Each path is SVG path data (cubic
 Béziers), in the drawing's pixels.
 
 Band titles are measured in DejaVu Sans, which is at least as wide as the
@@ -191,9 +193,9 @@ def _lane_geometry(width, placed, branches) -> dict:
 # ---------------------------------------------------------------- arrows
 
 def _shapes(g, hw, tracks, busy):
-    """Candidate shapes of an arrow, cheapest first (see :func:`_route_edges`); a dog-leg
-    leaves no box and enters none at a side in ``busy`` ((node, +1 or -1) for the right
-    or left side), where an arrow to the next box in its row already runs."""
+    """Candidate shapes of an arrow, cheapest first (see :func:`_route_edges`). A dog-leg
+    leaves no box and enters none at a side in ``busy`` ((box centre, +1 or -1) for the
+    right or left side), where an arrow to the next box in its row already runs."""
     pos = g["pos"]
 
     def clip(p, q):                 # leave a box at its edge, heading for the point q
@@ -269,6 +271,7 @@ def _shapes(g, hw, tracks, busy):
             r = min(10, abs(X - p0[0]), 0.75 * abs(X - p1[0]), abs(b[1] - a[1]) / 3)
             if r < 1.5:
                 return None
+            ends = [(a[1], min(p0[0], X), max(p0[0], X), a), (b[1], min(p1[0], X), max(p1[0], X), b)]
             q1, q2, q3, q4 = (X - sa * r, a[1]), (X, a[1] + sy * r), (X, b[1] - sy * r), (X - sb * r, b[1])
 
             def line(u, v):
@@ -280,7 +283,7 @@ def _shapes(g, hw, tracks, busy):
             # a longer way round costs more: the shortest dog-leg that clears everything wins
             detour = (abs(X - p0[0]) + abs(b[1] - a[1]) + abs(X - p1[0])) / (
                 math.hypot(b[0] - a[0], b[1] - a[1]) or 1)
-            return {"segs": segs, "cost": 1.2 + detour / 4,
+            return {"segs": segs, "cost": 1.2 + detour / 4, "ends": ends,
                     "track": None if off is None else (cx, off, lo, hi)}
         return {"kind": "dogleg", "mid": lambda length: 1e4 + cx, "cost": 1.2, "controls": controls}
 
@@ -288,6 +291,16 @@ def _shapes(g, hw, tracks, busy):
         if 4 < cx < g["W"] - 4:
             shapes.append(dogleg_shape(cx, half))
     return sorted(shapes, key=lambda s: s["cost"])
+
+
+def _level_ends(segs, a, b) -> list:
+    """The ends of a curve that leave or enter their box level (a side-step's), as
+    (y, x0, x1, box centre) over the stretch to the nearest control point."""
+    out = []
+    for (p, c), box in (((segs[0][0], segs[0][1]), a), ((segs[-1][3], segs[-1][2]), b)):
+        if abs(c[1] - p[1]) < 1 and abs(c[0] - p[0]) >= 1:
+            out.append((p[1], min(p[0], c[0]), max(p[0], c[0]), box))
+    return out
 
 
 def _route_edges(g: dict, edges: list) -> dict:
@@ -311,6 +324,10 @@ def _route_edges(g: dict, edges: list) -> dict:
             if abs(a[1] - b[1]) < 1 and a[0] != b[0]:
                 side = 1 if b[0] > a[0] else -1
                 busy |= {(a, side), (b, -side)}
+    # the level ends of the arrows routed so far, (y, x0, x1, box centre, the arrow's
+    # nodes): an arrow whose level end runs along another's at another box would read as
+    # one arrow between those boxes (unless the two share a node: a fork, or a merge)
+    legs: list[tuple] = []
     shapes = _shapes(g, hw, tracks, busy)
     chosen, routes = {}, {}
     for e in edges:
@@ -351,20 +368,26 @@ def _route_edges(g: dict, edges: list) -> dict:
                 inside = ((x > rects[:, 0] + margin) & (x < rects[:, 1] - margin)
                           & (y > rects[:, 2] + margin) & (y < rects[:, 3] - margin))
                 hit |= inside.any(axis=0)
+            ends = leg["ends"] if leg else _level_ends(segs, a, b)
             boxes, titles = int(hit[is_box].sum()), int(hit[~is_box].sum())
+            mine = {e["source"], e["target"]}
+            joins = sum(abs(y - v) < 4 and x0 < u1 + 4 and u0 < x1 + 4 and box != other and not mine & nodes
+                        for y, x0, x1, box in ends for v, u0, u1, other, nodes in legs)
             # running over a band's title is bad, through a box worse: it reads as a link; a
             # side-step or dog-leg only where it misses everything (a bow reads better
             # otherwise), unless it misses every box and nothing else does
-            score = (100 * out + 30 * boxes + 4 * titles
-                     + (20 if (boxes or titles) and shape["kind"] != "bow" else 0) + cost)
+            score = (100 * out + 30 * boxes + 10 * joins + 4 * titles
+                     + (20 if (boxes or joins or titles) and shape["kind"] != "bow" else 0) + cost)
             if best is None or score < best["score"]:
-                best = {"score": score, "segs": segs, "mid": mid, "track": leg and leg["track"]}
+                best = {"score": score, "segs": segs, "mid": mid, "track": leg and leg["track"],
+                        "ends": ends}
             # clear of everything, titles too: no later (costlier) shape does better, except
             # a shorter dog-leg than the first one that clears (their costs are known only here)
-            if not (out or boxes or titles) and shape["kind"] != "dogleg":
+            if not (out or boxes or joins or titles) and shape["kind"] != "dogleg":
                 break
         if best["track"]:
             tracks.setdefault(best["track"][0], []).append(best["track"][1:])
+        legs.extend((*end, frozenset((e["source"], e["target"]))) for end in best["ends"])
         chosen[pair] = best["mid"] * flip
         routes[e["index"]] = best["segs"]
     return routes
