@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 
 import numpy as np
 
@@ -45,6 +46,8 @@ NODE_GAP, MIN_COLUMN = 20, 62
 STACK_GAP = 6
 #: Margin around the drawing.
 PAD = 8
+#: The smallest type a box's label is set in before its long words are hyphenated.
+LABEL_MIN = 9
 
 
 @functools.lru_cache(maxsize=4096)
@@ -74,6 +77,65 @@ def band_title(text: str, room: float, wrap_lines: bool) -> dict:
         size = max(TITLE_FONT_MIN, size * room / widest)
         widest = widest * size / TITLE_FONT
     return {"lines": lines, "size": size, "width": widest, "height": len(lines) * size * 1.2 + 3}
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` characters where possible, broken at spaces and
+    after hyphens (not after a prefix of one or two characters, as in S-ketamine)."""
+    lines, line, glue = [], "", ""
+    for w in re.findall(r"(?:[^\s-]{1,2}-)?[^\s-]+-?|-", str(text)):
+        joined = line + glue + w
+        if line and len(joined) > width:
+            lines.append(line)
+            line = w
+        else:
+            line = joined
+        glue = "" if w.endswith("-") else " "
+    return lines + [line] if line else lines
+
+
+def _hyphenate(text: str) -> str:
+    """``text`` with each word of more than seven letters broken in two by a hyphen,
+    at the syllable break nearest its middle: between two consonants, or after a
+    vowel that a consonant and a vowel follow."""
+    def vowel(c):
+        return c.lower() in "aeiouy"
+
+    def cut(m):
+        w = m.group(0)
+        breaks = [k for k in range(3, len(w) - 2)
+                  if not vowel(w[k - 1]) and not vowel(w[k])
+                  or vowel(w[k - 1]) and not vowel(w[k]) and vowel(w[k + 1])]
+        k = min(breaks, key=lambda k: (abs(k - len(w) / 2), k)) if breaks else (len(w) + 1) // 2
+        return w[:k] + "-" + w[k:]
+    return re.sub(r"[^\W\d_]{8,}", cut, text)
+
+
+def fit_label(text: str, box_w: float, box_h: float) -> dict:
+    """A box's label: the lines and type size (pixels) that fit it, 15 px at most and,
+    in a wide box, 11.5 px at least; the wrapping that allows the largest type wins,
+    and where a word would need type under :data:`LABEL_MIN` the long words are
+    hyphenated."""
+    base = max(11.5, min(15, box_w / 6.6))
+    room_w, room_h = box_w - 6, box_h - 4
+
+    def best_of(label):
+        best = None
+        # from one line to many: more lines only for type at least a pixel larger
+        for width in range(len(label), 2, -1):
+            lines = wrap(label, width)
+            if best is not None and len(lines) == len(best["lines"]):
+                continue
+            per_px = max(text_width(line, 10) for line in lines) / 10
+            size = min(base, room_w / per_px, room_h / (len(lines) * 1.12))
+            if best is None or size > best["size"] + 1:
+                best = {"lines": lines, "size": size}
+        return best
+
+    best = best_of(text)
+    if best["size"] < LABEL_MIN and _hyphenate(text) != text:
+        best = max(best, best_of(_hyphenate(text)), key=lambda b: b["size"])
+    return {"lines": best["lines"], "size": round(best["size"], 2)}
 
 
 # ---------------------------------------------------------------- geometry
@@ -415,8 +477,9 @@ def drawing(width: float, nodes: list, branches: dict, edges: list, box_height: 
             title_room: float) -> dict:
     """The drawing for a page ``width`` pixels wide, from the exported nodes (with the
     layout's ``x``, ``y`` and ``band``), branches (``row``, ``rect``, ``title``) and edges
-    (``index``, ``source``, ``target``): the size, each box's centre and the boxes'
-    size, each band's rectangle and title, and each arrow's path and middle."""
+    (``index``, ``source``, ``target``): the size, each box's centre and label (its
+    short label fitted, :func:`fit_label`) and the boxes' size, each band's rectangle
+    and title, and each arrow's path and middle."""
     placed = [n for n in nodes if n["x"] is not None]
     xs = [v for n in placed for v in (n["x"] - 0.5, n["x"] + 0.5)]
     xs += [v for b in branches.values() if b["rect"] for v in b["rect"][:2]]
@@ -434,9 +497,11 @@ def drawing(width: float, nodes: list, branches: dict, edges: list, box_height: 
             band["title"] = {"lines": t["lines"], "size": round(t["size"], 2), "x": _n(t["x"]),
                              "y": _n(t["y"]), "width": _n(t["width"]), "height": _n(t["height"])}
         bands.append(band)
+    short = {n["id"]: n.get("short_label") or n.get("label") or n["id"] for n in placed}
     return {"width": width, "height": g["H"], "vertical": g["vertical"],
             "box": [_n(g["boxW"]), _n(g["boxH"])],
             "nodes": {n: [_n(x), _n(y)] for n, (x, y) in g["pos"].items()},
+            "labels": {n: fit_label(short[n], g["boxW"], g["boxH"]) for n in g["pos"]},
             "bands": bands,
             "edges": {str(i): {"d": _path(segs), "middle": list(_middle(segs))}
                       for i, segs in routes.items()}}
@@ -445,7 +510,8 @@ def drawing(width: float, nodes: list, branches: dict, edges: list, box_height: 
 def drawings(nodes: list, branches: dict, edges: list, box_height: float, title_room: float) -> list:
     """One :func:`drawing` for each of :data:`WIDTHS`, narrowest first (kept for the
     same input: routing every arrow at every width takes about a second)."""
-    key = json.dumps([[{k: n[k] for k in ("id", "x", "y", "band")} for n in nodes], branches,
+    key = json.dumps([[{k: n.get(k) for k in ("id", "x", "y", "band", "label", "short_label")}
+                       for n in nodes], branches,
                       [{k: e[k] for k in ("index", "source", "target")} for e in edges],
                       box_height, title_room], sort_keys=True)
     if key not in _DRAWINGS:

@@ -12,7 +12,8 @@ interventions, so the browser and Python run the same equations.
 Beside those go what a reader needs: labels, captions, descriptions, evidence
 grades, citations with their reference texts, scenarios with their doses,
 interventions, hypotheses, parameters (value, range and a human unit), the
-pathway layout of the figures, and the guided questions of a site file
+pathway layout of the figures with the page's drawings of it (one per page
+width, see :mod:`pathway.webdrawing`), and the guided questions of a site file
 (``models/site/<model>.toml``) if the model has one.
 """
 

@@ -420,7 +420,8 @@ PATHWAY_SHAPES = """() => {
     return {width: +svg.getAttribute('viewBox').split(' ')[2],
             bands: [...svg.querySelectorAll('rect.pw-band')].map(r => [r.dataset.band, box(r)]),
             titles: [...svg.querySelectorAll('text.pw-band-title')].map(t => [t.dataset.band, box(t)]),
-            boxes: [...svg.querySelectorAll('.pw-node')].map(g => [g.dataset.node, box(g.querySelector('rect'))])};
+            boxes: [...svg.querySelectorAll('.pw-node')].map(g => [g.dataset.node, box(g.querySelector('rect'))]),
+            labels: [...svg.querySelectorAll('.pw-node')].map(g => [g.dataset.node, box(g.querySelector('text'))])};
 }"""
 
 
@@ -450,6 +451,10 @@ def test_pathway_bands_and_boxes_never_overlap(browser, tmp_path, which, width, 
         assert 0 <= rect[0] and rect[2] <= shapes["width"], f"{name} sticks out of the drawing"
         for other, rect2 in boxes[i + 1:]:
             assert gap_between(rect, rect2) >= 5, f"boxes {name} and {other} touch at {width} px"
+    rects = dict(boxes)
+    for name, label in shapes["labels"]:
+        assert gap_between(label, rects[name]) < 0 and rects[name][0] <= label[0] and label[2] <= rects[name][2] \
+            and rects[name][1] <= label[1] and label[3] <= rects[name][3], f"the label of {name} spills out of its box"
     drawn = dict(bands)
     assert {name for name, _ in shapes["titles"]} == titled & set(drawn)
     for name, rect in shapes["titles"]:
@@ -502,21 +507,28 @@ def along(segments, n=60) -> np.ndarray:
 @pytest.mark.parametrize("which", ["ketamine", "toy"])
 def test_every_drawing_python_makes_for_the_page_keeps_arrows_out_of_boxes(which):
     """Every width the page may be drawn at (each drawing is scaled up by less than an
-    eighth): boxes and bands apart, titles in their bands, everything inside the
-    drawing, each arrow from its source's box to its target's and through no other."""
-    from pathway.webdrawing import WIDTHS
+    eighth): boxes and bands apart, labels of 9 px or more that fit their boxes, titles
+    in their bands, everything inside the drawing, each arrow from its source's box to
+    its target's and through no other."""
+    from pathway.webdrawing import WIDTHS, text_width
     model = load_model(ROOT / "models" / f"{which}.toml")
     data = export_model(model)
     drawings = data["layout"]["drawings"]
     assert [g["width"] for g in drawings] == list(WIDTHS)
     assert all(b / a < 1.125 for a, b in zip(WIDTHS, WIDTHS[1:]))
     placed = {n["id"] for n in data["nodes"] if n["x"] is not None}
+    short = {n["id"]: n["short_label"] for n in data["nodes"]}
     kinds = set()
     for g in drawings:
         w, h = g["box"]
         kinds.add(g["vertical"])
         boxes = {n: (x - w / 2, y - h / 2, x + w / 2, y + h / 2) for n, (x, y) in g["nodes"].items()}
-        assert set(boxes) == placed
+        assert set(boxes) == placed and set(g["labels"]) == placed
+        for name, label in g["labels"].items():
+            size, lines = label["size"], label["lines"]
+            assert size >= 9 and len(lines) * size * 1.12 <= h - 2, f"label of {name} at {g['width']} px"
+            assert max(text_width(line, size) for line in lines) <= w - 4, f"label of {name} at {g['width']} px"
+            assert "".join(lines).replace("-", "").replace(" ", "") == short[name].replace(" ", "").replace("-", "")
         for i, (name, rect) in enumerate(boxes.items()):
             assert 0 <= rect[0] and rect[2] <= g["width"] and 0 <= rect[1] and rect[3] <= g["height"]
             for other, rect2 in list(boxes.items())[i + 1:]:
@@ -559,6 +571,8 @@ PAGE_DRAWING = """() => {
                 return [g.dataset.edge, p.getAttribute('d'), p.getAttribute('stroke')]; }),
             boxes: [...svg.querySelectorAll('g.pw-node rect')].map(r => [r.parentNode.dataset.node,
                 ['x', 'y', 'width', 'height'].map(k => +r.getAttribute(k))]),
+            labels: [...svg.querySelectorAll('g.pw-node text')].map(t => [t.parentNode.dataset.node,
+                [...t.querySelectorAll('tspan')].map(s => s.textContent), +t.getAttribute('font-size')]),
             bands: [...svg.querySelectorAll('rect.pw-band')].map(r => [r.dataset.band,
                 ['x', 'y', 'width', 'height'].map(k => +r.getAttribute(k)), r.getAttribute('fill')])};
 }"""
@@ -569,8 +583,8 @@ PAGE_DRAWING = """() => {
                                                 ("toy", 1100, 800)])
 def test_the_page_draws_what_python_worked_out(browser, tmp_path, which, width, height):
     """The page takes the drawing made for the widest page that fits its room and
-    draws its boxes, bands and arrow paths as they are, in the figure's colours: a
-    neutral grey for each effect, none an arm's colour."""
+    draws its boxes, labels, bands and arrow paths as they are, in the figure's
+    colours: a neutral grey for each effect, none an arm's colour."""
     from pathway.plotting import get_theme
     model = load_model(ROOT / "models" / f"{which}.toml")
     write_site(model, tmp_path / which)
@@ -589,6 +603,9 @@ def test_the_page_draws_what_python_worked_out(browser, tmp_path, which, width, 
         assert boxes[n] == pytest.approx([x - w / 2, y - h / 2, w, h], abs=1e-9), n
     assert {n: r for n, r, _ in shown["bands"]} == {b["name"]: [b["x"], b["y"], b["w"], b["h"]]
                                                    for b in g["bands"]}
+    assert {n: lines for n, lines, _ in shown["labels"]} == {n: v["lines"] for n, v in g["labels"].items()}
+    for n, _, size in shown["labels"]:
+        assert size == pytest.approx(g["labels"][n]["size"], abs=0.01)
     theme = get_theme("light")
     effect = {e["index"]: e["effect"] for e in data["edges"]}
     want = {"activates": theme.activate, "inhibits": theme.inhibit, "metabolised-to": theme.metabolise}

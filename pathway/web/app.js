@@ -84,19 +84,6 @@
     return (0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]) / 255 > 0.55 ? "#111111" : "#f7f7f7";
   }
 
-  // break text into lines of at most ``width`` characters, at spaces or after a hyphen
-  function wrap(text, width) {
-    var tokens = String(text).match(/[^\s-]+-?|-/g) || [], lines = [], line = "", glue = "";
-    tokens.forEach(function (w, i) {
-      var joined = line + glue + w;
-      if (line && joined.length > width) { lines.push(line); line = w; }
-      else line = joined;
-      glue = w.slice(-1) === "-" ? "" : " ";
-    });
-    if (line) lines.push(line);
-    return lines;
-  }
-
   function interp(xs, ys, x) {
     var n = xs.length;
     if (x <= xs[0]) return ys[0];
@@ -747,7 +734,6 @@
     var placed = d.nodes.filter(function (n) { return n.x !== null; }), C = d.layout.colors;
     // the drawing made for the widest page that fits, scaled to fill the room
     var geom = this.geometry(width), W = geom.width, H = geom.height, boxW = geom.box[0], boxH = geom.box[1];
-    var fontSize = Math.max(11.5, Math.min(15, boxW / 6.6));
     var s = svg("svg", {viewBox: "0 0 " + W + " " + H, width: width, height: sig(H * width / W, 5), role: "group", "font-family": FONT,
       "aria-label": "The pathway: " + placed.length + " boxes joined by arrows, coloured by activity at " + formatTime(this.state.t) + ". Use Tab to move between them and Enter to read about one."});
     svg("title", {}, s).textContent = "The pathway, coloured by activity at " + formatTime(this.state.t);
@@ -811,12 +797,8 @@
       svg("rect", {x: p[0] - boxW / 2, y: p[1] - boxH / 2, width: boxW, height: boxH, rx: 6, fill: fill,
         stroke: resets[n.id] || n.kind === "readout" ? INK : "#777", "stroke-width": resets[n.id] ? 2.5 : (n.kind === "readout" ? 1.8 : 1),
         "stroke-dasharray": resets[n.id] ? "4 2" : ""}, g);
-      var lines = wrap(n.short_label, Math.max(6, Math.floor(boxW / (fontSize * 0.55))));
-      var fs = fontSize;
-      var longest = Math.max.apply(null, lines.map(function (l) { return l.length; }));
-      if (longest * fs * 0.56 > boxW - 4) fs = Math.max(9, (boxW - 4) / (longest * 0.56));
-      if (lines.length * fs * 1.12 > boxH - 2) fs = Math.max(9, (boxH - 2) / (lines.length * 1.12));
-      var t = svg("text", {x: p[0], y: p[1] - (lines.length - 1) * fs * 0.56 + fs * 0.36, "text-anchor": "middle", "font-size": sig(fs, 3), fill: inkFor(fill)}, g);
+      var lines = geom.labels[n.id].lines, fs = geom.labels[n.id].size;
+      var t = svg("text", {x: p[0], y: p[1] - (lines.length - 1) * fs * 0.56 + fs * 0.36, "text-anchor": "middle", "font-size": fs, fill: inkFor(fill)}, g);
       lines.forEach(function (line, i) {
         var sp = svg("tspan", {x: p[0], dy: i ? fs * 1.12 : 0}, t);
         sp.textContent = line;
