@@ -3,7 +3,7 @@
 The figure's layout (:func:`pathway.plotting.layout`: columns, rows, bands) is
 turned into pixels for a page of a given width, and every arrow is routed
 around the boxes there. The page (``pathway/web/app.js``) recomputes none of
-this: it draws boxes, bands, titles and arrow paths where a drawing says.
+this: it draws boxes, labels, bands, titles and arrow paths as a drawing says.
 
 A drawing is made for each of :data:`WIDTHS`. The page takes the widest that
 fits the room it has and scales it up to fill that room (by less than an
@@ -20,11 +20,11 @@ boxes that no arrow to a neighbour in the same row uses. An arrow whose level
 end would run on from another arrow's at another box (the two would read as one
 arrow between those boxes) counts as blocked, unless the two share a node. Where
 nothing clears everything, a band's title is crossed rather than a box. Of an
-arrow and its partner running back, the second curves apart. Each path is SVG path data (cubic
-Béziers), in the drawing's pixels.
+arrow and its partner running back, the second curves apart. Each path is SVG
+path data (cubic Béziers), in the drawing's pixels.
 
-Band titles are measured in DejaVu Sans, which is at least as wide as the
-page's usual system fonts, so a title fits the room kept for it.
+Labels and band titles are measured in DejaVu Sans, which is at least as wide
+as the page's usual system fonts, so text fits the room kept for it.
 """
 
 from __future__ import annotations
@@ -112,23 +112,20 @@ def _hyphenate(text: str) -> str:
 
 
 def fit_label(text: str, box_w: float, box_h: float) -> dict:
-    """A box's label: the lines and type size (pixels) that fit it, 15 px at most and,
-    in a wide box, 11.5 px at least; the wrapping that allows the largest type wins,
-    and where a word would need type under :data:`LABEL_MIN` the long words are
-    hyphenated."""
+    """A box's label: the lines and type size (pixels) that fit it, at most 15 px (in a
+    narrow box 11.5 px). The wrapping that allows the largest type wins, a further line
+    only for type at least a pixel larger; where that is under :data:`LABEL_MIN`, the
+    long words are hyphenated if that gives larger type."""
     base = max(11.5, min(15, box_w / 6.6))
     room_w, room_h = box_w - 6, box_h - 4
 
     def best_of(label):
         best = None
-        # from one line to many: more lines only for type at least a pixel larger
-        for width in range(len(label), 2, -1):
+        for width in range(len(label), 2, -1):          # from one line to many
             lines = wrap(label, width)
-            if best is not None and len(lines) == len(best["lines"]):
-                continue
             per_px = max(text_width(line, 10) for line in lines) / 10
             size = min(base, room_w / per_px, room_h / (len(lines) * 1.12))
-            if best is None or size > best["size"] + 1:
+            if best is None or size > best["size"] + (1 if len(lines) > len(best["lines"]) else 0):
                 best = {"lines": lines, "size": size}
         return best
 
