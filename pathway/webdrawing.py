@@ -121,7 +121,7 @@ def fit_label(text: str, box_w: float, box_h: float) -> dict:
 
     def best_of(label):
         best = None
-        for width in range(len(label), 2, -1):          # from one line to many
+        for width in range(max(len(label), 1), 0, -1):      # from one line to many
             lines = wrap(label, width)
             per_px = max(text_width(line, 10) for line in lines) / 10
             size = min(base, room_w / per_px, room_h / (len(lines) * 1.12))
@@ -393,6 +393,15 @@ def _route_edges(g: dict, edges: list) -> dict:
         if e["source"] not in pos or e["target"] not in pos:
             continue
         a, b = pos[e["source"]], pos[e["target"]]
+        if e["source"] == e["target"]:
+            # a loop: out of the top (the bottom, near the drawing's top), round, and in
+            # at the right (the left, near the drawing's right edge)
+            sx = 1 if a[0] + g["boxW"] / 2 + 16 < g["W"] else -1
+            sy = -1 if a[1] - g["boxH"] / 2 - 16 > 0 else 1
+            top, side = a[1] + sy * (g["boxH"] / 2 + 2), a[0] + sx * (g["boxW"] / 2 + 2)
+            routes[e["index"]] = [[(a[0] + sx * g["boxW"] / 4, top), (a[0] + sx * g["boxW"] / 4, top + sy * 14),
+                                   (side + sx * 14, a[1]), (side, a[1])]]
+            continue
         dx, dy = b[0] - a[0], b[1] - a[1]
         length = math.hypot(dx, dy) or 1
         nx, ny = dy / length, -dx / length

@@ -562,6 +562,24 @@ def test_every_drawing_python_makes_for_the_page_keeps_arrows_out_of_boxes(which
     assert kinds == ({True, False} if which == "ketamine" else {False})
 
 
+def test_a_drawing_copes_with_a_loop_and_a_one_letter_label():
+    """An arrow from a box to itself leaves and enters that box (no NaN from a zero-length
+    line), and a label of one letter gets a size."""
+    from pathway.webdrawing import drawing
+    nodes = [{"id": "a", "x": 0.0, "y": 0.0, "band": None, "short_label": "A"},
+             {"id": "b", "x": 1.0, "y": 0.0, "band": None, "short_label": "Bee"}]
+    edges = [{"index": 0, "source": "a", "target": "b"}, {"index": 1, "source": "b", "target": "b"}]
+    for width in (300, 840):
+        g = drawing(width, nodes, {}, edges, 0.56, 0.26)
+        w, h = g["box"]
+        x, y = g["nodes"]["b"]
+        loop = along(cubics(g["edges"]["1"]["d"]))
+        assert np.all(np.isfinite(loop)) and len({tuple(p) for p in loop}) > 10
+        for end in (loop[0], loop[-1]):
+            assert abs(gap_between((*end, *end), (x - w / 2, y - h / 2, x + w / 2, y + h / 2))) <= 4
+        assert g["labels"]["a"] == {"lines": ["A"], "size": 15}
+
+
 PAGE_DRAWING = """() => {
     const svg = document.querySelector('.pw-pathway svg');
     return {viewBox: svg.getAttribute('viewBox'), room: document.querySelector('.pw-pathway').clientWidth,
