@@ -12,7 +12,8 @@ interventions, so the browser and Python run the same equations.
 Beside those go what a reader needs: labels, captions, descriptions, evidence
 grades, citations with their reference texts, scenarios with their doses,
 interventions, hypotheses, parameters (value, range and a human unit), the
-pathway layout of the figures, and the guided questions of a site file
+pathway layout of the figures with the page's drawings of it (one per page
+width, see :mod:`pathway.webdrawing`), and the guided questions of a site file
 (``models/site/<model>.toml``) if the model has one.
 """
 
@@ -117,6 +118,7 @@ def export_model(model: Model, site: dict | None = None) -> dict:
     docstring). ``site`` is the checked content of a site file (:func:`load_site`)."""
     from .graph import to_graph
     from .plotting import BAND_PAD_ABOVE, band_rect, layout
+    from .webdrawing import drawings, edge_colors
 
     full = model
     for h in model.hypotheses:
@@ -198,6 +200,8 @@ def export_model(model: Model, site: dict | None = None) -> dict:
     edges = [{"index": e.index, "source": e.source, "target": e.target, "effect": e.effect,
               "grade": e.grade, "citations": list(e.citations), "hypothesis": e.hypothesis,
               "note": e.note} for e in model.edges]
+    branches = {b.name: {"title": b.title, "row": rows.get(b.name), "rect": rects.get(b.name)}
+                for b in model.branches.values()}
     return {
         "format": FORMAT,
         "model": {"name": model.name, "description": model.description,
@@ -207,11 +211,15 @@ def export_model(model: Model, site: dict | None = None) -> dict:
                   "expectancy": model.roles.expectancy, "inert": model.roles.inert,
                   "inert_drugs": inert_drugs(model),
                   "showcase": list(model.roles.showcase) or [next(iter(model.scenarios))]},
-        "branches": {b.name: {"title": b.title, "row": rows.get(b.name), "rect": rects.get(b.name)}
-                     for b in model.branches.values()},
+        "branches": branches,
         # the tallest a box may be and the room a band leaves above its boxes for its
-        # title, in the layout's units (one column, one row)
-        "layout": {"box_height": float(lay.height), "title_room": float(lay.title_room)},
+        # title, in the layout's units (one column, one row); the page draws one of the
+        # drawings (boxes, bands and arrow paths in pixels, one per page width) in the
+        # figure's colours (see pathway.webdrawing)
+        "layout": {"box_height": float(lay.height), "title_room": float(lay.title_room),
+                   "colors": edge_colors(),
+                   "drawings": drawings(nodes, branches, edges, float(lay.height),
+                                        float(lay.title_room))},
         "nodes": nodes, "edges": edges,
         "derived": {name: list(ds) for name, ds in model.derived.items()},
         "scenarios": {s.name: {"description": s.description, "days": s.days,

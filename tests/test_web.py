@@ -391,10 +391,11 @@ def test_phone_layout_has_no_sideways_scroll(browser, site):
 PATHWAY_SHAPES = """() => {
     const svg = document.querySelector('.pw-pathway svg');
     const box = e => { const b = e.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; };
-    return {width: +svg.getAttribute('width'),
+    return {width: +svg.getAttribute('viewBox').split(' ')[2],
             bands: [...svg.querySelectorAll('rect.pw-band')].map(r => [r.dataset.band, box(r)]),
             titles: [...svg.querySelectorAll('text.pw-band-title')].map(t => [t.dataset.band, box(t)]),
-            boxes: [...svg.querySelectorAll('.pw-node')].map(g => [g.dataset.node, box(g.querySelector('rect'))])};
+            boxes: [...svg.querySelectorAll('.pw-node')].map(g => [g.dataset.node, box(g.querySelector('rect'))]),
+            labels: [...svg.querySelectorAll('.pw-node')].map(g => [g.dataset.node, box(g.querySelector('text'))])};
 }"""
 
 
@@ -424,6 +425,10 @@ def test_pathway_bands_and_boxes_never_overlap(browser, tmp_path, which, width, 
         assert 0 <= rect[0] and rect[2] <= shapes["width"], f"{name} sticks out of the drawing"
         for other, rect2 in boxes[i + 1:]:
             assert gap_between(rect, rect2) >= 5, f"boxes {name} and {other} touch at {width} px"
+    rects = dict(boxes)
+    for name, label in shapes["labels"]:
+        assert gap_between(label, rects[name]) < 0 and rects[name][0] <= label[0] and label[2] <= rects[name][2] \
+            and rects[name][1] <= label[1] and label[3] <= rects[name][3], f"the label of {name} spills out of its box"
     drawn = dict(bands)
     assert {name for name, _ in shapes["titles"]} == titled & set(drawn)
     for name, rect in shapes["titles"]:
@@ -457,6 +462,152 @@ ARROWS_THROUGH_BOXES = """() => {
     });
     return out;
 }"""
+
+
+def cubics(d: str) -> list[np.ndarray]:
+    """The cubic segments of SVG path data "M x,y C x,y x,y x,y ...", as 4x2 arrays."""
+    tokens = d.replace("M", " ").replace("C", " ").split()
+    pts = [tuple(map(float, t.split(","))) for t in tokens]
+    assert len(pts) % 3 == 1, d
+    return [np.array(pts[i:i + 4]) for i in range(0, len(pts) - 1, 3)]
+
+
+def along(segments, n=60) -> np.ndarray:
+    t = np.linspace(0, 1, n)[:, None]
+    return np.vstack([(1 - t) ** 3 * q[0] + 3 * (1 - t) ** 2 * t * q[1] + 3 * (1 - t) * t ** 2 * q[2]
+                      + t ** 3 * q[3] for q in segments])
+
+
+@pytest.mark.parametrize("which", ["ketamine", "toy"])
+def test_every_drawing_python_makes_for_the_page_keeps_arrows_out_of_boxes(which):
+    """Every width the page may be drawn at (each drawing is scaled up by less than an
+    eighth): boxes and bands apart, labels of 9 px or more that fit their boxes, titles
+    in their bands, everything inside the drawing, each arrow from its source's box to
+    its target's and through no other."""
+    from pathway.webdrawing import WIDTHS, text_width
+    model = load_model(ROOT / "models" / f"{which}.toml")
+    data = export_model(model)
+    drawings = data["layout"]["drawings"]
+    assert [g["width"] for g in drawings] == list(WIDTHS)
+    assert all(b / a < 1.125 for a, b in zip(WIDTHS, WIDTHS[1:]))
+    placed = {n["id"] for n in data["nodes"] if n["x"] is not None}
+    short = {n["id"]: n["short_label"] for n in data["nodes"]}
+    kinds = set()
+    for g in drawings:
+        w, h = g["box"]
+        kinds.add(g["vertical"])
+        boxes = {n: (x - w / 2, y - h / 2, x + w / 2, y + h / 2) for n, (x, y) in g["nodes"].items()}
+        assert set(boxes) == placed and set(g["labels"]) == placed
+        for name, label in g["labels"].items():
+            size, lines = label["size"], label["lines"]
+            assert size >= 9 and len(lines) * size * 1.12 <= h - 2, f"label of {name} at {g['width']} px"
+            assert max(text_width(line, size) for line in lines) <= w - 4, f"label of {name} at {g['width']} px"
+            assert "".join(lines).replace("-", "").replace(" ", "") == short[name].replace(" ", "").replace("-", "")
+        for i, (name, rect) in enumerate(boxes.items()):
+            assert 0 <= rect[0] and rect[2] <= g["width"] and 0 <= rect[1] and rect[3] <= g["height"]
+            for other, rect2 in list(boxes.items())[i + 1:]:
+                assert gap_between(rect, rect2) >= 5, f"boxes {name} and {other} touch at {g['width']} px"
+        bands = {b["name"]: (b["x"], b["y"], b["x"] + b["w"], b["y"] + b["h"]) for b in g["bands"]}
+        for i, (name, rect) in enumerate(bands.items()):
+            for other, rect2 in list(bands.items())[i + 1:]:
+                assert gap_between(rect, rect2) >= 4, f"bands {name} and {other} touch at {g['width']} px"
+        for b in g["bands"]:
+            if b.get("title"):
+                t = b["title"]
+                rect = (t["x"], t["y"], t["x"] + t["width"], t["y"] + t["height"])
+                assert gap_between(rect, bands[b["name"]]) < 0 and rect[2] <= bands[b["name"]][2] + 1
+                assert all(gap_between(rect, r) > 0 for r in boxes.values()), \
+                    f"the title of {b['name']} covers a box at {g['width']} px"
+        drawn = {e["index"] for e in data["edges"] if e["source"] in placed and e["target"] in placed}
+        assert {int(k) for k in g["edges"]} == drawn
+        for e in data["edges"]:
+            if e["index"] not in drawn:
+                continue
+            pts = along(cubics(g["edges"][str(e["index"])]["d"]))
+            assert np.all((pts >= 0) & (pts <= [g["width"], g["height"]]))
+            for end, node in ((pts[0], e["source"]), (pts[-1], e["target"])):
+                assert abs(gap_between((*end, *end), boxes[node])) <= 4, \
+                    f"arrow {e['source']} -> {e['target']} does not end at {node}'s box"
+            for n, (x0, y0, x1, y1) in boxes.items():
+                if n in (e["source"], e["target"]):
+                    continue
+                inside = (pts[:, 0] > x0 + 2) & (pts[:, 0] < x1 - 2) & (pts[:, 1] > y0 + 2) & (pts[:, 1] < y1 - 2)
+                assert not inside.any(), f"{e['source']} -> {e['target']} runs through {n} at {g['width']} px"
+    assert kinds == ({True, False} if which == "ketamine" else {False})
+
+
+def test_a_drawing_copes_with_a_loop_and_a_one_letter_label():
+    """An arrow from a box to itself leaves and enters that box (no NaN from a zero-length
+    line), and a label of one letter gets a size."""
+    from pathway.webdrawing import drawing
+    nodes = [{"id": "a", "x": 0.0, "y": 0.0, "band": None, "short_label": "A"},
+             {"id": "b", "x": 1.0, "y": 0.0, "band": None, "short_label": "Bee"}]
+    edges = [{"index": 0, "source": "a", "target": "b"}, {"index": 1, "source": "b", "target": "b"}]
+    for width in (300, 840):
+        g = drawing(width, nodes, {}, edges, 0.56, 0.26)
+        w, h = g["box"]
+        x, y = g["nodes"]["b"]
+        loop = along(cubics(g["edges"]["1"]["d"]))
+        assert np.all(np.isfinite(loop)) and len({tuple(p) for p in loop}) > 10
+        for end in (loop[0], loop[-1]):
+            assert abs(gap_between((*end, *end), (x - w / 2, y - h / 2, x + w / 2, y + h / 2))) <= 4
+        assert g["labels"]["a"] == {"lines": ["A"], "size": 15}
+
+
+PAGE_DRAWING = """() => {
+    const svg = document.querySelector('.pw-pathway svg');
+    return {viewBox: svg.getAttribute('viewBox'), room: document.querySelector('.pw-pathway').clientWidth,
+            width: +svg.getAttribute('width'),
+            edges: [...svg.querySelectorAll('g.pw-edge')].map(g => {
+                const p = g.querySelectorAll('path')[1];
+                return [g.dataset.edge, p.getAttribute('d'), p.getAttribute('stroke')]; }),
+            boxes: [...svg.querySelectorAll('g.pw-node rect')].map(r => [r.parentNode.dataset.node,
+                ['x', 'y', 'width', 'height'].map(k => +r.getAttribute(k))]),
+            labels: [...svg.querySelectorAll('g.pw-node text')].map(t => [t.parentNode.dataset.node,
+                [...t.querySelectorAll('tspan')].map(s => s.textContent), +t.getAttribute('font-size')]),
+            bands: [...svg.querySelectorAll('rect.pw-band')].map(r => [r.dataset.band,
+                ['x', 'y', 'width', 'height'].map(k => +r.getAttribute(k)), r.getAttribute('fill')])};
+}"""
+
+
+@needs_browser
+@pytest.mark.parametrize("which,width,height", [("ketamine", 1280, 900), ("ketamine", 390, 844),
+                                                ("toy", 1100, 800)])
+def test_the_page_draws_what_python_worked_out(browser, tmp_path, which, width, height):
+    """The page takes the drawing made for the widest page that fits its room and
+    draws its boxes, labels, bands and arrow paths as they are, in the figure's
+    colours: a neutral grey for each effect, none an arm's colour."""
+    from pathway.plotting import get_theme
+    model = load_model(ROOT / "models" / f"{which}.toml")
+    write_site(model, tmp_path / which)
+    data = export_model(model)
+    page = open_page(browser, tmp_path / which, width=width, height=height)
+    shown = page.evaluate(PAGE_DRAWING)
+    page.close()
+    fits = [g for g in data["layout"]["drawings"] if g["width"] <= shown["room"]]
+    g = fits[-1]
+    assert shown["viewBox"] == f"0 0 {g['width']} {g['height']}" and shown["width"] == shown["room"]
+    assert {k: d for k, d, _ in shown["edges"]} == {k: v["d"] for k, v in g["edges"].items()}
+    w, h = g["box"]
+    boxes = dict(shown["boxes"])
+    assert set(boxes) == set(g["nodes"])
+    for n, (x, y) in g["nodes"].items():
+        assert boxes[n] == pytest.approx([x - w / 2, y - h / 2, w, h], abs=1e-9), n
+    assert {n: r for n, r, _ in shown["bands"]} == {b["name"]: [b["x"], b["y"], b["w"], b["h"]]
+                                                   for b in g["bands"]}
+    assert {n: lines for n, lines, _ in shown["labels"]} == {n: v["lines"] for n, v in g["labels"].items()}
+    for n, _, size in shown["labels"]:
+        assert size == pytest.approx(g["labels"][n]["size"], abs=0.01)
+    theme = get_theme("light")
+    effect = {e["index"]: e["effect"] for e in data["edges"]}
+    want = {"activates": theme.activate, "inhibits": theme.inhibit, "metabolised-to": theme.metabolise}
+    assert {stroke for _, _, stroke in shown["edges"]} <= set(want.values())
+    for k, _, stroke in shown["edges"]:
+        assert stroke == want[effect[int(k)]]
+    assert {fill for *_, fill in shown["bands"]} == {theme.band}
+    arms = {d["color"] for d in data["compiled"]["drugs"].values() if d["color"]}
+    arms |= {s["color"] for s in data["scenarios"].values() if s["color"]}
+    assert not arms & set(want.values())
 
 
 # ---------------------------------------------------------------- commands

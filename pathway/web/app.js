@@ -12,7 +12,10 @@
   // a light middle), so a student sees the same colours on the page as in the hall
   var ACTIVITY = ["#762A83", "#AF8DC3", "#f4f4f4", "#7FBF7B", "#1B7837"];
   var GRADE_DASH = {strong: "", moderate: "6 3", preliminary: "1.5 2.5", contested: "7 2.5 1.5 2.5"};
-  var INK = "#1a1a1a", MUTED = "#555", ACTIVATE = "#222", INHIBIT = "#D55E00", METAB = "#8c8c8c";
+  // the pathway's lines and bands take the figure's colours, from the data (layout.colors):
+  // neutral greys, told apart by their heads, so colour keeps its one meaning (activity
+  // in the boxes, an arm in the charts)
+  var INK = "#1a1a1a", MUTED = "#555";
   var PLACEBO = "#6b6b6b", GHOST = "#b9b9b9", FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
   var HINT = "Click or tap a box or an arrow (or reach it with Tab and press Enter) to read what it is, how good the evidence is, and the studies behind it.";
   var TIME_TICKS = [[1 / 6, "10 min"], [1, "1 h"], [6, "6 h"], [24, "1 d"], [72, "3 d"], [168, "1 wk"],
@@ -79,19 +82,6 @@
   function inkFor(fill) {
     var m = /rgb\((\d+),(\d+),(\d+)\)/.exec(fill), c = m ? [+m[1], +m[2], +m[3]] : [255, 255, 255];
     return (0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]) / 255 > 0.55 ? "#111111" : "#f7f7f7";
-  }
-
-  // break text into lines of at most ``width`` characters, at spaces or after a hyphen
-  function wrap(text, width) {
-    var tokens = String(text).match(/[^\s-]+-?|-/g) || [], lines = [], line = "", glue = "";
-    tokens.forEach(function (w, i) {
-      var joined = line + glue + w;
-      if (line && joined.length > width) { lines.push(line); line = w; }
-      else line = joined;
-      glue = w.slice(-1) === "-" ? "" : " ";
-    });
-    if (line) lines.push(line);
-    return lines;
   }
 
   function interp(xs, ys, x) {
@@ -730,292 +720,36 @@
   };
 
   // ------------------------------------------------------------ pathway geometry
-  // Where the drawing puts every box, band, band title and arrow, in SVG pixels, for a
-  // width (worked out once per width). Wide: the figure's own layout, columns left to
-  // right, each band the rectangle webexport exports (the layout moved the bands apart
-  // so these never overlap) with its title inside, at its top-left, in the room the
-  // layout leaves above the band's top boxes. Narrow: columns run top to bottom; the
-  // boxes stacked in one cell of a band follow each other down, and each band (in row
-  // order) takes the leftmost lane free over its whole length, title included, so bands
-  // never overlap there either. Arrows bow around boxes and titles (routeEdges).
-  var TITLE_FONT = 11.5, NODE_GAP = 20, MIN_COLUMN = 62;
-  // boxes stand this much shorter than the layout's tallest, so stacked boxes keep a clear gap
-  var STACK_GAP = 6;
-  var measurer = null;
-  function textWidth(text, size, italic) {
-    measurer = measurer || document.createElement("canvas").getContext("2d");
-    measurer.font = (italic ? "italic " : "") + size + "px " + FONT;
-    return measurer.measureText(text).width;
-  }
-
+  // Where every box, band, band title and arrow goes was worked out in Python
+  // (pathway/webdrawing.py), for a set of page widths: the drawing for the widest that
+  // fits is scaled to the room there is. Nothing here recomputes the layout or routes.
   App.prototype.geometry = function (width) {
-    if (this.geom && this.geom.width === width) return this.geom;
-    var d = this.data, placed = d.nodes.filter(function (n) { return n.x !== null; });
-    var xs = [];
-    placed.forEach(function (n) { xs.push(n.x - 0.5, n.x + 0.5); });
-    Object.keys(d.branches).forEach(function (b) { var r = d.branches[b].rect; if (r) xs.push(r[0], r[1]); });
-    var span = Math.max.apply(null, xs) - Math.min.apply(null, xs);
-    var g = (width - 16) / span < MIN_COLUMN ? this.laneGeometry(width, placed) : this.figureGeometry(width, placed);
-    g.width = width;
-    this.routeEdges(g);
-    this.geom = g;
+    var list = this.data.layout.drawings, g = list[0];
+    list.forEach(function (x) { if (x.width <= width) g = x; });
     return g;
   };
-
-  // a band's title: one line shrunk to fit the band's width, or (narrow) wrapped into lines
-  function bandTitle(text, room, wrapLines) {
-    var size = TITLE_FONT, lines = [text];
-    if (wrapLines) {
-      var words = text.split(" "), line = "";
-      lines = [];
-      words.forEach(function (w) {
-        if (line && textWidth(line + " " + w, size, true) > room) { lines.push(line); line = w; }
-        else line = line ? line + " " + w : w;
-      });
-      lines.push(line);
-    }
-    var widest = Math.max.apply(null, lines.map(function (l) { return textWidth(l, size, true); }));
-    if (widest > room) { size = Math.max(8.5, size * room / widest); widest = widest * size / TITLE_FONT; }
-    return {lines: lines, size: size, width: widest, height: lines.length * size * 1.2 + 3};
-  }
-
-  App.prototype.figureGeometry = function (width, placed) {
-    var d = this.data, L = d.layout, pad = 8, xs = [], ys = [];
-    var named = Object.keys(d.branches).filter(function (b) { return d.branches[b].rect; });
-    placed.forEach(function (n) { xs.push(n.x - 0.5, n.x + 0.5); ys.push(n.y - L.box_height / 2, n.y + L.box_height / 2); });
-    named.forEach(function (b) { var r = d.branches[b].rect; xs.push(r[0], r[1]); ys.push(r[2], r[3]); });
-    var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
-    var y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
-    var colStep = (width - 2 * pad) / (x1 - x0);
-    // rows far enough apart for a title line above a band's top boxes, and for boxes of two lines
-    var rowStep = Math.max((TITLE_FONT * 1.2 + 4) / L.title_room, (32 + STACK_GAP) / L.box_height, Math.min(90, colStep * 0.75));
-    var X = function (x) { return pad + (x - x0) * colStep; }, Y = function (y) { return pad + (y1 - y) * rowStep; };
-    var g = {vertical: false, W: width, H: Math.ceil(Y(y0) + pad), pos: {}, bands: [],
-      boxW: colStep * 0.86, boxH: Math.min(L.box_height * rowStep - STACK_GAP, 56)};
-    placed.forEach(function (n) { g.pos[n.id] = [X(n.x), Y(n.y)]; });
-    named.forEach(function (b) {
-      var r = d.branches[b].rect, band = {name: b, x: X(r[0]), y: Y(r[3]), w: (r[1] - r[0]) * colStep, h: (r[3] - r[2]) * rowStep};
-      if (d.branches[b].title) band.title = bandTitle(d.branches[b].title, band.w - 10, false);
-      g.bands.push(band);
-    });
-    return g;
-  };
-
-  App.prototype.laneGeometry = function (width, placed) {
-    var d = this.data, pad = 8, gap = 6, side = 3, boxH = 42, step = boxH + NODE_GAP;
-    // groups: a band (the nodes the layout put in it) or a node outside every band
-    var groups = {}, cells = {}, columns = [];
-    placed.forEach(function (n) {
-      var key = n.band && d.branches[n.band] && d.branches[n.band].rect ? "b " + n.band : "n " + n.id;
-      var grp = groups[key] = groups[key] || {key: key, band: key[0] === "b" ? n.band : null, nodes: [],
-        row: key[0] === "b" ? d.branches[n.band].row : n.y};
-      grp.nodes.push(n);
-      (cells[n.x + " " + key] = cells[n.x + " " + key] || []).push(n);
-      if (columns.indexOf(n.x) < 0) columns.push(n.x);
-    });
-    columns.sort(function (a, b) { return a - b; });
-    // each column takes as many slots down the page as its tallest stack
-    var k = 0, slot = {};
-    columns.forEach(function (c) {
-      var most = 1;
-      Object.keys(cells).forEach(function (ck) { if (+ck.split(" ")[0] === c) most = Math.max(most, cells[ck].length); });
-      Object.keys(cells).forEach(function (ck) {
-        if (+ck.split(" ")[0] !== c) return;
-        var stack = cells[ck].slice().sort(function (a, b) { return b.y - a.y; });
-        stack.forEach(function (n, i) { slot[n.id] = k + (most - stack.length) / 2 + i; });
-      });
-      k += most;
-    });
-    var list = Object.keys(groups).map(function (key) { return groups[key]; });
-    list.sort(function (a, b) { return a.row - b.row || (a.key < b.key ? -1 : 1); });
-    // a box leaves wide lanes room on both sides for the arrows that pass it
-    var boxFor = function (laneW) { return Math.min(laneW - gap - 2 * side, Math.max(60, laneW * 0.8), 120); };
-    var bandSide = function (laneW) { return Math.min(8, (laneW - gap - boxFor(laneW)) / 2); };
-    var laneW = width - 2 * pad, lanes = 0;
-    for (var round = 0; round < 4; round++) {
-      var boxW = boxFor(laneW);
-      list.forEach(function (grp) {
-        var slots = grp.nodes.map(function (n) { return slot[n.id]; });
-        grp.title = grp.band && d.branches[grp.band].title ? bandTitle(d.branches[grp.band].title, boxW + 2 * bandSide(laneW) - 8, true) : null;
-        grp.top = Math.min.apply(null, slots) * step - boxH / 2 - (grp.band ? 5 + (grp.title ? grp.title.height : 0) : 0);
-        grp.bottom = Math.max.apply(null, slots) * step + boxH / 2 + (grp.band ? 5 : 0);
-      });
-      var placedGroups = [];
-      list.forEach(function (grp) {
-        grp.lane = 0;
-        placedGroups.forEach(function (o) {
-          if (o.top < grp.bottom + gap && grp.top < o.bottom + gap) grp.lane = Math.max(grp.lane, o.lane + 1);
-        });
-        placedGroups.push(grp);
-      });
-      var count = 1 + Math.max.apply(null, list.map(function (grp) { return grp.lane; }));
-      var newW = Math.min((width - 2 * pad) / count, 150);
-      if (count === lanes && Math.abs(newW - laneW) < 0.5) break;
-      lanes = count;
-      laneW = newW;
-    }
-    var left = (width - lanes * laneW) / 2, top = pad - Math.min.apply(null, list.map(function (grp) { return grp.top; }));
-    var g = {vertical: true, W: width, pos: {}, bands: [], boxW: boxFor(laneW), boxH: boxH,
-      H: Math.ceil(top + Math.max.apply(null, list.map(function (grp) { return grp.bottom; })) + pad)};
-    list.forEach(function (grp) {
-      var x = left + (grp.lane + 0.5) * laneW;
-      grp.nodes.forEach(function (n) { g.pos[n.id] = [x, top + slot[n.id] * step]; });
-      if (grp.band) g.bands.push({name: grp.band, x: x - g.boxW / 2 - bandSide(laneW), y: top + grp.top,
-        w: g.boxW + 2 * bandSide(laneW), h: grp.bottom - grp.top, title: grp.title});
-    });
-    return g;
-  };
-
-  // each arrow: a straight line or, if that crosses a box or a band title, the gentlest
-  // curve that does not (a bow, or a side-step that leaves its box sideways), staying
-  // in the drawing; of an arrow and its partner running back, the second curves apart
-  App.prototype.routeEdges = function (g) {
-    var pos = g.pos, hw = g.boxW / 2 + 3, hh = g.boxH / 2 + 3, obstacles = [], chosen = {};
-    Object.keys(pos).forEach(function (id) { obstacles.push([id, pos[id][0] - hw, pos[id][0] + hw, pos[id][1] - hh, pos[id][1] + hh]); });
-    g.bands.forEach(function (b) {
-      if (!b.title) return;
-      b.title.x = b.x + 5;
-      b.title.y = b.y + 2;
-      obstacles.push(["title " + b.name, b.title.x - 2, b.title.x + b.title.width + 2, b.title.y, b.title.y + b.title.height]);
-    });
-    // leave a box at its edge, heading for the point q
-    function clip(p, q) {
-      var sx = q[0] - p[0], sy = q[1] - p[1], l = Math.hypot(sx, sy) || 1;
-      sx /= l; sy /= l;
-      var t = Math.min(sx === 0 ? Infinity : (g.boxW / 2 + 2) / Math.abs(sx), sy === 0 ? Infinity : (g.boxH / 2 + 2) / Math.abs(sy));
-      return [p[0] + sx * t, p[1] + sy * t];
-    }
-    // candidate curves as [how far the middle of the curve sits to the left of the
-    // straight line (a fraction of its length, or pixels), control-point builder, cost]
-    var shapes = [];
-    for (var f = 0; f < 0.95; f += 0.06) {
-      [f, -f].forEach(function (bow, i) {
-        if (i && !bow) return;
-        // a quadratic bow through c, written as a cubic from the box edges
-        shapes.push({mid: function (len) { return bow * len / 2; }, cost: Math.abs(bow), controls: function (a, b, nx, ny, len) {
-          var c = [(a[0] + b[0]) / 2 + bow * len * nx, (a[1] + b[1]) / 2 + bow * len * ny], p0 = clip(a, c), p1 = clip(b, c);
-          return [p0, [p0[0] + 2 / 3 * (c[0] - p0[0]), p0[1] + 2 / 3 * (c[1] - p0[1])], [p1[0] + 2 / 3 * (c[0] - p1[0]), p1[1] + 2 / 3 * (c[1] - p1[1])], p1];
-        }});
-      });
-    }
-    [20, 30, 40, 50, 62, 75].forEach(function (h) {
-      [h, -h].forEach(function (side) {
-        [0, 0.2, -1].forEach(function (lead) {
-          // a side-step: leave sideways (and a little ahead), arrive the same way
-          shapes.push({step: true, mid: function () { return 0.75 * side; }, cost: 0.3 + h / 150 + Math.abs(lead) / 5, controls: function (a, b, nx, ny) {
-            // (lead -1: the control points beside the box centres, a tighter turn)
-            var k = Math.max(lead, 0), o1 = [side * nx + k * (b[0] - a[0]), side * ny + k * (b[1] - a[1])], o2 = [side * nx - k * (b[0] - a[0]), side * ny - k * (b[1] - a[1])];
-            var p0 = clip(a, [a[0] + o1[0], a[1] + o1[1]]), p1 = clip(b, [b[0] + o2[0], b[1] + o2[1]]), s0 = lead < 0 ? a : p0, s1 = lead < 0 ? b : p1;
-            return [p0, [s0[0] + o1[0], s0[1] + o1[1]], [s1[0] + o2[0], s1[1] + o2[1]], p1];
-          }});
-        });
-      });
-    });
-    // a dog-leg: out of the side of its box into a channel between columns of boxes,
-    // along the channel, and in at the side of the target (where no single curve clears
-    // the boxes stacked in a column, as on a phone); the arrows sharing a channel take
-    // tracks side by side where it is wide enough
-    var xs = [];
-    Object.keys(pos).forEach(function (id) { var x = Math.round(pos[id][0]); if (xs.indexOf(x) < 0) xs.push(x); });
-    xs.sort(function (u, v) { return u - v; });
-    var channels = [{x: xs[0] - hw - 8, half: 6}, {x: xs[xs.length - 1] + hw + 8, half: 6}], tracks = {};
-    for (var k = 1; k < xs.length; k++) {
-      var room = xs[k] - xs[k - 1] - 2 * hw;
-      if (room >= 3) channels.push({x: (xs[k] + xs[k - 1]) / 2, half: room / 2 - 1});
-    }
-    channels.filter(function (ch) { return ch.x > 4 && ch.x < g.W - 4; }).forEach(function (ch) {
-      shapes.push({dogleg: true, channel: ch, mid: function () { return 1e4 + ch.x; }, cost: 1.2, controls: function (a, b) {
-        var lo = Math.min(a[1], b[1]) - 6, hi = Math.max(a[1], b[1]) + 6, used = tracks[ch.x] || [];
-        // the first free track: the middle, then alternately either side, 4 px apart
-        var off = [0, 4, -4, 8, -8, 12, -12, 16, -16].filter(function (o) {
-          return Math.abs(o) <= ch.half && !used.some(function (u) { return Math.abs(u[0] - o) < 3 && u[1] < hi && u[2] > lo; });
-        })[0];
-        var X = ch.x + (off || 0), sa = X > a[0] ? 1 : -1, sb = X > b[0] ? 1 : -1, sy = b[1] > a[1] ? 1 : -1;
-        if (Math.abs(X - a[0]) < hw || Math.abs(X - b[0]) < hw) return null;
-        var p0 = [a[0] + sa * (g.boxW / 2 + 2), a[1]], p1 = [b[0] + sb * (g.boxW / 2 + 2), b[1]];
-        var r = Math.min(10, Math.abs(X - p0[0]), Math.abs(X - p1[0]), Math.abs(b[1] - a[1]) / 3);
-        if (r < 3) return null;
-        var q1 = [X - sa * r, a[1]], q2 = [X, a[1] + sy * r], q3 = [X, b[1] - sy * r], q4 = [X - sb * r, b[1]];
-        var line = function (u, v) { return [u, [u[0] + (v[0] - u[0]) / 3, u[1] + (v[1] - u[1]) / 3], [u[0] + 2 * (v[0] - u[0]) / 3, u[1] + 2 * (v[1] - u[1]) / 3], v]; };
-        var segs = [line(p0, q1), [q1, [q1[0] + sa * 0.55 * r, a[1]], [X, q2[1] - sy * 0.55 * r], q2], line(q2, q3),
-          [q3, [X, q3[1] + sy * 0.55 * r], [q4[0] + sb * 0.55 * r, b[1]], q4], line(q4, p1)];
-        // a longer way round costs more: the shortest dog-leg that clears everything wins
-        var detour = (Math.abs(X - p0[0]) + Math.abs(b[1] - a[1]) + Math.abs(X - p1[0])) / (Math.hypot(b[0] - a[0], b[1] - a[1]) || 1);
-        return {segs: segs, cost: 1.2 + detour / 4, track: off === undefined ? null : [ch.x, off, lo, hi]};
-      }});
-    });
-    shapes.sort(function (x, y) { return x.cost - y.cost; });
-    g.routes = {};
-    this.data.edges.forEach(function (e) {
-      if (!(e.source in pos) || !(e.target in pos)) return;
-      var a = pos[e.source], b = pos[e.target], dx = b[0] - a[0], dy = b[1] - a[1], len = Math.hypot(dx, dy) || 1;
-      var nx = dy / len, ny = -dx / len;
-      // the curve's side in the frame of the pair's sorted ends, to compare with a partner's
-      var flip = e.source < e.target ? 1 : -1, pair = flip > 0 ? e.source + " " + e.target : e.target + " " + e.source;
-      var best = null;
-      shapes.some(function (shape) {
-        var mid = shape.mid(len);
-        if (pair in chosen && Math.abs(mid * flip - chosen[pair]) < 10) return false;
-        // one cubic, or (a dog-leg) several, each [start, control, control, end]
-        var leg = shape.dogleg ? shape.controls(a, b) : null, cost = leg ? leg.cost : shape.cost;
-        if (shape.dogleg && !leg) return false;
-        var segs = leg ? leg.segs : [shape.controls(a, b, nx, ny, len)];
-        var hit = {}, hits = 0, out = 0;
-        segs.forEach(function (q) {
-          var p0 = q[0], p1 = q[3], c = [q[1], q[2]];
-          var span = Math.hypot(p1[0] - p0[0], p1[1] - p0[1]), samples = Math.max(shape.dogleg ? 4 : 16, Math.ceil(span / 5));
-          // only the obstacles near the curve (it stays inside its control points' hull)
-          var xs = q.map(function (v) { return v[0]; }), ys = q.map(function (v) { return v[1]; });
-          var lo = [Math.min.apply(null, xs), Math.min.apply(null, ys)], hi = [Math.max.apply(null, xs), Math.max.apply(null, ys)];
-          var near = obstacles.filter(function (o) { return o[1] < hi[0] && o[2] > lo[0] && o[3] < hi[1] && o[4] > lo[1]; });
-          for (var i = 0; i <= samples; i++) {
-            var t = i / samples, u = 1 - t, w0 = u * u * u, w1 = 3 * u * u * t, w2 = 3 * u * t * t, w3 = t * t * t;
-            var x = w0 * p0[0] + w1 * c[0][0] + w2 * c[1][0] + w3 * p1[0], y = w0 * p0[1] + w1 * c[0][1] + w2 * c[1][1] + w3 * p1[1];
-            if (x < 2 || x > g.W - 2 || y < 2 || y > g.H - 2) out = 1;
-            for (var j = 0; j < near.length; j++) {
-              var o = near[j];
-              // (the arrow's own boxes count only where it runs back into them)
-              var m = o[0] === e.source || o[0] === e.target ? 4 : 0;
-              // (running over a band's title is bad, through a box worse: it reads as a link)
-              if (!hit[o[0]] && x > o[1] + m && x < o[2] - m && y > o[3] + m && y < o[4] - m) { hit[o[0]] = 1; hits += o[0] in pos ? 1 : 0.4; }
-            }
-          }
-        });
-        // a side-step or dog-leg only where it misses everything: a bow reads better otherwise
-        var score = 100 * out + 10 * hits + (hits && (shape.step || shape.dogleg) ? 50 : 0) + cost;
-        if (!best || score < best.score) best = {score: score, segs: segs, mid: mid, track: leg && leg.track};
-        // clear of everything: no later (costlier) shape does better, except a shorter
-        // dog-leg than the first one that clears (their costs are known only here)
-        return score < 10 && !shape.dogleg;
-      });
-      if (best.track) (tracks[best.track[0]] = tracks[best.track[0]] || []).push(best.track.slice(1));
-      chosen[pair] = best.mid * flip;
-      g.routes[e.index] = best;
-    });
-  };
-
   App.prototype.drawPathway = function (measured) {
     var self = this, d = this.data, box = this.pathSvgBox;
     var width = measured || box.clientWidth || 800;
-    var placed = d.nodes.filter(function (n) { return n.x !== null; });
-    var geom = this.geometry(width), W = geom.W, H = geom.H, boxW = geom.boxW, boxH = geom.boxH;
-    var fontSize = Math.max(11.5, Math.min(15, boxW / 6.6));
-    var s = svg("svg", {viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "group", "font-family": FONT,
+    var placed = d.nodes.filter(function (n) { return n.x !== null; }), C = d.layout.colors;
+    // the drawing made for the widest page that fits, scaled to fill the room
+    var geom = this.geometry(width), W = geom.width, H = geom.height, boxW = geom.box[0], boxH = geom.box[1];
+    var s = svg("svg", {viewBox: "0 0 " + W + " " + H, width: width, height: sig(H * width / W, 5), role: "group", "font-family": FONT,
       "aria-label": "The pathway: " + placed.length + " boxes joined by arrows, coloured by activity at " + formatTime(this.state.t) + ". Use Tab to move between them and Enter to read about one."});
     svg("title", {}, s).textContent = "The pathway, coloured by activity at " + formatTime(this.state.t);
     var defs = svg("defs", {}, s);
-    [["act", ACTIVATE], ["met", METAB]].forEach(function (m) {
+    [["act", C.activates], ["met", C["metabolised-to"]]].forEach(function (m) {
       var mk = svg("marker", {id: "pw-arrow-" + m[0], viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse"}, defs);
       svg("path", {d: "M0,0 L10,5 L0,10 z", fill: m[1]}, mk);
     });
     var mk2 = svg("marker", {id: "pw-bar", viewBox: "0 0 4 10", refX: 2, refY: 5, markerWidth: 4, markerHeight: 9, orient: "auto"}, defs);
-    svg("rect", {x: 0, y: 0, width: 3, height: 10, fill: INHIBIT}, mk2);
+    svg("rect", {x: 0, y: 0, width: 3, height: 10, fill: C.inhibits}, mk2);
     // branch bands, each title inside its band at the top left
     geom.bands.forEach(function (b) {
-      svg("rect", {class: "pw-band", "data-band": b.name, x: b.x, y: b.y, width: b.w, height: b.h, rx: 8, fill: "#eef2f6"}, s);
+      svg("rect", {class: "pw-band", "data-band": b.name, x: b.x, y: b.y, width: b.w, height: b.h, rx: 8, fill: C.band}, s);
       if (!b.title) return;
       var tt = svg("text", {class: "pw-band-title", "data-band": b.name, x: b.title.x, y: b.title.y + b.title.size,
-        "font-size": sig(b.title.size, 3), fill: MUTED, "font-style": "italic"}, s);
+        "font-size": sig(b.title.size, 3), fill: C.muted, "font-style": "italic"}, s);
       b.title.lines.forEach(function (w, i) { var sp = svg("tspan", {x: b.title.x, dy: i ? b.title.size * 1.2 : 0}, tt); sp.textContent = w; });
     });
     var run = this.runs[0].run, act = this.activity(run, this.state.t);
@@ -1027,19 +761,15 @@
       a.iv.reset.forEach(function (r) { resets[r[0]] = true; });
       a.iv.doses.forEach(function (x) { resets[x.drug] = true; });
     });
-    var pos = geom.pos;
+    var pos = geom.nodes;
     var edgeLayer = svg("g", {}, s), nodeLayer = svg("g", {}, s), markLayer = svg("g", {}, s);
     d.edges.forEach(function (e) {
       if (!(e.source in pos) || !(e.target in pos)) return;
-      var route = geom.routes[e.index], middle = route.segs[Math.floor(route.segs.length / 2)];
-      var p0 = middle[0], c1 = middle[1], c2 = middle[2], p1 = middle[3];
+      var route = geom.edges[e.index], path = route.d, mx = route.middle[0], my = route.middle[1];
       var on = e.hypothesis === null || sys.on[e.hypothesis];
-      var color = e.effect === "inhibits" ? INHIBIT : (e.effect === "metabolised-to" ? METAB : ACTIVATE);
+      var color = C[e.effect] || C.activates;
       var g = svg("g", {class: "pw-edge", tabindex: 0, role: "button", "data-edge": e.index,
         "aria-label": self.label(e.source) + " " + e.effect + " " + self.label(e.target) + ", " + e.grade + " evidence" + (on ? "" : ", hypothesis off")}, edgeLayer);
-      var mx = (p0[0] + p1[0]) / 8 + 3 * (c1[0] + c2[0]) / 8, my = (p0[1] + p1[1]) / 8 + 3 * (c1[1] + c2[1]) / 8;
-      var pt = function (q) { return sig(q[0], 5) + "," + sig(q[1], 5); };
-      var path = "M" + pt(route.segs[0][0]) + route.segs.map(function (q) { return " C" + pt(q[1]) + " " + pt(q[2]) + " " + pt(q[3]); }).join("");
       svg("path", {d: path, stroke: "transparent", "stroke-width": 12, fill: "none"}, g);
       svg("path", {d: path, stroke: color, "stroke-width": 1.7,
         "stroke-dasharray": GRADE_DASH[e.grade] || "", fill: "none", opacity: on ? 1 : 0.22,
@@ -1048,13 +778,13 @@
       var k = e.source + " " + e.target;
       if (on && cutEdges[k]) {
         var c = svg("g", {"aria-hidden": "true"}, markLayer), r = 7;
-        svg("circle", {cx: mx, cy: my, r: r + 3, fill: "white", stroke: INHIBIT, "stroke-width": 1.5}, c);
+        svg("circle", {cx: mx, cy: my, r: r + 3, fill: "white", stroke: INK, "stroke-width": 1.5}, c);
         svg("path", {d: "M" + (mx - r) + "," + (my - r) + " L" + (mx + r) + "," + (my + r) + " M" + (mx - r) + "," + (my + r) + " L" + (mx + r) + "," + (my - r),
-          stroke: INHIBIT, "stroke-width": 3}, c);
+          stroke: INK, "stroke-width": 3}, c);
       } else if (on && scaled[k]) {
         var lab = svg("g", {"aria-hidden": "true"}, markLayer);
-        svg("rect", {x: mx - 17, y: my - 9, width: 34, height: 17, rx: 4, fill: "white", stroke: INHIBIT}, lab);
-        var tx = svg("text", {x: mx, y: my + 4, "text-anchor": "middle", "font-size": 11, fill: INHIBIT, "font-weight": "bold"}, lab);
+        svg("rect", {x: mx - 17, y: my - 9, width: 34, height: 17, rx: 4, fill: "white", stroke: INK}, lab);
+        var tx = svg("text", {x: mx, y: my + 4, "text-anchor": "middle", "font-size": 11, fill: INK, "font-weight": "bold"}, lab);
         tx.textContent = "\u00d7" + sig(scaled[k], 2);
       }
       g.addEventListener("click", function () { self.showEdge(e); });
@@ -1065,14 +795,10 @@
       var g = svg("g", {class: "pw-node", tabindex: 0, role: "button", "data-node": n.id,
         "aria-label": n.label + (v === undefined ? "" : ", activity " + (n.kind === "drug" ? Math.round(v * 100) + "% of its peak" : (v >= 0 ? "+" : "") + Math.round(v * 100) + "% from rest"))}, nodeLayer);
       svg("rect", {x: p[0] - boxW / 2, y: p[1] - boxH / 2, width: boxW, height: boxH, rx: 6, fill: fill,
-        stroke: resets[n.id] ? INHIBIT : (n.kind === "readout" ? INK : "#777"), "stroke-width": resets[n.id] ? 2.5 : (n.kind === "readout" ? 1.8 : 1),
+        stroke: resets[n.id] || n.kind === "readout" ? INK : "#777", "stroke-width": resets[n.id] ? 2.5 : (n.kind === "readout" ? 1.8 : 1),
         "stroke-dasharray": resets[n.id] ? "4 2" : ""}, g);
-      var lines = wrap(n.short_label, Math.max(6, Math.floor(boxW / (fontSize * 0.55))));
-      var fs = fontSize;
-      var longest = Math.max.apply(null, lines.map(function (l) { return l.length; }));
-      if (longest * fs * 0.56 > boxW - 4) fs = Math.max(9, (boxW - 4) / (longest * 0.56));
-      if (lines.length * fs * 1.12 > boxH - 2) fs = Math.max(9, (boxH - 2) / (lines.length * 1.12));
-      var t = svg("text", {x: p[0], y: p[1] - (lines.length - 1) * fs * 0.56 + fs * 0.36, "text-anchor": "middle", "font-size": sig(fs, 3), fill: inkFor(fill)}, g);
+      var lines = geom.labels[n.id].lines, fs = geom.labels[n.id].size;
+      var t = svg("text", {x: p[0], y: p[1] - (lines.length - 1) * fs * 0.56 + fs * 0.36, "text-anchor": "middle", "font-size": fs, fill: inkFor(fill)}, g);
       lines.forEach(function (line, i) {
         var sp = svg("tspan", {x: p[0], dy: i ? fs * 1.12 : 0}, t);
         sp.textContent = line;
@@ -1109,13 +835,17 @@
     this.keyBox.appendChild(el("div", {class: "pw-key-title", text: "Colour key"}));
     this.keyBox.appendChild(s);
     var grades = el("ul", {class: "pw-grades", "aria-label": "Line styles: evidence grades and effects"});
-    [["strong", ACTIVATE, "activates (arrow), strong evidence"], ["moderate", ACTIVATE, "moderate evidence"],
-      ["preliminary", ACTIVATE, "preliminary evidence"], ["contested", ACTIVATE, "contested evidence"], ["strong", INHIBIT, "inhibits (bar)"]]
-      .concat(this.data.edges.some(function (e) { return e.effect === "metabolised-to"; }) ? [["strong", METAB, "is metabolised to"]] : [])
-      .concat(Object.keys(this.data.hypotheses).length ? [["strong", ACTIVATE, "faint: a hypothesis that is off", 0.22]] : [])
+    var C = this.data.layout.colors, act = C.activates, met = C["metabolised-to"];
+    // [grade, colour, text, opacity, head]: each line ends in the head the pathway draws
+    [["strong", act, "activates (arrow), strong evidence"], ["moderate", act, "moderate evidence"],
+      ["preliminary", act, "preliminary evidence"], ["contested", act, "contested evidence"], ["strong", C.inhibits, "inhibits (flat bar)", 1, "bar"]]
+      .concat(this.data.edges.some(function (e) { return e.effect === "metabolised-to"; }) ? [["strong", met, "is metabolised to"]] : [])
+      .concat(Object.keys(this.data.hypotheses).length ? [["strong", act, "faint: a hypothesis that is off", 0.22]] : [])
       .forEach(function (g) {
       var sw = svg("svg", {width: 34, height: 10, "aria-hidden": "true"});
-      svg("line", {x1: 1, y1: 5, x2: 33, y2: 5, stroke: g[1], "stroke-width": 2, "stroke-dasharray": GRADE_DASH[g[0]], opacity: g[3] || 1}, sw);
+      svg("line", {x1: 1, y1: 5, x2: 30, y2: 5, stroke: g[1], "stroke-width": 2, "stroke-dasharray": GRADE_DASH[g[0]], opacity: g[3] || 1}, sw);
+      if (g[4] === "bar") svg("rect", {x: 30, y: 0, width: 3, height: 10, fill: g[1]}, sw);
+      else svg("path", {d: "M27,1.5 L34,5 L27,8.5 z", fill: g[1], opacity: g[3] || 1}, sw);
       grades.appendChild(el("li", {}, [sw, " " + g[2]]));
     });
     this.keyBox.appendChild(grades);
