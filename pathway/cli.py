@@ -389,6 +389,8 @@ def cmd_export(args) -> int:
                          f"{' or '.join(suffix[args.format])}\n  hint: rename the file or pick "
                          "another --format")
     model = _model(args)
+    if args.format in ("sbml", "omex"):
+        _import_sbml_libraries()
     if args.format == "sbml":
         from .sbml import check_sbml, export_sbml, write_sbml
         from .scenarios import showcase_pair
@@ -405,7 +407,7 @@ def cmd_export(args) -> int:
                                  "report it with the model file")
             sys.stdout.write(text)
             return 0
-        write_sbml(model, scenario, out, days=args.days)
+        _write(args.out, lambda path: write_sbml(model, scenario, Path(path), days=args.days))
         print(f"wrote {out}: SBML Level 3 Version 2, scenario {scenario}", file=sys.stderr)
     elif args.format == "omex":
         from .sbml import export_omex
@@ -414,7 +416,7 @@ def cmd_export(args) -> int:
         scenario = showcase_pair(model, args.scenario)[0]
         sc = model.scenario(scenario)
         check_administrations(model, sc, (args.days or sc.days) * 24)
-        export_omex(model, scenario, out, days=args.days)
+        _write(args.out, lambda path: export_omex(model, scenario, Path(path), days=args.days))
         print(f"wrote {out}: COMBINE archive (SBML + SED-ML + manifest), scenario {scenario}",
               file=sys.stderr)
     elif args.out == STDOUT:
@@ -423,6 +425,28 @@ def cmd_export(args) -> int:
         _write(args.out, lambda path: write_graph(to_graph(model), path))
         print(f"wrote {out}", file=sys.stderr)
     return 0
+
+
+def _import_sbml_libraries() -> None:
+    """Import libsbml, libsedml and libcombine with Ctrl+C held back until they are in.
+    Each begins with a bare ``except:`` around a call that a Ctrl+C may land in, which
+    would swallow it and leave the export running."""
+    import signal
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        return
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        for name in ("libsbml", "libsedml", "libcombine"):
+            try:
+                __import__(name)
+            except ImportError:          # the export names the missing extra itself
+                pass
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def cmd_site(args) -> int:
@@ -559,11 +583,11 @@ MAX_FPS = 120
 
 
 def _write(path: str, writer) -> None:
-    try:
-        writer(path)
-    except OSError as exc:
-        raise UsageError(f"cannot write '{path}': {exc.strerror or exc}\n"
-                         "  hint: check that the folder exists and is writable") from None
+    """Run ``writer`` on a temporary name beside ``path`` and move the finished file
+    onto ``path``: a failed or interrupted write leaves the previous file as it was."""
+    from .atomicio import atomic_path
+    with atomic_path(path) as tmp:
+        writer(str(tmp))
 
 
 def _positive(kind, positive: bool = True):
@@ -804,24 +828,101 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupted(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is, or was caused by, Ctrl+C. A KeyboardInterrupt raised while
+    compiled code runs comes back wrapped in SystemError ("... returned a result with
+    an exception set"); the interrupt is at the end of its chain of causes."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+class _CtrlC:
+    """Ctrl+C for the length of one command. SIGINT raises KeyboardInterrupt as usual
+    and is remembered, so an interrupt that a library swallows (raised inside a
+    callback, or caught by a bare ``except:``) still ends the run as interrupted;
+    such a swallowed interrupt prints nothing ("Exception ignored ...")."""
+
+    def __init__(self):
+        self.pressed = False
+        self._handler = self._hook = None
+
+    def __enter__(self):
+        import signal
+        import threading
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._handler = signal.signal(signal.SIGINT, self._on_sigint)
+        self._hook = sys.unraisablehook
+        sys.unraisablehook = self._unraisable
+        return self
+
+    def _on_sigint(self, signum, frame):
+        self.pressed = True
+        raise KeyboardInterrupt
+
+    def _unraisable(self, info):
+        if _interrupted(info.exc_value):
+            self.pressed = True
+            return
+        self._hook(info)
+
+    def __exit__(self, *exc):
+        import signal
+        if self._handler is not None:
+            signal.signal(signal.SIGINT, self._handler)
+        sys.unraisablehook = self._hook
+        return False
+
+
+def _stdout_closed() -> int:
+    """Standard output went away (``pathway list --json | head -c 1``): stop quietly,
+    with the code a shell gives a command that SIGPIPE ended."""
+    try:                        # nothing more can reach the reader; do not try at exit either
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 2 user error)."""
+    """Run the command line; return the exit code (0 ok, 2 user error, 130 Ctrl+C)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        _check_settings(args)
-        _check_output(args)
-        return args.func(args)
-    except PathwayError as exc:
-        message = str(exc)
-        if "hint:" not in message:        # a safety net: every message should carry its own
-            message += (f"\n  hint: `pathway {args.command} --help` lists its options; the "
-                        "README's command-line section gives their ranges")
-        print(f"error: {message}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    with _CtrlC() as ctrl_c:
+        try:
+            _check_settings(args)
+            _check_output(args)
+            code = args.func(args)
+            sys.stdout.flush()
+        except PathwayError as exc:
+            message = str(exc)
+            if "hint:" not in message:        # a safety net: every message should carry its own
+                message += (f"\n  hint: `pathway {args.command} --help` lists its options; the "
+                            "README's command-line section gives their ranges")
+            print(f"error: {message}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return _say_interrupted()
+        except BrokenPipeError:
+            return _stdout_closed()
+        except SystemError as exc:
+            if _interrupted(exc):
+                return _say_interrupted()
+            raise
+        if ctrl_c.pressed:                    # swallowed on the way, but asked for
+            return _say_interrupted()
+        return code
+
+
+def _say_interrupted() -> int:
+    print("interrupted", file=sys.stderr)
+    return 130
 
 
 if __name__ == "__main__":

@@ -87,5 +87,6 @@ class Trajectory:
         np.savetxt(buf, data, delimiter=",", fmt=fmt)
         text = buf.getvalue()
         if path is not None:
-            Path(path).write_text(text)
+            from .atomicio import write_text
+            write_text(path, text)
         return text

@@ -219,6 +219,10 @@ def sensitivity_figure(result: SensitivityResult, path=None, *, top: int = 10, t
                  f"{result.method.capitalize()} indices over the parameters' ranges "
                  f"({result.runs:,} runs)", color=th.text, x=0.01, ha="left")
     if path is not None:
-        fig.savefig(path, dpi=110, facecolor=th.background)
-        plt.close(fig)
+        from .atomicio import atomic_path
+        try:
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, dpi=110, facecolor=th.background)
+        finally:
+            plt.close(fig)
     return fig

@@ -326,6 +326,10 @@ def scorecard_figure(results: list[TargetResult], path=None, *, theme: str = "li
                  "set (grey: the published band; dot: the model; open: missed)",
                  color=th.text, loc="left", fontsize=10)
     if path is not None:
-        fig.savefig(path, dpi=110, facecolor=th.background)
-        plt.close(fig)
+        from .atomicio import atomic_path
+        try:
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, dpi=110, facecolor=th.background)
+        finally:
+            plt.close(fig)
     return fig
