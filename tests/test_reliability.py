@@ -352,3 +352,91 @@ def test_ctrl_c_in_a_batch_run_prints_interrupted(args):
     text = err.decode()
     assert proc.returncode == 130, text[-1500:]
     assert text.strip().endswith("interrupted") and "Traceback" not in text, text[-1500:]
+
+
+# ---------------------------------------------------------------- no script from data
+
+HOSTILE = "</script><script>alert(1)</script><img src=x onerror=alert(2)>&amp;\u2028"
+
+
+def _hostile_models(folder: Path) -> Path:
+    """A copy of the model's folder in which every title, caption, label, description,
+    reference and guided question holds markup and script."""
+    import re
+    import shutil
+    shutil.copytree(ROOT / "models", folder, ignore=shutil.ignore_patterns("__*"))
+
+    def poison(path, keys):
+        text = path.read_text(encoding="utf-8")
+        for key in keys:
+            text = re.sub(rf'^({key}\s*=\s*)"[^"\n]*"', lambda m: f'{m.group(1)}"{HOSTILE} "',
+                          text, flags=re.M)
+            text = re.sub(rf'({key}\s*=\s*)"[^"\n]*"(\s*,\s*cite)',
+                          lambda m: f'{m.group(1)}"{HOSTILE} "{m.group(2)}', text)
+        path.write_text(text, encoding="utf-8")
+
+    poison(folder / "lectures" / "ketamine.toml", ["title", "caption", "notes", "nmda", "bdnf"])
+    poison(folder / "ketamine.toml", ["caption", "label", "short_label", "description",
+                                      "aanhetrot2010", "autry2011"])
+    poison(folder / "site" / "ketamine.toml", ["question", "answer"])
+    return folder / "ketamine.toml"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    model = _hostile_models(tmp_path_factory.mktemp("hostile") / "models")
+    out = tmp_path_factory.mktemp("written")
+    assert main(["animate", "--model", str(model), "--frames", "6", "--fps", "5", "--quiet",
+                 "--out", str(out / "player.html")]) == 0
+    assert main(["site", "--model", str(model), "--out", str(out / "site")]) == 0
+    return model, out
+
+
+def test_hostile_text_reaches_the_files_as_text_only(hostile):
+    model, out = hostile
+    from pathway.animation import _PLAYER
+    template = _PLAYER.read_text(encoding="utf-8")
+    page = (out / "player.html").read_text(encoding="utf-8")
+    assert "alert(1)" in page                      # the data is there ...
+    for tag in ("<script", "</script", "<img"):    # ... and not one tag of it
+        assert page.lower().count(tag) == template.lower().count(tag), tag
+    script = page[page.index("<script>"):]
+    assert "\u2028" not in script                 # a line end to older JavaScript
+    assert "alert(1)" in page[:page.index("</title>")]      # the title, as markup text
+    for name in ("model.js",):
+        text = (out / "site" / name).read_text(encoding="utf-8")
+        assert "alert(1)" in text and "<" not in text and "\u2028" not in text
+    index = (out / "site" / "index.html").read_text(encoding="utf-8")
+    assert "alert" not in index
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian Chromium")
+def test_no_dialog_opens_in_the_player_or_the_site(hostile):
+    from playwright.sync_api import sync_playwright
+    model, out = hostile
+    dialogs = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto((out / "player.html").as_uri())
+            page.wait_for_selector("#list li")
+            titles = page.eval_on_selector_all("#list li", "els => els.map(e => e.textContent)")
+            assert titles and all(t.startswith(HOSTILE.strip()) for t in titles)
+            assert page.title().startswith("</script>")
+            page.goto((out / "site" / "index.html").as_uri())
+            page.wait_for_function("document.querySelector('#app svg') !== null")
+            # open every guided question and every node's details
+            for handle in page.query_selector_all("button, [role=button]")[:40]:
+                try:
+                    handle.click(timeout=500)
+                except Exception:                       # hidden or covered: skip it
+                    pass
+            page.wait_for_timeout(300)
+            assert "alert(1)" in page.inner_text("body") or \
+                "alert(1)" in page.evaluate("JSON.stringify(window.PATHWAY_MODEL)")
+        finally:
+            browser.close()
+    assert dialogs == []
