@@ -494,28 +494,90 @@ def _to_stdout(suffix: str, writer) -> None:
 # What each command's --out names: a file (with the suffixes its own check wants),
 # a folder, or standard output ("-") where the output is text.
 _OUT_KIND = {"simulate": "text", "graph": "text or picture", "plot": "picture",
-             "animate": "picture", "storyboard": "folder", "export": "text"}
+             "animate": "picture", "slides": "picture", "storyboard": "folder",
+             "site": "folder", "export": "text"}
+#: The suffixes each command's --out may have (graph and export check theirs
+#: against --format themselves); --figure is always a picture.
+_OUT_SUFFIXES = {"simulate": (".csv",), "plot": (".png", ".svg", ".pdf"),
+                 "animate": (".mp4", ".gif", ".html"), "slides": (".pptx",)}
+#: What a folder output holds, for its messages.
+_FOLDER_HOLDS = {"storyboard": "a storyboard is a folder of PNGs and captions.txt",
+                 "site": "the site is a folder of web pages"}
+#: Options that name files a command reads.
+_INPUTS = ("model", "chapters", "targets", "site_file")
+
+
+def _outputs(args) -> list[tuple[str, str, str]]:
+    """(option, value, kind) for every file or folder this command will write."""
+    found = []
+    kind = _OUT_KIND.get(args.command)
+    if kind and getattr(args, "out", None) is not None:
+        found.append(("--out", args.out, kind))
+    if getattr(args, "figure", None) is not None:
+        found.append(("--figure", args.figure, "picture"))
+    return found
+
+
+def _name_too_long(path: str) -> tuple[str, int] | None:
+    """The first part of ``path`` longer than the file system allows, if one is, and
+    the limit."""
+    from pathlib import Path
+    limit = 255
+    try:
+        parent = Path(path).parent
+        limit = os.pathconf(parent if parent.is_dir() else ".", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        pass
+    return next(((part, limit) for part in Path(path).parts if len(os.fsencode(part)) > limit),
+                None)
+
+
+def _same_file(a: str, b: str) -> bool:
+    from pathlib import Path
+    try:
+        if Path(a).exists() and Path(b).exists():
+            return os.path.samefile(a, b)
+        return Path(a).resolve() == Path(b).resolve()
+    except (OSError, ValueError):
+        return False
 
 
 def _check_output(args) -> None:
-    """One rule for --out in every command: "-" is standard output for text and is
-    refused for pictures; the folder it goes in must exist (nothing is created but the
-    file, or a storyboard's own folder); a file name must not name a folder."""
+    """One rule for every file a command writes (--out, --figure): "-" is standard
+    output for text and is refused for pictures; the name fits the file system and
+    has a suffix the command writes; the folder it goes in must exist (nothing is
+    created but the file, or a storyboard's or site's own folder); a file name must
+    not name a folder; and no output is one of the command's own inputs."""
+    for option, out, kind in _outputs(args):
+        _check_one_output(args, option, out, kind)
+
+
+def _check_one_output(args, option: str, out: str, kind: str) -> None:
     from pathlib import Path
-    out = getattr(args, "out", None)
-    kind = _OUT_KIND.get(args.command)
-    if out is None or kind is None:
-        return
     if not out.strip():
-        raise UsageError("--out is empty\n  hint: give a file name, or - for standard output")
-    picture = kind == "picture" or kind == "folder" or (
+        raise UsageError(f"{option} is empty\n  hint: give a file name"
+                         + (", or - for standard output" if kind.startswith("text") else ""))
+    picture = kind in ("picture", "folder") or (
         kind == "text or picture" and out.lower().endswith(_PICTURES))
     if out == STDOUT:
         if picture:
-            raise UsageError(f"{args.command} writes pictures, which cannot go to standard "
-                             "output\n  hint: give a file name, e.g. --out "
-                             + ("slides/" if kind == "folder" else "picture.png"))
+            raise UsageError(f"{args.command} writes {'pictures' if kind != 'folder' else 'a folder'}"
+                             ", which cannot go to standard output\n  hint: give a file name, "
+                             "e.g. " + option + " "
+                             + ({"storyboard": "slides/", "site": "site/"}.get(args.command)
+                                or (f"out{_OUT_SUFFIXES[args.command][0]}"
+                                    if args.command in _OUT_SUFFIXES else "picture.png")))
         return
+    too_long = _name_too_long(out)
+    if too_long is not None:
+        part, limit = too_long
+        raise UsageError(f"cannot write '{out[:60]}...': the name '{part[:40]}...' is "
+                         f"{len(os.fsencode(part))} bytes long, more than the file system "
+                         f"allows ({limit})\n  hint: use a shorter name")
+    if out.endswith(("/", os.sep)) and kind != "folder":
+        raise UsageError(f"cannot write '{out}': a name ending in '/' is a folder, and "
+                         f"{option} names a file here\n  hint: leave out the final '/', e.g. "
+                         f"{option} {out.rstrip('/' + os.sep) or 'out'}")
     path = Path(out)
     parent = path.parent
     if not parent.is_dir():
@@ -525,15 +587,28 @@ def _check_output(args) -> None:
     if not os.access(parent, os.W_OK | os.X_OK):
         raise UsageError(f"cannot write '{out}': the folder {parent} is not writable\n"
                          "  hint: choose a folder of your own, e.g. your home folder")
+    for name in _INPUTS:
+        given = getattr(args, name, None)
+        if given and kind != "folder" and _same_file(out, given):
+            raise UsageError(f"{option} {out} is the file --{name.replace('_', '-')} reads; "
+                             "writing it would destroy the input\n  hint: give the output "
+                             "another name")
     if kind == "folder":
-        if path.suffix or (path.exists() and not path.is_dir()):
-            raise UsageError(f"a storyboard is a folder of PNGs and captions.txt, and '{out}' "
-                             "names a file\n  hint: give a folder name such as slides/ "
+        what = _FOLDER_HOLDS.get(args.command, "this command writes a folder")
+        if (path.suffix and args.command == "storyboard") or (path.exists() and not path.is_dir()):
+            raise UsageError(f"{what}, and '{out}' names a file\n  hint: give a folder name "
+                             f"such as {'slides/' if args.command == 'storyboard' else 'site/'} "
                              "(it is created if missing)")
         return
     if path.is_dir():
         raise UsageError(f"cannot write '{out}': it is a folder\n  hint: give a file name, "
                          f"e.g. {path / 'out'}")
+    suffixes = _PICTURES if option == "--figure" else _OUT_SUFFIXES.get(args.command)
+    if suffixes and path.suffix.lower() not in suffixes:
+        what = {"simulate": "a CSV time course"}.get(args.command, f"{args.command} output")
+        raise UsageError(f"{option} {out}: {what} cannot be written as "
+                         f"'{path.suffix or 'a name with no suffix'}'\n"
+                         f"  hint: name the file {' or '.join('FILE' + x for x in suffixes)}")
 
 
 def _check_settings(args) -> None:
@@ -551,6 +626,14 @@ def _check_settings(args) -> None:
 
     within("--days", getattr(args, "days", None), 0, MAX_DAYS, " days", "14 shows one ketamine "
            "dose, 56 eight weeks of an SSRI; ten years is the longest run", above=True)
+    if args.command in ("animate", "storyboard", "slides") and args.days is not None:
+        from .animation import MIN_HOURS
+        if args.days * 24 < MIN_HOURS:
+            raise UsageError(f"--days {format_number(args.days)} ({args.days * 1440:.1f} minutes) "
+                             f"is too short for {args.command}, whose clock starts "
+                             f"{MIN_HOURS * 30:g} minutes after the first dose\n  hint: give at "
+                             f"least {MIN_HOURS / 24:.3f} days ({MIN_HOURS * 60:g} minutes); "
+                             "--days 1 shows an infusion's first day")
     low, high = STEP_MIN_RANGE
     if getattr(args, "step", None) is not None and not low <= args.step <= high:
         raise UsageError(f"--step {format_number(args.step)} is outside the range {low * 60:g} s "
@@ -600,7 +683,7 @@ def _positive(kind, positive: bool = True):
             value = kind(text)
         except (ValueError, OverflowError):
             raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-        if not math.isfinite(value):
+        if kind is float and not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
         if positive and not value > 0:
             raise argparse.ArgumentTypeError(f"{text!r} must be above 0")

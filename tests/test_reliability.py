@@ -440,3 +440,112 @@ def test_no_dialog_opens_in_the_player_or_the_site(hostile):
         finally:
             browser.close()
     assert dialogs == []
+
+
+# ---------------------------------------------------------------- outputs by suffix, never over an input
+
+def _refused(args, capsys, *words):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "hint:" in err and "Traceback" not in err, err
+    for word in words:
+        assert word in err, (word, err)
+    return err
+
+
+@pytest.mark.parametrize("name", ["run.png", "run.mp4", "run.toml", "run"])
+def test_simulate_writes_csv_only_under_a_csv_name(tmp_path, capsys, name):
+    _refused(["simulate", "--scenario", "ketamine-iv", "--out", str(tmp_path / name)], capsys,
+             "CSV", "FILE.csv")
+    _only(tmp_path)
+
+
+def test_to_csv_checks_its_suffix_too(ketamine, tmp_path):
+    with pytest.raises(UsageError, match="FILE.csv"):
+        ketamine.to_csv(tmp_path / "t.png")
+
+
+@pytest.mark.parametrize("args, suffix", [
+    (["plot", "--scenario", "ketamine-iv"], ".csv"),
+    (["animate"], ".png"),
+    (["slides"], ".mp4"),
+    (["validate", "--figure"], ".csv"),
+    (["sensitivity", "--scenario", "ketamine-iv", "--figure"], ".gif"),
+])
+def test_every_writer_checks_its_suffix(tmp_path, capsys, args, suffix):
+    out = str(tmp_path / f"out{suffix}")
+    args = args + [out] if args[-1] == "--figure" else args + ["--out", out]
+    _refused(args, capsys, f"'{suffix}'")
+    _only(tmp_path)
+
+
+@pytest.mark.parametrize("args", [
+    ["simulate", "--scenario", "ketamine-iv", "--out", "{model}"],
+    ["graph", "--out", "{model}"],
+    ["export", "--format", "json", "--out", "{model}"],
+    ["validate", "--figure", "{model}"],
+    ["animate", "--chapters", "{model}", "--out", "{model}"],
+])
+def test_no_command_writes_over_its_own_input(tmp_path, capsys, args):
+    """Named the same way, or another way to the same file (a link)."""
+    model = tmp_path / "my.toml"
+    model.write_bytes((ROOT / "models" / "ketamine.toml").read_bytes())
+    before = model.read_bytes()
+    link = tmp_path / "again.toml"
+    link.symlink_to(model)
+    for out in (model, link):
+        filled = [a.replace("{model}", str(out)) for a in args] + ["--model", str(model)]
+        _refused(filled, capsys, "--model" if "--chapters" not in args else "reads")
+    assert model.read_bytes() == before
+
+
+# ---------------------------------------------------------------- odd input, clear errors
+
+def test_a_closed_standard_output_ends_quietly(monkeypatch, capsys):
+    """`pathway list --json | head -c 1`: the reader goes away; no traceback."""
+    class Closed:
+        def write(self, text):
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+        def flush(self):
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+        def fileno(self):
+            raise OSError("no file")
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    assert main(["list", "--json"]) == 141
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_name_too_long_for_the_file_system(tmp_path, capsys):
+    out = tmp_path / ("a" * 252 + ".csv")
+    _refused(["simulate", "--scenario", "ketamine-iv", "--out", str(out)], capsys,
+             "256 bytes long", "shorter name")
+
+
+@pytest.mark.parametrize("name", ["out.png/", "out.json/", "g.graphml/"])
+def test_a_file_name_ending_in_a_slash(tmp_path, capsys, name):
+    _refused(["graph", "--out", str(tmp_path) + "/" + name], capsys, "ending in '/'")
+
+
+@pytest.mark.parametrize("command", ["animate", "storyboard", "slides"])
+def test_an_animation_too_short_for_its_clock(tmp_path, capsys, command):
+    out = tmp_path / {"animate": "a.mp4", "storyboard": "sb", "slides": "a.pptx"}[command]
+    _refused([command, "--days", "0.003", "--out", str(out)], capsys, "too short", "10 minutes")
+    from pathway.animation import prepare
+    with pytest.raises(UsageError, match="too short"):
+        prepare(None, None, None, days=0.003)
+
+
+@pytest.mark.parametrize("option", [
+    ["population", "--scenario", "ketamine-iv", "--n"],
+    ["population", "--scenario", "ketamine-iv", "--seed"],
+    ["sensitivity", "--scenario", "ketamine-iv", "--n"],
+    ["sensitivity", "--scenario", "ketamine-iv", "--seed"],
+    ["animate", "--out", "a.mp4", "--frames"],
+    ["animate", "--out", "a.mp4", "--fps"],
+    ["serve", "--port"],
+])
+def test_a_309_digit_whole_number(capsys, option):
+    _refused(option + ["9" * 309], capsys, "309 digits" if option[-1] != "--port" else "port")
