@@ -90,21 +90,23 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     exception, move it onto ``path`` in one step. Any exception, Ctrl+C or SIGTERM
     removes the temporary file and leaves ``path`` untouched. An :class:`OSError`
     becomes a :class:`UsageError` naming the file (a full disk says so)."""
-    path = Path(path)
+    named = Path(path)
+    # a link is written through: the file it points to is replaced, the link stays
+    path = Path(os.path.realpath(named)) if named.is_symlink() else named
     tmp = temporary_name(path)
     done = False
     with _sigterm_raises():
         try:
             yield tmp
             if not tmp.exists():
-                raise UsageError(f"cannot write '{path}': the writer produced no file\n"
+                raise UsageError(f"cannot write '{named}': the writer produced no file\n"
                                  "  hint: this is a bug; please report it")
             _sync(tmp)
             os.chmod(tmp, _mode_for(path))
             os.replace(tmp, path)
             done = True
         except OSError as exc:
-            raise os_error(path, exc) from None
+            raise os_error(named, exc) from None
         finally:
             if not done:
                 with contextlib.suppress(OSError):

@@ -608,7 +608,8 @@ def _check_one_output(args, option: str, out: str, kind: str) -> None:
         what = {"simulate": "a CSV time course"}.get(args.command, f"{args.command} output")
         raise UsageError(f"{option} {out}: {what} cannot be written as "
                          f"'{path.suffix or 'a name with no suffix'}'\n"
-                         f"  hint: name the file {' or '.join('FILE' + x for x in suffixes)}")
+                         f"  hint: use {', '.join(suffixes)}, e.g. {option} "
+                         f"{path.with_suffix(suffixes[0]).name}")
 
 
 def _check_settings(args) -> None:

@@ -333,11 +333,12 @@ def test_an_interrupt_a_library_swallows_still_ends_the_run(monkeypatch, capsys)
     ["population", "--scenario", "ketamine-iv", "--n", "100000", "--quiet"],
     ["sensitivity", "--scenario", "ketamine-iv", "--n", "4096", "--quiet"],
     ["validate"],
+    ["site", "--scorecard", "--out", "{tmp}/site"],
 ])
-def test_ctrl_c_in_a_batch_run_prints_interrupted(args):
+def test_ctrl_c_in_a_batch_run_prints_interrupted(args, tmp_path):
     """A real run, interrupted once the batch is under way (the progress line is the
     sign); whatever it is doing then, the answer is "interrupted" and code 130."""
-    proc = _run(args, start_new_session=True)
+    proc = _run([a.replace("{tmp}", str(tmp_path)) for a in args], start_new_session=True)
     time.sleep(0.5)
     deadline = time.monotonic() + 240
     # wait until the command is past its imports (it has loaded the model file)
@@ -456,7 +457,7 @@ def _refused(args, capsys, *words):
 @pytest.mark.parametrize("name", ["run.png", "run.mp4", "run.toml", "run"])
 def test_simulate_writes_csv_only_under_a_csv_name(tmp_path, capsys, name):
     _refused(["simulate", "--scenario", "ketamine-iv", "--out", str(tmp_path / name)], capsys,
-             "CSV", "FILE.csv")
+             "CSV", "use .csv")
     _only(tmp_path)
 
 
@@ -549,3 +550,12 @@ def test_an_animation_too_short_for_its_clock(tmp_path, capsys, command):
 ])
 def test_a_309_digit_whole_number(capsys, option):
     _refused(option + ["9" * 309], capsys, "309 digits" if option[-1] != "--port" else "port")
+
+
+def test_a_link_is_written_through(tmp_path):
+    target = _good(tmp_path, "real.csv")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    atomicio.write_text(link, "new\n")
+    assert link.is_symlink() and target.read_text() == "new\n"
+    _only(tmp_path, "real.csv", "link.csv")
