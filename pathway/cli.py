@@ -999,9 +999,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if _interrupted(exc):
                 return _say_interrupted()
             raise
-        if ctrl_c.pressed:                    # swallowed on the way, but asked for
-            return _say_interrupted()
+        if ctrl_c.pressed and args.command not in _STOPPED_BY_CTRL_C:
+            return _say_interrupted()         # swallowed on the way, but asked for
         return code
+
+
+#: Commands that run until Ctrl+C: for them it is the way to finish, not an interruption.
+_STOPPED_BY_CTRL_C = ("serve",)
 
 
 def _say_interrupted() -> int:

@@ -559,3 +559,23 @@ def test_a_link_is_written_through(tmp_path):
     atomicio.write_text(link, "new\n")
     assert link.is_symlink() and target.read_text() == "new\n"
     _only(tmp_path, "real.csv", "link.csv")
+
+
+def test_ctrl_c_stops_the_server_as_usual(tmp_path):
+    """serve runs until Ctrl+C: that is its way to finish, with code 0."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = _run(["serve", "--port", str(port)])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode()[-800:]
+    assert "interrupted" not in err.decode() and "Traceback" not in err.decode()
