@@ -579,3 +579,26 @@ def test_ctrl_c_stops_the_server_as_usual(tmp_path):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err.decode()[-800:]
     assert "interrupted" not in err.decode() and "Traceback" not in err.decode()
+
+
+def test_export_omex_hears_ctrl_c_while_its_libraries_load(tmp_path, monkeypatch, capsys):
+    """libsbml, libsedml and libcombine open with a bare ``except:`` that swallowed a
+    Ctrl+C landing there; the export then ran on as if nothing had been pressed."""
+    import builtins
+    real = builtins.__import__
+
+    def import_(name, *args, **kwargs):
+        if name == "libsedml":
+            try:                                         # as their first lines do
+                os.kill(os.getpid(), signal.SIGINT)
+                for _ in range(100):
+                    time.sleep(0.01)
+            except:  # noqa: E722
+                pass
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", import_)
+    out = tmp_path / "m.omex"
+    assert main(["export", "--format", "omex", "--out", str(out)]) == 130
+    assert capsys.readouterr().err.strip() == "interrupted"
+    _only(tmp_path)
