@@ -55,6 +55,15 @@ def os_error(path, exc: OSError) -> UsageError:
                       "  hint: check that the folder exists and is writable")
 
 
+def check_suffix(path: str | os.PathLike, suffixes: tuple[str, ...], what: str) -> None:
+    """Refuse to write ``what`` under a name whose suffix says it is something else."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in suffixes:
+        raise UsageError(f"{path}: {what} cannot be written as "
+                         f"'{suffix or 'a name with no suffix'}'\n"
+                         f"  hint: use {', '.join(suffixes)}")
+
+
 @contextlib.contextmanager
 def _sigterm_raises() -> Iterator[None]:
     """While writing, SIGTERM stops the run like Ctrl+C (so cleanup runs), if this is

@@ -183,6 +183,9 @@ def sensitivity_figure(result: SensitivityResult, path=None, *, top: int = 10, t
     """Bar charts, one panel per time: the top parameters by ST (sobol: ST as bars
     with S1 inside, each with its 95% interval) or by mu* (morris). Saves to
     ``path`` (PNG, SVG or PDF) if given; returns the figure."""
+    if path is not None:
+        from .atomicio import check_suffix
+        check_suffix(path, (".png", ".svg", ".pdf"), "a sensitivity figure")
     import matplotlib.pyplot as plt
 
     from .plotting import OKABE_ITO, get_theme, _style_axes

@@ -80,6 +80,8 @@ def write_slides(frame: Frame, out: str | Path) -> dict:
     if Presentation is None:
         raise UsageError("slides need python-pptx\n  hint: pip install 'ketamine-pathway[lecture]'")
     out = Path(out)
+    from .atomicio import check_suffix
+    check_suffix(out, (".pptx",), "a slide deck")
     if not out.parent.exists():
         raise UsageError(f"cannot write '{out}': the folder {out.parent} does not exist\n"
                          "  hint: create it first")

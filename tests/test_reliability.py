@@ -602,3 +602,15 @@ def test_export_omex_hears_ctrl_c_while_its_libraries_load(tmp_path, monkeypatch
     assert main(["export", "--format", "omex", "--out", str(out)]) == 130
     assert capsys.readouterr().err.strip() == "interrupted"
     _only(tmp_path)
+
+
+def test_the_library_writers_check_their_suffix_too(tmp_path):
+    from pathway.sensitivity import sensitivity_figure
+    from pathway.slides import write_slides
+    from pathway.validate import scorecard_figure
+    for call in (lambda: scorecard_figure([], tmp_path / "s.csv"),
+                 lambda: sensitivity_figure(None, tmp_path / "s.mp4"),
+                 lambda: write_slides(None, tmp_path / "deck.ppt")):
+        with pytest.raises(UsageError, match="hint: use"):
+            call()
+    _only(tmp_path)
