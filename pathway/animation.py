@@ -54,9 +54,10 @@ FORMATS = (".mp4", ".gif", ".html")
 #: back row: node labels 1/30, captions 1/24)
 LABEL_H, CAPTION_H, TITLE_H, KEY_H, SMALL_H = 1 / 30, 1 / 24, 1 / 28, 1 / 34, 1 / 40
 HTML_LIMIT_BYTES = 20_000_000
-#: The shortest run an animation shows: its logarithmic clock starts 5 minutes after
-#: the first dose, and a run must reach well past that.
-MIN_HOURS = 1 / 6
+#: The animation's logarithmic clock starts 5 minutes after the first dose; the
+#: shortest run it shows reaches twice that.
+CLOCK_START_H = 5 / 60
+MIN_HOURS = 2 * CLOCK_START_H
 
 
 def clock(t_h: float) -> str:
@@ -547,7 +548,7 @@ def prepare(model: Model | None, scenario: str | None, compare: str | None = Non
     days = days or 56.0
     if days * 24 < MIN_HOURS:
         raise UsageError(f"days = {days:g} ({days * 1440:.1f} minutes) is too short for an "
-                         f"animation, whose clock starts {MIN_HOURS * 30:g} minutes after the "
+                         f"animation, whose clock starts {CLOCK_START_H * 60:g} minutes after the "
                          f"first dose\n  hint: give at least {MIN_HOURS / 24:.3f} days "
                          f"({MIN_HOURS * 60:g} minutes); 1 shows an infusion's first day")
     say(f"simulating {len(names)} arm(s) and their placebo arms over {days:g} days "
@@ -671,10 +672,6 @@ class SendPlan:
     copies: list[int]
     close: bool
     filters: str
-
-    @property
-    def sent(self) -> int:
-        return sum(self.copies) + int(self.close)
 
 
 def _send_plan(sched: Schedule) -> SendPlan:

@@ -628,11 +628,11 @@ def _check_settings(args) -> None:
     within("--days", getattr(args, "days", None), 0, MAX_DAYS, " days", "14 shows one ketamine "
            "dose, 56 eight weeks of an SSRI; ten years is the longest run", above=True)
     if args.command in ("animate", "storyboard", "slides") and args.days is not None:
-        from .animation import MIN_HOURS
+        from .animation import CLOCK_START_H, MIN_HOURS
         if args.days * 24 < MIN_HOURS:
             raise UsageError(f"--days {format_number(args.days)} ({args.days * 1440:.1f} minutes) "
                              f"is too short for {args.command}, whose clock starts "
-                             f"{MIN_HOURS * 30:g} minutes after the first dose\n  hint: give at "
+                             f"{CLOCK_START_H * 60:g} minutes after the first dose\n  hint: give at "
                              f"least {MIN_HOURS / 24:.3f} days ({MIN_HOURS * 60:g} minutes); "
                              "--days 1 shows an infusion's first day")
     low, high = STEP_MIN_RANGE
