@@ -342,9 +342,9 @@ def test_ctrl_c_in_a_batch_run_prints_interrupted(args, tmp_path):
     time.sleep(0.5)
     deadline = time.monotonic() + 240
     # wait until the command is past its imports (it has loaded the model file)
-    while time.monotonic() < deadline and proc.poll() is None:
-        maps = Path(f"/proc/{proc.pid}/maps")
-        if maps.exists() and "numba" in maps.read_text(errors="replace"):
+    maps = Path(f"/proc/{proc.pid}/maps")
+    while maps.exists() and time.monotonic() < deadline and proc.poll() is None:
+        if "numba" in maps.read_text(errors="replace"):
             break
         time.sleep(0.05)
     time.sleep(2.0)
@@ -614,3 +614,14 @@ def test_the_library_writers_check_their_suffix_too(tmp_path):
         with pytest.raises(UsageError, match="hint: use"):
             call()
     _only(tmp_path)
+
+
+def test_script_json_reads_back_the_same_and_holds_no_markup():
+    import json
+
+    from pathway.htmlsafe import html_text, script_json
+    data = {"title": HOSTILE, "list": [HOSTILE, "<!-- a comment", "a > b & c"], HOSTILE: 1}
+    text = script_json(data)
+    assert json.loads(text) == data
+    assert not any(ch in text for ch in "<>&\u2028\u2029")
+    assert html_text(HOSTILE).count("<") == 0 and "&lt;/script&gt;" in html_text(HOSTILE)
