@@ -21,7 +21,6 @@ chapter marks; the HTML player embeds that video and a clicker drives it.
 from __future__ import annotations
 
 import base64
-import json
 import subprocess
 import sys
 import tempfile
@@ -55,6 +54,10 @@ FORMATS = (".mp4", ".gif", ".html")
 #: back row: node labels 1/30, captions 1/24)
 LABEL_H, CAPTION_H, TITLE_H, KEY_H, SMALL_H = 1 / 30, 1 / 24, 1 / 28, 1 / 34, 1 / 40
 HTML_LIMIT_BYTES = 20_000_000
+#: The animation's logarithmic clock starts 5 minutes after the first dose; the
+#: shortest run it shows reaches twice that.
+CLOCK_START_H = 5 / 60
+MIN_HOURS = 2 * CLOCK_START_H
 
 
 def clock(t_h: float) -> str:
@@ -543,6 +546,11 @@ def prepare(model: Model | None, scenario: str | None, compare: str | None = Non
         from .lecture import load_lecture
         days = load_lecture(model, chapters).end_h / 24
     days = days or 56.0
+    if days * 24 < MIN_HOURS:
+        raise UsageError(f"days = {days:g} ({days * 1440:.1f} minutes) is too short for an "
+                         f"animation, whose clock starts {CLOCK_START_H * 60:g} minutes after the "
+                         f"first dose\n  hint: give at least {MIN_HOURS / 24:.3f} days "
+                         f"({MIN_HOURS * 60:g} minutes); 1 shows an infusion's first day")
     say(f"simulating {len(names)} arm(s) and their placebo arms over {days:g} days "
         "(the first run compiles the solver: a few seconds)")
     arms = [_arm(model, n, days, placebo, i, th) for i, n in enumerate(names)]
@@ -648,26 +656,63 @@ def ffmetadata(frame: Frame) -> str:
     return "\n".join(out) + "\n"
 
 
-def _timestamps(sched: Schedule) -> tuple[list[int], str]:
-    """Where each rendered frame starts in the video (in frames), and the ffmpeg
-    filters that put it there: ``setpts`` stamps each rendered frame with its
-    start, and ``fps`` repeats it until the next one, so a hold costs one rendered
-    frame. The video's last frame is sent once more to close the final hold."""
+#: The most frames whose start ffmpeg is told by a ``setpts`` expression; every other
+#: frame shown longer than one video frame is sent as often as it is shown. (A
+#: longer expression fails in ffmpeg's parser: "Cannot allocate memory".)
+MAX_STAMPED = 24
+
+
+@dataclass
+class SendPlan:
+    """How the rendered frames reach ffmpeg: ``copies[i]`` times each (1, or its
+    repeats), ``close`` whether the last frame is sent once more to end the final
+    hold, and ``filters``: a ``setpts`` that moves each frame sent once to where it
+    starts in the video, then ``fps`` to repeat it until the next."""
+
+    copies: list[int]
+    close: bool
+    filters: str
+
+
+def _send_plan(sched: Schedule) -> SendPlan:
+    """Frame timing for the encoder. The longest spans (the holds, first) are stamped
+    with their start in the video, so a hold costs one rendered and one sent frame;
+    at most :data:`MAX_STAMPED` are, and shorter spans beyond those are sent as many
+    times as they are shown."""
     reps = [int(r) for r in sched.repeats]
-    starts = list(np.concatenate([[0], np.cumsum(reps)[:-1]]).astype(int))
-    if reps[-1] > 1:
+    long = sorted((i for i, r in enumerate(reps) if r > 1), key=lambda i: (-reps[i], i))
+    stamped = set(long[:MAX_STAMPED])
+    copies = [1 if i in stamped else r for i, r in enumerate(reps)]
+    # the video frame each sent frame starts on
+    starts, at = [], 0
+    for i, r in enumerate(reps):
+        starts += [at] if i in stamped else list(range(at, at + r))
+        at += r
+    close = starts[-1] < sched.video_frames - 1
+    if close:
         starts.append(sched.video_frames - 1)
     terms = [f"{starts[j] - starts[j - 1] - 1}*gte(N\\,{j})" for j in range(1, len(starts))
              if starts[j] - starts[j - 1] > 1]
     expr = "N" + "".join(f"+{t}" for t in terms)
-    return starts, f"setpts='({expr})/({sched.fps}*TB)',fps={sched.fps}"
+    return SendPlan(copies, close, f"setpts='({expr})/({sched.fps}*TB)',fps={sched.fps}")
+
+
+def _ffmpeg_failed(out: Path, err: str) -> UsageError:
+    if "No space left on device" in err or "Disk quota exceeded" in err:
+        from .atomicio import disk_full
+        return disk_full(out)
+    return UsageError(f"ffmpeg could not write '{out}': {err.strip()[-400:]}\n"
+                      "  hint: check the path and free space")
 
 
 def _encode_mp4(frame: Frame, renderer: FrameRenderer, out: Path, tick, *, crf: int = 23) -> None:
+    """Encode every rendered frame into ``out`` (written where it is named: callers
+    pass a temporary name). ffmpeg runs in its own session, so Ctrl+C reaches this
+    process, which stops ffmpeg and leaves no half-written file behind it."""
     import imageio_ffmpeg
     width, height = frame.fig.canvas.get_width_height()
     sched = frame.schedule
-    starts, filters = _timestamps(sched)
+    plan = _send_plan(sched)
     with tempfile.TemporaryDirectory() as tmp:
         meta = Path(tmp) / "chapters.txt"
         meta.write_text(ffmetadata(frame), encoding="utf-8")
@@ -675,31 +720,44 @@ def _encode_mp4(frame: Frame, renderer: FrameRenderer, out: Path, tick, *, crf: 
                "-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{width}x{height}",
                "-framerate", str(sched.fps), "-i", "-", "-i", str(meta),
                "-map", "0:v", "-map_metadata", "1", "-map_chapters", "1",
-               "-vf", filters, "-c:v", "libx264", "-preset", "ultrafast",
+               "-vf", plan.filters, "-c:v", "libx264", "-preset", "ultrafast",
                "-tune", "stillimage", "-crf", str(crf), "-pix_fmt", "yuv420p",
-               "-r", str(sched.fps), "-movflags", "+faststart", str(out)]
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+               "-r", str(sched.fps), "-movflags", "+faststart", "-f", "mp4", str(out)]
+        errfile = Path(tmp) / "ffmpeg.log"
+        with open(errfile, "wb") as errlog:
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=errlog,
+                                    start_new_session=True)
+        finished = False
         try:
-            for i in range(len(renderer)):
-                frame_bytes = renderer.render_rgba(i)
-                proc.stdin.write(frame_bytes)
-                tick(i)
-            if len(starts) > len(renderer):            # close the final hold
-                proc.stdin.write(frame_bytes)
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        err = proc.stderr.read().decode(errors="replace")
-        if proc.wait() != 0:
-            raise UsageError(f"ffmpeg could not write '{out}': {err.strip()[-400:]}\n"
-                             "  hint: check the path and free space")
+            try:
+                for i in range(len(renderer)):
+                    frame_bytes = renderer.render_rgba(i)
+                    for _ in range(plan.copies[i]):
+                        proc.stdin.write(frame_bytes)
+                    tick(i)
+                if plan.close:                           # close the final hold
+                    proc.stdin.write(frame_bytes)
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            code = proc.wait()
+            finished = True
+        finally:
+            if not finished:                             # interrupted, or a failed render
+                proc.kill()
+                proc.wait()
+        if code != 0:
+            raise _ffmpeg_failed(out, errfile.read_text(errors="replace"))
 
 
 def save_animation(frame: Frame, out: str | Path, *, fps: int | None = None,
                    progress: bool = False) -> dict:
     """Render every frame to ``out`` (.mp4 with chapter marks, .gif, or .html with
     the video and a clicker-driven player); return size and timing. The frame rate
-    is the schedule's (``fps``, if given, must match it)."""
+    is the schedule's (``fps``, if given, must match it). The file is written under
+    a temporary name and renamed when complete, so an interrupted run leaves an
+    earlier file of the same name as it was."""
+    from .atomicio import atomic_path
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
@@ -723,26 +781,24 @@ def save_animation(frame: Frame, out: str | Path, *, fps: int | None = None,
 
     width, height = frame.fig.canvas.get_width_height()
     try:
-        if suffix == ".mp4":
-            _encode_mp4(frame, renderer, out, tick)
-        elif suffix == ".gif":
-            from PIL import Image
-            images = []
-            for i in range(n):
-                images.append(Image.fromarray(np.array(renderer.render(i))).quantize(
-                    colors=128, method=2))
-                tick(i)
-            durations = [int(round(1000 * r / sched.fps)) for r in sched.repeats]
-            images[0].save(out, save_all=True, append_images=images[1:], duration=durations,
-                           optimize=False)          # no loop: a lecture ends on its result
-        else:
-            with tempfile.TemporaryDirectory() as tmp:
-                video = Path(tmp) / "video.mp4"
-                _encode_mp4(frame, renderer, video, tick, crf=26)
-                write_player(frame, video.read_bytes(), out)
-    except OSError as exc:
-        raise UsageError(f"cannot write '{out}': {exc}\n  hint: check the path and free space") \
-            from None
+        with atomic_path(out) as part:
+            if suffix == ".mp4":
+                _encode_mp4(frame, renderer, part, tick)
+            elif suffix == ".gif":
+                from PIL import Image
+                images = []
+                for i in range(n):
+                    images.append(Image.fromarray(np.array(renderer.render(i))).quantize(
+                        colors=128, method=2))
+                    tick(i)
+                durations = [int(round(1000 * r / sched.fps)) for r in sched.repeats]
+                images[0].save(part, format="GIF", save_all=True, append_images=images[1:],
+                               duration=durations, optimize=False)   # no loop: a lecture ends on its result
+            else:
+                with tempfile.TemporaryDirectory() as tmp:
+                    video = Path(tmp) / "video.mp4"
+                    _encode_mp4(frame, renderer, video, tick, crf=26)
+                    _write_page(part, player_page(frame, video.read_bytes()))
     finally:
         bar.close()
     seconds = time.perf_counter() - started
@@ -755,22 +811,39 @@ def save_animation(frame: Frame, out: str | Path, *, fps: int | None = None,
 _PLAYER = Path(__file__).with_name("player.html")
 
 
-def write_player(frame: Frame, mp4: bytes, out: Path) -> None:
-    """The HTML player: the H.264 video inside the page, a chapter list, and keys a
-    clicker sends (Space, PageDown/PageUp, arrows, F, Home)."""
+def player_page(frame: Frame, mp4: bytes) -> str:
+    """The HTML player as text: the H.264 video inside the page, a chapter list, and
+    keys a clicker sends (Space, PageDown/PageUp, arrows, F, Home). Titles and
+    captions enter the page as text only: JSON escaped for the script it sits in,
+    and the page title escaped as markup."""
+    import re
+
+    from .htmlsafe import html_text, script_json
     sched = frame.schedule
     chapters = [{"title": c.title, "start": s, "hold": h, "captions": frame.caption_lines(k)}
                 for k, (c, s, h) in enumerate(zip(frame.lecture.chapters, sched.chapter_starts_s(),
                                                   sched.hold_starts_s()))]
     data = {"title": frame.lecture.title, "duration": sched.duration_s, "chapters": chapters}
-    page = _PLAYER.read_text(encoding="utf-8")
-    page = page.replace("/*DATA*/null", json.dumps(data)).replace(
-        "__TITLE__", frame.lecture.title.replace("<", "&lt;"))
-    page = page.replace("/*VIDEO*/", base64.b64encode(mp4).decode("ascii"))
+    values = {"/*DATA*/null": script_json(data), "__TITLE__": html_text(frame.lecture.title),
+              "/*VIDEO*/": base64.b64encode(mp4).decode("ascii")}
+    template = _PLAYER.read_text(encoding="utf-8")
+    # one pass, so that no value is searched for the next placeholder
+    page = re.sub("|".join(re.escape(k) for k in values), lambda m: values[m.group(0)], template)
     if len(page.encode()) > HTML_LIMIT_BYTES:
         raise UsageError(f"the page would be {len(page) / 1e6:.0f} MB, over the 20 MB a laptop "
                          "opens quickly\n  hint: write an .mp4 instead, or leave out --presenter")
-    out.write_text(page, encoding="utf-8")
+    return page
+
+
+def _write_page(path: Path, page: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(page)
+
+
+def write_player(frame: Frame, mp4: bytes, out: Path) -> None:
+    """Write the HTML player (:func:`player_page`) to ``out``, atomically."""
+    from .atomicio import write_text
+    write_text(out, player_page(frame, mp4))
 
 
 def storyboard(frame: Frame, out_dir: str | Path) -> list[Path]:
@@ -782,6 +855,7 @@ def storyboard(frame: Frame, out_dir: str | Path) -> list[Path]:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create '{out_dir}': {exc.strerror}") from None
+    from .atomicio import atomic_path, write_text
     renderer = FrameRenderer(frame)
     paths, lines = [], []
     for k, i in enumerate(chapter_frames(frame), start=1):
@@ -789,12 +863,13 @@ def storyboard(frame: Frame, out_dir: str | Path) -> list[Path]:
         chapter = frame.lecture.chapters[k - 1]
         slug = "".join(ch if ch.isalnum() else "-" for ch in chapter.title.lower()).strip("-")
         path = out_dir / f"{k:02d}_{'-'.join(filter(None, slug.split('-')))[:40]}.png"
-        Image.fromarray(np.array(rgb)).save(path)
+        with atomic_path(path) as part:
+            Image.fromarray(np.array(rgb)).save(part, format="PNG")
         caps = [f"{k}. {chapter.title}", elapsed(frame.times_h[i])] + \
             [c for c in frame.caption_lines(k - 1) if c]
         lines.append(f"{path.name}\t{' | '.join(caps)}")
         paths.append(path)
-    (out_dir / "captions.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_text(out_dir / "captions.txt", "\n".join(lines) + "\n")
     return paths
 
 
@@ -807,6 +882,8 @@ def chapter_frames(frame: Frame) -> list[int]:
 
 def render_png(frame: Frame, i: int, path: str | Path) -> Path:
     from PIL import Image
-    Image.fromarray(np.array(FrameRenderer(frame).render(i))).save(path)
+    from .atomicio import atomic_path
+    with atomic_path(path) as part:
+        Image.fromarray(np.array(FrameRenderer(frame).render(i))).save(part)
     return Path(path)
 

@@ -389,6 +389,8 @@ def cmd_export(args) -> int:
                          f"{' or '.join(suffix[args.format])}\n  hint: rename the file or pick "
                          "another --format")
     model = _model(args)
+    if args.format in ("sbml", "omex"):
+        _import_sbml_libraries()
     if args.format == "sbml":
         from .sbml import check_sbml, export_sbml, write_sbml
         from .scenarios import showcase_pair
@@ -405,7 +407,7 @@ def cmd_export(args) -> int:
                                  "report it with the model file")
             sys.stdout.write(text)
             return 0
-        write_sbml(model, scenario, out, days=args.days)
+        _write(args.out, lambda path: write_sbml(model, scenario, Path(path), days=args.days))
         print(f"wrote {out}: SBML Level 3 Version 2, scenario {scenario}", file=sys.stderr)
     elif args.format == "omex":
         from .sbml import export_omex
@@ -414,7 +416,7 @@ def cmd_export(args) -> int:
         scenario = showcase_pair(model, args.scenario)[0]
         sc = model.scenario(scenario)
         check_administrations(model, sc, (args.days or sc.days) * 24)
-        export_omex(model, scenario, out, days=args.days)
+        _write(args.out, lambda path: export_omex(model, scenario, Path(path), days=args.days))
         print(f"wrote {out}: COMBINE archive (SBML + SED-ML + manifest), scenario {scenario}",
               file=sys.stderr)
     elif args.out == STDOUT:
@@ -423,6 +425,28 @@ def cmd_export(args) -> int:
         _write(args.out, lambda path: write_graph(to_graph(model), path))
         print(f"wrote {out}", file=sys.stderr)
     return 0
+
+
+def _import_sbml_libraries() -> None:
+    """Import libsbml, libsedml and libcombine with Ctrl+C held back until they are in.
+    Each begins with a bare ``except:`` around a call that a Ctrl+C may land in, which
+    would swallow it and leave the export running."""
+    import signal
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        return
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        for name in ("libsbml", "libsedml", "libcombine"):
+            try:
+                __import__(name)
+            except ImportError:          # the export names the missing extra itself
+                pass
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def cmd_site(args) -> int:
@@ -470,28 +494,90 @@ def _to_stdout(suffix: str, writer) -> None:
 # What each command's --out names: a file (with the suffixes its own check wants),
 # a folder, or standard output ("-") where the output is text.
 _OUT_KIND = {"simulate": "text", "graph": "text or picture", "plot": "picture",
-             "animate": "picture", "storyboard": "folder", "export": "text"}
+             "animate": "picture", "slides": "picture", "storyboard": "folder",
+             "site": "folder", "export": "text"}
+#: The suffixes each command's --out may have (graph and export check theirs
+#: against --format themselves); --figure is always a picture.
+_OUT_SUFFIXES = {"simulate": (".csv",), "plot": (".png", ".svg", ".pdf"),
+                 "animate": (".mp4", ".gif", ".html"), "slides": (".pptx",)}
+#: What a folder output holds, for its messages.
+_FOLDER_HOLDS = {"storyboard": "a storyboard is a folder of PNGs and captions.txt",
+                 "site": "the site is a folder of web pages"}
+#: Options that name files a command reads.
+_INPUTS = ("model", "chapters", "targets", "site_file")
+
+
+def _outputs(args) -> list[tuple[str, str, str]]:
+    """(option, value, kind) for every file or folder this command will write."""
+    found = []
+    kind = _OUT_KIND.get(args.command)
+    if kind and getattr(args, "out", None) is not None:
+        found.append(("--out", args.out, kind))
+    if getattr(args, "figure", None) is not None:
+        found.append(("--figure", args.figure, "picture"))
+    return found
+
+
+def _name_too_long(path: str) -> tuple[str, int] | None:
+    """The first part of ``path`` longer than the file system allows, if one is, and
+    the limit."""
+    from pathlib import Path
+    limit = 255
+    try:
+        parent = Path(path).parent
+        limit = os.pathconf(parent if parent.is_dir() else ".", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        pass
+    return next(((part, limit) for part in Path(path).parts if len(os.fsencode(part)) > limit),
+                None)
+
+
+def _same_file(a: str, b: str) -> bool:
+    from pathlib import Path
+    try:
+        if Path(a).exists() and Path(b).exists():
+            return os.path.samefile(a, b)
+        return Path(a).resolve() == Path(b).resolve()
+    except (OSError, ValueError):
+        return False
 
 
 def _check_output(args) -> None:
-    """One rule for --out in every command: "-" is standard output for text and is
-    refused for pictures; the folder it goes in must exist (nothing is created but the
-    file, or a storyboard's own folder); a file name must not name a folder."""
+    """One rule for every file a command writes (--out, --figure): "-" is standard
+    output for text and is refused for pictures; the name fits the file system and
+    has a suffix the command writes; the folder it goes in must exist (nothing is
+    created but the file, or a storyboard's or site's own folder); a file name must
+    not name a folder; and no output is one of the command's own inputs."""
+    for option, out, kind in _outputs(args):
+        _check_one_output(args, option, out, kind)
+
+
+def _check_one_output(args, option: str, out: str, kind: str) -> None:
     from pathlib import Path
-    out = getattr(args, "out", None)
-    kind = _OUT_KIND.get(args.command)
-    if out is None or kind is None:
-        return
     if not out.strip():
-        raise UsageError("--out is empty\n  hint: give a file name, or - for standard output")
-    picture = kind == "picture" or kind == "folder" or (
+        raise UsageError(f"{option} is empty\n  hint: give a file name"
+                         + (", or - for standard output" if kind.startswith("text") else ""))
+    picture = kind in ("picture", "folder") or (
         kind == "text or picture" and out.lower().endswith(_PICTURES))
     if out == STDOUT:
         if picture:
-            raise UsageError(f"{args.command} writes pictures, which cannot go to standard "
-                             "output\n  hint: give a file name, e.g. --out "
-                             + ("slides/" if kind == "folder" else "picture.png"))
+            raise UsageError(f"{args.command} writes {'pictures' if kind != 'folder' else 'a folder'}"
+                             ", which cannot go to standard output\n  hint: give a file name, "
+                             "e.g. " + option + " "
+                             + ({"storyboard": "slides/", "site": "site/"}.get(args.command)
+                                or (f"out{_OUT_SUFFIXES[args.command][0]}"
+                                    if args.command in _OUT_SUFFIXES else "picture.png")))
         return
+    too_long = _name_too_long(out)
+    if too_long is not None:
+        part, limit = too_long
+        raise UsageError(f"cannot write '{out[:60]}...': the name '{part[:40]}...' is "
+                         f"{len(os.fsencode(part))} bytes long, more than the file system "
+                         f"allows ({limit})\n  hint: use a shorter name")
+    if out.endswith(("/", os.sep)) and kind != "folder":
+        raise UsageError(f"cannot write '{out}': a name ending in '/' is a folder, and "
+                         f"{option} names a file here\n  hint: leave out the final '/', e.g. "
+                         f"{option} {out.rstrip('/' + os.sep) or 'out'}")
     path = Path(out)
     parent = path.parent
     if not parent.is_dir():
@@ -501,15 +587,29 @@ def _check_output(args) -> None:
     if not os.access(parent, os.W_OK | os.X_OK):
         raise UsageError(f"cannot write '{out}': the folder {parent} is not writable\n"
                          "  hint: choose a folder of your own, e.g. your home folder")
+    for name in _INPUTS:
+        given = getattr(args, name, None)
+        if given and kind != "folder" and _same_file(out, given):
+            raise UsageError(f"{option} {out} is the file --{name.replace('_', '-')} reads; "
+                             "writing it would destroy the input\n  hint: give the output "
+                             "another name")
     if kind == "folder":
-        if path.suffix or (path.exists() and not path.is_dir()):
-            raise UsageError(f"a storyboard is a folder of PNGs and captions.txt, and '{out}' "
-                             "names a file\n  hint: give a folder name such as slides/ "
+        what = _FOLDER_HOLDS.get(args.command, "this command writes a folder")
+        if (path.suffix and args.command == "storyboard") or (path.exists() and not path.is_dir()):
+            raise UsageError(f"{what}, and '{out}' names a file\n  hint: give a folder name "
+                             f"such as {'slides/' if args.command == 'storyboard' else 'site/'} "
                              "(it is created if missing)")
         return
     if path.is_dir():
         raise UsageError(f"cannot write '{out}': it is a folder\n  hint: give a file name, "
                          f"e.g. {path / 'out'}")
+    suffixes = _PICTURES if option == "--figure" else _OUT_SUFFIXES.get(args.command)
+    if suffixes and path.suffix.lower() not in suffixes:
+        what = {"simulate": "a CSV time course"}.get(args.command, f"{args.command} output")
+        raise UsageError(f"{option} {out}: {what} cannot be written as "
+                         f"'{path.suffix or 'a name with no suffix'}'\n"
+                         f"  hint: use {', '.join(suffixes)}, e.g. {option} "
+                         f"{path.with_suffix(suffixes[0]).name}")
 
 
 def _check_settings(args) -> None:
@@ -527,6 +627,14 @@ def _check_settings(args) -> None:
 
     within("--days", getattr(args, "days", None), 0, MAX_DAYS, " days", "14 shows one ketamine "
            "dose, 56 eight weeks of an SSRI; ten years is the longest run", above=True)
+    if args.command in ("animate", "storyboard", "slides") and args.days is not None:
+        from .animation import CLOCK_START_H, MIN_HOURS
+        if args.days * 24 < MIN_HOURS:
+            raise UsageError(f"--days {format_number(args.days)} ({args.days * 1440:.1f} minutes) "
+                             f"is too short for {args.command}, whose clock starts "
+                             f"{CLOCK_START_H * 60:g} minutes after the first dose\n  hint: give at "
+                             f"least {MIN_HOURS / 24:.3f} days ({MIN_HOURS * 60:g} minutes); "
+                             "--days 1 shows an infusion's first day")
     low, high = STEP_MIN_RANGE
     if getattr(args, "step", None) is not None and not low <= args.step <= high:
         raise UsageError(f"--step {format_number(args.step)} is outside the range {low * 60:g} s "
@@ -559,11 +667,11 @@ MAX_FPS = 120
 
 
 def _write(path: str, writer) -> None:
-    try:
-        writer(path)
-    except OSError as exc:
-        raise UsageError(f"cannot write '{path}': {exc.strerror or exc}\n"
-                         "  hint: check that the folder exists and is writable") from None
+    """Run ``writer`` on a temporary name beside ``path`` and move the finished file
+    onto ``path``: a failed or interrupted write leaves the previous file as it was."""
+    from .atomicio import atomic_path
+    with atomic_path(path) as tmp:
+        writer(str(tmp))
 
 
 def _positive(kind, positive: bool = True):
@@ -576,7 +684,7 @@ def _positive(kind, positive: bool = True):
             value = kind(text)
         except (ValueError, OverflowError):
             raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-        if not math.isfinite(value):
+        if kind is float and not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
         if positive and not value > 0:
             raise argparse.ArgumentTypeError(f"{text!r} must be above 0")
@@ -804,24 +912,105 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupted(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is, or was caused by, Ctrl+C. A KeyboardInterrupt raised while
+    compiled code runs comes back wrapped in SystemError ("... returned a result with
+    an exception set"); the interrupt is at the end of its chain of causes."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+class _CtrlC:
+    """Ctrl+C for the length of one command. SIGINT raises KeyboardInterrupt as usual
+    and is remembered, so an interrupt that a library swallows (raised inside a
+    callback, or caught by a bare ``except:``) still ends the run as interrupted;
+    such a swallowed interrupt prints nothing ("Exception ignored ...")."""
+
+    def __init__(self):
+        self.pressed = False
+        self._handler = self._hook = None
+
+    def __enter__(self):
+        import signal
+        import threading
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._handler = signal.signal(signal.SIGINT, self._on_sigint)
+        self._hook = sys.unraisablehook
+        sys.unraisablehook = self._unraisable
+        return self
+
+    def _on_sigint(self, signum, frame):
+        self.pressed = True
+        raise KeyboardInterrupt
+
+    def _unraisable(self, info):
+        if _interrupted(info.exc_value):
+            self.pressed = True
+            return
+        self._hook(info)
+
+    def __exit__(self, *exc):
+        import signal
+        if self._handler is not None:
+            signal.signal(signal.SIGINT, self._handler)
+        sys.unraisablehook = self._hook
+        return False
+
+
+def _stdout_closed() -> int:
+    """Standard output went away (``pathway list --json | head -c 1``): stop quietly,
+    with the code a shell gives a command that SIGPIPE ended."""
+    try:                        # nothing more can reach the reader; do not try at exit either
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 2 user error)."""
+    """Run the command line; return the exit code (0 ok, 2 user error, 130 Ctrl+C)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        _check_settings(args)
-        _check_output(args)
-        return args.func(args)
-    except PathwayError as exc:
-        message = str(exc)
-        if "hint:" not in message:        # a safety net: every message should carry its own
-            message += (f"\n  hint: `pathway {args.command} --help` lists its options; the "
-                        "README's command-line section gives their ranges")
-        print(f"error: {message}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    with _CtrlC() as ctrl_c:
+        try:
+            _check_settings(args)
+            _check_output(args)
+            code = args.func(args)
+            sys.stdout.flush()
+        except PathwayError as exc:
+            message = str(exc)
+            if "hint:" not in message:        # a safety net: every message should carry its own
+                message += (f"\n  hint: `pathway {args.command} --help` lists its options; the "
+                            "README's command-line section gives their ranges")
+            print(f"error: {message}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return _say_interrupted()
+        except BrokenPipeError:
+            return _stdout_closed()
+        except SystemError as exc:
+            if _interrupted(exc):
+                return _say_interrupted()
+            raise
+        if ctrl_c.pressed and args.command not in _STOPPED_BY_CTRL_C:
+            return _say_interrupted()         # swallowed on the way, but asked for
+        return code
+
+
+#: Commands that run until Ctrl+C: for them it is the way to finish, not an interruption.
+_STOPPED_BY_CTRL_C = ("serve",)
+
+
+def _say_interrupted() -> int:
+    print("interrupted", file=sys.stderr)
+    return 130
 
 
 if __name__ == "__main__":

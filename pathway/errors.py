@@ -60,7 +60,10 @@ def format_number(value) -> str:
         return repr(value)
     try:
         v = float(value)
-    except (TypeError, ValueError, OverflowError):
+    except OverflowError:           # a whole number too large for a float
+        digits = len(str(abs(int(value))))
+        return f"{'-' if value < 0 else ''}{str(abs(int(value)))[:6]}... ({digits} digits)"
+    except (TypeError, ValueError):
         return repr(value)
     if not math.isfinite(v):
         return str(v)

@@ -380,8 +380,10 @@ def write_graph(graph: nx.DiGraph, path: str | Path) -> Path:
         raise UsageError(f"{path}: cannot write a graph to a file with {shown}\n"
                          f"  hint: use {' or '.join(known)}; a picture of the graph is "
                          "pathway.plotting.save_pathway_figure")
+    from .atomicio import atomic_path
     try:
-        _WRITERS[suffix](graph, path)
+        with atomic_path(path) as tmp:
+            _WRITERS[suffix](graph, tmp)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         hint = ("create the directory first, or choose another path"

@@ -87,5 +87,11 @@ class Trajectory:
         np.savetxt(buf, data, delimiter=",", fmt=fmt)
         text = buf.getvalue()
         if path is not None:
-            Path(path).write_text(text)
+            if Path(path).suffix.lower() != ".csv":
+                from .errors import UsageError
+                raise UsageError(f"{path}: a CSV time course cannot be written as "
+                                 f"'{Path(path).suffix or 'a name with no suffix'}'\n"
+                                 "  hint: name the file FILE.csv")
+            from .atomicio import write_text
+            write_text(path, text)
         return text

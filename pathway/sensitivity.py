@@ -183,6 +183,9 @@ def sensitivity_figure(result: SensitivityResult, path=None, *, top: int = 10, t
     """Bar charts, one panel per time: the top parameters by ST (sobol: ST as bars
     with S1 inside, each with its 95% interval) or by mu* (morris). Saves to
     ``path`` (PNG, SVG or PDF) if given; returns the figure."""
+    if path is not None:
+        from .atomicio import check_suffix
+        check_suffix(path, (".png", ".svg", ".pdf"), "a sensitivity figure")
     import matplotlib.pyplot as plt
 
     from .plotting import OKABE_ITO, get_theme, _style_axes
@@ -219,6 +222,10 @@ def sensitivity_figure(result: SensitivityResult, path=None, *, top: int = 10, t
                  f"{result.method.capitalize()} indices over the parameters' ranges "
                  f"({result.runs:,} runs)", color=th.text, x=0.01, ha="left")
     if path is not None:
-        fig.savefig(path, dpi=110, facecolor=th.background)
-        plt.close(fig)
+        from .atomicio import atomic_path
+        try:
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, dpi=110, facecolor=th.background)
+        finally:
+            plt.close(fig)
     return fig

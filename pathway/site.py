@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import json
 import math
 import shutil
 import signal
@@ -26,7 +25,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 
+from .atomicio import write_text
 from .errors import UsageError
+from .htmlsafe import script_json
 from .modelfile import Model
 from .webexport import export_model, load_site
 
@@ -50,7 +51,8 @@ def model_script(model: Model, site_file: str | Path | None = None, scorecard=No
         finite = lambda x: x if math.isfinite(x) else None    # JSON has no infinity
         data["scorecard"] = [{**r.to_dict(), "value": finite(r.value),
                               "band": [finite(b) for b in r.band]} for r in scorecard]
-    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    # escaped as for an inline script: the data is text, whatever the model file holds
+    text = script_json(data, separators=(",", ":"), allow_nan=False)
     return f"window.PATHWAY_MODEL = {text};\n"
 
 
@@ -70,9 +72,10 @@ def write_site(model: Model, out: str | Path, site_file: str | Path | None = Non
     script = model_script(model, site_file, scorecard)
     try:
         out.mkdir(exist_ok=True)
-        (out / "model.js").write_text(script, encoding="utf-8")
+        # file by file, each renamed into place when complete
+        write_text(out / "model.js", script)
         for name in ASSETS:
-            (out / name).write_text(web_file(name), encoding="utf-8")
+            write_text(out / name, web_file(name))
     except OSError as exc:
         raise UsageError(f"cannot write the site to '{out}': {exc.strerror or exc}\n"
                          "  hint: check that the folder is writable") from None

@@ -80,6 +80,8 @@ def write_slides(frame: Frame, out: str | Path) -> dict:
     if Presentation is None:
         raise UsageError("slides need python-pptx\n  hint: pip install 'ketamine-pathway[lecture]'")
     out = Path(out)
+    from .atomicio import check_suffix
+    check_suffix(out, (".pptx",), "a slide deck")
     if not out.parent.exists():
         raise UsageError(f"cannot write '{out}': the folder {out.parent} does not exist\n"
                          "  hint: create it first")
@@ -146,10 +148,9 @@ def write_slides(frame: Frame, out: str | Path) -> dict:
             every += [key for key in (cap.cite if cap else ()) if key not in every]
     slide.notes_slide.notes_text_frame.text = "Sources:\n" + "\n".join(
         f"- {model.references.get(key, key)}" for key in every)
-    try:
-        deck.save(out)
-    except OSError as exc:
-        raise UsageError(f"cannot write '{out}': {exc.strerror or exc}") from None
+    from .atomicio import atomic_path
+    with atomic_path(out) as part:          # an interrupted save leaves the old deck
+        deck.save(part)
     return {"slides": len(deck.slides), "chapters": len(lecture.chapters),
             "bytes": out.stat().st_size}
 

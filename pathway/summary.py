@@ -142,7 +142,8 @@ def rewrite(path: str | Path, model: Model | None = None) -> bool:
     block = f"{START}\n{summary_table(model)}\n{END}"
     new = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda m: block, text, flags=re.S)
     if new != text:
-        path.write_text(new, encoding="utf-8")
+        from .atomicio import write_text
+        write_text(path, new)
     return new != text
 
 

@@ -279,6 +279,9 @@ def scorecard_figure(results: list[TargetResult], path=None, *, theme: str = "li
     so that every band spans the same width) and the model's value (a dot: filled
     inside the band, open outside it, an arrow when far outside). Saves to ``path``
     (PNG, SVG or PDF) if given; returns the figure."""
+    if path is not None:
+        from .atomicio import check_suffix
+        check_suffix(path, (".png", ".svg", ".pdf"), "the scorecard figure")
     import matplotlib.pyplot as plt
 
     from .plotting import OKABE_ITO, _style_axes, get_theme
@@ -326,6 +329,10 @@ def scorecard_figure(results: list[TargetResult], path=None, *, theme: str = "li
                  "set (grey: the published band; dot: the model; open: missed)",
                  color=th.text, loc="left", fontsize=10)
     if path is not None:
-        fig.savefig(path, dpi=110, facecolor=th.background)
-        plt.close(fig)
+        from .atomicio import atomic_path
+        try:
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, dpi=110, facecolor=th.background)
+        finally:
+            plt.close(fig)
     return fig
