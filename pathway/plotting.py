@@ -16,6 +16,8 @@ compose into larger figures and animations.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import textwrap
 from dataclasses import dataclass, field
 
@@ -850,8 +852,9 @@ def save_pathway_figure(graph: nx.DiGraph, path, *, activity=None, theme: str = 
     draw_pathway(graph, activity, ax=ax, theme=th,
                  title=title or f"The pathway model: {graph.graph.get('name', '')}")
     # presenter output is exactly 1920x1080; the standard figure is trimmed to its content
-    fig.savefig(path, dpi=dpi, facecolor=th.background,
-                bbox_inches=None if presenter else "tight")
+    with _target(path) as out:
+        fig.savefig(out, dpi=dpi, facecolor=th.background,
+                    bbox_inches=None if presenter else "tight")
     plt.close(fig)
 
 
@@ -862,8 +865,18 @@ def save_timecourse_figure(arms, path, *, labels=None, styles=None, theme: str =
     th = get_theme(theme, presenter)
     if title:
         fig.suptitle(title, color=th.text, fontsize=th.fs(13), x=0.02, ha="left")
-    fig.savefig(path, dpi=dpi, facecolor=th.background)
+    with _target(path) as out:
+        fig.savefig(out, dpi=dpi, facecolor=th.background)
     plt.close(fig)
+
+
+def _target(path):
+    """A file path is written atomically (temporary name, then rename); a file
+    object is written as it is."""
+    if isinstance(path, (str, os.PathLike)):
+        from .atomicio import atomic_path
+        return atomic_path(path)
+    return contextlib.nullcontext(path)
 
 
 # ---------------------------------------------------------------- fast redraws
