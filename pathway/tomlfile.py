@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataFileError, PathwayError, suggest
-from .units import _example, parse_quantity
+from .units import _example, _short, parse_quantity
 
 #: The largest file read, in bytes; nesting deeper than this is refused.
 MAX_FILE_BYTES = 2_000_000
@@ -53,7 +53,8 @@ class FileKind:
     noun: str                    # what the size hint compares with: "any model needs"
     size_hint: str               # the hint when a file is too large
     missing_hint: str            # the hint when the file does not exist
-    error: Callable[[str, list[str]], PathwayError] = None   # type: ignore[assignment]
+    #: the error raised, called with (path, problems); None: a DataFileError
+    error: Callable[[str, list[str]], PathwayError] | None = None
     loader: str = ""             # the function that reads a path, for a hint
     missing_what: str = "file not found"     # what a missing file is called
 
@@ -305,7 +306,3 @@ class FileChecker:
                 out.append(v)
         return tuple(out)
 
-
-def _short(value: Any, limit: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 5] + "...'"[: 4 if text[0] == "'" else 3]
