@@ -38,6 +38,23 @@ class UsageError(PathwayError):
     """A caller named something that does not exist or gave an absurd value."""
 
 
+class DataFileError(UsageError):
+    """A lecture, site, targets or trial file could not be read, or does not fit the model.
+
+    Like :class:`ModelFileError`, ``problems`` holds one line per problem, each
+    ``file: place: what`` with an indented hint line. A :class:`UsageError`, so
+    that code which catches those catches these too.
+    """
+
+    def __init__(self, path: str, problems: list[str], kind: str = "file"):
+        self.path = path
+        self.kind = kind
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = f"{path}: {count} problem{'s' if count != 1 else ''} in the {kind}"
+        super().__init__(head + "\n" + "\n".join(self.problems))
+
+
 def suggest(name: str, choices: Iterable[str]) -> str:
     """Return a ``did you mean ...?`` hint, or a list of valid choices."""
     choices = sorted(set(choices))

@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .errors import UsageError, suggest
-from .modelfile import Model, parse_quantity
+from .modelfile import MAX_DAYS, Model, parse_quantity
+from .tomlfile import FileChecker, FileKind, read_toml, run_checks
 
 #: the shortest time a caption may stay on screen, in seconds of video
 MIN_CAPTION_S = 3.0
@@ -244,147 +244,155 @@ def lecture_path_for(model: Model) -> Path | None:
     return path if path.is_file() else None
 
 
-class _Reader:
+#: How a lecture file is spoken of in its errors (limits: :mod:`pathway.tomlfile`).
+LECTURE_FILE = FileKind(
+    name="lecture file", noun="any lecture needs",
+    size_hint="a lecture file is a few kB of chapters; check that this is a lecture file",
+    missing_hint="check the path given to --chapters", missing_what="no lecture file there")
+_LECTURE_TABLES = {"lecture", "labels", "chapters"}
+_HEAD_KEYS = {"title", "scenarios", "start", "hide"}
+_CHAPTER_KEYS = {"title", "until", "seconds", "hold", "notes", "arms"}
+_ARM_KEYS = {"caption", "cite", "plasma", *CONDITIONS}
+#: the longest a chapter may run on screen, in seconds of video
+MAX_CHAPTER_S = 600.0
+
+
+class _Reader(FileChecker):
+    """The lecture file's checker: every name it uses must exist in the model."""
+
     def __init__(self, model: Model, source: str):
-        self.model, self.source, self.problems = model, source, []
+        super().__init__(source)
+        self.model = model
 
-    def problem(self, place: str, what: str, hint: str = "") -> None:
-        self.problems.append(f"{self.source}: {place}: {what}" + (f"\n  hint: {hint}" if hint else ""))
-
-    def time(self, place, text) -> float | None:
-        try:
-            return parse_quantity(text, "time")[0]
-        except ValueError as exc:
-            self.problem(place, str(exc))
+    def time(self, place, text, *, positive=False) -> float | None:
+        value = self.quantity_of(text, "time", place, positive=positive, nonnegative=True)
+        if value is not None and value > MAX_DAYS * 24:
+            self.problem(place, f"{text!r} is later than the {MAX_DAYS:g} days a simulation "
+                         "may run", "give a time within the lecture's scenarios")
             return None
+        return value
 
-    def seconds(self, place, value, minimum=0.0) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not \
-                minimum <= value <= 600:
-            self.problem(place, f"{value!r} must be a number of seconds from {minimum:g} to 600")
-            return max(minimum, 1.0)
-        return float(value)
+    def seconds(self, place, data, key, default, minimum=0.0) -> float:
+        value = self.number(data, key, place, low=minimum, high=MAX_CHAPTER_S, required=False,
+                            default=None, hint=f"give {key} as a number of seconds of video, "
+                            f"from {minimum:g} to {MAX_CHAPTER_S:g}")
+        return float(default) if value is None else value
 
-    def names(self, place, values, choices, what) -> tuple[str, ...]:
-        if isinstance(values, str):
-            values = [values]
-        if not isinstance(values, list):
-            self.problem(place, f"expected a list of {what}s")
-            return ()
-        out = []
-        for v in values:
-            if v not in choices:
-                self.problem(place, f"unknown {what} '{v}'", suggest(str(v), choices))
+    def build(self, data: dict) -> Lecture:
+        model = self.model
+        for key in sorted(set(data) - _LECTURE_TABLES):
+            self.problem(key, "unknown table", "a lecture file has [lecture], [labels] and "
+                         "[[chapters]]")
+        head = self.table(data.get("lecture", {}), "[lecture]")
+        self.unknown_keys(head, _HEAD_KEYS, "[lecture]")
+        title = self.nonempty_text(head, "title", "[lecture]", required=False)
+        scenarios = self.names(head.get("scenarios", []), model.scenarios, "lecture.scenarios",
+                               "scenario")
+        if not head.get("scenarios"):
+            self.problem("lecture.scenarios", "no scenarios: name the scenarios this lecture "
+                         "tells", "write scenarios = [\"A\", \"B\"] with scenarios of the model")
+        start = self.time("lecture.start", head.get("start", "5 min"), positive=True)
+        hide = self.names(head.get("hide", []), model.node_ids, "lecture.hide", "node")
+        labels = {}
+        for node, text in self.table(data.get("labels", {}), "[labels]").items():
+            if node not in model.node_ids:
+                self.problem(f"labels.{node}", f"unknown node '{node}'",
+                             suggest(node, model.node_ids))
+            elif not isinstance(text, str) or not text.strip():
+                self.problem(f"labels.{node}", "a label must be a non-empty string",
+                             f"write {node} = \"Short name\"")
             else:
-                out.append(v)
-        return tuple(out)
+                labels[node] = text
+        chapters, previous = [], start
+        raw = data.get("chapters", [])
+        if not raw:
+            self.problem("chapters", "no [[chapters]]",
+                         "add at least one chapter with title and until")
+        for i, ch in self.list_of_tables(raw, "chapters", "[[chapters]] with title and until"):
+            chapter = self.chapter(i + 1, ch, previous, scenarios)
+            if chapter is not None:
+                chapters.append(chapter)
+                previous = chapter.end_h
+        return Lecture(title or " vs ".join(scenarios), scenarios, tuple(chapters), labels,
+                       self.source, hide)
+
+    def chapter(self, i: int, ch: dict, previous: float | None, scenarios) -> Chapter | None:
+        model, place = self.model, f"chapters[{i}]"
+        for key in sorted(set(ch) - _CHAPTER_KEYS):
+            self.problem(f"{place}.{key}", "unknown field",
+                         "a chapter has title, until, seconds, hold, notes and arms")
+        title = ch.get("title")
+        if not isinstance(title, str) or not title.strip():
+            self.problem(f"{place}.title", "every chapter needs a title (a non-empty string)",
+                         "write title = \"What happens now\"")
+            title = f"Chapter {i}"
+        end = self.time(f"{place}.until", ch["until"]) if "until" in ch else None
+        if end is None:
+            if "until" not in ch:
+                self.problem(f"{place}.until", "missing: when on the simulated clock this "
+                             "chapter ends", "e.g. until = \"1 h\"")
+            end = previous
+        if previous is not None and end is not None and end < previous:
+            self.problem(f"{place}.until", f"ends before the previous chapter ({ch.get('until')!r})",
+                         "chapters follow the clock: each ends at or after the one before")
+        seconds = self.seconds(f"{place}.seconds", ch, "seconds", 0 if end == previous else 4)
+        hold = self.seconds(f"{place}.hold", ch, "hold", 3)
+        if seconds + hold < MIN_CAPTION_S:
+            self.problem(place, f"on screen for {seconds + hold:g} s: a caption needs at least "
+                         f"{MIN_CAPTION_S:g} s", "raise seconds or hold")
+        arms_raw = self.table(ch.get("arms", {}), f"{place}.arms")
+        for name in arms_raw:
+            if name not in model.scenarios:
+                self.problem(f"{place}.arms.{name}", f"unknown scenario '{name}'",
+                             suggest(name, model.scenarios))
+            elif name not in scenarios:
+                self.problem(f"{place}.arms.{name}", f"'{name}' is not in lecture.scenarios",
+                             "add it to lecture.scenarios, or leave out its caption")
+        arms = [self.arm(f"{place}.arms.{name}", arms_raw.get(name)) for name in scenarios]
+        notes = self.text(ch, "notes", place, required=False)
+        if previous is None or end is None:
+            return None
+        return Chapter(title.strip(), previous, end, seconds, hold, notes.strip(), tuple(arms))
+
+    def arm(self, ap: str, arm) -> ArmCaption | None:
+        model = self.model
+        if arm is None:
+            return None
+        if isinstance(arm, str):
+            arm = {"caption": arm}
+        if not isinstance(arm, dict):
+            self.problem(ap, f"expected a caption or a table, got {type(arm).__name__}",
+                         "write name = { caption = \"...\", cite = [\"key\"] }")
+            return None
+        for key in sorted(set(arm) - _ARM_KEYS):
+            self.problem(f"{ap}.{key}", "unknown field",
+                         f"an arm caption has caption, cite, plasma, {', '.join(CONDITIONS)}")
+        text = arm.get("caption")
+        if not isinstance(text, str) or not text.strip():
+            self.problem(f"{ap}.caption", "missing or empty",
+                         "write caption = \"what this arm shows now\"")
+            text = ""
+        cite = self.names(arm.get("cite", []), model.references, f"{ap}.cite", "reference")
+        conds = {c: self.names(arm.get(c, []), model.node_ids, f"{ap}.{c}", "node")
+                 for c in CONDITIONS}
+        plasma = arm.get("plasma", "")
+        if plasma != "" and plasma not in PLASMA_STATES:
+            self.problem(f"{ap}.plasma", f"{plasma!r} is not a plasma state",
+                         f"use {' or '.join(repr(p) for p in PLASMA_STATES)}")
+            plasma = ""
+        return ArmCaption(text.strip(), cite, plasma=plasma, **conds)
 
 
 def load_lecture(model: Model, path: str | Path) -> Lecture:
     """Read and check a lecture file against ``model``: every scenario, node and
-    reference it names must exist in the model."""
-    path = Path(path)
+    reference it names must exist in the model.
+
+    Raises :class:`~pathway.errors.DataFileError` (a ``UsageError``) listing every
+    problem, each with the file, the place and a hint."""
     shown = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"no lecture file '{shown}'\n  hint: check the path given to "
-                         "--chapters") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read lecture file '{shown}': {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{shown}: not valid TOML: {exc}\n  hint: compare with "
-                         "models/lectures/ketamine.toml") from None
-    r = _Reader(model, shown)
-    head = data.get("lecture", {})
-    unknown = set(data) - {"lecture", "labels", "chapters"}
-    for key in sorted(unknown):
-        r.problem(key, "unknown table", "a lecture file has [lecture], [labels] and [[chapters]]")
-    scenarios = r.names("lecture.scenarios", head.get("scenarios", []), model.scenarios, "scenario")
-    if not head.get("scenarios"):
-        r.problem("lecture.scenarios", "name the scenarios this lecture tells, e.g. "
-                  "scenarios = [\"A\", \"B\"]")
-    start = r.time("lecture.start", head.get("start", "5 min"))
-    hide = r.names("lecture.hide", head.get("hide", []), model.node_ids, "node")
-    for key in sorted(set(head) - {"title", "scenarios", "start", "hide"}):
-        r.problem(f"lecture.{key}", "unknown field", "[lecture] has title, scenarios, start, hide")
-    labels = {}
-    for node, text in data.get("labels", {}).items():
-        if node not in model.node_ids:
-            r.problem(f"labels.{node}", f"unknown node '{node}'", suggest(node, model.node_ids))
-        elif not isinstance(text, str) or not text.strip():
-            r.problem(f"labels.{node}", "a label must be a non-empty string")
-        else:
-            labels[node] = text
-    chapters, previous = [], start
-    raw = data.get("chapters", [])
-    if not raw:
-        r.problem("chapters", "no [[chapters]]", "add at least one chapter with title and until")
-    for i, ch in enumerate(raw, start=1):
-        place = f"chapters[{i}]"
-        extra = set(ch) - {"title", "until", "seconds", "hold", "notes", "arms"}
-        for key in sorted(extra):
-            r.problem(f"{place}.{key}", "unknown field",
-                      "a chapter has title, until, seconds, hold, notes and arms")
-        title = ch.get("title")
-        if not isinstance(title, str) or not title.strip():
-            r.problem(f"{place}.title", "every chapter needs a title")
-            title = f"Chapter {i}"
-        end = r.time(f"{place}.until", ch.get("until")) if "until" in ch else None
-        if end is None:
-            if "until" not in ch:
-                r.problem(f"{place}.until", "missing: when on the simulated clock this chapter "
-                          "ends", "e.g. until = \"1 h\"")
-            end = previous
-        if previous is not None and end < previous:
-            r.problem(f"{place}.until", f"ends before the previous chapter ({ch.get('until')!r})",
-                      "chapters follow the clock: each ends at or after the one before")
-        seconds = r.seconds(f"{place}.seconds", ch.get("seconds", 0 if end == previous else 4))
-        hold = r.seconds(f"{place}.hold", ch.get("hold", 3))
-        if seconds + hold < MIN_CAPTION_S:
-            r.problem(place, f"on screen for {seconds + hold:g} s: a caption needs at least "
-                      f"{MIN_CAPTION_S:g} s", "raise seconds or hold")
-        arms_raw = ch.get("arms", {})
-        arms = []
-        for name in arms_raw:
-            if name not in model.scenarios:
-                r.problem(f"{place}.arms.{name}", f"unknown scenario '{name}'",
-                          suggest(name, model.scenarios))
-            elif name not in scenarios:
-                r.problem(f"{place}.arms.{name}", f"'{name}' is not in lecture.scenarios")
-        for name in scenarios:
-            arm = arms_raw.get(name)
-            if arm is None:
-                arms.append(None)
-                continue
-            ap = f"{place}.arms.{name}"
-            if isinstance(arm, str):
-                arm = {"caption": arm}
-            bad = set(arm) - {"caption", "cite", "plasma", *CONDITIONS}
-            for key in sorted(bad):
-                r.problem(f"{ap}.{key}", "unknown field",
-                          f"an arm caption has caption, cite, plasma, {', '.join(CONDITIONS)}")
-            text = arm.get("caption")
-            if not isinstance(text, str) or not text.strip():
-                r.problem(f"{ap}.caption", "missing or empty")
-                text = ""
-            cite = r.names(f"{ap}.cite", arm.get("cite", []), model.references, "reference")
-            conds = {c: r.names(f"{ap}.{c}", arm.get(c, []), model.node_ids, "node")
-                     for c in CONDITIONS}
-            plasma = arm.get("plasma", "")
-            if plasma and plasma not in PLASMA_STATES:
-                r.problem(f"{ap}.plasma", f"'{plasma}' is not a plasma state",
-                          f"use {' or '.join(PLASMA_STATES)}")
-            arms.append(ArmCaption(text.strip(), cite, plasma=plasma, **conds))
-        notes = ch.get("notes", "")
-        chapters.append(Chapter(title.strip(), previous if previous is not None else 0.0,
-                                end, seconds, hold, notes.strip() if isinstance(notes, str) else "",
-                                tuple(arms)))
-        previous = end
-    if r.problems:
-        raise UsageError("the lecture file has problems:\n" + "\n".join(r.problems))
-    title = head.get("title") or " vs ".join(scenarios)
-    return Lecture(str(title), scenarios, tuple(chapters), labels, shown, hide)
+    data = read_toml(path, LECTURE_FILE)
+    reader = _Reader(model, shown)
+    return run_checks(reader, reader.build, data, LECTURE_FILE)
 
 
 def choose_lecture(model: Model, scenarios: list[str], *, chapters: str | Path | None = None,

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .errors import UsageError, format_number, suggest
+from .errors import DataFileError, UsageError, format_number, suggest
+from .tomlfile import CHECKER_STOPPED, UNFORESEEN, FileKind, read_toml
 
 __all__ = ["Dose", "Outcome", "Arm", "Contrast", "Trial", "load_trial", "load_trials", "default_trials_dir",
            "petab_tables", "TIME_UNITS", "MEASURES", "COMPARATORS", "BACKGROUNDS"]
@@ -225,9 +225,7 @@ class _Problems:
 
     def raise_if_any(self) -> None:
         if self.lines:
-            count = len(self.lines)
-            head = f"{self.path}: {count} problem{'s' if count != 1 else ''} in the trial file"
-            raise UsageError(head + "\n" + "\n".join(self.lines))
+            raise DataFileError(self.path, self.lines, "trial file")
 
 
 def _check_table(table, keys: dict, required, where: str, probs: _Problems, what: str) -> bool:
@@ -612,20 +610,28 @@ def _parse(data: dict, path: str) -> Trial:
         not_verified=tuple(head.get("not_verified", ())))
 
 
+#: How a trial file is spoken of in its errors (limits: :mod:`pathway.tomlfile`).
+TRIAL_FILE = FileKind(
+    name="trial file", noun="any trial needs",
+    size_hint="a trial file is a few kB; check that this is a trial file from models/trials",
+    missing_hint="a trial file is a UTF-8 TOML file in models/trials; check the path",
+    missing_what="cannot read the trial file: there is no such file")
+
+
 def load_trial(path: str | Path) -> Trial:
-    """Read and check one trial file."""
-    path = Path(path)
+    """Read and check one trial file.
+
+    Raises :class:`~pathway.errors.DataFileError` (a ``UsageError``) listing every
+    problem, each with the file, the trial, the place and a hint."""
+    shown = str(path)
+    data = read_toml(path, TRIAL_FILE)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the trial file ({exc.__class__.__name__}: {exc})\n"
-                         "  hint: a trial file is a UTF-8 TOML file in models/trials") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: the trial file is not valid TOML ({exc})\n"
-                         "  hint: check quotes, brackets and that each key appears once per table") from None
-    return _parse(data, str(path))
+        return _parse(data, shown)
+    except UNFORESEEN as exc:
+        # a value of a shape no check expected: still one readable error, never a traceback
+        raise DataFileError(shown, [f"{shown}: {CHECKER_STOPPED} ({type(exc).__name__}: {exc})\n"
+                                    "  hint: compare the file with models/trials/README.md; if it "
+                                    "matches, please report this file"], TRIAL_FILE.name) from exc
 
 
 def load_trials(folder: str | Path | None = None) -> tuple[Trial, ...]:

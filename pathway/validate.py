@@ -39,16 +39,16 @@ target or on a sub-quantity, which inherits the target's.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from .errors import UsageError
+from .errors import UsageError, suggest
 from .modelfile import Model, parse_quantity
-from .scenarios import apply_all, placebo_arm
+from .scenarios import apply_all, inert_drugs, placebo_arm
 from .simulate import simulate
+from .tomlfile import FileChecker, FileKind, _short, read_toml, run_checks
 
 __all__ = ["TargetResult", "load_targets", "run_targets", "default_targets_path",
            "format_scorecard"]
@@ -79,24 +79,226 @@ def default_targets_path(model: Model) -> Path | None:
     return path if path.is_file() else None
 
 
-def load_targets(path: str | Path) -> list[dict]:
-    path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the targets ({exc})\n"
-                         "  hint: a targets file is TOML with [[targets]] tables") from None
-    targets = data.get("targets", [])
-    seen = set()
-    for t in targets:
-        for key in ("id", "statement", "source", "band", "quantity"):
-            if key not in t:
-                raise UsageError(f"{path}: target {t.get('id', '?')!r} has no '{key}'")
-        if t["id"] in seen:
-            raise UsageError(f"{path}: duplicate target id {t['id']!r}")
-        seen.add(t["id"])
-    return targets
+#: How a targets file is spoken of in its errors (limits: :mod:`pathway.tomlfile`).
+TARGETS_FILE = FileKind(
+    name="targets file", noun="any scorecard needs",
+    size_hint="a targets file is some 100 kB of [[targets]] tables; check that this is one",
+    missing_hint="check the path given to --targets, or leave it out to use the scorecard "
+                 "beside the model")
+_TARGET_KEYS = {"id", "statement", "source", "band", "quantity", "known_gap", *_SIM_KEYS}
+#: the kinds of quantity, each with the fields it needs and the fields it may have
+_SERIES = {"column", "effect"}
+QUANTITY_KINDS: dict[str, tuple[set[str], set[str]]] = {
+    "value_at": ({"t"}, _SERIES),
+    "peak_value": (set(), _SERIES | {"window"}),
+    "peak_time": (set(), _SERIES | {"window"}),
+    "frac_of_peak": ({"t"}, _SERIES),
+    "time_to_below": (set(), _SERIES | {"after", "level", "frac"}),
+    "half_life": ({"t1", "t2"}, _SERIES),
+    "auc": (set(), _SERIES | {"window"}),
+    "ripple": (set(), _SERIES | {"window"}),
+    "ratio": ({"a", "b"}, set()),
+    "difference": ({"a", "b"}, set()),
+    "odds_ratio": ({"a", "b"}, set()),
+    "response_rate": ({"t"}, set()),
+    "remission_rate": ({"t"}, set()),
+    "relapse_rate": ({"stable", "follow"}, {"level"}),
+}
+#: the most virtual patients one target may ask for
+MAX_PATIENTS = 100_000
+
+
+class _TargetsChecker(FileChecker):
+    """The targets file's checker: fields, types, units and bands; with a model, also
+    every scenario, hypothesis, intervention, column and reference it names."""
+
+    def __init__(self, source: str, model: Model | None):
+        super().__init__(source)
+        self.model = model
+
+    def build(self, data: dict) -> list[dict]:
+        for key in sorted(set(data) - {"targets"}):
+            self.problem(key, "unknown table (a targets file has only [[targets]])",
+                         "write each target as a [[targets]] table")
+        raw = data.get("targets", [])
+        if "targets" not in data:
+            self.problem("targets", "no [[targets]]", "add at least one [[targets]] table")
+        seen: set[str] = set()
+        out = []
+        for i, t in self.list_of_tables(raw, "targets", "[[targets]] with id, statement, "
+                                                         "source, band and quantity"):
+            tid = t.get("id")
+            place = f"targets.{tid}" if isinstance(tid, str) and tid else f"targets[{i}]"
+            self.unknown_keys(t, _TARGET_KEYS, place)
+            if self.nonempty_text(t, "id", place):
+                if tid in seen:
+                    self.problem(place, f"duplicate target id {tid!r}",
+                                 "give every target its own id")
+                seen.add(tid)
+            self.nonempty_text(t, "statement", place)
+            source = self.nonempty_text(t, "source", place)
+            if source and self.model is not None and source not in self.model.references:
+                self.problem(place, f"unknown reference '{source}'",
+                             suggest(source, self.model.references))
+            self.text(t, "known_gap", place, required=False)
+            self.band(t, place)
+            sim = self.simulation(t, place, {})
+            if "quantity" not in t:
+                self.problem(place, "missing field 'quantity'",
+                             "add quantity = { kind = \"value_at\", t = \"24 h\" }")
+            else:
+                self.quantity(t["quantity"], f"{place}.quantity", sim)
+            out.append(t)
+        return out
+
+    def band(self, t: dict, place: str) -> None:
+        band = t.get("band")
+        if "band" not in t:
+            self.problem(place, "missing field 'band'", "add band = [low, high]")
+        elif not isinstance(band, list) or len(band) != 2 or not all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) and not math.isnan(x)
+                for x in band):
+            self.problem(place, f"band {band!r} must be two numbers [low, high]",
+                         "write band = [0.2, 0.5]; inf is allowed as high")
+        elif not band[0] <= band[1] or band[0] == math.inf:
+            self.problem(place, f"band {band!r}: low is above high",
+                         "write the lower bound first")
+
+    def simulation(self, q: dict, place: str, inherited: dict) -> dict:
+        """The simulation fields of a target or quantity, merged over what it inherits."""
+        from .modelfile import MAX_DAYS
+        from .simulate import STEP_MIN_RANGE
+        model, sim = self.model, dict(inherited)
+        if "scenario" in q:
+            choices = model.scenarios if model is not None else [q["scenario"]]
+            if self.names(q["scenario"], choices, f"{place}.scenario", "scenario", single=True):
+                sim["scenario"] = q["scenario"]
+        for key, low, high, integer in (("days", 1e-6, MAX_DAYS, False),
+                                        ("step_min", *STEP_MIN_RANGE, False),
+                                        ("dose_scale", 1e-6, 1e3, False),
+                                        ("n", 1, MAX_PATIENTS, True),
+                                        ("seed", 0, 2 ** 32 - 1, True)):
+            value = self.number(q, key, place, low=low, high=high, required=False,
+                                integer=integer)
+            if value is not None:
+                sim[key] = value
+        for key, table, what in (("hypotheses", model and model.hypotheses, "hypothesis"),
+                                 ("interventions", model and model.interventions,
+                                  "intervention")):
+            if key in q:
+                self.sim_names(q[key], table, f"{place}.{key}", what, key == "interventions")
+        if "placebo_arm" in q:
+            arm = q["placebo_arm"]
+            if isinstance(arm, str) and model is not None:
+                self.names(arm, inert_drugs(model), f"{place}.placebo_arm", "inert drug",
+                           single=True)
+            elif not isinstance(arm, (bool, str)):
+                self.problem(f"{place}.placebo_arm", f"{arm!r} is neither true, false nor "
+                             "the name of an inert drug", "write placebo_arm = true")
+        return sim
+
+    def sim_names(self, value, table, place: str, what: str, timed: bool) -> None:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(place, f"expected a list of {what} names, got {value!r}",
+                         f"write [\"name\"] with {what} names of the model")
+            return
+        for v in value:
+            name, at, when = v.partition("@") if timed else (v, "", "")
+            if table is not None and name not in table:
+                self.problem(place, f"unknown {what} '{v}'", suggest(name, table))
+            elif at:
+                self.quantity_of(when, "time", place, nonnegative=True)
+
+    def time(self, q: dict, key: str, place: str) -> float | None:
+        if key not in q:
+            return None
+        if isinstance(q[key], (int, float)) and not isinstance(q[key], bool):
+            self.problem(f"{place}.{key}", f"the time {q[key]!r} has no unit",
+                         "write a time with its unit, e.g. \"24 h\" or \"7 d\"")
+            return None
+        return self.quantity_of(q[key], "time", f"{place}.{key}", nonnegative=True)
+
+    def times(self, q: dict, key: str, place: str, pair: bool = False) -> list[float] | None:
+        if key not in q:
+            return None
+        value = q[key]
+        if not isinstance(value, list) or not value or (pair and len(value) != 2):
+            self.problem(f"{place}.{key}", f"{key} {_short(value)} must be "
+                         + ("two times [from, to]" if pair else "a non-empty list of times"),
+                         f"write {key} = [\"1 d\", \"7 d\"]")
+            return None
+        got = [self.time({key: v}, key, place) for v in value]
+        if any(x is None for x in got):
+            return None
+        if pair and got[0] > got[1]:
+            self.problem(f"{place}.{key}", f"{key} {value!r} ends before it starts",
+                         "write the earlier time first")
+            return None
+        return got
+
+    def quantity(self, q, place: str, sim: dict) -> None:
+        if not isinstance(q, dict):
+            self.problem(place, f"expected a table, got {type(q).__name__}",
+                         "write quantity = { kind = \"value_at\", t = \"24 h\" }")
+            return
+        kind = q.get("kind")
+        if not isinstance(kind, str) or kind not in QUANTITY_KINDS:
+            self.problem(place, "missing field 'kind'" if "kind" not in q else
+                         f"kind {_short(kind)} is not a kind of quantity",
+                         suggest(str(kind), QUANTITY_KINDS) if isinstance(kind, str) else
+                         f"choose one of: {', '.join(QUANTITY_KINDS)}")
+            return
+        needs, may = QUANTITY_KINDS[kind]
+        self.unknown_keys(q, {"kind", "scale", *_SIM_KEYS, *needs, *may}, place)
+        for key in sorted(needs - set(q)):
+            self.problem(place, f"a {kind} quantity needs '{key}'",
+                         "see the kinds of quantity in pathway/validate.py")
+        sim = self.simulation(q, place, sim)
+        if "scale" in q:
+            scale = self.number(q, "scale", place)
+            if scale == 0:
+                self.problem(place, "'scale' is 0", "leave out scale, or give a factor such as 1/24")
+        if kind in ("ratio", "difference", "odds_ratio"):
+            for key in ("a", "b"):
+                if key in q:
+                    self.quantity(q[key], f"{place}.{key}", sim)
+            return
+        if "scenario" not in sim:
+            self.problem(place, "no scenario to simulate",
+                         "give scenario = \"...\" on the target or on this quantity")
+        for key in ("t", "after"):
+            self.time(q, key, place)
+        t1, t2 = self.time(q, "t1", place), self.time(q, "t2", place)
+        if t1 is not None and t2 is not None and not t1 < t2:
+            self.problem(place, "t1 must come before t2", "write the earlier time as t1")
+        self.times(q, "window", place, pair=True)
+        self.times(q, "stable", place)
+        self.times(q, "follow", place)
+        self.number(q, "level", place, required=False)
+        self.number(q, "frac", place, low=0.0, high=1.0, required=False)
+        self.flag(q, "effect", place)
+        if kind == "time_to_below" and ("level" in q) == ("frac" in q):
+            self.problem(place, "a time_to_below quantity needs either 'level' or 'frac'",
+                         "give level = 0.2, or frac = 0.5 of the peak change")
+        if "column" in q:
+            model = self.model
+            columns = [] if model is None else [*model.node_ids, *model.derived]
+            if model is None:
+                self.nonempty_text(q, "column", place)
+            else:
+                self.names(q["column"], columns, f"{place}.column", "column", single=True)
+
+
+def load_targets(path: str | Path, model: Model | None = None) -> list[dict]:
+    """Read and check a targets file: every field, type, unit and band; with ``model``,
+    also the names it uses (scenarios, hypotheses, interventions, columns, references).
+
+    Returns the targets as tables. Raises :class:`~pathway.errors.DataFileError` (a
+    ``UsageError``) listing every problem, each with the file, the place and a hint."""
+    shown = str(path)
+    data = read_toml(path, TARGETS_FILE)
+    checker = _TargetsChecker(shown, model)
+    return run_checks(checker, checker.build, data, TARGETS_FILE)
 
 
 def _hours(value) -> float:
@@ -243,11 +445,10 @@ def run_targets(model: Model, path: str | Path | None = None, ids=None) -> list[
                          "--targets FILE")
     run = _Runner(model)
     results = []
-    targets = load_targets(path)
+    targets = load_targets(path, model)
     known = {t["id"] for t in targets}
     for i in ids or ():
         if i not in known:
-            from .errors import suggest
             raise UsageError(f"unknown target '{i}'\n  hint: {suggest(i, known)}")
     for t in targets:
         if ids is not None and t["id"] not in ids:

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from pathlib import Path
 
 from .compile import compile_model
-from .errors import UsageError, suggest
+from .errors import suggest
 from .modelfile import (BASE_UNIT, UNITS, Dose, Intervention, Model, ParamRef, Value,
                         format_quantity, set_hypothesis)
 from .scenarios import inert_drugs
+from .tomlfile import FileChecker, FileKind, read_toml, run_checks
 
 #: Version of the structure; solver.js refuses another.
 FORMAT = 1
@@ -251,71 +251,106 @@ def site_path(model: Model) -> Path | None:
     return src.parent / "site" / (src.stem + ".toml")
 
 
+#: How a site file is spoken of in its errors (limits: :mod:`pathway.tomlfile`).
+SITE_FILE = FileKind(
+    name="site file", noun="any set of guided questions needs",
+    size_hint="a site file is a few kB of [[try]] tables; check that this is a site file",
+    missing_hint="check the path given to --site-file, or leave it out to use the site "
+                 "file beside the model")
+_TRY_KEYS = {"question", "answer", "scenario", "compare", "interventions", "hypotheses", "set",
+             "days", "dose", "show_placebo", "placebo_drug"}
+
+
+class _SiteChecker(FileChecker):
+    """The site file's checker: names and values must fit the model."""
+
+    def __init__(self, model: Model, source: str):
+        super().__init__(source)
+        self.model = model
+
+    def build(self, data: dict) -> dict:
+        from .modelfile import MAX_DAYS, MAX_DOSE
+        model = self.model
+        for key in sorted(set(data) - {"try"}):
+            self.problem(key, "unknown table (only [[try]] is read)",
+                         "write each guided question as a [[try]] table")
+        params, inert = parameter_table(model), inert_drugs(model)
+        out = []
+        for i, item in self.list_of_tables(data.get("try", []), "try",
+                                           "[[try]] with a question"):
+            place = f"try[{i}]"
+            self.unknown_keys(item, _TRY_KEYS, place)
+            self.nonempty_text(item, "question", place)
+            self.text(item, "answer", place, required=False)
+            if "scenario" in item:
+                self.names(item["scenario"], model.scenarios, place, "scenario", single=True)
+            if "compare" in item and item["compare"] != "":
+                self.names(item["compare"], model.scenarios, place, "scenario", single=True)
+            self.interventions(item.get("interventions", []), f"{place}.interventions")
+            self.names(item.get("hypotheses", []), model.hypotheses, place, "hypothesis")
+            self.number(item, "days", place, low=1e-9, high=MAX_DAYS, required=False,
+                        hint=f"days is a number of days above 0, at most {MAX_DAYS:g}")
+            self.number(item, "dose", place, low=1e-9, high=MAX_DOSE["mg"], required=False,
+                        hint="dose is a number in the scenario's dose unit, above 0")
+            self.flag(item, "show_placebo", place)
+            if "placebo_drug" in item and item["placebo_drug"] not in inert:
+                self.problem(place, f"placebo_drug {_quoted(item['placebo_drug'])} is not an "
+                             f"inert drug of the model (one of {', '.join(inert) or 'none'})",
+                             "choose a drug that acts on nothing, or leave out placebo_drug")
+            for name, value in self.table(item.get("set", {}), f"{place}.set").items():
+                if name not in params:
+                    self.problem(f"{place}.set", f"unknown parameter '{name}'",
+                                 suggest(name, model.parameters))
+                    continue
+                p = params[name]
+                if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                        or not p["low"] <= value <= p["high"]:
+                    self.problem(f"{place}.set", f"{name} = {value!r} is outside its range "
+                                 f"{p['low']:g}-{p['high']:g} {p['unit']}",
+                                 "give a number in the unit that `pathway list` shows")
+            out.append(item)
+        return {"try": out}
+
+
+    def interventions(self, value, place: str) -> None:
+        """Intervention names, each alone or with a time after '@' ("nbqx@2h")."""
+        if not isinstance(value, list):
+            self.problem(place, f"expected a list of interventions, got {type(value).__name__}",
+                         "write interventions = [\"name\"] or [\"name@2h\"]")
+            return
+        for entry in value:
+            if not isinstance(entry, str):
+                self.problem(place, f"{entry!r} is not the name of an intervention",
+                             "write names in double quotes, e.g. [\"name@2h\"]")
+                continue
+            base, at, when = entry.partition("@")
+            if base not in self.model.interventions:
+                self.problem(place, f"unknown intervention '{entry}'",
+                             suggest(base, self.model.interventions))
+            elif at:
+                self.quantity_of(when, "time", place, nonnegative=True)
+
+
+def _quoted(value) -> str:
+    return f"'{value}'" if isinstance(value, str) else repr(value)
+
+
 def load_site(model: Model, path: str | Path | None = None) -> dict:
     """Read and check the site file of ``model`` (guided questions, ``[[try]]``): every
     scenario, intervention, hypothesis and parameter it names must exist in the model,
-    and every parameter value must lie in its range. No file: no questions."""
-    path = Path(path) if path is not None else site_path(model)
-    if path is None or not path.is_file():
-        return {"try": []}
-    try:
-        data = tomllib.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the site file: {exc}\n"
-                         "  hint: fix the TOML syntax, or delete the file") from None
-    problems = []
-    items = data.get("try", [])
-    unknown = set(data) - {"try"}
-    if unknown:
-        problems.append(f"unknown table(s) {', '.join(sorted(unknown))} (only [[try]] is read)")
-    if not isinstance(items, list):
-        items, _ = [], problems.append("'try' must be an array of tables: [[try]]")
-    out = []
-    for i, item in enumerate(items):
-        place = f"try[{i}]"
-        if not isinstance(item, dict):
-            problems.append(f"{place}: not a table")
-            continue
-        extra = set(item) - {"question", "answer", "scenario", "compare", "interventions",
-                             "hypotheses", "set", "days", "dose", "show_placebo", "placebo_drug"}
-        if extra:
-            problems.append(f"{place}: unknown key(s) {', '.join(sorted(extra))}")
-        if not isinstance(item.get("question"), str) or not item["question"].strip():
-            problems.append(f"{place}: needs a 'question' (text)")
-        for key, table in (("scenario", model.scenarios), ("compare", model.scenarios)):
-            if key in item and item[key] not in table and not (key == "compare" and item[key] == ""):
-                problems.append(f"{place}: unknown {key} '{item[key]}' "
-                                f"({suggest(str(item[key]), table)})")
-        for key, table in (("interventions", model.interventions), ("hypotheses", model.hypotheses)):
-            for name in item.get(key, []):
-                base = str(name).split("@")[0]
-                if base not in table:
-                    problems.append(f"{place}: unknown {key[:-1]} '{name}' ({suggest(base, table)})")
-        for key in ("days", "dose"):
-            if key in item and not (finite(item[key]) and item[key] > 0):
-                problems.append(f"{place}: {key} must be a positive number")
-        if "show_placebo" in item and not isinstance(item["show_placebo"], bool):
-            problems.append(f"{place}: show_placebo must be true or false")
-        if "placebo_drug" in item and item["placebo_drug"] not in inert_drugs(model):
-            problems.append(f"{place}: placebo_drug '{item['placebo_drug']}' is not an inert drug "
-                            f"of the model (one of {', '.join(inert_drugs(model)) or 'none'})")
-        params = parameter_table(model)
-        for name, value in (item.get("set") or {}).items():
-            if name not in params:
-                problems.append(f"{place}: unknown parameter '{name}' "
-                                f"({suggest(name, model.parameters)})")
-                continue
-            p = params[name]
-            if not isinstance(value, (int, float)) or not p["low"] <= value <= p["high"]:
-                problems.append(f"{place}: {name} = {value!r} is outside its range "
-                                f"{p['low']:g}-{p['high']:g} {p['unit']} (the unit "
-                                "`pathway list` shows)")
-        out.append(item)
-    if problems:
-        raise UsageError(f"{path}: the guided questions do not fit the model {model.name}:\n  "
-                         + "\n  ".join(problems)
-                         + "\n  hint: update the site file to the model's names and ranges")
-    return {"try": out}
+    and every parameter value must lie in its range. No site file beside the model: no
+    questions; a ``path`` given that does not exist is an error.
+
+    Raises :class:`~pathway.errors.DataFileError` (a ``UsageError``) listing every
+    problem, each with the file, the place and a hint."""
+    if path is None:
+        path = site_path(model)
+        if path is None or not path.exists():
+            return {"try": []}
+    shown = str(path)
+    data = read_toml(path, SITE_FILE)
+    checker = _SiteChecker(model, shown)
+    return run_checks(checker, checker.build, data, SITE_FILE)
 
 
 def finite(x) -> bool:

@@ -47,5 +47,6 @@ def hnk_alone(model):
 
 def pytest_addoption(parser):
     parser.addoption("--fuzz-long", action="store_true", default=False,
-                     help="run the long fuzz: 10,000 model-file mutations and 1,000 command "
-                          "lines (also PATHWAY_FUZZ_LONG=1)")
+                     help="run the long fuzz: 10,000 model-file mutations, 1,000 command lines "
+                          "and 1,000 mutations of each side file (lecture, targets, site, "
+                          "trial) (also PATHWAY_FUZZ_LONG=1)")
