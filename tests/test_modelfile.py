@@ -814,13 +814,19 @@ def test_every_problem_has_a_hint():
     import ast
     from pathlib import Path
 
-    import pathway.modelfile as mf
-    tree = ast.parse(Path(mf.__file__).read_text(encoding="utf-8"))
-    bare = [node.lineno for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "problem" and len(node.args) < 3
-            and not any(k.arg == "hint" for k in node.keywords)]
-    assert not bare, f"problem() without a hint at lines {bare}"
+    import pathway.checking as checking
+    import pathway.tomlfile as tomlfile
+    calls = 0
+    for module in (checking, tomlfile):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        found = [node for node in ast.walk(tree)
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                 and node.func.attr == "problem"]
+        calls += len(found)
+        bare = [node.lineno for node in found if len(node.args) < 3
+                and not any(k.arg == "hint" for k in node.keywords)]
+        assert not bare, f"{module.__name__}: problem() without a hint at lines {bare}"
+    assert calls > 50          # the scan reads the checker itself
 
 
 def test_odd_paths_and_non_text_are_model_file_errors():
