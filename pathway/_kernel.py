@@ -339,12 +339,18 @@ def _read(tab_y, tab_f, j, h, w, c):
 # ---------------------------------------------------------------- the step loop
 # (solve, below: the parts first, each inlined into it)
 
+#: Where the loops find the few model arrays they read themselves, in the tuple
+#: of a KernelArrays (pk_lam, conc_matrix, pk_vinv, baseline, e_src, e_tgt;
+#: tests/test_solver.py checks the names).
+LOOP_FIELDS = (0, 1, 2, 5, 10, 11)
+
+
 @njit(cache=True, inline="always")
 def _loop_arrays(model):
-    """The model arrays the loop itself reads (the rest are read only by
+    """The model arrays the step loop itself reads (the rest are read only by
     :func:`rates`, :func:`correct` and :func:`node_order`): the modes' decay rates,
     the plasma matrix, amounts -> modes, and the nodes' resting levels."""
-    return model[0], model[1], model[2], model[5]
+    return model[LOOP_FIELDS[0]], model[LOOP_FIELDS[1]], model[LOOP_FIELDS[2]], model[LOOP_FIELDS[3]]
 
 
 @njit(cache=True, inline="always")
@@ -640,7 +646,7 @@ def _row_compiled(model, p):
 @njit(cache=True, inline="always")
 def _graph(model):
     """The edges' sources and targets in ``model``'s arrays."""
-    return model[10], model[11]
+    return model[LOOP_FIELDS[4]], model[LOOP_FIELDS[5]]
 
 
 @njit(cache=True, parallel=True)

@@ -163,6 +163,14 @@ def test_recording_a_table_leaves_the_steps_alone(model, scenario):
                                rtol=1e-12, atol=1e-12)
 
 
+def test_the_loops_read_the_arrays_they_name():
+    """The step loop takes the model as a tuple in KernelArrays order and picks a
+    few arrays out of it by position: those positions hold the arrays meant."""
+    from pathway.compile import KernelArrays
+    names = tuple(KernelArrays._fields[i] for i in _kernel.LOOP_FIELDS)
+    assert names == ("pk_lam", "conc_matrix", "pk_vinv", "baseline", "e_src", "e_tgt")
+
+
 def smooth_toy():
     """The toy model with every node's time constant the same rising and falling,
     and a constant infusion of the quick drug: a smooth problem (the drug level
