@@ -140,27 +140,31 @@ def test_nonlinear_system_matches_scipy_radau(model, scenario):
 @pytest.mark.parametrize("scenario", ["ketamine-iv", "sustain-continue"])
 def test_recording_a_table_leaves_the_steps_alone(model, scenario):
     """The step loop writing a table of nodes (the batch's shared nodes) takes the
-    same steps to the same states as a single run, and writes a row at the start,
-    at every event and after every accepted step."""
+    same steps to the same states as a single run, and its rows are the states at
+    the start, at every event and at the end of every step."""
     system = compile_model(model)
     ev = build_events(system, model.scenario(scenario), 28 * 24.0)
     t_eval = np.linspace(0.0, 28 * 24.0, 200)
-    n_node = len(system.node_ids)
-    args = (system.initial_state(), float(ev.t_h[0]), 28 * 24.0, t_eval, ev.t_h, ev.kind, ev.index,
-            ev.value, 1e-4, 1e-7, 1 / 60, 24.0, 1_000_000, np.zeros(n_node, bool))
-    single, steps, status = _kernel.integrate(*args, tuple(system.kernel))
-    column = np.arange(n_node)
-    tab_t, tab_y, tab_f = np.empty(2 * steps + 100), np.empty((2 * steps + 100, n_node)), \
-        np.empty((2 * steps + 100, n_node))
-    batch, batch_steps, batch_status, rows = _kernel.solve(*args, column, tab_t, tab_y, tab_f,
-                                                           True, tuple(system.kernel))
+    n_node, kernel = len(system.node_ids), tuple(system.kernel)
+    args = (system.initial_state(), float(ev.t_h[0]), 28 * 24.0)
+    rest = (ev.t_h, ev.kind, ev.index, ev.value, 1e-4, 1e-7, 1 / 60, 24.0, 1_000_000,
+            np.zeros(n_node, bool))
+    single, steps, status = _kernel.integrate(*args, t_eval, *rest, kernel)
+    size = 2 * steps + len(ev.t_h) + 1
+    tab_t, tab_y, tab_f = np.empty(size), np.empty((size, n_node)), np.empty((size, n_node))
+    batch, batch_steps, batch_status, rows = _kernel.solve(
+        *args, t_eval, *rest, np.arange(n_node), tab_t, tab_y, tab_f, True, kernel)
     assert status == batch_status == 0 and steps == batch_steps
     np.testing.assert_array_equal(single, batch)
-    assert np.all(np.diff(tab_t[:rows]) >= 0) and tab_t[rows - 1] == 28 * 24.0
-    at = np.searchsorted(tab_t[:rows], t_eval[1:-1])
-    inside = tab_t[at] == t_eval[1:-1]             # output times that fell on a step
-    np.testing.assert_allclose(tab_y[at[inside]], single[1:-1][inside, system.n_pk:],
-                               rtol=1e-12, atol=1e-12)
+    tab_t, tab_y = tab_t[:rows], tab_y[:rows]
+    assert tab_t[0] == ev.t_h[0] and tab_t[-1] == 28 * 24.0 and np.all(np.diff(tab_t) >= 0)
+    assert set(ev.t_h[ev.t_h < 28 * 24.0]) <= set(tab_t)
+    assert rows > 100 + len(set(ev.t_h))            # the steps' rows, not only the events'
+    # the single run's states at the rows' times: the step ends (at an event, the
+    # state before it, which is the first of the two rows there)
+    at_rows, _, _ = _kernel.integrate(*args, tab_t, *rest, kernel)
+    first = np.r_[True, np.diff(tab_t) > 0]
+    np.testing.assert_allclose(tab_y[first], at_rows[first, system.n_pk:], rtol=1e-12, atol=1e-12)
 
 
 def test_the_loops_read_the_arrays_they_name():
