@@ -51,8 +51,22 @@ can be shared, and the two tolerances, are set in pathway.population
 (shared_nodes, TABLE_TOL, ROW_TOL); the nodes are found from the arrays, never by
 name.
 
+One step loop, :func:`solve`, takes the steps of single runs (:func:`integrate`
+calls it without a table), of the batch's people (:func:`integrate_batch`) and of
+the runs that record a table. It is composed of parts, each a small function
+inlined into it: the events due (:func:`_events`); the stepper, which is the
+predictor (:func:`_predict`), the table's values at the end of the step
+(:func:`_given`) and the corrector (:func:`correct`); the error estimate and
+step-size control (:func:`_error`, :func:`_grow`, :func:`_shrink`); the output
+between steps (:func:`_dense`) and the table's rows (:func:`_note`).
+
 The kernel reads the edge arrays of an OdeSystem, so the right-hand side
-follows the model file with no generated code.
+follows the model file with no generated code. They travel through the loop as
+one tuple, ``model``, in the order of compile.KernelArrays (pass
+``tuple(system.kernel)``; a batch passes the arrays stacked, one row per
+person). Only :func:`rates`, :func:`correct` and :func:`node_order` take it
+apart; the loop itself reads the few arrays :func:`_loop_arrays` names, and the
+batch those :func:`_graph` names.
 """
 
 from __future__ import annotations
@@ -61,6 +75,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._terms import combine, signal, start, target as node_target
+from numba.extending import overload
 
 
 @njit(cache=True, inline="always")
@@ -79,11 +94,12 @@ def _plasma(y, conc_mat, sig):
 
 
 @njit(cache=True)
-def rates(y, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode, n_par, e_src, e_tgt,
-          e_kind, e_sign, e_strength, e_par, a, b, sig, acc):
-    """Fill production ``a`` and loss rate ``b`` for state ``y``. The terms
-    (``signal``, ``combine``, ``node_target``) are generated from
-    pathway/equations.py."""
+def rates(y, rate_in, model, a, b, sig, acc):
+    """Fill production ``a`` and loss rate ``b`` for state ``y``; ``model`` is the
+    tuple of a KernelArrays' arrays. The terms (``signal``, ``combine``,
+    ``node_target``) are generated from pathway/equations.py."""
+    (lam, conc_mat, vinv, tau_rise, tau_fall, baseline, mode, n_par, e_src, e_tgt, e_kind,
+     e_sign, e_strength, e_par) = model
     n_pk = lam.shape[0]
     n_drug = conc_mat.shape[0]
     n_node = baseline.shape[0]
@@ -120,15 +136,15 @@ def _phis(b, h):
 
 
 @njit(cache=True)
-def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges, conc_mat,
-            tau_rise, tau_fall, baseline, mode, n_par, e_src, e_kind, e_sign, e_strength, e_par,
-            y2, a1, b1):
+def correct(y1, q2, a0, b0, hh, rate_in, sig, schedule, n_run, first, edges, model, y2, a1, b1):
     """The ETD2RK corrector y2 = y1 + h phi2(b0 h) (N(y1) - N(y)), node by node in
     graph order (the first ``n_run`` entries of ``schedule``, see
     :func:`node_order`), each node reading the corrected values of the nodes
     before it; then the rates ``a1``, ``b1`` at y2. The arithmetic is
     :func:`rates`', so ``a1``, ``b1`` are what it would give. Nodes left out of
     the schedule keep their value and rates."""
+    (lam, conc_mat, vinv, tau_rise, tau_fall, baseline, mode, n_par, e_src, e_tgt, e_kind,
+     e_sign, e_strength, e_par) = model
     n_pk = lam.shape[0]
     n_drug = conc_mat.shape[0]
     n_node = baseline.shape[0]
@@ -182,12 +198,16 @@ def correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges
 
 
 @njit(cache=True)
-def node_order(n_drug, n_node, tau_rise, e_src, e_tgt, skip):
+def node_order(model, skip):
     """Return (schedule, first, edges). ``schedule`` holds every node but those
     to ``skip`` once, each after the nodes it reads (where the graph has a loop,
     the slowest node left goes first), then again the nodes that read themselves
     or a node placed after them. ``edges`` are the edge indices grouped by target node, in model
     order: node k's are ``edges[first[k]:first[k + 1]]``."""
+    (lam, conc_mat, vinv, tau_rise, tau_fall, baseline, mode, n_par, e_src, e_tgt, e_kind,
+     e_sign, e_strength, e_par) = model
+    n_drug = conc_mat.shape[0]
+    n_node = baseline.shape[0]
     n_edge = e_src.shape[0]
     first = np.zeros(n_node + 1, np.int64)
     for e in range(n_edge):
@@ -278,327 +298,139 @@ def _read(tab_y, tab_f, j, h, w, c):
     return w[0] * tab_y[j, c] + w[1] * h * tab_f[j, c] + w[2] * tab_y[j + 1, c] + w[3] * h * tab_f[j + 1, c]
 
 
-@njit(cache=True)
-def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
-              max_steps, skip, lam, conc_mat, vinv, tau_rise, tau_fall, baseline, mode,
-              n_par, e_src, e_tgt, e_kind, e_sign, e_strength, e_par):
-    """Integrate from t0 to t_end; return (states at t_out, steps taken, status).
+# ---------------------------------------------------------------- the step loop
+# (solve, below: the parts first, each inlined into it)
 
-    Nodes marked in ``skip`` (those no wanted output depends on) keep their
-    starting value and take no part in step-size control.
+#: Where the loops find the few model arrays they read themselves, in the tuple
+#: of a KernelArrays (pk_lam, conc_matrix, pk_vinv, baseline, e_src, e_tgt;
+#: tests/test_solver.py checks the names).
+LOOP_FIELDS = (0, 1, 2, 5, 8, 9)
 
-    status 0 = done, 1 = too many steps, 2 = a state became non-finite.
-    """
-    n = y0.shape[0]
-    n_node = baseline.shape[0]
-    n_pk = lam.shape[0]
-    n_drug = conc_mat.shape[0]
-    n_sig = n_drug + n_node
-    schedule, first, edges = node_order(n_drug, n_node, tau_rise, e_src, e_tgt, skip)
-    n_run = n_node - np.sum(skip)
-    out = np.empty((t_out.shape[0], n))
-    y = y0.copy()
-    y1 = np.empty(n)
-    y2 = np.empty(n)
-    q2 = np.empty(n)
-    rate_in = np.zeros(n)
-    a0 = np.empty(n)
-    b0 = np.empty(n)
-    a1 = np.empty(n)
-    b1 = np.empty(n)
-    sig = np.empty(n_sig)
-    acc = np.empty(n_node)
-    n_ev = ev_t.shape[0]
-    n_out = t_out.shape[0]
-    iev = 0
-    iout = 0
-    t = t0
-    h = h_init
-    steps = 0
-    while iout < n_out and t_out[iout] <= t0:
-        out[iout, :] = y
-        iout += 1
-    dirty = True
-    while t < t_end:
-        changed = False
-        while iev < n_ev and ev_t[iev] <= t + 1e-12:
-            i = ev_idx[iev]
-            if ev_kind[iev] == 0:       # bolus into compartment i, spread over the modes
-                for j in range(n_pk):
-                    y[j] += vinv[j, i] * ev_val[iev]
-            elif ev_kind[iev] == 1:     # infusion rate into compartment i changes
-                for j in range(n_pk):
-                    rate_in[j] += vinv[j, i] * ev_val[iev]
-            else:                       # a node (index counted among the nodes) is set
-                y[n_pk + i] = ev_val[iev]
-            iev += 1
-            changed = True
-        if changed or dirty:
-            rates(y, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode, n_par, e_src,
-                  e_tgt, e_kind, e_sign, e_strength, e_par, a0, b0, sig, acc)
-            dirty = False
-        if changed:
-            h = min(h, h_init)
-        t_stop = t_end
-        if iev < n_ev and ev_t[iev] < t_end:
-            t_stop = ev_t[iev]
-        hh = min(h, h_max, t_stop - t)
-        last = hh >= t_stop - t
-        # ETD2RK: the loss rate b is frozen at the start of the step, the rest
-        # N(y) = a(y) - (b(y) - b0) y is taken as linear in time across the step.
-        for i in range(n):
-            if a0[i] == b0[i] * y[i] or (i >= n_pk and skip[i - n_pk]):
-                # exactly at rest (an undosed drug's modes, an untouched node):
-                # the step leaves it where it is, unless the corrector says otherwise
-                q2[i] = -1.0
-                y1[i] = y[i]
+
+@njit(cache=True, inline="always")
+def _loop_arrays(model):
+    """The model arrays the step loop itself reads (the rest are read only by
+    :func:`rates`, :func:`correct` and :func:`node_order`): the modes' decay rates,
+    the plasma matrix, amounts -> modes, and the nodes' resting levels."""
+    return model[LOOP_FIELDS[0]], model[LOOP_FIELDS[1]], model[LOOP_FIELDS[2]], model[LOOP_FIELDS[3]]
+
+
+@njit(cache=True, inline="always")
+def _events(t, iev, ev_t, ev_kind, ev_idx, ev_val, vinv, y, rate_in):
+    """Apply the events due at time t (from event ``iev`` on) to ``y`` and
+    ``rate_in``; return (the next event, whether any was due)."""
+    n_pk = vinv.shape[0]
+    changed = False
+    while iev < ev_t.shape[0] and ev_t[iev] <= t + 1e-12:
+        i = ev_idx[iev]
+        if ev_kind[iev] == 0:           # bolus into compartment i, spread over the modes
+            for j in range(n_pk):
+                y[j] += vinv[j, i] * ev_val[iev]
+        elif ev_kind[iev] == 1:         # infusion rate into compartment i changes
+            for j in range(n_pk):
+                rate_in[j] += vinv[j, i] * ev_val[iev]
+        else:                           # a node (index counted among the nodes) is set
+            y[n_pk + i] = ev_val[iev]
+        iev += 1
+        changed = True
+    return iev, changed
+
+
+@njit(cache=True, inline="always")
+def _predict(y, a0, b0, hh, fixed, n_pk, y1, q2):
+    """The exponential-Euler predictor ``y1`` over a step ``hh``, and each state's
+    h phi2(b0 h) for the corrector in ``q2`` (-1: not computed yet)."""
+    # ETD2RK: the loss rate b is frozen at the start of the step, the rest
+    # N(y) = a(y) - (b(y) - b0) y is taken as linear in time across the step.
+    for i in range(y.shape[0]):
+        if a0[i] == b0[i] * y[i] or (i >= n_pk and fixed[i - n_pk]):
+            # exactly at rest (an undosed drug's modes, an untouched node), or
+            # read from the table: the step leaves it where it is, unless the
+            # corrector says otherwise
+            q2[i] = -1.0
+            y1[i] = y[i]
+        else:
+            e, p1, p2 = _phis(b0[i], hh)
+            q2[i] = p2
+            y1[i] = y[i] * e + a0[i] * p1
+
+
+@njit(cache=True, inline="always")
+def _given(tab_t, tab_y, tab_f, column, skip, jt, s, n_pk, y1):
+    """Set the nodes read from the table to its values at time ``s`` (the end of
+    the step), searching from table interval ``jt``."""
+    j, ht, w = _at(tab_t, s, jt)
+    for k in range(column.shape[0]):
+        if column[k] >= 0 and not skip[k]:
+            y1[n_pk + k] = _read(tab_y, tab_f, j, ht, w, column[k])
+
+
+@njit(cache=True, inline="always")
+def _error(y, y2, a0, b0, a1, b1, hh, fixed, baseline, rtol, atol, n_pk):
+    """The step's error relative to the tolerances (<= 1: accept)."""
+    # y2 is second order, and so is the trapezoid rule; their difference is
+    # O(h^3). It is measured against a node's resting level as well as its
+    # value (a node acts on others through its value relative to rest), and
+    # not damped for fast nodes: their small lags feed slow ones, which add
+    # them up over days.
+    err = 0.0
+    for i in range(n_pk, y.shape[0]):   # the modes are exact and need no control
+        if fixed[i - n_pk]:
+            continue
+        f0 = a0[i] - b0[i] * y[i]
+        f1 = a1[i] - b1[i] * y2[i]
+        est = y2[i] - y[i] - 0.5 * hh * (f0 + f1)
+        scale = atol + rtol * max(abs(y[i]), abs(y2[i]), baseline[i - n_pk])
+        ei = abs(est) / scale
+        if ei > err:
+            err = ei
+    return err
+
+
+@njit(cache=True, inline="always")
+def _grow(err, hh, h, last):
+    """The next step after an accepted step ``hh`` (a step cut short to end on an
+    event or the end, ``last``, does not shrink the one planned)."""
+    fac = 4.0 if err < 1e-12 else min(4.0, max(0.2, 0.9 * err ** (-1.0 / 3.0)))
+    return hh * fac if not last else max(h, hh * fac)
+
+
+@njit(cache=True, inline="always")
+def _shrink(err, hh):
+    """The step to retry with after a rejected step ``hh``."""
+    return hh * max(0.2, 0.9 * err ** (-1.0 / 3.0))
+
+
+@njit(cache=True, inline="always")
+def _dense(out, iout, t_out, t, t_new, hh, y, y2, a0, b0, a1, b1, n_pk, given, tab_t, tab_y,
+           tab_f, column, jt):
+    """Fill the outputs in (t, t_new] from output ``iout`` on; return the next one.
+    The modes are exact at any time; the nodes come from the cubic Hermite
+    interpolant of the step's ends, or from the table for the nodes it gives."""
+    while iout < t_out.shape[0] and t_out[iout] <= t_new:
+        h00, h10, h01, h11 = _hermite((t_out[iout] - t) / hh)
+        dt = t_out[iout] - t
+        for i in range(n_pk):
+            if y[i] == 0.0 and a0[i] == 0.0:
+                out[iout, i] = 0.0
             else:
-                e, p1, p2 = _phis(b0[i], hh)
-                q2[i] = p2
-                y1[i] = y[i] * e + a0[i] * p1
-        # The corrector goes through the nodes in order of the graph, each reading
-        # the corrected values of the nodes before it (Gauss-Seidel): a chain of
-        # fast nodes (minutes) then follows a slowly moving drug level with steps
-        # of hours, where correcting every node from the predictor alone would
-        # pass each node's lag on down the chain.
-        correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges,
-                conc_mat, tau_rise, tau_fall, baseline, mode, n_par, e_src, e_kind, e_sign,
-                e_strength, e_par, y2, a1, b1)
-        # y2 is second order, and so is the trapezoid rule; their difference is
-        # O(h^3). It is measured against a node's resting level as well as its
-        # value (a node acts on others through its value relative to rest), and
-        # not damped for fast nodes: their small lags feed slow ones, which add
-        # them up over days.
-        err = 0.0
-        for i in range(n_pk, n):        # the modes are exact and need no control
-            if skip[i - n_pk]:
-                continue
+                e, p1, p2 = _phis(b0[i], dt)
+                out[iout, i] = y[i] * e + a0[i] * p1
+        for i in range(n_pk, y.shape[0]):
             f0 = a0[i] - b0[i] * y[i]
             f1 = a1[i] - b1[i] * y2[i]
-            est = y2[i] - y[i] - 0.5 * hh * (f0 + f1)
-            scale = atol + rtol * max(abs(y[i]), abs(y2[i]), baseline[i - n_pk])
-            ei = abs(est) / scale
-            if ei > err:
-                err = ei
-        if not np.isfinite(err):
-            return out, steps, 2
-        steps += 1
-        if steps > max_steps:
-            return out, steps, 1
-        if err <= 1.0 or hh <= 1e-9:
-            t_new = t_stop if last else t + hh
-            while iout < n_out and t_out[iout] <= t_new:
-                th = (t_out[iout] - t) / hh
-                h00 = (1.0 + 2.0 * th) * (1.0 - th) ** 2
-                h10 = th * (1.0 - th) ** 2
-                h01 = th * th * (3.0 - 2.0 * th)
-                h11 = th * th * (th - 1.0)
-                dt = t_out[iout] - t
-                for i in range(n_pk):
-                    if y[i] == 0.0 and a0[i] == 0.0:
-                        out[iout, i] = 0.0
-                    else:
-                        e, p1, p2 = _phis(b0[i], dt)
-                        out[iout, i] = y[i] * e + a0[i] * p1
-                for i in range(n_pk, n):
-                    f0 = a0[i] - b0[i] * y[i]
-                    f1 = a1[i] - b1[i] * y2[i]
-                    out[iout, i] = h00 * y[i] + h10 * hh * f0 + h01 * y2[i] + h11 * hh * f1
-                iout += 1
-            for i in range(n):
-                a0[i] = a1[i]
-                b0[i] = b1[i]
-            for i in range(n):
-                y[i] = y2[i]
-            t = t_new
-            fac = 4.0 if err < 1e-12 else min(4.0, max(0.2, 0.9 * err ** (-1.0 / 3.0)))
-            h = hh * fac if not last else max(h, hh * fac)
-        else:
-            h = hh * max(0.2, 0.9 * err ** (-1.0 / 3.0))
-    while iout < n_out:
-        out[iout, :] = y
-        iout += 1
-    return out, steps, 0
-
-
-@njit(cache=True)
-def solve(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
-          max_steps, skip, column, tab_t, tab_y, tab_f, record, lam, conc_mat, vinv, tau_rise,
-          tau_fall, baseline, mode, n_par, e_src, e_tgt, e_kind, e_sign, e_strength, e_par):
-    """:func:`integrate`, with a table of node values over time: ``tab_t``
-    (times, h), ``tab_y`` (values) and ``tab_f`` (rates of change), where node k
-    with ``column[k] >= 0`` is column ``column[k]``. Without a table it takes the
-    same steps to the same states as :func:`integrate` (tests/test_solver.py
-    checks this); single runs keep their own copy of the loop because the
-    longer one, compiled, ran them up to a tenth slower.
-
-    With ``record`` False, those nodes are read from the table (if it has any
-    rows) and take no part in step-size control, like skipped nodes. With
-    ``record`` True the solver writes their values and rates into the table's
-    rows, at every step and event. Return (states at t_out, steps, status,
-    table rows written); status 3 = the table is full.
-    """
-    n = y0.shape[0]
-    n_node = baseline.shape[0]
-    n_pk = lam.shape[0]
-    n_drug = conc_mat.shape[0]
-    n_sig = n_drug + n_node
-    given = not record and tab_t.shape[0] > 1
-    fixed = skip.copy()                 # nodes the step leaves alone or reads from the table
-    for k in range(n_node):
-        if given and column[k] >= 0:
-            fixed[k] = True
-    schedule, first, edges = node_order(n_drug, n_node, tau_rise, e_src, e_tgt, fixed)
-    n_run = n_node - np.sum(fixed)
-    n_rec = 0
-    jt = 0                              # the table interval holding t
-    j, ht, w = 0, 1.0, (0.0, 0.0, 0.0, 0.0)
-    out = np.empty((t_out.shape[0], n))
-    y = y0.copy()
-    y1 = np.empty(n)
-    y2 = np.empty(n)
-    q2 = np.empty(n)
-    rate_in = np.zeros(n)
-    a0 = np.empty(n)
-    b0 = np.empty(n)
-    a1 = np.empty(n)
-    b1 = np.empty(n)
-    sig = np.empty(n_sig)
-    acc = np.empty(n_node)
-    n_ev = ev_t.shape[0]
-    n_out = t_out.shape[0]
-    iev = 0
-    iout = 0
-    t = t0
-    h = h_init
-    steps = 0
-    while iout < n_out and t_out[iout] <= t0:
-        out[iout, :] = y
-        iout += 1
-    dirty = True
-    while t < t_end:
-        changed = False
-        while iev < n_ev and ev_t[iev] <= t + 1e-12:
-            i = ev_idx[iev]
-            if ev_kind[iev] == 0:       # bolus into compartment i, spread over the modes
-                for j in range(n_pk):
-                    y[j] += vinv[j, i] * ev_val[iev]
-            elif ev_kind[iev] == 1:     # infusion rate into compartment i changes
-                for j in range(n_pk):
-                    rate_in[j] += vinv[j, i] * ev_val[iev]
-            else:                       # a node (index counted among the nodes) is set
-                y[n_pk + i] = ev_val[iev]
-            iev += 1
-            changed = True
-        if changed or dirty:
-            rates(y, rate_in, lam, conc_mat, tau_rise, tau_fall, baseline, mode, n_par, e_src,
-                  e_tgt, e_kind, e_sign, e_strength, e_par, a0, b0, sig, acc)
-            dirty = False
-        if changed:
-            h = min(h, h_init)
-        if record and (changed or n_rec == 0):
-            if n_rec == tab_t.shape[0]:
-                return out, steps, 3, n_rec
-            n_rec = _note(tab_t, tab_y, tab_f, n_rec, t, y, a0, b0, column, n_pk)
-        t_stop = t_end
-        if iev < n_ev and ev_t[iev] < t_end:
-            t_stop = ev_t[iev]
-        hh = min(h, h_max, t_stop - t)
-        last = hh >= t_stop - t
-        # ETD2RK: the loss rate b is frozen at the start of the step, the rest
-        # N(y) = a(y) - (b(y) - b0) y is taken as linear in time across the step.
-        for i in range(n):
-            if a0[i] == b0[i] * y[i] or (i >= n_pk and fixed[i - n_pk]):
-                # exactly at rest (an undosed drug's modes, an untouched node), or
-                # read from the table below: the step leaves it where it is,
-                # unless the corrector says otherwise
-                q2[i] = -1.0
-                y1[i] = y[i]
-            else:
-                e, p1, p2 = _phis(b0[i], hh)
-                q2[i] = p2
-                y1[i] = y[i] * e + a0[i] * p1
+            out[iout, i] = h00 * y[i] + h10 * hh * f0 + h01 * y2[i] + h11 * hh * f1
         if given:
-            # the nodes read from the table take its values at the end of the step
-            j, ht, w = _at(tab_t, t_stop if last else t + hh, jt)
-            for k in range(n_node):
-                if column[k] >= 0 and not skip[k]:
-                    y1[n_pk + k] = _read(tab_y, tab_f, j, ht, w, column[k])
-        # The corrector goes through the nodes in order of the graph, each reading
-        # the corrected values of the nodes before it (Gauss-Seidel): a chain of
-        # fast nodes (minutes) then follows a slowly moving drug level with steps
-        # of hours, where correcting every node from the predictor alone would
-        # pass each node's lag on down the chain.
-        correct(y1, q2, a0, b0, hh, rate_in, lam, sig, schedule, n_run, first, edges,
-                conc_mat, tau_rise, tau_fall, baseline, mode, n_par, e_src, e_kind, e_sign,
-                e_strength, e_par, y2, a1, b1)
-        # y2 is second order, and so is the trapezoid rule; their difference is
-        # O(h^3). It is measured against a node's resting level as well as its
-        # value (a node acts on others through its value relative to rest), and
-        # not damped for fast nodes: their small lags feed slow ones, which add
-        # them up over days.
-        err = 0.0
-        for i in range(n_pk, n):        # the modes are exact and need no control
-            if fixed[i - n_pk]:
-                continue
-            f0 = a0[i] - b0[i] * y[i]
-            f1 = a1[i] - b1[i] * y2[i]
-            est = y2[i] - y[i] - 0.5 * hh * (f0 + f1)
-            scale = atol + rtol * max(abs(y[i]), abs(y2[i]), baseline[i - n_pk])
-            ei = abs(est) / scale
-            if ei > err:
-                err = ei
-        if not np.isfinite(err):
-            return out, steps, 2, n_rec
-        steps += 1
-        if steps > max_steps:
-            return out, steps, 1, n_rec
-        if err <= 1.0 or hh <= 1e-9:
-            t_new = t_stop if last else t + hh
-            while iout < n_out and t_out[iout] <= t_new:
-                h00, h10, h01, h11 = _hermite((t_out[iout] - t) / hh)
-                dt = t_out[iout] - t
-                for i in range(n_pk):
-                    if y[i] == 0.0 and a0[i] == 0.0:
-                        out[iout, i] = 0.0
-                    else:
-                        e, p1, p2 = _phis(b0[i], dt)
-                        out[iout, i] = y[i] * e + a0[i] * p1
-                for i in range(n_pk, n):
-                    f0 = a0[i] - b0[i] * y[i]
-                    f1 = a1[i] - b1[i] * y2[i]
-                    out[iout, i] = h00 * y[i] + h10 * hh * f0 + h01 * y2[i] + h11 * hh * f1
-                if given:
-                    # (in a loop of their own: a branch in the loop above costs
-                    # single runs a fifth of their speed)
-                    j, ht, w = _at(tab_t, t_out[iout], jt)
-                    for k in range(n_node):
-                        if column[k] >= 0:
-                            out[iout, n_pk + k] = _read(tab_y, tab_f, j, ht, w, column[k])
-                iout += 1
-            for i in range(n):
-                a0[i] = a1[i]
-                b0[i] = b1[i]
-            for i in range(n):
-                y[i] = y2[i]
-            t = t_new
-            if given:
-                jt = _seek(tab_t, t, jt)
-            if record:
-                if n_rec == tab_t.shape[0]:
-                    return out, steps, 3, n_rec
-                n_rec = _note(tab_t, tab_y, tab_f, n_rec, t, y, a0, b0, column, n_pk)
-            fac = 4.0 if err < 1e-12 else min(4.0, max(0.2, 0.9 * err ** (-1.0 / 3.0)))
-            h = hh * fac if not last else max(h, hh * fac)
-        else:
-            h = hh * max(0.2, 0.9 * err ** (-1.0 / 3.0))
-    while iout < n_out:
-        out[iout, :] = y
+            # (in a loop of their own: a branch in the loop above slows single runs)
+            j, ht, w = _at(tab_t, t_out[iout], jt)
+            for k in range(column.shape[0]):
+                if column[k] >= 0:
+                    out[iout, n_pk + k] = _read(tab_y, tab_f, j, ht, w, column[k])
         iout += 1
-    return out, steps, 0, n_rec
+    return iout
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _note(tab_t, tab_y, tab_f, n_rec, t, y, a, b, column, n_pk):
     """Write the table's nodes at time t (values and rates of change) into row
     ``n_rec``; return the next row."""
@@ -612,6 +444,129 @@ def _note(tab_t, tab_y, tab_f, n_rec, t, y, a, b, column, n_pk):
     return n_rec + 1
 
 
+@njit(cache=True)
+def solve(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
+          max_steps, skip, column, tab_t, tab_y, tab_f, record, model):
+    """The step loop: integrate from t0 to t_end, optionally with a table of node
+    values over time: ``tab_t`` (times, h), ``tab_y`` (values) and ``tab_f``
+    (rates of change), where node k with ``column[k] >= 0`` is column
+    ``column[k]``. ``model`` is the tuple of a KernelArrays' arrays, in its order.
+
+    Nodes marked in ``skip`` (those no wanted output depends on) keep their
+    starting value and take no part in step-size control. With ``record`` False,
+    the table's nodes are read from it (if it has any rows) and take no part in
+    step-size control either. With ``record`` True the solver writes their values
+    and rates into the table's rows, at every step and event. A table with no
+    rows and ``record`` False is no table (:func:`integrate`).
+
+    Return (states at t_out, steps taken, status, table rows written); status
+    0 = done, 1 = too many steps, 2 = a state became non-finite, 3 = the table
+    is full.
+    """
+    lam, conc_mat, vinv, baseline = _loop_arrays(model)
+    n = y0.shape[0]
+    n_node = baseline.shape[0]
+    n_pk = lam.shape[0]
+    n_drug = conc_mat.shape[0]
+    given = not record and tab_t.shape[0] > 1
+    fixed = skip.copy()                 # nodes the step leaves alone or reads from the table
+    for k in range(n_node):
+        if given and column[k] >= 0:
+            fixed[k] = True
+    schedule, first, edges = node_order(model, fixed)
+    n_run = n_node - np.sum(fixed)
+    n_rec = 0
+    jt = 0                              # the table interval holding t
+    out = np.empty((t_out.shape[0], n))
+    y = y0.copy()
+    y1 = np.empty(n)
+    y2 = np.empty(n)
+    q2 = np.empty(n)
+    rate_in = np.zeros(n)
+    a0 = np.empty(n)
+    b0 = np.empty(n)
+    a1 = np.empty(n)
+    b1 = np.empty(n)
+    sig = np.empty(n_drug + n_node)
+    acc = np.empty(n_node)
+    n_ev = ev_t.shape[0]
+    n_out = t_out.shape[0]
+    iev = 0
+    iout = 0
+    t = t0
+    h = h_init
+    steps = 0
+    while iout < n_out and t_out[iout] <= t0:
+        out[iout, :] = y
+        iout += 1
+    dirty = True
+    while t < t_end:
+        iev, changed = _events(t, iev, ev_t, ev_kind, ev_idx, ev_val, vinv, y, rate_in)
+        if changed or dirty:
+            rates(y, rate_in, model, a0, b0, sig, acc)
+            dirty = False
+        if changed:
+            h = min(h, h_init)
+        if record and (changed or n_rec == 0):
+            if n_rec == tab_t.shape[0]:
+                return out, steps, 3, n_rec
+            n_rec = _note(tab_t, tab_y, tab_f, n_rec, t, y, a0, b0, column, n_pk)
+        t_stop = t_end
+        if iev < n_ev and ev_t[iev] < t_end:
+            t_stop = ev_t[iev]
+        hh = min(h, h_max, t_stop - t)
+        last = hh >= t_stop - t
+        t_new = t_stop if last else t + hh
+        _predict(y, a0, b0, hh, fixed, n_pk, y1, q2)
+        if given:
+            # the nodes read from the table take its values at the end of the step
+            _given(tab_t, tab_y, tab_f, column, skip, jt, t_new, n_pk, y1)
+        # The corrector goes through the nodes in order of the graph, each reading
+        # the corrected values of the nodes before it (Gauss-Seidel): a chain of
+        # fast nodes (minutes) then follows a slowly moving drug level with steps
+        # of hours, where correcting every node from the predictor alone would
+        # pass each node's lag on down the chain.
+        correct(y1, q2, a0, b0, hh, rate_in, sig, schedule, n_run, first, edges, model, y2, a1, b1)
+        err = _error(y, y2, a0, b0, a1, b1, hh, fixed, baseline, rtol, atol, n_pk)
+        if not np.isfinite(err):
+            return out, steps, 2, n_rec
+        steps += 1
+        if steps > max_steps:
+            return out, steps, 1, n_rec
+        if err <= 1.0 or hh <= 1e-9:
+            iout = _dense(out, iout, t_out, t, t_new, hh, y, y2, a0, b0, a1, b1, n_pk, given,
+                          tab_t, tab_y, tab_f, column, jt)
+            for i in range(n):
+                a0[i] = a1[i]
+                b0[i] = b1[i]
+            for i in range(n):
+                y[i] = y2[i]
+            t = t_new
+            if given:
+                jt = _seek(tab_t, t, jt)
+            if record:
+                if n_rec == tab_t.shape[0]:
+                    return out, steps, 3, n_rec
+                n_rec = _note(tab_t, tab_y, tab_f, n_rec, t, y, a0, b0, column, n_pk)
+            h = _grow(err, hh, h, last)
+        else:
+            h = _shrink(err, hh)
+    while iout < n_out:
+        out[iout, :] = y
+        iout += 1
+    return out, steps, 0, n_rec
+
+
+@njit(cache=True)
+def integrate(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol, atol, h_init, h_max,
+              max_steps, skip, model):
+    """Integrate a single run from t0 to t_end with :func:`solve`, without a
+    table; return (states at t_out, steps taken, status)."""
+    no_column = np.full(skip.shape[0], -1, np.int64)
+    out, steps, status, _ = solve(y0, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_val, rtol,
+                                  atol, h_init, h_max, max_steps, skip, no_column, np.empty(0),
+                                  np.empty((0, 0)), np.empty((0, 0)), False, model)
+    return out, steps, status
 
 
 @njit(cache=True)
@@ -633,28 +588,49 @@ def unread(keep, n_pk, n_drug, n_node, e_src, e_tgt):
     return ~need
 
 
+def _row(model, p):
+    """Person ``p``'s arrays from a batch's stacked ``model`` arrays: the tuple
+    ``(model[0][p], model[1][p], ...)``, whatever the arrays."""
+    return tuple(a[p] for a in model)
+
+
+@overload(_row)
+def _row_compiled(model, p):
+    # a tuple of arrays of different types is indexed by constants only: write them out
+    src = ("def row(model, p):\n    return ("
+           + "".join(f"model[{i}][p], " for i in range(len(model))) + ")\n")
+    scope = {}
+    exec(src, scope)                    # noqa: S102 (code made here from integers alone)
+    return scope["row"]
+
+
+@njit(cache=True, inline="always")
+def _graph(model):
+    """The edges' sources and targets in ``model``'s arrays."""
+    return model[LOOP_FIELDS[4]], model[LOOP_FIELDS[5]]
+
+
 @njit(cache=True, parallel=True)
 def integrate_batch(y0s, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals, rtol, atol, h_init,
-                    h_max, max_steps, keep, column, group, tab_start, tab_t, tab_y, tab_f, lam,
-                    conc_mat, vinv, tau_rise, tau_fall, baseline, mode, n_par, e_src, e_tgt,
-                    e_kind, e_sign, e_strength, e_par):
-    """Integrate many people at once (one row of every array, and of the event
-    values, per person), in parallel; keep only the states ``keep`` at ``t_out``
-    (and integrate only the nodes they depend on). Person p reads the nodes with
-    ``column[k] >= 0`` from the table of their group ``group[p]``: rows
+                    h_max, max_steps, keep, column, group, tab_start, tab_t, tab_y, tab_f, model):
+    """Integrate many people at once (one row of every array of ``model``, and of
+    the event values, per person), in parallel; keep only the states ``keep`` at
+    ``t_out`` (and integrate only the nodes they depend on). Person p reads the
+    nodes with ``column[k] >= 0`` from the table of their group ``group[p]``: rows
     ``tab_start[g]:tab_start[g + 1]`` of ``tab_t``, ``tab_y``, ``tab_f`` (see
     :func:`solve`)."""
     n_people = y0s.shape[0]
     res = np.empty((n_people, t_out.shape[0], keep.shape[0]))
     status = np.zeros(n_people, np.int64)
     for p in prange(n_people):
-        skip = unread(keep, lam.shape[1], conc_mat.shape[1], baseline.shape[1], e_src[p], e_tgt[p])
+        person = _row(model, p)
+        lam, conc_mat, vinv, baseline = _loop_arrays(person)
+        e_src, e_tgt = _graph(person)
+        skip = unread(keep, lam.shape[0], conc_mat.shape[0], baseline.shape[0], e_src, e_tgt)
         rows = slice(tab_start[group[p]], tab_start[group[p] + 1])
         out, steps, st, _ = solve(
             y0s[p], t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals[p], rtol, atol, h_init, h_max,
-            max_steps, skip, column, tab_t[rows], tab_y[rows], tab_f[rows], False, lam[p],
-            conc_mat[p], vinv[p], tau_rise[p], tau_fall[p], baseline[p], mode[p], n_par[p],
-            e_src[p], e_tgt[p], e_kind[p], e_sign[p], e_strength[p], e_par[p])
+            max_steps, skip, column, tab_t[rows], tab_y[rows], tab_f[rows], False, person)
         for i in range(t_out.shape[0]):
             for j in range(keep.shape[0]):
                 res[p, i, j] = out[i, keep[j]]

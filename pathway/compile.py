@@ -40,7 +40,7 @@ class Compartment:
 
 
 class KernelArrays(NamedTuple):
-    """The arrays the solver kernel reads, in the order of its signature (the one
+    """The arrays the solver kernel reads, as one tuple in this order (the one
     place that order is written down besides ``_kernel`` itself)."""
 
     pk_lam: np.ndarray         # decay rates of the pharmacokinetic modes (1/h)

@@ -310,7 +310,7 @@ def _share(batch: Batch, rtol: float) -> Shared:
                 batch.y0[r], first_event_h(ev), batch.t_end, batch.t_out, ev.t_h, ev.kind,
                 ev.index, batch.ev_vals[r], rtol * TABLE_TOL, ATOL * TABLE_TOL, 1 / 60, 24.0,
                 5_000_000, column < 0, column, t, y, f, True,
-                *(batch.kernel[a][r] for a in KernelArrays._fields))
+                tuple(batch.kernel[a][r] for a in KernelArrays._fields))
         if status != 0:
             raise SimulationError(f"the simulation failed for run {r} of {len(group)}\n"
                                   "  hint: narrow the ranges or spreads of the parameters that vary")
@@ -331,7 +331,7 @@ def _run_rows(batch: Batch, shared: Shared, rows: slice,
         ev.t_h, ev.kind, ev.index, np.ascontiguousarray(batch.ev_vals[rows]), rtol, ATOL,
         1 / 60, 24.0, 5_000_000, batch.keep, shared.column,
         np.ascontiguousarray(shared.group[rows]), shared.start, shared.t, shared.y, shared.f,
-        *(np.ascontiguousarray(batch.kernel[a][rows]) for a in KernelArrays._fields))
+        tuple(np.ascontiguousarray(batch.kernel[a][rows]) for a in KernelArrays._fields))
 
 
 def _run_chunk(batch: Batch, shared: Shared, start: int, stop: int, rtol: float):

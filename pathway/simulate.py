@@ -195,7 +195,7 @@ def simulate(model: Model | None = None, scenario: str | Scenario | None = None,
     states, steps, status = _kernel.integrate(
         system.initial_state(), first_event_h(ev), t_end, np.ascontiguousarray(t_eval), ev.t_h, ev.kind,
         ev.index, ev.value, rtol, atol, 1.0 / 60.0, 24.0, max_steps,
-        np.zeros(len(system.node_ids), dtype=np.bool_), *system.kernel)
+        np.zeros(len(system.node_ids), dtype=np.bool_), tuple(system.kernel))
     if status == 1:
         raise SimulationError(f"the solver took more than {max_steps} steps on scenario "
                               f"'{scenario.name}'\n  hint: loosen rtol, or shorten the simulation")

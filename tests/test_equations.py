@@ -76,7 +76,7 @@ def test_the_kernel_computes_the_declared_term():
     y = system.initial_state() * rng.uniform(0.5, 1.8, system.initial_state().size)
     n, n_node = y.size, len(system.node_ids)
     a, b = np.empty(n), np.empty(n)
-    _kernel.rates(y, np.zeros(n), *k[:2], *k[3:], a, b, np.empty(len(system.drug_ids) + n_node),
+    _kernel.rates(y, np.zeros(n), tuple(k), a, b, np.empty(len(system.drug_ids) + n_node),
                   np.empty(n_node))
     i = system.node_ids.index("wellbeing")
     target = a[system.n_pk + i] / b[system.n_pk + i]
