@@ -17,9 +17,9 @@ person's primary outcome at 24 h, 7 days and the scenario's end. Ours is one cal
 of `simulate_population` (its batch engine and tolerances), after a warm-up call.
 libroadrunner runs one instance per genotype (the genotype's exported variant,
 loaded and compiled before the clock starts) and, per person, sets the
-drawn parameters (`par_*`, and the strength of an edge that the genotype scaled
-into a constant), calls `reset()` (which evaluates the initial assignments again
-and gives the time-0 doses) and simulates to the same output times. "max diff" is
+drawn parameters (`par_*`; an edge that the genotype scaled follows its parameter
+in the export, as in Python), calls `reset()` (which gives the time-0 doses
+again) and simulates to the same output times. "max diff" is
 the largest difference in anyone's outcome between the two, on its 0-1 scale: it
 is the batch engine's own error (relative tolerance 1e-3, see
 `simulate_population`): against a tight batch solve (rtol 1e-7) libroadrunner's
@@ -42,7 +42,6 @@ warnings.filterwarnings("ignore")
 
 
 def main() -> None:
-    import libsbml
     import roadrunner
 
     from pathway import compile_model, load_model, simulate
@@ -101,8 +100,7 @@ def main() -> None:
         times = np.array(sorted({24.0, 168.0, days * 24.0}))
         simulate_population(model, name, n=8, seed=1, times_h=times)          # compile
         which, drawn = _draw(model, n, np.random.default_rng(1))
-        instances = {k: _instance(model, base, k, name, days, drawn, roadrunner, libsbml,
-                                  export_sbml, apply_intervention)
+        instances = {k: _instance(model, k, name, days, roadrunner, export_sbml, apply_intervention)
                      for k in sorted(set(which.tolist()))}         # compiled before the clock
         ours_pop = theirs_pop = np.inf
         for _ in range(args.pop_repeat):
@@ -112,12 +110,10 @@ def main() -> None:
             t0 = time.perf_counter()
             outcome = np.empty((n, len(times)))
             for i in range(n):
-                rr, variant, scaled = instances[int(which[i])]
+                rr, variant = instances[int(which[i])]
                 for p, v in drawn.items():
                     factor = v[i] / model.parameters[p].value
                     rr[f"par_{p}"] = variant.parameters[p].value * factor
-                    for wid, w0 in scaled.get(p, ()):
-                        rr[wid] = w0 * factor
                 rr.reset()
                 res = rr.simulate(times=[0.0] + list(times - offset), selections=["time", model.primary])
                 outcome[i] = res[1:, 1]
@@ -127,23 +123,12 @@ def main() -> None:
               f"{theirs_pop / ours_pop:5.1f}x {diff:9.1e}", flush=True)
 
 
-def _instance(model, base, k, scenario, days, drawn, roadrunner, libsbml, export_sbml,
-              apply_intervention):
-    """libroadrunner on genotype k's exported variant, that variant, and for each drawn
-    parameter the edge strengths the genotype turned into constants (id, value)."""
+def _instance(model, k, scenario, days, roadrunner, export_sbml, apply_intervention):
+    """libroadrunner on genotype k's exported variant, and that variant."""
     genotype = model.population.genotypes[k] if model.population.genotypes else None
     variant = apply_intervention(model, genotype.intervention) \
         if genotype is not None and genotype.intervention else model
-    text = export_sbml(variant, scenario, days=days)
-    doc = libsbml.readSBMLFromString(text).getModel()
-    scaled = {}
-    for p in drawn:
-        for use in base.param_uses.get(p, ()):
-            if use.array == "e_strength":
-                wid = f"w_{base.terms[use.index].edge.index}"
-                if doc.getAssignmentRule(wid) is None:        # a constant in this variant
-                    scaled.setdefault(p, []).append((wid, doc.getParameter(wid).getValue()))
-    return roadrunner.RoadRunner(text), variant, scaled
+    return roadrunner.RoadRunner(export_sbml(variant, scenario, days=days)), variant
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 from .compile import OdeSystem, compile_model, explain
 from .errors import ModelFileError, PathwayError, SimulationError, UsageError
-from .modelfile import Model, load_model, loads_model, set_hypothesis, set_parameter
+from .modelfile import Model, load_model, loads_model, set_hypothesis
 from .results import Trajectory
+from .scenarios import set_parameter
 from .simulate import simulate, with_dose
 
 

@@ -97,7 +97,8 @@ class Param:
     symbol: str
     source: str
     dimension: str
-    sbo: str
+    sbo: int                         # its Systems Biology Ontology term (SBO:0000...)
+    sbml: str                        # the prefix of its SBML id (the owner's id follows)
     default: float | None = None     # None: the model file must give it
     positive: bool = True            # else zero is allowed too
 
@@ -153,20 +154,20 @@ X, S, W, SIGN, ACC, BASE = (var(n) for n in ("x", "s", "w", "sign", "acc", "base
 SIGNALS: tuple[Signal, ...] = (
     Signal(
         name="relative", source_kind="node",
-        params=(Param("srcbase", "source baseline", "number", "SBO:0000196"),),
+        params=(Param("srcbase", "source baseline", "number", 2, "baseline"),),
         value=X / var("srcbase") - 1.0,
         text="relative change of the source from its resting level"),
     Signal(
         name="occupancy", source_kind="drug",
-        params=(Param("ec50", "ec50", "concentration", "SBO:0000025"),
-                Param("n", "hill", "number", "SBO:0000190", 1.0)),
+        params=(Param("ec50", "ec50", "concentration", 287, "ec50"),
+                Param("n", "hill", "number", 190, "n", 1.0)),
         lets=(("xn", (X / var("ec50")) ** var("n")),),
         value=var("xn") / (1.0 + var("xn")),
         text="receptor occupancy by the drug at plasma level x (ng/mL)"),
     Signal(
         name="saturating", source_kind="node",
-        params=(Param("srcbase", "source baseline", "number", "SBO:0000196"),
-                Param("n", "hill", "number", "SBO:0000190", 1.0)),
+        params=(Param("srcbase", "source baseline", "number", 2, "baseline"),
+                Param("n", "hill", "number", 190, "n", 1.0)),
         lets=(("un", (X / var("srcbase")) ** var("n")),),
         value=(var("un") - 1.0) / (var("un") + 1.0),
         text="change of the source from rest, saturating at +1 and -1"),
@@ -181,9 +182,9 @@ RESPONSES: tuple[Response, ...] = (
         text="each edge scales the resting level by max(0, 1 +/- w*s)"),
     Response(
         name="hill",
-        params=(Param("maximum", "maximum", "number", "SBO:0000196", positive=False),
-                Param("half", "half", "number", "SBO:0000194"),
-                Param("n", "hill", "number", "SBO:0000190")),
+        params=(Param("maximum", "maximum", "number", 2, "max", positive=False),
+                Param("half", "half", "number", 2, "half"),
+                Param("n", "hill", "number", 190, "hill")),
         term=SIGN * W * S, combine="+", start=0.0,
         lets=(("dn", pos(ACC) ** var("n")),),
         target=BASE + (var("maximum") - BASE) * var("dn") / (var("dn") + var("half") ** var("n")),
@@ -266,26 +267,27 @@ def _code(e: Expr, names: dict[str, str], pow_fn: str, pos_fn: str) -> str:
     return f"({a} {e.op} {b})"
 
 
-def to_sbml(e: Expr, names: dict[str, str] | None = None) -> str:
-    """An SBML Level 3 infix formula (libsbml.parseL3Formula reads it); max(0, x)
-    becomes a piecewise.
+def to_sbml(e: Expr, names: dict[str, str] | None = None, units: str = "dimensionless") -> str:
+    """An SBML Level 3 infix formula (libsbml.parseL3FormulaWithModel reads it):
+    every literal number carries ``units`` (the terms' numbers are all
+    dimensionless), and max(0, x) is ``max(x, 0 units)``.
 
-    >>> to_sbml(signal_expr("occupancy", var("C"), {"ec50": var("ec50_nmda"), "n": num(1)}))
-    '(((C / ec50_nmda))^(1) / (1 + ((C / ec50_nmda))^(1)))'
+    >>> to_sbml(signal_expr("occupancy", var("C"), {"ec50": var("ec50_nmda"), "n": var("n_nmda")}))
+    '(((C / ec50_nmda))^(n_nmda) / (1 dimensionless + ((C / ec50_nmda))^(n_nmda)))'
     """
     names = names or {}
 
     def go(x: Expr) -> str:
         if x.op == "num":
             v = x.args[0]
-            return repr(v) if v != int(v) or abs(v) > 1e15 else str(int(v))
+            text = repr(v) if v != int(v) or abs(v) > 1e15 else str(int(v))
+            return f"{text} {units}"
         if x.op == "var":
             return names.get(x.args[0], x.args[0])
         if x.op == "pow":
             return f"({go(x.args[0])})^({go(x.args[1])})"
         if x.op == "pos":
-            inner = go(x.args[0])
-            return f"piecewise({inner}, {inner} > 0, 0)"
+            return f"max({go(x.args[0])}, 0 {units})"
         return f"({go(x.args[0])} {x.op} {go(x.args[1])})"
 
     return go(e)

@@ -12,14 +12,80 @@ returns a new model; the original is never changed.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import replace
 
 from .errors import UsageError, suggest
-from .modelfile import (Dose, Intervention, Model, Scenario, parse_quantity, set_hypothesis,
-                        set_parameter)
+from .modelfile import Dose, Intervention, Model, ParamRef, Scenario, parse_quantity, set_hypothesis
+from .modelfile import set_parameter as _set_parameter
 
-__all__ = ["apply_intervention", "apply_all", "intervention_events", "intervention_for",
-           "parse_intervention", "placebo_arm", "showcase_pair"]
+__all__ = ["ScaledParameter", "apply_intervention", "apply_all", "intervention_events",
+           "intervention_for", "parse_intervention", "placebo_arm", "set_parameter",
+           "showcase_pair"]
+
+
+class ScaledParameter(float):
+    """An edge's strength or fraction that an intervention scaled (or cut) from a
+    parameter: the number the solver uses (the parameter's value times ``factor``),
+    remembering the parameter (``param``), the factor and the interventions (``by``).
+
+    It is a float, so everything that reads the edge reads the scaled number; the
+    SBML export writes it as ``factor * parameter``, and :func:`set_parameter`
+    rescales it when the parameter changes, so an intervention changes a value but
+    never freezes the parameter behind it.
+    """
+
+    def __new__(cls, value: float, param: str, factor: float, by: tuple[str, ...] = ()):
+        self = super().__new__(cls, value)
+        self.param, self.factor, self.by = param, float(factor), tuple(by)
+        return self
+
+    def __getnewargs__(self):            # pickling (worker processes) keeps the provenance
+        return float(self), self.param, self.factor, self.by
+
+
+def _scaled(old, new_value: float, factor: float, name: str):
+    """The new value of an edge field that intervention ``name`` scales by ``factor``."""
+    if isinstance(old, ScaledParameter):
+        return ScaledParameter(new_value, old.param, old.factor * factor, old.by + (name,))
+    if isinstance(old, ParamRef):
+        return ScaledParameter(new_value, old.name, factor, (name,))
+    return new_value
+
+
+def set_parameter(model: Model, name: str, value) -> Model:
+    """Return a copy of ``model`` with parameter ``name`` set to ``value`` (a number in
+    the parameter's base unit, or a string with a unit such as ``"8 d"``; values
+    outside the parameter's range are refused).
+
+    An edge that an applied intervention scaled from this parameter follows it (it
+    keeps the intervention's factor). If an intervention cut every edge the parameter
+    acted on and it acts nowhere else, setting it changes nothing: a ``UserWarning``
+    says so.
+    """
+    model = _set_parameter(model, name, value)
+    value = model.parameters[name].value
+    edges, cut = [], []
+    for e in model.edges:
+        for field_name in ("strength", "fraction"):
+            v = getattr(e, field_name)
+            if isinstance(v, ScaledParameter) and v.param == name:
+                new = value * v.factor
+                if field_name == "fraction":
+                    new = min(1.0, new)
+                e = replace(e, **{field_name: ScaledParameter(new, v.param, v.factor, v.by)})
+                if v.factor == 0.0:
+                    cut.append((e, v.by))
+        edges.append(e)
+    model = replace(model, edges=tuple(edges))
+    if cut:
+        from .compile import compile_model
+        if name not in compile_model(model).param_uses:
+            where = "; ".join(f"{e.name} (cut by {', '.join(by)})" for e, by in cut)
+            warnings.warn(f"parameter '{name}' no longer acts: the interventions in force cut "
+                          f"every edge it acted on ({where}), so setting it changes nothing",
+                          UserWarning, stacklevel=2)
+    return model
 
 
 def intervention_for(model: Model, name: str) -> Intervention:
@@ -58,13 +124,19 @@ def apply_intervention(model: Model, name: str, at_h: float | None = None) -> Mo
     scale = dict(iv.scale)
     for e in model.edges:
         key = (e.source, e.target)
+        # a value that came from a parameter stays tied to it (see ScaledParameter)
         if key in iv.cut:
-            e = replace(e, fraction=0.0) if e.effect == "metabolised-to" else replace(e, strength=0.0)
+            if e.effect == "metabolised-to":
+                e = replace(e, fraction=_scaled(e.fraction, 0.0, 0.0, name))
+            else:
+                e = replace(e, strength=_scaled(e.strength, 0.0, 0.0, name))
         elif key in scale:
             if e.effect == "metabolised-to":
-                e = replace(e, fraction=min(1.0, model.value(e.fraction) * scale[key]))
+                e = replace(e, fraction=_scaled(e.fraction, min(1.0, model.value(e.fraction)
+                                                               * scale[key]), scale[key], name))
             else:
-                e = replace(e, strength=model.value(e.strength) * scale[key])
+                e = replace(e, strength=_scaled(e.strength, model.value(e.strength) * scale[key],
+                                                scale[key], name))
         edges.append(e)
     model = replace(model, edges=tuple(edges), applied=model.applied + ((name, at_h),))
     for pname, factor in iv.scale_parameters:
