@@ -329,3 +329,153 @@ def scorecard_figure(results: list[TargetResult], path=None, *, theme: str = "li
         fig.savefig(path, dpi=110, facecolor=th.background)
         plt.close(fig)
     return fig
+
+
+# ---------------------------------------------------------------- published trials: calibration and validation
+
+ROLE_TITLES = {"calibrate": "calibration fit", "validate": "validation"}
+
+
+def trial_rows(model: Model, trials=None, *, n: int | None = None, seed: int | None = None):
+    """Every number the trial files recorded beside the model's (:func:`pathway.trialsim.compare_trials`)."""
+    from .trialsim import N_PEOPLE, SEED, compare_trials
+    return compare_trials(model, trials, n=N_PEOPLE if n is None else n, seed=SEED if seed is None else seed)
+
+
+def trial_headline(rows) -> dict:
+    """Per role: arm values and differences within their trial's 95% interval, out of those that have one; and
+    how many numbers could not be judged (no interval) or simulated."""
+    out = {}
+    for role in ("calibrate", "validate"):
+        mine = [r for r in rows if r.role == role]
+        entry = {}
+        for kind, word in (("arm", "arm values"), ("difference", "differences")):
+            judged = [r for r in mine if r.kind == kind and r.judged]
+            entry[kind] = {"within": sum(r.status == "within" for r in judged), "judged": len(judged),
+                           "no_interval": sum(r.kind == kind and r.status == "no interval" for r in mine),
+                           "not_simulated": sum(r.kind == kind and r.status == "not simulated" for r in mine)}
+        entry["trials"] = sorted({r.trial for r in mine})
+        out[role] = entry
+    return out
+
+
+def headline_text(rows) -> str:
+    """Two lines: the calibration fit and the validation, arm values and differences."""
+    h = trial_headline(rows)
+    lines = []
+    for role in ("calibrate", "validate"):
+        a, d = h[role]["arm"], h[role]["difference"]
+        unjudged = a["no_interval"] + d["no_interval"]
+        skipped = a["not_simulated"] + d["not_simulated"]
+        extra = [f"{unjudged} without an interval" if unjudged else "",
+                 f"{skipped} not simulated" if skipped else ""]
+        extra = "; ".join(x for x in extra if x)
+        lines.append(f"{ROLE_TITLES[role]}: {a['within']} of {a['judged']} arm values and {d['within']} of "
+                     f"{d['judged']} differences within their trial's 95% interval "
+                     f"({len(h[role]['trials'])} trials{'; ' + extra if extra else ''})")
+    return "\n".join(lines)
+
+
+def _fmt(x, measure) -> str:
+    if x is None:
+        return "-"
+    return f"{100 * x:.0f}%" if measure in ("response", "remission", "relapse") else f"{x:.1f}"
+
+
+def _when(hours: float) -> str:
+    if hours < 24:
+        return f"{hours:g} h"
+    return f"day {hours / 24:g}" if hours % 24 == 0 else f"{hours:g} h"
+
+
+def format_trial_report(rows) -> str:
+    """The trials table: calibration fit first, then validation; every miss says MISS."""
+    lines = []
+    for role in ("calibrate", "validate"):
+        mine = [r for r in rows if r.role == role]
+        lines.append(f"== {ROLE_TITLES[role]}: trials with role = \"{role}\" ==")
+        lines.append(f"{'trial':15s} {'arm (or difference)':42s} {'time':>8s} {'measure':9s} "
+                     f"{'trial':>7s} {'95% interval':>17s} {'model':>7s}  verdict")
+        for r in mine:
+            iv = "" if r.low is None else f"[{_fmt(r.low, r.measure)}, {_fmt(r.high, r.measure)}]"
+            verdict = {"within": "within", "miss": "MISS", "no interval": "no interval",
+                       "not simulated": f"not simulated: {r.reason}"}[r.status]
+            arm = r.arm if r.kind == "arm" else f"diff {r.arm}"
+            lines.append(f"{r.trial:15s} {arm[:42]:42s} {_when(r.time_h):>8s} {r.measure:9s} "
+                         f"{_fmt(r.observed, r.measure):>7s} {iv:>17s} {_fmt(r.model, r.measure):>7s}  {verdict}")
+        lines.append("")
+    notes = sorted({(r.trial, x) for r in rows for x in r.notes})
+    if notes:
+        lines.append("How the designs were mimicked:")
+        seen = set()
+        for trial, note in notes:
+            if (trial, note) not in seen:
+                lines.append(f"  {trial}: {note}")
+                seen.add((trial, note))
+    lines.append("Changes and scores: the model's relief is the fraction by which the rating scale falls, so a "
+                 "change is -(mean fall) x the arm's baseline score; rates count virtual patients over the "
+                 "model's response and remission levels.")
+    lines.append(headline_text(rows))
+    return "\n".join(lines)
+
+
+def _save_atomically(fig, path) -> None:
+    """Write a figure to ``path`` through a temporary file in the same folder, renamed into place."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent or ".")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110, facecolor=fig.get_facecolor())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def trial_figure(rows, path=None, *, theme: str = "light"):
+    """Every judged trial number on one page, calibration trials above validation trials: the trial's 95%
+    interval (grey bar, each scaled to the same width) and the model's value (a dot: filled inside, open outside,
+    an arrow when far outside). Saves atomically to ``path`` (PNG, SVG or PDF) if given; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import OKABE_ITO, _style_axes, get_theme
+
+    th = get_theme(theme)
+    shown = [r for r in rows if r.judged]
+    n = len(shown)
+    fig, ax = plt.subplots(figsize=(11, 0.2 * n + 1.8), facecolor=th.background, layout="constrained")
+    labels = []
+    for i, r in enumerate(shown):
+        y = n - 1 - i
+        lo, hi = r.low, r.high
+        x = (r.model - lo) / (hi - lo) if hi > lo else 0.5
+        ax.barh(y, 1.0, left=0.0, color=th.band, height=0.62)
+        color = OKABE_ITO["blue"] if r.status == "within" else OKABE_ITO["vermillion"]
+        px = min(max(x, -0.55), 1.55)
+        marker = "o" if px == x else (">" if px > 1 else "<")
+        ax.plot(px, y, marker, ms=5, color=color,
+                markerfacecolor=color if r.status == "within" else th.background, markeredgewidth=1.4)
+        ax.text(1.62, y, f"model {_fmt(r.model, r.measure)}; trial {_fmt(r.observed, r.measure)} "
+                f"[{_fmt(lo, r.measure)}, {_fmt(hi, r.measure)}]", va="center", fontsize=6.5, color=th.text)
+        kind = r.arm if r.kind == "arm" else "diff " + r.arm
+        labels.append(f"{'C' if r.role == 'calibrate' else 'V'} {r.trial} {kind[:34]} {_when(r.time_h)} "
+                      f"{r.measure}")
+    ax.set_yticks(range(n), list(reversed(labels)), fontsize=6.5)
+    ax.set_xlim(-0.6, 2.6)
+    ax.set_ylim(-0.8, n - 0.2)
+    ax.set_xticks([0, 1], ["interval's low end", "high end"])
+    ax.axvline(0, color=th.muted, lw=0.6)
+    ax.axvline(1, color=th.muted, lw=0.6)
+    _style_axes(ax, th)
+    ax.grid(False)
+    ax.set_title("Published trials against the model (C: calibration trial, V: validation trial;\n"
+                 "grey: the trial's 95% interval; dot: the model; open: missed)\n"
+                 + headline_text(rows).replace(" within", "\n    within"),
+                 color=th.text, loc="left", fontsize=8)
+    if path is not None:
+        _save_atomically(fig, path)
+        plt.close(fig)
+    return fig
