@@ -281,6 +281,7 @@ class Row:
     reason: str = ""
     notes: tuple[str, ...] = ()
     se: float | None = None      # the spread the fit weighs the residual by (from the interval)
+    derived: bool = False        # a difference computed from two arm values of the file (not recorded itself)
 
     @property
     def judged(self) -> bool:
@@ -291,7 +292,7 @@ class Row:
                 "time_h": self.time_h, "measure": self.measure, "observed": self.observed,
                 "interval": None if self.low is None else [self.low, self.high],
                 "model": self.model, "status": self.status, "source": self.source,
-                "reason": self.reason, "notes": list(self.notes)}
+                "reason": self.reason, "notes": list(self.notes), "derived": self.derived}
 
 
 def _baseline(trial: Trial, arm: Arm) -> tuple[float, str]:
@@ -420,7 +421,7 @@ def compare_trials(model: Model, trials=None, *, n: int = N_PEOPLE, seed: int = 
                 se = (hi - lo) / (2 * Z95) if lo is not None else None
                 rows.append(Row(t.id, t.role, "difference", f"{a.id} - {ctrl.id}", o.time_h, o.measure, obs, lo,
                                 hi, v, _status(v, lo, hi), "from the two arm values above",
-                                "" if v is not None else "an arm was not simulated", (), se))
+                                "" if v is not None else "an arm was not simulated", (), se, True))
     return rows
 
 
