@@ -272,6 +272,44 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def cmd_fit(args) -> int:
+    import json
+
+    from .fit import apply_fit, fit, format_fit, write_fitted
+    from .modelfile import default_model_path
+    from .validate import headline_text, trial_rows
+
+    path = args.model or str(default_model_path())
+    model = load_model(path)
+    names = sorted(_ids(args.only), key=list(model.parameters).index) if args.only else None
+    if names is not None:
+        unknown = [n for n in names if n not in model.parameters]
+        if unknown:
+            from .errors import suggest
+            raise UsageError(f"unknown parameter '{unknown[0]}'\n  hint: "
+                             f"{suggest(unknown[0], model.parameters)}")
+    show = (lambda k, cost: print(f"  evaluation {k}: sum of squares {cost:.1f}", file=sys.stderr)) \
+        if args.progress else None
+    result = fit(model, names=names, n=args.n, starts=args.starts, max_nfev=args.max_steps,
+                 progress=show)
+    fitted = apply_fit(model, result)
+    rows = trial_rows(fitted) if args.report else None
+    if not args.dry_run:
+        write_fitted(path, model, result)
+        print(f"wrote the fitted values into {path}", file=sys.stderr)
+    if args.json:
+        data = result.to_dict()
+        if rows is not None:
+            data["headline"] = headline_text(rows).splitlines()
+        print(json.dumps(data, indent=1))
+        return 0
+    print(format_fit(result))
+    if rows is not None:
+        print()
+        print(headline_text(rows))
+    return 0
+
+
 def cmd_sensitivity(args) -> int:
     import json
 
@@ -732,6 +770,27 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only the literature checks (the calibration targets)")
     model_options(p, params=False)
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("fit", help="estimate the parameters marked calibrated from the calibration "
+                                   "trials and write them into the model file")
+    p.add_argument("--only", action="append", metavar="NAME",
+                   help="fit only this calibrated parameter (repeatable, or joined by commas); the "
+                        "others keep their values")
+    p.add_argument("--n", type=_positive(int), default=120, metavar="N",
+                   help="virtual patients per trial arm, 20 to 5000 (default 120)")
+    p.add_argument("--starts", type=_positive(int), default=2, metavar="K",
+                   help="deterministic starts: the file's values, then points spread over the bounds "
+                        "(1 to 20, default 2)")
+    p.add_argument("--max-steps", type=_positive(int), default=6, metavar="S",
+                   help="optimiser steps per start, 1 to 200 (default 6)")
+    p.add_argument("--dry-run", action="store_true", help="report the fit, write nothing")
+    p.add_argument("--report", action="store_true",
+                   help="then run every trial with the fitted values and print the headline")
+    p.add_argument("--progress", action="store_true", help="print each evaluation's sum of squares")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--model", metavar="FILE",
+                   help="the model file to fit and write (default: the built-in model file)")
+    p.set_defaults(func=cmd_fit)
 
     p = sub.add_parser("sensitivity", help="global sensitivity (Sobol or Morris) of an output "
                                            "to every parameter over its range")

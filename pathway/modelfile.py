@@ -269,6 +269,10 @@ class Parameter:
     high: float
     description: str = ""
     citations: tuple[str, ...] = ()
+    #: estimated by ``pathway fit`` from the calibration trials (not set by hand)
+    calibrated: bool = False
+    #: the ids of the trials the value was fitted to (written by ``pathway fit``)
+    fitted_from: tuple[str, ...] = ()
 
     def describe(self) -> str:
         d = self.dimension
@@ -618,7 +622,7 @@ _MEASURES = ("effect", "value", "change", "peak", "time_below", "relapse", "medi
 _COMPARES = ("ratio", "difference", "test", "control")
 
 _ROUTE_KEYS = {"bioavailability", "absorption_half_life", "expectancy"}
-_PARAM_KEYS = {"value", "range", "description", "citations"}
+_PARAM_KEYS = {"value", "range", "description", "citations", "calibrated", "fitted_from"}
 _DOSE_KEYS = {"drug", "route", "dose", "duration", "start", "every", "count"}
 
 
@@ -1099,9 +1103,20 @@ class _Checker:
             elif not low <= value <= high:
                 self.problem(place, f"value {raw['value']!r} is outside its own range {rng!r}",
                              "move the value into the range or widen the range")
+            calibrated = raw.get("calibrated", False)
+            if not isinstance(calibrated, bool):
+                self.problem(place, f"'calibrated' must be true or false, not {calibrated!r}",
+                             "write calibrated = true for a parameter that `pathway fit` estimates")
+                calibrated = False
+            fitted = raw.get("fitted_from", [])
+            if not (isinstance(fitted, list) and all(isinstance(x, str) for x in fitted)):
+                self.problem(place, "'fitted_from' must be a list of trial ids",
+                             "`pathway fit` writes it, e.g. fitted_from = [\"daly2018\"]")
+                fitted = []
             out[name] = Parameter(name, value, dim, low, high,
                                   self.text(raw, "description", place, required=False),
-                                  self.citations(raw, place, required=False))
+                                  self.citations(raw, place, required=False),
+                                  calibrated, tuple(fitted))
         return out
 
     def build_hypotheses(self, table: dict) -> dict[str, Hypothesis]:

@@ -154,6 +154,10 @@ def _map_dose(model: Model, trial: Trial, d) -> tuple[list[Dose], list[str], lis
             return [], [], [], f"the model's inert drug '{drug}' has no route '{d.route}'"
         dur = d.duration_h or 0.0
         return _repeat(Dose(drug, d.route, 1.0, False, duration_h=dur), d.times_h), [], [], ""
+    if d.drug == "midazolam" and "midazolam" in model.drugs and d.route in model.drugs["midazolam"].routes:
+        notes.append("midazolam as the model's midazolam: an infusion with its own expectancy, no sedation")
+        dur = d.duration_h or 0.0
+        return _repeat(Dose("midazolam", d.route, 1.0, False, duration_h=dur), d.times_h), [], notes, ""
     if d.drug == "midazolam":
         if inert not in model.drugs or d.route not in model.drugs[inert].routes:
             return [], [], [], f"the model has no masked inert drug by the route '{d.route}'"

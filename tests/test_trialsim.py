@@ -37,8 +37,14 @@ def test_comparators_map_to_the_model_inert_drugs(model):
     spray = arm_plan(model, TRIALS["daly2018"], TRIALS["daly2018"].arm("placebo"), 168)
     assert {(d.drug, d.route) for d in spray.scenario.doses} >= {(model.roles.inert, "intranasal")}
     midazolam = arm_plan(model, TRIALS["wilkinson2019"], TRIALS["wilkinson2019"].arm("midazolam"), 24)
-    assert {d.drug for d in midazolam.scenario.doses} == {model.roles.inert}
-    assert any("midazolam" in n for n in midazolam.notes)
+    assert {d.drug for d in midazolam.scenario.doses} == {"midazolam"}
+    assert any("no sedation" in n for n in midazolam.notes)
+    # a model without a midazolam of its own gives the masked placebo infusion, and says so
+    from dataclasses import replace
+    bare = replace(model, drugs={k: v for k, v in model.drugs.items() if k != "midazolam"})
+    masked = arm_plan(bare, TRIALS["wilkinson2019"], TRIALS["wilkinson2019"].arm("midazolam"), 24)
+    assert {d.drug for d in masked.scenario.doses} == {model.roles.inert}
+    assert any("masked placebo" in n for n in masked.notes)
 
 
 def test_racemic_ketamine_is_its_two_enantiomers_at_the_trial_schedule(model):
