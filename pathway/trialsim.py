@@ -134,6 +134,8 @@ def _map_dose(model: Model, trial: Trial, d) -> tuple[list[Dose], list[str], lis
     notes: list[str] = []
     inert = model.roles.inert
     if d.drug == "ketamine":
+        if not {"esketamine", "arketamine"} <= set(model.drugs) or "with-s" not in model.drugs["arketamine"].routes:
+            return [], [], [], "the model has no racemic ketamine (esketamine with arketamine by route 'with-s')"
         if d.route != "iv":
             return [], [], [], f"racemic ketamine by the route '{d.route}' is not in the model"
         dur = d.duration_h
@@ -150,7 +152,7 @@ def _map_dose(model: Model, trial: Trial, d) -> tuple[list[Dose], list[str], lis
         return _repeat(Dose("ssri", "oral", d.amount, per_kg), d.times_h), [], [], ""
     if d.drug == "placebo" or d.drug == "saline":
         drug = inert if d.drug == "placebo" else "saline"
-        if drug not in model.drugs or d.route not in model.drugs[drug].routes:
+        if drug is None or drug not in model.drugs or d.route not in model.drugs[drug].routes:
             return [], [], [], f"the model's inert drug '{drug}' has no route '{d.route}'"
         dur = d.duration_h or 0.0
         return _repeat(Dose(drug, d.route, 1.0, False, duration_h=dur), d.times_h), [], [], ""
@@ -159,7 +161,7 @@ def _map_dose(model: Model, trial: Trial, d) -> tuple[list[Dose], list[str], lis
         dur = d.duration_h or 0.0
         return _repeat(Dose("midazolam", d.route, 1.0, False, duration_h=dur), d.times_h), [], notes, ""
     if d.drug == "midazolam":
-        if inert not in model.drugs or d.route not in model.drugs[inert].routes:
+        if inert is None or inert not in model.drugs or d.route not in model.drugs[inert].routes:
             return [], [], [], f"the model has no masked inert drug by the route '{d.route}'"
         notes.append("midazolam given as the masked placebo infusion: the model has no sedation")
         dur = d.duration_h or 0.0

@@ -270,7 +270,8 @@ def format_scorecard(results: list[TargetResult]) -> str:
         if r.known_gap and not r.passed:
             lines.append(f"{'':40s}known gap: {r.known_gap}")
     n = sum(r.passed for r in results)
-    lines.append(f"{n} of {len(results)} checks pass")
+    lines.append(f"{n} of {len(results)} checks pass (calibration targets: the hand-set parameters were tuned "
+                 "against them; see the published trials for a validation)")
     return "\n".join(lines)
 
 
@@ -322,7 +323,7 @@ def scorecard_figure(results: list[TargetResult], path=None, *, theme: str = "li
     _style_axes(ax, th)
     ax.grid(False)
     n = sum(r.passed for r in results)
-    ax.set_title(f"The scorecard: {n} of {len(results)} literature checks met by one parameter "
+    ax.set_title(f"Calibration targets: {n} of {len(results)} literature checks met by one parameter "
                  "set (grey: the published band; dot: the model; open: missed)",
                  color=th.text, loc="left", fontsize=10)
     if path is not None:
@@ -479,3 +480,45 @@ def trial_figure(rows, path=None, *, theme: str = "light"):
         _save_atomically(fig, path)
         plt.close(fig)
     return fig
+
+
+# ---------------------------------------------------------------- the README's headline
+
+TRIALS_START, TRIALS_END = "<!-- trials:start -->", "<!-- trials:end -->"
+
+
+def readme_block(rows) -> str:
+    """The README's lines between the trial markers: the two headline lines, as a quoted block."""
+    return "\n".join(f"> {line}  " if i == 0 else f"> {line}"
+                     for i, line in enumerate(headline_text(rows).splitlines()))
+
+
+def rewrite_readme(path, model: Model | None = None) -> bool:
+    """Recompute the trial headline and write it between the markers in ``path`` (atomically); return whether
+    it changed."""
+    import os
+    import re
+    import tempfile
+
+    from .modelfile import load_model
+
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if TRIALS_START not in text or TRIALS_END not in text:
+        raise UsageError(f"{path}: no {TRIALS_START} ... {TRIALS_END} markers\n"
+                         "  hint: put the two markers where the headline should go")
+    block = f"{TRIALS_START}\n{readme_block(trial_rows(model or load_model()))}\n{TRIALS_END}"
+    new = re.sub(re.escape(TRIALS_START) + r".*?" + re.escape(TRIALS_END), lambda m: block, text, flags=re.S)
+    if new == text:
+        return False
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(new)
+    os.replace(tmp, path)
+    return True
+
+
+if __name__ == "__main__":
+    import sys
+    for arg in sys.argv[1:]:
+        print(f"{arg}: {'rewritten' if rewrite_readme(arg) else 'already current'}")

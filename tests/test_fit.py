@@ -95,3 +95,33 @@ def test_a_fit_from_the_committed_file_reproduces_its_value(model, name):
     assert moved <= TOLERANCE, (name, model.parameters[name].value, result.values[0])
     assert set(result.trials) <= CALIBRATION
     assert math.isfinite(result.cost) and result.cost <= result.cost_start + 1e-9
+
+
+def test_validate_reports_trials_and_calibration_targets_apart(capsys, tmp_path):
+    import json
+    out = tmp_path / "trials.png"
+    assert main(["validate", "--trials-only", "--json", "--out", str(out)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert out.stat().st_size > 10_000 and [p.name for p in tmp_path.iterdir()] == ["trials.png"]
+    assert data["calibration_targets"] == []
+    rows = data["trials"]
+    assert {r["role"] for r in rows} == {"calibrate", "validate"}
+    for role in ("calibrate", "validate"):
+        for kind in ("arm", "difference"):
+            mine = [r for r in rows if r["role"] == role and r["kind"] == kind]
+            head = data["headline"][role][kind]
+            assert head["within"] == sum(r["status"] == "within" for r in mine)
+            assert head["judged"] == sum(r["status"] in ("within", "miss") for r in mine)
+    for r in rows:
+        if r["status"] in ("within", "miss"):
+            lo, hi = r["interval"]
+            assert (r["status"] == "within") == (lo <= r["model"] <= hi)
+        if r["status"] == "not simulated":
+            assert r["reason"] and r["model"] is None
+
+
+def test_validate_flags_that_contradict_say_so(capsys):
+    assert main(["validate", "--trials-only", "--checks-only"]) == 2
+    assert "contradict" in capsys.readouterr().err
+    assert main(["validate", "--only", "T4a", "--out", "x.png"]) == 2
+    assert "hint:" in capsys.readouterr().err
