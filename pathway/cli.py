@@ -281,13 +281,14 @@ def cmd_fit(args) -> int:
 
     path = args.model or str(default_model_path())
     model = load_model(path)
-    names = sorted(_ids(args.only), key=list(model.parameters).index) if args.only else None
+    names = sorted(_ids(args.only)) if args.only else None
     if names is not None:
         unknown = [n for n in names if n not in model.parameters]
         if unknown:
             from .errors import suggest
             raise UsageError(f"unknown parameter '{unknown[0]}'\n  hint: "
                              f"{suggest(unknown[0], model.parameters)}")
+        names.sort(key=list(model.parameters).index)
     show = (lambda k, cost: print(f"  evaluation {k}: sum of squares {cost:.1f}", file=sys.stderr)) \
         if args.progress else None
     result = fit(model, names=names, n=args.n, starts=args.starts, max_nfev=args.max_steps,
