@@ -22,26 +22,30 @@ Where a design cannot be mimicked (a drug or route the model lacks), the row say
 number without any spread (no se, sd with n, interval, or n for a rate) is simulated and shown, but it cannot be
 judged: its status is ``no interval``.
 
-Background treatment: ``ongoing`` (an antidepressant taken for weeks before the trial) is the model's SSRI,
-10 mg a day from :data:`ONGOING_LEAD_H` before the first study dose; ``newly-started-oral-antidepressant`` is the
-same SSRI from the first study dose on, in every arm. The fall in symptoms is counted from each person's state at
-the first study dose: ``fall = (r(t) - r(0)) / (1 - r(0))`` for relief ``r``, so a person already helped by the
-background is judged against the score they entered the trial with.
+Which of the model's drugs, routes and interventions stand for the drugs the trial files name is data: the model's
+*trial map*, ``trialmap/<model file name>`` beside the model file (:func:`load_trialmap`); a model without one has
+every arm ``not simulated``. Background treatment: ``ongoing`` (an antidepressant taken for weeks before the trial)
+is the map's ``[background]`` drug from ``ongoing_lead`` before the first study dose;
+``newly-started-oral-antidepressant`` is the same drug from the first study dose on, in every arm. The fall in
+symptoms is counted from each person's state at the first study dose: ``fall = (r(t) - r(0)) / (1 - r(0))`` for
+relief ``r``, so a person already helped by the background is judged against the score they entered the trial with.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
 from .errors import UsageError
-from .modelfile import Dose, Model, Scenario
+from .modelfile import Dose, Model, Scenario, parse_quantity
 from .trials import RATE_MEASURES, Arm, Outcome, Trial, load_trials
 
 __all__ = ["ArmPlan", "Row", "arm_plan", "simulate_arms", "compare_trials", "wilson", "newcombe",
-           "headline", "N_PEOPLE", "SEED", "ASSUMED_BASELINE", "ONGOING_LEAD_H"]
+           "headline", "load_trialmap", "default_trialmap_path", "N_PEOPLE", "SEED", "ASSUMED_BASELINE"]
 
 #: Virtual patients per arm and their seed: every arm of every trial draws the same people.
 N_PEOPLE = 400
@@ -49,13 +53,6 @@ SEED = 20260
 #: A rating-scale baseline where the trial file gives none (MADRS): the model's own definitions take "a typical
 #: baseline MADRS of about 33". Assumption, used only where a trial reports no baseline.
 ASSUMED_BASELINE = {"MADRS": 33.0}
-#: How long an ``ongoing`` antidepressant has been taken at the first study dose (assumption: eight weeks, a full
-#: adequate trial of the drug before a treatment-resistant patient enters a study).
-ONGOING_LEAD_H = 8 * 168.0
-#: The model's SSRI stands in for any oral antidepressant given as background (escitalopram-like, 10 mg a day).
-BACKGROUND_DOSE_MG = 10.0
-#: The infusion time of IV ketamine where a trial file does not give one (assumption: the usual 40 minutes).
-DEFAULT_INFUSION_H = 40 / 60
 #: z for a two-sided 95% interval.
 Z95 = 1.959963984540054
 #: Reading just after the first study dose: the state people entered the trial in.
@@ -128,80 +125,116 @@ def _repeat(dose: Dose, times: tuple[float, ...]) -> list[Dose]:
     return [replace(dose, start_h=t) for t in times]
 
 
-def _map_dose(model: Model, trial: Trial, d) -> tuple[list[Dose], list[str], list[str], str]:
+@dataclass(frozen=True)
+class TrialMap:
+    """How the trial files' drug names become the model's doses (``models/trialmap/<model file>``)."""
+
+    drugs: dict
+    background: dict | None
+    source: str
+
+
+def default_trialmap_path(model: Model) -> Path:
+    """The trial map beside a model file: ``trialmap/<model file name>`` in its folder."""
+    return Path(model.source).parent / "trialmap" / Path(model.source).name
+
+
+def load_trialmap(model: Model, path=None) -> TrialMap | None:
+    """The model's trial map, or None where the model has none (every arm is then not simulated)."""
+    path = Path(path) if path is not None else default_trialmap_path(model)
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the trial map ({exc})\n"
+                         "  hint: it is a TOML file with [drugs.NAME] tables; see models/trialmap") from None
+    drugs = data.get("drugs", {})
+    if not isinstance(drugs, dict) or not all(isinstance(v, dict) for v in drugs.values()):
+        raise UsageError(f"{path}: [drugs] must hold one table per trial drug name\n"
+                         "  hint: write [drugs.ketamine] with lines = [...]")
+    for name, entry in drugs.items():
+        unknown = set(entry) - {"lines", "routes", "infusion", "intervention", "note"}
+        if unknown:
+            raise UsageError(f"{path}: [drugs.{name}] has unknown key '{sorted(unknown)[0]}'\n"
+                             "  hint: the keys are lines, routes, infusion, intervention and note")
+        if ("lines" in entry) == ("intervention" in entry):
+            raise UsageError(f"{path}: [drugs.{name}] needs either lines or intervention\n"
+                             "  hint: lines = [{ drug = \"...\" }] gives doses; intervention = \"...\" "
+                             "applies one of the model's interventions")
+    background = data.get("background")
+    return TrialMap(drugs, background if isinstance(background, dict) else None, str(path))
+
+
+def _hours_of(text: str) -> float:
+    return parse_quantity(text, "time")[0]
+
+
+def _map_dose(model: Model, tmap: TrialMap, d) -> tuple[list[Dose], list[str], list[str], str]:
     """(model dose lines, interventions to apply, notes, reason it cannot be mimicked or '')."""
-    per_kg = d.unit == "mg/kg"
-    notes: list[str] = []
-    inert = model.roles.inert
-    if d.drug == "ketamine":
-        if not {"esketamine", "arketamine"} <= set(model.drugs) or "with-s" not in model.drugs["arketamine"].routes:
-            return [], [], [], "the model has no racemic ketamine (esketamine with arketamine by route 'with-s')"
-        if d.route != "iv":
-            return [], [], [], f"racemic ketamine by the route '{d.route}' is not in the model"
-        dur = d.duration_h
-        if dur is None:
-            dur = DEFAULT_INFUSION_H
-            notes.append("infusion time not given: 40 min assumed")
-        half = d.amount / 2
-        s = Dose("esketamine", "iv", half, per_kg, duration_h=dur)
-        r = Dose("arketamine", "with-s", half, per_kg, duration_h=dur)
-        return _repeat(s, d.times_h) + _repeat(r, d.times_h), [], notes, ""
-    if d.drug == "escitalopram":
-        if d.route != "oral" or "ssri" not in model.drugs:
-            return [], [], [], "the model's SSRI is oral only"
-        return _repeat(Dose("ssri", "oral", d.amount, per_kg), d.times_h), [], [], ""
-    if d.drug == "placebo" or d.drug == "saline":
-        drug = inert if d.drug == "placebo" else "saline"
-        if drug is None or drug not in model.drugs or d.route not in model.drugs[drug].routes:
-            return [], [], [], f"the model's inert drug '{drug}' has no route '{d.route}'"
-        dur = d.duration_h or 0.0
-        return _repeat(Dose(drug, d.route, 1.0, False, duration_h=dur), d.times_h), [], [], ""
-    if d.drug == "midazolam" and "midazolam" in model.drugs and d.route in model.drugs["midazolam"].routes:
-        notes.append("midazolam as the model's midazolam: an infusion with its own expectancy, no sedation")
-        dur = d.duration_h or 0.0
-        return _repeat(Dose("midazolam", d.route, 1.0, False, duration_h=dur), d.times_h), [], notes, ""
-    if d.drug == "midazolam":
-        if inert is None or inert not in model.drugs or d.route not in model.drugs[inert].routes:
-            return [], [], [], f"the model has no masked inert drug by the route '{d.route}'"
-        notes.append("midazolam given as the masked placebo infusion: the model has no sedation")
-        dur = d.duration_h or 0.0
-        return _repeat(Dose(inert, d.route, 1.0, False, duration_h=dur), d.times_h), [], notes, ""
-    if d.drug == "rapamycin":
-        if "rapamycin" not in model.interventions:
-            return [], [], [], "the model has no rapamycin"
-        notes.append("rapamycin as the model's 'rapamycin' intervention (as its hypotheses hold it)")
-        return [], ["rapamycin"], notes, ""
-    if d.drug in model.drugs and d.route in model.drugs[d.drug].routes:
-        dur = d.duration_h or 0.0
-        return _repeat(Dose(d.drug, d.route, d.amount, per_kg, duration_h=dur), d.times_h), [], [], ""
-    if d.drug in model.drugs:
-        return [], [], [], f"the model has {d.drug} but not by the route '{d.route}'"
-    return [], [], [], f"the model has no drug '{d.drug}'"
+    entry = tmap.drugs.get(d.drug)
+    if entry is None:
+        return [], [], [], f"the model has no drug '{d.drug}' (its trial map names none)"
+    notes = [entry["note"]] if entry.get("note") else []
+    if "intervention" in entry:
+        if entry["intervention"] not in model.interventions:
+            return [], [], [], f"the model has no intervention '{entry['intervention']}' for {d.drug}"
+        return [], [entry["intervention"]], notes, ""
+    if "routes" in entry and d.route not in entry["routes"]:
+        return [], [], [], f"{d.drug} by the route '{d.route}' is not in the model"
+    dur = d.duration_h
+    if dur is None and "infusion" in entry:
+        dur = _hours_of(entry["infusion"])
+        notes.append(f"infusion time not given: {entry['infusion']} assumed")
+    lines = []
+    for line in entry["lines"]:
+        drug = model.roles.inert if line.get("inert") else line.get("drug")
+        route = line.get("route", d.route)
+        if drug is None or drug not in model.drugs:
+            return [], [], [], f"the model has no drug '{drug}' to stand for {d.drug}"
+        if route not in model.drugs[drug].routes:
+            return [], [], [], f"the model has {drug} but not by the route '{route}'"
+        absorbed = model.drugs[drug].routes[route].absorption_half_life_h is not None
+        if "amount" in line:
+            amount, per_kg = parse_quantity(line["amount"], "mass")[0], False
+        else:
+            amount, per_kg = d.amount * float(line.get("share", 1.0)), d.unit == "mg/kg"
+        dose = Dose(drug, route, amount, per_kg, duration_h=0.0 if absorbed else (dur or 0.0))
+        lines += _repeat(dose, d.times_h)
+    return lines, [], notes, ""
 
 
-def arm_plan(model: Model, trial: Trial, arm: Arm, until_h: float) -> ArmPlan:
+def arm_plan(model: Model, trial: Trial, arm: Arm, until_h: float, tmap: TrialMap | None = None) -> ArmPlan:
     """The scenario that mimics ``arm`` of ``trial`` up to ``until_h`` hours after its first dose."""
     from .scenarios import apply_intervention
 
+    tmap = tmap if tmap is not None else load_trialmap(model)
+    if tmap is None:
+        return ArmPlan(trial.id, arm.id, None, None, reason="the model has no trial map (trialmap/ beside its "
+                       "file) to turn the trial's drugs into its doses")
     doses: list[Dose] = []
     interventions: list[str] = []
     notes: list[str] = []
     for d in arm.doses:
-        lines, ivs, more, reason = _map_dose(model, trial, d)
+        lines, ivs, more, reason = _map_dose(model, tmap, d)
         if reason:
             return ArmPlan(trial.id, arm.id, None, None, reason=reason)
         doses += lines
         interventions += ivs
         notes += more
     if trial.background in ("ongoing", "newly-started-oral-antidepressant"):
-        if "ssri" not in model.drugs:
-            return ArmPlan(trial.id, arm.id, None, None, reason="the model has no oral antidepressant "
-                           "for the background treatment")
-        start = -ONGOING_LEAD_H if trial.background == "ongoing" else 0.0
-        count = int(math.floor((until_h - start) / 24.0)) + 1
-        doses.append(Dose("ssri", "oral", BACKGROUND_DOSE_MG, False, start_h=start, every_h=24.0, count=count))
-        notes.append("background antidepressant as the model's SSRI, 10 mg a day"
-                     + (f", from {ONGOING_LEAD_H / 168:g} weeks before" if start < 0 else ""))
+        bg = tmap.background
+        if not bg or bg.get("drug") not in model.drugs or bg.get("route") not in model.drugs[bg["drug"]].routes:
+            return ArmPlan(trial.id, arm.id, None, None, reason="the model has no background antidepressant "
+                           "(the trial map's [background])")
+        every = _hours_of(bg.get("every", "24 h"))
+        lead = _hours_of(bg.get("ongoing_lead", "8 wk"))
+        start = -lead if trial.background == "ongoing" else 0.0
+        count = int(math.floor((until_h - start) / every)) + 1
+        doses.append(Dose(bg["drug"], bg["route"], parse_quantity(bg["amount"], "mass")[0], False,
+                          start_h=start, every_h=every, count=count))
+        notes.append(bg.get("note", "background antidepressant")
+                     + (f", from {lead / 168:g} weeks before" if start < 0 else ""))
     elif trial.background == "mixed":
         notes.append("background treatment mixed across the pooled trials: none simulated")
     if trial.allocation == "crossover":
@@ -247,13 +280,14 @@ def simulate_arms(model: Model, trials, *, n: int = N_PEOPLE, seed: int = SEED,
     from .population import simulate_population
 
     base = model if transform is None else transform(model)
+    tmap = load_trialmap(model)
     out = {}
     for t in trials:
         for a in t.arms:
             times = _times(t, a)
             if not times:
                 continue
-            plan = arm_plan(base, t, a, max(times))
+            plan = arm_plan(base, t, a, max(times), tmap)
             if plan.scenario is None:
                 out[(t.id, a.id)] = plan
                 continue

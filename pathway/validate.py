@@ -327,7 +327,7 @@ def scorecard_figure(results: list[TargetResult], path=None, *, theme: str = "li
                  "set (grey: the published band; dot: the model; open: missed)",
                  color=th.text, loc="left", fontsize=10)
     if path is not None:
-        fig.savefig(path, dpi=110, facecolor=th.background)
+        _save_atomically(fig, path)
         plt.close(fig)
     return fig
 

@@ -8,7 +8,7 @@ import pytest
 
 from pathway.modelfile import set_parameter
 from pathway.trials import load_trials
-from pathway.trialsim import (ONGOING_LEAD_H, arm_plan, compare_trials, newcombe, simulate_arms, wilson)
+from pathway.trialsim import arm_plan, compare_trials, load_trialmap, newcombe, simulate_arms, wilson
 
 TRIALS = {t.id: t for t in load_trials()}
 FEW = 60                       # virtual patients per arm: enough to test the bookkeeping
@@ -39,12 +39,11 @@ def test_comparators_map_to_the_model_inert_drugs(model):
     midazolam = arm_plan(model, TRIALS["wilkinson2019"], TRIALS["wilkinson2019"].arm("midazolam"), 24)
     assert {d.drug for d in midazolam.scenario.doses} == {"midazolam"}
     assert any("no sedation" in n for n in midazolam.notes)
-    # a model without a midazolam of its own gives the masked placebo infusion, and says so
+    # a model without the drug its trial map names cannot run the arm, and says why
     from dataclasses import replace
     bare = replace(model, drugs={k: v for k, v in model.drugs.items() if k != "midazolam"})
-    masked = arm_plan(bare, TRIALS["wilkinson2019"], TRIALS["wilkinson2019"].arm("midazolam"), 24)
-    assert {d.drug for d in masked.scenario.doses} == {model.roles.inert}
-    assert any("masked placebo" in n for n in masked.notes)
+    plan = arm_plan(bare, TRIALS["wilkinson2019"], TRIALS["wilkinson2019"].arm("midazolam"), 24)
+    assert plan.scenario is None and "midazolam" in plan.reason
 
 
 def test_racemic_ketamine_is_its_two_enantiomers_at_the_trial_schedule(model):
@@ -57,6 +56,8 @@ def test_racemic_ketamine_is_its_two_enantiomers_at_the_trial_schedule(model):
 
 
 def test_background_antidepressant_is_in_every_arm(model):
+    from pathway.modelfile import parse_quantity
+    ONGOING_LEAD_H = parse_quantity(load_trialmap(model).background["ongoing_lead"], "time")[0]
     ongoing = TRIALS["daly2018"]
     for arm in ongoing.arms:
         ssri = [d for d in arm_plan(model, ongoing, arm, 168).scenario.doses if d.drug == "ssri"]
@@ -65,6 +66,18 @@ def test_background_antidepressant_is_in_every_arm(model):
     for arm in new.arms:
         ssri = [d for d in arm_plan(model, new, arm, 648).scenario.doses if d.drug == "ssri"]
         assert len(ssri) == 1 and ssri[0].start_h == 0.0
+
+
+def test_a_model_without_a_trial_map_simulates_no_arm(model, tmp_path):
+    import shutil
+    from pathway import load_model
+    from pathway.modelfile import default_model_path
+    shutil.copy(default_model_path(), tmp_path / "m.toml")
+    other = load_model(tmp_path / "m.toml")
+    assert load_trialmap(other) is None
+    rows = compare_trials(other, [TRIALS["singh2016"]], n=FEW)
+    assert rows and all(r.status == "not simulated" and r.reason for r in rows)
+    assert all("trial map" in r.reason for r in rows if r.kind == "arm")
 
 
 def test_a_design_the_model_cannot_mimic_says_why(model):
