@@ -115,3 +115,13 @@ def test_readouts_stay_in_range(model):
         for r in ("relief", "ideation_relief", "dissociation"):
             assert traj[r].min() >= -1e-6 and traj[r].max() <= 1 + 1e-9
             assert not math.isnan(traj[r].sum())
+
+
+def test_readme_states_how_many_checks_the_fitted_model_passes(scorecard):
+    """The README's count of passed and missed literature checks is the scorecard's."""
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    passed = sum(r.passed for r in scorecard.values())
+    missed = len(scorecard) - passed
+    assert f"{passed} pass and {missed} are missed" in readme
+    assert missed == len(MISSED_AFTER_FIT)
