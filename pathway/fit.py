@@ -223,8 +223,10 @@ def fit(model: Model, trials=None, *, names=None, n: int = FIT_PEOPLE, seed: int
     dv = space.dvalue_du(u_hat)
     try:
         cov_u = np.linalg.pinv(jac.T @ jac) * s2
-        se = np.sqrt(np.clip(np.diag(cov_u), 0, None)) * np.abs(dv)
-        se[np.diag(jac.T @ jac) < 1e-12] = np.nan
+        se_u = np.sqrt(np.clip(np.diag(cov_u), 0, None))
+        se = se_u * np.abs(dv)
+        # a standard error wider than the whole range (or no sensitivity at all): not identified
+        se[(np.diag(jac.T @ jac) < 1e-12) | (se_u > 1.0)] = np.nan
     except np.linalg.LinAlgError:
         se = np.full(len(names), np.nan)
     # case bootstrap over trials, linearised: one Gauss-Newton step per replicate
@@ -332,7 +334,7 @@ def write_fitted(path: str | Path, model: Model, result: FitResult) -> None:
 
 
 def format_fit(result: FitResult) -> str:
-    lines = [f"Fitted {len(result.names)} parameters to {len(result.residuals)} numbers of the calibration "
+    lines = [f"Fitted {len(result.names)} parameter{'s' if len(result.names) != 1 else ''} to {len(result.residuals)} numbers of the calibration "
              f"trials {', '.join(result.trials)}",
              f"({result.n_people} virtual patients per arm, {result.starts} starts, {result.evaluations} "
              f"evaluations, {result.seconds:.0f} s); sum of squared residuals {result.cost_start:.1f} -> "
