@@ -1,4 +1,4 @@
-"""The literature targets of ../shared/science.md (T1-T31), enforced through the
+"""The literature targets (T1-T31), enforced through the
 validation scorecard: one test per check in models/targets/ketamine.toml, each computed by
 pathway.validate from simulations of the default model with one parameter set.
 
