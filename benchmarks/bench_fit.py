@@ -12,6 +12,7 @@ from pathlib import Path
 from pathway import load_model
 from pathway.fit import FIT_PEOPLE, fit, format_fit, write_fitted
 from pathway.modelfile import default_model_path
+from pathway.trialsim import default_trialmap_path
 
 
 def main(argv=None):
@@ -23,8 +24,9 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.toml"
         shutil.copy(default_model_path(), path)
+        (Path(tmp) / "trialmap").mkdir()           # the trial map goes beside the copy, as beside the model
+        shutil.copy(default_trialmap_path(load_model()), Path(tmp) / "trialmap" / "model.toml")
         model = load_model(path)
-        load_model(path)                     # the compiler warms up in the first evaluation, counted below
         start = time.perf_counter()
         result = fit(model, n=args.n, starts=args.starts, max_nfev=args.max_steps)
         write_fitted(path, model, result)

@@ -172,6 +172,10 @@ def fit(model: Model, trials=None, *, names=None, n: int = FIT_PEOPLE, seed: int
     if not cal:
         raise UsageError("no trial has role = \"calibrate\"\n  hint: mark the calibration trials in their files "
                          "(models/trials/README.md gives the rule)")
+    from .trialsim import default_trialmap_path, load_trialmap
+    if load_trialmap(model) is None:
+        raise UsageError(f"{model.source}: the model has no trial map, so no trial can be simulated\n"
+                         f"  hint: put one at {default_trialmap_path(model)} (see models/trialmap/ketamine.toml)")
     space = _Space(model, names)
     first = compare_trials(model, cal, n=n, seed=seed, smooth=SMOOTH)
     used = _fit_rows(first)

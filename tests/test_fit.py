@@ -125,3 +125,10 @@ def test_validate_flags_that_contradict_say_so(capsys):
     assert "contradict" in capsys.readouterr().err
     assert main(["validate", "--only", "T4a", "--out", "x.png"]) == 2
     assert "hint:" in capsys.readouterr().err
+
+
+def test_fit_without_a_trial_map_says_where_to_put_one(tmp_path):
+    shutil.copy(default_model_path(), tmp_path / "m.toml")
+    with pytest.raises(UsageError, match="no trial map") as err:
+        fit(load_model(tmp_path / "m.toml"), starts=1, max_nfev=1)
+    assert "trialmap" in str(err.value) and "hint:" in str(err.value)
