@@ -1,4 +1,9 @@
-"""The validation scorecard: literature targets as data, checked by simulation.
+"""Validation: the published trials (calibration fit and validation) and the literature targets, by simulation.
+
+The trials part (:func:`trial_rows`, :func:`format_trial_report`, :func:`trial_figure`) sets every number the trial
+files in ``models/trials`` recorded beside the model's, each against the trial's own 95% interval, calibration
+trials and validation trials apart (:mod:`pathway.trialsim` runs the arms). The rest of this module is the
+scorecard of literature targets, which the hand-set parameters were tuned against (calibration targets):
 
 ``models/targets/ketamine.toml`` (beside the model it checks) lists every literature target (T1-T31) as one or
 more checks: a statement, its source, the simulation (scenario, days, dose,
