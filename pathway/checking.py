@@ -70,7 +70,7 @@ _MEASURES = ("effect", "value", "change", "peak", "time_below", "relapse", "medi
 _COMPARES = ("ratio", "difference", "test", "control")
 
 _ROUTE_KEYS = {"bioavailability", "absorption_half_life", "expectancy"}
-_PARAM_KEYS = {"value", "range", "description", "citations"}
+_PARAM_KEYS = {"value", "range", "description", "citations", "calibrated", "fitted_from"}
 _DOSE_KEYS = {"drug", "route", "dose", "duration", "start", "every", "count"}
 
 
@@ -508,9 +508,20 @@ class _Checker(FileChecker):
             elif not low <= value <= high:
                 self.problem(place, f"value {raw['value']!r} is outside its own range {rng!r}",
                              "move the value into the range or widen the range")
+            calibrated = raw.get("calibrated", False)
+            if not isinstance(calibrated, bool):
+                self.problem(place, f"'calibrated' must be true or false, not {calibrated!r}",
+                             "write calibrated = true for a parameter that `pathway fit` estimates")
+                calibrated = False
+            fitted = raw.get("fitted_from", [])
+            if not (isinstance(fitted, list) and all(isinstance(x, str) for x in fitted)):
+                self.problem(place, "'fitted_from' must be a list of trial ids",
+                             "`pathway fit` writes it, e.g. fitted_from = [\"daly2018\"]")
+                fitted = []
             out[name] = Parameter(name, value, dim, low, high,
                                   self.text(raw, "description", place, required=False),
-                                  self.citations(raw, place, required=False))
+                                  self.citations(raw, place, required=False),
+                                  calibrated, tuple(fitted))
         return out
 
     def build_hypotheses(self, table: dict) -> dict[str, Hypothesis]:

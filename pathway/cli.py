@@ -224,19 +224,90 @@ def cmd_population(args) -> int:
 def cmd_validate(args) -> int:
     import json
 
-    from .validate import format_scorecard, run_targets, scorecard_figure
+    from .validate import (format_scorecard, format_trial_report, run_targets, scorecard_figure,
+                           trial_figure, trial_headline, trial_rows)
 
+    if args.trials_only and args.checks_only:
+        raise UsageError("--trials-only and --checks-only contradict each other\n"
+                         "  hint: give one of them, or neither for both parts")
+    if args.out and (args.checks_only or args.only):
+        raise UsageError("--out draws the published trials, which --checks-only and --only leave out\n"
+                         "  hint: use --figure for the literature checks' picture")
+    if args.trials_only and (args.figure or args.only or args.targets):
+        raise UsageError("--figure, --only and --targets are about the literature checks, which "
+                         "--trials-only leaves out\n  hint: drop --trials-only, or use --out for "
+                         "the trials' picture")
     model = load_model(args.model)
     if args.figure:
         _check_out(args.figure, _PICTURES)
-    results = run_targets(model, args.targets, _ids(args.only))
-    if args.figure:
+    if args.out:
+        _check_out(args.out, _PICTURES)
+    only = _ids(args.only)
+    rows = None
+    if only is None and not args.checks_only:        # --only names literature checks: those alone
+        rows = trial_rows(model)
+        if args.out:
+            _write(args.out, lambda path: trial_figure(rows, path))
+            print(f"wrote {args.out}", file=sys.stderr)
+    results = [] if args.trials_only else run_targets(model, args.targets, only)
+    if args.figure and results:
         _write(args.figure, lambda path: scorecard_figure(results, path))
         print(f"wrote {args.figure}", file=sys.stderr)
     if args.json:
-        print(json.dumps([r.to_dict() for r in results], indent=1))
-    else:
+        if rows is None:
+            print(json.dumps([r.to_dict() for r in results], indent=1))
+        else:
+            print(json.dumps({"headline": trial_headline(rows),
+                              "trials": [r.to_dict() for r in rows],
+                              "calibration_targets": [r.to_dict() for r in results]}, indent=1))
+        return 0
+    if rows is not None:
+        print(format_trial_report(rows))
+    if results:
+        if rows is not None:
+            print()
+        print("== calibration targets: the literature checks the hand-set parameters were tuned "
+              "against (differences between arms; not a validation) ==")
         print(format_scorecard(results))
+    return 0
+
+
+def cmd_fit(args) -> int:
+    import json
+
+    from .fit import apply_fit, fit, format_fit, write_fitted
+    from .modelfile import default_model_path
+    from .validate import headline_text, trial_rows
+
+    path = args.model or str(default_model_path())
+    model = load_model(path)
+    names = sorted(_ids(args.only)) if args.only else None
+    if names is not None:
+        unknown = [n for n in names if n not in model.parameters]
+        if unknown:
+            from .errors import suggest
+            raise UsageError(f"unknown parameter '{unknown[0]}'\n  hint: "
+                             f"{suggest(unknown[0], model.parameters)}")
+        names.sort(key=list(model.parameters).index)
+    show = (lambda k, cost: print(f"  evaluation {k}: sum of squares {cost:.1f}", file=sys.stderr)) \
+        if args.progress else None
+    result = fit(model, names=names, n=args.n, starts=args.starts, max_nfev=args.max_steps,
+                 progress=show)
+    fitted = apply_fit(model, result)
+    rows = trial_rows(fitted) if args.report else None
+    if not args.dry_run:
+        write_fitted(path, model, result)
+        print(f"wrote the fitted values into {path}", file=sys.stderr)
+    if args.json:
+        data = result.to_dict()
+        if rows is not None:
+            data["headline"] = headline_text(rows).splitlines()
+        print(json.dumps(data, indent=1))
+        return 0
+    print(format_fit(result))
+    if rows is not None:
+        print()
+        print(headline_text(rows))
     return 0
 
 
@@ -791,16 +862,44 @@ def build_parser() -> argparse.ArgumentParser:
     model_options(p)
     p.set_defaults(func=cmd_population)
 
-    p = sub.add_parser("validate", help="the scorecard: every literature target, its source and "
-                                        "band, the model's value and the verdict")
+    p = sub.add_parser("validate", help="the published trials (calibration fit and validation, "
+                                        "each number against its trial's 95% interval) and the "
+                                        "literature checks (calibration targets)")
     p.add_argument("--json", action="store_true", help="one JSON object per check")
     p.add_argument("--figure", metavar="FILE", help="the scorecard as a figure (.png, .svg, .pdf)")
     p.add_argument("--only", action="append", metavar="ID",
                    help="only this check, e.g. T7a (repeatable, or several joined by commas: T7a,T7b)")
     p.add_argument("--targets", metavar="FILE",
                    help="a targets file (default: targets/<model file name> beside the model)")
+    p.add_argument("--out", metavar="FILE",
+                   help="the published trials against the model as a figure (.png, .svg, .pdf)")
+    p.add_argument("--trials-only", action="store_true",
+                   help="only the published trials (calibration fit and validation)")
+    p.add_argument("--checks-only", action="store_true",
+                   help="only the literature checks (the calibration targets)")
     model_options(p, params=False)
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("fit", help="estimate the parameters marked calibrated from the calibration "
+                                   "trials and write them into the model file")
+    p.add_argument("--only", action="append", metavar="NAME",
+                   help="fit only this calibrated parameter (repeatable, or joined by commas); the "
+                        "others keep their values")
+    p.add_argument("--n", type=_positive(int), default=120, metavar="N",
+                   help="virtual patients per trial arm, 20 to 5000 (default 120)")
+    p.add_argument("--starts", type=_positive(int), default=2, metavar="K",
+                   help="deterministic starts: the file's values, then points spread over the bounds "
+                        "(1 to 20, default 2)")
+    p.add_argument("--max-steps", type=_positive(int), default=6, metavar="S",
+                   help="optimiser steps per start, 1 to 200 (default 6)")
+    p.add_argument("--dry-run", action="store_true", help="report the fit, write nothing")
+    p.add_argument("--report", action="store_true",
+                   help="then run every trial with the fitted values and print the headline")
+    p.add_argument("--progress", action="store_true", help="print each evaluation's sum of squares")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--model", metavar="FILE",
+                   help="the model file to fit and write (default: the built-in model file)")
+    p.set_defaults(func=cmd_fit)
 
     p = sub.add_parser("sensitivity", help="global sensitivity (Sobol or Morris) of an output "
                                            "to every parameter over its range")

@@ -95,7 +95,8 @@ class ParamUse:
     """Where a parameter enters: ``array`` is a KernelArrays field (``index`` its
     flat position; the entry equals the parameter's value), ``"pk"`` (the
     pharmacokinetic matrix, which mixes it with other numbers) or ``"dose"``
-    (mg/kg doses are multiplied by it)."""
+    (mg/kg doses are multiplied by it, or it is what an administration adds to the
+    expectancy store)."""
 
     array: str
     index: int = -1
@@ -219,6 +220,7 @@ def _pk_matrix(model: Model, val):
             K[c, p] += q / vp
         for route in drug.routes.values():
             val(route.bioavailability, "bioavailability")
+            val(route.expectancy, "dose")       # added to the expectancy store at each administration
             if route.absorption_half_life_h is not None:
                 dep = index[(d, f"depot:{route.name}")]
                 ka = math.log(2) / val(route.absorption_half_life_h)

@@ -180,6 +180,10 @@ class Parameter:
     high: float
     description: str = ""
     citations: tuple[str, ...] = ()
+    #: estimated by ``pathway fit`` from the calibration trials (not set by hand)
+    calibrated: bool = False
+    #: the ids of the trials the value was fitted to (written by ``pathway fit``)
+    fitted_from: tuple[str, ...] = ()
 
     def describe(self) -> str:
         d = self.dimension

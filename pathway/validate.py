@@ -1,6 +1,11 @@
-"""The validation scorecard: literature targets as data, checked by simulation.
+"""Validation: the published trials (calibration fit and validation) and the literature targets, by simulation.
 
-``models/targets/ketamine.toml`` (beside the model it checks) lists every target of ``../shared/science.md`` as one or
+The trials part (:func:`trial_rows`, :func:`format_trial_report`, :func:`trial_figure`) sets every number the trial
+files in ``models/trials`` recorded beside the model's, each against the trial's own 95% interval, calibration
+trials and validation trials apart (:mod:`pathway.trialsim` runs the arms). The rest of this module is the
+scorecard of literature targets, which the hand-set parameters were tuned against (calibration targets):
+
+``models/targets/ketamine.toml`` (beside the model it checks) lists every literature target (T1-T31) as one or
 more checks: a statement, its source, the simulation (scenario, days, dose,
 hypotheses, interventions), the quantity to read and the band it must fall in.
 This module knows a small vocabulary of quantity kinds and nothing about the
@@ -471,7 +476,8 @@ def format_scorecard(results: list[TargetResult]) -> str:
         if r.known_gap and not r.passed:
             lines.append(f"{'':40s}known gap: {r.known_gap}")
     n = sum(r.passed for r in results)
-    lines.append(f"{n} of {len(results)} checks pass")
+    lines.append(f"{n} of {len(results)} checks pass (calibration targets: the hand-set parameters were tuned "
+                 "against them; see the published trials for a validation)")
     return "\n".join(lines)
 
 
@@ -526,14 +532,199 @@ def scorecard_figure(results: list[TargetResult], path=None, *, theme: str = "li
     _style_axes(ax, th)
     ax.grid(False)
     n = sum(r.passed for r in results)
-    ax.set_title(f"The scorecard: {n} of {len(results)} literature checks met by one parameter "
+    ax.set_title(f"Calibration targets: {n} of {len(results)} literature checks met by one parameter "
                  "set (grey: the published band; dot: the model; open: missed)",
                  color=th.text, loc="left", fontsize=10)
     if path is not None:
-        from .atomicio import atomic_path
-        try:
-            with atomic_path(path) as tmp:
-                fig.savefig(tmp, dpi=110, facecolor=th.background)
-        finally:
-            plt.close(fig)
+        _save_atomically(fig, path)
+        plt.close(fig)
     return fig
+
+
+# ---------------------------------------------------------------- published trials: calibration and validation
+
+ROLE_TITLES = {"calibrate": "calibration fit", "validate": "validation"}
+
+
+def trial_rows(model: Model, trials=None, *, n: int | None = None, seed: int | None = None):
+    """Every number the trial files recorded beside the model's (:func:`pathway.trialsim.compare_trials`)."""
+    from .trialsim import N_PEOPLE, SEED, compare_trials
+    return compare_trials(model, trials, n=N_PEOPLE if n is None else n, seed=SEED if seed is None else seed)
+
+
+def trial_headline(rows) -> dict:
+    """Per role: arm values and differences within their trial's 95% interval, out of those that have one; and
+    how many numbers could not be judged (no interval) or simulated."""
+    out = {}
+    for role in ("calibrate", "validate"):
+        mine = [r for r in rows if r.role == role]
+        entry = {}
+        for kind, word in (("arm", "arm values"), ("difference", "differences")):
+            judged = [r for r in mine if r.kind == kind and r.judged]
+            entry[kind] = {"within": sum(r.status == "within" for r in judged), "judged": len(judged),
+                           "no_interval": sum(r.kind == kind and r.status == "no interval" for r in mine),
+                           "not_simulated": sum(r.kind == kind and r.status == "not simulated" for r in mine)}
+        entry["trials"] = sorted({r.trial for r in mine})
+        out[role] = entry
+    return out
+
+
+def headline_text(rows) -> str:
+    """Two lines: the calibration fit and the validation, arm values and differences."""
+    h = trial_headline(rows)
+    lines = []
+    for role in ("calibrate", "validate"):
+        a, d = h[role]["arm"], h[role]["difference"]
+        unjudged = a["no_interval"] + d["no_interval"]
+        skipped = a["not_simulated"] + d["not_simulated"]
+        extra = [f"{unjudged} without an interval" if unjudged else "",
+                 f"{skipped} not simulated" if skipped else ""]
+        extra = "; ".join(x for x in extra if x)
+        lines.append(f"{ROLE_TITLES[role]}: {a['within']} of {a['judged']} arm values and {d['within']} of "
+                     f"{d['judged']} differences within their trial's 95% interval "
+                     f"({len(h[role]['trials'])} trials{'; ' + extra if extra else ''})")
+    return "\n".join(lines)
+
+
+def _fmt(x, measure) -> str:
+    if x is None:
+        return "-"
+    return f"{100 * x:.0f}%" if measure in ("response", "remission", "relapse") else f"{x:.1f}"
+
+
+def _when(hours: float) -> str:
+    if hours < 24:
+        return f"{hours:g} h"
+    return f"day {hours / 24:g}" if hours % 24 == 0 else f"{hours:g} h"
+
+
+def format_trial_report(rows) -> str:
+    """The trials table: calibration fit first, then validation; every miss says MISS."""
+    lines = []
+    for role in ("calibrate", "validate"):
+        mine = [r for r in rows if r.role == role]
+        lines.append(f"== {ROLE_TITLES[role]}: trials with role = \"{role}\" ==")
+        lines.append(f"{'trial':15s} {'arm (or difference)':42s} {'time':>8s} {'measure':9s} "
+                     f"{'trial':>7s} {'95% interval':>17s} {'model':>7s}  verdict")
+        for r in mine:
+            iv = "" if r.low is None else f"[{_fmt(r.low, r.measure)}, {_fmt(r.high, r.measure)}]"
+            verdict = {"within": "within", "miss": "MISS", "no interval": "no interval",
+                       "not simulated": f"not simulated: {r.reason}"}[r.status]
+            arm = r.arm if r.kind == "arm" else f"diff {r.arm}"
+            lines.append(f"{r.trial:15s} {arm[:42]:42s} {_when(r.time_h):>8s} {r.measure:9s} "
+                         f"{_fmt(r.observed, r.measure):>7s} {iv:>17s} {_fmt(r.model, r.measure):>7s}  {verdict}")
+        lines.append("")
+    notes = sorted({(r.trial, x) for r in rows for x in r.notes})
+    if notes:
+        lines.append("How the designs were mimicked:")
+        seen = set()
+        for trial, note in notes:
+            if (trial, note) not in seen:
+                lines.append(f"  {trial}: {note}")
+                seen.add((trial, note))
+    lines.append("Changes and scores: the model's relief is the fraction by which the rating scale falls, so a "
+                 "change is -(mean fall) x the arm's baseline score; rates count virtual patients over the "
+                 "model's response and remission levels.")
+    lines.append(headline_text(rows))
+    return "\n".join(lines)
+
+
+def _save_atomically(fig, path) -> None:
+    """Write a figure to ``path`` through a temporary file in the same folder,
+    renamed into place (pathway.atomicio: an interrupt or a full disk leaves the
+    previous file whole)."""
+    from .atomicio import atomic_path
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=110, facecolor=fig.get_facecolor())
+    except BaseException:
+        plt.close(fig)
+        raise
+
+
+def trial_figure(rows, path=None, *, theme: str = "light"):
+    """Every judged trial number on one page, calibration trials above validation trials: the trial's 95%
+    interval (grey bar, each scaled to the same width) and the model's value (a dot: filled inside, open outside,
+    an arrow when far outside). Saves atomically to ``path`` (PNG, SVG or PDF) if given; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import OKABE_ITO, _style_axes, get_theme
+
+    th = get_theme(theme)
+    shown = [r for r in rows if r.judged]
+    n = len(shown)
+    fig, ax = plt.subplots(figsize=(11, 0.2 * n + 1.8), facecolor=th.background, layout="constrained")
+    labels = []
+    for i, r in enumerate(shown):
+        y = n - 1 - i
+        lo, hi = r.low, r.high
+        x = (r.model - lo) / (hi - lo) if hi > lo else 0.5
+        ax.barh(y, 1.0, left=0.0, color=th.band, height=0.62)
+        color = OKABE_ITO["blue"] if r.status == "within" else OKABE_ITO["vermillion"]
+        px = min(max(x, -0.55), 1.55)
+        marker = "o" if px == x else (">" if px > 1 else "<")
+        ax.plot(px, y, marker, ms=5, color=color,
+                markerfacecolor=color if r.status == "within" else th.background, markeredgewidth=1.4)
+        ax.text(1.62, y, f"model {_fmt(r.model, r.measure)}; trial {_fmt(r.observed, r.measure)} "
+                f"[{_fmt(lo, r.measure)}, {_fmt(hi, r.measure)}]", va="center", fontsize=6.5, color=th.text)
+        kind = r.arm if r.kind == "arm" else "diff " + r.arm
+        labels.append(f"{'C' if r.role == 'calibrate' else 'V'} {r.trial} {kind[:34]} {_when(r.time_h)} "
+                      f"{r.measure}")
+    ax.set_yticks(range(n), list(reversed(labels)), fontsize=6.5)
+    ax.set_xlim(-0.6, 2.6)
+    ax.set_ylim(-0.8, n - 0.2)
+    ax.set_xticks([0, 1], ["interval's low end", "high end"])
+    ax.axvline(0, color=th.muted, lw=0.6)
+    ax.axvline(1, color=th.muted, lw=0.6)
+    _style_axes(ax, th)
+    ax.grid(False)
+    ax.set_title("Published trials against the model (C: calibration trial, V: validation trial;\n"
+                 "grey: the trial's 95% interval; dot: the model; open: missed)\n"
+                 + headline_text(rows).replace(" within", "\n    within"),
+                 color=th.text, loc="left", fontsize=8)
+    if path is not None:
+        _save_atomically(fig, path)
+        plt.close(fig)
+    return fig
+
+
+# ---------------------------------------------------------------- the README's headline
+
+TRIALS_START, TRIALS_END = "<!-- trials:start -->", "<!-- trials:end -->"
+
+
+def readme_block(rows) -> str:
+    """The README's lines between the trial markers: the two headline lines, as a quoted block."""
+    return "\n".join(f"> {line}  " if i == 0 else f"> {line}"
+                     for i, line in enumerate(headline_text(rows).splitlines()))
+
+
+def rewrite_readme(path, model: Model | None = None) -> bool:
+    """Recompute the trial headline and write it between the markers in ``path`` (atomically); return whether
+    it changed."""
+    import os
+    import re
+    import tempfile
+
+    from .modelfile import load_model
+
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if TRIALS_START not in text or TRIALS_END not in text:
+        raise UsageError(f"{path}: no {TRIALS_START} ... {TRIALS_END} markers\n"
+                         "  hint: put the two markers where the headline should go")
+    block = f"{TRIALS_START}\n{readme_block(trial_rows(model or load_model()))}\n{TRIALS_END}"
+    new = re.sub(re.escape(TRIALS_START) + r".*?" + re.escape(TRIALS_END), lambda m: block, text, flags=re.S)
+    if new == text:
+        return False
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(new)
+    os.replace(tmp, path)
+    return True
+
+
+if __name__ == "__main__":
+    import sys
+    for arg in sys.argv[1:]:
+        print(f"{arg}: {'rewritten' if rewrite_readme(arg) else 'already current'}")

@@ -441,7 +441,10 @@ COMMANDS = {
     "experiments": ["--json", "--only", "--model"],
     "population": ["!--scenario", "--n", "--seed", "--at", "--placebo", "--json", "--quiet",
                    "--progress", "--dask", "--model", "--set", "--hypothesis", "--intervention"],
-    "validate": ["--json", "--figure", "--only", "--targets", "--model"],
+    "validate": ["--json", "--figure", "--only", "--targets", "--model", "--out", "--trials-only",
+                 "--checks-only"],
+    "fit": ["--only", "--n", "--starts", "--max-steps", "--dry-run", "--report", "--progress", "--json",
+            "--model"],
     "sensitivity": ["!--scenario", "--at", "--output", "--method", "--n", "--seed", "--json",
                     "--figure", "--dask", "--quiet", "--model", "--set", "--hypothesis",
                     "--intervention"],
@@ -462,10 +465,10 @@ COMMANDS = {
     "explain": ["NODE", "--model", "--set", "--hypothesis", "--intervention"],
 }
 FLAGS = {"--placebo", "--presenter", "--json", "--quiet", "--progress", "--no-placebo", "--effect",
-         "--reveal"}
+         "--reveal", "--trials-only", "--checks-only", "--dry-run", "--report"}
 OUT_SUFFIX = {"simulate": [".csv"], "graph": [".graphml", ".json", ".png"], "plot": [".png", ".svg"],
               "animate": [".gif", ".html"], "storyboard": [""], "slides": [".pptx"],
-              "export": [".xml", ".graphml", ".json", ".omex"], "site": [""]}
+              "export": [".xml", ".graphml", ".json", ".omex"], "site": [""], "validate": [".png"]}
 # Valid runs of these are slow; the generator makes them rarely.
 EXPENSIVE = {"experiments": 0.1, "animate": 0.3, "storyboard": 0.3, "slides": 0.2, "plot": 0.5,
              "sensitivity": 0.3, "site": 0.3}
@@ -540,7 +543,14 @@ def cli_case(seed: int, tmp: Path, pools: dict) -> list[str]:
     if command == "experiments" and "--only" not in argv:
         argv += ["--only", rng.choice(pools["cheap_experiments"])]
     if command == "validate" and "--only" not in argv:
-        argv += ["--only", rng.choice(pools["cheap_targets"])]
+        argv += ["--only", rng.choice(pools["cheap_targets"])]   # the literature checks alone: cheap
+    if command == "fit":
+        # never write the checkout's model file, and keep a valid fit to a few evaluations
+        argv += ["--dry-run", "--starts", "1", "--max-steps", "1", "--n", "20"]
+        if "--report" in argv:
+            argv.remove("--report")                  # a full run of every trial
+        if "--only" not in argv:
+            argv += ["--only", "placebo_strength"]
     if command in ("slides",) and "--frames" not in argv:
         argv += ["--frames", "3"]
     if command == "sensitivity":

@@ -32,3 +32,10 @@ def test_experiment_count_in_the_readme(model):
 def test_every_scenario_is_named_in_the_readme():
     for name in load_model().scenarios:
         assert re.search(rf"`{re.escape(name)}`", README), name
+
+
+def test_trial_headline_in_the_readme_is_what_the_model_computes(model):
+    """The calibration and validation headline is recomputed from every trial arm of the current model."""
+    from pathway.validate import TRIALS_END, TRIALS_START, readme_block, trial_rows
+    block = README[README.index(TRIALS_START) + len(TRIALS_START):README.index(TRIALS_END)].strip()
+    assert block == readme_block(trial_rows(model)), "run: python -m pathway.validate README.md"

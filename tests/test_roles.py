@@ -125,10 +125,15 @@ def test_no_default_model_name_is_a_literal_in_the_package(model):
         m = load_model(path)
         names |= set(m.node_ids) | set(m.branches) | set(m.scenarios)
     names = {n for n in names if len(n) > 2}
+    # The trial files' own vocabulary (what a trial's control arm received: "saline",
+    # "midazolam", ...) is a schema of models/trials, read by pathway/trials.py; it names no
+    # node of a model, even where a model happens to give a node the same id.
+    from pathway.trials import COMPARATORS
+    schema = {"trials.py": set(COMPARATORS)}
     hits = []
     for py in (ROOT / "pathway").glob("*.py"):
         for i, line in enumerate(py.read_text(encoding="utf-8").splitlines(), 1):
-            for n in names:
+            for n in names - schema.get(py.name, set()):
                 if re.search(rf"[\"']{re.escape(n)}[\"']", line):
                     hits.append(f"{py.name}:{i}: {n}")
     assert not hits, hits

@@ -1,0 +1,475 @@
+"""Published trials run through the model: each trial file's arms as virtual-patient populations.
+
+:func:`arm_plan` turns one arm of a trial (``models/trials/*.toml``, read by :mod:`pathway.trials`) into a
+scenario of the model: the study drug by its route, dose and schedule, the comparator mapped to one of the model's
+inert drugs, and the background treatment every arm had. :func:`compare_trials` simulates every arm as a
+population of virtual patients (:func:`pathway.population.simulate_population`, the same people in every arm) and
+sets each number the trial recorded beside the model's, with the trial's own 95% interval:
+
+* **response** and **remission**: the share of virtual patients whose symptoms have fallen by the model's response
+  (remission) level, counted from the first study dose. The interval is Wilson's score interval from the count
+  and n (or the trial's own interval where it gave one).
+* **change** and **score** on a rating scale: the model's relief is the fraction by which a rating scale falls
+  (its ``[population]`` definitions), so an arm's mean change is ``-(mean fall) x baseline score`` and its score
+  ``baseline x (1 - mean fall)``. The baseline is the arm's own score at time 0, else the mean of the trial's other
+  arms, else :data:`ASSUMED_BASELINE` (an assumption, said in the row). The interval is mean +- 1.96 se (se from
+  the trial's se, interval, or sd and n).
+* **differences** between an active arm and its control at the same time: the trial's own contrasts, and every
+  pair of arm values that both carry a spread (changes: se added in quadrature; rates: Newcombe's interval from
+  the two Wilson intervals).
+
+Where a design cannot be mimicked (a drug or route the model lacks), the row says ``not simulated`` and why. A
+number without any spread (no se, sd with n, interval, or n for a rate) is simulated and shown, but it cannot be
+judged: its status is ``no interval``.
+
+Which of the model's drugs, routes and interventions stand for the drugs the trial files name is data: the model's
+*trial map*, ``trialmap/<model file name>`` beside the model file (:func:`load_trialmap`); a model without one has
+every arm ``not simulated``. Background treatment: ``ongoing`` (an antidepressant taken for weeks before the trial)
+is the map's ``[background]`` drug from ``ongoing_lead`` before the first study dose;
+``newly-started-oral-antidepressant`` is the same drug from the first study dose on, in every arm. The fall in
+symptoms is counted from each person's state at the first study dose: ``fall = (r(t) - r(0)) / (1 - r(0))`` for
+relief ``r``, so a person already helped by the background is judged against the score they entered the trial with.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .errors import UsageError
+from .modelfile import Dose, Model, Scenario, parse_quantity
+from .trials import RATE_MEASURES, Arm, Outcome, Trial, load_trials
+
+__all__ = ["ArmPlan", "Row", "arm_plan", "simulate_arms", "compare_trials", "wilson", "newcombe",
+           "headline", "load_trialmap", "default_trialmap_path", "N_PEOPLE", "SEED", "ASSUMED_BASELINE"]
+
+#: Virtual patients per arm and their seed: every arm of every trial draws the same people.
+N_PEOPLE = 400
+SEED = 20260
+#: A rating-scale baseline where the trial file gives none (MADRS): the model's own definitions take "a typical
+#: baseline MADRS of about 33". Assumption, used only where a trial reports no baseline.
+ASSUMED_BASELINE = {"MADRS": 33.0}
+#: z for a two-sided 95% interval.
+Z95 = 1.959963984540054
+#: Reading just after the first study dose: the state people entered the trial in.
+T_ENTRY_H = 1e-4
+
+
+# ---------------------------------------------------------------- intervals
+
+def wilson(rate: float, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson's score interval of a proportion ``rate`` out of ``n``."""
+    if n <= 0:
+        raise UsageError(f"a rate needs n >= 1, not {n}\n  hint: give the arm's n in the trial file")
+    denom = 1 + z * z / n
+    centre = (rate + z * z / (2 * n)) / denom
+    half = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def newcombe(p1: float, ci1, p2: float, ci2) -> tuple[float, float]:
+    """Newcombe's hybrid score interval of ``p1 - p2`` from the two proportions' intervals."""
+    (l1, u1), (l2, u2) = ci1, ci2
+    d = p1 - p2
+    return d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+
+
+def _outcome_interval(o: Outcome, arm: Arm) -> tuple[float, float] | None:
+    """The trial's 95% interval of one arm value, or None when the file gives no spread."""
+    if o.measure in RATE_MEASURES:
+        if o.ci is not None:
+            return tuple(o.ci)
+        n = o.n or arm.n
+        return wilson(o.rate, n) if n else None
+    if o.ci is not None:
+        return tuple(o.ci)
+    se = o.se
+    if se is None and o.sd is not None and (o.n or arm.n):
+        se = o.sd / math.sqrt(o.n or arm.n)
+    return (o.mean - Z95 * se, o.mean + Z95 * se) if se is not None else None
+
+
+def _contrast_interval(c) -> tuple[float, float] | None:
+    if c.ci is not None:
+        return tuple(c.ci)
+    if c.se is not None:
+        return c.mean - Z95 * c.se, c.mean + Z95 * c.se
+    return None
+
+
+# ---------------------------------------------------------------- trial design -> scenario
+
+@dataclass(frozen=True)
+class ArmPlan:
+    """One trial arm as the model runs it: ``model`` (with any intervention applied) and ``scenario``, or
+    ``reason`` why it cannot be simulated. ``notes`` say where the mapping is an approximation."""
+
+    trial: str
+    arm: str
+    model: Model | None
+    scenario: Scenario | None
+    reason: str = ""
+    notes: tuple[str, ...] = ()
+
+
+def _repeat(dose: Dose, times: tuple[float, ...]) -> list[Dose]:
+    """One model dose line per time, or one evenly spaced line."""
+    if len(times) > 2:
+        steps = np.diff(times)
+        if np.allclose(steps, steps[0]):
+            return [replace(dose, start_h=times[0], every_h=float(steps[0]), count=len(times))]
+    return [replace(dose, start_h=t) for t in times]
+
+
+@dataclass(frozen=True)
+class TrialMap:
+    """How the trial files' drug names become the model's doses (``models/trialmap/<model file>``)."""
+
+    drugs: dict
+    background: dict | None
+    source: str
+
+
+def default_trialmap_path(model: Model) -> Path:
+    """The trial map beside a model file: ``trialmap/<model file name>`` in its folder."""
+    return Path(model.source).parent / "trialmap" / Path(model.source).name
+
+
+def load_trialmap(model: Model, path=None) -> TrialMap | None:
+    """The model's trial map, or None where the model has none (every arm is then not simulated)."""
+    path = Path(path) if path is not None else default_trialmap_path(model)
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the trial map ({exc})\n"
+                         "  hint: it is a TOML file with [drugs.NAME] tables; see models/trialmap") from None
+    drugs = data.get("drugs", {})
+    if not isinstance(drugs, dict) or not all(isinstance(v, dict) for v in drugs.values()):
+        raise UsageError(f"{path}: [drugs] must hold one table per trial drug name\n"
+                         "  hint: write [drugs.ketamine] with lines = [...]")
+    for name, entry in drugs.items():
+        unknown = set(entry) - {"lines", "routes", "infusion", "intervention", "note"}
+        if unknown:
+            raise UsageError(f"{path}: [drugs.{name}] has unknown key '{sorted(unknown)[0]}'\n"
+                             "  hint: the keys are lines, routes, infusion, intervention and note")
+        if ("lines" in entry) == ("intervention" in entry):
+            raise UsageError(f"{path}: [drugs.{name}] needs either lines or intervention\n"
+                             "  hint: lines = [{ drug = \"...\" }] gives doses; intervention = \"...\" "
+                             "applies one of the model's interventions")
+    background = data.get("background")
+    return TrialMap(drugs, background if isinstance(background, dict) else None, str(path))
+
+
+def _hours_of(text: str) -> float:
+    return parse_quantity(text, "time")[0]
+
+
+def _map_dose(model: Model, tmap: TrialMap, d) -> tuple[list[Dose], list[str], list[str], str]:
+    """(model dose lines, interventions to apply, notes, reason it cannot be mimicked or '')."""
+    entry = tmap.drugs.get(d.drug)
+    if entry is None:
+        return [], [], [], f"the model has no drug '{d.drug}' (its trial map names none)"
+    notes = [entry["note"]] if entry.get("note") else []
+    if "intervention" in entry:
+        if entry["intervention"] not in model.interventions:
+            return [], [], [], f"the model has no intervention '{entry['intervention']}' for {d.drug}"
+        return [], [entry["intervention"]], notes, ""
+    if "routes" in entry and d.route not in entry["routes"]:
+        return [], [], [], f"{d.drug} by the route '{d.route}' is not in the model"
+    dur = d.duration_h
+    if dur is None and "infusion" in entry:
+        dur = _hours_of(entry["infusion"])
+        notes.append(f"infusion time not given: {entry['infusion']} assumed")
+    lines = []
+    for line in entry["lines"]:
+        drug = model.roles.inert if line.get("inert") else line.get("drug")
+        route = line.get("route", d.route)
+        if drug is None or drug not in model.drugs:
+            return [], [], [], f"the model has no drug '{drug}' to stand for {d.drug}"
+        if route not in model.drugs[drug].routes:
+            return [], [], [], f"the model has {drug} but not by the route '{route}'"
+        absorbed = model.drugs[drug].routes[route].absorption_half_life_h is not None
+        if "amount" in line:
+            amount, per_kg = parse_quantity(line["amount"], "mass")[0], False
+        else:
+            amount, per_kg = d.amount * float(line.get("share", 1.0)), d.unit == "mg/kg"
+        dose = Dose(drug, route, amount, per_kg, duration_h=0.0 if absorbed else (dur or 0.0))
+        lines += _repeat(dose, d.times_h)
+    return lines, [], notes, ""
+
+
+def arm_plan(model: Model, trial: Trial, arm: Arm, until_h: float, tmap: TrialMap | None = None) -> ArmPlan:
+    """The scenario that mimics ``arm`` of ``trial`` up to ``until_h`` hours after its first dose."""
+    from .scenarios import apply_intervention
+
+    tmap = tmap if tmap is not None else load_trialmap(model)
+    if tmap is None:
+        return ArmPlan(trial.id, arm.id, None, None, reason="the model has no trial map (trialmap/ beside its "
+                       "file) to turn the trial's drugs into its doses")
+    doses: list[Dose] = []
+    interventions: list[str] = []
+    notes: list[str] = []
+    for d in arm.doses:
+        lines, ivs, more, reason = _map_dose(model, tmap, d)
+        if reason:
+            return ArmPlan(trial.id, arm.id, None, None, reason=reason)
+        doses += lines
+        interventions += ivs
+        notes += more
+    if trial.background in ("ongoing", "newly-started-oral-antidepressant"):
+        bg = tmap.background
+        if not bg or bg.get("drug") not in model.drugs or bg.get("route") not in model.drugs[bg["drug"]].routes:
+            return ArmPlan(trial.id, arm.id, None, None, reason="the model has no background antidepressant "
+                           "(the trial map's [background])")
+        every = _hours_of(bg.get("every", "24 h"))
+        lead = _hours_of(bg.get("ongoing_lead", "8 wk"))
+        start = -lead if trial.background == "ongoing" else 0.0
+        count = int(math.floor((until_h - start) / every)) + 1
+        doses.append(Dose(bg["drug"], bg["route"], parse_quantity(bg["amount"], "mass")[0], False,
+                          start_h=start, every_h=every, count=count))
+        notes.append(bg.get("note", "background antidepressant")
+                     + (f", from {lead / 168:g} weeks before" if start < 0 else ""))
+    elif trial.background == "mixed":
+        notes.append("background treatment mixed across the pooled trials: none simulated")
+    if trial.allocation == "crossover":
+        notes.append("crossover trial simulated as its first period, in parallel arms")
+    if not doses:
+        return ArmPlan(trial.id, arm.id, None, None, reason="the arm gives nothing the model can dose")
+    variant = model
+    for name in interventions:
+        variant = apply_intervention(variant, name)
+    sc = Scenario(name=f"{trial.id}:{arm.id}", description=f"{trial.name}: {arm.label}",
+                  days=max(until_h, 1.0) / 24.0, doses=tuple(doses), label=arm.label)
+    return ArmPlan(trial.id, arm.id, variant, sc, notes=tuple(dict.fromkeys(notes)))
+
+
+# ---------------------------------------------------------------- simulation
+
+@dataclass(frozen=True)
+class ArmResult:
+    """Per person and time, the fraction by which symptoms fell since the first study dose."""
+
+    fall: np.ndarray             # people x times
+    times_h: tuple[float, ...]
+    response: float
+    remission: float
+    notes: tuple[str, ...] = ()
+
+    def column(self, t: float) -> np.ndarray:
+        return self.fall[:, self.times_h.index(t)]
+
+
+def _times(trial: Trial, arm: Arm) -> list[float]:
+    ts = {o.time_h for o in arm.outcomes if o.time_h > 0}
+    ts |= {c.time_h for c in trial.contrasts if arm.id in c.arms and c.time_h > 0}
+    return sorted(ts)
+
+
+def simulate_arms(model: Model, trials, *, n: int = N_PEOPLE, seed: int = SEED,
+                  transform=None) -> dict:
+    """Simulate every arm of ``trials``: ``{(trial id, arm id): ArmResult or ArmPlan (not simulated)}``.
+
+    ``transform`` (model -> model) is applied before each arm's interventions (the fit sets parameters with it).
+    """
+    from .population import simulate_population
+
+    base = model if transform is None else transform(model)
+    tmap = load_trialmap(model)
+    out = {}
+    for t in trials:
+        for a in t.arms:
+            times = _times(t, a)
+            if not times:
+                continue
+            plan = arm_plan(base, t, a, max(times), tmap)
+            if plan.scenario is None:
+                out[(t.id, a.id)] = plan
+                continue
+            read = np.array([T_ENTRY_H] + times)
+            pop = simulate_population(plan.model, plan.scenario, n=n, seed=seed, times_h=read)
+            r = np.clip(pop.outcome, 0.0, None)
+            r0 = np.minimum(r[:, :1], 0.999)
+            fall = (r[:, 1:] - r0) / (1.0 - r0)
+            out[(t.id, a.id)] = ArmResult(fall, tuple(times), pop.response, pop.remission, plan.notes)
+    return out
+
+
+# ---------------------------------------------------------------- comparison
+
+@dataclass(frozen=True)
+class Row:
+    """One recorded number beside the model's."""
+
+    trial: str
+    role: str
+    kind: str                    # "arm" or "difference"
+    arm: str                     # the arm (for a difference: "drug arm - control arm")
+    time_h: float
+    measure: str
+    observed: float
+    low: float | None
+    high: float | None
+    model: float | None
+    status: str                  # "within", "miss", "no interval", "not simulated"
+    source: str
+    reason: str = ""
+    notes: tuple[str, ...] = ()
+    se: float | None = None      # the spread the fit weighs the residual by (from the interval)
+    derived: bool = False        # a difference computed from two arm values of the file (not recorded itself)
+
+    @property
+    def judged(self) -> bool:
+        return self.status in ("within", "miss")
+
+    def to_dict(self) -> dict:
+        return {"trial": self.trial, "role": self.role, "kind": self.kind, "arm": self.arm,
+                "time_h": self.time_h, "measure": self.measure, "observed": self.observed,
+                "interval": None if self.low is None else [self.low, self.high],
+                "model": self.model, "status": self.status, "source": self.source,
+                "reason": self.reason, "notes": list(self.notes), "derived": self.derived}
+
+
+def _baseline(trial: Trial, arm: Arm) -> tuple[float, str]:
+    for o in arm.outcomes:
+        if o.measure == "score" and o.time_h == 0:
+            return o.mean, ""
+    if trial.baseline_mean is not None:
+        return trial.baseline_mean, ""
+    others = [o.mean for a in trial.arms for o in a.outcomes if o.measure == "score" and o.time_h == 0]
+    if others:
+        return float(np.mean(others)), "baseline: mean of the trial's other arms"
+    if trial.scale in ASSUMED_BASELINE:
+        b = ASSUMED_BASELINE[trial.scale]
+        return b, f"baseline {trial.scale} {b:g} assumed (the trial file gives none)"
+    raise UsageError(f"trial '{trial.id}' gives no baseline {trial.scale} score\n"
+                     "  hint: add the arms' scores at time 0 to the trial file")
+
+
+def _model_value(res: ArmResult, measure: str, t: float, baseline: float, smooth: float = 0.0) -> float:
+    """An arm's number as the model gives it. With ``smooth`` > 0 a rate counts people by a logistic of that
+    width around the threshold (for the fit: a rate that moves smoothly with the parameters)."""
+    fall = res.column(t)
+    if measure in ("response", "remission"):
+        level = res.response if measure == "response" else res.remission
+        if smooth > 0:
+            return float(np.mean(0.5 * (1 + np.tanh((fall - level) / (2 * smooth)))))
+        return float(np.mean(fall >= level))
+    if measure == "change":
+        return float(-np.mean(fall) * baseline)
+    if measure == "score":
+        return float(baseline * (1 - np.mean(fall)))
+    raise UsageError(f"the model cannot compute a '{measure}' outcome\n  hint: response, remission, "
+                     "change and score are computed")
+
+
+def _status(value, lo, hi) -> str:
+    if value is None:
+        return "not simulated"
+    if lo is None:
+        return "no interval"
+    return "within" if lo <= value <= hi else "miss"
+
+
+def _pair_control(trial: Trial, arm: Arm) -> Arm | None:
+    """The control arm an active arm is compared with: the one sharing most words of its id, then its dose times."""
+    controls = [a for a in trial.arms if a.kind == "control"]
+    if not controls:
+        return None
+    words = set(arm.id.split("_"))
+    times = [d.times_h for d in arm.doses]
+
+    def score(c):
+        return (len(words & set(c.id.split("_"))), [d.times_h for d in c.doses] == times)
+    return max(controls, key=score)
+
+
+def compare_trials(model: Model, trials=None, *, n: int = N_PEOPLE, seed: int = SEED, results=None,
+                   smooth: float = 0.0) -> list[Row]:
+    """Every recorded arm value and difference of ``trials`` (default: all shipped trials) beside the model's."""
+    trials = load_trials() if trials is None else tuple(trials)
+    results = simulate_arms(model, trials, n=n, seed=seed) if results is None else results
+    rows: list[Row] = []
+    for t in trials:
+        values = {}        # (arm, time, measure) -> (model value, observed, interval)
+        for a in t.arms:
+            res = results.get((t.id, a.id))
+            base, base_note = _baseline(t, a) if any(o.measure in ("change", "score") for o in a.outcomes) \
+                or any(a.id in c.arms for c in t.contrasts) else (None, "")
+            for o in a.outcomes:
+                if o.time_h == 0 and o.measure == "score":
+                    continue                 # the baseline: used to convert relief into points
+                ci = _outcome_interval(o, a)
+                lo, hi = ci if ci else (None, None)
+                notes = tuple(x for x in ((base_note,) if o.measure in ("change", "score") else ()) if x)
+                if isinstance(res, ArmResult):
+                    v = _model_value(res, o.measure, o.time_h, base, smooth)
+                    notes += tuple(_plan_notes(res))
+                    reason = ""
+                else:
+                    v, reason = None, (res.reason if res is not None else "no time after the first dose")
+                values[(a.id, o.time_h, o.measure)] = (v, o.value, ci)
+                se = (hi - lo) / (2 * Z95) if ci else None
+                rows.append(Row(t.id, t.role, "arm", a.id, o.time_h, o.measure, o.value, lo, hi, v,
+                                _status(v, lo, hi), o.source, reason, notes, se))
+        done = set()
+        for c in t.contrasts:
+            ra, rb = results.get((t.id, c.arms[0])), results.get((t.id, c.arms[1]))
+            ci = _contrast_interval(c)
+            lo, hi = ci if ci else (None, None)
+            if isinstance(ra, ArmResult) and isinstance(rb, ArmResult):
+                ba = _baseline(t, t.arm(c.arms[0]))[0]
+                bb = _baseline(t, t.arm(c.arms[1]))[0]
+                v = _model_value(ra, "change", c.time_h, ba, smooth) - _model_value(rb, "change", c.time_h, bb,
+                                                                                  smooth)
+                reason = ""
+            else:
+                bad = ra if not isinstance(ra, ArmResult) else rb
+                v, reason = None, getattr(bad, "reason", "not simulated")
+            done.add((c.arms[0], c.arms[1], c.time_h, "change"))
+            se = (hi - lo) / (2 * Z95) if ci else None
+            rows.append(Row(t.id, t.role, "difference", f"{c.arms[0]} - {c.arms[1]}", c.time_h, "change", c.mean,
+                            lo, hi, v, _status(v, lo, hi), c.source, reason, (), se))
+        for a in t.arms:
+            if a.kind != "active":
+                continue
+            ctrl = _pair_control(t, a)
+            if ctrl is None:
+                continue
+            for o in a.outcomes:
+                key_c = (ctrl.id, o.time_h, o.measure)
+                key_a = (a.id, o.time_h, o.measure)
+                if key_c not in values or key_a not in values or (a.id, ctrl.id, o.time_h, o.measure) in done:
+                    continue
+                va, oa, ca = values[key_a]
+                vc, oc, cc = values[key_c]
+                obs = oa - oc
+                if ca is None or cc is None:
+                    lo = hi = None
+                elif o.measure in RATE_MEASURES:
+                    lo, hi = newcombe(oa, ca, oc, cc)
+                else:
+                    sa, sc = (ca[1] - ca[0]) / (2 * Z95), (cc[1] - cc[0]) / (2 * Z95)
+                    half = Z95 * math.hypot(sa, sc)
+                    lo, hi = obs - half, obs + half
+                v = None if va is None or vc is None else va - vc
+                se = (hi - lo) / (2 * Z95) if lo is not None else None
+                rows.append(Row(t.id, t.role, "difference", f"{a.id} - {ctrl.id}", o.time_h, o.measure, obs, lo,
+                                hi, v, _status(v, lo, hi), "from the two arm values above",
+                                "" if v is not None else "an arm was not simulated", (), se, True))
+    return rows
+
+
+def _plan_notes(res) -> tuple[str, ...]:
+    return getattr(res, "notes", ())
+
+
+def headline(rows, role: str, kind: str = "arm") -> tuple[int, int]:
+    """(within, judged) for one role and kind of row."""
+    judged = [r for r in rows if r.role == role and r.kind == kind and r.judged]
+    return sum(r.status == "within" for r in judged), len(judged)

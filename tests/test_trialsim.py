@@ -1,0 +1,138 @@
+"""Trials run through the model (pathway.trialsim): designs become scenarios, recorded numbers meet simulated ones,
+each judged against the trial's own 95% interval."""
+
+import math
+
+import numpy as np
+import pytest
+
+from pathway.modelfile import set_parameter
+from pathway.trials import load_trials
+from pathway.trialsim import arm_plan, compare_trials, load_trialmap, newcombe, simulate_arms, wilson
+
+TRIALS = {t.id: t for t in load_trials()}
+FEW = 60                       # virtual patients per arm: enough to test the bookkeeping
+
+
+def test_wilson_interval_matches_its_formula():
+    lo, hi = wilson(1 / 33, 33)
+    # Wilson (1927): centre (p + z^2/2n) / (1 + z^2/n), half-width z sqrt(p q / n + z^2/4n^2) / (1 + z^2/n)
+    z, p, n = 1.959963984540054, 1 / 33, 33
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    assert (lo, hi) == pytest.approx((centre - half, centre + half))
+    assert wilson(0.0, 20)[0] == 0.0 and wilson(1.0, 5)[1] == 1.0
+
+
+def test_newcombe_interval_contains_the_difference_and_is_wider_than_either():
+    ci1, ci2 = wilson(0.42, 12), wilson(0.06, 33)
+    lo, hi = newcombe(0.42, ci1, 0.06, ci2)
+    assert lo < 0.36 < hi
+    assert hi - lo > max(ci1[1] - ci1[0], ci2[1] - ci2[0])
+
+
+def test_comparators_map_to_the_model_inert_drugs(model):
+    saline = arm_plan(model, TRIALS["singh2016"], TRIALS["singh2016"].arm("placebo_twice"), 336)
+    assert {d.drug for d in saline.scenario.doses} == {"saline"}
+    spray = arm_plan(model, TRIALS["daly2018"], TRIALS["daly2018"].arm("placebo"), 168)
+    assert {(d.drug, d.route) for d in spray.scenario.doses} >= {(model.roles.inert, "intranasal")}
+    midazolam = arm_plan(model, TRIALS["wilkinson2019"], TRIALS["wilkinson2019"].arm("midazolam"), 24)
+    assert {d.drug for d in midazolam.scenario.doses} == {"midazolam"}
+    assert any("no sedation" in n for n in midazolam.notes)
+    # a model without the drug its trial map names cannot run the arm, and says why
+    from dataclasses import replace
+    bare = replace(model, drugs={k: v for k, v in model.drugs.items() if k != "midazolam"})
+    plan = arm_plan(bare, TRIALS["wilkinson2019"], TRIALS["wilkinson2019"].arm("midazolam"), 24)
+    assert plan.scenario is None and "midazolam" in plan.reason
+
+
+def test_racemic_ketamine_is_its_two_enantiomers_at_the_trial_schedule(model):
+    t = TRIALS["singh2016"]
+    plan = arm_plan(model, t, t.arm("ketamine_thrice"), 336)
+    s = [d for d in plan.scenario.doses if d.drug == "esketamine"]
+    r = [d for d in plan.scenario.doses if d.drug == "arketamine"]
+    assert len(s) == len(r) == 1 and s[0].count == 12 and s[0].every_h == pytest.approx(56)
+    assert s[0].amount == r[0].amount == 0.25 and s[0].per_kg and s[0].duration_h == pytest.approx(40 / 60)
+
+
+def test_background_antidepressant_is_in_every_arm(model):
+    from pathway.modelfile import parse_quantity
+    ONGOING_LEAD_H = parse_quantity(load_trialmap(model).background["ongoing_lead"], "time")[0]
+    ongoing = TRIALS["daly2018"]
+    for arm in ongoing.arms:
+        ssri = [d for d in arm_plan(model, ongoing, arm, 168).scenario.doses if d.drug == "ssri"]
+        assert len(ssri) == 1 and ssri[0].start_h == -ONGOING_LEAD_H
+    new = TRIALS["fedgchin2019"]
+    for arm in new.arms:
+        ssri = [d for d in arm_plan(model, new, arm, 648).scenario.doses if d.drug == "ssri"]
+        assert len(ssri) == 1 and ssri[0].start_h == 0.0
+
+
+def test_a_model_without_a_trial_map_simulates_no_arm(model, tmp_path):
+    import shutil
+    from pathway import load_model
+    from pathway.modelfile import default_model_path
+    shutil.copy(default_model_path(), tmp_path / "m.toml")
+    other = load_model(tmp_path / "m.toml")
+    assert load_trialmap(other) is None
+    rows = compare_trials(other, [TRIALS["singh2016"]], n=FEW)
+    assert rows and all(r.status == "not simulated" and r.reason for r in rows)
+    assert all("trial map" in r.reason for r in rows if r.kind == "arm")
+
+
+def test_a_design_the_model_cannot_mimic_says_why(model):
+    t = TRIALS["yoon2019"]
+    plan = arm_plan(model, t, t.arms[0], 504)
+    assert plan.scenario is None and "im" in plan.reason
+    rows = compare_trials(model, [t], n=FEW)
+    assert rows and all(r.status == "not simulated" and r.reason for r in rows)
+
+
+@pytest.fixture(scope="module")
+def daly_rows(model):
+    return compare_trials(model, [TRIALS["daly2018"], TRIALS["wade2002"]], n=FEW)
+
+
+def test_every_recorded_number_is_compared_and_judged_by_its_interval(daly_rows):
+    daly = TRIALS["daly2018"]
+    recorded = sum(1 for a in daly.arms for o in a.outcomes if o.time_h > 0)
+    arm_rows = [r for r in daly_rows if r.trial == "daly2018" and r.kind == "arm"]
+    assert len(arm_rows) == recorded
+    for r in daly_rows:
+        assert r.model is not None and np.isfinite(r.model)
+        if r.low is None:
+            assert r.status == "no interval"
+        else:
+            assert r.status == ("within" if r.low <= r.model <= r.high else "miss")
+    # every active arm against the placebo arm at every time and measure both recorded
+    diffs = [r for r in daly_rows if r.trial == "daly2018" and r.kind == "difference"]
+    assert len(diffs) == 3 * 7
+    wade = [r for r in daly_rows if r.trial == "wade2002"]
+    assert [(r.kind, r.time_h, r.observed) for r in wade] == [("difference", 8 * 168, -2.7)]
+
+
+def test_the_numbers_come_from_the_simulation(model):
+    """Weaker expectancy lowers the placebo arm's simulated change: nothing is read from the trial file."""
+    t = TRIALS["daly2018"]
+    one = compare_trials(model, [t], n=FEW)
+    weaker = set_parameter(model, "placebo_strength", model.parameters["placebo_strength"].value / 4)
+    two = compare_trials(weaker, [t], n=FEW)
+    pick = [i for i, r in enumerate(one) if r.arm == "placebo" and r.measure == "change" and r.time_h == 24]
+    assert len(pick) == 1
+    assert two[pick[0]].model > one[pick[0]].model          # a change is negative: less fall
+
+
+def test_the_fall_is_counted_from_the_state_people_entered_with(model):
+    """With an antidepressant taken for weeks before, the fall is measured from the entry state: a placebo spray
+    then moves people less than the whole relief since the SSRI started."""
+    from pathway.population import simulate_population
+    from pathway.trialsim import SEED, T_ENTRY_H
+
+    t = TRIALS["daly2018"]
+    res = simulate_arms(model, [t], n=FEW)[("daly2018", "placebo")]
+    assert res.fall.shape == (FEW, 3) and res.times_h == (2.0, 24.0, 168.0)
+    plan = arm_plan(model, t, t.arm("placebo"), 168)
+    raw = simulate_population(plan.model, plan.scenario, n=FEW, seed=SEED, times_h=np.array([T_ENTRY_H, 168.0]))
+    assert np.all(raw.outcome[:, 0] > 0)                    # the SSRI has helped already at entry
+    assert np.all(res.fall[:, 2] < raw.outcome[:, 1])
+    assert res.fall[:, 2] == pytest.approx((raw.outcome[:, 1] - raw.outcome[:, 0]) / (1 - raw.outcome[:, 0]))
