@@ -864,8 +864,9 @@
     series.concat(ghost).forEach(function (s) { for (var i = 0; i < s.y.length; i++) if (s.t[i] <= tEnd && s.y[i] > ymax) ymax = s.y[i]; });
     var node = this.nodes[column], ceiling = null;
     if (node && node.kind === "readout") {
-      var sys = this.system();
-      ceiling = sys.maximum[this.data.compiled.node_ids.indexOf(column)];
+      // the readout's ceiling: its response's "maximum" parameter, else 1 (as the solver clips)
+      var sys = this.system(), at = this.data.compiled.clip_par[this.data.compiled.node_ids.indexOf(column)];
+      ceiling = at >= 0 ? sys.nPar[at] : 1;
     }
     var ylo, yhi;
     if (log) { yhi = niceCeil(Math.max(ymax, 1e-3) * 1.1); ylo = yhi / 1000; }
