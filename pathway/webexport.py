@@ -237,6 +237,10 @@ def export_model(model: Model, site: dict | None = None) -> dict:
         "references": {key: _citation(key, text) for key, text in model.references.items()},
         "compiled": compiled,
         "things_to_try": (site or {}).get("try", []),
+        # the site file's words for readers: a plain first sentence, a safety note with
+        # its sources (keys of the model's references) and a glossary of technical terms
+        "page": (site or {}).get("page", {}),
+        "glossary": (site or {}).get("glossary", {}),
         "time_units": {u: f for u, f in UNITS["time"].items()},
     }
 
@@ -257,7 +261,7 @@ def load_site(model: Model, path: str | Path | None = None) -> dict:
     and every parameter value must lie in its range. No file: no questions."""
     path = Path(path) if path is not None else site_path(model)
     if path is None or not path.is_file():
-        return {"try": []}
+        return {"try": [], "page": {}, "glossary": {}}
     try:
         data = tomllib.loads(path.read_text())
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -265,9 +269,31 @@ def load_site(model: Model, path: str | Path | None = None) -> dict:
                          "  hint: fix the TOML syntax, or delete the file") from None
     problems = []
     items = data.get("try", [])
-    unknown = set(data) - {"try"}
+    unknown = set(data) - {"try", "page", "glossary"}
     if unknown:
-        problems.append(f"unknown table(s) {', '.join(sorted(unknown))} (only [[try]] is read)")
+        problems.append(f"unknown table(s) {', '.join(sorted(unknown))} (only [[try]], [page] "
+                        "and [glossary] are read)")
+    page = data.get("page", {})
+    if not isinstance(page, dict):
+        page, _ = {}, problems.append("'page' must be a table: [page]")
+    extra = set(page) - {"intro", "safety", "safety_sources"}
+    if extra:
+        problems.append(f"page: unknown key(s) {', '.join(sorted(extra))}")
+    for key in ("intro", "safety"):
+        if key in page and (not isinstance(page[key], str) or not page[key].strip()):
+            problems.append(f"page: {key} must be text")
+    sources = page.get("safety_sources", [])
+    if not isinstance(sources, list) or not all(isinstance(k, str) for k in sources):
+        problems.append("page: safety_sources must be a list of reference keys")
+    else:
+        for key in sources:
+            if key not in model.references:
+                problems.append(f"page: safety source '{key}' is not among the model's references "
+                                f"({suggest(key, model.references)})")
+    glossary = data.get("glossary", {})
+    if not isinstance(glossary, dict) or not all(
+            isinstance(v, str) and v.strip() for v in glossary.values()):
+        glossary, _ = {}, problems.append("'glossary' must be a table of term = \"plain words\"")
     if not isinstance(items, list):
         items, _ = [], problems.append("'try' must be an array of tables: [[try]]")
     out = []
@@ -315,7 +341,7 @@ def load_site(model: Model, path: str | Path | None = None) -> dict:
         raise UsageError(f"{path}: the guided questions do not fit the model {model.name}:\n  "
                          + "\n  ".join(problems)
                          + "\n  hint: update the site file to the model's names and ranges")
-    return {"try": out}
+    return {"try": out, "page": page, "glossary": glossary}
 
 
 def finite(x) -> bool:
