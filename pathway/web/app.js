@@ -134,7 +134,8 @@
   // text from the model file for readers: no code marks, ids in parentheses kept as
   // written, numbers left as they are
   function plain(text) {
-    return String(text || "").replace(/`([^`]*)`/g, "$1");
+    return String(text || "").replace(/`([^`]*)`/g, "$1")
+      .replace(/[;,]?\s*choose with [^\s@]+@[^\s)]+/g, "");        // the command line's syntax
   }
 
   function firstSentence(text) {
@@ -860,7 +861,7 @@
     var arms = this.mainArms(), acts = arms.map(function (a) { return self.activity(a.run, self.state.t); });
     // a finger needs 44 px, a mouse 24 px: each arrow gets an invisible stroke that wide
     var touch = root.matchMedia && root.matchMedia("(pointer: coarse)").matches;
-    var hit = (touch || width < 640 ? 44 : 24) * W / width;
+    var hit = Math.ceil((touch || width < 640 ? 44 : 24) * W / width * 10) / 10;
     var sys = this.system();
     var cutEdges = {}, scaled = {}, resets = {};
     sys.applied.forEach(function (a) {
@@ -905,9 +906,9 @@
         if (v === undefined) return null;
         return (arms.length > 1 ? arms[i].label + " " : "") + (n.kind === "drug" ? Math.round(v * 100) + "% of its peak" : (v >= 0 ? "+" : "") + Math.round(v * 100) + "% from rest");
       }).filter(Boolean);
-      // the name starts with the words the box shows, as they are drawn
+      // the name starts with the box's label (its title, and the words it shows)
       var g = svg("g", {class: "pw-node", tabindex: 0, role: "button", "data-node": n.id,
-        "aria-label": lines.join(" ") + (said.length ? ", activity: " + said.join("; ") : "")}, nodeLayer);
+        "aria-label": n.label + (said.length ? ", activity: " + said.join("; ") : "")}, nodeLayer);
       var fills = acts.map(function (act) { return act[n.id] === undefined ? "#ffffff" : activityColor(act[n.id]); });
       svg("rect", {x: x0, y: y0, width: boxW, height: boxH, rx: 6, fill: fills[0], class: "pw-half", "data-arm": 0}, g);
       if (fills.length > 1) {        // the second arm: the right half, its right corners rounded
@@ -955,13 +956,32 @@
       return p && Math.abs(q.x - p[0]) <= bw && Math.abs(q.y - p[1]) <= bh;
     })[0];
     if (node) { this.showNode(node, s.querySelector('[data-node="' + node.id + '"]')); return; }
-    var best = null, bestD = reach / 2;
-    s.querySelectorAll(".pw-edge").forEach(function (g) {
-      var path = g.querySelector(".pw-hit"), len = path.getTotalLength(), n = Math.max(12, Math.ceil(len / 4));
-      for (var i = 0; i <= n; i++) {
-        var a = path.getPointAtLength(len * i / n), dd = Math.hypot(a.x - q.x, a.y - q.y);
-        if (dd < bestD) { bestD = dd; best = g; }
+    // each arrow as a fine polyline (made once per drawing), and the distance to its
+    // nearest segment
+    if (!s._lines) {
+      s._lines = [].map.call(s.querySelectorAll(".pw-edge"), function (g) {
+        var path = g.querySelector(".pw-hit"), len = path.getTotalLength(), n = Math.max(16, Math.ceil(len / 2)), pts = [];
+        for (var i = 0; i <= n; i++) { var a = path.getPointAtLength(len * i / n); pts.push([a.x, a.y]); }
+        return {g: g, pts: pts};
+      });
+    }
+    var near = [];
+    s._lines.forEach(function (line) {
+      var pts = line.pts, d0 = Infinity;
+      for (var i = 1; i < pts.length; i++) {
+        var ax = pts[i - 1][0], ay = pts[i - 1][1], dx = pts[i][0] - ax, dy = pts[i][1] - ay, l2 = dx * dx + dy * dy;
+        var f = l2 ? Math.max(0, Math.min(1, ((q.x - ax) * dx + (q.y - ay) * dy) / l2)) : 0;
+        d0 = Math.min(d0, Math.hypot(ax + f * dx - q.x, ay + f * dy - q.y));
       }
+      if (d0 <= reach / 2) near.push({g: line.g, d: d0});
+    });
+    // where arrows run together, the one whose middle is nearest the tap
+    var closest = Math.min.apply(null, near.map(function (x) { return x.d; }).concat([Infinity]));
+    var best = null, bestM = Infinity;
+    near.forEach(function (x) {
+      if (x.d > closest + 2) return;
+      var mid = geom.edges[+x.g.getAttribute("data-edge")].middle, dm = Math.hypot(mid[0] - q.x, mid[1] - q.y);
+      if (dm < bestM) { bestM = dm; best = x.g; }
     });
     if (best) {
       var e = this.data.edges.filter(function (x) { return String(x.index) === best.getAttribute("data-edge"); })[0];
@@ -1195,12 +1215,22 @@
   App.prototype.showNode = function (n, opener) {
     var box = this.info, self = this;
     this.infoHeader(n.label);
+    box.dataset.showing = "node:" + n.id;
     if (n.caption) box.appendChild(el("p", {class: "pw-caption", text: "In the story: " + plain(n.caption) + "."}));
-    if (n.description) box.appendChild(el("p", {text: plain(n.description)}));
+    // expectancy is kept by the solver as a drug level; a reader gets its first sentence
+    // and its level as a share of its peak
+    var expect = n.id === this.data.roles.expectancy;
+    if (n.description) box.appendChild(el("p", {text: expect ? firstSentence(plain(n.description)) : plain(n.description)}));
     this.mainArms().forEach(function (arm) {
       var run = arm.run;
       if (!(n.id in run)) return;
       var v = interp(run.time_h, run[n.id], self.state.t), u = self.unitOf(n.id);
+      if (expect) {
+        var peak = Math.max.apply(null, run[n.id]);
+        box.appendChild(el("p", {text: "At " + formatTime(self.state.t) + " (" + arm.label + "): " +
+          (peak > 0 ? Math.round(100 * v / peak) + "% of its highest level in this run." : "none.")}));
+        return;
+      }
       box.appendChild(el("p", {text: "At " + formatTime(self.state.t) + " (" + arm.label + "): " + num(v) + (u ? " " + u : "") +
         (n.baseline ? " (at rest: " + num(self.solverBaseline(n.id)) + ")" : "") + "."}));
     });
@@ -1217,6 +1247,7 @@
 
   App.prototype.showEdge = function (e, opener) {
     var box = this.info, h = e.hypothesis;
+    box.dataset.showing = "edge:" + e.index;
     this.infoHeader(this.label(e.source) + (e.effect === "inhibits" ? " inhibits " : e.effect === "activates" ? " activates " : " is metabolised to ") + this.label(e.target));
     box.appendChild(el("p", {}, [el("strong", {text: "Evidence: " + e.grade + "."}),
       h ? " Part of the contested hypothesis \u201c" + this.hypothesisTitle(h) + "\u201d (" + (this.system().on[h] ? "on" : "off") + "): " + plain(this.data.hypotheses[h].description) : ""]));
