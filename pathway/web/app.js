@@ -18,7 +18,7 @@
   var INK = "#1a1a1a", MUTED = "#555";
   var PLACEBO = "#6b6b6b", GHOST = "#b9b9b9", FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
   var HINT = "Tap or click a box or an arrow (or reach it with Tab and press Enter) to read what it is, how good the evidence is, and the studies behind it.";
-  var TEACHING = "A teaching model, not medical advice: simplified, tuned to published studies, and not a prediction for any person.";
+  var TEACHING = "A teaching model, not medical advice: simplified, tuned to published studies, not a forecast for anyone.";
   var TIME_TICKS = [[1 / 6, "10 min"], [1, "1 h"], [6, "6 h"], [24, "1 d"], [72, "3 d"], [168, "1 wk"],
     [336, "2 wk"], [672, "4 wk"], [1344, "8 wk"], [2688, "16 wk"], [5376, "32 wk"], [8760, "1 yr"]];
 
@@ -275,23 +275,23 @@
     this.alert = el("div", {class: "pw-alert", role: "alert", hidden: true});
     this.notice = el("div", {class: "pw-notice", role: "status", hidden: true});
 
+    // the pathway's moment, set under the chart (the dashed line) so both are in reach
+    this.pathSvgBox = el("div", {class: "pw-pathway"});
+    this.keyBox = el("div", {class: "pw-key"});
+    this.timeLabel = el("label", {for: "pw-time", text: "Pathway at"});
+    this.timeInput = el("input", {id: "pw-time", type: "range", min: 0, max: 1000, step: 1,
+      "aria-describedby": "pw-time-value", oninput: function () { self.state.t = self.sliderToTime(+this.value); self.draw(true); self.writeHash(); }});
+    this.timeValue = el("output", {id: "pw-time-value", for: "pw-time"});
+    var timeRow = el("div", {class: "pw-time"}, [this.timeLabel, this.timeInput, this.timeValue]);
     // the answer: the main chart, with the teaching-model note beside it
     this.chartBox = el("div", {class: "pw-chart"});
     this.legendBox = el("ul", {class: "pw-legend", "aria-label": "Legend of the curves"});
     this.answer = el("section", {class: "pw-answer", "aria-labelledby": "pw-primary-title"}, [
       el("h2", {class: "pw-h2", id: "pw-primary-title", text: this.label(this.primary) + " over time"}),
-      this.chartBox,
+      this.chartBox, timeRow,
       el("p", {class: "pw-teach", text: TEACHING}),
       this.legendBox]);
 
-    // figure
-    this.pathSvgBox = el("div", {class: "pw-pathway"});
-    this.keyBox = el("div", {class: "pw-key"});
-    this.timeLabel = el("label", {for: "pw-time", text: "Colour the pathway at"});
-    this.timeInput = el("input", {id: "pw-time", type: "range", min: 0, max: 1000, step: 1,
-      "aria-describedby": "pw-time-value", oninput: function () { self.state.t = self.sliderToTime(+this.value); self.draw(true); self.writeHash(); }});
-    this.timeValue = el("output", {id: "pw-time-value", for: "pw-time"});
-    var timeRow = el("div", {class: "pw-time"}, [this.timeLabel, this.timeInput, this.timeValue]);
     this.sideSelect = el("select", {id: "pw-side", onchange: function () { self.state.side = this.value; self.draw(); self.writeHash(); }});
     this.sideChartBox = el("div", {class: "pw-chart pw-chart-small"});
     // details of a box or an arrow: a panel over the page's foot, so a tap never scrolls
@@ -304,7 +304,7 @@
       el("button", {type: "button", onclick: function () { self.download("png"); }, text: "Download PNG"}),
       el("button", {type: "button", onclick: function () { self.download("svg"); }, text: "Download SVG"})]);
     var figure = el("section", {class: "pw-figure", "aria-label": "The pathway"}, [
-      el("h2", {class: "pw-h2", text: "The pathway"}), this.pathSvgBox, timeRow, this.splitKey = el("div", {class: "pw-split-key"}), this.keyBox,
+      el("h2", {class: "pw-h2", text: "The pathway"}), this.pathSvgBox, this.splitKey = el("div", {class: "pw-split-key"}), this.keyBox,
       el("p", {class: "pw-hint", text: HINT}),
       el("div", {class: "pw-side-head"}, [el("label", {for: "pw-side", class: "pw-h2", text: "Also show"}), this.sideSelect]),
       this.sideChartBox, buttons]);
@@ -780,8 +780,8 @@
     var tEnd = this.days() * 24;
     this.state.t = Math.min(Math.max(this.state.t, Math.min(1 / 6, tEnd / 100)), tEnd);
     this.timeInput.value = this.timeToSlider(this.state.t);
-    this.timeValue.textContent = formatTime(this.state.t) + " after the first dose";
-    this.timeInput.setAttribute("aria-valuetext", this.timeValue.textContent);
+    this.timeValue.textContent = formatTime(this.state.t);
+    this.timeInput.setAttribute("aria-valuetext", formatTime(this.state.t) + " after the first dose");
     var widths = [this.pathSvgBox.clientWidth, this.chartBox.clientWidth, this.sideChartBox.clientWidth];
     this.drawPathway(widths[0]);
     if (timeOnly) { this.moveMarkers(); return; }
@@ -1164,7 +1164,7 @@
       svg("line", {x1: 2, y1: 6, x2: 38, y2: 6, stroke: GHOST, "stroke-width": 4}, sw);
       box.appendChild(el("li", {}, [sw, el("span", {text: "before your last change"})]));
     }
-    var line = el("li", {}, [(function () {
+    var line = el("li", {class: "pw-moment"}, [(function () {
       var sw = svg("svg", {width: 40, height: 12, "aria-hidden": "true"});
       svg("line", {x1: 20, y1: 0, x2: 20, y2: 12, stroke: "#444", "stroke-dasharray": "3 3"}, sw);
       return sw;
@@ -1326,7 +1326,7 @@
       if (k === "s") { if (own(d.scenarios, v)) { s.scenario = v; s.dose = null; } else bad.push(v); }
       else if (k === "c") { if (v === "none") s.compare = ""; else if (own(d.scenarios, v)) s.compare = v; else bad.push(v); }
       else if (k === "dose") { var x = number(v); if (x > 0) s.dose = x; else bad.push("dose " + v); }
-      else if (k === "days") { var n = number(v); if (n > 0) s.days = Math.round(clamp("A run of", n, 1, 365, function (y) { return num(y) + " days"; })); else bad.push("days " + v); }
+      else if (k === "days") { var n = number(v); if (n > 0) s.days = Math.round(clamp("a run of", n, 1, 365, function (y) { return num(y) + " days"; })); else bad.push("days " + v); }
       else if (k === "i") s.interventions = v.split(",").filter(function (x) {
         var m = /^([^@]+)(?:@(\d+\.?\d*)h)?$/.exec(x), ok = !!m && own(d.interventions, m[1]);
         if (!ok) bad.push(x);
@@ -1350,7 +1350,7 @@
     var r = this.doseRange();
     if (s.dose != null) {
       if (!r) { bad.push("dose"); s.dose = null; }
-      else s.dose = clamp("A dose of", s.dose, r.lo, r.hi, function (y) { return num(y) + " " + r.unit; });
+      else s.dose = clamp("a dose of", s.dose, r.lo, r.hi, function (y) { return num(y) + " " + r.unit; });
     }
     this.lastKey = null;
     this.hashProblems = bad;
