@@ -991,12 +991,12 @@
 
   // which half of a box is which arm
   App.prototype.drawSplitKey = function (arms) {
-    var key = arms.map(function (a) { return a.label; }).join("|");
+    var self = this, names = arms.map(function (a, i) { return self.armWithDose(a.name, i === 0); }), key = names.join("|");
     if (this.splitKey.dataset.key === key) return;
     this.splitKey.dataset.key = key;
     this.splitKey.innerHTML = "";
     if (arms.length < 2) {
-      this.splitKey.appendChild(el("p", {text: "Each box shows " + arms[0].label + "\u2019s activity. Compare with another treatment to see both in every box."}));
+      this.splitKey.appendChild(el("p", {text: "Each box shows " + names[0] + "\u2019s activity. Compare with another treatment to see both in every box."}));
       return;
     }
     var sw = svg("svg", {width: 56, height: 26, viewBox: "0 0 56 26", "aria-hidden": "true"});
@@ -1006,8 +1006,8 @@
       var t = svg("text", {x: x[1], y: 18, "text-anchor": "middle", "font-size": 13, "font-weight": "bold", fill: INK}, sw);
       t.textContent = x[0];
     });
-    this.splitKey.appendChild(el("p", {}, [sw, el("span", {}, ["Every box is split: ", el("strong", {text: "left half " + arms[0].label}),
-      ", ", el("strong", {text: "right half " + arms[1].label}), ", each coloured by its own activity."])]));
+    this.splitKey.appendChild(el("p", {}, [sw, el("span", {}, ["Every box is split: ", el("strong", {text: "left half " + names[0]}),
+      ", ", el("strong", {text: "right half " + names[1]}), ", each coloured by its own activity."])]));
   };
 
   App.prototype.drawKey = function () {
@@ -1147,16 +1147,21 @@
     return label + ", " + given;
   };
 
+  // short words: the arm and its dose; its placebo arm and which inert drug it gets
+  App.prototype.legendText = function (a) {
+    if (!a.placebo) return this.armWithDose(a.name, a === this.runs[0]);
+    var d = this.data;
+    return "its placebo arm (" +
+      ((d.roles.inert_drugs || []).length > 1 ? this.label(a.inert === true ? d.roles.inert : a.inert) : "an inert drug") + ")";
+  };
+
   App.prototype.drawLegend = function () {
     var self = this, box = this.legendBox;
     box.innerHTML = "";
     this.runs.forEach(function (a) {
       var sw = svg("svg", {width: 40, height: 12, "aria-hidden": "true"});
       svg("line", {x1: 2, y1: 6, x2: 38, y2: 6, stroke: a.color, "stroke-width": 3, "stroke-dasharray": a.dash}, sw);
-      // short words: the arm and its dose; its placebo arm and which inert drug it gets
-      var desc = a.placebo ? "its placebo arm (" +
-        ((self.data.roles.inert_drugs || []).length > 1 ? self.label(a.inert === true ? self.data.roles.inert : a.inert) : "an inert drug") + ")"
-        : self.armWithDose(a.name, a === self.runs[0]);
+      var desc = self.legendText(a);
       box.appendChild(el("li", {class: a.placebo ? "pw-sub" : null, title: a.placebo ? null : firstSentence(plain(self.data.scenarios[a.name].description))}, [sw, el("span", {text: desc})]));
     });
     if (this.ghost) {
@@ -1390,7 +1395,9 @@
     svg("rect", {x: 0, y: 0, width: "100%", height: "100%", fill: "white"}, out);
     // lines of text wrapped to the figure's width (letters taken as 0.56 of their size)
     var write = function (text, size, opts) {
-      var per = Math.max(16, Math.floor((width - 20) / (size * 0.56))), words = text.split(" "), line = "";
+      var wide = opts && opts["font-weight"] === "bold" ? 0.66 : 0.58;
+      var x0 = (opts && opts.x) || 10;
+      var per = Math.max(16, Math.floor((width - x0 - 10) / (size * wide))), words = text.split(" "), line = "";
       var flush = function () {
         y += size * 1.3;
         var t = svg("text", Object.assign({x: 10, y: y, "font-size": size, fill: INK}, opts || {}), out);
@@ -1414,7 +1421,7 @@
           svg("line", {x1: 12, y1: y + 12, x2: 48, y2: y + 12, stroke: a.color, "stroke-width": 3, "stroke-dasharray": a.dash}, out);
           var keep = y;
           y -= 4;
-          write(a.label, 13, {x: 56});
+          write(a.run ? self.legendText(a) : a.label, 13, {x: 56});
           y = Math.max(y, keep + 20) + 2;
         });
         write(TEACHING, 12, {fill: MUTED, "font-style": "italic"});
@@ -1434,7 +1441,6 @@
   App.prototype.figureLines = function () {
     var s = this.state, d = this.data, self = this, arms = this.mainArms();
     var lines = [this.label(this.primary) + ": " + arms.map(function (a, i) { return self.armWithDose(a.name, i === 0); }).join(" compared with ")];
-    lines.push(arms.map(function (a) { return firstSentence(plain(d.scenarios[a.name].description)).replace(/\.$/, ""); }).join(". ") + ".");
     lines.push(s.placebo ? "Placebo arms: " + this.label(s.inert || d.roles.inert) + "." : "No placebo arms shown.");
     var ivs = s.interventions.map(function (x) { return splitTitle(plain(d.interventions[x.split("@")[0]].description))[0]; });
     lines.push("Interventions: " + (ivs.length ? ivs.join("; ") : "none") + ".");
@@ -1446,7 +1452,7 @@
     });
     if (changed.length) lines.push("Changed: " + changed.join("; ") + ".");
     lines.push("The pathway at " + formatTime(s.t) + " after the first dose" +
-      (arms.length > 1 ? "; each box: left half " + arms[0].label + ", right half " + arms[1].label + "." : "."));
+      (arms.length > 1 ? "; each box: left half " + self.armWithDose(arms[0].name, true) + ", right half " + self.armWithDose(arms[1].name, false) + "." : "."));
     return lines;
   };
 
