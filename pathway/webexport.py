@@ -276,10 +276,10 @@ def load_site(model: Model, path: str | Path | None = None) -> dict:
     page = data.get("page", {})
     if not isinstance(page, dict):
         page, _ = {}, problems.append("'page' must be a table: [page]")
-    extra = set(page) - {"intro", "safety", "safety_sources"}
+    extra = set(page) - {"intro", "reading", "safety", "safety_sources"}
     if extra:
         problems.append(f"page: unknown key(s) {', '.join(sorted(extra))}")
-    for key in ("intro", "safety"):
+    for key in ("intro", "reading", "safety"):
         if key in page and (not isinstance(page[key], str) or not page[key].strip()):
             problems.append(f"page: {key} must be text")
     sources = page.get("safety_sources", [])

@@ -1066,8 +1066,8 @@ def test_every_guided_answer_refers_only_to_marks_that_are_drawn(page, model):
 @needs_browser
 def test_honesty_and_safety_sit_where_the_eye_is(browser, site, model):
     page = open_page(browser, site, width=1280, height=800)
-    note = page.locator(".pw-answer .pw-teach")
-    assert in_view(page, ".pw-answer .pw-teach") and "teaching model" in note.inner_text().lower()
+    note = page.locator(".pw-answer .pw-teach:not(.pw-reading)")
+    assert in_view(page, ".pw-answer .pw-teach:not(.pw-reading)") and "teaching model" in note.inner_text().lower()
     honesty = page.locator(".pw-honesty").inner_text()
     assert "not an independent" in honesty or "not that the model is right" in honesty
     safety = page.locator(".pw-safety").inner_text()
@@ -1111,3 +1111,29 @@ def test_axe_finds_no_serious_violation(browser, site, phone):
         page.context.close()
     else:
         page.close()
+
+
+@needs_browser
+def test_box_labels_read_on_every_fill(browser, site):
+    """A box's letters are near-black on a light halo drawn under them, so they keep a
+    contrast of at least 4.5:1 whatever the halves' colours (18:1 on the halo)."""
+    page = open_page(browser, site, hash_="#t=30")
+    texts = page.evaluate("""() => [...document.querySelectorAll('.pw-node text')].map(t => {
+        const s = getComputedStyle(t);
+        return [t.getAttribute('fill'), s.paintOrder, parseFloat(t.getAttribute('stroke-width')),
+                t.getAttribute('stroke')]; })""")
+    assert texts
+    for fill, order, width, halo in texts:
+        assert fill == "#111111" and order.startswith("stroke") and width >= 2
+        assert halo.startswith("rgba(255,255,255")
+    assert contrast((0x11, 0x11, 0x11), (235, 235, 235)) >= 4.5      # the halo at its faintest
+    page.close()
+
+
+def contrast(a, b) -> float:
+    def lum(c):
+        c = [x / 255 for x in c]
+        c = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)

@@ -288,6 +288,7 @@
     this.legendBox = el("ul", {class: "pw-legend", "aria-label": "Legend of the curves"});
     this.answer = el("section", {class: "pw-answer", "aria-labelledby": "pw-primary-title"}, [
       el("h2", {class: "pw-h2", id: "pw-primary-title", text: this.label(this.primary) + " over time"}),
+      page.reading ? el("p", {class: "pw-teach pw-reading", text: plain(page.reading)}) : null,
       this.chartBox, timeRow,
       el("p", {class: "pw-teach", text: TEACHING}),
       this.legendBox]);
@@ -304,8 +305,11 @@
       el("button", {type: "button", onclick: function () { self.download("png"); }, text: "Download PNG"}),
       el("button", {type: "button", onclick: function () { self.download("svg"); }, text: "Download SVG"})]);
     var figure = el("section", {class: "pw-figure", "aria-label": "The pathway"}, [
-      el("h2", {class: "pw-h2", text: "The pathway"}), this.pathSvgBox, this.splitKey = el("div", {class: "pw-split-key"}), this.keyBox,
-      el("p", {class: "pw-hint", text: HINT}),
+      el("div", {class: "pw-figure-head"}, [el("h2", {class: "pw-h2", text: "The pathway"}), this.splitKey = el("div", {class: "pw-split-key"})]),
+      this.pathSvgBox, this.keyBox,
+      el("p", {class: "pw-hint"}, [HINT + " ", (d.glossary && Object.keys(d.glossary).length) ? el("button", {type: "button", class: "pw-link",
+        onclick: function () { var g = self.host.querySelector("#pw-glossary"); g.open = true; g.scrollIntoView({block: "start"}); g.querySelector("summary").focus(); },
+        text: "New words? See \u201cWords used here\u201d"}) : null]),
       el("div", {class: "pw-side-head"}, [el("label", {for: "pw-side", class: "pw-h2", text: "Also show"}), this.sideSelect]),
       this.sideChartBox, buttons]);
 
@@ -785,7 +789,7 @@
     var widths = [this.pathSvgBox.clientWidth, this.chartBox.clientWidth, this.sideChartBox.clientWidth];
     this.drawPathway(widths[0]);
     if (timeOnly) { this.moveMarkers(); return; }
-    this.drawChart(this.chartBox, this.primary, widths[1] < 500 ? 170 : 250, true, widths[1]);
+    this.drawChart(this.chartBox, this.primary, widths[1] < 500 ? 155 : 250, true, widths[1]);
     if (this.state.side) this.drawChart(this.sideChartBox, this.state.side, 180, false, widths[2]);
     this.drawLegend();
   };
@@ -1006,8 +1010,8 @@
       var t = svg("text", {x: x[1], y: 18, "text-anchor": "middle", "font-size": 13, "font-weight": "bold", fill: INK}, sw);
       t.textContent = x[0];
     });
-    this.splitKey.appendChild(el("p", {}, [sw, el("span", {}, ["Every box is split: ", el("strong", {text: "left half " + names[0]}),
-      ", ", el("strong", {text: "right half " + names[1]}), ", each coloured by its own activity."])]));
+    this.splitKey.appendChild(el("p", {}, [sw, el("span", {}, ["Each box: ", el("strong", {text: "left half " + names[0]}),
+      ", ", el("strong", {text: "right half " + names[1]}), "."])]));
   };
 
   App.prototype.drawKey = function () {
