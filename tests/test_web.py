@@ -1057,6 +1057,8 @@ def test_every_guided_answer_refers_only_to_marks_that_are_drawn(page, model):
     for i, item in enumerate(load_site(model)["try"]):
         page.locator(".pw-try-list .pw-try-button").nth(i).click()
         answer = item.get("answer", "")
+        for h in model.hypotheses:             # hypotheses by the words the page shows
+            assert f"'{h}'" not in answer, (item["question"], h)
         for word, check in MARKS.items():
             if word.lower() in answer.lower():
                 assert page.evaluate(f"() => {check}"), (item["question"], word)
