@@ -12,6 +12,9 @@ Writes the site for the model into a temporary folder, opens it from disk
 * a slider change on the page: every arm re-simulated, pathway and charts redrawn;
 * drawing the pathway at a desktop's, a tablet's and a phone's width (the page
   takes the boxes, bands and arrow paths Python worked out for that width);
+* input to paint with the CPU slowed 4x (Chrome's Emulation.setCPUThrottlingRate), at a
+  phone's and a desktop's size: from a dose slider's input event to the frame after the
+  page redrew (a requestAnimationFrame callback, then a task after that frame);
 * in Python, working those drawings out for every width (layout, boxes, bands,
   titles and the arrows' routes around the boxes), as ``pathway site`` does;
 * for scale, the same 8-week runs in Python (numba), on the same 5-minute grid.
@@ -79,6 +82,39 @@ TIME_PATHWAY = """([width, runs]) => {
   }
   return {times, lanes: app.geometry(width).vertical ? "lanes" : "columns"};
 }"""
+
+
+TIME_PAINT = """(runs) => {
+  const input = document.querySelector("#pw-dose");
+  const frame = () => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
+  const times = [];
+  return (async () => {
+    for (let i = 0; i < runs + 3; i++) {
+      await frame();
+      input.value = String(200 + 53 * i % 700);
+      const t = performance.now();
+      input.dispatchEvent(new Event("input", {bubbles: true}));
+      await frame();
+      if (i >= 3) times.push(performance.now() - t);
+    }
+    return {times};
+  })();
+}"""
+
+
+def time_paint(browser, site: Path, width: int, height: int, mobile: bool) -> list[float]:
+    """Input to paint on a dose slider change, the CPU slowed 4x."""
+    page = browser.new_page(viewport={"width": width, "height": height}, is_mobile=mobile,
+                            has_touch=mobile)
+    page.goto((site / "index.html").as_uri())
+    page.wait_for_function("document.getElementById('app').dataset.ready === '1'")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    try:
+        return page.evaluate(TIME_PAINT, RUNS)["times"]
+    finally:
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+        page.close()
 
 
 def time_drawings(model) -> list[float]:
@@ -152,6 +188,10 @@ def main() -> None:
                 r = page.evaluate(TIME_PATHWAY, [width, RUNS])
                 print(f"pathway drawn {width:4d} px wide ({r['lanes']:7s}):"
                       f"                        {summary(r['times'])}")
+            for label, w, h, mobile in (("phone 390x844", 390, 844, True),
+                                        ("desktop 1280x800", 1280, 800, False)):
+                print(f"input to paint, CPU slowed 4x, {label:16s}:                 "
+                      f"{summary(time_paint(browser, site, w, h, mobile))}")
             print(f"the page's drawings worked out in Python (every width, arrows routed): "
                   f"{summary(time_drawings(model))}")
             browser.close()

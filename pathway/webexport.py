@@ -237,6 +237,10 @@ def export_model(model: Model, site: dict | None = None) -> dict:
         "references": {key: _citation(key, text) for key, text in model.references.items()},
         "compiled": compiled,
         "things_to_try": (site or {}).get("try", []),
+        # the site file's words for readers: a plain first sentence, a safety note with
+        # its sources (keys of the model's references) and a glossary of technical terms
+        "page": (site or {}).get("page", {}),
+        "glossary": (site or {}).get("glossary", {}),
         "time_units": {u: f for u, f in UNITS["time"].items()},
     }
 
@@ -271,9 +275,11 @@ class _SiteChecker(FileChecker):
     def build(self, data: dict) -> dict:
         from .modelfile import MAX_DAYS, MAX_DOSE
         model = self.model
-        for key in sorted(set(data) - {"try"}):
-            self.problem(key, "unknown table (only [[try]] is read)",
+        for key in sorted(set(data) - {"try", "page", "glossary"}):
+            self.problem(key, "unknown table (only [[try]], [page] and [glossary] are read)",
                          "write each guided question as a [[try]] table")
+        page = self.page(data.get("page", {}))
+        glossary = self.glossary(data.get("glossary", {}))
         params, inert = parameter_table(model), inert_drugs(model)
         out = []
         for i, item in self.list_of_tables(data.get("try", []), "try",
@@ -309,7 +315,35 @@ class _SiteChecker(FileChecker):
                                  f"{p['low']:g}-{p['high']:g} {p['unit']}",
                                  "give a number in the unit that `pathway list` shows")
             out.append(item)
-        return {"try": out}
+        return {"try": out, "page": page, "glossary": glossary}
+
+    def page(self, raw) -> dict:
+        """The page's own words: its introduction, how to read the chart, and a safety
+        note with its sources (keys of the model's references)."""
+        page = self.table(raw, "page")
+        self.unknown_keys(page, {"intro", "reading", "safety", "safety_sources"}, "page")
+        for key in ("intro", "reading", "safety"):
+            if key in page:
+                self.nonempty_text(page, key, "page")
+        sources = page.get("safety_sources", [])
+        if not isinstance(sources, list) or not all(isinstance(k, str) for k in sources):
+            self.problem("page", "safety_sources must be a list of reference keys",
+                         "write safety_sources = [\"key\", ...] with keys of the model's references")
+        else:
+            for key in sources:
+                if key not in self.model.references:
+                    self.problem("page", f"safety source '{key}' is not among the model's "
+                                 "references", suggest(key, self.model.references))
+        return page
+
+    def glossary(self, raw) -> dict:
+        """Plain words for technical terms: term = "plain words"."""
+        glossary = self.table(raw, "glossary")
+        for term, text in glossary.items():
+            if not isinstance(text, str) or not text.strip():
+                self.problem(f"glossary.{term}", "must be text in plain words",
+                             f"write {term} = \"what it means in a sentence\"")
+        return {k: v for k, v in glossary.items() if isinstance(v, str)}
 
 
     def interventions(self, value, place: str) -> None:
@@ -346,7 +380,7 @@ def load_site(model: Model, path: str | Path | None = None) -> dict:
     if path is None:
         path = site_path(model)
         if path is None or not path.exists():
-            return {"try": []}
+            return {"try": [], "page": {}, "glossary": {}}
     shown = str(path)
     data = read_toml(path, SITE_FILE)
     checker = _SiteChecker(model, shown)

@@ -17,7 +17,8 @@
   // in the boxes, an arm in the charts)
   var INK = "#1a1a1a", MUTED = "#555";
   var PLACEBO = "#6b6b6b", GHOST = "#b9b9b9", FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-  var HINT = "Click or tap a box or an arrow (or reach it with Tab and press Enter) to read what it is, how good the evidence is, and the studies behind it.";
+  var HINT = "Tap or click a box or an arrow (or reach it with Tab and press Enter) to read what it is, how good the evidence is, and the studies behind it.";
+  var TEACHING = "A teaching model, not medical advice: simplified, tuned to published studies, not a forecast for anyone.";
   var TIME_TICKS = [[1 / 6, "10 min"], [1, "1 h"], [6, "6 h"], [24, "1 d"], [72, "3 d"], [168, "1 wk"],
     [336, "2 wk"], [672, "4 wk"], [1344, "8 wk"], [2688, "16 wk"], [5376, "32 wk"], [8760, "1 yr"]];
 
@@ -44,7 +45,10 @@
   function sig(x, digits) {       // like Python's %.{digits}g
     if (x === 0) return "0";
     var s = Number(x).toPrecision(digits);
-    if (s.indexOf("e") >= 0) return String(Number(s));
+    if (s.indexOf("e") >= 0) {          // never scientific notation: 0.000000828, 1200000
+      var places = digits - 1 - Math.floor(Math.log10(Math.abs(Number(s))));
+      s = places > 0 ? Number(s).toFixed(Math.min(places, 20)) : Math.round(Number(s)).toFixed(0);
+    }
     if (s.indexOf(".") >= 0) s = s.replace(/0+$/, "").replace(/\.$/, "");
     return s;
   }
@@ -117,6 +121,23 @@
     return [text.slice(0, j), text.slice(j + 2)];
   }
 
+  // a number for readers: never in scientific notation (3 significant digits, or
+  // "less than 0.001" for a tiny positive one)
+  function num(x) {
+    if (x === 0 || !isFinite(x)) return String(x);
+    var a = Math.abs(x);
+    if (a < 0.001) return (x < 0 ? "more than -" : "less than ") + "0.001";
+    if (a >= 1e6) return Math.round(x).toLocaleString("en");
+    return sig(x, 3);
+  }
+
+  // text from the model file for readers: no code marks, ids in parentheses kept as
+  // written, numbers left as they are
+  function plain(text) {
+    return String(text || "").replace(/`([^`]*)`/g, "$1")
+      .replace(/[;,]?\s*choose with [^\s@]+@[^\s)]+/g, "");        // the command line's syntax
+  }
+
   function firstSentence(text) {
     var m = /^(.*?[.!?])(\s|$)/.exec(text || "");
     return m ? m[1] : (text || "");
@@ -138,7 +159,7 @@
     this.timings = [];
     this.defaults = this.defaultState();
     this.state = this.defaultState();
-    if (this.options.hash) this.readHash();
+    if (this.options.hash && !this.options.ignoreLink) this.readHash();
     this.build();
     this.render();
     if (!this.runs) {
@@ -213,6 +234,8 @@
 
   App.prototype.unitOf = function (id) {
     var n = this.nodes[id];
+    // expectancy is a drug to the solver (a store each visit fills), not to a reader
+    if (id === this.data.roles.expectancy) return "";
     return (n && n.kind === "drug") || this.data.derived[id] ? "ng/mL" : "";
   };
 
@@ -242,39 +265,51 @@
 
   // ------------------------------------------------------------ the DOM
   App.prototype.build = function () {
-    var self = this, d = this.data;
+    var self = this, d = this.data, page = d.page || {};
     this.host.innerHTML = "";
     this.host.classList.add("pathway-app");
     var name = d.model.name.replace(/-/g, " ");
     var title = el("h1", {text: name.charAt(0).toUpperCase() + name.slice(1) + ": explore the model"});
-    var intro = el("p", {class: "pw-intro", text: d.model.description});
-    var note = el("p", {class: "pw-note", text: "A teaching model, not medical advice. Everything runs in your browser."});
+    var intro = el("p", {class: "pw-intro", text: plain(page.intro || firstSentence(d.model.description))});
     this.status = el("div", {class: "pw-status", role: "status", "aria-live": "polite"});
     this.alert = el("div", {class: "pw-alert", role: "alert", hidden: true});
+    this.notice = el("div", {class: "pw-notice", role: "status", hidden: true});
 
-    // figure
+    // the pathway's moment, set under the chart (the dashed line) so both are in reach
     this.pathSvgBox = el("div", {class: "pw-pathway"});
     this.keyBox = el("div", {class: "pw-key"});
-    this.timeLabel = el("label", {for: "pw-time", text: "Colour the pathway at"});
+    this.timeLabel = el("label", {for: "pw-time", text: "Pathway at"});
     this.timeInput = el("input", {id: "pw-time", type: "range", min: 0, max: 1000, step: 1,
       "aria-describedby": "pw-time-value", oninput: function () { self.state.t = self.sliderToTime(+this.value); self.draw(true); self.writeHash(); }});
     this.timeValue = el("output", {id: "pw-time-value", for: "pw-time"});
     var timeRow = el("div", {class: "pw-time"}, [this.timeLabel, this.timeInput, this.timeValue]);
+    // the answer: the main chart, with the teaching-model note beside it
     this.chartBox = el("div", {class: "pw-chart"});
     this.legendBox = el("ul", {class: "pw-legend", "aria-label": "Legend of the curves"});
+    this.answer = el("section", {class: "pw-answer", "aria-labelledby": "pw-primary-title"}, [
+      el("h2", {class: "pw-h2", id: "pw-primary-title", text: this.label(this.primary) + " over time"}),
+      page.reading ? el("p", {class: "pw-teach pw-reading", text: plain(page.reading)}) : null,
+      this.chartBox, timeRow,
+      el("p", {class: "pw-teach", text: TEACHING}),
+      this.legendBox]);
+
     this.sideSelect = el("select", {id: "pw-side", onchange: function () { self.state.side = this.value; self.draw(); self.writeHash(); }});
     this.sideChartBox = el("div", {class: "pw-chart pw-chart-small"});
-    this.info = el("section", {class: "pw-info", "aria-live": "polite", tabindex: "-1", "aria-label": "Details of the selected part of the pathway"});
-    this.info.appendChild(el("p", {class: "pw-hint", text: HINT}));
+    // details of a box or an arrow: a panel over the page's foot, so a tap never scrolls
+    // the diagram away; Escape or its close button shuts it
+    this.info = el("section", {class: "pw-info", role: "dialog", "aria-modal": "false", tabindex: "-1", hidden: true,
+      "aria-label": "Details of the selected part of the pathway"});
     var buttons = el("div", {class: "pw-buttons"}, [
       el("button", {type: "button", onclick: function () { self.reset(); }, text: "Reset everything"}),
       this.options.hash ? el("button", {type: "button", onclick: function () { self.share(this); }, text: "Copy link to this setting"}) : null,
       el("button", {type: "button", onclick: function () { self.download("png"); }, text: "Download PNG"}),
       el("button", {type: "button", onclick: function () { self.download("svg"); }, text: "Download SVG"})]);
-    var figure = el("section", {class: "pw-figure", "aria-label": "Figure"}, [
-      el("h2", {class: "pw-h2", text: "The pathway"}), this.pathSvgBox, timeRow, this.keyBox, this.info,
-      el("h2", {class: "pw-h2", id: "pw-primary-title", text: this.label(this.primary) + " over time"}),
-      this.chartBox, this.legendBox,
+    var figure = el("section", {class: "pw-figure", "aria-label": "The pathway"}, [
+      el("div", {class: "pw-figure-head"}, [el("h2", {class: "pw-h2", text: "The pathway"}), this.splitKey = el("div", {class: "pw-split-key"})]),
+      this.pathSvgBox, this.keyBox,
+      el("p", {class: "pw-hint"}, [HINT + " ", (d.glossary && Object.keys(d.glossary).length) ? el("button", {type: "button", class: "pw-link",
+        onclick: function () { var g = self.host.querySelector("#pw-glossary"); g.open = true; g.scrollIntoView({block: "start"}); g.querySelector("summary").focus(); },
+        text: "New words? See \u201cWords used here\u201d"}) : null]),
       el("div", {class: "pw-side-head"}, [el("label", {for: "pw-side", class: "pw-h2", text: "Also show"}), this.sideSelect]),
       this.sideChartBox, buttons]);
 
@@ -282,8 +317,9 @@
     var controls = el("section", {class: "pw-controls", "aria-label": "Controls"});
     this.tryBox = this.buildTry();
     if (this.tryBox) figure.appendChild(this.tryBox);
-    this.scoreBox = this.buildScorecard();
-    if (this.scoreBox) figure.appendChild(this.scoreBox);
+    figure.appendChild(this.buildHonesty());
+    var glossary = this.buildGlossary();
+    if (glossary) figure.appendChild(glossary);
     controls.appendChild(this.buildTreatment());
     controls.appendChild(this.buildChecks("interventions", "Interventions (virtual experiments)",
       "Each one changes the biology, as in a published experiment; it is drawn on the pathway.", d.interventions));
@@ -295,11 +331,63 @@
     var skip = el("a", {class: "pw-skip", href: "#pw-controls", text: "Skip to the controls",
       onclick: function (ev) { ev.preventDefault(); controls.focus(); controls.scrollIntoView(); }});
     this.host.appendChild(skip);
-    this.host.appendChild(el("header", {class: "pw-header"}, [title, intro, note]));
+    this.host.appendChild(el("header", {class: "pw-header"}, [title, intro, this.buildStart()]));
     this.host.appendChild(this.alert);
-    this.host.appendChild(el("div", {class: "pw-layout"}, [figure, controls]));
+    this.host.appendChild(this.notice);
+    // in the page's order the answer and the controls come first (a few Tabs from the
+    // top); the grid places the pathway beside them on a wide screen and between them
+    // on a phone, where the answer stays in view while the reader scrolls
+    this.layout = el("div", {class: "pw-layout"}, [this.answer, controls, figure]);
+    this.host.appendChild(this.layout);
+    this.host.appendChild(this.info);
     this.host.appendChild(this.status);
+    this.host.addEventListener("keydown", function (ev) {
+      if (ev.key !== "Escape") return;
+      if (!self.info.hidden) { ev.preventDefault(); self.closeInfo(); return; }
+      var open = ev.target.closest && ev.target.closest("details[open]");
+      if (open && open.classList.contains("pw-closable")) { open.open = false; open.querySelector("summary").focus(); }
+    });
     this.syncControls();
+  };
+
+  // "Start here": the first guided question, above the fold
+  App.prototype.buildStart = function () {
+    var self = this, item = (this.data.things_to_try || [])[0];
+    if (!item) return null;
+    return el("div", {class: "pw-start"}, [
+      el("strong", {class: "pw-start-label", text: "Start here: "}),
+      el("span", {text: item.question + " "}),
+      el("button", {type: "button", class: "pw-try-button", onclick: function () { self.applyTry(item); }, text: "Set it up"}),
+      el("span", {class: "pw-start-then", text: " then move the time slider."})]);
+  };
+
+  // plain words on what the model is, what was calibrated and checked, and safety
+  App.prototype.buildHonesty = function () {
+    var d = this.data, page = d.page || {}, rows = d.scorecard || [];
+    var box = el("details", {class: "pw-box pw-honesty pw-closable", open: true}, [
+      el("summary", {class: "pw-h2", text: "What this model is, and is not"})]);
+    box.appendChild(el("p", {text: "This is a teaching model: a simplified picture of the brain, not medical advice, and it cannot say how any one person will respond."}));
+    box.appendChild(el("p", {text: "Its numbers were tuned so that its curves fall within results published in studies of people and animals. " +
+      "Those same studies were then used to check it, so a good match shows that the tuning worked, not that the model is right: " +
+      "it has not been tested against data that were kept aside."}));
+    if (page.safety) {
+      var note = el("p", {class: "pw-safety"}, [el("strong", {text: "Safety and context. "}), plain(page.safety)]);
+      box.appendChild(note);
+      if ((page.safety_sources || []).length) {
+        box.appendChild(el("p", {class: "pw-desc", text: "Sources:"}));
+        box.appendChild(this.citations(page.safety_sources));
+      }
+    }
+    if (rows.length) box.appendChild(this.buildScorecard());
+    return box;
+  };
+
+  App.prototype.buildGlossary = function () {
+    var g = this.data.glossary || {}, terms = Object.keys(g).sort(function (a, b) { return a.toLowerCase() < b.toLowerCase() ? -1 : 1; });
+    if (!terms.length) return null;
+    var list = el("dl", {class: "pw-glossary"});
+    terms.forEach(function (t) { list.appendChild(el("dt", {text: t})); list.appendChild(el("dd", {text: plain(g[t])})); });
+    return el("details", {class: "pw-box pw-closable", id: "pw-glossary"}, [el("summary", {class: "pw-h2", text: "Words used here"}), list]);
   };
 
   App.prototype.buildTry = function () {
@@ -307,44 +395,41 @@
     if (!items.length) return null;
     var list = el("ol", {class: "pw-try-list"});
     items.forEach(function (item, i) {
-      var answer = item.answer ? el("details", {}, [el("summary", {text: "What to look for"}), el("p", {text: item.answer})]) : null;
+      var answer = item.answer ? el("details", {}, [el("summary", {text: "What to look for"}), el("p", {text: plain(item.answer)})]) : null;
       list.appendChild(el("li", {}, [
-        el("p", {class: "pw-question", text: item.question}),
-        el("button", {type: "button", class: "pw-try-button", "aria-label": "Set up question " + (i + 1),
+        el("p", {class: "pw-question", id: "pw-q" + i, text: item.question}),
+        el("button", {type: "button", class: "pw-try-button", "aria-describedby": "pw-q" + i,
           onclick: function () { self.applyTry(item); }, text: "Set it up"}), answer]));
     });
-    return el("details", {class: "pw-box pw-try", open: true}, [el("summary", {class: "pw-h2", text: "Things to try"}), list]);
+    return el("details", {class: "pw-box pw-try pw-closable", open: true}, [el("summary", {class: "pw-h2", text: "Things to try"}), list]);
   };
 
   // The validation scorecard (written by `pathway site --scorecard`): each literature
   // check with its source, the published band, the model's value and the verdict.
   App.prototype.buildScorecard = function () {
     var rows = this.data.scorecard || [];
-    if (!rows.length) return null;
-    var passed = rows.filter(function (r) { return r.passed; }).length;
     var band = function (b) {
-      if (b[0] == null) return "at most " + sig(b[1], 3);
-      if (b[1] == null) return "at least " + sig(b[0], 3);
-      return sig(b[0], 3) + " to " + sig(b[1], 3);
+      if (b[0] == null) return "at most " + num(b[1]);
+      if (b[1] == null) return "at least " + num(b[0]);
+      return num(b[0]) + " to " + num(b[1]);
     };
     var body = el("tbody");
     rows.forEach(function (r) {
-      var verdict = r.passed ? "met" : (r.known_gap ? "missed (known gap)" : "missed");
+      var verdict = r.passed ? "within" : (r.known_gap ? "outside (a known gap)" : "outside");
       body.appendChild(el("tr", {class: r.passed ? "pw-pass" : "pw-miss"}, [
-        el("th", {scope: "row", text: r.id}),
-        el("td", {text: r.statement + (r.known_gap && !r.passed ? " Why the model misses it: " + r.known_gap : "")}),
+        el("td", {text: plain(r.statement) + (r.known_gap && !r.passed ? " Why the model misses it: " + plain(r.known_gap) : "")}),
         el("td", {text: r.source}),
         el("td", {text: band(r.band)}),
-        el("td", {text: r.value == null ? "none" : sig(r.value, 3)}),
+        el("td", {text: r.value == null ? "none" : num(r.value)}),
         el("td", {text: verdict})]));
     });
     var table = el("table", {class: "pw-score-table"}, [
-      el("caption", {text: passed + " of " + rows.length + " checks against published studies are met, all with one set of parameters."}),
-      el("thead", {}, [el("tr", {}, ["Check", "What the studies found", "Source", "Published band", "Model", "Verdict"].map(
+      el("caption", {text: "The studies the model was tuned to, and where its value falls against each published range (tuning targets, not an independent test)."}),
+      el("thead", {}, [el("tr", {}, ["What the studies found", "Source", "Published range", "Model", "Within the range?"].map(
         function (h) { return el("th", {scope: "col", text: h}); }))]),
       body]);
-    return el("details", {class: "pw-box pw-score"}, [
-      el("summary", {class: "pw-h2", text: "How well does the model match the studies?"}),
+    return el("details", {class: "pw-score"}, [
+      el("summary", {text: "The studies it was tuned to (" + rows.length + ")"}),
       el("div", {class: "pw-score-scroll"}, [table])]);
   };
 
@@ -363,8 +448,22 @@
     this.syncControls();
     this.render();
     this.status.textContent = "Set up: " + item.question;
-    var top = this.pathSvgBox.getBoundingClientRect().top;
-    if (top < 0) this.pathSvgBox.scrollIntoView({block: "start", behavior: "smooth"});
+    this.showAnswerAndPathway();
+  };
+
+  // bring the chart and the pathway into view together: on a wide screen they sit side
+  // by side at the top of the layout; on a phone the chart stays in view at the top
+  // (sticky) and the pathway is brought up just below it
+  App.prototype.showAnswerAndPathway = function () {
+    var sticky = root.getComputedStyle(this.answer).position === "sticky";
+    var target = sticky ? this.pathSvgBox : this.layout;
+    var above = sticky ? this.answer.getBoundingClientRect().height + 8 : 8;
+    var y = target.getBoundingClientRect().top + (root.pageYOffset || 0) - above;
+    if (sticky) {               // the answer's own place, when the reader is above it
+      var a = this.layout.getBoundingClientRect().top + (root.pageYOffset || 0) - 8;
+      y = Math.max(y, a);
+    }
+    root.scrollTo({top: Math.max(0, y), behavior: "auto"});
   };
 
   App.prototype.scenarioOptions = function (select, withNone) {
@@ -465,13 +564,12 @@
       }
       if (kind === "interventions") {
         Object.keys(table[name].variants).forEach(function (h) {
-          extra.push(el("span", {class: "pw-variant", text: " If the hypothesis '" + h + "' is on: " + table[name].variants[h].description}));
+          extra.push(el("span", {class: "pw-variant", text: " If the hypothesis \u201c" + self.hypothesisTitle(h) + "\u201d is on: " + plain(table[name].variants[h].description)}));
         });
       }
-      var parts = splitTitle(table[name].description);
+      var parts = splitTitle(plain(table[name].description));
       box.appendChild(el("div", {class: "pw-field pw-check"}, [input, el("label", {for: id}, [
-        el("strong", {text: parts[0]}), parts[1] ? el("br") : null, parts[1] ? el("span", {text: parts[1]}) : null,
-        el("span", {class: "pw-id", text: " (" + name + ")"})].concat(extra)),
+        el("strong", {text: parts[0]}), parts[1] ? el("br") : null, parts[1] ? el("span", {text: parts[1]}) : null].concat(extra)),
         when ? el("div", {class: "pw-when", hidden: true}, [el("label", {for: id + "-at", text: "at"}), when,
           el("span", {text: "hours after the first dose"})]) : null]));
     });
@@ -495,17 +593,23 @@
           self.render();
         }});
       var value = el("output", {id: id + "-value", for: id});
-      var mark = el("button", {type: "button", class: "pw-changed", hidden: true, "aria-label": "Put " + name.replace(/_/g, " ") + " back to its default",
+      var title = p.description ? firstSentence(plain(p.description)).replace(/\.$/, "") : name.replace(/_/g, " ");
+      var mark = el("button", {type: "button", class: "pw-changed", hidden: true, "aria-label": "changed: reset " + title + " to its default",
         text: "changed: reset", onclick: function () { delete self.state.set[name]; self.syncParam(name); self.render(); }});
       self.paramInputs[name] = {input: input, value: value, mark: mark, log: log};
       box.appendChild(el("div", {class: "pw-field pw-param"}, [
-        el("div", {class: "pw-field-head"}, [el("label", {for: id, text: p.description ? firstSentence(p.description).replace(/\.$/, "") : name}), mark]),
+        el("div", {class: "pw-field-head"}, [el("label", {for: id, text: title}), mark]),
         input, value,
-        el("p", {class: "pw-desc", id: id + "-desc", text: "Default " + p.text + "; range " +
-          formatQuantity(p.low * p.factor, p.dimension, p.base_unit) + " to " + formatQuantity(p.high * p.factor, p.dimension, p.base_unit) +
-          ". (" + name + ")"})]));
+        el("p", {class: "pw-desc", id: id + "-desc", text: "Default " + formatQuantity(p.value * p.factor, p.dimension, p.base_unit) + "; range " +
+          formatQuantity(p.low * p.factor, p.dimension, p.base_unit) + " to " + formatQuantity(p.high * p.factor, p.dimension, p.base_unit) + "."})]));
     });
     return box;
+  };
+
+  // a hypothesis's name for readers: the start of its description
+  App.prototype.hypothesisTitle = function (h) {
+    var x = this.data.hypotheses[h];
+    return x && x.description ? splitTitle(plain(x.description))[0] : h;
   };
 
   App.prototype.paramFromSlider = function (name, v) {
@@ -535,7 +639,7 @@
     var s = this.state, d = this.data, self = this;
     this.scenarioSelect.value = s.scenario;
     this.compareSelect.value = s.compare;
-    this.scenarioDesc.textContent = d.scenarios[s.scenario].description;
+    this.scenarioDesc.textContent = plain(d.scenarios[s.scenario].description);
     var r = this.doseRange();
     this.doseRow.hidden = !r;
     if (r) {
@@ -680,14 +784,19 @@
     var tEnd = this.days() * 24;
     this.state.t = Math.min(Math.max(this.state.t, Math.min(1 / 6, tEnd / 100)), tEnd);
     this.timeInput.value = this.timeToSlider(this.state.t);
-    this.timeValue.textContent = formatTime(this.state.t) + " after the first dose";
-    this.timeInput.setAttribute("aria-valuetext", this.timeValue.textContent);
+    this.timeValue.textContent = formatTime(this.state.t);
+    this.timeInput.setAttribute("aria-valuetext", formatTime(this.state.t) + " after the first dose");
     var widths = [this.pathSvgBox.clientWidth, this.chartBox.clientWidth, this.sideChartBox.clientWidth];
     this.drawPathway(widths[0]);
     if (timeOnly) { this.moveMarkers(); return; }
-    this.drawChart(this.chartBox, this.primary, 260, true, widths[1]);
+    this.drawChart(this.chartBox, this.primary, widths[1] < 500 ? 155 : 250, true, widths[1]);
     if (this.state.side) this.drawChart(this.sideChartBox, this.state.side, 180, false, widths[2]);
     this.drawLegend();
+  };
+
+  // the arms the pathway and the details show: the treatment and what it is compared with
+  App.prototype.mainArms = function () {
+    return (this.runs || []).filter(function (a) { return !a.placebo; });
   };
 
   App.prototype.activity = function (run, t) {
@@ -752,7 +861,11 @@
         "font-size": sig(b.title.size, 3), fill: C.muted, "font-style": "italic"}, s);
       b.title.lines.forEach(function (w, i) { var sp = svg("tspan", {x: b.title.x, dy: i ? b.title.size * 1.2 : 0}, tt); sp.textContent = w; });
     });
-    var run = this.runs[0].run, act = this.activity(run, this.state.t);
+    // each box shows every arm's activity: split left and right where two arms are compared
+    var arms = this.mainArms(), acts = arms.map(function (a) { return self.activity(a.run, self.state.t); });
+    // a finger needs 44 px, a mouse 24 px: each arrow gets an invisible stroke that wide
+    var touch = root.matchMedia && root.matchMedia("(pointer: coarse)").matches;
+    var hit = Math.ceil((touch || width < 640 ? 44 : 24) * W / width * 10) / 10;
     var sys = this.system();
     var cutEdges = {}, scaled = {}, resets = {};
     sys.applied.forEach(function (a) {
@@ -770,7 +883,7 @@
       var color = C[e.effect] || C.activates;
       var g = svg("g", {class: "pw-edge", tabindex: 0, role: "button", "data-edge": e.index,
         "aria-label": self.label(e.source) + " " + e.effect + " " + self.label(e.target) + ", " + e.grade + " evidence" + (on ? "" : ", hypothesis off")}, edgeLayer);
-      svg("path", {d: path, stroke: "transparent", "stroke-width": 12, fill: "none"}, g);
+      svg("path", {d: path, stroke: "transparent", "stroke-width": sig(hit, 3), fill: "none", class: "pw-hit"}, g);
       svg("path", {d: path, stroke: color, "stroke-width": 1.7,
         "stroke-dasharray": GRADE_DASH[e.grade] || "", fill: "none", opacity: on ? 1 : 0.22,
         "marker-end": e.effect === "inhibits" ? "url(#pw-bar)" : (e.effect === "metabolised-to" ? "url(#pw-arrow-met)" : "url(#pw-arrow-act)")}, g);
@@ -787,26 +900,43 @@
         var tx = svg("text", {x: mx, y: my + 4, "text-anchor": "middle", "font-size": 11, fill: INK, "font-weight": "bold"}, lab);
         tx.textContent = "\u00d7" + sig(scaled[k], 2);
       }
-      g.addEventListener("click", function () { self.showEdge(e); });
-      g.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); self.showEdge(e); } });
+      g.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); self.showEdge(e, g); } });
     });
     placed.forEach(function (n) {
-      var p = pos[n.id], v = act[n.id], fill = v === undefined ? "#ffffff" : activityColor(v);
+      var p = pos[n.id], x0 = p[0] - boxW / 2, y0 = p[1] - boxH / 2;
+      var lines = geom.labels[n.id].lines, fs = geom.labels[n.id].size;
+      var said = acts.map(function (act, i) {
+        var v = act[n.id];
+        if (v === undefined) return null;
+        return (arms.length > 1 ? arms[i].label + " " : "") + (n.kind === "drug" ? Math.round(v * 100) + "% of its peak" : (v >= 0 ? "+" : "") + Math.round(v * 100) + "% from rest");
+      }).filter(Boolean);
+      // the name starts with the box's label (its title, and the words it shows)
       var g = svg("g", {class: "pw-node", tabindex: 0, role: "button", "data-node": n.id,
-        "aria-label": n.label + (v === undefined ? "" : ", activity " + (n.kind === "drug" ? Math.round(v * 100) + "% of its peak" : (v >= 0 ? "+" : "") + Math.round(v * 100) + "% from rest"))}, nodeLayer);
-      svg("rect", {x: p[0] - boxW / 2, y: p[1] - boxH / 2, width: boxW, height: boxH, rx: 6, fill: fill,
+        "aria-label": n.label + (said.length ? ", activity: " + said.join("; ") : "")}, nodeLayer);
+      var fills = acts.map(function (act) { return act[n.id] === undefined ? "#ffffff" : activityColor(act[n.id]); });
+      svg("rect", {x: x0, y: y0, width: boxW, height: boxH, rx: 6, fill: fills[0], class: "pw-half", "data-arm": 0}, g);
+      if (fills.length > 1) {        // the second arm: the right half, its right corners rounded
+        var r = 6, xm = p[0], x1 = x0 + boxW, y1 = y0 + boxH;
+        svg("path", {d: "M" + xm + "," + y0 + " H" + (x1 - r) + " A" + r + "," + r + " 0 0 1 " + x1 + "," + (y0 + r) + " V" + (y1 - r) +
+          " A" + r + "," + r + " 0 0 1 " + (x1 - r) + "," + y1 + " H" + xm + " Z", fill: fills[1], class: "pw-half", "data-arm": 1}, g);
+        svg("line", {x1: xm, y1: y0, x2: xm, y2: y1, stroke: "#777", "stroke-width": 0.8}, g);
+      }
+      svg("rect", {x: x0, y: y0, width: boxW, height: boxH, rx: 6, fill: "none", class: "pw-outline",
         stroke: resets[n.id] || n.kind === "readout" ? INK : "#777", "stroke-width": resets[n.id] ? 2.5 : (n.kind === "readout" ? 1.8 : 1),
         "stroke-dasharray": resets[n.id] ? "4 2" : ""}, g);
-      var lines = geom.labels[n.id].lines, fs = geom.labels[n.id].size;
-      var t = svg("text", {x: p[0], y: p[1] - (lines.length - 1) * fs * 0.56 + fs * 0.36, "text-anchor": "middle", "font-size": fs, fill: inkFor(fill)}, g);
+      // dark letters on a light halo read on every fill (the label is named above)
+      var t = svg("text", {x: p[0], y: p[1] - (lines.length - 1) * fs * 0.56 + fs * 0.36, "text-anchor": "middle", "font-size": fs,
+        fill: "#111111", stroke: "rgba(255,255,255,0.92)", "stroke-width": sig(Math.max(2.2, fs * 0.28), 3), "stroke-linejoin": "round",
+        "paint-order": "stroke", "aria-hidden": "true"}, g);
       lines.forEach(function (line, i) {
         var sp = svg("tspan", {x: p[0], dy: i ? fs * 1.12 : 0}, t);
         sp.textContent = line;
       });
       svg("title", {}, g).textContent = n.label;
-      g.addEventListener("click", function () { self.showNode(n); });
-      g.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); self.showNode(n); } });
+      g.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); self.showNode(n, g); } });
     });
+    // a tap or a click opens the box under it, else the arrow nearest to it (within reach)
+    s.addEventListener("click", function (ev) { self.pick(ev, s, geom, hit); });
     var focused = document.activeElement && box.contains(document.activeElement) ?
       (document.activeElement.getAttribute("data-node") || "e" + document.activeElement.getAttribute("data-edge")) : null;
     box.innerHTML = "";
@@ -816,7 +946,72 @@
       if (again) again.focus();
     }
     this.pathSvg = s;
+    this.drawSplitKey(arms);
     this.drawKey();
+  };
+
+  App.prototype.pick = function (ev, s, geom, reach) {
+    var pt = s.createSVGPoint(), m = s.getScreenCTM();
+    if (!m) return;
+    pt.x = ev.clientX; pt.y = ev.clientY;
+    var q = pt.matrixTransform(m.inverse()), bw = geom.box[0] / 2, bh = geom.box[1] / 2, self = this;
+    var node = this.data.nodes.filter(function (n) {
+      var p = geom.nodes[n.id];
+      return p && Math.abs(q.x - p[0]) <= bw && Math.abs(q.y - p[1]) <= bh;
+    })[0];
+    if (node) { this.showNode(node, s.querySelector('[data-node="' + node.id + '"]')); return; }
+    // each arrow as a fine polyline (made once per drawing), and the distance to its
+    // nearest segment
+    if (!s._lines) {
+      s._lines = [].map.call(s.querySelectorAll(".pw-edge"), function (g) {
+        var path = g.querySelector(".pw-hit"), len = path.getTotalLength(), n = Math.max(16, Math.ceil(len / 2)), pts = [];
+        for (var i = 0; i <= n; i++) { var a = path.getPointAtLength(len * i / n); pts.push([a.x, a.y]); }
+        return {g: g, pts: pts};
+      });
+    }
+    var near = [];
+    s._lines.forEach(function (line) {
+      var pts = line.pts, d0 = Infinity;
+      for (var i = 1; i < pts.length; i++) {
+        var ax = pts[i - 1][0], ay = pts[i - 1][1], dx = pts[i][0] - ax, dy = pts[i][1] - ay, l2 = dx * dx + dy * dy;
+        var f = l2 ? Math.max(0, Math.min(1, ((q.x - ax) * dx + (q.y - ay) * dy) / l2)) : 0;
+        d0 = Math.min(d0, Math.hypot(ax + f * dx - q.x, ay + f * dy - q.y));
+      }
+      if (d0 <= reach / 2) near.push({g: line.g, d: d0});
+    });
+    // where arrows run together, the one whose middle is nearest the tap
+    var closest = Math.min.apply(null, near.map(function (x) { return x.d; }).concat([Infinity]));
+    var best = null, bestM = Infinity;
+    near.forEach(function (x) {
+      if (x.d > closest + 2) return;
+      var mid = geom.edges[+x.g.getAttribute("data-edge")].middle, dm = Math.hypot(mid[0] - q.x, mid[1] - q.y);
+      if (dm < bestM) { bestM = dm; best = x.g; }
+    });
+    if (best) {
+      var e = this.data.edges.filter(function (x) { return String(x.index) === best.getAttribute("data-edge"); })[0];
+      if (e) self.showEdge(e, best);
+    }
+  };
+
+  // which half of a box is which arm
+  App.prototype.drawSplitKey = function (arms) {
+    var self = this, names = arms.map(function (a, i) { return self.armWithDose(a.name, i === 0); }), key = names.join("|");
+    if (this.splitKey.dataset.key === key) return;
+    this.splitKey.dataset.key = key;
+    this.splitKey.innerHTML = "";
+    if (arms.length < 2) {
+      this.splitKey.appendChild(el("p", {text: "Each box shows " + names[0] + "\u2019s activity. Compare with another treatment to see both in every box."}));
+      return;
+    }
+    var sw = svg("svg", {width: 56, height: 26, viewBox: "0 0 56 26", "aria-hidden": "true"});
+    svg("rect", {x: 1, y: 1, width: 54, height: 24, rx: 5, fill: "#ffffff", stroke: "#555"}, sw);
+    svg("line", {x1: 28, y1: 1, x2: 28, y2: 25, stroke: "#555"}, sw);
+    [["L", 14], ["R", 42]].forEach(function (x) {
+      var t = svg("text", {x: x[1], y: 18, "text-anchor": "middle", "font-size": 13, "font-weight": "bold", fill: INK}, sw);
+      t.textContent = x[0];
+    });
+    this.splitKey.appendChild(el("p", {}, [sw, el("span", {}, ["Each box: ", el("strong", {text: "left half " + names[0]}),
+      ", ", el("strong", {text: "right half " + names[1]}), "."])]));
   };
 
   App.prototype.drawKey = function () {
@@ -864,8 +1059,9 @@
     series.concat(ghost).forEach(function (s) { for (var i = 0; i < s.y.length; i++) if (s.t[i] <= tEnd && s.y[i] > ymax) ymax = s.y[i]; });
     var node = this.nodes[column], ceiling = null;
     if (node && node.kind === "readout") {
-      var sys = this.system();
-      ceiling = sys.maximum[this.data.compiled.node_ids.indexOf(column)];
+      // the readout's ceiling: its response's "maximum" parameter, else 1 (as the solver clips)
+      var sys = this.system(), at = this.data.compiled.clip_par[this.data.compiled.node_ids.indexOf(column)];
+      ceiling = at >= 0 ? sys.nPar[at] : 1;
     }
     var ylo, yhi;
     if (log) { yhi = niceCeil(Math.max(ymax, 1e-3) * 1.1); ylo = yhi / 1000; }
@@ -944,24 +1140,40 @@
     });
   };
 
+  // an arm's name with the dose it got: a name that states the study's dose says the
+  // reader's dose instead
+  App.prototype.armWithDose = function (name, first) {
+    var label = this.armName(name), info = this.doseInfo(name);
+    if (!info) return label;
+    var study = sig(info.amount, 3) + " " + info.unit;
+    var given = first && this.state.dose != null ? sig(this.state.dose, 3) + " " + info.unit : study;
+    if (label.indexOf(study) >= 0) return label.replace(study, given);
+    return label + ", " + given;
+  };
+
+  // short words: the arm and its dose; its placebo arm and which inert drug it gets
+  App.prototype.legendText = function (a) {
+    if (!a.placebo) return this.armWithDose(a.name, a === this.runs[0]);
+    var d = this.data;
+    return "its placebo arm (" +
+      ((d.roles.inert_drugs || []).length > 1 ? this.label(a.inert === true ? d.roles.inert : a.inert) : "an inert drug") + ")";
+  };
+
   App.prototype.drawLegend = function () {
     var self = this, box = this.legendBox;
     box.innerHTML = "";
     this.runs.forEach(function (a) {
       var sw = svg("svg", {width: 40, height: 12, "aria-hidden": "true"});
       svg("line", {x1: 2, y1: 6, x2: 38, y2: 6, stroke: a.color, "stroke-width": 3, "stroke-dasharray": a.dash}, sw);
-      var desc = a.placebo ? "its matched placebo arm: the same visits, " +
-        ((self.data.roles.inert_drugs || []).length > 1 ? self.label(a.inert === true ? self.data.roles.inert : a.inert) : "an inert drug")
-        : firstSentence(self.data.scenarios[a.name].description).replace(/\.$/, "");
-      if (!a.placebo && a === self.runs[0] && self.state.dose != null) desc += " (dose " + self.doseText() + ")";
-      box.appendChild(el("li", {class: a.placebo ? "pw-sub" : null}, [sw, el("span", {text: desc})]));
+      var desc = self.legendText(a);
+      box.appendChild(el("li", {class: a.placebo ? "pw-sub" : null, title: a.placebo ? null : firstSentence(plain(self.data.scenarios[a.name].description))}, [sw, el("span", {text: desc})]));
     });
     if (this.ghost) {
       var sw = svg("svg", {width: 40, height: 12, "aria-hidden": "true"});
       svg("line", {x1: 2, y1: 6, x2: 38, y2: 6, stroke: GHOST, "stroke-width": 4}, sw);
       box.appendChild(el("li", {}, [sw, el("span", {text: "before your last change"})]));
     }
-    var line = el("li", {}, [(function () {
+    var line = el("li", {class: "pw-moment"}, [(function () {
       var sw = svg("svg", {width: 40, height: 12, "aria-hidden": "true"});
       svg("line", {x1: 20, y1: 0, x2: 20, y2: 12, stroke: "#444", "stroke-dasharray": "3 3"}, sw);
       return sw;
@@ -982,34 +1194,55 @@
     return list;
   };
 
-  App.prototype.revealInfo = function () {
-    var r = this.info.getBoundingClientRect();
-    if (r.top < 0 || r.bottom > (root.innerHeight || 0)) this.info.scrollIntoView({block: "nearest", behavior: "smooth"});
+  // the details panel sits over the foot of the page: opening it scrolls nothing
+  App.prototype.revealInfo = function (opener) {
+    this.info.hidden = false;
+    this.infoOpener = opener || null;
   };
 
-  App.prototype.clearInfo = function () {
+  App.prototype.closeInfo = function () {
+    this.info.hidden = true;
     this.info.innerHTML = "";
-    this.info.appendChild(el("p", {class: "pw-hint", text: HINT}));
+    var back = this.infoOpener;
+    this.infoOpener = null;
+    if (back && back.isConnected) back.focus();
+    else if (back && back.dataset) {       // the pathway was redrawn: its twin
+      var twin = this.pathSvgBox.querySelector(back.dataset.node ? '[data-node="' + back.dataset.node + '"]' : '[data-edge="' + back.dataset.edge + '"]');
+      if (twin) twin.focus();
+    }
   };
+  App.prototype.clearInfo = App.prototype.closeInfo;
 
   App.prototype.infoHeader = function (title) {
     var self = this;
     this.info.innerHTML = "";
     this.info.appendChild(el("div", {class: "pw-info-head"}, [el("h3", {text: title}),
       el("button", {type: "button", class: "pw-close", "aria-label": "Close the details", text: "\u00d7",
-        onclick: function () { self.clearInfo(); }})]));
+        onclick: function () { self.closeInfo(); }})]));
   };
 
-  App.prototype.showNode = function (n) {
-    var box = this.info, run = this.runs[0].run;
+  App.prototype.showNode = function (n, opener) {
+    var box = this.info, self = this;
     this.infoHeader(n.label);
-    if (n.caption) box.appendChild(el("p", {class: "pw-caption", text: "In the story: " + n.caption + "."}));
-    if (n.description) box.appendChild(el("p", {text: n.description}));
-    if (n.id in run) {
-      var v = interp(run.time_h, run[n.id], this.state.t), u = this.unitOf(n.id);
-      box.appendChild(el("p", {text: "At " + formatTime(this.state.t) + " (" + this.armName(this.state.scenario) + "): " + sig(v, 3) + (u ? " " + u : "") +
-        (n.baseline ? " (at rest: " + sig(this.solverBaseline(n.id), 3) + ")" : "") + "."}));
-    }
+    box.dataset.showing = "node:" + n.id;
+    if (n.caption) box.appendChild(el("p", {class: "pw-caption", text: "In the story: " + plain(n.caption) + "."}));
+    // expectancy is kept by the solver as a drug level; a reader gets its first sentence
+    // and its level as a share of its peak
+    var expect = n.id === this.data.roles.expectancy;
+    if (n.description) box.appendChild(el("p", {text: expect ? firstSentence(plain(n.description)) : plain(n.description)}));
+    this.mainArms().forEach(function (arm) {
+      var run = arm.run;
+      if (!(n.id in run)) return;
+      var v = interp(run.time_h, run[n.id], self.state.t), u = self.unitOf(n.id);
+      if (expect) {
+        var peak = Math.max.apply(null, run[n.id]);
+        box.appendChild(el("p", {text: "At " + formatTime(self.state.t) + " (" + arm.label + "): " +
+          (peak > 0 ? Math.round(100 * v / peak) + "% of its highest level in this run." : "none.")}));
+        return;
+      }
+      box.appendChild(el("p", {text: "At " + formatTime(self.state.t) + " (" + arm.label + "): " + num(v) + (u ? " " + u : "") +
+        (n.baseline ? " (at rest: " + num(self.solverBaseline(n.id)) + ")" : "") + "."}));
+    });
     var into = this.data.edges.filter(function (e) { return e.target === n.id; });
     if (into.length) {
       box.appendChild(el("p", {text: "Driven by: " + into.map(function (e) { return this.label(e.source) + " (" + e.effect + ", " + e.grade + " evidence)"; }, this).join("; ") + "."}));
@@ -1018,19 +1251,20 @@
     this.data.edges.forEach(function (e) { if (e.target === n.id || e.source === n.id) e.citations.forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); }); });
     if (keys.length) { box.appendChild(el("h4", {text: "Studies on its arrows"})); box.appendChild(this.citations(keys)); }
     this.status.textContent = "Showing details of " + n.label;
-    this.revealInfo();
+    this.revealInfo(opener);
   };
 
-  App.prototype.showEdge = function (e) {
+  App.prototype.showEdge = function (e, opener) {
     var box = this.info, h = e.hypothesis;
+    box.dataset.showing = "edge:" + e.index;
     this.infoHeader(this.label(e.source) + (e.effect === "inhibits" ? " inhibits " : e.effect === "activates" ? " activates " : " is metabolised to ") + this.label(e.target));
     box.appendChild(el("p", {}, [el("strong", {text: "Evidence: " + e.grade + "."}),
-      h ? " Part of the contested hypothesis '" + h + "' (" + (this.system().on[h] ? "on" : "off") + "): " + this.data.hypotheses[h].description : ""]));
-    if (e.note) box.appendChild(el("p", {text: e.note}));
+      h ? " Part of the contested hypothesis \u201c" + this.hypothesisTitle(h) + "\u201d (" + (this.system().on[h] ? "on" : "off") + "): " + plain(this.data.hypotheses[h].description) : ""]));
+    if (e.note) box.appendChild(el("p", {text: plain(e.note)}));
     box.appendChild(el("h4", {text: "Studies"}));
     box.appendChild(this.citations(e.citations));
     this.status.textContent = "Showing details of an arrow";
-    this.revealInfo();
+    this.revealInfo(opener);
   };
 
   // ------------------------------------------------------------ state: reset, link, download
@@ -1075,38 +1309,75 @@
     catch (err) { root.location.hash = text; }
   };
 
+  // A link is read defensively: a bad escape, an unknown or inherited name (only a
+  // table's own names count), a number written any way but plain decimals, or a value
+  // outside its control's range is left out or brought into range, and a notice says so.
   App.prototype.readHash = function () {
-    var d = this.data, s = this.defaultState(), text = root.location.hash.slice(1), bad = [];
+    var d = this.data, s = this.defaultState(), text = root.location.hash.slice(1), bad = [], fixed = [], self = this;
+    var own = function (table, key) { return Object.prototype.hasOwnProperty.call(table, key); };
+    var number = function (v) { return /^-?(\d+\.?\d*|\.\d+)$/.test(v) ? Number(v) : NaN; };
+    var clamp = function (what, v, lo, hi, shown) {
+      if (v < lo || v > hi) {
+        var c = Math.min(hi, Math.max(lo, v));
+        fixed.push(what + " " + (shown ? shown(v) : num(v)) + " is outside what the page allows; it shows " + (shown ? shown(c) : num(c)));
+        return c;
+      }
+      return v;
+    };
     this.hashText = text;
     text.split("&").forEach(function (part) {
       if (!part) return;
-      var i = part.indexOf("="), k = part.slice(0, i), v = decodeURIComponent(part.slice(i + 1));
-      if (k === "s") { if (v in d.scenarios) s.scenario = v; else bad.push(v); }
-      else if (k === "c") { if (v === "none") s.compare = ""; else if (v in d.scenarios) s.compare = v; else bad.push(v); }
-      else if (k === "dose") { if (+v > 0) s.dose = +v; }
-      else if (k === "days") { if (+v > 0 && +v <= 3650) s.days = +v; }
-      else if (k === "i") s.interventions = v.split(",").filter(function (x) { var ok = x.split("@")[0] in d.interventions; if (!ok) bad.push(x); return ok; });
-      else if (k === "h") v.split(",").forEach(function (x) { if (x in d.hypotheses) { if (s.hypotheses.indexOf(x) < 0) s.hypotheses.push(x); } else bad.push(x); });
-      else if (k === "hoff") v.split(",").forEach(function (x) { s.hypotheses = s.hypotheses.filter(function (h) { return h !== x; }); });
-      else if (k.slice(0, 2) === "p.") {
-        var p = d.parameters[k.slice(2)];
-        if (p && +v >= p.low && +v <= p.high) s.set[k.slice(2)] = +v; else bad.push(k.slice(2));
+      var i = part.indexOf("="), k, v;
+      try {
+        k = decodeURIComponent(i < 0 ? part : part.slice(0, i));
+        v = i < 0 ? "" : decodeURIComponent(part.slice(i + 1).replace(/\+/g, " "));
+      } catch (err) { bad.push(part.slice(0, 40)); return; }
+      if (k === "s") { if (own(d.scenarios, v)) { s.scenario = v; s.dose = null; } else bad.push(v); }
+      else if (k === "c") { if (v === "none") s.compare = ""; else if (own(d.scenarios, v)) s.compare = v; else bad.push(v); }
+      else if (k === "dose") { var x = number(v); if (x > 0) s.dose = x; else bad.push("dose " + v); }
+      else if (k === "days") { var n = number(v); if (n > 0) s.days = Math.round(clamp("a run of", n, 1, 365, function (y) { return num(y) + " days"; })); else bad.push("days " + v); }
+      else if (k === "i") s.interventions = v.split(",").filter(function (x) {
+        var m = /^([^@]+)(?:@(\d+\.?\d*)h)?$/.exec(x), ok = !!m && own(d.interventions, m[1]);
+        if (!ok) bad.push(x);
+        return ok;
+      });
+      else if (k === "h") v.split(",").forEach(function (x) { if (own(d.hypotheses, x)) { if (s.hypotheses.indexOf(x) < 0) s.hypotheses.push(x); } else bad.push(x); });
+      else if (k === "hoff") v.split(",").forEach(function (x) { if (own(d.hypotheses, x)) s.hypotheses = s.hypotheses.filter(function (h) { return h !== x; }); else bad.push(x); });
+      else if (k.slice(0, 2) === "p." && own(d.parameters, k.slice(2))) {
+        var p = d.parameters[k.slice(2)], y = number(v);
+        if (isNaN(y)) bad.push(k.slice(2) + " " + v);
+        else s.set[k.slice(2)] = clamp(firstSentence(plain(p.description || k.slice(2))).replace(/\.$/, ""), y, p.low, p.high);
       }
-      else if (k === "t") { if (+v > 0) s.t = +v; }
-      else if (k === "show") s.side = v;
+      else if (k === "t") { var t = number(v); if (t > 0) s.t = t; else bad.push("t " + v); }
+      else if (k === "show") { if (v === "" || own(self.nodes, v) || own(d.derived, v)) s.side = v; else bad.push(v); }
       else if (k === "placebo") s.placebo = v !== "0";
       else if (k === "inert") { if ((d.roles.inert_drugs || []).indexOf(v) >= 0) s.inert = v === d.roles.inert ? "" : v; else bad.push(v); }
+      else bad.push(k);
     });
     this.state = s;
+    // the dose within its slider's range (a tenth to four times the study's)
+    var r = this.doseRange();
+    if (s.dose != null) {
+      if (!r) { bad.push("dose"); s.dose = null; }
+      else s.dose = clamp("a dose of", s.dose, r.lo, r.hi, function (y) { return num(y) + " " + r.unit; });
+    }
     this.lastKey = null;
     this.hashProblems = bad;
+    this.hashFixes = fixed;
     if (this.alert) this.showHashProblems();
   };
 
   App.prototype.showHashProblems = function () {
-    if (!this.hashProblems || !this.hashProblems.length) return;
-    this.alert.textContent = "The link names something this model does not have (" + this.hashProblems.join(", ") + "); it was left out.";
-    this.alert.hidden = false;
+    var bad = this.hashProblems || [], fixed = this.hashFixes || [];
+    if (!bad.length && !fixed.length) { if (this.notice) this.notice.hidden = true; return; }
+    var box = this.notice;
+    box.innerHTML = "";
+    box.appendChild(el("strong", {text: "About this link: "}));
+    var parts = [];
+    if (bad.length) parts.push("it names something this page cannot use (" + bad.map(function (x) { return "\u201c" + x + "\u201d"; }).join(", ") + "), so that was left out");
+    fixed.forEach(function (f) { parts.push(f); });
+    box.appendChild(document.createTextNode(parts.join("; ") + "."));
+    box.hidden = false;
   };
 
   App.prototype.share = function (button) {
@@ -1124,15 +1395,24 @@
       return [+vb[2], +vb[3]];
     };
     var width = Math.max.apply(null, parts.map(function (p) { return size(p)[0]; }));
-    var y = 36, out = svg("svg", {xmlns: SVGNS, "font-family": FONT});
+    var y = 8, out = svg("svg", {xmlns: SVGNS, "font-family": FONT}), self = this;
     svg("rect", {x: 0, y: 0, width: "100%", height: "100%", fill: "white"}, out);
-    var title = svg("text", {x: 10, y: 24, "font-size": 17, "font-weight": "bold", fill: INK}, out);
-    var s = this.state;
-    title.textContent = this.runs.filter(function (a) { return !a.placebo; }).map(function (a) { return a.label; }).join(" vs ") +
-      (s.interventions.length ? ", with " + s.interventions.join(", ") : "") +
-      (Object.keys(s.set).length ? ", changed: " + Object.keys(s.set).join(", ") : "") +
-      "; the pathway at " + formatTime(s.t);
-    var self = this;
+    // lines of text wrapped to the figure's width (letters taken as 0.56 of their size)
+    var write = function (text, size, opts) {
+      var wide = opts && opts["font-weight"] === "bold" ? 0.66 : 0.58;
+      var x0 = (opts && opts.x) || 10;
+      var per = Math.max(16, Math.floor((width - x0 - 10) / (size * wide))), words = text.split(" "), line = "";
+      var flush = function () {
+        y += size * 1.3;
+        var t = svg("text", Object.assign({x: 10, y: y, "font-size": size, fill: INK}, opts || {}), out);
+        t.textContent = line;
+        line = "";
+      };
+      words.forEach(function (w) { if (line && (line + " " + w).length > per) flush(); line = line ? line + " " + w : w; });
+      if (line) flush();
+    };
+    this.figureLines().forEach(function (l, i) { write(l, i ? 13 : 16, i ? {} : {"font-weight": "bold"}); });
+    y += 10;
     parts.forEach(function (p, i) {
       var g = svg("g", {transform: "translate(0," + y + ")"}, out);
       var inner = p.cloneNode(true), wh = size(p);
@@ -1142,18 +1422,42 @@
       y += wh[1] + 8;
       if (p === parts[2]) {
         self.runs.concat(self.ghost ? [{label: "before your last change", color: GHOST, dash: ""}] : []).forEach(function (a) {
-          svg("line", {x1: 12, y1: y + 6, x2: 48, y2: y + 6, stroke: a.color, "stroke-width": 3, "stroke-dasharray": a.dash}, out);
-          var t = svg("text", {x: 56, y: y + 10, "font-size": 13, fill: INK}, out);
-          t.textContent = a.label;
-          y += 20;
+          svg("line", {x1: 12, y1: y + 12, x2: 48, y2: y + 12, stroke: a.color, "stroke-width": 3, "stroke-dasharray": a.dash}, out);
+          var keep = y;
+          y -= 4;
+          write(a.run ? self.legendText(a) : a.label, 13, {x: 56});
+          y = Math.max(y, keep + 20) + 2;
         });
-        y += 6;
+        write(TEACHING, 12, {fill: MUTED, "font-style": "italic"});
+        y += 8;
       }
     });
+    write(TEACHING + " Made with ketamine-pathway.", 12, {fill: MUTED});
+    y += 10;
     out.setAttribute("width", width);
     out.setAttribute("height", y);
     out.setAttribute("viewBox", "0 0 " + width + " " + y);
     return out;
+  };
+
+  // what a downloaded figure says above it: the arms and doses, the placebo, the
+  // interventions, the hypotheses, changed parameters, and the moment the pathway shows
+  App.prototype.figureLines = function () {
+    var s = this.state, d = this.data, self = this, arms = this.mainArms();
+    var lines = [this.label(this.primary) + ": " + arms.map(function (a, i) { return self.armWithDose(a.name, i === 0); }).join(" compared with ")];
+    lines.push(s.placebo ? "Placebo arms: " + this.label(s.inert || d.roles.inert) + "." : "No placebo arms shown.");
+    var ivs = s.interventions.map(function (x) { return splitTitle(plain(d.interventions[x.split("@")[0]].description))[0]; });
+    lines.push("Interventions: " + (ivs.length ? ivs.join("; ") : "none") + ".");
+    var hyps = s.hypotheses.map(function (h) { return self.hypothesisTitle(h); });
+    lines.push("Contested hypotheses on: " + (hyps.length ? hyps.join("; ") : "none") + ".");
+    var changed = Object.keys(s.set).map(function (k) {
+      var p = d.parameters[k];
+      return firstSentence(plain(p.description || k)).replace(/\.$/, "") + " = " + formatQuantity(s.set[k] * p.factor, p.dimension, p.base_unit);
+    });
+    if (changed.length) lines.push("Changed: " + changed.join("; ") + ".");
+    lines.push("The pathway at " + formatTime(s.t) + " after the first dose" +
+      (arms.length > 1 ? "; each box: left half " + self.armWithDose(arms[0].name, true) + ", right half " + self.armWithDose(arms[1].name, false) + "." : "."));
+    return lines;
   };
 
   App.prototype.download = function (kind) {
@@ -1182,7 +1486,17 @@
   // ------------------------------------------------------------ public
   var PathwayApp = {
     mount: function (host, data, options) {
-      var app = new App(host, data, options);
+      var app;
+      try {
+        app = new App(host, data, options);
+      } catch (err) {
+        // never a blank page: a link that breaks the page gives way to the defaults
+        if (!options || !options.hash) throw err;
+        host.innerHTML = "";
+        app = new App(host, data, Object.assign({}, options, {ignoreLink: true}));
+        app.hashProblems = ["the whole link (" + String(err && err.message || err).slice(0, 80) + ")"];
+        app.showHashProblems();
+      }
       var api = {
         app: app, data: data, solver: app.solver,
         simulate: function (scenario, opts) { return app.solver.simulate(scenario, opts || {}); },
