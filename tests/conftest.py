@@ -49,3 +49,18 @@ def pytest_addoption(parser):
     parser.addoption("--fuzz-long", action="store_true", default=False,
                      help="run the long fuzz: 10,000 model-file mutations and 1,000 command "
                           "lines (also PATHWAY_FUZZ_LONG=1)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _course_tries(tmp_path_factory):
+    """The course checker keeps each student's tries in a file; the tests (and
+    the notebook kernels they start, which inherit the environment) use their own."""
+    import os
+    path = tmp_path_factory.mktemp("course") / "tries.json"
+    old = os.environ.get("PATHWAY_COURSE_STATE")
+    os.environ["PATHWAY_COURSE_STATE"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("PATHWAY_COURSE_STATE", None)
+    else:
+        os.environ["PATHWAY_COURSE_STATE"] = old
