@@ -702,8 +702,10 @@ def plot_arms(m: Model, scenarios, *, column: str | None = None, days: float | N
             ax.plot(base.t_h / 24, base[column], color=color, lw=1.3, ls="--",
                     label="its placebo arm")
     label = _label(m, column)
+    kind = {n.id: n.kind for n in m.nodes}.get(column, "")
+    unit = {"readout": " (0-1)", "drug": " (ng/mL)"}.get(kind, " (1 = rest)" if kind else "")
     ax.set_xlabel("days after the first dose")
-    ax.set_ylabel(("drug effect on " if effect else "") + label.lower())
+    ax.set_ylabel(("drug effect on " if effect else "") + label.lower() + unit)
     if log_time:
         ax.set_xscale("log")
     ax.grid(alpha=0.3)
