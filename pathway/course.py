@@ -2,17 +2,25 @@
 
 A student writes an answer (a number, a choice, a few lines of code, an edited
 model) and calls :func:`check`; the checker compares it with what the MODEL
-computes (never a stored answer) and replies with one line:
+computes (never a stored answer) and replies once, in one line:
 
 - ``Correct`` when it matches,
-- ``Not yet: ...`` with a hint when it does not,
+- ``Not yet: ...`` when it does not: the misconception it matches, if the
+  exercise names one, then an idea to think about and, from the second try, the
+  function to use; never the answer and never which way a number is off,
 - ``Not answered yet: ...`` while the answer is still blank (``None``, ``...`` or
   an unchanged template); nothing raises.
 
+Each exercise judges a limited number of different answers (kept across kernel
+restarts, see :func:`_state_path`), so answers cannot be found by trying; an
+answer that is not a value of the kind asked for costs no try. The graded answer
+is the one left in the notebook: nbgrader's hidden tests call :func:`_grade`.
+
 Exercises are small :class:`Exercise` objects registered with :func:`exercise`
-(the course's own bank lives beside the notebooks, in ``notebooks/course_bank.py``).
-Each one says how to compute the expected answer from the model, so the checker
-follows the model file when it changes.
+(the course's own bank is ``pathway/course_bank.py``). The functions that
+compute the expected answers, and the misconceptions, are held by the checker
+(:func:`_registry`), not as attributes of the exercises, so the checker follows
+the model file when it changes and a notebook does not hand out the answers.
 
 The helpers remove code noise from the notebooks: :func:`compare` (outcome per
 arm and time, a pandas DataFrame), :func:`drug_effect` (arm minus its matched
