@@ -836,15 +836,24 @@ def plot_experiments(table, *, ax=None):
 
 # ---------------------------------------------------------------- before class
 def warm_up(m: Model | None = None) -> float:
-    """Compile and cache the solver before class: one run and one small virtual
-    population, so the first notebook does not wait for the compiler. Returns
-    the seconds it took."""
+    """Compile and cache the solver before class, on the paths the notebooks take:
+    one run and its placebo arm, a small virtual population in an arm and its
+    placebo arm, and one scorecard check of each kind (when the model has a
+    scorecard). The compiled code is cached on disk, so the first notebook does
+    not wait for the compiler. Returns the seconds it took."""
     import time
-    from .population import simulate_population
+    from .validate import default_targets_path, load_targets
     start = time.perf_counter()
     m = m or model()
-    run(m, m.roles.showcase[0] if m.roles.showcase else next(iter(m.scenarios)), days=1)
-    simulate_population(m, next(iter(m.scenarios)), n=8, seed=0, at="24h")
+    scenario = m.roles.showcase[0] if m.roles.showcase else next(iter(m.scenarios))
+    value_at(m, scenario, "24 h", effect=True)
+    response_rates(m, scenario, at=("24 h",), n=8)
+    path = default_targets_path(m)
+    if path is not None:
+        one_of_each = {}
+        for t in load_targets(path):
+            one_of_each.setdefault(t["quantity"]["kind"], t["id"])
+        scorecard(m, sorted(one_of_each.values()))
     return time.perf_counter() - start
 
 

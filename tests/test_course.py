@@ -369,3 +369,9 @@ def test_gaming_attempts_get_not_yet_or_are_impossible(bank, attempt):
     assert replies and all(str(r).startswith("Not yet") for r in replies), replies
     for r in replies:
         assert "too high" not in r and "too low" not in r
+
+
+def test_warm_up_runs_the_notebooks_paths_and_the_command_says_how(toy, capsys):
+    assert course.warm_up(toy) >= 0
+    assert course.main(["warm up"]) == 2
+    assert "python -m pathway.course warm-up" in capsys.readouterr().err
