@@ -810,18 +810,6 @@ def nbgrader_config(course_id: str = "ketamine-pathway") -> str:
             "c.ExecutePreprocessor.timeout = 300\n")
 
 
-def nbgrader(course_dir: Path, *args: str) -> None:
-    """Run one nbgrader command in ``course_dir`` (its tools must be on PATH)."""
-    import os
-    import subprocess
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [x for x in env.get("PYTHONPATH", "").split(os.pathsep) if x])
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=env,
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-
-
 def write_course(course_dir: Path, names=None) -> Path:
     """An nbgrader course folder: the config and source/<assignment>/<assignment>.ipynb."""
     course_dir.mkdir(parents=True, exist_ok=True)
@@ -834,30 +822,56 @@ def write_course(course_dir: Path, names=None) -> Path:
     return course_dir
 
 
-def release(names=None, into: Path | None = None) -> dict[str, Path]:
-    """Generate the student versions with nbgrader (solutions and hidden tests
-    removed) and return where each one is."""
+def nbgrader_api(course_dir: Path):
+    """nbgrader's Python API on a course folder written by :func:`write_course`."""
     import os
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config
-    work = Path(tempfile.mkdtemp(prefix="course-release-"))
-    write_course(work, names)
+    # the gradebook's migrations run nbgrader's tools, found beside this Python
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     config = Config()
     exec(compile(nbgrader_config(), "nbgrader_config.py", "exec"), {"get_config": lambda: config})
-    config.CourseDirectory.root = str(work)
-    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    config.CourseDirectory.root = str(course_dir)
+    return NbGraderAPI(CourseDirectory(config=config), config=config)
+
+
+def _ok(result: dict, what: str) -> None:
+    if not result["success"]:
+        raise RuntimeError(f"nbgrader could not {what}:\n{result['error']}\n{result['log']}")
+
+
+def release(names=None, into: Path | None = None) -> dict[str, Path]:
+    """Generate the student versions with nbgrader (solutions and hidden tests
+    removed) and return where each one is."""
+    work = Path(tempfile.mkdtemp(prefix="course-release-"))
+    write_course(work, names)
+    api = nbgrader_api(work)
     out = {}
     for name in (names or list(COURSE)):
-        result = api.generate_assignment(name, force=True)
-        if not result["success"]:
-            raise RuntimeError(f"nbgrader could not generate {name}:\n{result['error']}\n{result['log']}")
+        _ok(api.generate_assignment(name, force=True), f"generate {name}")
         out[name] = work / "release" / name / f"{name}.ipynb"
     if into is not None:
         for name, path in out.items():
             shutil.copy(path, into / f"{name}.ipynb")
     return out
+
+
+def grade(course_dir: Path, assignment: str, csv_path: Path) -> None:
+    """Autograde every submission of ``assignment`` in ``course_dir`` (submitted/<student>/...),
+    write each student's feedback page and export every grade as CSV."""
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+    api = nbgrader_api(course_dir)
+    students = sorted(p.name for p in (course_dir / "submitted").iterdir() if (p / assignment).is_dir())
+    with Gradebook(api.coursedir.db_url, course_id=api.coursedir.course_id) as gb:
+        for student in students:
+            gb.update_or_create_student(student)
+    for student in students:
+        _ok(api.autograde(assignment, student, force=True), f"autograde {student}")
+        _ok(api.generate_feedback(assignment, student, force=True), f"write feedback for {student}")
+    with Gradebook(api.coursedir.db_url, course_id=api.coursedir.course_id) as gb:
+        CsvExportPlugin(to=str(csv_path)).export(gb)
 
 
 def _kind(e) -> str:
