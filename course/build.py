@@ -800,6 +800,10 @@ def nbgrader_config(course_id: str = "ketamine-pathway") -> str:
     """The nbgrader configuration the course uses (also written to course/nbgrader_config.py)."""
     names = ", ".join(f"dict(name={n!r})" for n in COURSE)
     return (f"# nbgrader's settings for this course (written by course/build.py).\n"
+            "import os\n"
+            "# Autograding runs every submission on one machine: keep the checker's tries per notebook\n"
+            "# run, not in a file shared by all submissions.\n"
+            "os.environ['PATHWAY_COURSE_STATE'] = ''\n"
             f"c = get_config()\n"
             f"c.CourseDirectory.course_id = {course_id!r}\n"
             f"c.CourseDirectory.db_assignments = [{names}]\n"
@@ -831,7 +835,12 @@ def nbgrader_api(course_dir: Path):
     # the gradebook's migrations run nbgrader's tools, found beside this Python
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     config = Config()
+    before = os.environ.get("PATHWAY_COURSE_STATE")
     exec(compile(nbgrader_config(), "nbgrader_config.py", "exec"), {"get_config": lambda: config})
+    if before is None:                 # the config's setting is for nbgrader's own runs (see grade)
+        os.environ.pop("PATHWAY_COURSE_STATE", None)
+    else:
+        os.environ["PATHWAY_COURSE_STATE"] = before
     config.CourseDirectory.root = str(course_dir)
     return NbGraderAPI(CourseDirectory(config=config), config=config)
 
@@ -867,9 +876,18 @@ def grade(course_dir: Path, assignment: str, csv_path: Path) -> None:
     with Gradebook(api.coursedir.db_url, course_id=api.coursedir.course_id) as gb:
         for student in students:
             gb.update_or_create_student(student)
-    for student in students:
-        _ok(api.autograde(assignment, student, force=True), f"autograde {student}")
-        _ok(api.generate_feedback(assignment, student, force=True), f"write feedback for {student}")
+    import os
+    before = os.environ.get("PATHWAY_COURSE_STATE")
+    os.environ["PATHWAY_COURSE_STATE"] = ""       # tries kept per run, as nbgrader_config.py says
+    try:
+        for student in students:
+            _ok(api.autograde(assignment, student, force=True), f"autograde {student}")
+            _ok(api.generate_feedback(assignment, student, force=True), f"write feedback for {student}")
+    finally:
+        if before is None:
+            os.environ.pop("PATHWAY_COURSE_STATE", None)
+        else:
+            os.environ["PATHWAY_COURSE_STATE"] = before
     with Gradebook(api.coursedir.db_url, course_id=api.coursedir.course_id) as gb:
         CsvExportPlugin(to=str(csv_path)).export(gb)
 
@@ -906,7 +924,10 @@ def guide() -> str:
              "different answers per exercise (one less than the options of a choice; four for numbers) "
              "and never says which way a number is off, so answers cannot be found by trying. Tries are "
              "kept in `~/.pathway-course/tries.json` (set `PATHWAY_COURSE_STATE` to move it, or to an "
-             "empty string to keep them for one session); delete the file to give a student new tries.", "",
+             "empty string to keep them for one session); delete the file to give a student new tries. "
+             "`nbgrader_config.py` sets it empty for nbgrader's runs, so submissions graded on one machine "
+             "do not share tries. From Python, `grade(course_dir, assignment, csv_path)` in "
+             "`course/build.py` autogrades every submission, writes the feedback and exports the CSV.", "",
              "## The notebooks", ""]
     total = 0
     for name, cells in COURSE.items():

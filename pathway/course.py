@@ -316,24 +316,29 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.splitlines())
 
 
-def _reply(ex: Exercise, answer: Any, model: Model, count: bool = True) -> Reply:
+def _reply(ex: Exercise, answer: Any, model: Model, store: dict | None = None) -> Reply:
+    """The reply to one answer. Tries are counted in ``store`` (default: the
+    student's file of tries, saved after each new try)."""
+    saved = store is None
+    store = _tries() if saved else store
     status, why = _judge(ex, answer, model)
     if status == "blank":
         return Reply(f"{BLANK}: {ex.name} — {ex.prompt}")
     if status == "unreadable":
         return Reply(f"{NOT_YET}: {ex.name} — {why.rstrip('.')}. (This try does not count.)")
-    tried = _tries().setdefault(ex.name, []) if count else []
+    tried = store.setdefault(ex.name, [])
     key = _key(answer)
-    if count and key not in tried:
+    if key not in tried:
         if len(tried) >= ex.allowed:
             return Reply(f"{NOT_YET}: {ex.name} — you have used the {ex.allowed} "
                          f"{'try' if ex.allowed == 1 else 'tries'} this exercise allows, so the checker "
                          "judges no new answer. Work it out with the hints; the answer left in your "
                          "notebook is the one that is graded.")
         tried.append(key)
-        _save_tries()
+        if saved:
+            _save_tries()
     if status == "right":
-        if count:
+        if saved:
             _SOLVED.add(ex.name)
         return Reply(f"{CORRECT}: {ex.name}" + (f" — {why}" if why else ""))
     n = tried.index(key) + 1 if key in tried else 1
@@ -343,9 +348,8 @@ def _reply(ex: Exercise, answer: Any, model: Model, count: bool = True) -> Reply
         text += f" Think: {ex.hint.rstrip('.')}."
     if ex.helper and n >= 2:
         text += f" Use: {ex.helper.rstrip('.')}."
-    if count:
-        text += (f" ({left} {'try' if left == 1 else 'tries'} left.)" if left > 0
-                 else " (That was the last try the checker judges.)")
+    text += (f" ({left} {'try' if left == 1 else 'tries'} left.)" if left > 0
+             else " (That was the last try the checker judges.)")
     return Reply(text)
 
 
@@ -432,11 +436,18 @@ def check(name: str, answer: Any, quiet: bool = False) -> Reply:
     return reply
 
 
+_GRADED: dict[str, list[str]] = {}
+
+
 def _grade(name: str, answer: Any) -> None:
     """For the instructor's hidden tests: raise AssertionError (with the reply as
-    feedback) unless ``answer`` is right. Tries are not counted: the grade is the
-    answer left in the notebook."""
-    reply = _reply(_exercise(name), answer, model(), count=False)
+    feedback) unless ``answer`` is right.
+
+    The grade is the answer left in the notebook, whatever tries the student's
+    own file records: tries here are counted in this kernel only, with the same
+    limit, so an autograded notebook (one answer per exercise) is always judged
+    and a student calling this instead of :func:`check` gains nothing."""
+    reply = _reply(_exercise(name), answer, model(), store=_GRADED)
     if not reply.correct:
         raise AssertionError(str(reply))
 

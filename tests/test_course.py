@@ -151,9 +151,22 @@ def test_tries_are_limited_kept_across_sessions_and_a_rerun_is_free(toy, peak_ex
     course._LOADED.clear()                                                   # a new kernel reads the file
     locked = course.check("toy-peak", right, quiet=True)
     assert locked.startswith("Not yet") and "used the 4 tries" in locked
-    with pytest.raises(AssertionError):
+    course._GRADED.clear()                  # an autograding kernel: the student's file does not count
+    with pytest.raises(AssertionError, match="Not yet: toy-peak"):
         course._grade("toy-peak", right * 3)
-    course._grade("toy-peak", right)        # the grade judges the answer itself, whatever the tries
+    course._GRADED.clear()
+    course._grade("toy-peak", right)        # the grade judges the answer left, whatever the file says
+
+
+def test_the_graders_entry_point_is_limited_too(toy, peak_exercise):
+    course._GRADED.clear()
+    right = _peak(toy)
+    for k in range(4):
+        with pytest.raises(AssertionError):
+            course._grade("toy-peak", right * (3 + k))
+    with pytest.raises(AssertionError, match="used the 4 tries"):
+        course._grade("toy-peak", right)
+    course._GRADED.clear()
 
 
 def test_choices(toy):
@@ -302,6 +315,22 @@ def _cycle(bank):
     return replies
 
 
+def _cycle_grader(bank):
+    """The same, through the hidden tests' entry point instead of check()."""
+    replies = []
+    for order in (("yes", "no"), ("no", "yes")):
+        course._GRADED.clear()
+        for answer in order:
+            try:
+                course._grade("patients-quiz", answer)
+                reply = "Correct"
+            except AssertionError as exc:
+                reply = str(exc)
+        replies.append(reply)        # the second answer is never judged right
+    course._GRADED.clear()
+    return replies
+
+
 def _expected(bank):
     """The bank's expected functions, looked for as attributes a notebook can reach."""
     replies = []
@@ -358,6 +387,7 @@ GAMING = {
     "a huge integer (10**400)": _huge,
     "two guesses halving the interval": _bisect,
     "a yes/no choice cycled through both options": _cycle,
+    "the same, through the hidden tests' entry point": _cycle_grader,
     "the bank's expected function as an attribute": _expected,
     "reveal() before answering": _reveal_first,
 }

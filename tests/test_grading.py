@@ -74,7 +74,10 @@ def test_generate_autograde_feedback_and_export(tmp_path):
     wrong = {gid: WRONG[k] for gid in key for k in WRONG if gid.startswith(k)}
     _fill(release, submitted / "hasty" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", wrong)
 
+    import os
+    state = os.environ.get("PATHWAY_COURSE_STATE")
     build.grade(course, ASSIGNMENT, tmp_path / "grades.csv")
+    assert os.environ.get("PATHWAY_COURSE_STATE") == state        # the test session's own file again
 
     with open(tmp_path / "grades.csv", newline="") as f:
         grades = {row["student_id"]: row for row in csv.DictReader(f)}
@@ -92,3 +95,6 @@ def test_generate_autograde_feedback_and_export(tmp_path):
     graded = json.loads((course / "autograded" / "keen" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
     errors = [o for c in graded["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, [re.sub(r"\x1b\[[0-9;]*m", "", e["evalue"]) for e in errors]
+    printed = "".join(o.get("text", "") for c in nbformat.reads(json.dumps(graded), as_version=4).cells
+                      for o in c.get("outputs", []))
+    assert "Correct: tiny-edge" in printed and "used the" not in printed     # no tries shared between students
