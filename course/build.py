@@ -537,7 +537,8 @@ assumption. `bank.ANIMAL_STUDIES` holds the reference keys of the catalogue's ro
     ex('n_rodent = ...\ncheck("animal-count", n_rodent)',
        'n_rodent = sum(e.reference in bank.ANIMAL_STUDIES for e in model.experiments.values())\n'
        'check("animal-count", n_rodent)'),
-    md("The catalogue's experiments without human participants, marked rodent or human on the figure:"),
+    md("The catalogue's experiments that run on one average patient (those run on a virtual population "
+       "take longer and are left out here), each marked rodent or human on the figure:"),
     code("table = course.experiments_table(model, animal=bank.ANIMAL_STUDIES,\n"
          "                                 ids=[e for e in model.experiments if model.experiments[e].people == 0])\n"
          "course.plot_experiments(table)\ntable"),
@@ -900,7 +901,7 @@ def _kind(e) -> str:
 
 def guide() -> str:
     """course/INSTRUCTOR.md: the run of the course, time, goals, exercises and notes."""
-    table = course_bank and exercises()
+    table = exercises()              # registered when course_bank was imported
     lines = ["# The course, for the instructor", "",
              "Written by `course/build.py`; edit the course there.", "",
              "## Before class", "",

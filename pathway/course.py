@@ -828,17 +828,22 @@ def plot_experiments(table, *, ax=None):
     human on the figure itself."""
     import matplotlib.pyplot as plt
     import textwrap
+    texts = [textwrap.fill(f"{'RODENT' if row['species'] == 'rodent' else 'HUMAN'} · "
+                           f"{'reproduced' if row['model reproduces'] else 'NOT reproduced'} · {row['finding']}",
+                           100) for _, row in table.iloc[::-1].iterrows()]
+    heights = [0.32 + 0.16 * t.count("\n") for t in texts]
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.5 * len(table) + 1))
-    for i, (eid, row) in enumerate(table.iloc[::-1].iterrows()):
+        _, ax = plt.subplots(figsize=(10, sum(heights) + 1))
+    y = np.cumsum([0.0] + heights[:-1]) + np.array(heights) / 2
+    for i, ((eid, row), text) in enumerate(zip(table.iloc[::-1].iterrows(), texts)):
         rodent = row["species"] == "rodent"
-        ax.barh(i, 1, color="#fdb863" if rodent else "#80cdc1")
-        ax.text(0.02, i, f"{'RODENT' if rodent else 'HUMAN'} · "
-                f"{'reproduced' if row['model reproduces'] else 'NOT reproduced'} · "
-                + textwrap.shorten(row["finding"], 70), va="center", fontsize=8)
-    ax.set_yticks(range(len(table)))
+        ax.barh(y[i], 1, height=heights[i] * 0.92, color="#fdb863" if rodent else "#80cdc1")
+        ax.text(0.01, y[i], text, va="center", fontsize=7.5)
+    ax.set_ylim(0, sum(heights))
+    ax.set_yticks(y)
     ax.set_yticklabels(list(table.index[::-1]), fontsize=8)
     ax.set_xticks([])
+    ax.set_xlim(0, 1)
     ax.set_title("Experiments the model reproduces: orange = animal experiment "
                  "(behaviour in rodents, not human relief)", fontsize=9)
     plt.tight_layout()

@@ -299,7 +299,8 @@ def _define():
         if ids == _order(m, ORDER, by="size") and _order(m, ORDER, by="size") != _order(m, ORDER):
             return False, "that orders the nodes by how high they peak; the question is when they peak"
         if ids == ORDER:
-            return False, "that is the order of the arrows along the pathway; a node fed by several routes can peak earlier"
+            return False, ("that is the order of the arrows along the pathway; a node fed by several routes "
+                           "can peak earlier")
         return False, "that is not the order in which the four nodes peak"
 
 
@@ -529,7 +530,8 @@ def _define():
        expected=lambda m: _peak(m, "esketamine-iv", m.roles.side_effects[0], 1, 5)
        / max(_peak(m, "arketamine-iv", m.roles.side_effects[0], 1, 5), 1e-9), rel=0.03,
        traps=[(lambda m: max(_peak(m, "arketamine-iv", m.roles.side_effects[0], 1, 5), 1e-9)
-               / _peak(m, "esketamine-iv", m.roles.side_effects[0], 1, 5), "that is R over S; the question is S over R")],
+               / _peak(m, "esketamine-iv", m.roles.side_effects[0], 1, 5),
+               "that is R over S; the question is S over R")],
        hint="dissociation follows NMDA block, and the two forms bind the receptor with different strength",
        helper="course.run for each scenario, then the maximum of the dissociation column")
     ex("enantiomer-hypothesis", "Switch on the 'arketamine' hypothesis: arketamine's drug effect at 24 h?",
@@ -675,7 +677,8 @@ def _define():
     ex("score-close", "List the ids of the passing checks with a two-sided band whose model value lies "
        "within a tenth of the band's width of either edge.", kind="judge", judge=_judge_close, tries=4,
        hint="a band open at one end has no width; of the others, measure the distance to the nearer edge in "
-       "units of the width", helper="course.scorecard: its 'low', 'high', 'model' and 'passes' columns, and np.isfinite")
+       "units of the width",
+       helper="course.scorecard: its 'low', 'high', 'model' and 'passes' columns, and np.isfinite")
     ex("score-quiz", "Quiz: is a check that passes proof that the mechanism is right? ('yes' or 'no')",
        kind="choice", choices=YES_NO,
        expected=lambda m: "no" if _card(m).loc[["T26a", "T26b", "T26c", "T26d"], "passes"].sum() > 1
