@@ -499,11 +499,11 @@ COURSE["09_enantiomers"] = [
         "say why the rodent and human results on R-ketamine disagree."]),
     code(SETUP),
     md("""
-Racemic ketamine is half S, half R. S binds NMDA receptors several times more tightly. In rodents,
-R-ketamine gave longer-lasting antidepressant-like effects with fewer side effects (the arketamine
-hypothesis); the first randomised human trial found little effect. The default model follows the
-human trial; the hypothesis `arketamine` adds the rodent route."""),
-    code("compare(model, ['esketamine-iv', 'arketamine-iv'], at=('1 h', '24 h', '7 d'), effect=True)"),
+Racemic ketamine is half S, half R, and the two bind NMDA receptors with different affinities
+(`model.parameters` holds the EC50 of each). In rodents, R-ketamine gave longer-lasting
+antidepressant-like effects with fewer side effects (the arketamine hypothesis); a randomised human
+trial has since tested it. The default model follows the human evidence; the hypothesis `arketamine`
+adds the rodent route, so you can compare what each predicts."""),
     md("## Exercise 1\nPeak dissociation after S divided by peak dissociation after R."),
     ex('ratio = ...\ncheck("enantiomer-dissociation", ratio)',
        'ratio = (course.run(model, "esketamine-iv", days=1, step_min=5)["dissociation"].max()\n'
@@ -514,8 +514,12 @@ human trial; the hypothesis `arketamine` adds the rodent route."""),
        'with_r = pathway.set_hypothesis(model, "arketamine", True)\n'
        'effect = value_at(with_r, "arketamine-iv", "24 h", effect=True)\ncheck("enantiomer-hypothesis", effect)'),
     code("plot_published(model, ['T23d', 'T29a', 'T29b', 'T29c'], title='Enantiomers: published and model');"),
-    md("## Self-check quiz"),
-    qz({"enantiomer-quiz": '"no"', "enantiomer-quiz-tighter": '"S"'}),
+    md("## Self-check quiz\nArketamine's drug effect at 24 h in the default model (hypothesis off)? Which "
+       "binds NMDA receptors more tightly in the model, `'S'` or `'R'`?"),
+    qz({"enantiomer-quiz": 'value_at(model, "arketamine-iv", "24 h", effect=True)',
+        "enantiomer-quiz-tighter": '"S"'}),
+    md("Both forms side by side, drug effect on relief (0-1), after your answers:"),
+    code("compare(model, ['esketamine-iv', 'arketamine-iv'], at=('1 h', '24 h', '7 d'), effect=True)"),
     summary([
         "S-ketamine blocks NMDA receptors more strongly and dissociates more.",
         "The arketamine hypothesis rests on rodent studies; the human trial did not confirm it."]),

@@ -542,11 +542,13 @@ def _define():
               (lambda m: c.value_at(pathway.set_hypothesis(m, "arketamine", True), "arketamine-iv", "24 h"), RAW_ARM)],
        hint="a hypothesis adds a contested edge; the model with it on is a changed copy",
        helper="pathway.set_hypothesis, then value_at with effect=True")
-    ex("enantiomer-quiz", "Quiz: by default, does arketamine give a clear drug effect at 24 h (over 0.1)? "
-       "('yes' or 'no')", kind="choice", choices=YES_NO,
-       expected=lambda m: _yes(c.value_at(m, "arketamine-iv", "24 h", effect=True) > 0.1),
+    ex("enantiomer-quiz", "Quiz: in the default model (hypothesis off), arketamine's drug effect on relief at 24 h?",
+       tol=0.005, expected=lambda m: c.value_at(m, "arketamine-iv", "24 h", effect=True),
+       traps=[(lambda m: c.value_at(pathway.set_hypothesis(m, "arketamine", True), "arketamine-iv", "24 h",
+                                    effect=True), "that is the model with the arketamine hypothesis on"),
+              (lambda m: c.value_at(m, "arketamine-iv", "24 h"), RAW_ARM)],
        hint="which evidence does the default model follow: the rodent studies or the human trial?",
-       helper="the table at the top of the notebook")
+       helper="value_at with effect=True on the default model")
     ex("enantiomer-quiz-tighter", "Quiz: which binds NMDA receptors more tightly in the model: 'S' or 'R'?",
        kind="choice", choices=("S", "R"),
        expected=lambda m: "S" if m.parameters["esketamine_nmda_ec50"].value
