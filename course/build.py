@@ -210,7 +210,7 @@ sentences, say why not: what else, upstream of mood, sets when it peaks?"""),
 COURSE["03_the_pathway"] = [
     goals("3. The pathway, step by step", [
         "follow ketamine from NMDA block to relief, node by node, and read relief's equation;",
-        "find the order of the peaks, and say why relief can peak before the spines;",
+        "find the order of the peaks, and explain it from the equations;",
         "cut an edge (a virtual experiment) and say what falls downstream."]),
     code(SETUP),
     md("""
@@ -370,7 +370,8 @@ being cared for, regression to the mean. A trial's **drug effect** is the arm mi
 placebo arm. Ketamine makes people feel strange within minutes, so patients (and raters) often guess
 which arm they are in; trials therefore use an **active placebo** (midazolam, which also sedates).
 Lii 2023 went further: patients received ketamine or placebo *during surgical anaesthesia*, so no one
-could tell, and both arms improved about equally."""),
+could tell. Before you read its result (T20 in the figure at the end), decide what
+the model predicts for such a trial."""),
     code("plot_arms(model, 'ketamine-iv', days=7); plt.show()\n"
          "drug_effect(model, 'ketamine-iv', days=7).loc[[0, 6, 72, 168]].round(3)   # hours as rows"),
     md("## Exercise 1\nWhat share of the ketamine arm's relief at 24 h is also in its placebo arm?"),
@@ -550,7 +551,8 @@ assumption. `bank.ANIMAL_STUDIES` holds the reference keys of the catalogue's ro
 **Competing mechanisms.** (1) *Disinhibition*: ketamine blocks NMDA receptors on GABA interneurons,
 releasing a glutamate surge. (2) *NMDA block at rest*: blocking receptors on pyramidal cells stops
 eEF2 kinase, so BDNF is translated quickly (Autry 2011). (3) *Lateral habenula*: ketamine stops burst
-firing in this "anti-reward" centre (Yang 2018, rats and mice) — the model does not include it."""),
+firing in this "anti-reward" centre (Yang 2018, rats and mice). Whether a model contains a mechanism
+is a question for its file: `model.nodes` lists every node it has."""),
     md("## Exercise 2\nSet `rest_block_gain` to 0 (no fast eEF2K route): ketamine's drug effect at 2 h?"),
     ex('no_rest = ...\neffect_2h = ...\ncheck("mechanism-rest", effect_2h)',
        'no_rest = pathway.set_parameter(model, "rest_block_gain", 0)\n'

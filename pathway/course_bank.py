@@ -442,7 +442,7 @@ def _define():
        expected=lambda m: _yes(c.value_at(m, "ketamine-iv", "24 h", effect=True)
                                < 0.5 * c.value_at(m, "ketamine-iv", "24 h")),
        hint="what is left of a drug effect when expectation is the same in both arms?",
-       helper="the published points under T20 in the figure")
+       helper="drug_effect, which gives the arm and its placebo arm side by side")
     ex("placebo-quiz-ssri", "Quiz: by how much does relief in the SSRI's placebo arm rise from week 2 to week 6?",
        tol=0.005,
        expected=lambda m: (c.value_at(m, "ssri", "6 wk", step_min=240) - c.value_at(m, "ssri", "6 wk", effect=True,
