@@ -2,17 +2,25 @@
 
 A student writes an answer (a number, a choice, a few lines of code, an edited
 model) and calls :func:`check`; the checker compares it with what the MODEL
-computes (never a stored answer) and replies with one line:
+computes (never a stored answer) and replies once, in one line:
 
 - ``Correct`` when it matches,
-- ``Not yet: ...`` with a hint when it does not,
+- ``Not yet: ...`` when it does not: the misconception it matches, if the
+  exercise names one, then an idea to think about and, from the second try, the
+  function to use; never the answer and never which way a number is off,
 - ``Not answered yet: ...`` while the answer is still blank (``None``, ``...`` or
   an unchanged template); nothing raises.
 
+Each exercise judges a limited number of different answers (kept across kernel
+restarts, see :func:`_state_path`), so answers cannot be found by trying; an
+answer that is not a value of the kind asked for costs no try. The graded answer
+is the one left in the notebook: nbgrader's hidden tests call :func:`_grade`.
+
 Exercises are small :class:`Exercise` objects registered with :func:`exercise`
-(the course's own bank lives beside the notebooks, in ``notebooks/course_bank.py``).
-Each one says how to compute the expected answer from the model, so the checker
-follows the model file when it changes.
+(the course's own bank is ``pathway/course_bank.py``). The functions that
+compute the expected answers, and the misconceptions, are held by the checker
+(:func:`_registry`), not as attributes of the exercises, so the checker follows
+the model file when it changes and a notebook does not hand out the answers.
 
 The helpers remove code noise from the notebooks: :func:`compare` (outcome per
 arm and time, a pandas DataFrame), :func:`drug_effect` (arm minus its matched
@@ -58,7 +66,12 @@ def is_blank(answer: Any) -> bool:
 
 
 class Reply(str):
-    """The checker's reply: a string that shows as plain text in a notebook."""
+    """The checker's reply: a string that shows as plain text in a notebook.
+
+    :func:`check` prints it; as the last line of a cell it is then not shown a
+    second time."""
+
+    printed = False
 
     @property
     def correct(self) -> bool:
@@ -68,63 +81,276 @@ class Reply(str):
     def blank(self) -> bool:
         return self.startswith(BLANK)
 
+    def _ipython_display_(self):
+        if not self.printed:
+            print(self)
+
+
+class Replies(list):
+    """The replies of a :func:`quiz`, already printed: a cell ending in one shows nothing more."""
+
+    def _ipython_display_(self):
+        pass
+
 
 @dataclass
 class Exercise:
-    """One checked question.
+    """One checked question, as a student may see it.
 
-    kind: ``number`` (within ``rel`` relative or ``tol`` absolute of the expected
-    value), ``choice`` (one of ``choices``, compared case-blind), or ``judge``
-    (``judge(answer, model)`` returns ``(ok, message)``: for code, edited models,
-    anything a value cannot say). ``expected(model)`` computes the answer from the
-    model; ``hint`` is shown with "Not yet".
+    kind: ``number`` (within ``tol`` absolute or ``rel`` relative of the expected
+    value; ``tol=0`` means exactly), ``integer`` (a whole number, exactly),
+    ``choice`` (one of ``choices``, compared case-blind) or ``judge`` (an edited
+    model file, a list, code: anything a single value cannot say).
+
+    ``hint`` is the idea to think about (shown after the first wrong try) and
+    ``helper`` names the function that does the work (added from the second);
+    neither is a line of code. ``tries`` is how many different answers the
+    checker will judge (default: one less than the choices of a choice; four
+    otherwise), so an answer cannot be found by going through the options.
+
+    How to compute the expected answer, and the wrong answers the exercise is
+    built to catch (its traps), are kept by the checker where the student's
+    namespace does not reach them as attributes.
     """
 
     name: str
     prompt: str
     kind: str = "number"
-    expected: Callable[[Model], Any] | None = None
-    judge: Callable[[Any, Model], tuple[bool, str]] | None = None
     choices: tuple[str, ...] = ()
-    rel: float = 0.1
-    tol: float = 0.0
+    rel: float | None = None
+    tol: float | None = None
     hint: str = ""
+    helper: str = ""
     unit: str = ""
+    tries: int | None = None
     template: Any = None         # the answer as handed out (unchanged = not answered yet)
+    notebook: str = ""           # which notebook asks it (for the instructor's table)
 
-    def check(self, answer: Any, model: Model) -> Reply:
-        if is_blank(answer) or (self.template is not None and _same(answer, self.template)):
-            return Reply(f"{BLANK}: {self.name} — {self.prompt}")
-        try:
-            ok, why = self._verdict(answer, model)
-        except PathwayError as exc:       # e.g. a typo in a scenario the student named
-            ok, why = False, str(exc).splitlines()[0]
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            ok, why = False, f"that answer could not be read ({type(exc).__name__}: {exc})"
-        if ok:
-            return Reply(f"{CORRECT}: {self.name}" + (f" — {why}" if why else ""))
-        hint = f" Hint: {self.hint}" if self.hint else ""
-        return Reply(f"{NOT_YET}: {self.name} — {why.rstrip('.')}.{hint}")
-
-    def _verdict(self, answer: Any, model: Model) -> tuple[bool, str]:
-        if self.kind == "judge":
-            return self.judge(answer, model)
-        expected = self.expected(model)
+    @property
+    def allowed(self) -> int:
+        if self.tries is not None:
+            return self.tries
         if self.kind == "choice":
-            if str(answer).strip().lower() not in {c.lower() for c in self.choices}:
-                return False, f"choose one of {', '.join(map(repr, self.choices))}"
-            ok = str(answer).strip().lower() == str(expected).strip().lower()
-            return ok, f"the model says {expected!r}" if ok else f"{answer!r} is not what the model says"
-        value = float(np.asarray(answer, dtype=float).reshape(-1)[0]) \
-            if not isinstance(answer, (int, float)) else float(answer)
-        if not math.isfinite(value):
-            return False, "the answer is not a finite number"
-        close = abs(value - expected) <= max(self.tol, self.rel * abs(expected))
-        unit = f" {self.unit}" if self.unit else ""
-        if close:
-            return True, f"the model gives {expected:.3g}{unit}"
-        side = "high" if value > expected else "low"
-        return False, f"{value:.3g}{unit} is too {side}"
+            return max(1, len(self.choices) - 1)
+        return 4
+
+    def tolerance(self, expected: float) -> float:
+        if self.kind == "integer":
+            return float(self.tol or 0.0)
+        if self.tol is None and self.rel is None:
+            return 0.02 * abs(expected)
+        return max(self.tol or 0.0, (self.rel or 0.0) * abs(expected))
+
+
+def _registry():
+    """The checker's private store: how each exercise computes its answer and
+    which misconceptions it catches. Reached only through the functions below."""
+    rules: dict[str, tuple] = {}
+
+    def register(ex: Exercise, expected, judge, traps):
+        rules[ex.name] = (expected, judge, tuple(traps))
+
+    def verdict(ex: Exercise, answer: Any, model: Model) -> tuple[bool, str]:
+        expected, judge, traps = rules[ex.name]
+        if ex.kind == "judge":
+            return judge(answer, model)
+        if ex.kind == "choice":
+            want = str(expected(model)).strip().lower()
+            return str(answer).strip().lower() == want, ""
+        value = _number(answer, ex.kind == "integer")
+        want = float(expected(model))
+        tol = ex.tolerance(want)
+        seen = []
+        for wrong, message in traps:
+            other = float(wrong(model))
+            gap = abs(other - want)
+            if gap > 0 and math.isfinite(other):
+                tol = min(tol, 0.45 * gap)         # a misconception is never inside the tolerance
+                seen.append((other, gap, message))
+        if abs(value - want) <= tol:
+            unit = f" {ex.unit}" if ex.unit else ""
+            return True, f"the model gives {want:.4g}{unit}"
+        for other, gap, message in seen:
+            if abs(value - other) <= 0.45 * gap:
+                return False, message
+        return False, ("that is not the number the model gives" if ex.kind == "integer"
+                       else "that is not within the tolerance of what the model gives")
+
+    def revealed(ex: Exercise, model: Model):
+        """The expected value, once the exercise is solved or its tries are used up."""
+        if ex.name not in _SOLVED and len(_tries().get(ex.name, [])) < ex.allowed:
+            return None
+        expected = rules[ex.name][0]
+        return None if expected is None else expected(model)
+
+    return register, verdict, revealed
+
+
+_register, _verdict, _revealed = _registry()
+_SOLVED: set[str] = set()
+
+
+class _Unreadable(Exception):
+    """An answer that is not a value of the kind asked for; the message says why."""
+
+
+def _number(answer: Any, whole: bool = False) -> float:
+    """The one number an answer holds, or :class:`_Unreadable` saying why not."""
+    if isinstance(answer, (bool, np.bool_)):
+        raise _Unreadable("True/False is not a number: give the value itself")
+    if isinstance(answer, str):
+        try:
+            answer = float(answer.strip())
+        except ValueError:
+            raise _Unreadable(f"{_short(answer)} is text; give a number, without quotes") from None
+    if isinstance(answer, (int, np.integer)):
+        try:
+            value = float(answer)
+        except OverflowError:
+            raise _Unreadable("that whole number is too large to be any value of this model") from None
+    elif isinstance(answer, (float, np.floating)):
+        value = float(answer)
+    else:
+        try:
+            arr = np.asarray(answer, dtype=float).reshape(-1)
+        except (TypeError, ValueError, OverflowError):
+            raise _Unreadable(f"a {type(answer).__name__} is not a number; give one number") from None
+        if arr.size == 0:
+            raise _Unreadable("that is empty: it holds no number (did a filter keep no rows?)")
+        if arr.size > 1:
+            raise _Unreadable(f"that holds {arr.size} numbers; the question asks for one "
+                              "(pick the row or time it asks about)")
+        value = float(arr[0])
+    if math.isnan(value):
+        raise _Unreadable("that is NaN, 'not a number': usually a value read outside the "
+                          "simulated times or a division of zero by zero; look at the cell that computed it")
+    if math.isinf(value):
+        raise _Unreadable("that is infinite: usually a division by zero")
+    if whole and not float(value).is_integer():
+        raise _Unreadable(f"the question asks for a whole number (a count), not {value:g}")
+    return value
+
+
+def _short(text: str, n: int = 40) -> str:
+    text = str(text)
+    return repr(text if len(text) <= n else text[:n] + "...")
+
+
+def _key(answer: Any) -> str:
+    """What makes two answers the same try (running a cell again costs nothing)."""
+    import hashlib
+    if isinstance(answer, str):
+        text = answer.strip().lower()
+    else:
+        try:
+            text = f"{_number(answer):.12g}"
+        except _Unreadable:
+            text = repr(answer)
+    return hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------- tries, kept across restarts
+def _state_path():
+    """Where the tries are kept: ``$PATHWAY_COURSE_STATE``, or a file in the home
+    folder; ``PATHWAY_COURSE_STATE=""`` keeps them for this session only."""
+    import os
+    from pathlib import Path
+    value = os.environ.get("PATHWAY_COURSE_STATE")
+    if value is None:
+        return Path.home() / ".pathway-course" / "tries.json"
+    return Path(value) if value.strip() else None
+
+
+_TRIES: dict[str, list[str]] = {}
+_LOADED: list[str] = []
+
+
+def _tries() -> dict[str, list[str]]:
+    import json
+    path = _state_path()
+    where = str(path)
+    if _LOADED != [where]:
+        _TRIES.clear()
+        if path is not None and path.exists():
+            try:
+                _TRIES.update({k: list(v) for k, v in json.loads(path.read_text()).items()})
+            except (OSError, ValueError, AttributeError):
+                pass
+        _LOADED[:] = [where]
+    return _TRIES
+
+
+def _save_tries() -> None:
+    import json
+    path = _state_path()
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(_TRIES, indent=0), encoding="utf-8")
+    except OSError:
+        pass                    # a read-only home: the tries last for this session
+
+
+def _judge(ex: Exercise, answer: Any, model: Model) -> tuple[str, str]:
+    """``(status, why)`` with status "blank", "right", "wrong" or "unreadable"."""
+    if is_blank(answer) or (ex.template is not None and _same(answer, ex.template)):
+        return "blank", ""
+    if ex.kind == "choice":
+        if not isinstance(answer, str):
+            return "unreadable", f"give one word, as text in quotes: one of {', '.join(map(repr, ex.choices))}"
+        if answer.strip().lower() not in {c.lower() for c in ex.choices}:
+            return "unreadable", f"choose one of {', '.join(map(repr, ex.choices))}"
+    try:
+        ok, why = _verdict(ex, answer, model)
+    except _Unreadable as exc:
+        return "unreadable", str(exc)
+    except PathwayError as exc:       # a model file that does not load: the whole message, hints too
+        return "wrong", "the model did not load or run:\n" + _indent(str(exc))
+    except Exception as exc:          # noqa: BLE001 - a student's answer never gives a traceback
+        return "unreadable", f"that answer could not be read ({type(exc).__name__}: {exc})"
+    return ("right" if ok else "wrong"), why
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def _reply(ex: Exercise, answer: Any, model: Model, store: dict | None = None) -> Reply:
+    """The reply to one answer. Tries are counted in ``store`` (default: the
+    student's file of tries, saved after each new try)."""
+    saved = store is None
+    store = _tries() if saved else store
+    status, why = _judge(ex, answer, model)
+    if status == "blank":
+        return Reply(f"{BLANK}: {ex.name} — {ex.prompt}")
+    if status == "unreadable":
+        return Reply(f"{NOT_YET}: {ex.name} — {why.rstrip('.')}. (This try does not count.)")
+    tried = store.setdefault(ex.name, [])
+    key = _key(answer)
+    if key not in tried:
+        if len(tried) >= ex.allowed:
+            return Reply(f"{NOT_YET}: {ex.name} — you have used the {ex.allowed} "
+                         f"{'try' if ex.allowed == 1 else 'tries'} this exercise allows, so the checker "
+                         "judges no new answer. Work it out with the hints; the answer left in your "
+                         "notebook is the one that is graded.")
+        tried.append(key)
+        if saved:
+            _save_tries()
+    if status == "right":
+        if saved:
+            _SOLVED.add(ex.name)
+        return Reply(f"{CORRECT}: {ex.name}" + (f" — {why}" if why else ""))
+    n = tried.index(key) + 1 if key in tried else 1
+    left = ex.allowed - len(tried)
+    text = f"{NOT_YET}: {ex.name} — {why.rstrip('.')}."
+    if ex.hint:
+        text += f" Think: {ex.hint.rstrip('.')}."
+    if ex.helper and n >= 2:
+        text += f" Use: {ex.helper.rstrip('.')}."
+    text += (f" ({left} {'try' if left == 1 else 'tries'} left.)" if left > 0
+             else " (That was the last try the checker judges.)")
+    return Reply(text)
 
 
 def _same(answer: Any, template: Any) -> bool:
@@ -146,31 +372,37 @@ def write_model(text: str, name: str = "model.toml") -> str:
     return str(path)
 
 
-_BANK: dict[str, Exercise] = {}
+_EXERCISES: dict[str, Exercise] = {}
 _MODEL: list[Model] = []
 
 
-def exercise(name: str, prompt: str, **kwargs) -> Exercise:
-    """Register an exercise (see :class:`Exercise`) and return it."""
+def exercise(name: str, prompt: str, *, expected: Callable[[Model], Any] | None = None,
+             judge: Callable[[Any, Model], tuple[bool, str]] | None = None,
+             traps=(), **kwargs) -> Exercise:
+    """Register an exercise (see :class:`Exercise`) and return it.
+
+    ``expected(model)`` computes the answer; ``judge(answer, model)`` returns
+    ``(ok, why)`` for a ``judge`` exercise (``why`` must not give the answer away);
+    ``traps`` are ``(wrong(model), message)`` pairs: the value a named
+    misconception gives and what to say when an answer matches it."""
     ex = Exercise(name=name, prompt=prompt, **kwargs)
-    _BANK[name] = ex
+    if ex.kind == "judge" and judge is None or ex.kind != "judge" and expected is None:
+        raise UsageError(f"exercise '{name}' of kind {ex.kind!r} needs "
+                         f"{'a judge' if ex.kind == 'judge' else 'an expected function'}")
+    _register(ex, expected, judge, traps)
+    _EXERCISES[name] = ex
     return ex
 
 
-def load_bank(name: str = "course_bank"):
-    """Import the course's exercise bank (``course_bank.py``), looked for in the
-    working folder and the two above it (notebooks/ and notebooks/instructor/)."""
+def exercises() -> dict[str, Exercise]:
+    """The registered exercises, as students may see them (prompt, kind, hints)."""
+    return dict(_EXERCISES)
+
+
+def load_bank():
+    """The course's exercise bank (``pathway.course_bank``), imported once."""
     import importlib
-    import sys
-    from pathlib import Path
-    here = Path.cwd()
-    for folder in (here, here.parent, here.parent.parent, here / "notebooks"):
-        if (folder / f"{name}.py").exists():
-            if str(folder) not in sys.path:
-                sys.path.insert(0, str(folder))
-            return importlib.import_module(name)
-    raise UsageError(f"no {name}.py beside the notebook\n  hint: open the notebook from the "
-                     "project's notebooks/ folder")
+    return importlib.import_module("pathway.course_bank")
 
 
 def use_model(model: Model) -> Model:
@@ -185,20 +417,44 @@ def model() -> Model:
     return _MODEL[0]
 
 
-def check(name: str, answer: Any, quiet: bool = False) -> Reply:
-    """Check ``answer`` to exercise ``name``; print and return the reply."""
-    if name not in _BANK:
+def _exercise(name: str) -> Exercise:
+    if name not in _EXERCISES:
         from .errors import suggest
-        raise UsageError(f"no exercise '{name}'\n  hint: {suggest(name, list(_BANK))}")
-    reply = _BANK[name].check(answer, model())
+        raise UsageError(f"no exercise '{name}'\n  hint: {suggest(name, list(_EXERCISES))}")
+    return _EXERCISES[name]
+
+
+def check(name: str, answer: Any, quiet: bool = False) -> Reply:
+    """Check ``answer`` to exercise ``name``; print the reply once and return it.
+
+    Each different answer uses one of the exercise's tries; running the same
+    answer again costs nothing."""
+    reply = _reply(_exercise(name), answer, model())
     if not quiet:
         print(reply)
+        reply.printed = True
     return reply
 
 
-def quiz(answers: dict[str, Any]) -> list[Reply]:
+_GRADED: dict[str, list[str]] = {}
+
+
+def _grade(name: str, answer: Any) -> None:
+    """For the instructor's hidden tests: raise AssertionError (with the reply as
+    feedback) unless ``answer`` is right.
+
+    The grade is the answer left in the notebook, whatever tries the student's
+    own file records: tries here are counted in this kernel only, with the same
+    limit, so an autograded notebook (one answer per exercise) is always judged
+    and a student calling this instead of :func:`check` gains nothing."""
+    reply = _reply(_exercise(name), answer, model(), store=_GRADED)
+    if not reply.correct:
+        raise AssertionError(str(reply))
+
+
+def quiz(answers: dict[str, Any]) -> Replies:
     """Check several answers at once (a self-check quiz): ``{exercise: answer}``."""
-    replies = [check(k, v) for k, v in answers.items()]
+    replies = Replies(check(k, v) for k, v in answers.items())
     right = sum(r.correct for r in replies)
     blank = sum(r.blank for r in replies)
     print(f"Quiz: {right} of {len(replies)} correct" + (f", {blank} not answered yet" if blank else ""))
@@ -219,15 +475,32 @@ def predict(name: str, value: Any) -> None:
     print(f"Prediction recorded for {name!r}: {value!r}")
 
 
-def reveal(name: str, model_value: Any, times_h=None) -> Any:
+def reveal(name: str, model_value: Any = None, times_h=None) -> Any:
     """Compare the recorded prediction ``name`` with the model's answer.
 
-    ``model_value`` is a number, a choice, or (for a sketch) a function of time in
-    hours or a pandas Series indexed by hours."""
+    For an exercise's prediction (``name`` is the exercise), the model's answer
+    is shown only after the check has said Correct or the tries are used up, so a
+    reveal never stands in for working it out. Otherwise ``model_value`` is a
+    number, a choice, or (for a sketch) a function of time in hours or a pandas
+    Series indexed by hours, computed by the student."""
     guess = _PREDICTIONS.get(name)
     if guess is None:
-        print(f"You recorded no prediction for {name!r}; the model says {_show(model_value)}.")
+        print(f"Record a prediction first: predict({name!r}, your guess), then run this cell again. "
+              "The model's answer is shown beside your prediction, not instead of it.")
         return None
+    if model_value is not None and is_blank(model_value):
+        print(f"Nothing to compare yet: the cell above has no value for {name!r} (it still holds ...).")
+        return None
+    if model_value is None:
+        if name not in _EXERCISES:
+            print(f"reveal({name!r}) needs the model's value beside it: reveal({name!r}, value).")
+            return None
+        ex = _EXERCISES[name]
+        model_value = _revealed(ex, model())
+        if model_value is None:
+            print(f"Check your answer to {name!r} first: the model's value is shown once your check "
+                  "says Correct or your tries are used up.")
+            return None
     if isinstance(guess, (list, tuple)) and guess and isinstance(guess[0], (list, tuple)):
         import pandas as pd
         rows = []
@@ -240,12 +513,12 @@ def reveal(name: str, model_value: Any, times_h=None) -> Any:
         return frame
     if isinstance(guess, (int, float)) and isinstance(model_value, (int, float, np.floating)):
         print(f"You predicted {guess:.3g}; the model gives {float(model_value):.3g} "
-              f"(off by {guess - float(model_value):+.3g}).")
+              f"(off by {guess - float(model_value):+.3g}). Now explain the difference in one sentence.")
     else:
         same = str(guess).strip().lower() == str(model_value).strip().lower()
         print(f"You predicted {guess!r}; the model says {_show(model_value)}"
               f"{' — the same.' if same else '.'}")
-    return guess
+    return None
 
 
 def _value_at(curve, t_h: float) -> float:
@@ -448,8 +721,10 @@ def plot_arms(m: Model, scenarios, *, column: str | None = None, days: float | N
             ax.plot(base.t_h / 24, base[column], color=color, lw=1.3, ls="--",
                     label="its placebo arm")
     label = _label(m, column)
+    kind = {n.id: n.kind for n in m.nodes}.get(column, "")
+    unit = {"readout": " (0-1)", "drug": " (ng/mL)"}.get(kind, " (1 = rest)" if kind else "")
     ax.set_xlabel("days after the first dose")
-    ax.set_ylabel(("drug effect on " if effect else "") + label.lower())
+    ax.set_ylabel(("drug effect on " if effect else "") + label.lower() + unit)
     if log_time:
         ax.set_xscale("log")
     ax.grid(alpha=0.3)
@@ -457,41 +732,71 @@ def plot_arms(m: Model, scenarios, *, column: str | None = None, days: float | N
     return ax
 
 
+def _target_unit(m: Model, q: dict) -> str:
+    """The unit of a scorecard quantity, in words, from its kind and column."""
+    kind = q.get("kind", "")
+    if kind in ("peak_time", "half_life", "time_to_below"):
+        return "hours"
+    if kind in ("response_rate", "remission_rate", "relapse_rate"):
+        return "share of patients (0-1)"
+    if kind in ("ratio", "odds_ratio", "frac_of_peak"):
+        return "ratio (no unit)"
+    if kind == "difference":
+        inner = _target_unit(m, q.get("a", {}))
+        return f"difference, {inner}"
+    kinds = {n.id: n.kind for n in m.nodes}
+    column = q.get("column", m.primary)
+    what = kinds.get(column, "")
+    if what == "drug" or (not what and ("plasma" in column or column in m.drugs)):
+        return "ng·h/mL" if kind == "auc" else "ng/mL"
+    if what == "readout":
+        base = ("drug effect on " if q.get("effect") else "") + _label(m, column).lower()
+        return f"{base} (0-1)" + (" × hours" if kind == "auc" else "")
+    return ("level relative to rest (1 = rest)" if kind != "auc" else "level × hours")
+
+
 def plot_published(m: Model, ids, *, title: str = "", ax=None):
-    """Published targets (grey bars: the band the literature allows) beside the
-    model's value (dots: green inside the band, red outside), one row per target,
-    with the sources printed under the figure. Returns the scorecard rows."""
+    """Published targets beside the model: one panel per target, each with its
+    statement in full, an axis in the target's own unit, the band the literature
+    allows (grey, its edges numbered) and the model's value (a dot: green inside
+    the band, red outside), with the sources printed under the figure. Returns the
+    scorecard rows."""
     import matplotlib.pyplot as plt
     import textwrap
+    from .validate import default_targets_path, load_targets
     card = scorecard(m, ids)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 0.6 * len(card) + 1.3))
-    # each row on its own scale: the published band fills the middle half of the row
-    for i, (tid, row) in enumerate(card.iloc[::-1].iterrows()):
+    quantities = {t["id"]: t["quantity"] for t in load_targets(default_targets_path(m))}
+    wrapped = {tid: textwrap.fill(f"{tid}: {s}", 95) for tid, s in card["published"].items()}
+    heights = [1.15 + 0.16 * wrapped[tid].count("\n") for tid in card.index]
+    fig, axes = plt.subplots(len(card), 1, figsize=(9, sum(heights) + 0.9), layout="constrained",
+                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+    for a, (tid, row) in zip(axes[:, 0], card.iterrows()):
         lo, hi, v = row["low"], row["high"], row["model"]
-        a = lo if math.isfinite(lo) else min(v, hi) - abs(hi - v) - 0.1
-        b = hi if math.isfinite(hi) else max(v, lo) + abs(v - lo) + 0.1
-        span = (b - a) or 1.0
-        x = float(np.clip(0.25 + 0.5 * (v - a) / span, 0.0, 1.0))
-        ax.barh(i, 0.5, left=0.25, height=0.5, color="#cfcfcf")
-        ax.plot(x, i, "o", ms=8, color="#1a9850" if row["passes"] else "#d73027")
-        band = f"{_num(lo)} to {_num(hi)}"
-        ax.text(1.03, i, f"published {band}; model {_num(v)}", va="center", fontsize=8,
-                transform=ax.get_yaxis_transform())
-    ax.set_xlim(0, 1)
-    ax.set_xticks([])
-    ax.set_yticks(range(len(card)))
-    ax.set_yticklabels([textwrap.shorten(f"{tid}: {s}", 64) for tid, s in
-                        zip(card.index[::-1], card["published"].iloc[::-1])], fontsize=8)
+        finite = [x for x in (lo, hi, v) if math.isfinite(x)]
+        left, right = min(finite), max(finite)
+        pad = 0.25 * (right - left) or 0.25 * abs(right) or 0.5
+        left, right = left - pad, right + pad
+        a.axvspan(lo if math.isfinite(lo) else left, hi if math.isfinite(hi) else right,
+                  color="#cfcfcf", label="published band")
+        for edge in (lo, hi):
+            if math.isfinite(edge):
+                a.axvline(edge, color="#7f7f7f", lw=1)
+        a.plot([v], [0.5], "o", ms=9, color="#1a9850" if row["passes"] else "#d73027",
+               label="model" + ("" if row["passes"] else " (outside the band)"))
+        a.set_xlim(left, right)
+        a.set_ylim(0, 1)
+        a.set_yticks([])
+        a.tick_params(axis="x", labelsize=8)
+        a.set_xlabel(f"{_target_unit(m, quantities.get(tid, {}))}:  published {_num(lo)} to "
+                     f"{_num(hi)}, model {_num(v)}", fontsize=8, labelpad=1)
+        a.set_title(wrapped[tid], fontsize=8, loc="left")
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
-    keys = [Patch(color="#cfcfcf", label="published band (each row on its own scale)"),
-            Line2D([], [], marker="o", ls="", color="#1a9850", label="model, inside"),
+    keys = [Patch(color="#cfcfcf", label="published band (the range the sources allow)"),
+            Line2D([], [], marker="o", ls="", color="#1a9850", label="model, inside the band"),
             Line2D([], [], marker="o", ls="", color="#d73027", label="model, outside (see known gaps)")]
-    ax.legend(handles=keys, fontsize=8, frameon=False, loc="upper center", ncol=3,
-              bbox_to_anchor=(0.5, -0.02 - 0.2 / len(card)))
-    ax.set_title(title or "Published numbers (grey) and the model (dots)", fontsize=10)
-    plt.tight_layout()
+    fig.legend(handles=keys, fontsize=8, frameon=False, loc="outside lower center", ncol=3)
+    fig.suptitle(title or "Published numbers and the model", fontsize=10)
     plt.show()
     print("Sources:")
     print(sources(m, card["source"]))
@@ -523,18 +828,63 @@ def plot_experiments(table, *, ax=None):
     human on the figure itself."""
     import matplotlib.pyplot as plt
     import textwrap
+    texts = [textwrap.fill(f"{'RODENT' if row['species'] == 'rodent' else 'HUMAN'} · "
+                           f"{'reproduced' if row['model reproduces'] else 'NOT reproduced'} · {row['finding']}",
+                           100) for _, row in table.iloc[::-1].iterrows()]
+    heights = [0.32 + 0.16 * t.count("\n") for t in texts]
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.5 * len(table) + 1))
-    for i, (eid, row) in enumerate(table.iloc[::-1].iterrows()):
+        _, ax = plt.subplots(figsize=(10, sum(heights) + 1))
+    y = np.cumsum([0.0] + heights[:-1]) + np.array(heights) / 2
+    for i, ((eid, row), text) in enumerate(zip(table.iloc[::-1].iterrows(), texts)):
         rodent = row["species"] == "rodent"
-        ax.barh(i, 1, color="#fdb863" if rodent else "#80cdc1")
-        ax.text(0.02, i, f"{'RODENT' if rodent else 'HUMAN'} · "
-                f"{'reproduced' if row['model reproduces'] else 'NOT reproduced'} · "
-                + textwrap.shorten(row["finding"], 70), va="center", fontsize=8)
-    ax.set_yticks(range(len(table)))
+        ax.barh(y[i], 1, height=heights[i] * 0.92, color="#fdb863" if rodent else "#80cdc1")
+        ax.text(0.01, y[i], text, va="center", fontsize=7.5)
+    ax.set_ylim(0, sum(heights))
+    ax.set_yticks(y)
     ax.set_yticklabels(list(table.index[::-1]), fontsize=8)
     ax.set_xticks([])
+    ax.set_xlim(0, 1)
     ax.set_title("Experiments the model reproduces: orange = animal experiment "
                  "(behaviour in rodents, not human relief)", fontsize=9)
     plt.tight_layout()
     plt.show()
+
+
+# ---------------------------------------------------------------- before class
+def warm_up(m: Model | None = None) -> float:
+    """Compile and cache the solver before class, on the paths the notebooks take:
+    one run and its placebo arm, a small virtual population in an arm and its
+    placebo arm, and one scorecard check of each kind (when the model has a
+    scorecard). The compiled code is cached on disk, so the first notebook does
+    not wait for the compiler. Returns the seconds it took."""
+    import time
+    from .validate import default_targets_path, load_targets
+    start = time.perf_counter()
+    m = m or model()
+    scenario = m.roles.showcase[0] if m.roles.showcase else next(iter(m.scenarios))
+    value_at(m, scenario, "24 h", effect=True)
+    response_rates(m, scenario, at=("24 h",), n=8)
+    path = default_targets_path(m)
+    if path is not None:
+        one_of_each = {}
+        for t in load_targets(path):
+            one_of_each.setdefault(t["quantity"]["kind"], t["id"])
+        scorecard(m, sorted(one_of_each.values()))
+    return time.perf_counter() - start
+
+
+def main(argv=None) -> int:
+    """``python -m pathway.course warm-up``: compile the solver before class."""
+    import sys
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args != ["warm-up"]:
+        print("usage: python -m pathway.course warm-up\n  compiles and caches the solver before class",
+              file=sys.stderr)
+        return 2
+    seconds = warm_up()
+    print(f"The solver is compiled and cached ({seconds:.0f} s); the notebooks will start quickly.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -50,3 +50,18 @@ def pytest_addoption(parser):
                      help="run the long fuzz: 10,000 model-file mutations, 1,000 command lines "
                           "and 1,000 mutations of each side file (lecture, targets, site, "
                           "trial) (also PATHWAY_FUZZ_LONG=1)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _course_tries(tmp_path_factory):
+    """The course checker keeps each student's tries in a file; the tests (and
+    the notebook kernels they start, which inherit the environment) use their own."""
+    import os
+    path = tmp_path_factory.mktemp("course") / "tries.json"
+    old = os.environ.get("PATHWAY_COURSE_STATE")
+    os.environ["PATHWAY_COURSE_STATE"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("PATHWAY_COURSE_STATE", None)
+    else:
+        os.environ["PATHWAY_COURSE_STATE"] = old

@@ -96,7 +96,6 @@ def test_notebook_1_shows_the_explorer_in_jupyterlab(tmp_path):
     pytest.importorskip("jupyterlab")
     api = pytest.importorskip("playwright.sync_api")
     sh.copy(ROOT / "notebooks" / "01_explorer.ipynb", tmp_path / "explorer.ipynb")
-    sh.copy(ROOT / "notebooks" / "course_bank.py", tmp_path)      # its exercises
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
