@@ -1,6 +1,6 @@
 """The validation scorecard: literature targets as data, checked by simulation.
 
-``models/targets/ketamine.toml`` (beside the model it checks) lists every target of ``../shared/science.md`` as one or
+``models/targets/ketamine.toml`` (beside the model it checks) lists every target of ``docs/science-targets.md`` as one or
 more checks: a statement, its source, the simulation (scenario, days, dose,
 hypotheses, interventions), the quantity to read and the band it must fall in.
 This module knows a small vocabulary of quantity kinds and nothing about the
