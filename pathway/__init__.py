@@ -1,5 +1,9 @@
 """ketamine-pathway: why ketamine lifts depression in hours and an SSRI takes weeks."""
 
+from . import _cache
+
+_cache.configure()                    # before numba is imported: compiled kernels go to the user's cache
+
 from .compile import OdeSystem, compile_model, explain
 from .errors import ModelFileError, PathwayError, SimulationError, UsageError
 from .modelfile import Model, load_model, loads_model, set_hypothesis, set_parameter
