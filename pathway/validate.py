@@ -50,6 +50,9 @@ from .modelfile import Model, parse_quantity
 from .scenarios import apply_all, placebo_arm
 from .simulate import simulate
 
+# numpy 2.0 renamed trapz to trapezoid; numpy 1.26 (the lowest version allowed) has only trapz.
+_trapezoid = getattr(np, "trapezoid", None) or np.trapz
+
 __all__ = ["TargetResult", "load_targets", "run_targets", "default_targets_path",
            "format_scorecard"]
 
@@ -224,7 +227,7 @@ def _raw_quantity(run: _Runner, q: dict, sim: dict) -> float:
         return float(math.log(2) * (t2 - t1) / math.log(c1 / c2)) if c1 > c2 > 0 else math.inf
     if kind == "auc":
         m = _window(q, t)
-        return float(np.trapezoid(y[m], t[m]))
+        return float(_trapezoid(y[m], t[m]))
     if kind == "ripple":
         m = _window(q, t)
         tt, yy = t[m], y[m]
