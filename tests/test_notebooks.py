@@ -18,7 +18,6 @@ ROOT = Path(__file__).parent.parent / "notebooks"
 STUDENT = sorted(ROOT.glob("*.ipynb"))
 KEYS = sorted((ROOT / "instructor").glob("*.ipynb"))
 REPLY = re.compile(r"^(Correct|Not yet|Not answered yet)\b", re.MULTILINE)
-SECONDS = 60          # each notebook, on a two-core machine shared with others: a generous bound
 
 
 def test_every_student_notebook_has_a_key():
@@ -54,7 +53,6 @@ def test_student_notebook_runs_blank(path):
     lines, seconds = _replies(path)
     assert len(lines) >= 3, f"{path.name}: at least two exercises and a quiz, found {len(lines)} checks"
     assert all(line.startswith("Not answered yet") for line in lines), lines
-    assert seconds < SECONDS, f"{path.name} took {seconds:.0f} s"
 
 
 @pytest.mark.parametrize("path", KEYS, ids=lambda p: p.name)
@@ -63,4 +61,3 @@ def test_key_makes_every_check_correct(path):
     assert len(lines) >= 3, f"{path.name}: found {len(lines)} checks"
     wrong = [line for line in lines if not line.startswith("Correct")]
     assert not wrong, wrong
-    assert seconds < SECONDS, f"{path.name} took {seconds:.0f} s"
