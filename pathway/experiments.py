@@ -6,8 +6,11 @@ measure and the band that counts as reproducing the study's finding. This
 module only runs the arms and measures; a failed experiment is reported as not
 reproduced, never hidden.
 
->>> results = run_experiments(load_model())                       # doctest: +SKIP
->>> [(r.id, r.reproduced) for r in results]                       # doctest: +SKIP
+>>> from pathway import load_model
+>>> model = load_model()
+>>> first = next(e for e, spec in model.experiments.items() if not spec.people)
+>>> [r.id for r in run_experiments(model, [first])] == [first]
+True
 """
 
 from __future__ import annotations

@@ -17,8 +17,12 @@ class Trajectory:
 
     ``values[i, j]`` is variable ``names[j]`` at time ``t_h[i]`` (hours).
 
-    >>> traj = simulate(load_model(), days=2)                  # doctest: +SKIP
-    >>> traj[traj.primary].max()                                # doctest: +SKIP
+    >>> from pathway import load_model, simulate
+    >>> traj = simulate(load_model(), days=2)
+    >>> traj.values.shape == (len(traj.t_h), len(traj.names))
+    True
+    >>> bool(traj[traj.primary].max() > 0)      # the showcase drug brings relief within two days
+    True
     """
 
     t_h: np.ndarray

@@ -5,8 +5,13 @@ edges to cut or scale, parameters to scale, extra doses (a pretreatment) and
 nodes to reset to their baseline at a time after the first dose. Applying one
 returns a new model; the original is never changed.
 
->>> model = apply_intervention(load_model(), name)            # doctest: +SKIP
->>> traj = simulate(model)                                    # doctest: +SKIP
+>>> from pathway import load_model, simulate
+>>> model = load_model()
+>>> name = next(iter(model.interventions))
+>>> changed = apply_intervention(model, name)
+>>> changed.applied[-1][0] == name and not model.applied
+True
+>>> traj = simulate(changed, days=1)
 """
 
 from __future__ import annotations

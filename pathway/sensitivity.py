@@ -13,6 +13,10 @@ SALib samples the model file's parameters over their declared plausible ranges
 
 Same seed, same answer.
 
+The example needs the ``[research]`` extra (SALib) and a minute of runs, so the
+doctests skip it; ``tests/test_research.py`` runs the same call.
+
+>>> from pathway import load_model
 >>> model = load_model()                                                 # doctest: +SKIP
 >>> res = sensitivity(model, model.roles.showcase[0], at="24h,7d", n=64) # doctest: +SKIP
 >>> res.table("7d")                                                      # doctest: +SKIP

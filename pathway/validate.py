@@ -6,8 +6,10 @@ hypotheses, interventions), the quantity to read and the band it must fall in.
 This module knows a small vocabulary of quantity kinds and nothing about the
 model's nodes: the targets file names the columns.
 
->>> results = run_targets(load_model())                      # doctest: +SKIP
->>> [(r.id, r.passed) for r in results]                      # doctest: +SKIP
+>>> from pathway import load_model
+>>> results = run_targets(load_model(), ids=["T1a"])
+>>> [(r.id, r.passed) for r in results]
+[('T1a', True)]
 
 Quantity kinds (fields in brackets are optional):
 
