@@ -21,8 +21,6 @@ __all__ = [
     "UsageError", "compile_model", "explain", "explore", "load_model", "loads_model", "set_hypothesis",
     "set_parameter", "simulate", "with_dose",
 ]
-try:
-    from importlib.metadata import PackageNotFoundError, version as _version
-    __version__ = _version("ketamine-pathway")
-except PackageNotFoundError:          # a source checkout used without installing
-    __version__ = "0+unknown"
+from .versions import package_version as _package_version
+
+__version__ = _package_version()       # the installed version, or the checkout's pyproject.toml

@@ -78,14 +78,16 @@ def cmd_simulate(args) -> int:
         scenario = placebo_arm(model, scenario, None if args.placebo is True else args.placebo)
     check_run(model, scenario.days if args.days is None else args.days, args.step, text=True)
     traj = simulate(model, scenario, days=args.days, dose=args.dose, step_min=args.step)
+    from .versions import version_line
+    comment = f"{version_line(model)}; scenario {scenario.name}"
     if args.out and args.out != STDOUT:
-        _write(args.out, lambda path: traj.to_csv(path))
+        _write(args.out, lambda path: traj.to_csv(path, comment=comment))
         t_peak, peak = traj.peak(traj.primary)
         print(f"wrote {args.out}: {len(traj.t_h)} rows x {len(traj.names) + 1} columns; "
               f"peak {traj.label(traj.primary).lower()} {peak:.2f} at "
               f"{format_quantity(t_peak, 'time')}", file=sys.stderr)
     else:
-        sys.stdout.write(traj.to_csv())
+        sys.stdout.write(traj.to_csv(comment=comment))
     return 0
 
 
@@ -600,6 +602,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pathway",
         description="Simulate why ketamine lifts depression in hours and an SSRI takes weeks. "
                     "A teaching model, not medical advice.")
+    from .versions import package_version
+    parser.add_argument("--version", action="version", version=f"pathway (ketamine-pathway) {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def model_options(p, params=True):

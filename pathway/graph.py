@@ -75,7 +75,10 @@ def to_graph(model: Model) -> nx.DiGraph:
     ['contested', 'moderate', 'preliminary', 'strong']
     """
     value = model.value
+    from .versions import versions
+    made_by = versions(model)
     graph = nx.DiGraph(name=model.name, readouts=list(model.readouts), source=model.source,
+                       package_version=made_by["package"], model_version=made_by["model_version"] or "",
                        primary=model.primary, side_effects=list(model.roles.side_effects),
                        branch_order=list(model.branches))
     for node in model.nodes:

@@ -81,9 +81,13 @@ class Trajectory:
         i = int(np.argmax(y))
         return float(self.t_h[i]), float(y[i])
 
-    def to_csv(self, path: str | Path | None = None, precision: int = 6) -> str:
-        """Write ``time_h`` and every variable as CSV; return the text."""
+    def to_csv(self, path: str | Path | None = None, precision: int = 6, comment: str | None = None) -> str:
+        """Write ``time_h`` and every variable as CSV; return the text. ``comment``, when
+        given, is a first line starting with ``#`` (read it back with
+        ``pandas.read_csv(path, comment="#")`` or ``numpy.loadtxt``)."""
         buf = io.StringIO()
+        if comment:
+            buf.write("# " + " ".join(comment.split()) + "\n")
         buf.write(",".join(("time_h",) + self.names) + "\n")
         data = np.column_stack([self.t_h, self.values])
         # time keeps more digits so that row spacing survives the round trip

@@ -662,7 +662,7 @@ def check_cli_output(argv, code, out, err, tmp: Path):
     if argv[0] in ("simulate",) and "--out" in argv and argv[argv.index("--out") + 1] != "-":
         text = Path(argv[argv.index("--out") + 1]).read_text()
     if argv[0] == "simulate":
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = [r for r in csv.reader(io.StringIO(text)) if r and not r[0].startswith("#")]
         data = np.array([[float(x) for x in r] for r in rows[1:]])
         assert np.all(np.isfinite(data)), "non-finite value in the CSV"
         assert np.all(data >= 0), "negative value in the CSV"
