@@ -5,7 +5,7 @@ from . import _cache
 _cache.configure()                    # before numba is imported: compiled kernels go to the user's cache
 
 from .compile import OdeSystem, compile_model, explain
-from .errors import ModelFileError, PathwayError, SimulationError, UsageError
+from .errors import ModelFileError, PathwayError, SimulationError, UnknownNameError, UsageError
 from .modelfile import Model, load_model, loads_model, set_hypothesis, set_parameter
 from .results import Trajectory
 from .simulate import simulate, with_dose
@@ -18,7 +18,7 @@ def explore(*args, **kwargs):
 
 __all__ = [
     "Model", "ModelFileError", "OdeSystem", "PathwayError", "SimulationError", "Trajectory",
-    "UsageError", "compile_model", "explain", "explore", "load_model", "loads_model", "set_hypothesis",
+    "UnknownNameError", "UsageError", "compile_model", "explain", "explore", "load_model", "loads_model", "set_hypothesis",
     "set_parameter", "simulate", "with_dose",
 ]
 from .versions import package_version as _package_version

@@ -18,6 +18,13 @@ from .modelfile import Model, format_quantity, load_model, set_hypothesis, set_p
 STDOUT = "-"
 
 
+def _set_example(model: Model) -> str:
+    """``--set NAME=VALUE`` with one of ``model``'s own parameters at its value."""
+    for p in model.parameters.values():
+        return f"--set {p.name}={format_quantity(p.value, p.dimension).replace(' ', '')}"
+    return "--set NAME=VALUE"
+
+
 def _model(args, interventions: bool = True) -> Model:
     """The model file with --set and --hypothesis applied (and --intervention, unless
     the caller draws interventions against their control itself)."""
@@ -25,8 +32,8 @@ def _model(args, interventions: bool = True) -> Model:
     for item in getattr(args, "set", None) or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise UsageError(f"--set {item!r} is not NAME=VALUE\n"
-                             "  hint: for example --set spine_lifetime=8d (see `pathway list`)")
+            raise UsageError(f"--set {item!r} is not NAME=VALUE",
+                             hint=f"for example {_set_example(model)} (see `pathway list`)")
         model = set_parameter(model, name.strip(), value.strip())
     for name in getattr(args, "hypothesis", None) or []:
         model = set_hypothesis(model, name, True)
@@ -126,9 +133,10 @@ def cmd_graph(args) -> int:
                 raise UsageError(f"{flag} applies only to a picture of the graph, and {what} "
                                  f"ignores it\n  hint: write a picture with --out FILE.png "
                                  f"(or .svg, .pdf), or leave out {flag}")
-    if args.at and not args.scenario:
-        raise UsageError("--at needs --scenario\n  hint: e.g. --scenario ketamine-iv --at 1h")
     model = _model(args)
+    if args.at and not args.scenario:
+        raise UsageError("--at needs --scenario",
+                         hint=f"e.g. --scenario {next(iter(model.scenarios), 'NAME')} --at 1h")
     graph = to_graph(model)
     if kind == "picture":
         options = {"theme": args.theme or "light", "presenter": args.presenter}

@@ -188,8 +188,8 @@ def model() -> Model:
 def check(name: str, answer: Any, quiet: bool = False) -> Reply:
     """Check ``answer`` to exercise ``name``; print and return the reply."""
     if name not in _BANK:
-        from .errors import suggest
-        raise UsageError(f"no exercise '{name}'\n  hint: {suggest(name, list(_BANK))}")
+        from .errors import UnknownNameError, suggest
+        raise UnknownNameError(f"no exercise '{name}'", hint=suggest(name, list(_BANK)))
     reply = _BANK[name].check(answer, model())
     if not quiet:
         print(reply)

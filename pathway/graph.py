@@ -20,7 +20,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from .errors import UsageError, suggest
+from .errors import UnknownNameError, UsageError, suggest
 from .modelfile import KINDS, Model
 
 __all__ = ["downstream", "drug_to_readout_paths", "paths", "to_graph", "upstream", "write_graph"]
@@ -122,7 +122,7 @@ def _check_node(graph: nx.DiGraph, node: str) -> None:
     if node not in graph:
         where = graph.graph.get("source")
         prefix = f"{where}: " if where else ""
-        raise UsageError(f"{prefix}unknown node '{node}'\n"
+        raise UnknownNameError(f"{prefix}unknown node '{node}'\n"
                          f"  hint: {suggest(str(node), map(str, graph.nodes))}")
 
 

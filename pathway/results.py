@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UsageError, suggest
+from .errors import UnknownNameError, UsageError, suggest
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Trajectory:
         try:
             return self.values[:, self.names.index(name)]
         except ValueError:
-            raise UsageError(f"no variable '{name}' in this result\n"
+            raise UnknownNameError(f"no variable '{name}' in this result\n"
                              f"  hint: {suggest(name, self.names)}") from None
 
     def __contains__(self, name: str) -> bool:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import UsageError, suggest
+from .errors import UnknownNameError, UsageError, suggest
 from .modelfile import Model, Scenario, format_quantity
 from .population import build_batch, check_batch_memory, parse_times, run_batch, split_columns
 
@@ -129,12 +129,12 @@ def sensitivity(model: Model, scenario: str | Scenario, *, at: str = "24h,7d",
     output = output or model.primary
     columns = set(model.node_ids)
     if output not in columns:
-        raise UsageError(f"unknown output '{output}'\n  hint: {suggest(output, columns)}")
+        raise UnknownNameError(f"unknown output '{output}'", hint=suggest(output, columns))
     names = list(parameters) if parameters else [p.name for p in model.parameters.values()
                                                   if p.high > p.low]
     for name in names:
         if name not in model.parameters:
-            raise UsageError(f"unknown parameter '{name}'\n  hint: {suggest(name, model.parameters)}")
+            raise UnknownNameError(f"unknown parameter '{name}'", hint=suggest(name, model.parameters))
     if len(names) < 2:
         raise UsageError("a sensitivity analysis needs at least two parameters with a range\n"
                          "  hint: give ranges in the model file's [parameters]")

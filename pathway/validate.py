@@ -252,8 +252,8 @@ def run_targets(model: Model, path: str | Path | None = None, ids=None) -> list[
     known = {t["id"] for t in targets}
     for i in ids or ():
         if i not in known:
-            from .errors import suggest
-            raise UsageError(f"unknown target '{i}'\n  hint: {suggest(i, known)}")
+            from .errors import UnknownNameError, suggest
+            raise UnknownNameError(f"unknown target '{i}'", hint=suggest(i, known))
     for t in targets:
         if ids is not None and t["id"] not in ids:
             continue
