@@ -820,6 +820,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 2 user error)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from . import _firstrun
+    _firstrun.ENABLED = True           # say so on standard error before a first compile
     try:
         _check_settings(args)
         _check_output(args)
