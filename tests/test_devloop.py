@@ -62,3 +62,33 @@ def test_an_unwritable_cache_falls_back_to_a_temporary_folder(tmp_path):
                     XDG_CACHE_HOME=str(blocked), HOME=str(blocked))
     assert not Path(folder).is_relative_to(blocked)
     assert Path(folder).is_dir()
+
+
+def test_the_command_line_says_so_before_a_first_compile(capsys, monkeypatch, tmp_path):
+    from pathway import _firstrun
+
+    class Uncompiled:                       # a numba function with nothing compiled or cached
+        signatures = []
+
+        class _cache:
+            class _cache_file:
+                _index_path = str(tmp_path / "missing.nbi")
+
+    monkeypatch.setattr(_firstrun, "_said", False)
+    monkeypatch.setattr(_firstrun, "ENABLED", False)
+    _firstrun.announce(Uncompiled())
+    assert capsys.readouterr().err == ""                  # the library stays quiet
+    monkeypatch.setattr(_firstrun, "ENABLED", True)
+    _firstrun.announce(Uncompiled())
+    _firstrun.announce(Uncompiled())
+    err = capsys.readouterr().err
+    assert err.startswith("compiling the solver") and err.count("\n") == 1
+
+
+def test_nothing_is_announced_when_the_solver_is_cached(capsys, monkeypatch):
+    from pathway import _firstrun, _kernel, load_model, simulate
+    simulate(load_model(), days=1)                         # compiled (or loaded) now
+    monkeypatch.setattr(_firstrun, "_said", False)
+    monkeypatch.setattr(_firstrun, "ENABLED", True)
+    _firstrun.announce(_kernel.integrate)
+    assert capsys.readouterr().err == ""
