@@ -3,15 +3,21 @@
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-READ_BY_USERS = ("*.py", "*.md", "*.toml", "*.js", "*.html", "*.ipynb", "*.cff")
-SKIPPED = {".git", ".venv", "build", "dist", "node_modules", "__pycache__"}
+READ_BY_USERS = (".py", ".md", ".toml", ".js", ".html", ".ipynb", ".cff")
+SKIPPED = {"build", "dist", "node_modules", "__pycache__"}
 
 
-def repository_files():
-    for pattern in READ_BY_USERS:
-        for path in ROOT.rglob(pattern):
-            if not SKIPPED & set(path.relative_to(ROOT).parts) and ".egg-info" not in str(path):
-                yield path
+def repository_files(folder=ROOT):
+    """The project's own files: hidden folders (but .ci), virtual environments and build
+    output are left out."""
+    for path in folder.iterdir():
+        if path.is_dir():
+            if (path.name in SKIPPED or path.name.endswith(".egg-info") or (path / "pyvenv.cfg").exists()
+                    or (path.name.startswith(".") and path.name != ".ci")):
+                continue
+            yield from repository_files(path)
+        elif path.suffix in READ_BY_USERS or path.parent.name == ".ci":
+            yield path
 
 
 def test_nothing_points_outside_the_repository():
