@@ -404,8 +404,8 @@ def dask_client(address: str | None):
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise UsageError("--dask needs the distributed package\n"
-                         "  hint: pip install dask[distributed]") from None
+        raise UsageError("--dask needs the distributed package",
+                         hint="pip install 'ketamine-pathway[research]' (or dask[distributed])") from None
     if address == "local":
         return Client(LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                    dashboard_address=None))

@@ -110,10 +110,15 @@ def sensitivity(model: Model, scenario: str | Scenario, *, at: str = "24h,7d",
     dask : distributed.Client, optional
         Run the samples on a Dask cluster (:func:`pathway.population.dask_client`).
     """
-    from SALib.analyze import morris as morris_analyze
-    from SALib.analyze import sobol as sobol_analyze
-    from SALib.sample import morris as morris_sample
-    from SALib.sample import sobol as sobol_sample
+    try:
+        from SALib.analyze import morris as morris_analyze
+        from SALib.analyze import sobol as sobol_analyze
+        from SALib.sample import morris as morris_sample
+        from SALib.sample import sobol as sobol_sample
+    except ImportError:
+        raise UsageError("a sensitivity analysis needs SALib",
+                         hint="pip install 'ketamine-pathway[research]' (from a checkout: "
+                              "pip install \".[research]\")") from None
 
     if method not in METHODS:
         raise UsageError(f"unknown method '{method}'\n  hint: {suggest(method, METHODS)}")

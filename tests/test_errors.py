@@ -59,3 +59,16 @@ def test_hints_name_the_model_in_use(argv, capsys, tmp_path, monkeypatch):
     assert any(name in hint for name in own), hint
     foreign = (set(default.parameters) | set(default.interventions) | set(default.scenarios)) - own
     assert not [name for name in foreign if name in hint], hint
+
+
+def test_a_missing_extra_is_named_not_a_traceback(capsys, monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_salib(name, *args, **kwargs):
+        if name.startswith("SALib"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", no_salib)
+    err = error_text(capsys, "sensitivity", "--scenario", "ketamine-iv", "--n", "4")
+    assert "needs SALib" in err and "[research]" in err
