@@ -1,7 +1,11 @@
 """ketamine-pathway: why ketamine lifts depression in hours and an SSRI takes weeks."""
 
+from . import _cache
+
+_cache.configure()                    # before numba is imported: compiled kernels go to the user's cache
+
 from .compile import OdeSystem, compile_model, explain
-from .errors import ModelFileError, PathwayError, SimulationError, UsageError
+from .errors import ModelFileError, PathwayError, SimulationError, UnknownNameError, UsageError
 from .modelfile import Model, load_model, loads_model, set_hypothesis
 from .results import Trajectory
 from .scenarios import set_parameter
@@ -15,11 +19,9 @@ def explore(*args, **kwargs):
 
 __all__ = [
     "Model", "ModelFileError", "OdeSystem", "PathwayError", "SimulationError", "Trajectory",
-    "UsageError", "compile_model", "explain", "explore", "load_model", "loads_model", "set_hypothesis",
+    "UnknownNameError", "UsageError", "compile_model", "explain", "explore", "load_model", "loads_model", "set_hypothesis",
     "set_parameter", "simulate", "with_dose",
 ]
-try:
-    from importlib.metadata import PackageNotFoundError, version as _version
-    __version__ = _version("ketamine-pathway")
-except PackageNotFoundError:          # a source checkout used without installing
-    __version__ = "0+unknown"
+from .versions import package_version as _package_version
+
+__version__ = _package_version()       # the installed version, or the checkout's pyproject.toml

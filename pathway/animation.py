@@ -584,6 +584,9 @@ def animate(model: Model | None = None, scenario: str | None = None, compare: st
     """A :class:`matplotlib.animation.FuncAnimation` (blitted) for notebooks; the
     scenarios default to the model file's showcase pair.
 
+    In a notebook (the doctests skip it: it renders every frame to show them):
+
+    >>> from IPython.display import HTML                                     # doctest: +SKIP
     >>> anim = animate(frames=120)          # the model's showcase pair   # doctest: +SKIP
     >>> HTML(anim.to_jshtml())                                               # doctest: +SKIP
     """

@@ -18,6 +18,13 @@ from .modelfile import Model, format_quantity, load_model, set_hypothesis, set_p
 STDOUT = "-"
 
 
+def _set_example(model: Model) -> str:
+    """``--set NAME=VALUE`` with one of ``model``'s own parameters at its value."""
+    for p in model.parameters.values():
+        return f"--set {p.name}={format_quantity(p.value, p.dimension).replace(' ', '')}"
+    return "--set NAME=VALUE"
+
+
 def _model(args, interventions: bool = True) -> Model:
     """The model file with --set and --hypothesis applied (and --intervention, unless
     the caller draws interventions against their control itself)."""
@@ -25,8 +32,8 @@ def _model(args, interventions: bool = True) -> Model:
     for item in getattr(args, "set", None) or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise UsageError(f"--set {item!r} is not NAME=VALUE\n"
-                             "  hint: for example --set spine_lifetime=8d (see `pathway list`)")
+            raise UsageError(f"--set {item!r} is not NAME=VALUE",
+                             hint=f"for example {_set_example(model)} (see `pathway list`)")
         model = set_parameter(model, name.strip(), value.strip())
     for name in getattr(args, "hypothesis", None) or []:
         model = set_hypothesis(model, name, True)
@@ -78,14 +85,16 @@ def cmd_simulate(args) -> int:
         scenario = placebo_arm(model, scenario, None if args.placebo is True else args.placebo)
     check_run(model, scenario.days if args.days is None else args.days, args.step, text=True)
     traj = simulate(model, scenario, days=args.days, dose=args.dose, step_min=args.step)
+    from .versions import version_line
+    comment = f"{version_line(model)}; scenario {scenario.name}"
     if args.out and args.out != STDOUT:
-        _write(args.out, lambda path: traj.to_csv(path))
+        _write(args.out, lambda path: traj.to_csv(path, comment=comment))
         t_peak, peak = traj.peak(traj.primary)
         print(f"wrote {args.out}: {len(traj.t_h)} rows x {len(traj.names) + 1} columns; "
               f"peak {traj.label(traj.primary).lower()} {peak:.2f} at "
               f"{format_quantity(t_peak, 'time')}", file=sys.stderr)
     else:
-        sys.stdout.write(traj.to_csv())
+        sys.stdout.write(traj.to_csv(comment=comment))
     return 0
 
 
@@ -124,9 +133,10 @@ def cmd_graph(args) -> int:
                 raise UsageError(f"{flag} applies only to a picture of the graph, and {what} "
                                  f"ignores it\n  hint: write a picture with --out FILE.png "
                                  f"(or .svg, .pdf), or leave out {flag}")
-    if args.at and not args.scenario:
-        raise UsageError("--at needs --scenario\n  hint: e.g. --scenario ketamine-iv --at 1h")
     model = _model(args)
+    if args.at and not args.scenario:
+        raise UsageError("--at needs --scenario",
+                         hint=f"e.g. --scenario {next(iter(model.scenarios), 'NAME')} --at 1h")
     graph = to_graph(model)
     if kind == "picture":
         options = {"theme": args.theme or "light", "presenter": args.presenter}
@@ -779,6 +789,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pathway",
         description="Simulate why ketamine lifts depression in hours and an SSRI takes weeks. "
                     "A teaching model, not medical advice.")
+    from .versions import package_version
+    parser.add_argument("--version", action="version", version=f"pathway (ketamine-pathway) {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def model_options(p, params=True):
@@ -1077,6 +1089,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 2 user error, 130 Ctrl+C)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from . import _firstrun
+    _firstrun.ENABLED = True           # say so on standard error before a first compile
     with _CtrlC() as ctrl_c:
         try:
             _check_settings(args)

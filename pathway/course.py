@@ -419,8 +419,8 @@ def model() -> Model:
 
 def _exercise(name: str) -> Exercise:
     if name not in _EXERCISES:
-        from .errors import suggest
-        raise UsageError(f"no exercise '{name}'\n  hint: {suggest(name, list(_EXERCISES))}")
+        from .errors import UnknownNameError, suggest
+        raise UnknownNameError(f"no exercise '{name}'", hint=suggest(name, list(_EXERCISES)))
     return _EXERCISES[name]
 
 

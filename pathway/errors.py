@@ -34,8 +34,48 @@ class SimulationError(PathwayError):
     """A simulation was asked for something impossible, or the solver failed."""
 
 
-class UsageError(PathwayError):
-    """A caller named something that does not exist or gave an absurd value."""
+class UsageError(PathwayError, ValueError):
+    """A caller named something that does not exist or gave an absurd value.
+
+    A :class:`ValueError`, so ``except ValueError`` catches a bad value given to any
+    function of the package. ``message`` says what is wrong and ``hint`` how to fix it
+    (None when there is none); ``str()`` is the two together, as the command line prints
+    them. The hint is given as ``hint=`` or, in the older style, as a last line
+    ``"\n  hint: ..."`` of the message.
+
+    >>> err = UsageError("unknown scenario 'ketamin-iv'", hint="did you mean 'ketamine-iv'?")
+    >>> isinstance(err, ValueError), err.hint
+    (True, "did you mean 'ketamine-iv'?")
+    >>> print(err)
+    unknown scenario 'ketamin-iv'
+      hint: did you mean 'ketamine-iv'?
+    """
+
+    def __init__(self, message: str, hint: str | None = None):
+        message = str(message)
+        if hint is None:
+            head, sep, tail = message.rpartition("\n  hint: ")
+            if sep:
+                message, hint = head, tail
+        self.message, self.hint = message, hint
+        super().__init__(message + (f"\n  hint: {hint}" if hint else ""))
+
+    def __str__(self) -> str:
+        return self.args[0] if self.args else ""
+
+    def __reduce__(self):                       # pickles (for Dask workers) keep the hint
+        return (type(self), (self.message, self.hint))
+
+
+class UnknownNameError(UsageError, KeyError):
+    """A name looked up in a table (a scenario, a column, an experiment, a target, an
+    intervention) that is not there: a :class:`UsageError`, and a :class:`KeyError`
+    too, so code that looks names up can catch it the usual way.
+
+    >>> err = UnknownNameError("unknown column 'relif'", hint="did you mean 'relief'?")
+    >>> isinstance(err, KeyError), str(err).splitlines()[0]
+    (True, "unknown column 'relif'")
+    """
 
 
 class DataFileError(UsageError):

@@ -6,8 +6,11 @@ measure and the band that counts as reproducing the study's finding. This
 module only runs the arms and measures; a failed experiment is reported as not
 reproduced, never hidden.
 
->>> results = run_experiments(load_model())                       # doctest: +SKIP
->>> [(r.id, r.reproduced) for r in results]                       # doctest: +SKIP
+>>> from pathway import load_model
+>>> model = load_model()
+>>> first = next(e for e, spec in model.experiments.items() if not spec.people)
+>>> [r.id for r in run_experiments(model, [first])] == [first]
+True
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from functools import cached_property
 import numpy as np
 
 from .dosing import dose_times
-from .errors import UsageError, suggest
+from .errors import UnknownNameError, UsageError, suggest
 from .modelfile import ArmSpec, Check, ExperimentSpec, Model, format_quantity
 from .results import Trajectory
 from .scenarios import apply_all, placebo_arm
@@ -184,7 +187,7 @@ def run_experiments(model: Model, ids=None) -> list[Result]:
     """Run the model file's catalogue (or the experiments whose id is in ``ids``)."""
     for i in ids or ():
         if i not in model.experiments:
-            raise UsageError(f"unknown experiment '{i}'\n  hint: {suggest(i, model.experiments)}")
+            raise UnknownNameError(f"unknown experiment '{i}'", hint=suggest(i, model.experiments))
     return [run_experiment(model, spec) for eid, spec in model.experiments.items()
             if ids is None or eid in ids]
 

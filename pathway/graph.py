@@ -20,7 +20,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from .errors import UsageError, suggest
+from .errors import UnknownNameError, UsageError, suggest
 from .modelfile import KINDS, Model
 
 __all__ = ["downstream", "drug_to_readout_paths", "paths", "to_graph", "upstream", "write_graph"]
@@ -75,7 +75,10 @@ def to_graph(model: Model) -> nx.DiGraph:
     ['contested', 'moderate', 'preliminary', 'strong']
     """
     value = model.value
+    from .versions import versions
+    made_by = versions(model)
     graph = nx.DiGraph(name=model.name, readouts=list(model.readouts), source=model.source,
+                       package_version=made_by["package"], model_version=made_by["model_version"] or "",
                        primary=model.primary, side_effects=list(model.roles.side_effects),
                        branch_order=list(model.branches))
     for node in model.nodes:
@@ -119,7 +122,7 @@ def _check_node(graph: nx.DiGraph, node: str) -> None:
     if node not in graph:
         where = graph.graph.get("source")
         prefix = f"{where}: " if where else ""
-        raise UsageError(f"{prefix}unknown node '{node}'\n"
+        raise UnknownNameError(f"{prefix}unknown node '{node}'\n"
                          f"  hint: {suggest(str(node), map(str, graph.nodes))}")
 
 
@@ -368,9 +371,11 @@ def write_graph(graph: nx.DiGraph, path: str | Path) -> Path:
 
     Examples
     --------
+    >>> import tempfile
     >>> from pathway import load_model
-    >>> write_graph(to_graph(load_model()), "pathway.graphml")  # doctest: +SKIP
-    PosixPath('pathway.graphml')
+    >>> folder = tempfile.mkdtemp()
+    >>> write_graph(to_graph(load_model()), Path(folder) / "pathway.graphml").name
+    'pathway.graphml'
     """
     path = Path(path)
     suffix = path.suffix.lower()

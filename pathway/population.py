@@ -23,6 +23,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import _kernel
+from ._firstrun import announce
 from .compile import KernelArrays, OdeSystem, compile_model, pk_arrays
 from .dosing import SET, build_events, first_event_h
 from .errors import SimulationError, UsageError, check_memory, format_number
@@ -273,6 +274,7 @@ def shared_nodes(batch: Batch) -> tuple[np.ndarray, np.ndarray]:
                      *(kernel[a][:, e_tgt == k] for a in _TERM_ARRAYS),
                      batch.ev_vals[:, (ev.kind == SET) & (ev.index == k)])
            for k in range(n_node)]
+    announce(_kernel.unread, _kernel.solve, _kernel.integrate_batch, what="the population solver")
     shared = ~_kernel.unread(batch.keep, batch.n_pk, n_drug, n_node, e_src, e_tgt)
     shared &= np.array([i.max() < most for i in ids])
     source_shared = lambda e: (shared[e_src[e] - n_drug] if e_src[e] >= n_drug  # noqa: E731
@@ -326,6 +328,7 @@ def _run_rows(batch: Batch, shared: Shared, rows: slice,
     ev = batch.ev
     if len(shared.t):
         rtol *= ROW_TOL
+    announce(_kernel.integrate_batch, what="the population solver")
     return _kernel.integrate_batch(
         np.ascontiguousarray(batch.y0[rows]), first_event_h(ev), batch.t_end, batch.t_out,
         ev.t_h, ev.kind, ev.index, np.ascontiguousarray(batch.ev_vals[rows]), rtol, ATOL,
@@ -401,8 +404,8 @@ def dask_client(address: str | None):
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise UsageError("--dask needs the distributed package\n"
-                         "  hint: pip install dask[distributed]") from None
+        raise UsageError("--dask needs the distributed package",
+                         hint="pip install 'ketamine-pathway[research]' (or dask[distributed])") from None
     if address == "local":
         return Client(LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                    dashboard_address=None))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UsageError, suggest
+from .errors import UnknownNameError, UsageError, suggest
 
 
 @dataclass(frozen=True)
@@ -17,8 +17,12 @@ class Trajectory:
 
     ``values[i, j]`` is variable ``names[j]`` at time ``t_h[i]`` (hours).
 
-    >>> traj = simulate(load_model(), days=2)                  # doctest: +SKIP
-    >>> traj[traj.primary].max()                                # doctest: +SKIP
+    >>> from pathway import load_model, simulate
+    >>> traj = simulate(load_model(), days=2)
+    >>> traj.values.shape == (len(traj.t_h), len(traj.names))
+    True
+    >>> bool(traj[traj.primary].max() > 0)      # the showcase drug brings relief within two days
+    True
     """
 
     t_h: np.ndarray
@@ -57,7 +61,7 @@ class Trajectory:
         try:
             return self.values[:, self.names.index(name)]
         except ValueError:
-            raise UsageError(f"no variable '{name}' in this result\n"
+            raise UnknownNameError(f"no variable '{name}' in this result\n"
                              f"  hint: {suggest(name, self.names)}") from None
 
     def __contains__(self, name: str) -> bool:
@@ -77,9 +81,13 @@ class Trajectory:
         i = int(np.argmax(y))
         return float(self.t_h[i]), float(y[i])
 
-    def to_csv(self, path: str | Path | None = None, precision: int = 6) -> str:
-        """Write ``time_h`` and every variable as CSV; return the text."""
+    def to_csv(self, path: str | Path | None = None, precision: int = 6, comment: str | None = None) -> str:
+        """Write ``time_h`` and every variable as CSV; return the text. ``comment``, when
+        given, is a first line starting with ``#`` (read it back with
+        ``pandas.read_csv(path, comment="#")`` or ``numpy.loadtxt``)."""
         buf = io.StringIO()
+        if comment:
+            buf.write("# " + " ".join(comment.split()) + "\n")
         buf.write(",".join(("time_h",) + self.names) + "\n")
         data = np.column_stack([self.t_h, self.values])
         # time keeps more digits so that row spacing survives the round trip

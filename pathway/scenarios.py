@@ -5,8 +5,13 @@ edges to cut or scale, parameters to scale, extra doses (a pretreatment) and
 nodes to reset to their baseline at a time after the first dose. Applying one
 returns a new model; the original is never changed.
 
->>> model = apply_intervention(load_model(), name)            # doctest: +SKIP
->>> traj = simulate(model)                                    # doctest: +SKIP
+>>> from pathway import load_model, simulate
+>>> model = load_model()
+>>> name = next(iter(model.interventions))
+>>> changed = apply_intervention(model, name)
+>>> changed.applied[-1][0] == name and not model.applied
+True
+>>> traj = simulate(changed, days=1)
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import re
 import warnings
 from dataclasses import replace
 
-from .errors import UsageError, suggest
+from .errors import UnknownNameError, UsageError, suggest
 from .modelfile import Dose, Intervention, Model, ParamRef, Scenario, parse_quantity, set_hypothesis
 from .modelfile import set_parameter as _set_parameter
 
@@ -91,8 +96,8 @@ def set_parameter(model: Model, name: str, value) -> Model:
 def intervention_for(model: Model, name: str) -> Intervention:
     """The intervention ``name`` as it acts under the model's current hypotheses."""
     if name not in model.interventions:
-        raise UsageError(f"unknown intervention '{name}'\n"
-                         f"  hint: {suggest(name, model.interventions)} (`pathway list` shows them)")
+        raise UnknownNameError(f"unknown intervention '{name}'",
+                               hint=f"{suggest(name, model.interventions)} (`pathway list` shows them)")
     iv = model.interventions[name]
     for hyp, variant in iv.variants.items():
         if model.hypotheses[hyp].enabled:
@@ -160,12 +165,27 @@ def intervention_events(model: Model, scenario: Scenario) -> tuple[tuple[Dose, .
 _AT = re.compile(r"^([a-z][a-z0-9-]*)(?:@(.+))?$")
 
 
-def parse_intervention(text: str) -> tuple[str, float | None]:
-    """Split ``"spine-ablation@36h"`` into ``("spine-ablation", 36.0)``."""
+def intervention_example(model: Model | None) -> str:
+    """How to write an intervention, with names from ``model`` (``NAME or NAME@36h``)."""
+    names = list(model.interventions.values()) if model is not None else []
+    if not names:
+        return "NAME or NAME@TIME, e.g. NAME@36h"
+    timed = next((iv.name for iv in names if iv.reset), None)
+    plain = next((iv.name for iv in names if not iv.reset), names[0].name)
+    return f"NAME or NAME@TIME, e.g. {plain}" + (f" or {timed}@36h" if timed else "")
+
+
+def parse_intervention(text: str, model: Model | None = None) -> tuple[str, float | None]:
+    """Split ``"NAME@36h"`` into ``("NAME", 36.0)`` (``model``, if given, supplies the
+    names of the hint when the text cannot be read).
+
+    >>> parse_intervention("anything@36h")
+    ('anything', 36.0)
+    """
     match = _AT.match(text.strip())
     if not match:
-        raise UsageError(f"cannot read intervention {text!r}\n"
-                         "  hint: write NAME or NAME@TIME, e.g. nbqx or spine-ablation@36h")
+        raise UsageError(f"cannot read intervention {text!r}",
+                         hint="write " + intervention_example(model))
     name, at = match.group(1), match.group(2)
     if at is None:
         return name, None
@@ -181,7 +201,7 @@ def apply_all(model: Model, interventions=(), hypotheses=()) -> Model:
     for h in hypotheses:
         model = set_hypothesis(model, h, True)
     for text in interventions:
-        name, at_h = parse_intervention(text)
+        name, at_h = parse_intervention(text, model)
         model = apply_intervention(model, name, at_h)
     return model
 

@@ -13,6 +13,10 @@ SALib samples the model file's parameters over their declared plausible ranges
 
 Same seed, same answer.
 
+The example needs the ``[research]`` extra (SALib) and a minute of runs, so the
+doctests skip it; ``tests/test_research.py`` runs the same call.
+
+>>> from pathway import load_model
 >>> model = load_model()                                                 # doctest: +SKIP
 >>> res = sensitivity(model, model.roles.showcase[0], at="24h,7d", n=64) # doctest: +SKIP
 >>> res.table("7d")                                                      # doctest: +SKIP
@@ -26,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import UsageError, suggest
+from .errors import UnknownNameError, UsageError, suggest
 from .modelfile import Model, Scenario, format_quantity
 from .population import build_batch, check_batch_memory, parse_times, run_batch, split_columns
 
@@ -106,10 +110,15 @@ def sensitivity(model: Model, scenario: str | Scenario, *, at: str = "24h,7d",
     dask : distributed.Client, optional
         Run the samples on a Dask cluster (:func:`pathway.population.dask_client`).
     """
-    from SALib.analyze import morris as morris_analyze
-    from SALib.analyze import sobol as sobol_analyze
-    from SALib.sample import morris as morris_sample
-    from SALib.sample import sobol as sobol_sample
+    try:
+        from SALib.analyze import morris as morris_analyze
+        from SALib.analyze import sobol as sobol_analyze
+        from SALib.sample import morris as morris_sample
+        from SALib.sample import sobol as sobol_sample
+    except ImportError:
+        raise UsageError("a sensitivity analysis needs SALib",
+                         hint="pip install 'ketamine-pathway[research]' (from a checkout: "
+                              "pip install \".[research]\")") from None
 
     if method not in METHODS:
         raise UsageError(f"unknown method '{method}'\n  hint: {suggest(method, METHODS)}")
@@ -125,12 +134,12 @@ def sensitivity(model: Model, scenario: str | Scenario, *, at: str = "24h,7d",
     output = output or model.primary
     columns = set(model.node_ids)
     if output not in columns:
-        raise UsageError(f"unknown output '{output}'\n  hint: {suggest(output, columns)}")
+        raise UnknownNameError(f"unknown output '{output}'", hint=suggest(output, columns))
     names = list(parameters) if parameters else [p.name for p in model.parameters.values()
                                                   if p.high > p.low]
     for name in names:
         if name not in model.parameters:
-            raise UsageError(f"unknown parameter '{name}'\n  hint: {suggest(name, model.parameters)}")
+            raise UnknownNameError(f"unknown parameter '{name}'", hint=suggest(name, model.parameters))
     if len(names) < 2:
         raise UsageError("a sensitivity analysis needs at least two parameters with a range\n"
                          "  hint: give ranges in the model file's [parameters]")

@@ -46,7 +46,9 @@ def model_script(model: Model, site_file: str | Path | None = None, scorecard=No
     """``model.js``: the exported model as a script that sets ``window.PATHWAY_MODEL``;
     with ``scorecard`` (results of :func:`pathway.validate.run_targets`), the page
     shows it too."""
+    from .versions import versions
     data = export_model(model, load_site(model, site_file))
+    data["versions"] = versions(model)
     if scorecard is not None:
         finite = lambda x: x if math.isfinite(x) else None    # JSON has no infinity
         data["scorecard"] = [{**r.to_dict(), "value": finite(r.value),

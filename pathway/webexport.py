@@ -63,8 +63,9 @@ def parameter_table(model: Model) -> dict[str, dict]:
 def list_json(model: Model) -> dict:
     """What ``pathway list --json`` prints: scenarios, interventions, hypotheses and
     parameters (value, unit and range in the unit ``pathway list`` shows)."""
+    from .versions import versions
     return {
-        "model": model.name, "source": model.source,
+        "model": model.name, "source": model.source, "versions": versions(model),
         "scenarios": {s.name: {"description": s.description, "days": s.days,
                                "dose_unit": _dose_unit(s.doses)}
                       for s in model.scenarios.values()},

@@ -69,6 +69,9 @@ def explore(model: Model | None = None, scenario: str | None = None,
     """Show the explorer for ``model`` (the default model if omitted), starting from
     ``scenario`` and ``compare`` (the model's showcase pair if omitted).
 
+    In a notebook with the ``[explorer]`` extra (the doctests skip it: it shows a widget):
+
+    >>> import pathway
     >>> pathway.explore()                          # doctest: +SKIP
     """
     model = load_model() if model is None else model

@@ -4,7 +4,7 @@ import pathway
 from pathway.modelfile import default_model_path
 
 PUBLIC = {
-    "Model", "ModelFileError", "OdeSystem", "PathwayError", "SimulationError", "Trajectory",
+    "Model", "ModelFileError", "OdeSystem", "PathwayError", "SimulationError", "Trajectory", "UnknownNameError",
     "UsageError", "compile_model", "explain", "explore", "load_model", "loads_model", "set_hypothesis",
     "set_parameter", "simulate", "with_dose",
 }

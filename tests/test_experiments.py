@@ -1,5 +1,5 @@
 """Virtual experiments, hypotheses, repeated dosing, placebo and virtual patients:
-T10-T17 and T20-T21 of the literature targets, each computed from simulations."""
+T10-T17 and T20-T21 of docs/science-targets.md, each computed from simulations."""
 
 import json
 

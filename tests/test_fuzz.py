@@ -3,8 +3,8 @@
 Every case must end in success or the project's own error: a model file either
 loads (and then every scenario simulates to finite, in-range values) or raises
 one ModelFileError; a command exits 0, or exits 2 with an ``error:`` line that
-carries a ``hint:``. Anything else (another exception, a hang caught by the
-watchdog, a non-finite or out-of-range number in the output) fails the test
+carries a ``hint:``. Anything else (another exception, a case that gives no
+answer (cases run in a worker process, which is stopped when one hangs), a non-finite or out-of-range number in the output) fails the test
 and names the seed that reproduces it.
 
 CI runs a few hundred cases of each; ``pytest --fuzz-long`` (or
@@ -46,29 +46,113 @@ def _long(config) -> bool:
     return bool(config.getoption("--fuzz-long")) or os.environ.get("PATHWAY_FUZZ_LONG", "") not in ("", "0")
 
 
-# ---------------------------------------------------------------- the watchdog
+# ---------------------------------------------------------------- cases in a worker process
 
-class Hang(Exception):
-    """A case ran past its time limit."""
+#: A hang guard, not a speed requirement: a case that gives no answer for this long is stuck.
+CASE_LIMIT_S = 300
 
 
-@contextlib.contextmanager
-def watchdog(seconds: float):
-    """Raise :class:`Hang` in this (main) thread after ``seconds``; if the case is
-    stuck where Python cannot interrupt it (inside compiled code), faulthandler
-    dumps every thread's stack and ends the process after four times as long, so
-    a hang fails the run loudly instead of stalling it."""
-    def alarm(signum, frame):
-        raise Hang(f"no answer within {seconds:g} s")
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    faulthandler.dump_traceback_later(4 * seconds, exit=True, file=sys.__stderr__)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        faulthandler.cancel_dump_traceback_later()
-        signal.signal(signal.SIGALRM, previous)
+def _child_env() -> dict:
+    env = dict(os.environ)
+    if env.get("PYTHONPATH"):           # as this process read it, whatever the child's folder
+        env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) for p in env["PYTHONPATH"].split(os.pathsep))
+    return env
+
+
+def run_in_worker(kind: str, cases: list, tmp: Path) -> dict:
+    """Run fuzz cases in a child process (``python tests/test_fuzz.py KIND CASES FOLDER``),
+    which prints one JSON line per case. A case that gives no answer within
+    :data:`CASE_LIMIT_S` is stopped (its stack is dumped), recorded as a hang, and the
+    rest go to a new child; a child that dies takes only its current case with it.
+    Returns case -> result (``class``, or ``failure``, and what the case recorded)."""
+    import queue
+    import subprocess
+    import threading
+
+    results, todo = {}, list(cases)
+    while todo:
+        log = tmp / "worker-stderr.txt"
+        with open(log, "w", encoding="utf-8") as stderr:
+            proc = subprocess.Popen([sys.executable, __file__, kind, json.dumps(todo), str(tmp)],
+                                    stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=tmp,
+                                    env=_child_env())
+        lines: queue.Queue = queue.Queue()
+
+        def pump(stream=proc.stdout):
+            for line in stream:
+                lines.put(line)
+            lines.put(None)
+        threading.Thread(target=pump, daemon=True).start()
+        while todo:
+            try:
+                line = lines.get(timeout=CASE_LIMIT_S)
+            except queue.Empty:
+                proc.terminate()                # the child dumps its stack, then ends
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+                results[todo.pop(0)] = {"failure": f"Hang: no answer within {CASE_LIMIT_S} s\n"
+                                                   + log.read_text(encoding="utf-8")[-2000:]}
+                break
+            if line is None:                    # the child ended before every case answered
+                proc.wait()
+                results[todo.pop(0)] = {"failure": f"the worker process ended (exit code "
+                                                   f"{proc.returncode})\n"
+                                                   + log.read_text(encoding="utf-8")[-2000:]}
+                break
+            if line.startswith('{"case"'):
+                result = json.loads(line)
+                results[result["case"]] = result
+                todo.remove(result["case"])
+        else:
+            proc.stdout.close()
+            proc.wait()
+    return results
+
+
+def run_cli_captured(argv) -> tuple[int, str, str]:
+    """``pathway ARGV`` in this process, with its output captured: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:                     # argparse's own exit
+            code = exc.code if isinstance(exc.code, int) else 2
+    return code, out.getvalue(), err.getvalue()
+
+
+def _worker(kind: str, cases: list, tmp: Path) -> None:
+    """The child's side of :func:`run_in_worker`."""
+    import matplotlib
+    matplotlib.use("Agg")
+    if hasattr(faulthandler, "register"):
+        faulthandler.register(signal.SIGTERM, chain=True)   # a stopped hang shows where it was
+    os.chdir(tmp)
+    pools = _pools(tmp) if kind == "cli" else None
+    for case in cases:
+        result = {"case": case}
+        try:
+            if kind == "model":
+                raw, result["kind"] = mutated_model(case)
+                result["class"] = check_model_case(raw, tmp, scenarios=None)
+            elif kind == "cli":
+                argv = result["argv"] = cli_case(case, tmp, pools)
+                code, out, err = run_cli_captured(argv)
+                check_cli_output(argv, code, out, err, tmp)
+                result["class"] = "ok" if code == 0 else "error"
+            else:                                     # one of FIXED_CASES, in a folder of its own
+                where = tmp / f"case{case}"
+                where.mkdir()
+                os.chdir(where)
+                code, out, err = run_cli_captured(FIXED_CASES[case])
+                os.chdir(tmp)
+                result.update(code=code, out=out, err=err, left=sorted(p.name for p in where.iterdir()))
+                result["class"] = "ok" if code == 0 else "error"
+        except Exception as exc:  # noqa: BLE001 - anything else is a finding
+            result["failure"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+        print(json.dumps(result), flush=True)
 
 
 # ---------------------------------------------------------------- TOML out
@@ -355,15 +439,10 @@ def _report(kind: str, counts: Counter) -> None:
 
 
 def test_model_file_mutations(model_batch, tmp_path):
-    counts, failures = Counter(), []
-    for seed in range(*model_batch):
-        raw, kind = mutated_model(seed)
-        try:
-            with watchdog(30):
-                counts[check_model_case(raw, tmp_path, scenarios=None)] += 1
-        except Exception as exc:  # noqa: BLE001 - anything else is a finding
-            counts["other"] += 1
-            failures.append(f"seed {seed} ({kind}): {type(exc).__name__}: {str(exc)[:300]}")
+    results = run_in_worker("model", list(range(*model_batch)), tmp_path)
+    counts = Counter(r.get("class", "other") for r in results.values())
+    failures = [f"seed {seed} ({r.get('kind', mutated_model(seed)[1])}): {r['failure']}"
+                for seed, r in sorted(results.items()) if "failure" in r]
     _report("model", counts)
     assert not failures, f"{len(failures)} of {sum(counts.values())} mutated model files " \
                          "broke the rules:\n" + "\n".join(failures[:20])
@@ -593,7 +672,7 @@ def check_cli_output(argv, code, out, err, tmp: Path):
     if argv[0] in ("simulate",) and "--out" in argv and argv[argv.index("--out") + 1] != "-":
         text = Path(argv[argv.index("--out") + 1]).read_text()
     if argv[0] == "simulate":
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = [r for r in csv.reader(io.StringIO(text)) if r and not r[0].startswith("#")]
         data = np.array([[float(x) for x in r] for r in rows[1:]])
         assert np.all(np.isfinite(data)), "non-finite value in the CSV"
         assert np.all(data >= 0), "negative value in the CSV"
@@ -613,33 +692,11 @@ def check_cli_output(argv, code, out, err, tmp: Path):
         raise AssertionError(f"'{token}' in standard output")
 
 
-def run_cli(argv, capsys) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:                         # argparse's own exit
-        code = exc.code if isinstance(exc.code, int) else 2
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_command_line_cases(cli_batch, tmp_path, capsys, monkeypatch):
-    import matplotlib
-    matplotlib.use("Agg")
-    monkeypatch.chdir(tmp_path)
-    pools = _pools(tmp_path)
-    counts, failures = Counter(), []
-    for seed in range(*cli_batch):
-        argv = cli_case(seed, tmp_path, pools)
-        try:
-            with watchdog(60):
-                code, out, err = run_cli(argv, capsys)
-            check_cli_output(argv, code, out, err, tmp_path)
-            counts["ok" if code == 0 else "error"] += 1
-        except Exception as exc:  # noqa: BLE001 - anything else is a finding
-            counts["other"] += 1
-            failures.append(f"seed {seed}: pathway {' '.join(map(repr, argv))}: "
-                            f"{type(exc).__name__}: {str(exc)[:300]}")
-            capsys.readouterr()
+def test_command_line_cases(cli_batch, tmp_path):
+    results = run_in_worker("cli", list(range(*cli_batch)), tmp_path)
+    counts = Counter(r.get("class", "other") for r in results.values())
+    failures = [f"seed {seed}: pathway {' '.join(map(repr, r.get('argv', ['?'])))}: {r['failure']}"
+                for seed, r in sorted(results.items()) if "failure" in r]
     _report("cli", counts)
     assert not failures, f"{len(failures)} of {sum(counts.values())} command lines broke the " \
                          "rules:\n" + "\n".join(failures[:20])
@@ -670,14 +727,19 @@ FIXED_CASES = [
 ]
 
 
-@pytest.mark.parametrize("argv", FIXED_CASES, ids=" ".join)
-def test_fixed_cases_are_refused_with_a_hint(argv, capsys, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    with watchdog(30):
-        code, out, err = run_cli(argv, capsys)
-    assert code == 2
-    check_cli_output(argv, code, out, err, tmp_path)
-    assert list(tmp_path.iterdir()) == []               # nothing written, no folder made
+@pytest.fixture(scope="module")
+def fixed_results(tmp_path_factory):
+    """Every fixed case, run once in a worker process, each in a folder of its own."""
+    return run_in_worker("fixed", list(range(len(FIXED_CASES))), tmp_path_factory.mktemp("fixed"))
+
+
+@pytest.mark.parametrize("case", range(len(FIXED_CASES)), ids=[" ".join(a) for a in FIXED_CASES])
+def test_fixed_cases_are_refused_with_a_hint(case, fixed_results, tmp_path):
+    argv, result = FIXED_CASES[case], fixed_results[case]
+    assert "failure" not in result, result["failure"]
+    assert result["code"] == 2
+    check_cli_output(argv, result["code"], result["out"], result["err"], tmp_path)
+    assert result["left"] == []                          # nothing written, no folder made
 
 
 @pytest.mark.parametrize("argv", [FIXED_CASES[1], FIXED_CASES[13], FIXED_CASES[14]], ids=" ".join)
@@ -688,3 +750,7 @@ def test_a_few_cases_as_real_processes(argv, tmp_path):
                           text=True, timeout=120, cwd=tmp_path, check=False)
     assert proc.returncode == 2
     check_cli_output(argv, proc.returncode, proc.stdout, proc.stderr, tmp_path)
+
+
+if __name__ == "__main__":                  # the worker process of run_in_worker
+    _worker(sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3]))
