@@ -397,10 +397,10 @@ but a tenth of its expectancy (a calibration to that 1%)."""),
     code('masked = response_rates(model, "ketamine-iv", n=600)\n'
          'saline = response_rates(model, "ketamine-iv", n=600, inert="saline")\n'
          'masked.assign(**{"saline arm": saline["placebo arm"], "difference from saline": saline["difference"]})'),
-    md("## Exercise 3\nKetamine's lead in day-7 response rate over saline, divided by its lead over the "
+    md("## Exercise 3\nKetamine's lead in 24-hour response rate over saline, divided by its lead over the "
        "masked placebo (600 people, seed 0). Which design makes ketamine look better, and by how much?"),
     ex('ratio = ...\ncheck("placebo-saline-ratio", ratio)',
-       'ratio = saline.loc[saline.index[1], "difference"] / masked.loc[masked.index[1], "difference"]\n'
+       'ratio = saline.loc[saline.index[0], "difference"] / masked.loc[masked.index[0], "difference"]\n'
        'check("placebo-saline-ratio", ratio)'),
     md("## Self-check quiz\nIn the masked trial, did the placebo arm improve about as much as the ketamine "
        "arm (`'yes'`/`'no'`)?"),

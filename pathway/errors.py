@@ -43,12 +43,12 @@ class UsageError(PathwayError, ValueError):
     them. The hint is given as ``hint=`` or, in the older style, as a last line
     ``"\n  hint: ..."`` of the message.
 
-    >>> err = UsageError("unknown scenario 'ketamin-iv'", hint="did you mean 'ketamine-iv'?")
+    >>> err = UsageError("unknown scenario 'fast-dos'", hint="did you mean 'fast-dose'?")
     >>> isinstance(err, ValueError), err.hint
-    (True, "did you mean 'ketamine-iv'?")
+    (True, "did you mean 'fast-dose'?")
     >>> print(err)
-    unknown scenario 'ketamin-iv'
-      hint: did you mean 'ketamine-iv'?
+    unknown scenario 'fast-dos'
+      hint: did you mean 'fast-dose'?
     """
 
     def __init__(self, message: str, hint: str | None = None):
@@ -72,9 +72,9 @@ class UnknownNameError(UsageError, KeyError):
     intervention) that is not there: a :class:`UsageError`, and a :class:`KeyError`
     too, so code that looks names up can catch it the usual way.
 
-    >>> err = UnknownNameError("unknown column 'relif'", hint="did you mean 'relief'?")
+    >>> err = UnknownNameError("unknown column 'calmnes'", hint="did you mean 'calmness'?")
     >>> isinstance(err, KeyError), str(err).splitlines()[0]
-    (True, "unknown column 'relif'")
+    (True, "unknown column 'calmnes'")
     """
 
 

@@ -92,6 +92,17 @@ class SensitivityResult:
                 "seconds": round(self.seconds, 3)}
 
 
+def batch_can_vary(model: Model, name: str, system=None) -> bool:
+    """Whether parameter ``name`` can take a different value in each run of one batch
+    (pathway.population.build_batch): it enters the kernel's arrays, the
+    pharmacokinetics or the body weight, not the size of a visit's expectancy (an
+    event's amount), which every run of a batch shares."""
+    from .compile import KernelArrays, compile_model
+    uses = (system or compile_model(model)).param_uses.get(name, ())
+    return all(u.array in KernelArrays._fields or u.array == "pk"
+               or (u.array == "dose" and name == model.roles.body_weight) for u in uses)
+
+
 def sensitivity(model: Model, scenario: str | Scenario, *, at: str = "24h,7d",
                 output: str | None = None, method: str = "sobol", n: int = 256, seed: int = 0,
                 parameters=None, dask=None, progress: bool = False,
@@ -106,7 +117,8 @@ def sensitivity(model: Model, scenario: str | Scenario, *, at: str = "24h,7d",
         Sobol: the base sample (a power of two); the model runs n * (D + 2) times
         for D parameters. Morris: the number of trajectories; n * (D + 1) runs.
     parameters : list of str, optional
-        The parameters to vary (default: every parameter with a range).
+        The parameters to vary (default: every parameter with a range that a batch
+        can vary, see :func:`batch_can_vary`).
     dask : distributed.Client, optional
         Run the samples on a Dask cluster (:func:`pathway.population.dask_client`).
     """
@@ -135,8 +147,12 @@ def sensitivity(model: Model, scenario: str | Scenario, *, at: str = "24h,7d",
     columns = set(model.node_ids)
     if output not in columns:
         raise UnknownNameError(f"unknown output '{output}'", hint=suggest(output, columns))
-    names = list(parameters) if parameters else [p.name for p in model.parameters.values()
-                                                  if p.high > p.low]
+    if not parameters:
+        from .compile import compile_model
+        system = compile_model(model)
+    names = list(parameters) if parameters else [
+        p.name for p in model.parameters.values()
+        if p.high > p.low and batch_can_vary(model, p.name, system)]
     for name in names:
         if name not in model.parameters:
             raise UnknownNameError(f"unknown parameter '{name}'", hint=suggest(name, model.parameters))

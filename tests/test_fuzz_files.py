@@ -18,7 +18,9 @@ not UTF-8.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import faulthandler
 import json
 import os
 import random
@@ -48,8 +50,20 @@ from test_fuzz import (  # noqa: E402
     _set,
     dumps_toml,
     mutate_text,
-    watchdog,
 )
+
+
+@contextlib.contextmanager
+def watchdog(seconds: float):
+    """A guard against a hang, not a timing check: if the block has not finished after
+    ten times ``seconds`` (each case takes milliseconds), every thread's stack is
+    written to standard error and the process ends, so the run fails and shows where
+    it hung. Nothing is raised inside the code under test."""
+    faulthandler.dump_traceback_later(10 * seconds, exit=True)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 MODELS = default_model_path().parent
 MODEL = load_model()

@@ -21,11 +21,13 @@ def sobol(model):
 
 
 def test_sobol_finds_what_matters_and_what_cannot(model, sobol):
-    """The showcase scenario is one ketamine infusion: at 3 h the severity and placebo
-    knobs dominate; parameters of the SSRI route cannot move it at all."""
+    """The showcase scenario is one ketamine infusion: at 3 h the severity knob leads, and
+    the drug's fast route and the placebo response follow (the fitted model ranks the
+    NMDA rest block, the fast relief gain and the expectancy's onset beside the placebo
+    strength); parameters of the SSRI route cannot move it at all."""
     early = sobol.indices["3h"]
-    top = sobol.ranked("3h")[:2]
-    assert set(top) == {"relief_half_drive", "placebo_strength"}
+    top = sobol.ranked("3h")[:5]
+    assert top[0] == "relief_half_drive" and "placebo_strength" in top
     for name in ("autoreceptor_desensitisation_time", "bdnf_expression_time", "ssri_sert_ec50"):
         assert early[name]["ST"] < 0.02 and sobol.indices["7d"][name]["ST"] < 0.02
     # the knob of new spines does nothing at 3 h and matters a week later
@@ -44,7 +46,7 @@ def test_sensitivity_is_deterministic_by_seed(model, sobol):
 def test_morris_ranks_the_same_leaders(model):
     res = sensitivity(model, model.roles.showcase[0], at="3h", n=12, seed=1, method="morris")
     assert res.runs == 12 * (len(res.parameters) + 1)
-    assert set(res.ranked("3h")[:3]) >= {"relief_half_drive", "placebo_strength"}
+    assert set(res.ranked("3h")[:5]) >= {"relief_half_drive", "placebo_strength"}
 
 
 def test_sensitivity_cli_json_and_figure(tmp_path, capsys):
@@ -89,8 +91,17 @@ def test_shared_upstream_nodes_keep_the_accuracy(model, monkeypatch):
     n_drug = len(system.drug_ids)
     shared = set(np.flatnonzero(column >= 0))
     assert {system.node_index(n) for n in ("ampa", "serotonin")} <= shared
-    reached = {use.index if not use.array.startswith("e_") else k.e_tgt[use.index]
-               for var in model.population.variations for use in system.param_uses[var.parameter]}
+
+    def node_of(use):
+        """The node whose equation a parameter's entry in a kernel array changes (the
+        parameter matrices are flat-indexed: row = index // columns)."""
+        if use.array == "n_par":
+            return use.index // k.n_par.shape[1]
+        if use.array == "e_par":
+            return int(k.e_tgt[use.index // k.e_par.shape[1]])
+        return int(k.e_tgt[use.index]) if use.array.startswith("e_") else use.index
+    reached = {node_of(use) for var in model.population.variations
+               for use in system.param_uses[var.parameter]}
     assert not shared & reached
     for e in range(len(k.e_src)):      # a shared node reads only drugs and shared nodes
         assert k.e_tgt[e] not in shared or k.e_src[e] < n_drug or k.e_src[e] - n_drug in shared
