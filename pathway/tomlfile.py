@@ -144,6 +144,8 @@ def run_checks(checker: "FileChecker", build: Callable[[dict], Any], data: dict,
     a value of a shape no check foresaw is one more problem, never a traceback."""
     try:
         result = build(data)
+    except PathwayError:
+        raise                   # the project's own error (a UsageError is a ValueError too)
     except UNFORESEEN as exc:
         raise kind.fail(checker.source, checker.problems + [
             f"{checker.source}: {CHECKER_STOPPED} ({type(exc).__name__}: {exc})\n  hint: fix the "

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .errors import DataFileError, UsageError, format_number, suggest
+from .errors import DataFileError, PathwayError, UsageError, format_number, suggest
 from .tomlfile import CHECKER_STOPPED, UNFORESEEN, FileKind, read_toml
 
 __all__ = ["Dose", "Outcome", "Arm", "Contrast", "Trial", "load_trial", "load_trials", "default_trials_dir",
@@ -628,6 +628,8 @@ def load_trial(path: str | Path) -> Trial:
     data = read_toml(path, TRIAL_FILE)
     try:
         return _parse(data, shown)
+    except PathwayError:
+        raise                   # the project's own error (a UsageError is a ValueError too)
     except UNFORESEEN as exc:
         # a value of a shape no check expected: still one readable error, never a traceback
         raise DataFileError(shown, [f"{shown}: {CHECKER_STOPPED} ({type(exc).__name__}: {exc})\n"

@@ -59,7 +59,7 @@ def watchdog(seconds: float):
     ten times ``seconds`` (each case takes milliseconds), every thread's stack is
     written to standard error and the process ends, so the run fails and shows where
     it hung. Nothing is raised inside the code under test."""
-    faulthandler.dump_traceback_later(10 * seconds, exit=True)
+    faulthandler.dump_traceback_later(10 * seconds, exit=True, file=sys.__stderr__)
     try:
         yield
     finally:
@@ -317,7 +317,7 @@ def test_targets_are_checked_as_strictly_as_the_model(edit, words, tmp_path):
 
 def test_a_missing_site_file_given_is_an_error_and_none_beside_the_model_is_not(tmp_path):
     _refused("site", tmp_path / "absent.toml", "file not found", "--site-file")
-    assert load_site(load_model(MODELS / "toy.toml")) == {"try": []}
+    assert load_site(load_model(MODELS / "toy.toml")) == {"try": [], "page": {}, "glossary": {}}
 
 
 @pytest.mark.parametrize("argv", [
