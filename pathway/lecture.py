@@ -235,6 +235,40 @@ def fill_numbers(text: str, arm, placebo) -> str:
 
 # ---------------------------------------------------------------- the lecture file
 
+def init_lecture(model: Model, folder: str | Path, *, force: bool = False) -> tuple[Path, Path]:
+    """Copy ``model``'s file and its lecture file into ``folder`` (as ``<stem>.toml``
+    and ``lectures/<stem>.toml``), so that a lecturer edits files they can see.
+    Commands given ``--model folder/<stem>.toml`` read the lecture beside it.
+    Returns (model copy, lecture copy); refuses to overwrite unless ``force``."""
+    from .atomicio import write_text
+    src = Path(str(model.source))
+    if not src.is_file():
+        raise UsageError(f"the model '{model.source}' is not a file, so there is nothing to "
+                         "copy\n  hint: give --model FILE")
+    lecture = lecture_path_for(model)
+    if lecture is None:
+        raise UsageError(f"the model file {src.name} has no lecture file beside it (lectures/"
+                         f"{src.stem}.toml)\n  hint: its chapters are built from the mechanism; "
+                         "start from the built-in model's lecture (leave out --model)")
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"'{folder}' is a file, not a folder\n  hint: name a new folder, "
+                         "e.g. my-lecture")
+    targets = (folder / src.name, folder / "lectures" / lecture.name)
+    there = [t for t in targets if t.exists()]
+    if there and not force:
+        raise UsageError(f"{there[0]} already exists; it may hold your edits\n  hint: name "
+                         "another folder, or add --force to replace it")
+    try:
+        (folder / "lectures").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot make the folder '{folder / 'lectures'}': {exc.strerror}\n"
+                         "  hint: check the path and that you may write there") from None
+    write_text(targets[0], src.read_text(encoding="utf-8"))
+    write_text(targets[1], lecture.read_text(encoding="utf-8"))
+    return targets
+
+
 def lecture_path_for(model: Model) -> Path | None:
     """``lectures/<model stem>.toml`` beside the model file, if there is one."""
     src = Path(str(model.source))
