@@ -519,11 +519,14 @@ def prepare(model: Model | None, scenario: str | None, compare: str | None = Non
             days: float | None = None, chapters: str | Path | None = None,
             frames: int | None = None, fps: int = 30, placebo: bool = True,
             presenter: bool = False, theme: str = "light", size_px=None, dpi: int = 100,
-            reveal: bool = False, effect: bool = False, note=None) -> Frame:
+            reveal: bool = False, effect: bool = True, note=None) -> Frame:
     """Simulate the arms and their placebos, choose the lecture (the model's lecture
     file, ``chapters``, or chapters built from the mechanism) and lay out the frame
     (nothing rendered yet). ``frames`` caps the moving frames, for quick previews.
+    The relief panel shows the drug effect (each arm minus its matched placebo arm)
+    unless ``effect=False`` or ``placebo=False``, which draw the arms themselves.
     ``note`` receives progress messages."""
+    effect = effect and placebo
     model = load_model() if model is None else model
     scenario, compare = showcase_pair(model, scenario, compare)
     if frames is not None and (not isinstance(frames, (int, np.integer)) or isinstance(frames, bool)

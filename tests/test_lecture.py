@@ -216,8 +216,9 @@ def test_words_for_people(lmodel):
 
 # ---------------------------------------------------------------- the honest comparison
 
-def test_each_arm_is_drawn_with_its_own_placebo_and_labelled(small):
+def test_with_arms_each_arm_is_drawn_with_its_own_placebo_and_labelled(lmodel):
     from pathway.scenarios import placebo_arm
+    small = prepare(lmodel, None, None, frames=12, effect=False)          # --arms
     ax = next(a for a in small.fig.axes if a.get_xscale() == "log")
     lines = [ln for ln in ax.get_lines() if ln.get_label() and not ln.get_label().startswith("_")]
     for arm in small.arms:
@@ -232,16 +233,23 @@ def test_each_arm_is_drawn_with_its_own_placebo_and_labelled(small):
     assert "logarithmic" in ax.get_xlabel()
 
 
-def test_drug_effect_mode_plots_arm_minus_its_placebo(lmodel):
-    frame = prepare(lmodel, None, None, frames=12, effect=True)
+def test_the_default_plots_the_drug_effect_arm_minus_its_placebo(small):
+    """The default shows the thesis: drug effect, fast and large for ketamine within the
+    first week, where the SSRI's is still small (its pill's placebo response is not
+    counted as the drug's)."""
+    frame = small
     ax = next(a for a in frame.fig.axes if a.get_xscale() == "log")
+    effects = []
     for arm in frame.arms:
         (ln,) = [ln for ln in ax.get_lines() if ln.get_label() == f"{arm.description}: drug effect"]
         x, y = ln.get_xdata(), ln.get_ydata()
         p = arm.placebo
         expected = arm.traj[arm.traj.primary] - np.interp(arm.traj.t_h, p.t_h, p[p.primary])
         np.testing.assert_allclose(y, np.interp(x, arm.traj.t_h, expected), atol=1e-9)
+        effects.append((x, y))
     assert "minus its own placebo" in frame.texts["timecourse"].get_text()
+    week = [float(np.max(y[x <= 7 * 24])) for x, y in effects]
+    assert week[0] > 2 * week[1]
 
 
 def test_reveal_draws_curves_only_up_to_the_clock(lmodel):
@@ -491,6 +499,33 @@ def test_storyboard_uses_the_same_chapters(lmodel, tmp_path):
         [f"{k}. {c.title}" for k, c in enumerate(lecture.chapters, 1)]
 
 
+def test_lecture_init_makes_a_copy_that_every_command_reads(tmp_path, capsys):
+    """`pathway lecture init DIR` copies the model and its lecture; an edited caption
+    and a retimed chapter in the copy reach the output, and the command names the
+    file it read on stderr (even with --quiet)."""
+    folder = tmp_path / "my-lecture"
+    assert main(["lecture", "init", str(folder), "--model", str(MODEL)]) == 0
+    copy = folder / "lectures" / "ketamine.toml"
+    assert copy.read_text() == (ROOT / "models" / "lectures" / "ketamine.toml").read_text()
+    assert (folder / "ketamine.toml").read_text() == MODEL.read_text()
+    assert main(["lecture", "init", str(folder)]) == 2               # never over your edits
+    assert "--force" in capsys.readouterr().err
+    text = copy.read_text()
+    first = text.index("[[chapters]]")
+    until = re.search(r'until = "([^"]+)"', text[first:])
+    caption = re.search(r'caption = "([^"]+)"', text[first:])
+    text = text[:first] + text[first:].replace(until.group(0), 'until = "25 min"', 1) \
+        .replace(caption.group(0), 'caption = "My own words for the first chapter"', 1)
+    copy.write_text(text)
+    out = tmp_path / "sb"
+    assert main(["storyboard", "--model", str(folder / "ketamine.toml"), "--frames", "12",
+                 "--out", str(out), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert f"chapters: {copy}" in err and f"model: {folder / 'ketamine.toml'}" in err
+    line = (out / "captions.txt").read_text().splitlines()[0]
+    assert "My own words for the first chapter" in line and "25 min after the start" in line
+
+
 def test_the_readme_command_makes_the_chaptered_video(tmp_path, capsys):
     out = tmp_path / "ketamine-vs-ssri.mp4"
     assert main(["animate", "--scenario", "ketamine-iv", "--compare", "ssri", "--out", str(out),
@@ -547,43 +582,59 @@ def test_a_clicker_drives_the_player(player, small):
                                  "chapter: +document.body.dataset.chapter})")
 
         assert page.locator("#list li").count() == n
-        page.keyboard.press("PageDown")
-        s = state()
-        assert s["chapter"] == 1 and starts[1] <= s["t"] < starts[1] + 0.5
-        page.keyboard.press("ArrowRight")
-        assert state()["chapter"] == 2
-        page.keyboard.press("Space")                     # pause
-        assert state()["paused"]
-        page.keyboard.press("PageUp")
-        s = state()
-        assert s["chapter"] == 1 and starts[1] <= s["t"] < starts[1] + 0.5
-        page.keyboard.press("ArrowLeft")
-        assert state()["chapter"] == 0
-        page.keyboard.press("Home")
+        holds = small.schedule.hold_starts_s()
+        # (test speed only: the video plays 4 times faster; every key is a clicker's)
+        page.evaluate("document.getElementById('video').playbackRate = 4")
         s = state()
         assert s["chapter"] == 0 and s["t"] < 0.05 and s["paused"]
-        page.keyboard.press("Space")                     # play
-        page.wait_for_function("document.getElementById('video').currentTime > 0", timeout=10000)
+
+        def parked_on(k):
+            page.wait_for_function("document.body.dataset.parked === '1'", timeout=20000)
+            s = state()
+            assert s["paused"] and s["chapter"] == k, s
+            assert holds[k] - 0.05 <= s["t"] < (starts[k + 1] if k + 1 < n else duration + 0.01)
+
+        # the first click plays chapter 1 and parks on its held frame
+        page.keyboard.press("PageDown")
         s = state()
-        assert not s["paused"] and s["t"] > 0
-        # it pauses at the end of a chapter (the hold) until the next click
-        page.evaluate(f"document.getElementById('video').currentTime = {starts[1] - 0.3}")
-        page.wait_for_function("document.getElementById('video').paused", timeout=10000)
-        page.wait_for_timeout(200)
+        assert s["chapter"] == 0 and not s["paused"]
+        parked_on(0)
+        page.keyboard.press("ArrowRight")                # the next click plays chapter 2
         s = state()
-        assert s["paused"] and s["chapter"] == 0 and starts[1] - 0.2 < s["t"] < starts[1]
-        page.keyboard.press("Space")                     # on to the next chapter
-        page.wait_for_function("+document.body.dataset.chapter === 1", timeout=10000)
-        assert not state()["paused"]
-        # the end holds on the last frame: no loop back to the start
-        page.keyboard.press("Space")
-        page.evaluate(f"document.getElementById('video').currentTime = {duration - 0.3}")
+        assert s["chapter"] == 1 and not s["paused"] and starts[1] <= s["t"] < starts[1] + 0.5
+        parked_on(1)
+        page.keyboard.press("PageUp")                    # back: chapter 1's held frame
+        parked_on(0)
+        page.keyboard.press("PageUp")                    # and back to the very start
+        s = state()
+        assert s["chapter"] == 0 and s["t"] < 0.05 and s["paused"]
+        page.keyboard.press("Home")                      # Home then Right plays chapter 1 too
+        page.keyboard.press("ArrowRight")
+        s = state()
+        assert s["chapter"] == 0 and not s["paused"]
+        parked_on(0)
+        # the clicker's blank keys: B and "."
+        page.keyboard.press("b")
+        assert page.locator("#blank").is_visible()
+        page.keyboard.press("b")
+        assert not page.locator("#blank").is_visible()
+        page.keyboard.press(".")
+        assert page.locator("#blank").is_visible()
+        page.keyboard.press(".")
+        assert not page.locator("#blank").is_visible()
+        assert state()["chapter"] == 0 and state()["paused"]
+        # the end holds on the last frame (no loop back), and PageUp from it goes to the
+        # chapter before the last, on its held frame
+        page.evaluate(f"document.getElementById('video').currentTime = {starts[n - 1] + 0.01}")
         page.evaluate("document.getElementById('video').play()")
-        page.wait_for_function("document.getElementById('video').ended", timeout=15000)
+        page.wait_for_function("document.getElementById('video').ended", timeout=20000)
+        page.wait_for_timeout(300)
         s = state()
         assert s["chapter"] == n - 1 and s["t"] == pytest.approx(duration, abs=0.1)
-        page.wait_for_timeout(300)
-        assert state()["t"] == pytest.approx(duration, abs=0.1)
+        page.keyboard.press("PageDown")                  # nothing after the last chapter
+        assert state()["chapter"] == n - 1
+        page.keyboard.press("PageUp")
+        parked_on(n - 2)
         # F toggles full screen; the video fills the page
         page.keyboard.press("f")
         page.wait_for_timeout(300)
