@@ -325,7 +325,9 @@ def _prepare_animation(args):
     from .animation import prepare
 
     def note(text):
-        if not getattr(args, "quiet", False):
+        # why a lecture file was set aside is said even with --quiet: it explains an
+        # edit that seems to be ignored
+        if not getattr(args, "quiet", False) or "building chapters automatically" in text:
             print(text, file=sys.stderr)
     frame = prepare(_model(args), args.scenario, args.compare, days=args.days,
                     chapters=args.chapters, frames=args.frames, fps=getattr(args, "fps", 30),

@@ -42,6 +42,12 @@ CONDITIONS = ("active", "rising", "falling", "resting")
 PLASMA_STATES = ("present", "gone")
 ACTIVE = 0.12          # |activity| above this counts as active
 RESTING = 0.05         # and below this as at rest
+#: as the pathway shows activity (on each node's own range, 0..1 of its largest change):
+#: a node a caption calls active shows at least a third of its colour; one at rest under 10%
+ACTIVE_SHOWN, RESTING_SHOWN = 1 / 3, 0.1
+#: the drug is "gone" under 5% of its peak plasma level (its box as pale as white),
+#: "present" over 10%
+GONE, PRESENT = 0.05, 0.1
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class Chapter:
     hold: float               # video seconds the clock pauses at end_h
     notes: str = ""
     arms: tuple[ArmCaption | None, ...] = ()
+    until: tuple[str, str, str] | None = None   # (event, node, scenario): ends at a simulated moment
 
     @property
     def on_screen_s(self) -> float:
@@ -146,8 +153,17 @@ def _duration(hours: float) -> str:
     return f"{hours * 60:g} min" if hours < 2 else f"{hours:g} h"
 
 
+def drug_name(model: Model, drug: str) -> str:
+    """A drug as a person names it: the short label, with the drug the model says it
+    stands for when the label gives one in brackets (``"SSRI (escitalopram)"``)."""
+    node = model.node(drug)
+    short = node.short_label or node.label
+    m = re.fullmatch(re.escape(short) + r" \(([A-Za-z-]+)\)", node.label or "")
+    return node.label if m and drug != model.roles.inert else short
+
+
 def describe_doses(model: Model, scenario: str) -> str:
-    """``"Ketamine 0.5 mg/kg IV over 40 min"``, ``"SSRI 10 mg oral daily"``: a
+    """``"Ketamine 0.5 mg/kg IV over 40 min"``, ``"SSRI (escitalopram) 10 mg oral daily"``: a
     scenario's treatment in words, from its dose lines and the drugs' node labels."""
     sc = model.scenario(scenario)
     if sc.label:
@@ -169,8 +185,7 @@ def describe_doses(model: Model, scenario: str) -> str:
     for (what, route, duration), entries in merged.items():
         names = []
         for drug, amount, per_kg in dict.fromkeys(what):
-            node = model.node(drug)
-            names.append(f"{node.short_label or node.label} {_amount(amount)} "
+            names.append(f"{drug_name(model, drug)} {_amount(amount)} "
                          f"{'mg/kg' if per_kg else 'mg'}")
         text = " + ".join(names) + f" {route.upper() if len(route) <= 3 else route}"
         if duration:
@@ -364,16 +379,34 @@ def load_lecture(model: Model, path: str | Path) -> Lecture:
         if not isinstance(title, str) or not title.strip():
             r.problem(f"{place}.title", "every chapter needs a title")
             title = f"Chapter {i}"
-        end = r.time(f"{place}.until", ch.get("until")) if "until" in ch else None
+        event = None
+        raw_until = ch.get("until")
+        m = re.fullmatch(r"\s*(peak|rise|fall)\s*:\s*([A-Za-z0-9_]+)\s*(?:@\s*([\w.-]+))?\s*",
+                         raw_until) if isinstance(raw_until, str) else None
+        if m:
+            what, node, arm = m.group(1), m.group(2), m.group(3) or (scenarios[0] if scenarios else "")
+            if node not in model.node_ids:
+                r.problem(f"{place}.until", f"unknown node '{node}'", suggest(node, model.node_ids))
+            elif arm not in scenarios:
+                r.problem(f"{place}.until", f"'{arm}' is not in lecture.scenarios",
+                          f"use one of {', '.join(scenarios)}")
+            elif i == len(raw):
+                r.problem(f"{place}.until", "the last chapter ends at a fixed time (it sets how "
+                          "long the run is)", "e.g. until = \"56 d\"")
+            else:
+                event = (what, node, arm)
+        end = previous if event else \
+            r.time(f"{place}.until", raw_until) if "until" in ch else None
         if end is None:
             if "until" not in ch:
                 r.problem(f"{place}.until", "missing: when on the simulated clock this chapter "
                           "ends", "e.g. until = \"1 h\"")
             end = previous
-        if previous is not None and end < previous:
+        if previous is not None and end < previous and not event:
             r.problem(f"{place}.until", f"ends before the previous chapter ({ch.get('until')!r})",
                       "chapters follow the clock: each ends at or after the one before")
-        seconds = r.seconds(f"{place}.seconds", ch.get("seconds", 0 if end == previous else 4))
+        seconds = r.seconds(f"{place}.seconds", ch.get("seconds", 0 if end == previous and not event
+                                                       else 4))
         hold = r.seconds(f"{place}.hold", ch.get("hold", 3))
         if seconds + hold < MIN_CAPTION_S:
             r.problem(place, f"on screen for {seconds + hold:g} s: a caption needs at least "
@@ -413,12 +446,72 @@ def load_lecture(model: Model, path: str | Path) -> Lecture:
         notes = ch.get("notes", "")
         chapters.append(Chapter(title.strip(), previous if previous is not None else 0.0,
                                 end, seconds, hold, notes.strip() if isinstance(notes, str) else "",
-                                tuple(arms)))
+                                tuple(arms), event))
         previous = end
     if r.problems:
         raise UsageError("the lecture file has problems:\n" + "\n".join(r.problems))
     title = head.get("title") or " vs ".join(scenarios)
     return Lecture(str(title), scenarios, tuple(chapters), labels, shown, hide)
+
+
+def activity_series(graph, traj, node: str, times_h) -> np.ndarray:
+    """A node's activity (as the pathway colours it, -1..1) at ``times_h``."""
+    from .plotting import activity_at
+    return np.array([activity_at(graph, traj, t).get(node, 0.0) for t in times_h])
+
+
+def own_range(graph, trajs, node: str, times_h) -> float:
+    """The largest change of ``node`` from rest in any of ``trajs`` over ``times_h``: the
+    scale on which the pathway shows it, so that a small but real change (new spines
+    after one infusion) is as visible as a large one."""
+    return max([float(np.max(np.abs(activity_series(graph, t, node, times_h)))) for t in trajs
+                if node in t] + [0.0])
+
+
+def event_time(graph, traj, what: str, node: str, start_h: float, end_h: float) -> float:
+    """When ``node`` peaks (``peak``), first reaches half its largest change (``rise``)
+    or falls back below half of it after the peak (``fall``) in ``traj``, between
+    ``start_h`` and ``end_h``."""
+    times = np.geomspace(max(start_h, 1e-3), end_h, 600)
+    a = np.abs(activity_series(graph, traj, node, times))
+    top = float(a.max())
+    if top < 1e-3:
+        raise UsageError(f"'{node}' does not move in {traj.scenario}, so a chapter cannot end at "
+                         f"its {what}\n  hint: give until a time, e.g. \"1 h\"")
+    i = int(np.argmax(a))
+    if what == "peak":
+        return float(times[i])
+    if what == "rise":
+        return float(times[int(np.argmax(a >= 0.5 * top))])
+    below = np.flatnonzero(a[i:] < 0.5 * top)
+    return float(times[i + below[0]]) if len(below) else float(times[-1])
+
+
+def resolve_lecture(lecture: Lecture, graph, trajs) -> Lecture:
+    """Chapters whose ``until`` names a simulated moment (``"peak:bdnf"``) get their
+    times from this run: the chapters follow the model, whatever its parameters."""
+    if not any(c.until for c in lecture.chapters):
+        return lecture
+    by_name = {t.scenario: t for t in trajs}
+    chapters, previous = [], lecture.start_h
+    for k, c in enumerate(lecture.chapters, start=1):
+        end = c.end_h
+        if c.until:
+            what, node, arm = c.until
+            if arm not in by_name:
+                raise UsageError(f"{lecture.source}: chapter {k} ends at the {what} of '{node}' "
+                                 f"in {arm}, which this run does not simulate\n  hint: tell "
+                                 f"{' vs '.join(lecture.scenarios)}")
+            end = event_time(graph, by_name[arm], what, node, lecture.start_h, lecture.end_h)
+        if end < previous - 1e-9:
+            raise UsageError(f"{lecture.source}: chapter {k} '{c.title}' would end at "
+                             f"{end * 60:.0f} min, before the chapter before it ends "
+                             f"({previous * 60:.0f} min)\n  hint: in this run the moments come "
+                             "in another order; reorder the chapters or give until a time")
+        chapters.append(Chapter(c.title, previous, end, c.seconds, c.hold, c.notes, c.arms, c.until))
+        previous = end
+    return Lecture(lecture.title, lecture.scenarios, tuple(chapters), lecture.labels,
+                   lecture.source, lecture.hide)
 
 
 def choose_lecture(model: Model, scenarios: list[str], *, chapters: str | Path | None = None,
@@ -433,7 +526,19 @@ def choose_lecture(model: Model, scenarios: list[str], *, chapters: str | Path |
         fits = list(lecture.scenarios[:len(scenarios)]) == list(scenarios)
         long_enough = days is None or days * 24 >= lecture.end_h - 1e-9
         if fits and long_enough:
-            return lecture
+            if trajs is None:
+                return lecture
+            try:
+                return resolve_lecture(lecture, graph, trajs)
+            except UsageError as exc:
+                if chapters:
+                    raise
+                # the model's own lecture does not fit this run (an intervention that
+                # stops a step): the mechanism tells the story instead
+                if note:
+                    note(f"{path.name}: its chapters do not fit this run ("
+                         f"{str(exc).splitlines()[0]}); building chapters automatically")
+                return auto_lecture(model, graph, trajs, placebos, t_end_h=(days or 56) * 24)
         why = (f"it tells {' vs '.join(lecture.scenarios)}" if not fits else
                f"it runs to {lecture.end_h / 24:g} days, longer than --days {days:g}")
         if chapters:
@@ -449,11 +554,34 @@ def choose_lecture(model: Model, scenarios: list[str], *, chapters: str | Path |
 
 # ---------------------------------------------------------------- automatic chapters
 
+def _drug_words(model: Model, drug: str) -> set[str]:
+    node = model.node(drug)
+    text = f"{node.label} {node.short_label or ''}".lower()
+    return {w for w in re.findall(r"[a-z]{3,}", text)} - {"inert", "recognised", "placebo"}
+
+
+def _about_this_arm(model: Model, key: str, drugs: set[str]) -> bool:
+    """Whether a reference may stand beside one arm's caption: a paper that names
+    another drug of the model (ketamine, for an SSRI arm) and none of this arm's is
+    about that other drug, whatever the node it supports."""
+    ref = model.references.get(key, key).lower()
+    drugs = {d for d in drugs if d not in (model.roles.inert, model.roles.expectancy)}
+    own = set().union(*(_drug_words(model, d) for d in drugs)) if drugs else set()
+    others = set().union(*(_drug_words(model, n.id) for n in model.nodes
+                           if n.kind == "drug" and n.id not in drugs
+                           and n.id not in (model.roles.inert, model.roles.expectancy)
+                           and not n.id.startswith(("placebo", "saline")))) - own
+    names = lambda words: any(re.search(rf"\b{re.escape(w)}\b", ref) for w in words)  # noqa: E731
+    return not names(others) or names(own)
+
+
 def _arrivals(model: Model, graph, traj, times_h):
     """(time, node, caption, citation keys) for each captioned node of one arm, when it
     first reaches half its largest change."""
     from .plotting import activity_at
     nodes = list(graph.nodes)
+    drugs = {n for n, d in graph.nodes(data=True) if d.get("kind") == "drug" and n in traj
+             and float(np.max(traj[n])) > 1e-6}
     acts = np.array([[activity_at(graph, traj, t).get(n, 0.0) for n in nodes] for t in times_h])
     out = []
     for j, n in enumerate(nodes):
@@ -467,7 +595,8 @@ def _arrivals(model: Model, graph, traj, times_h):
         moved = {e.source: np.abs(acts[:, nodes.index(e.source)]).max() if e.source in nodes else 0
                  for e in incoming}
         incoming.sort(key=lambda e: -moved[e.source])
-        cite = (incoming[0].citations[0],) if incoming else ()
+        cites = [k for e in incoming for k in e.citations if _about_this_arm(model, k, drugs)]
+        cite = tuple(cites[:1])
         out.append((float(times_h[i]), n, caption[0].upper() + caption[1:], cite))
     out.sort(key=lambda a: a[0])
     return out
@@ -536,13 +665,23 @@ def check_lecture(lecture: Lecture, graph, trajs) -> list[str]:
     """Claims of the captions that the simulation does not bear out (empty: none).
 
     A caption must be true from the middle of its chapter's window (in log time)
-    through the hold: at both moments ``active`` nodes differ from rest by more
-    than 12% and ``resting`` ones by less than 5%, and ``plasma = "gone"`` means
-    under 2% of the arm's peak plasma level, ``"present"`` over 10%; over the
+    through the hold: at both moments ``active`` nodes show at least a third of their
+    largest change (the pathway colours each node on its own range) and
+    ``resting`` ones under 10%, and ``plasma = "gone"`` means
+    under 5% of the arm's peak plasma level, ``"present"`` over 10%; over the
     window ``rising`` nodes go up and ``falling`` ones down, and still do at its
     end."""
     from .plotting import activity_at
     problems = []
+    window = np.geomspace(max(lecture.start_h, 1e-3), lecture.end_h, 400)
+    ranges: dict[str, float] = {}
+
+    def shown(n, act):
+        """Activity as the picture shows it: on the node's own range."""
+        if n not in ranges:
+            ranges[n] = own_range(graph, trajs, n, window)
+        return abs(act.get(n, 0.0)) / ranges[n] if ranges[n] > 1e-3 else 0.0
+
     for c in lecture.chapters:
         moments = [("middle", math.sqrt(max(c.start_h, 1e-6) * c.end_h)), ("end", c.end_h)]
         for arm, traj in zip(c.arms, trajs):
@@ -552,12 +691,14 @@ def check_lecture(lecture: Lecture, graph, trajs) -> list[str]:
             for when, t in moments:
                 act = activity_at(graph, traj, t)
                 for n in arm.active:
-                    if abs(act.get(n, 0.0)) < ACTIVE:
-                        problems.append(f"{where}: '{n}' is at rest at the chapter's {when}, "
-                                        f"but the caption says it is active")
+                    if shown(n, act) < ACTIVE_SHOWN:
+                        problems.append(f"{where}: '{n}' is at rest at the chapter's {when} "
+                                        f"({100 * shown(n, act):.0f}% of its largest change), "
+                                        "but the caption says it is active")
                 for n in arm.resting:
-                    if abs(act.get(n, 0.0)) > RESTING:
-                        problems.append(f"{where}: '{n}' is not at rest at the chapter's {when}")
+                    if shown(n, act) > RESTING_SHOWN:
+                        problems.append(f"{where}: '{n}' is not at rest at the chapter's {when} "
+                                        f"({100 * shown(n, act):.0f}% of its largest change)")
             for n, sign in [(n, 1) for n in arm.rising] + [(n, -1) for n in arm.falling]:
                 # the trend over the window, and still at its end: the mean over its last
                 # tenth (in log time, which smooths out daily doses) against the tenth before
@@ -576,7 +717,7 @@ def check_lecture(lecture: Lecture, graph, trajs) -> list[str]:
                 y = traj[cols[0]]
                 for when, t in moments:
                     frac = float(np.interp(t, traj.t_h, y)) / max(float(y.max()), 1e-12)
-                    if arm.plasma == "gone" and frac > 0.02 or arm.plasma == "present" and frac < 0.1:
+                    if arm.plasma == "gone" and frac > GONE or arm.plasma == "present" and frac < PRESENT:
                         problems.append(f"{where}: the drug is not {arm.plasma} at the chapter's "
                                         f"{when} ({100 * frac:.0f}% of its peak plasma level)")
     return problems

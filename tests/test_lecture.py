@@ -21,7 +21,8 @@ from pathway.animation import (FrameRenderer, chapter_frames, ffmetadata, prepar
 from pathway.cli import main  # noqa: E402
 from pathway.graph import to_graph  # noqa: E402
 from pathway.lecture import (MIN_CAPTION_S, check_lecture, describe_doses,  # noqa: E402
-                             elapsed, lecture_path_for, load_lecture, schedule, short_citation)
+                             elapsed, lecture_path_for, load_lecture, resolve_lecture, schedule,
+                             short_citation)
 from pathway.plotting import ACTIVITY_ENDS, contrast_ratio, get_theme  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,13 +36,20 @@ def lmodel():
 
 
 @pytest.fixture(scope="module")
-def lecture(lmodel):
+def raw_lecture(lmodel):
     return load_lecture(lmodel, lecture_path_for(lmodel))
 
 
 @pytest.fixture(scope="module")
-def arms(lmodel, lecture):
+def lecture(lmodel, raw_lecture, arms):
+    """The lecture with its chapter windows taken from this run's simulation."""
+    return resolve_lecture(raw_lecture, to_graph(lmodel), arms[0])
+
+
+@pytest.fixture(scope="module")
+def arms(lmodel, raw_lecture):
     from pathway.scenarios import placebo_arm
+    lecture = raw_lecture
     days = lecture.end_h / 24
     trajs = [simulate(lmodel, s, days=days, step_min=15) for s in lecture.scenarios]
     placebos = [simulate(lmodel, placebo_arm(lmodel, s), days=days, step_min=15)
@@ -120,9 +128,28 @@ def test_a_caption_that_contradicts_the_picture_is_caught(lmodel, lecture, arms,
         + text[end:]
     path = tmp_path / "wrong.lecture.toml"
     path.write_text(text)
-    wrong = load_lecture(lmodel, path)
+    wrong = resolve_lecture(load_lecture(lmodel, path), to_graph(lmodel), arms[0])
     problems = check_lecture(wrong, to_graph(lmodel), arms[0])
     assert len(problems) == 1 and "'spines' is not rising" in problems[0]
+
+
+def test_chapter_windows_follow_the_simulation(lmodel, lecture, arms):
+    """Chapters that end at a simulated moment end there in this run: BDNF's chapter
+    holds on its peak (the picture does not run ahead of the caption), chapters
+    before it end before BDNF has risen to half, and the spines chapter ends with
+    the spines half grown."""
+    from pathway.lecture import event_time
+    graph = to_graph(lmodel)
+    ketamine = arms[0][0]
+    by_title = {c.title: c for c in lecture.chapters}
+    ends = {c.until: c.end_h for c in lecture.chapters if c.until}
+    assert ("peak", "bdnf", ketamine.scenario) in ends
+    bdnf_peak = event_time(graph, ketamine, "peak", "bdnf", lecture.start_h, lecture.end_h)
+    bdnf_half = event_time(graph, ketamine, "rise", "bdnf", lecture.start_h, lecture.end_h)
+    assert ends[("peak", "bdnf", ketamine.scenario)] == pytest.approx(bdnf_peak)
+    k = next(i for i, c in enumerate(lecture.chapters) if c.until == ("peak", "bdnf", ketamine.scenario))
+    assert all(c.end_h <= bdnf_half + 1e-9 for c in lecture.chapters[:k])
+    assert len(by_title) == len(lecture.chapters)
 
 
 def test_a_run_the_lecture_does_not_fit_tells_the_mechanism_instead(lmodel):
@@ -134,7 +161,7 @@ def test_a_run_the_lecture_does_not_fit_tells_the_mechanism_instead(lmodel):
     notes = []
     frame = prepare(apply_all(lmodel, [iv]), None, None, frames=12, note=notes.append)
     assert frame.lecture.automatic
-    assert any("would contradict this run" in n for n in notes)
+    assert any("would contradict this run" in n or "do not fit this run" in n for n in notes)
     assert check_lecture(frame.lecture, to_graph(frame.model), [a.traj for a in frame.arms]) == []
 
 
@@ -162,10 +189,12 @@ def test_each_arm_cites_its_own_papers(lmodel, lecture):
     (('cite = ["rao2007"]', 'cite = ["rao2070"]'), "unknown reference 'rao2070'"),
     (('scenarios = ["ketamine-iv", "ssri"]', 'scenarios = ["ketamine-iv", "srri"]'),
      "did you mean 'ssri'"),
-    (('until = "40 min"\nseconds = 3\nhold = 4', 'until = "40 min"\nseconds = 1\nhold = 1'),
-     "a caption needs at least 3 s"),
-    (('until = "1 h"', 'until = "10 min"'), "ends before the previous chapter"),
-    (('until = "1 h"', 'until = "1 hour later"'), "is not a unit of time"),
+    (('until = "rise:glutamate"\nseconds = 3\nhold = 4',
+      'until = "rise:glutamate"\nseconds = 1\nhold = 1'), "a caption needs at least 3 s"),
+    (('until = "14 d"', 'until = "10 min"'), "ends before the previous chapter"),
+    (('until = "14 d"', 'until = "1 hour later"'), "is not a unit of time"),
+    (('until = "peak:bdnf"', 'until = "peak:bdnff"'), "unknown node 'bdnff'"),
+    (('until = "peak:bdnf"', 'until = "peak:bdnf@ssrii"'), "is not in lecture.scenarios"),
 ])
 def test_lecture_file_mistakes_exit_2_with_a_hint(edit, words, tmp_path, capsys):
     text = (ROOT / "models" / "lectures" / "ketamine.toml").read_text()
@@ -468,8 +497,14 @@ def test_gif_holds_by_frame_duration(small, tmp_path):
     assert max(durations) >= 3000
 
 
-def test_slides_have_a_slide_per_chapter_with_notes(lmodel, tmp_path, capsys):
+def test_slides_are_an_editable_deck(lmodel, tmp_path, capsys):
+    """Real title placeholders, captions as text boxes in the arms' colours, the
+    pathway as a picture with alt text (never the same picture twice, never a second
+    copy of the slide title inside it), and the speaker notes with every source."""
+    import hashlib
+
     from pptx import Presentation
+    from pptx.enum.shapes import PP_PLACEHOLDER
     out = tmp_path / "lecture.pptx"
     assert main(["slides", "--model", str(MODEL), "--frames", "12", "--out", str(out),
                  "--quiet"]) == 0
@@ -477,15 +512,25 @@ def test_slides_have_a_slide_per_chapter_with_notes(lmodel, tmp_path, capsys):
     deck = Presentation(str(out))
     slides = list(deck.slides)
     assert len(slides) == len(lecture.chapters) + 2
+    pictures = []
     for slide, chapter in zip(slides[1:-1], lecture.chapters):
-        texts = [s.text_frame.text for s in slide.shapes if s.has_text_frame]
-        assert any(chapter.title in t for t in texts)
-        assert any(s.shape_type == 13 for s in slide.shapes)          # a picture
+        title = slide.shapes.title
+        assert title is not None and title.placeholder_format.type == PP_PLACEHOLDER.TITLE
+        assert chapter.title in title.text_frame.text
+        captions = [s.text_frame.text for s in slide.shapes
+                    if s.has_text_frame and s.name.startswith("Caption")]
+        assert len(captions) == sum(1 for c in chapter.arms if c is not None)
+        pics = [s for s in slide.shapes if s.shape_type == 13]
+        for pic in pics:
+            alt = pic._element.nvPicPr.cNvPr.get("descr")
+            assert alt and "image" not in alt.lower() and chapter.title in alt
+            pictures.append(hashlib.sha256(pic.image.blob).hexdigest())
         notes = slide.notes_slide.notes_text_frame.text
         for cap in chapter.arms:
             for key in cap.cite:
                 assert lmodel.references[key] in notes
-    assert "Summary" in slides[-1].shapes[0].text_frame.text
+    assert len(pictures) == len(set(pictures)) >= len(lecture.chapters) - 1
+    assert "Summary" in slides[-1].shapes.title.text_frame.text
 
 
 def test_storyboard_uses_the_same_chapters(lmodel, tmp_path):
@@ -499,7 +544,7 @@ def test_storyboard_uses_the_same_chapters(lmodel, tmp_path):
         [f"{k}. {c.title}" for k, c in enumerate(lecture.chapters, 1)]
 
 
-def test_lecture_init_makes_a_copy_that_every_command_reads(tmp_path, capsys):
+def test_lecture_init_makes_a_copy_that_every_command_reads(lmodel, tmp_path, capsys):
     """`pathway lecture init DIR` copies the model and its lecture; an edited caption
     and a retimed chapter in the copy reach the output, and the command names the
     file it read on stderr (even with --quiet)."""
@@ -514,7 +559,7 @@ def test_lecture_init_makes_a_copy_that_every_command_reads(tmp_path, capsys):
     first = text.index("[[chapters]]")
     until = re.search(r'until = "([^"]+)"', text[first:])
     caption = re.search(r'caption = "([^"]+)"', text[first:])
-    text = text[:first] + text[first:].replace(until.group(0), 'until = "25 min"', 1) \
+    text = text[:first] + text[first:].replace(until.group(0), 'until = "rise:eef2k"', 1) \
         .replace(caption.group(0), 'caption = "My own words for the first chapter"', 1)
     copy.write_text(text)
     out = tmp_path / "sb"
@@ -523,7 +568,10 @@ def test_lecture_init_makes_a_copy_that_every_command_reads(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"chapters: {copy}" in err and f"model: {folder / 'ketamine.toml'}" in err
     line = (out / "captions.txt").read_text().splitlines()[0]
-    assert "My own words for the first chapter" in line and "25 min after the start" in line
+    from pathway.lecture import event_time
+    ketamine = simulate(lmodel, "ketamine-iv", days=56, step_min=15)
+    when = event_time(to_graph(lmodel), ketamine, "rise", "eef2k", 5 / 60, 56 * 24)
+    assert "My own words for the first chapter" in line and elapsed(when) in line
 
 
 def test_the_readme_command_makes_the_chaptered_video(tmp_path, capsys):
