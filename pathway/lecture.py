@@ -575,11 +575,25 @@ def _about_this_arm(model: Model, key: str, drugs: set[str]) -> bool:
     return not names(others) or names(own)
 
 
-def _arrivals(model: Model, graph, traj, times_h):
+def _arrivals(model: Model, graph, traj, times_h, placebo=None):
     """(time, node, caption, citation keys) for each captioned node of one arm, when it
-    first reaches half its largest change."""
+    first reaches half its largest change. Only nodes the frame draws for this arm
+    count (a node off every path from the arm's drug to a readout is not on screen),
+    and, with the arm's placebo arm, only nodes the drug moves more than its placebo
+    does (expectancy and care belong to both arms: the drug effect leaves them out)."""
+    from .animation import _reachable
     from .plotting import activity_at
     nodes = list(graph.nodes)
+    drawn = _reachable(model, graph, traj)
+    if placebo is not None:
+        both = []
+        for n in drawn:
+            if n in traj and n in placebo and graph.nodes[n].get("kind") != "drug":
+                arm = np.abs(activity_series(graph, traj, n, times_h)).max()
+                plac = np.abs(activity_series(graph, placebo, n, times_h)).max()
+                if arm > 0 and plac >= 0.5 * arm:
+                    both.append(n)
+        drawn -= (set(both) | {model.roles.expectancy}) - set(model.readouts)
     drugs = {n for n, d in graph.nodes(data=True) if d.get("kind") == "drug" and n in traj
              and float(np.max(traj[n])) > 1e-6}
     acts = np.array([[activity_at(graph, traj, t).get(n, 0.0) for n in nodes] for t in times_h])
@@ -587,7 +601,7 @@ def _arrivals(model: Model, graph, traj, times_h):
     for j, n in enumerate(nodes):
         caption = graph.nodes[n].get("caption")
         series = np.abs(acts[:, j])
-        if not caption or series.max() < 0.05:
+        if not caption or series.max() < 0.05 or n not in drawn:
             continue
         i = int(np.argmax(series >= 0.5 * series.max()))
         incoming = [e for e in model.edges if e.target == n and e.citations
@@ -595,11 +609,38 @@ def _arrivals(model: Model, graph, traj, times_h):
         moved = {e.source: np.abs(acts[:, nodes.index(e.source)]).max() if e.source in nodes else 0
                  for e in incoming}
         incoming.sort(key=lambda e: -moved[e.source])
-        cites = [k for e in incoming for k in e.citations if _about_this_arm(model, k, drugs)]
+        unseen = {graph.nodes[m].get("short_label") or graph.nodes[m].get("label") or m
+                  for m in nodes if m not in drawn}
+        acronyms = {w for text in unseen for w in re.findall(r"\b[A-Z][A-Z0-9]{2,}\b", text or "")}
+        cites = [k for e in incoming for k in e.citations if _about_this_arm(model, k, drugs)
+                 and not any(re.search(rf"\b{re.escape(w)}\b", model.references.get(k, ""))
+                             for w in acronyms)]
         cite = tuple(cites[:1])
         out.append((float(times_h[i]), n, caption[0].upper() + caption[1:], cite))
     out.sort(key=lambda a: a[0])
     return out
+
+
+def _dose_series(model: Model, trajs, t_end_h: float):
+    """(the end of a chapter for a series of doses, its title) for the first arm given
+    repeated doses of a drug at set times (an infusion series), or None."""
+    inert = model.roles.inert
+    for index, tr in enumerate(trajs):
+        sc = model.scenario(tr.scenario)
+        starts = set()
+        for d in sc.doses:
+            if d.drug == inert:
+                continue
+            if d.every_h is None:
+                starts.add(d.start_h)
+            elif d.count is not None:
+                starts |= {d.start_h + i * d.every_h for i in range(d.count)}
+        if len(starts) >= 3 and max(starts) + 24 < t_end_h * 0.9:
+            route = {d.route.lower() for d in sc.doses if d.drug != inert}
+            what = "infusions" if route <= {"iv"} else "doses"
+            span = (max(starts) - min(starts)) / 24
+            return max(starts) + 24.0, f"{len(starts)} {what} over {span:g} days", index
+    return None
 
 
 def auto_lecture(model: Model, graph, trajs, placebos=None, *, t_start_h: float = 5 / 60,
@@ -608,16 +649,32 @@ def auto_lecture(model: Model, graph, trajs, placebos=None, *, t_start_h: float 
     arrives (reaches half its largest change), each arm captioned by its latest
     arrival, and a closing chapter that holds on where every arm stands."""
     times = np.geomspace(t_start_h, t_end_h, 400)
-    per_arm = [_arrivals(model, graph, t, times) for t in trajs]
+    plac = list(placebos or [None] * len(trajs))
+    per_arm = [_arrivals(model, graph, t, times, p) for t, p in zip(trajs, plac)]
     stamps = sorted({a[0] for arm in per_arm for a in arm if t_start_h < a[0] < t_end_h * 0.9})
+    # the drugs' own targets (NMDA receptors for ketamine) always get a chapter, and so
+    # does a series of doses: one chapter ending a day after its last dose
+    targets = {e.target for e in model.edges for t in trajs
+               if e.source in t and graph.nodes.get(e.source, {}).get("kind") == "drug"
+               and float(np.max(t[e.source])) > 1e-6}
+    keep = sorted({a[0] for arm in per_arm for a in arm if a[1] in targets
+                   and t_start_h < a[0] < t_end_h * 0.9})
+    # at one moment, a drug's target is the step its chapter's caption tells
+    per_arm = [sorted(arm, key=lambda a: (a[0], a[1] in targets)) for arm in per_arm]
+    series = _dose_series(model, trajs, t_end_h)
+    if series:
+        keep = sorted(set(keep) | {series[0]})
     # merge arrivals close in log-time, and keep at most eight chapters before the close
     ratio = 1.6
     while True:
         bounds = []
-        for s in stamps:
-            if not bounds or s > bounds[-1] * ratio:
-                bounds.append(s)
-        if len(bounds) <= 8:
+        for s in sorted(set(stamps) | set(keep)):
+            if not bounds or s > bounds[-1] * ratio or s in keep:
+                if bounds and s in keep and bounds[-1] not in keep and s <= bounds[-1] * ratio:
+                    bounds[-1] = s            # a kept moment replaces one merged into it
+                else:
+                    bounds.append(s)
+        if len(bounds) <= 8 or ratio > 1e6:
             break
         ratio *= 1.4
     bounds = [b for b in bounds if b > t_start_h] or [math.sqrt(t_start_h * t_end_h)]
@@ -647,10 +704,24 @@ def auto_lecture(model: Model, graph, trajs, placebos=None, *, t_start_h: float 
                     text += f" (its placebo arm: {{placebo@{t_end_h:g}h}})"
                 arms.append(ArmCaption(text[0].upper() + text[1:]))
             title = "Where each arm ends"
+        elif series and abs(b - series[0]) < 1e-9:
+            title = series[1][0].upper() + series[1][1:]
+            i = series[2]
+            what = trajs[i].labels.get(trajs[i].primary, trajs[i].primary.replace("_", " "))
+            arms = list(arms)
+            arms[i] = ArmCaption(f"{series[1][0].upper() + series[1][1:]}: {what.lower()} "
+                                 f"{{value@{b:g}h}} a day after the last")
         else:
             named = [t for t, _ in titles if t not in used] + \
-                [f"{t}: {tr.roles.get('drug_label') or tr.scenario}" for t, tr in titles]
-            title = next((t for t in named if t not in used), f"Part {k + 1}")
+                [cap.text for cap in arms if cap is not None and cap.text not in used]
+            title = next((t for t in named if t not in used), None)
+            if title is None and chapters:
+                # nothing new to call it: the chapter before runs on to here instead
+                p = chapters.pop()
+                chapters.append(Chapter(p.title, p.start_h, b, p.seconds + float(seconds[k]),
+                                        p.hold, p.notes, tuple(arms)))
+                continue
+            title = title or f"Part {k + 1}"
         notes = " ".join(graph.nodes[x[1]].get("description", "") for arm in per_arm
                          for x in arm if a < x[0] <= b)
         chapters.append(Chapter(title, a, b, float(seconds[k]), 6.0 if closing else 3.0,

@@ -705,3 +705,37 @@ def test_the_readme_tells_the_truth_about_the_lecture(lecture, lmodel):
         assert len(quoted) == 1 and quoted[0] in cited
     assert all(f"*{c.title[0].lower() + c.title[1:]}*" in readme.replace("\n", " ")
                or c.title.lower() in readme.lower().replace("\n", " ") for c in lecture.chapters)
+
+
+@pytest.mark.parametrize("pair", [("esketamine-in", "ssri"), ("ketamine-series", "ssri"),
+                                  ("esketamine-induction", "ssri")])
+def test_automatic_stories_for_the_built_in_pairs(lmodel, pair):
+    """No two chapters share a title; no caption is about a node the frame does not
+    draw for that arm; the drug's own target gets a chapter; a series of doses gets
+    one chapter."""
+    from pathway.animation import _reachable
+    from pathway.lecture import auto_lecture
+    from pathway.scenarios import placebo_arm
+    graph = to_graph(lmodel)
+    trajs = [simulate(lmodel, s, days=56, step_min=30) for s in pair]
+    placebos = [simulate(lmodel, placebo_arm(lmodel, s), days=56, step_min=30) for s in pair]
+    lec = auto_lecture(lmodel, graph, trajs, placebos, t_end_h=56 * 24)
+    titles = [c.title for c in lec.chapters]
+    assert len(titles) == len(set(titles)), titles
+    about = {}
+    for n, d in graph.nodes(data=True):
+        if d.get("caption"):
+            about[d["caption"][0].upper() + d["caption"][1:]] = n
+    for c in lec.chapters:
+        for cap, tr in zip(c.arms, trajs):
+            if cap is not None and cap.text in about:
+                assert about[cap.text] in _reachable(lmodel, graph, tr), (c.title, cap.text)
+    first = lec.chapters[0].arms[0]
+    targets = {e.target for e in lmodel.edges if e.source in trajs[0]
+               and graph.nodes[e.source].get("kind") == "drug"}
+    assert first is not None and about.get(first.text) in targets
+    starts = {d.start_h for d in lmodel.scenario(pair[0]).doses if d.every_h is None
+              and d.drug != lmodel.roles.inert}
+    series = [t for t in titles if re.match(r"\d+ (infusions|doses) over", t)]
+    assert len(series) == (1 if len(starts) >= 3 else len(series))
+    assert check_lecture(lec, graph, trajs) == []
