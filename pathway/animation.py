@@ -403,8 +403,13 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     # where an arm's curve has two humps, name them: the fast route (within hours,
     # from the chemical pulse) and the slow one (over days, from new spines)
     top = ax_time.get_ylim()[1]
+    frame_model = model
     for (x, y, ls, lab, color, lw), a in zip([c for c in curves if c[2] == "-"], arms):
-        humps = _humps(x, y)
+        # (one dose only: with repeated doses every dose makes a hump of its own)
+        sc = frame_model.scenario(a.traj.scenario)
+        single = len([d for d in sc.doses if d.drug != frame_model.roles.inert]) >= 1 and all(
+            d.every_h is None for d in sc.doses) and len({d.start_h for d in sc.doses}) == 1
+        humps = _humps(x, y) if single else []
         if len(humps) >= 2:
             top = max(top, float(max(y[i] for i in humps)) * 1.35)
             for i, words in ((humps[0], "fast route"), (humps[-1], "slow route")):

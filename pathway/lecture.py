@@ -636,10 +636,10 @@ def _dose_series(model: Model, trajs, t_end_h: float):
             elif d.count is not None:
                 starts |= {d.start_h + i * d.every_h for i in range(d.count)}
         if len(starts) >= 3 and max(starts) + 24 < t_end_h * 0.9:
-            route = {d.route.lower() for d in sc.doses if d.drug != inert}
-            what = "infusions" if route <= {"iv"} else "doses"
-            span = (max(starts) - min(starts)) / 24
-            return max(starts) + 24.0, f"{len(starts)} {what} over {span:g} days", index
+            infused = all(d.duration_h for d in sc.doses if d.drug != inert)
+            what = "infusions" if infused else "doses"
+            last_day = int(max(starts) // 24) + 1          # day 1 is the first day
+            return max(starts) + 24.0, f"{len(starts)} {what}, the last on day {last_day}", index
     return None
 
 

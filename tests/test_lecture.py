@@ -736,6 +736,6 @@ def test_automatic_stories_for_the_built_in_pairs(lmodel, pair):
     assert first is not None and about.get(first.text) in targets
     starts = {d.start_h for d in lmodel.scenario(pair[0]).doses if d.every_h is None
               and d.drug != lmodel.roles.inert}
-    series = [t for t in titles if re.match(r"\d+ (infusions|doses) over", t)]
+    series = [t for t in titles if re.match(r"\d+ (infusions|doses), the last on day", t)]
     assert len(series) == (1 if len(starts) >= 3 else len(series))
     assert check_lecture(lec, graph, trajs) == []
