@@ -123,7 +123,9 @@ def write_slides(frame: Frame, out: str | Path) -> dict:
               bold=True, color=_hex(arm.color))
     _text(slide, f"{len(lecture.chapters)} chapters, simulated with the model "
           f"'{model.name}'. The relief panel shows each arm's drug effect: the arm minus its "
-          "own matched placebo arm.\nA teaching model, not medical advice.", margin, 3_400_000,
+          "own matched placebo arm. Arrows show the evidence for each step by their line: solid "
+          "strong, dashed moderate, dotted preliminary, dash-dot contested.\nA teaching model, "
+          "not medical advice.", margin, 3_400_000,
           SLIDE_W - 2 * margin, 1_200_000, 20, color=_hex(th.muted))
     slide.notes_slide.notes_text_frame.text = model.description
 
