@@ -460,6 +460,9 @@ COMMANDS = {
                "--hypothesis", "--intervention"],
     "site": ["!--out", "--site-file", "--scorecard", "--model"],
     "explain": ["NODE", "--model", "--set", "--hypothesis", "--intervention"],
+    # `lecture` has an action (init DIR), tested in tests/test_lecture.py; alone it must
+    # still end in an error with a hint
+    "lecture": [],
 }
 FLAGS = {"--placebo", "--presenter", "--json", "--quiet", "--progress", "--no-placebo", "--effect", "--arms",
          "--reveal"}
