@@ -41,7 +41,7 @@ from tqdm.auto import tqdm  # noqa: E402
 from .errors import UsageError  # noqa: E402
 from .graph import to_graph  # noqa: E402
 from .lecture import (Lecture, Schedule, check_lecture, choose_lecture, describe_doses,  # noqa: E402
-                      elapsed, fill_numbers, schedule, short_citation)
+                      elapsed, fill_numbers, own_range, schedule, short_citation)
 from .modelfile import Model, load_model  # noqa: E402
 from .plotting import (Theme, activity_at, blend_overlay, draw_pathway, format_time_axis,  # noqa: E402
                        get_theme, line_color, text_overlay)
@@ -129,9 +129,11 @@ class Frame:
         return f"{a.name}: {fill_numbers(cap.text, a.traj, a.placebo)}"
 
     def citation(self, chapter: int, arm: int) -> str:
+        """The caption's sources as shown: its first two (the frame keeps the first
+        alone where two would run into the caption)."""
         cap = self.lecture.chapters[chapter].arms[arm] if arm < len(
             self.lecture.chapters[chapter].arms) else None
-        return short_citation(self.model, cap.cite[0]) if cap is not None and cap.cite else ""
+        return "; ".join(short_citation(self.model, k) for k in cap.cite[:2]) if cap is not None else ""
 
 
 def _pt(frac: float, height_px: int, dpi: int) -> float:
@@ -398,6 +400,23 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
         ax_time.set_ylim(0, 1)
         ax_time.set_yticks([0, 0.5, 1])
         heading = f"{label}: each arm (solid) and its own matched placebo arm (dashed)"
+    # where an arm's curve has two humps, name them: the fast route (within hours,
+    # from the chemical pulse) and the slow one (over days, from new spines)
+    top = ax_time.get_ylim()[1]
+    frame_model = model
+    for (x, y, ls, lab, color, lw), a in zip([c for c in curves if c[2] == "-"], arms):
+        # (one dose only: with repeated doses every dose makes a hump of its own)
+        sc = frame_model.scenario(a.traj.scenario)
+        single = len([d for d in sc.doses if d.drug != frame_model.roles.inert]) >= 1 and all(
+            d.every_h is None for d in sc.doses) and len({d.start_h for d in sc.doses}) == 1
+        humps = _humps(x, y) if single else []
+        if len(humps) >= 2:
+            top = max(top, float(max(y[i] for i in humps)) * 1.35)
+            for i, words in ((humps[0], "fast route"), (humps[-1], "slow route")):
+                texts[f"route:{a.traj.scenario}:{words}"] = ax_time.annotate(
+                    words, (x[i], y[i]), xytext=(0, 4), textcoords="offset points",
+                    ha="center", va="bottom", color=color, fontsize=pt(SMALL_H), weight="bold")
+    ax_time.set_ylim(ax_time.get_ylim()[0], top)
     ax_time.legend(frameon=False, fontsize=pt(SMALL_H), labelcolor=th.text, loc="upper left",
                    bbox_to_anchor=(1.02, 1.12), handlelength=2.4, borderaxespad=0, ncol=1,
                    labelspacing=0.25)
@@ -408,6 +427,12 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     # ---- what changes
     times = sched.times_h
     act = [[activity_at(sub, a.traj, t) for t in times] for a in arms]
+    # each node on its own range (its largest change in any arm over the lecture), so
+    # that a small but real change shows: a few per cent more spines fill their box
+    window = np.geomspace(max(t0, 1e-3), t1, 300)
+    scale = {n: own_range(sub, [a.traj for a in arms], n, window) for n in art.boxes}
+    act = [[{n: v / scale[n] if scale.get(n, 0) > 1e-3 else 0.0 for n, v in moment.items()}
+            for moment in arm_act] for arm_act in act]
     owner = {n: 0 if n in per_arm[0] else 1 for n in art.boxes}
 
     def colours(n, arm):
@@ -440,8 +465,13 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
         for i, (cap, cite) in enumerate(zip(captions, cites)):
             cap.set_text(caption_cache[k][i])
             cite.set_text(cite_cache[k][i])
-            if cite.get_text() and cap.get_window_extent(renderer).x1 + 0.01 * W > \
-                    cite.get_window_extent(renderer).x0:
+            def clash():
+                return cite.get_text() and cap.get_window_extent(renderer).x1 + 0.01 * W > \
+                    cite.get_window_extent(renderer).x0
+            if clash() and "; " in cite.get_text():        # two sources: the first alone
+                cite.set_text(cite.get_text().split("; ")[0])
+                cite_cache[k][i] = cite.get_text()
+            if clash():
                 cite_cache[k][i] = ""
 
     def update(i: int) -> list:
@@ -468,6 +498,24 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     frame.update = update
     update(0)
     return frame
+
+
+def _humps(x: np.ndarray, y: np.ndarray) -> list[int]:
+    """Indices of the local maxima of ``y`` that stand out: each at least a fifth of the
+    largest value and separated from the next by a dip of at least 5% of it."""
+    if len(y) < 3 or float(np.max(y)) <= 0:
+        return []
+    big = float(np.max(y))
+    peaks = [i for i in range(1, len(y) - 1) if y[i] >= y[i - 1] and y[i] > y[i + 1]
+             and y[i] >= 0.2 * big]
+    keep = []
+    for i in peaks:
+        if keep and float(np.min(y[keep[-1]:i + 1])) > min(y[keep[-1]], y[i]) - 0.05 * big:
+            if y[i] > y[keep[-1]]:
+                keep[-1] = i          # no real dip between them: one hump, the higher
+            continue
+        keep.append(i)
+    return keep
 
 
 def _arm(model: Model, name: str, days: float, placebo: bool, index: int, th: Theme) -> Arm:
@@ -519,11 +567,14 @@ def prepare(model: Model | None, scenario: str | None, compare: str | None = Non
             days: float | None = None, chapters: str | Path | None = None,
             frames: int | None = None, fps: int = 30, placebo: bool = True,
             presenter: bool = False, theme: str = "light", size_px=None, dpi: int = 100,
-            reveal: bool = False, effect: bool = False, note=None) -> Frame:
+            reveal: bool = False, effect: bool = True, note=None) -> Frame:
     """Simulate the arms and their placebos, choose the lecture (the model's lecture
     file, ``chapters``, or chapters built from the mechanism) and lay out the frame
     (nothing rendered yet). ``frames`` caps the moving frames, for quick previews.
+    The relief panel shows the drug effect (each arm minus its matched placebo arm)
+    unless ``effect=False`` or ``placebo=False``, which draw the arms themselves.
     ``note`` receives progress messages."""
+    effect = effect and placebo
     model = load_model() if model is None else model
     scenario, compare = showcase_pair(model, scenario, compare)
     if frames is not None and (not isinstance(frames, (int, np.integer)) or isinstance(frames, bool)

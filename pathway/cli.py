@@ -406,12 +406,32 @@ def _prepare_animation(args):
     from .animation import prepare
 
     def note(text):
-        if not getattr(args, "quiet", False):
+        # why a lecture file was set aside is said even with --quiet: it explains an
+        # edit that seems to be ignored
+        if not getattr(args, "quiet", False) or "building chapters automatically" in text:
             print(text, file=sys.stderr)
-    return prepare(_model(args), args.scenario, args.compare, days=args.days,
-                   chapters=args.chapters, frames=args.frames, fps=getattr(args, "fps", 30),
-                   placebo=not args.no_placebo, presenter=args.presenter, theme=args.theme,
-                   reveal=getattr(args, "reveal", False), effect=args.effect, note=note)
+    frame = prepare(_model(args), args.scenario, args.compare, days=args.days,
+                    chapters=args.chapters, frames=args.frames, fps=getattr(args, "fps", 30),
+                    placebo=not args.no_placebo, presenter=args.presenter, theme=args.theme,
+                    reveal=getattr(args, "reveal", False), effect=not (args.arms or args.no_placebo), note=note)
+    # which files were read, always (even with --quiet): an edit that seems ignored
+    # is usually an edit to another copy
+    print(f"model: {frame.model.source}", file=sys.stderr)
+    print("chapters: " + ("built from the mechanism (no lecture file tells these scenarios)"
+                          if frame.lecture.automatic else str(frame.lecture.source)),
+          file=sys.stderr)
+    return frame
+
+
+def cmd_lecture_init(args) -> int:
+    from .lecture import init_lecture
+
+    model_copy, lecture_copy = init_lecture(load_model(args.model), args.dir, force=args.force)
+    print(f"wrote {model_copy} (the model) and {lecture_copy} (its lecture: chapters, "
+          f"captions, timing)\nedit {lecture_copy}, then use them with --model:\n"
+          f"  pathway animate --model {model_copy} --out lecture.mp4\n"
+          f"  pathway slides --model {model_copy} --out lecture.pptx", file=sys.stderr)
+    return 0
 
 
 def cmd_animate(args) -> int:
@@ -959,8 +979,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--frames", type=_positive(int, positive=False), metavar="N",
                        help="at most N moving frames (2 to 20000), for a quick preview")
         p.add_argument("--no-placebo", action="store_true", help="leave out the placebo arms")
+        p.add_argument("--arms", action="store_true",
+                       help="plot each arm beside its own matched placebo arm (default: the drug "
+                            "effect, each arm minus its placebo arm)")
         p.add_argument("--effect", action="store_true",
-                       help="plot the drug effect (each arm minus its own placebo arm)")
+                       help="the drug effect (the default; kept for older scripts)")
         p.add_argument("--quiet", action="store_true", help="no progress messages")
         if name == "animate":
             p.add_argument("--out", required=True, metavar="FILE", help="FILE.mp4, .gif or .html")
@@ -978,6 +1001,15 @@ def build_parser() -> argparse.ArgumentParser:
             p.set_defaults(func=cmd_slides)
         picture_options(p)
         model_options(p)
+
+    p = sub.add_parser("lecture", help="copy the lecture file (and its model) into a folder of "
+                                       "your own to edit")
+    lsub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = lsub.add_parser("init", help="copy the model file and its lecture file into DIR")
+    q.add_argument("dir", metavar="DIR", help="a folder (made if missing), e.g. my-lecture")
+    q.add_argument("--force", action="store_true", help="replace copies already in DIR")
+    q.add_argument("--model", metavar="FILE", help="a model file (default: the built-in model)")
+    q.set_defaults(func=cmd_lecture_init)
 
     p = sub.add_parser("export", help="export the model: SBML (with a scenario's doses), "
                                       "GraphML or node-link JSON")

@@ -42,6 +42,12 @@ CONDITIONS = ("active", "rising", "falling", "resting")
 PLASMA_STATES = ("present", "gone")
 ACTIVE = 0.12          # |activity| above this counts as active
 RESTING = 0.05         # and below this as at rest
+#: as the pathway shows activity (on each node's own range, 0..1 of its largest change):
+#: a node a caption calls active shows at least a third of its colour; one at rest under 10%
+ACTIVE_SHOWN, RESTING_SHOWN = 1 / 3, 0.1
+#: the drug is "gone" under 5% of its peak plasma level (its box as pale as white),
+#: "present" over 10%
+GONE, PRESENT = 0.05, 0.1
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class Chapter:
     hold: float               # video seconds the clock pauses at end_h
     notes: str = ""
     arms: tuple[ArmCaption | None, ...] = ()
+    until: tuple[str, str, str] | None = None   # (event, node, scenario): ends at a simulated moment
 
     @property
     def on_screen_s(self) -> float:
@@ -146,8 +153,17 @@ def _duration(hours: float) -> str:
     return f"{hours * 60:g} min" if hours < 2 else f"{hours:g} h"
 
 
+def drug_name(model: Model, drug: str) -> str:
+    """A drug as a person names it: the short label, with the drug the model says it
+    stands for when the label gives one in brackets (``"SSRI (escitalopram)"``)."""
+    node = model.node(drug)
+    short = node.short_label or node.label
+    m = re.fullmatch(re.escape(short) + r" \(([A-Za-z-]+)\)", node.label or "")
+    return node.label if m and drug != model.roles.inert else short
+
+
 def describe_doses(model: Model, scenario: str) -> str:
-    """``"Ketamine 0.5 mg/kg IV over 40 min"``, ``"SSRI 10 mg oral daily"``: a
+    """``"Ketamine 0.5 mg/kg IV over 40 min"``, ``"SSRI (escitalopram) 10 mg oral daily"``: a
     scenario's treatment in words, from its dose lines and the drugs' node labels."""
     sc = model.scenario(scenario)
     if sc.label:
@@ -169,8 +185,7 @@ def describe_doses(model: Model, scenario: str) -> str:
     for (what, route, duration), entries in merged.items():
         names = []
         for drug, amount, per_kg in dict.fromkeys(what):
-            node = model.node(drug)
-            names.append(f"{node.short_label or node.label} {_amount(amount)} "
+            names.append(f"{drug_name(model, drug)} {_amount(amount)} "
                          f"{'mg/kg' if per_kg else 'mg'}")
         text = " + ".join(names) + f" {route.upper() if len(route) <= 3 else route}"
         if duration:
@@ -234,6 +249,40 @@ def fill_numbers(text: str, arm, placebo) -> str:
 
 
 # ---------------------------------------------------------------- the lecture file
+
+def init_lecture(model: Model, folder: str | Path, *, force: bool = False) -> tuple[Path, Path]:
+    """Copy ``model``'s file and its lecture file into ``folder`` (as ``<stem>.toml``
+    and ``lectures/<stem>.toml``), so that a lecturer edits files they can see.
+    Commands given ``--model folder/<stem>.toml`` read the lecture beside it.
+    Returns (model copy, lecture copy); refuses to overwrite unless ``force``."""
+    from .atomicio import write_text
+    src = Path(str(model.source))
+    if not src.is_file():
+        raise UsageError(f"the model '{model.source}' is not a file, so there is nothing to "
+                         "copy\n  hint: give --model FILE")
+    lecture = lecture_path_for(model)
+    if lecture is None:
+        raise UsageError(f"the model file {src.name} has no lecture file beside it (lectures/"
+                         f"{src.stem}.toml)\n  hint: its chapters are built from the mechanism; "
+                         "start from the built-in model's lecture (leave out --model)")
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"'{folder}' is a file, not a folder\n  hint: name a new folder, "
+                         "e.g. my-lecture")
+    targets = (folder / src.name, folder / "lectures" / lecture.name)
+    there = [t for t in targets if t.exists()]
+    if there and not force:
+        raise UsageError(f"{there[0]} already exists; it may hold your edits\n  hint: name "
+                         "another folder, or add --force to replace it")
+    try:
+        (folder / "lectures").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot make the folder '{folder / 'lectures'}': {exc.strerror}\n"
+                         "  hint: check the path and that you may write there") from None
+    write_text(targets[0], src.read_text(encoding="utf-8"))
+    write_text(targets[1], lecture.read_text(encoding="utf-8"))
+    return targets
+
 
 def lecture_path_for(model: Model) -> Path | None:
     """``lectures/<model stem>.toml`` beside the model file, if there is one."""
@@ -309,14 +358,16 @@ class _Reader(FileChecker):
             self.problem("chapters", "no [[chapters]]",
                          "add at least one chapter with title and until")
         for i, ch in self.list_of_tables(raw, "chapters", "[[chapters]] with title and until"):
-            chapter = self.chapter(i + 1, ch, previous, scenarios)
+            chapter = self.chapter(i + 1, ch, previous, scenarios,
+                                   last=isinstance(raw, list) and i == len(raw) - 1)
             if chapter is not None:
                 chapters.append(chapter)
                 previous = chapter.end_h
         return Lecture(title or " vs ".join(scenarios), scenarios, tuple(chapters), labels,
                        self.source, hide)
 
-    def chapter(self, i: int, ch: dict, previous: float | None, scenarios) -> Chapter | None:
+    def chapter(self, i: int, ch: dict, previous: float | None, scenarios,
+                last: bool = False) -> Chapter | None:
         model, place = self.model, f"chapters[{i}]"
         for key in sorted(set(ch) - _CHAPTER_KEYS):
             self.problem(f"{place}.{key}", "unknown field",
@@ -326,16 +377,34 @@ class _Reader(FileChecker):
             self.problem(f"{place}.title", "every chapter needs a title (a non-empty string)",
                          "write title = \"What happens now\"")
             title = f"Chapter {i}"
-        end = self.time(f"{place}.until", ch["until"]) if "until" in ch else None
+        event = None
+        raw_until = ch.get("until")
+        m = re.fullmatch(r"\s*(peak|rise|fall)\s*:\s*([A-Za-z0-9_]+)\s*(?:@\s*([\w.-]+))?\s*",
+                         raw_until) if isinstance(raw_until, str) else None
+        if m:
+            what, node, arm = m.group(1), m.group(2), m.group(3) or (scenarios[0] if scenarios else "")
+            if node not in model.node_ids:
+                self.problem(f"{place}.until", f"unknown node '{node}'", suggest(node, model.node_ids))
+            elif arm not in scenarios:
+                self.problem(f"{place}.until", f"'{arm}' is not in lecture.scenarios",
+                             f"use one of {', '.join(scenarios) or 'the lecture scenarios'}")
+            elif last:
+                self.problem(f"{place}.until", "the last chapter ends at a fixed time (it sets how "
+                             "long the run is)", "e.g. until = \"56 d\"")
+            else:
+                event = (what, node, arm)
+        end = previous if event else (self.time(f"{place}.until", ch["until"]) if "until" in ch
+                                      else None)
         if end is None:
             if "until" not in ch:
                 self.problem(f"{place}.until", "missing: when on the simulated clock this "
                              "chapter ends", "e.g. until = \"1 h\"")
             end = previous
-        if previous is not None and end is not None and end < previous:
+        if previous is not None and end is not None and end < previous and not event:
             self.problem(f"{place}.until", f"ends before the previous chapter ({ch.get('until')!r})",
                          "chapters follow the clock: each ends at or after the one before")
-        seconds = self.seconds(f"{place}.seconds", ch, "seconds", 0 if end == previous else 4)
+        seconds = self.seconds(f"{place}.seconds", ch, "seconds",
+                               0 if end == previous and not event else 4)
         hold = self.seconds(f"{place}.hold", ch, "hold", 3)
         if seconds + hold < MIN_CAPTION_S:
             self.problem(place, f"on screen for {seconds + hold:g} s: a caption needs at least "
@@ -352,7 +421,7 @@ class _Reader(FileChecker):
         notes = self.text(ch, "notes", place, required=False)
         if previous is None or end is None:
             return None
-        return Chapter(title.strip(), previous, end, seconds, hold, notes.strip(), tuple(arms))
+        return Chapter(title.strip(), previous, end, seconds, hold, notes.strip(), tuple(arms), event)
 
     def arm(self, ap: str, arm) -> ArmCaption | None:
         model = self.model
@@ -395,6 +464,66 @@ def load_lecture(model: Model, path: str | Path) -> Lecture:
     return run_checks(reader, reader.build, data, LECTURE_FILE)
 
 
+def activity_series(graph, traj, node: str, times_h) -> np.ndarray:
+    """A node's activity (as the pathway colours it, -1..1) at ``times_h``."""
+    from .plotting import activity_at
+    return np.array([activity_at(graph, traj, t).get(node, 0.0) for t in times_h])
+
+
+def own_range(graph, trajs, node: str, times_h) -> float:
+    """The largest change of ``node`` from rest in any of ``trajs`` over ``times_h``: the
+    scale on which the pathway shows it, so that a small but real change (new spines
+    after one infusion) is as visible as a large one."""
+    return max([float(np.max(np.abs(activity_series(graph, t, node, times_h)))) for t in trajs
+                if node in t] + [0.0])
+
+
+def event_time(graph, traj, what: str, node: str, start_h: float, end_h: float) -> float:
+    """When ``node`` peaks (``peak``), first reaches half its largest change (``rise``)
+    or falls back below half of it after the peak (``fall``) in ``traj``, between
+    ``start_h`` and ``end_h``."""
+    times = np.geomspace(max(start_h, 1e-3), end_h, 600)
+    a = np.abs(activity_series(graph, traj, node, times))
+    top = float(a.max())
+    if top < 1e-3:
+        raise UsageError(f"'{node}' does not move in {traj.scenario}, so a chapter cannot end at "
+                         f"its {what}\n  hint: give until a time, e.g. \"1 h\"")
+    i = int(np.argmax(a))
+    if what == "peak":
+        return float(times[i])
+    if what == "rise":
+        return float(times[int(np.argmax(a >= 0.5 * top))])
+    below = np.flatnonzero(a[i:] < 0.5 * top)
+    return float(times[i + below[0]]) if len(below) else float(times[-1])
+
+
+def resolve_lecture(lecture: Lecture, graph, trajs) -> Lecture:
+    """Chapters whose ``until`` names a simulated moment (``"peak:bdnf"``) get their
+    times from this run: the chapters follow the model, whatever its parameters."""
+    if not any(c.until for c in lecture.chapters):
+        return lecture
+    by_name = {t.scenario: t for t in trajs}
+    chapters, previous = [], lecture.start_h
+    for k, c in enumerate(lecture.chapters, start=1):
+        end = c.end_h
+        if c.until:
+            what, node, arm = c.until
+            if arm not in by_name:
+                raise UsageError(f"{lecture.source}: chapter {k} ends at the {what} of '{node}' "
+                                 f"in {arm}, which this run does not simulate\n  hint: tell "
+                                 f"{' vs '.join(lecture.scenarios)}")
+            end = event_time(graph, by_name[arm], what, node, lecture.start_h, lecture.end_h)
+        if end < previous - 1e-9:
+            raise UsageError(f"{lecture.source}: chapter {k} '{c.title}' would end at "
+                             f"{end * 60:.0f} min, before the chapter before it ends "
+                             f"({previous * 60:.0f} min)\n  hint: in this run the moments come "
+                             "in another order; reorder the chapters or give until a time")
+        chapters.append(Chapter(c.title, previous, end, c.seconds, c.hold, c.notes, c.arms, c.until))
+        previous = end
+    return Lecture(lecture.title, lecture.scenarios, tuple(chapters), lecture.labels,
+                   lecture.source, lecture.hide)
+
+
 def choose_lecture(model: Model, scenarios: list[str], *, chapters: str | Path | None = None,
                    days: float | None = None, graph=None, trajs=None, placebos=None,
                    note=None) -> Lecture:
@@ -407,7 +536,19 @@ def choose_lecture(model: Model, scenarios: list[str], *, chapters: str | Path |
         fits = list(lecture.scenarios[:len(scenarios)]) == list(scenarios)
         long_enough = days is None or days * 24 >= lecture.end_h - 1e-9
         if fits and long_enough:
-            return lecture
+            if trajs is None:
+                return lecture
+            try:
+                return resolve_lecture(lecture, graph, trajs)
+            except UsageError as exc:
+                if chapters:
+                    raise
+                # the model's own lecture does not fit this run (an intervention that
+                # stops a step): the mechanism tells the story instead
+                if note:
+                    note(f"{path.name}: its chapters do not fit this run ("
+                         f"{str(exc).splitlines()[0]}); building chapters automatically")
+                return auto_lecture(model, graph, trajs, placebos, t_end_h=(days or 56) * 24)
         why = (f"it tells {' vs '.join(lecture.scenarios)}" if not fits else
                f"it runs to {lecture.end_h / 24:g} days, longer than --days {days:g}")
         if chapters:
@@ -423,17 +564,54 @@ def choose_lecture(model: Model, scenarios: list[str], *, chapters: str | Path |
 
 # ---------------------------------------------------------------- automatic chapters
 
-def _arrivals(model: Model, graph, traj, times_h):
+def _drug_words(model: Model, drug: str) -> set[str]:
+    node = model.node(drug)
+    text = f"{node.label} {node.short_label or ''}".lower()
+    return {w for w in re.findall(r"[a-z]{3,}", text)} - {"inert", "recognised", "placebo"}
+
+
+def _about_this_arm(model: Model, key: str, drugs: set[str]) -> bool:
+    """Whether a reference may stand beside one arm's caption: a paper that names
+    another drug of the model (ketamine, for an SSRI arm) and none of this arm's is
+    about that other drug, whatever the node it supports."""
+    ref = model.references.get(key, key).lower()
+    drugs = {d for d in drugs if d not in (model.roles.inert, model.roles.expectancy)}
+    own = set().union(*(_drug_words(model, d) for d in drugs)) if drugs else set()
+    others = set().union(*(_drug_words(model, n.id) for n in model.nodes
+                           if n.kind == "drug" and n.id not in drugs
+                           and n.id not in (model.roles.inert, model.roles.expectancy)
+                           and not n.id.startswith(("placebo", "saline")))) - own
+    names = lambda words: any(re.search(rf"\b{re.escape(w)}\b", ref) for w in words)  # noqa: E731
+    return not names(others) or names(own)
+
+
+def _arrivals(model: Model, graph, traj, times_h, placebo=None):
     """(time, node, caption, citation keys) for each captioned node of one arm, when it
-    first reaches half its largest change."""
+    first reaches half its largest change. Only nodes the frame draws for this arm
+    count (a node off every path from the arm's drug to a readout is not on screen),
+    and, with the arm's placebo arm, only nodes the drug moves more than its placebo
+    does (expectancy and care belong to both arms: the drug effect leaves them out)."""
+    from .animation import _reachable
     from .plotting import activity_at
     nodes = list(graph.nodes)
+    drawn = _reachable(model, graph, traj)
+    if placebo is not None:
+        both = []
+        for n in drawn:
+            if n in traj and n in placebo and graph.nodes[n].get("kind") != "drug":
+                arm = np.abs(activity_series(graph, traj, n, times_h)).max()
+                plac = np.abs(activity_series(graph, placebo, n, times_h)).max()
+                if arm > 0 and plac >= 0.5 * arm:
+                    both.append(n)
+        drawn -= (set(both) | {model.roles.expectancy}) - set(model.readouts)
+    drugs = {n for n, d in graph.nodes(data=True) if d.get("kind") == "drug" and n in traj
+             and float(np.max(traj[n])) > 1e-6}
     acts = np.array([[activity_at(graph, traj, t).get(n, 0.0) for n in nodes] for t in times_h])
     out = []
     for j, n in enumerate(nodes):
         caption = graph.nodes[n].get("caption")
         series = np.abs(acts[:, j])
-        if not caption or series.max() < 0.05:
+        if not caption or series.max() < 0.05 or n not in drawn:
             continue
         i = int(np.argmax(series >= 0.5 * series.max()))
         incoming = [e for e in model.edges if e.target == n and e.citations
@@ -441,10 +619,38 @@ def _arrivals(model: Model, graph, traj, times_h):
         moved = {e.source: np.abs(acts[:, nodes.index(e.source)]).max() if e.source in nodes else 0
                  for e in incoming}
         incoming.sort(key=lambda e: -moved[e.source])
-        cite = (incoming[0].citations[0],) if incoming else ()
+        unseen = {graph.nodes[m].get("short_label") or graph.nodes[m].get("label") or m
+                  for m in nodes if m not in drawn}
+        acronyms = {w for text in unseen for w in re.findall(r"\b[A-Z][A-Z0-9]{2,}\b", text or "")}
+        cites = [k for e in incoming for k in e.citations if _about_this_arm(model, k, drugs)
+                 and not any(re.search(rf"\b{re.escape(w)}\b", model.references.get(k, ""))
+                             for w in acronyms)]
+        cite = tuple(cites[:1])
         out.append((float(times_h[i]), n, caption[0].upper() + caption[1:], cite))
     out.sort(key=lambda a: a[0])
     return out
+
+
+def _dose_series(model: Model, trajs, t_end_h: float):
+    """(the end of a chapter for a series of doses, its title) for the first arm given
+    repeated doses of a drug at set times (an infusion series), or None."""
+    inert = model.roles.inert
+    for index, tr in enumerate(trajs):
+        sc = model.scenario(tr.scenario)
+        starts = set()
+        for d in sc.doses:
+            if d.drug == inert:
+                continue
+            if d.every_h is None:
+                starts.add(d.start_h)
+            elif d.count is not None:
+                starts |= {d.start_h + i * d.every_h for i in range(d.count)}
+        if len(starts) >= 3 and max(starts) + 24 < t_end_h * 0.9:
+            infused = all(d.duration_h for d in sc.doses if d.drug != inert)
+            what = "infusions" if infused else "doses"
+            last_day = int(max(starts) // 24) + 1          # day 1 is the first day
+            return max(starts) + 24.0, f"{len(starts)} {what}, the last on day {last_day}", index
+    return None
 
 
 def auto_lecture(model: Model, graph, trajs, placebos=None, *, t_start_h: float = 5 / 60,
@@ -453,16 +659,32 @@ def auto_lecture(model: Model, graph, trajs, placebos=None, *, t_start_h: float 
     arrives (reaches half its largest change), each arm captioned by its latest
     arrival, and a closing chapter that holds on where every arm stands."""
     times = np.geomspace(t_start_h, t_end_h, 400)
-    per_arm = [_arrivals(model, graph, t, times) for t in trajs]
+    plac = list(placebos or [None] * len(trajs))
+    per_arm = [_arrivals(model, graph, t, times, p) for t, p in zip(trajs, plac)]
     stamps = sorted({a[0] for arm in per_arm for a in arm if t_start_h < a[0] < t_end_h * 0.9})
+    # the drugs' own targets (NMDA receptors for ketamine) always get a chapter, and so
+    # does a series of doses: one chapter ending a day after its last dose
+    targets = {e.target for e in model.edges for t in trajs
+               if e.source in t and graph.nodes.get(e.source, {}).get("kind") == "drug"
+               and float(np.max(t[e.source])) > 1e-6}
+    keep = sorted({a[0] for arm in per_arm for a in arm if a[1] in targets
+                   and t_start_h < a[0] < t_end_h * 0.9})
+    # at one moment, a drug's target is the step its chapter's caption tells
+    per_arm = [sorted(arm, key=lambda a: (a[0], a[1] in targets)) for arm in per_arm]
+    series = _dose_series(model, trajs, t_end_h)
+    if series:
+        keep = sorted(set(keep) | {series[0]})
     # merge arrivals close in log-time, and keep at most eight chapters before the close
     ratio = 1.6
     while True:
         bounds = []
-        for s in stamps:
-            if not bounds or s > bounds[-1] * ratio:
-                bounds.append(s)
-        if len(bounds) <= 8:
+        for s in sorted(set(stamps) | set(keep)):
+            if not bounds or s > bounds[-1] * ratio or s in keep:
+                if bounds and s in keep and bounds[-1] not in keep and s <= bounds[-1] * ratio:
+                    bounds[-1] = s            # a kept moment replaces one merged into it
+                else:
+                    bounds.append(s)
+        if len(bounds) <= 8 or ratio > 1e6:
             break
         ratio *= 1.4
     bounds = [b for b in bounds if b > t_start_h] or [math.sqrt(t_start_h * t_end_h)]
@@ -492,10 +714,24 @@ def auto_lecture(model: Model, graph, trajs, placebos=None, *, t_start_h: float 
                     text += f" (its placebo arm: {{placebo@{t_end_h:g}h}})"
                 arms.append(ArmCaption(text[0].upper() + text[1:]))
             title = "Where each arm ends"
+        elif series and abs(b - series[0]) < 1e-9:
+            title = series[1][0].upper() + series[1][1:]
+            i = series[2]
+            what = trajs[i].labels.get(trajs[i].primary, trajs[i].primary.replace("_", " "))
+            arms = list(arms)
+            arms[i] = ArmCaption(f"{series[1][0].upper() + series[1][1:]}: {what.lower()} "
+                                 f"{{value@{b:g}h}} a day after the last")
         else:
             named = [t for t, _ in titles if t not in used] + \
-                [f"{t}: {tr.roles.get('drug_label') or tr.scenario}" for t, tr in titles]
-            title = next((t for t in named if t not in used), f"Part {k + 1}")
+                [cap.text for cap in arms if cap is not None and cap.text not in used]
+            title = next((t for t in named if t not in used), None)
+            if title is None and chapters:
+                # nothing new to call it: the chapter before runs on to here instead
+                p = chapters.pop()
+                chapters.append(Chapter(p.title, p.start_h, b, p.seconds + float(seconds[k]),
+                                        p.hold, p.notes, tuple(arms)))
+                continue
+            title = title or f"Part {k + 1}"
         notes = " ".join(graph.nodes[x[1]].get("description", "") for arm in per_arm
                          for x in arm if a < x[0] <= b)
         chapters.append(Chapter(title, a, b, float(seconds[k]), 6.0 if closing else 3.0,
@@ -510,13 +746,23 @@ def check_lecture(lecture: Lecture, graph, trajs) -> list[str]:
     """Claims of the captions that the simulation does not bear out (empty: none).
 
     A caption must be true from the middle of its chapter's window (in log time)
-    through the hold: at both moments ``active`` nodes differ from rest by more
-    than 12% and ``resting`` ones by less than 5%, and ``plasma = "gone"`` means
-    under 2% of the arm's peak plasma level, ``"present"`` over 10%; over the
+    through the hold: at both moments ``active`` nodes show at least a third of their
+    largest change (the pathway colours each node on its own range) and
+    ``resting`` ones under 10%, and ``plasma = "gone"`` means
+    under 5% of the arm's peak plasma level, ``"present"`` over 10%; over the
     window ``rising`` nodes go up and ``falling`` ones down, and still do at its
     end."""
     from .plotting import activity_at
     problems = []
+    window = np.geomspace(max(lecture.start_h, 1e-3), lecture.end_h, 400)
+    ranges: dict[str, float] = {}
+
+    def shown(n, act):
+        """Activity as the picture shows it: on the node's own range."""
+        if n not in ranges:
+            ranges[n] = own_range(graph, trajs, n, window)
+        return abs(act.get(n, 0.0)) / ranges[n] if ranges[n] > 1e-3 else 0.0
+
     for c in lecture.chapters:
         moments = [("middle", math.sqrt(max(c.start_h, 1e-6) * c.end_h)), ("end", c.end_h)]
         for arm, traj in zip(c.arms, trajs):
@@ -526,12 +772,14 @@ def check_lecture(lecture: Lecture, graph, trajs) -> list[str]:
             for when, t in moments:
                 act = activity_at(graph, traj, t)
                 for n in arm.active:
-                    if abs(act.get(n, 0.0)) < ACTIVE:
-                        problems.append(f"{where}: '{n}' is at rest at the chapter's {when}, "
-                                        f"but the caption says it is active")
+                    if shown(n, act) < ACTIVE_SHOWN:
+                        problems.append(f"{where}: '{n}' is at rest at the chapter's {when} "
+                                        f"({100 * shown(n, act):.0f}% of its largest change), "
+                                        "but the caption says it is active")
                 for n in arm.resting:
-                    if abs(act.get(n, 0.0)) > RESTING:
-                        problems.append(f"{where}: '{n}' is not at rest at the chapter's {when}")
+                    if shown(n, act) > RESTING_SHOWN:
+                        problems.append(f"{where}: '{n}' is not at rest at the chapter's {when} "
+                                        f"({100 * shown(n, act):.0f}% of its largest change)")
             for n, sign in [(n, 1) for n in arm.rising] + [(n, -1) for n in arm.falling]:
                 # the trend over the window, and still at its end: the mean over its last
                 # tenth (in log time, which smooths out daily doses) against the tenth before
@@ -550,7 +798,7 @@ def check_lecture(lecture: Lecture, graph, trajs) -> list[str]:
                 y = traj[cols[0]]
                 for when, t in moments:
                     frac = float(np.interp(t, traj.t_h, y)) / max(float(y.max()), 1e-12)
-                    if arm.plasma == "gone" and frac > 0.02 or arm.plasma == "present" and frac < 0.1:
+                    if arm.plasma == "gone" and frac > GONE or arm.plasma == "present" and frac < PRESENT:
                         problems.append(f"{where}: the drug is not {arm.plasma} at the chapter's "
                                         f"{when} ({100 * frac:.0f}% of its peak plasma level)")
     return problems

@@ -1,10 +1,14 @@
 """A slide deck from a lecture: the same chapters as the animation.
 
 ``pathway slides --scenario ketamine-iv --compare ssri --out lecture.pptx`` writes
-a 16:9 deck: a title slide, one slide per chapter (the frame the chapter holds
-on, the chapter's title as the slide title, its explanation, every arm's
-caption and the full citations in the speaker notes) and a summary slide with
-each arm's numbers, computed from the simulation.
+a 16:9 deck a lecturer can edit: a title slide, one slide per chapter and a
+summary slide with each arm's numbers, computed from the simulation. A chapter's
+slide has its title in the layout's title placeholder, the pathway and relief
+panel as a picture (with alt text) at the moment the chapter holds on, and each
+arm's caption and source as text boxes in the arm's colour, where the animation
+shows them; its explanation, every caption and the full citations are in the
+speaker notes. A chapter with no window of its own (the closing comparison)
+repeats no picture: its slide gives its captions and numbers as text.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .animation import Frame, FrameRenderer, chapter_frames
+from .plotting import blend_overlay
 from .errors import UsageError
 from .lecture import elapsed
 
@@ -78,7 +83,9 @@ def _summary(frame: Frame) -> list[tuple[str, str]]:
 def write_slides(frame: Frame, out: str | Path) -> dict:
     """Write the deck; return the number of slides and the file size."""
     if Presentation is None:
-        raise UsageError("slides need python-pptx\n  hint: pip install 'ketamine-pathway[lecture]'")
+        raise UsageError("slides need python-pptx, which a plain install leaves out\n  hint: "
+                         "pip install \".[lecture]\" in the project folder (or pip install "
+                         "python-pptx)")
     out = Path(out)
     from .atomicio import check_suffix
     check_suffix(out, (".pptx",), "a slide deck")
@@ -88,17 +95,24 @@ def write_slides(frame: Frame, out: str | Path) -> dict:
     lecture, model, th = frame.lecture, frame.model, frame.theme
     deck = Presentation()
     deck.slide_width, deck.slide_height = Emu(SLIDE_W), Emu(SLIDE_H)
-    blank = deck.slide_layouts[6]
-    renderer = FrameRenderer(frame)
+    titled = deck.slide_layouts[5]          # "Title Only": a real title placeholder
+    renderer = _PictureRenderer(frame)
     margin = 300_000
 
     def new_slide(title: str):
-        slide = deck.slides.add_slide(blank)
+        slide = deck.slides.add_slide(titled)
         bg = slide.background.fill
         bg.solid()
         bg.fore_color.rgb = RGBColor.from_string(_hex(th.background))
-        _text(slide, title, margin, 150_000, SLIDE_W - 2 * margin, 700_000, 32, bold=True,
-              color=_hex(th.text))
+        place = slide.shapes.title
+        place.left, place.top = Emu(margin), Emu(100_000)
+        place.width, place.height = Emu(SLIDE_W - 2 * margin), Emu(720_000)
+        place.text = title
+        for para in place.text_frame.paragraphs:
+            para.alignment = 1                     # left
+            para.font.size = Pt(32)
+            para.font.bold = True
+            para.font.color.rgb = RGBColor.from_string(_hex(th.text))
         return slide
 
     # title slide
@@ -108,24 +122,62 @@ def write_slides(frame: Frame, out: str | Path) -> dict:
         _text(slide, line, margin, 1_600_000 + i * 650_000, SLIDE_W - 2 * margin, 600_000, 28,
               bold=True, color=_hex(arm.color))
     _text(slide, f"{len(lecture.chapters)} chapters, simulated with the model "
-          f"'{model.name}'. Each arm is compared with its own matched placebo arm.\n"
-          "A teaching model, not medical advice.", margin, 3_400_000, SLIDE_W - 2 * margin,
-          1_200_000, 20, color=_hex(th.muted))
+          f"'{model.name}'. The relief panel shows each arm's drug effect: the arm minus its "
+          "own matched placebo arm. Arrows show the evidence for each step by their line: solid "
+          "strong, dashed moderate, dotted preliminary, dash-dot contested.\nA teaching model, "
+          "not medical advice.", margin, 3_400_000,
+          SLIDE_W - 2 * margin, 1_200_000, 20, color=_hex(th.muted))
     slide.notes_slide.notes_text_frame.text = model.description
 
-    # one slide per chapter
-    img_top = 900_000
-    img_h = SLIDE_H - img_top - 150_000
-    img_w = int(img_h * 16 / 9)
+    # one slide per chapter: the picture below the title, cropped of the frame's own
+    # title lines, with the captions as text where the animation shows them
+    fig_h = frame.fig.bbox.height
+    crop = 1 - max(frame.texts["title"].get_window_extent().y0,
+                   frame.texts["chapter"].get_window_extent().y0) / fig_h + 0.005
+    img_top = 850_000
+    img_h = SLIDE_H - img_top - 60_000
+    img_w = int(img_h / (1 - crop) * frame.fig.bbox.width / fig_h)
+    img_left = (SLIDE_W - img_w) // 2
+    shown = None
     for k, i in enumerate(chapter_frames(frame)):
         chapter = lecture.chapters[k]
         slide = new_slide(f"{k + 1}. {chapter.title}")
-        slide.shapes.add_picture(_png(renderer.render(i)), Emu((SLIDE_W - img_w) // 2),
-                                 Emu(img_top), Emu(img_w), Emu(img_h))
+        lines = frame.caption_lines(k)
+        moment = float(frame.times_h[i])
+        if chapter.end_h > chapter.start_h or shown != moment:
+            pic = slide.shapes.add_picture(_png(renderer.render(i)), Emu(img_left), Emu(img_top),
+                                           Emu(img_w), Emu(img_h))
+            pic.crop_top = crop
+            pic._element.nvPicPr.cNvPr.set("descr", _alt_text(frame, k, moment))
+            pic.name = f"Pathway and relief, chapter {k + 1}"
+            for a, line in enumerate(lines):
+                if not line:
+                    continue
+                y = 1 - frame.texts[f"caption{a}"].get_position()[1]      # from the top
+                top = img_top + int(((y - crop) / (1 - crop)) * img_h) - 230_000
+                box = _text(slide, line, img_left + 60_000, top, int(img_w * 0.8), 460_000, 22,
+                            bold=True, color=_hex(frame.arms[a].color))
+                box.name = f"Caption: {frame.arms[a].name}"
+                cite = frame.citation(k, a)
+                if cite:
+                    c = _text(slide, cite, img_left + int(img_w * 0.8), top, int(img_w * 0.2)
+                              - 60_000, 460_000, 16, color=_hex(th.muted))
+                    c.text_frame.paragraphs[0].alignment = 3      # right
+        else:                       # the same moment as the slide before: words, not a copy
+            for a, line in enumerate(lines):
+                if line:
+                    box = _text(slide, line, margin, 1_400_000 + a * 1_300_000,
+                                SLIDE_W - 2 * margin, 1_100_000, 30, bold=True,
+                                color=_hex(frame.arms[a].color))
+                    box.name = f"Caption: {frame.arms[a].name}"
+            _text(slide, "The picture is the one on the slide before; the relief panel there "
+                  "shows each arm's drug effect.", margin, 4_300_000, SLIDE_W - 2 * margin,
+                  800_000, 20, color=_hex(th.muted))
+        shown = moment
         notes = [chapter.notes or "", "", f"On the clock: {elapsed(chapter.start_h)} to "
                  f"{elapsed(chapter.end_h)}."]
         refs = []
-        for a, line in enumerate(frame.caption_lines(k)):
+        for a, line in enumerate(lines):
             if line:
                 notes.append(line)
             cap = chapter.arms[a] if a < len(chapter.arms) else None
@@ -153,6 +205,48 @@ def write_slides(frame: Frame, out: str | Path) -> dict:
         deck.save(part)
     return {"slides": len(deck.slides), "chapters": len(lecture.chapters),
             "bytes": out.stat().st_size}
+
+
+class _PictureRenderer(FrameRenderer):
+    """Frames for slides: the pathway, keys and relief panel, without the frame's title
+    lines and captions (the slide has them as text)."""
+
+    def __init__(self, frame: Frame):
+        frame.texts["title"].set_visible(False)
+        super().__init__(frame)
+        frame.texts["title"].set_visible(True)
+
+    def render(self, i: int) -> np.ndarray:
+        fig, canvas = self.frame.fig, self.canvas
+        dynamic = self.frame.update(i)
+        canvas.restore_region(self.background)
+        for artist in dynamic:
+            fig.draw_artist(artist)
+        buf = np.asarray(canvas.buffer_rgba())
+        blend_overlay(buf, self.labels)
+        return buf[:, :, :3].copy()
+
+
+def _alt_text(frame: Frame, k: int, t_h: float) -> str:
+    """What the picture shows, for a screen reader: the moment, the most active nodes
+    of each arm, and where each arm's curve stands."""
+    from .plotting import activity_at
+    parts = [f"The pathway {elapsed(t_h)}, chapter {k + 1}: {frame.lecture.chapters[k].title}."]
+    for arm in frame.arms:
+        act = activity_at(_graph(frame), arm.traj, t_h)
+        shown = [n for n in frame.boxes if n in act and abs(act[n]) >= 0.12]
+        shown.sort(key=lambda n: -abs(act[n]))
+        names = [frame.texts[f"label:{n}"].get_text() for n in shown[:5] if f"label:{n}" in frame.texts]
+        parts.append(f"{arm.name}: most changed {', '.join(names) or 'nothing yet'}.")
+    parts.append("Below, each arm's drug effect on relief over time, with a cursor at this moment.")
+    return " ".join(parts)
+
+
+def _graph(frame: Frame):
+    from .graph import to_graph
+    if not hasattr(frame, "_slides_graph"):
+        frame._slides_graph = to_graph(frame.model)
+    return frame._slides_graph
 
 
 def _hex(color) -> str:

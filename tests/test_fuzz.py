@@ -530,21 +530,24 @@ COMMANDS = {
     "plot": ["!--scenario", "--compare", "--days", "--no-placebo", "!--out", "--theme",
              "--presenter", "--model", "--set", "--hypothesis", "--intervention"],
     "animate": ["--scenario", "--compare", "--days", "--chapters", "--frames", "--no-placebo",
-                "--effect", "!--out", "--fps", "--reveal", "--progress", "--quiet", "--theme",
+                "--effect", "--arms", "!--out", "--fps", "--reveal", "--progress", "--quiet", "--theme",
                 "--presenter", "--model", "--set", "--hypothesis", "--intervention"],
     "storyboard": ["--scenario", "--compare", "--days", "--chapters", "--frames", "--no-placebo",
-                   "--effect", "--quiet", "!--out", "--theme", "--presenter", "--model", "--set",
+                   "--effect", "--arms", "--quiet", "!--out", "--theme", "--presenter", "--model", "--set",
                    "--hypothesis", "--intervention"],
     "slides": ["--scenario", "--compare", "--days", "--chapters", "--frames", "--no-placebo",
-               "--effect", "--quiet", "!--out", "--theme", "--presenter", "--model", "--set",
+               "--effect", "--arms", "--quiet", "!--out", "--theme", "--presenter", "--model", "--set",
                "--hypothesis", "--intervention"],
     "export": ["!--format", "!--out", "--scenario", "--days", "--model", "--set",
                "--hypothesis", "--intervention"],
     "site": ["!--out", "--site-file", "--scorecard", "--model"],
     "explain": ["NODE", "--model", "--set", "--hypothesis", "--intervention"],
+    # `lecture` has an action (init DIR), tested in tests/test_lecture.py; alone it must
+    # still end in an error with a hint
+    "lecture": [],
 }
 FLAGS = {"--placebo", "--presenter", "--json", "--quiet", "--progress", "--no-placebo", "--effect",
-         "--reveal", "--trials-only", "--checks-only", "--dry-run", "--report"}
+         "--arms", "--reveal", "--trials-only", "--checks-only", "--dry-run", "--report"}
 OUT_SUFFIX = {"simulate": [".csv"], "graph": [".graphml", ".json", ".png"], "plot": [".png", ".svg"],
               "animate": [".gif", ".html"], "storyboard": [""], "slides": [".pptx"],
               "export": [".xml", ".graphml", ".json", ".omex"], "site": [""], "validate": [".png"]}

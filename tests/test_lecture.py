@@ -21,7 +21,8 @@ from pathway.animation import (FrameRenderer, chapter_frames, ffmetadata, prepar
 from pathway.cli import main  # noqa: E402
 from pathway.graph import to_graph  # noqa: E402
 from pathway.lecture import (MIN_CAPTION_S, check_lecture, describe_doses,  # noqa: E402
-                             elapsed, lecture_path_for, load_lecture, schedule, short_citation)
+                             elapsed, lecture_path_for, load_lecture, resolve_lecture, schedule,
+                             short_citation)
 from pathway.plotting import ACTIVITY_ENDS, contrast_ratio, get_theme  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,13 +36,20 @@ def lmodel():
 
 
 @pytest.fixture(scope="module")
-def lecture(lmodel):
+def raw_lecture(lmodel):
     return load_lecture(lmodel, lecture_path_for(lmodel))
 
 
 @pytest.fixture(scope="module")
-def arms(lmodel, lecture):
+def lecture(lmodel, raw_lecture, arms):
+    """The lecture with its chapter windows taken from this run's simulation."""
+    return resolve_lecture(raw_lecture, to_graph(lmodel), arms[0])
+
+
+@pytest.fixture(scope="module")
+def arms(lmodel, raw_lecture):
     from pathway.scenarios import placebo_arm
+    lecture = raw_lecture
     days = lecture.end_h / 24
     trajs = [simulate(lmodel, s, days=days, step_min=15) for s in lecture.scenarios]
     placebos = [simulate(lmodel, placebo_arm(lmodel, s), days=days, step_min=15)
@@ -120,9 +128,28 @@ def test_a_caption_that_contradicts_the_picture_is_caught(lmodel, lecture, arms,
         + text[end:]
     path = tmp_path / "wrong.lecture.toml"
     path.write_text(text)
-    wrong = load_lecture(lmodel, path)
+    wrong = resolve_lecture(load_lecture(lmodel, path), to_graph(lmodel), arms[0])
     problems = check_lecture(wrong, to_graph(lmodel), arms[0])
     assert len(problems) == 1 and "'spines' is not rising" in problems[0]
+
+
+def test_chapter_windows_follow_the_simulation(lmodel, lecture, arms):
+    """Chapters that end at a simulated moment end there in this run: BDNF's chapter
+    holds on its peak (the picture does not run ahead of the caption), chapters
+    before it end before BDNF has risen to half, and the spines chapter ends with
+    the spines half grown."""
+    from pathway.lecture import event_time
+    graph = to_graph(lmodel)
+    ketamine = arms[0][0]
+    by_title = {c.title: c for c in lecture.chapters}
+    ends = {c.until: c.end_h for c in lecture.chapters if c.until}
+    assert ("peak", "bdnf", ketamine.scenario) in ends
+    bdnf_peak = event_time(graph, ketamine, "peak", "bdnf", lecture.start_h, lecture.end_h)
+    bdnf_half = event_time(graph, ketamine, "rise", "bdnf", lecture.start_h, lecture.end_h)
+    assert ends[("peak", "bdnf", ketamine.scenario)] == pytest.approx(bdnf_peak)
+    k = next(i for i, c in enumerate(lecture.chapters) if c.until == ("peak", "bdnf", ketamine.scenario))
+    assert all(c.end_h <= bdnf_half + 1e-9 for c in lecture.chapters[:k])
+    assert len(by_title) == len(lecture.chapters)
 
 
 def test_a_run_the_lecture_does_not_fit_tells_the_mechanism_instead(lmodel):
@@ -134,7 +161,7 @@ def test_a_run_the_lecture_does_not_fit_tells_the_mechanism_instead(lmodel):
     notes = []
     frame = prepare(apply_all(lmodel, [iv]), None, None, frames=12, note=notes.append)
     assert frame.lecture.automatic
-    assert any("would contradict this run" in n for n in notes)
+    assert any("would contradict this run" in n or "do not fit this run" in n for n in notes)
     assert check_lecture(frame.lecture, to_graph(frame.model), [a.traj for a in frame.arms]) == []
 
 
@@ -162,10 +189,12 @@ def test_each_arm_cites_its_own_papers(lmodel, lecture):
     (('cite = ["rao2007"]', 'cite = ["rao2070"]'), "unknown reference 'rao2070'"),
     (('scenarios = ["ketamine-iv", "ssri"]', 'scenarios = ["ketamine-iv", "srri"]'),
      "did you mean 'ssri'"),
-    (('until = "40 min"\nseconds = 3\nhold = 4', 'until = "40 min"\nseconds = 1\nhold = 1'),
-     "a caption needs at least 3 s"),
-    (('until = "1 h"', 'until = "10 min"'), "ends before the previous chapter"),
-    (('until = "1 h"', 'until = "1 hour later"'), "is not a unit of time"),
+    (('until = "rise:glutamate"\nseconds = 3\nhold = 4',
+      'until = "rise:glutamate"\nseconds = 1\nhold = 1'), "a caption needs at least 3 s"),
+    (('until = "14 d"', 'until = "10 min"'), "ends before the previous chapter"),
+    (('until = "14 d"', 'until = "1 hour later"'), "is not a unit of time"),
+    (('until = "peak:bdnf"', 'until = "peak:bdnff"'), "unknown node 'bdnff'"),
+    (('until = "peak:bdnf"', 'until = "peak:bdnf@ssrii"'), "is not in lecture.scenarios"),
 ])
 def test_lecture_file_mistakes_exit_2_with_a_hint(edit, words, tmp_path, capsys):
     text = (ROOT / "models" / "lectures" / "ketamine.toml").read_text()
@@ -216,8 +245,9 @@ def test_words_for_people(lmodel):
 
 # ---------------------------------------------------------------- the honest comparison
 
-def test_each_arm_is_drawn_with_its_own_placebo_and_labelled(small):
+def test_with_arms_each_arm_is_drawn_with_its_own_placebo_and_labelled(lmodel):
     from pathway.scenarios import placebo_arm
+    small = prepare(lmodel, None, None, frames=12, effect=False)          # --arms
     ax = next(a for a in small.fig.axes if a.get_xscale() == "log")
     lines = [ln for ln in ax.get_lines() if ln.get_label() and not ln.get_label().startswith("_")]
     for arm in small.arms:
@@ -232,16 +262,23 @@ def test_each_arm_is_drawn_with_its_own_placebo_and_labelled(small):
     assert "logarithmic" in ax.get_xlabel()
 
 
-def test_drug_effect_mode_plots_arm_minus_its_placebo(lmodel):
-    frame = prepare(lmodel, None, None, frames=12, effect=True)
+def test_the_default_plots_the_drug_effect_arm_minus_its_placebo(small):
+    """The default shows the thesis: drug effect, fast and large for ketamine within the
+    first week, where the SSRI's is still small (its pill's placebo response is not
+    counted as the drug's)."""
+    frame = small
     ax = next(a for a in frame.fig.axes if a.get_xscale() == "log")
+    effects = []
     for arm in frame.arms:
         (ln,) = [ln for ln in ax.get_lines() if ln.get_label() == f"{arm.description}: drug effect"]
         x, y = ln.get_xdata(), ln.get_ydata()
         p = arm.placebo
         expected = arm.traj[arm.traj.primary] - np.interp(arm.traj.t_h, p.t_h, p[p.primary])
         np.testing.assert_allclose(y, np.interp(x, arm.traj.t_h, expected), atol=1e-9)
+        effects.append((x, y))
     assert "minus its own placebo" in frame.texts["timecourse"].get_text()
+    week = [float(np.max(y[x <= 7 * 24])) for x, y in effects]
+    assert week[0] > 2 * week[1]
 
 
 def test_reveal_draws_curves_only_up_to_the_clock(lmodel):
@@ -460,8 +497,14 @@ def test_gif_holds_by_frame_duration(small, tmp_path):
     assert max(durations) >= 3000
 
 
-def test_slides_have_a_slide_per_chapter_with_notes(lmodel, tmp_path, capsys):
+def test_slides_are_an_editable_deck(lmodel, tmp_path, capsys):
+    """Real title placeholders, captions as text boxes in the arms' colours, the
+    pathway as a picture with alt text (never the same picture twice, never a second
+    copy of the slide title inside it), and the speaker notes with every source."""
+    import hashlib
+
     from pptx import Presentation
+    from pptx.enum.shapes import PP_PLACEHOLDER
     out = tmp_path / "lecture.pptx"
     assert main(["slides", "--model", str(MODEL), "--frames", "12", "--out", str(out),
                  "--quiet"]) == 0
@@ -469,15 +512,25 @@ def test_slides_have_a_slide_per_chapter_with_notes(lmodel, tmp_path, capsys):
     deck = Presentation(str(out))
     slides = list(deck.slides)
     assert len(slides) == len(lecture.chapters) + 2
+    pictures = []
     for slide, chapter in zip(slides[1:-1], lecture.chapters):
-        texts = [s.text_frame.text for s in slide.shapes if s.has_text_frame]
-        assert any(chapter.title in t for t in texts)
-        assert any(s.shape_type == 13 for s in slide.shapes)          # a picture
+        title = slide.shapes.title
+        assert title is not None and title.placeholder_format.type == PP_PLACEHOLDER.TITLE
+        assert chapter.title in title.text_frame.text
+        captions = [s.text_frame.text for s in slide.shapes
+                    if s.has_text_frame and s.name.startswith("Caption")]
+        assert len(captions) == sum(1 for c in chapter.arms if c is not None)
+        pics = [s for s in slide.shapes if s.shape_type == 13]
+        for pic in pics:
+            alt = pic._element.nvPicPr.cNvPr.get("descr")
+            assert alt and "image" not in alt.lower() and chapter.title in alt
+            pictures.append(hashlib.sha256(pic.image.blob).hexdigest())
         notes = slide.notes_slide.notes_text_frame.text
         for cap in chapter.arms:
             for key in cap.cite:
                 assert lmodel.references[key] in notes
-    assert "Summary" in slides[-1].shapes[0].text_frame.text
+    assert len(pictures) == len(set(pictures)) >= len(lecture.chapters) - 1
+    assert "Summary" in slides[-1].shapes.title.text_frame.text
 
 
 def test_storyboard_uses_the_same_chapters(lmodel, tmp_path):
@@ -489,6 +542,36 @@ def test_storyboard_uses_the_same_chapters(lmodel, tmp_path):
     lines = (tmp_path / "sb" / "captions.txt").read_text().splitlines()
     assert [ln.split("\t")[1].split(" | ")[0] for ln in lines] == \
         [f"{k}. {c.title}" for k, c in enumerate(lecture.chapters, 1)]
+
+
+def test_lecture_init_makes_a_copy_that_every_command_reads(lmodel, tmp_path, capsys):
+    """`pathway lecture init DIR` copies the model and its lecture; an edited caption
+    and a retimed chapter in the copy reach the output, and the command names the
+    file it read on stderr (even with --quiet)."""
+    folder = tmp_path / "my-lecture"
+    assert main(["lecture", "init", str(folder), "--model", str(MODEL)]) == 0
+    copy = folder / "lectures" / "ketamine.toml"
+    assert copy.read_text() == (ROOT / "models" / "lectures" / "ketamine.toml").read_text()
+    assert (folder / "ketamine.toml").read_text() == MODEL.read_text()
+    assert main(["lecture", "init", str(folder)]) == 2               # never over your edits
+    assert "--force" in capsys.readouterr().err
+    text = copy.read_text()
+    first = text.index("[[chapters]]")
+    until = re.search(r'until = "([^"]+)"', text[first:])
+    caption = re.search(r'caption = "([^"]+)"', text[first:])
+    text = text[:first] + text[first:].replace(until.group(0), 'until = "rise:eef2k"', 1) \
+        .replace(caption.group(0), 'caption = "My own words for the first chapter"', 1)
+    copy.write_text(text)
+    out = tmp_path / "sb"
+    assert main(["storyboard", "--model", str(folder / "ketamine.toml"), "--frames", "12",
+                 "--out", str(out), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert f"chapters: {copy}" in err and f"model: {folder / 'ketamine.toml'}" in err
+    line = (out / "captions.txt").read_text().splitlines()[0]
+    from pathway.lecture import event_time
+    ketamine = simulate(lmodel, "ketamine-iv", days=56, step_min=15)
+    when = event_time(to_graph(lmodel), ketamine, "rise", "eef2k", 5 / 60, 56 * 24)
+    assert "My own words for the first chapter" in line and elapsed(when) in line
 
 
 def test_the_readme_command_makes_the_chaptered_video(tmp_path, capsys):
@@ -547,43 +630,59 @@ def test_a_clicker_drives_the_player(player, small):
                                  "chapter: +document.body.dataset.chapter})")
 
         assert page.locator("#list li").count() == n
-        page.keyboard.press("PageDown")
-        s = state()
-        assert s["chapter"] == 1 and starts[1] <= s["t"] < starts[1] + 0.5
-        page.keyboard.press("ArrowRight")
-        assert state()["chapter"] == 2
-        page.keyboard.press("Space")                     # pause
-        assert state()["paused"]
-        page.keyboard.press("PageUp")
-        s = state()
-        assert s["chapter"] == 1 and starts[1] <= s["t"] < starts[1] + 0.5
-        page.keyboard.press("ArrowLeft")
-        assert state()["chapter"] == 0
-        page.keyboard.press("Home")
+        holds = small.schedule.hold_starts_s()
+        # (test speed only: the video plays 4 times faster; every key is a clicker's)
+        page.evaluate("document.getElementById('video').playbackRate = 4")
         s = state()
         assert s["chapter"] == 0 and s["t"] < 0.05 and s["paused"]
-        page.keyboard.press("Space")                     # play
-        page.wait_for_function("document.getElementById('video').currentTime > 0", timeout=10000)
+
+        def parked_on(k):
+            page.wait_for_function("document.body.dataset.parked === '1'", timeout=20000)
+            s = state()
+            assert s["paused"] and s["chapter"] == k, s
+            assert holds[k] - 0.05 <= s["t"] < (starts[k + 1] if k + 1 < n else duration + 0.01)
+
+        # the first click plays chapter 1 and parks on its held frame
+        page.keyboard.press("PageDown")
         s = state()
-        assert not s["paused"] and s["t"] > 0
-        # it pauses at the end of a chapter (the hold) until the next click
-        page.evaluate(f"document.getElementById('video').currentTime = {starts[1] - 0.3}")
-        page.wait_for_function("document.getElementById('video').paused", timeout=10000)
-        page.wait_for_timeout(200)
+        assert s["chapter"] == 0 and not s["paused"]
+        parked_on(0)
+        page.keyboard.press("ArrowRight")                # the next click plays chapter 2
         s = state()
-        assert s["paused"] and s["chapter"] == 0 and starts[1] - 0.2 < s["t"] < starts[1]
-        page.keyboard.press("Space")                     # on to the next chapter
-        page.wait_for_function("+document.body.dataset.chapter === 1", timeout=10000)
-        assert not state()["paused"]
-        # the end holds on the last frame: no loop back to the start
-        page.keyboard.press("Space")
-        page.evaluate(f"document.getElementById('video').currentTime = {duration - 0.3}")
+        assert s["chapter"] == 1 and not s["paused"] and starts[1] <= s["t"] < starts[1] + 0.5
+        parked_on(1)
+        page.keyboard.press("PageUp")                    # back: chapter 1's held frame
+        parked_on(0)
+        page.keyboard.press("PageUp")                    # and back to the very start
+        s = state()
+        assert s["chapter"] == 0 and s["t"] < 0.05 and s["paused"]
+        page.keyboard.press("Home")                      # Home then Right plays chapter 1 too
+        page.keyboard.press("ArrowRight")
+        s = state()
+        assert s["chapter"] == 0 and not s["paused"]
+        parked_on(0)
+        # the clicker's blank keys: B and "."
+        page.keyboard.press("b")
+        assert page.locator("#blank").is_visible()
+        page.keyboard.press("b")
+        assert not page.locator("#blank").is_visible()
+        page.keyboard.press(".")
+        assert page.locator("#blank").is_visible()
+        page.keyboard.press(".")
+        assert not page.locator("#blank").is_visible()
+        assert state()["chapter"] == 0 and state()["paused"]
+        # the end holds on the last frame (no loop back), and PageUp from it goes to the
+        # chapter before the last, on its held frame
+        page.evaluate(f"document.getElementById('video').currentTime = {starts[n - 1] + 0.01}")
         page.evaluate("document.getElementById('video').play()")
-        page.wait_for_function("document.getElementById('video').ended", timeout=15000)
+        page.wait_for_function("document.getElementById('video').ended", timeout=20000)
+        page.wait_for_timeout(300)
         s = state()
         assert s["chapter"] == n - 1 and s["t"] == pytest.approx(duration, abs=0.1)
-        page.wait_for_timeout(300)
-        assert state()["t"] == pytest.approx(duration, abs=0.1)
+        page.keyboard.press("PageDown")                  # nothing after the last chapter
+        assert state()["chapter"] == n - 1
+        page.keyboard.press("PageUp")
+        parked_on(n - 2)
         # F toggles full screen; the video fills the page
         page.keyboard.press("f")
         page.wait_for_timeout(300)
@@ -606,3 +705,37 @@ def test_the_readme_tells_the_truth_about_the_lecture(lecture, lmodel):
         assert len(quoted) == 1 and quoted[0] in cited
     assert all(f"*{c.title[0].lower() + c.title[1:]}*" in readme.replace("\n", " ")
                or c.title.lower() in readme.lower().replace("\n", " ") for c in lecture.chapters)
+
+
+@pytest.mark.parametrize("pair", [("esketamine-in", "ssri"), ("ketamine-series", "ssri"),
+                                  ("esketamine-induction", "ssri")])
+def test_automatic_stories_for_the_built_in_pairs(lmodel, pair):
+    """No two chapters share a title; no caption is about a node the frame does not
+    draw for that arm; the drug's own target gets a chapter; a series of doses gets
+    one chapter."""
+    from pathway.animation import _reachable
+    from pathway.lecture import auto_lecture
+    from pathway.scenarios import placebo_arm
+    graph = to_graph(lmodel)
+    trajs = [simulate(lmodel, s, days=56, step_min=30) for s in pair]
+    placebos = [simulate(lmodel, placebo_arm(lmodel, s), days=56, step_min=30) for s in pair]
+    lec = auto_lecture(lmodel, graph, trajs, placebos, t_end_h=56 * 24)
+    titles = [c.title for c in lec.chapters]
+    assert len(titles) == len(set(titles)), titles
+    about = {}
+    for n, d in graph.nodes(data=True):
+        if d.get("caption"):
+            about[d["caption"][0].upper() + d["caption"][1:]] = n
+    for c in lec.chapters:
+        for cap, tr in zip(c.arms, trajs):
+            if cap is not None and cap.text in about:
+                assert about[cap.text] in _reachable(lmodel, graph, tr), (c.title, cap.text)
+    first = lec.chapters[0].arms[0]
+    targets = {e.target for e in lmodel.edges if e.source in trajs[0]
+               and graph.nodes[e.source].get("kind") == "drug"}
+    assert first is not None and about.get(first.text) in targets
+    starts = {d.start_h for d in lmodel.scenario(pair[0]).doses if d.every_h is None
+              and d.drug != lmodel.roles.inert}
+    series = [t for t in titles if re.match(r"\d+ (infusions|doses), the last on day", t)]
+    assert len(series) == (1 if len(starts) >= 3 else len(series))
+    assert check_lecture(lec, graph, trajs) == []
