@@ -115,6 +115,10 @@ class Frame:
     boxes: dict = field(default_factory=dict)
     theme: Theme | None = None
     model: Model | None = None
+    #: each box's own range: a node's activity is shown divided by its largest change
+    scale: dict = field(default_factory=dict)
+    #: the activity scale's normalisation (activity -> colour map position)
+    norm: object = None
 
     def caption_lines(self, chapter: int) -> list[str]:
         """The captions of chapter ``chapter``, one per arm, as shown."""
@@ -453,7 +457,7 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
         a.set_animated(True)
     n_chapters = len(lecture.chapters)
     frame = Frame(fig, None, dynamic + label_texts + chapter_texts, times, label_texts,
-                  chapter_texts, lecture, sched, arms, texts, art.boxes, th, model)
+                  chapter_texts, lecture, sched, arms, texts, art.boxes, th, model, scale, art.norm)
     texts.update({f"caption{i}": c for i, c in enumerate(captions)})
     texts.update({f"cite{i}": c for i, c in enumerate(cites)})
     texts.update({f"label:{n}": t for n, t in art.labels.items()})

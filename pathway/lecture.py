@@ -34,6 +34,7 @@ import numpy as np
 
 from .errors import UsageError, suggest
 from .modelfile import MAX_DAYS, Model, parse_quantity
+from .scenarios import inert_drugs
 from .tomlfile import FileChecker, FileKind, read_toml, run_checks
 
 #: the shortest time a caption may stay on screen, in seconds of video
@@ -567,7 +568,11 @@ def choose_lecture(model: Model, scenarios: list[str], *, chapters: str | Path |
 def _drug_words(model: Model, drug: str) -> set[str]:
     node = model.node(drug)
     text = f"{node.label} {node.short_label or ''}".lower()
-    return {w for w in re.findall(r"[a-z]{3,}", text)} - {"inert", "recognised", "placebo"}
+    return {w for w in re.findall(r"[a-z]{3,}", text)} - _NOT_A_DRUG_NAME
+
+
+#: words in an inert drug's label that name no drug (English words, not node ids)
+_NOT_A_DRUG_NAME = frozenset("inert recognised active placebo".split())
 
 
 def _about_this_arm(model: Model, key: str, drugs: set[str]) -> bool:
@@ -577,10 +582,11 @@ def _about_this_arm(model: Model, key: str, drugs: set[str]) -> bool:
     ref = model.references.get(key, key).lower()
     drugs = {d for d in drugs if d not in (model.roles.inert, model.roles.expectancy)}
     own = set().union(*(_drug_words(model, d) for d in drugs)) if drugs else set()
+    inert = set(inert_drugs(model))
     others = set().union(*(_drug_words(model, n.id) for n in model.nodes
                            if n.kind == "drug" and n.id not in drugs
                            and n.id not in (model.roles.inert, model.roles.expectancy)
-                           and not n.id.startswith(("placebo", "saline")))) - own
+                           and n.id not in inert)) - own
     names = lambda words: any(re.search(rf"\b{re.escape(w)}\b", ref) for w in words)  # noqa: E731
     return not names(others) or names(own)
 

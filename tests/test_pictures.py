@@ -161,7 +161,10 @@ def small_frame(model):
 def test_animation_matches_the_simulation_at_sampled_frames(model, small_frame):
     times = small_frame.times_h
     assert np.all(np.diff(times) >= 0) and times[-1] == pytest.approx(14 * 24.0)
+    from pathway.scenarios import placebo_arm
     ket = simulate(model, "ketamine-iv", days=14, step_min=5)
+    # the relief panel shows the drug effect by default: the arm minus its matched placebo arm
+    pla = simulate(model, placebo_arm(model, "ketamine-iv"), days=14, step_min=5)
     graph = to_graph(model)
     from pathway.lecture import elapsed
     from pathway.plotting import get_theme
@@ -171,11 +174,15 @@ def test_animation_matches_the_simulation_at_sampled_frames(model, small_frame):
         points = [a for a in dynamic if isinstance(a, matplotlib.lines.Line2D)
                   and a.get_marker() == "o"]
         y = points[0].get_ydata()[0]
-        assert y == pytest.approx(np.interp(times[i], ket.t_h, ket["relief"]), abs=2e-3)
+        effect = np.interp(times[i], ket.t_h, ket["relief"]) - np.interp(times[i], pla.t_h, pla["relief"])
+        assert y == pytest.approx(effect, abs=2e-3)
         assert small_frame.texts["clock"].get_text().startswith(elapsed(times[i]))
-        # the glutamate box is coloured by ketamine's glutamate activity at that time
+        # the glutamate box is coloured by ketamine's glutamate activity at that time, on
+        # the node's own range (its largest change in either arm over the lecture)
         glut = activity_at(graph, ket, times[i])["glutamate"]
-        expected = th.cmap((glut + 1) / 2)
+        scale = small_frame.scale["glutamate"]
+        assert 0.05 < scale <= 1.0
+        expected = th.cmap(small_frame.norm(glut / scale))
         np.testing.assert_allclose(small_frame.boxes["glutamate"].get_facecolor(), expected,
                                    atol=1e-6)
 
