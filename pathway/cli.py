@@ -895,7 +895,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_population)
 
     p = sub.add_parser("validate", help="the published trials (calibration fit and validation, "
-                                        "each number against its trial's 95% interval) and the "
+                                        "each number against its trial's 95%% interval) and the "
                                         "literature checks (calibration targets)")
     p.add_argument("--json", action="store_true", help="one JSON object per check")
     p.add_argument("--figure", metavar="FILE", help="the scorecard as a figure (.png, .svg, .pdf)")

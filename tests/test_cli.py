@@ -398,3 +398,20 @@ def test_a_message_without_a_hint_still_gets_one(capsys, monkeypatch):
     monkeypatch.setattr(cli, "cmd_explain", bare)
     err = error_of(capsys, "explain", "glutamate")
     assert "pathway explain --help" in err
+
+
+def _every_command():
+    from pathway.cli import build_parser
+    import argparse
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sorted(sub.choices)
+
+
+@pytest.mark.parametrize("argv", [["--help"]] + [[c, "--help"] for c in _every_command()])
+def test_every_help_page_prints(capsys, argv):
+    """A per-cent sign in a help text once broke ``pathway --help`` with a traceback."""
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    out, err = capsys.readouterr()
+    assert stop.value.code == 0 and "usage:" in out and "Traceback" not in err
