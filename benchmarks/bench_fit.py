@@ -20,6 +20,8 @@ def main(argv=None):
     parser.add_argument("--n", type=int, default=FIT_PEOPLE)
     parser.add_argument("--starts", type=int, default=2)
     parser.add_argument("--max-steps", type=int, default=6)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="processes for the Jacobian's columns (default: one per core, as `pathway fit`)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.toml"
@@ -28,7 +30,7 @@ def main(argv=None):
         shutil.copy(default_trialmap_path(load_model()), Path(tmp) / "trialmap" / "model.toml")
         model = load_model(path)
         start = time.perf_counter()
-        result = fit(model, n=args.n, starts=args.starts, max_nfev=args.max_steps)
+        result = fit(model, n=args.n, starts=args.starts, max_nfev=args.max_steps, workers=args.workers)
         write_fitted(path, model, result)
         seconds = time.perf_counter() - start
     print(f"full fit: {seconds:.0f} s ({seconds / 60:.1f} min) for {len(result.names)} parameters, "

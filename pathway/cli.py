@@ -302,7 +302,7 @@ def cmd_fit(args) -> int:
     show = (lambda k, cost: print(f"  evaluation {k}: sum of squares {cost:.1f}", file=sys.stderr)) \
         if args.progress else None
     result = fit(model, names=names, n=args.n, starts=args.starts, max_nfev=args.max_steps,
-                 progress=show)
+                 progress=show, workers=args.workers)
     fitted = apply_fit(model, result)
     rows = trial_rows(fitted) if args.report else None
     if not args.dry_run:
@@ -924,6 +924,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(1 to 20, default 2)")
     p.add_argument("--max-steps", type=_positive(int), default=6, metavar="S",
                    help="optimiser steps per start, 1 to 200 (default 6)")
+    p.add_argument("--workers", type=_positive(int), default=None, metavar="W",
+                   help="processes that evaluate the Jacobian's columns at once, 1 to 8 (default: one per "
+                        "core, at most 8); the result is the same for any number")
     p.add_argument("--dry-run", action="store_true", help="report the fit, write nothing")
     p.add_argument("--report", action="store_true",
                    help="then run every trial with the fitted values and print the headline")

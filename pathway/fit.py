@@ -50,6 +50,74 @@ DIFF_STEP = 0.02
 BOOTSTRAP = 400
 
 
+#: Most processes that evaluate the Jacobian's columns at once.
+MAX_WORKERS = 8
+
+
+class _Objective:
+    """The residual vector at normalised coordinates u: a plain, picklable object, so that worker processes can
+    evaluate it too."""
+
+    def __init__(self, model, cal, names, space, n, seed, keys):
+        self.model, self.cal, self.names, self.space = model, cal, names, space
+        self.n, self.seed, self.keys = n, seed, keys
+
+    def __call__(self, u) -> np.ndarray:
+        values = self.space.to_value(u)
+
+        def transform(m):
+            for name, v in zip(self.names, values):
+                m = set_parameter(m, name, float(v))
+            return m
+        results = simulate_arms(self.model, self.cal, n=self.n, seed=self.seed, transform=transform)
+        rows = compare_trials(transform(self.model), self.cal, results=results, smooth=SMOOTH)
+        got = {(r.trial, r.kind, r.arm, r.time_h, r.measure): r for r in rows}
+        return np.array([(got[k].model - got[k].observed) / got[k].se for k in self.keys])
+
+
+def _available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:                      # not on Linux
+        return os.cpu_count() or 1
+
+
+def _quiet_worker():
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl+C is the parent's to handle: it stops the pool
+
+
+class _Columns:
+    """Evaluates the objective at several points, in a pool of worker processes (spawned afresh: no fork of a
+    process with threads) or, with one worker, here."""
+
+    def __init__(self, objective: _Objective, workers: int | None):
+        self.objective = objective
+        self.workers = min(MAX_WORKERS, _available_cores()) if workers is None else workers
+        self.pool = None
+
+    def __enter__(self):
+        if self.workers > 1:
+            import multiprocessing
+            ctx = multiprocessing.get_context("spawn")
+            self.pool = ctx.Pool(self.workers, initializer=_quiet_worker)
+        return self
+
+    def __call__(self, points):
+        if self.pool is None:
+            return [self.objective(u) for u in points]
+        return self.pool.map(self.objective, points, chunksize=1)
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            if exc[0] is None:
+                self.pool.close()
+            else:
+                self.pool.terminate()
+            self.pool.join()
+        return False
+
+
 @dataclass(frozen=True)
 class FitResult:
     names: tuple[str, ...]
@@ -151,8 +219,14 @@ def _check_names(model: Model, names) -> list[str]:
 
 
 def fit(model: Model, trials=None, *, names=None, n: int = FIT_PEOPLE, seed: int = SEED, starts: int = 2,
-        max_nfev: int = 6, progress=None) -> FitResult:
-    """Fit the calibrated parameters (or ``names``, each of them marked calibrated) to the calibration trials."""
+        max_nfev: int = 6, progress=None, workers: int = 1) -> FitResult:
+    """Fit the calibrated parameters (or ``names``, each of them marked calibrated) to the calibration trials.
+
+    ``workers`` processes evaluate the columns of the finite-difference Jacobian at once (1, the default,
+    evaluates them in this process; ``None`` means one per available core, at most :data:`MAX_WORKERS`). The
+    result does not depend on it. The workers are started with ``spawn``, which imports the calling script
+    again: a script that asks for more than one must call :func:`fit` under ``if __name__ == "__main__":``
+    (the ``pathway fit`` command does, and uses one worker per core)."""
     from scipy.optimize import least_squares
     from scipy.stats import qmc
 
@@ -164,6 +238,10 @@ def fit(model: Model, trials=None, *, names=None, n: int = FIT_PEOPLE, seed: int
     if isinstance(n, bool) or not isinstance(n, int) or not 20 <= n <= 5000:
         raise UsageError(f"n = {n!r} virtual patients per arm must be a whole number from 20 to 5000\n"
                          f"  hint: {FIT_PEOPLE} is the default")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or not 1 <= workers <= MAX_WORKERS):
+        raise UsageError(f"workers = {workers!r} must be a whole number from 1 to {MAX_WORKERS}\n"
+                         "  hint: leave it out to use one process per core; 1 runs everything in this process")
     if isinstance(max_nfev, bool) or not isinstance(max_nfev, int) or not 1 <= max_nfev <= 200:
         raise UsageError(f"max_nfev = {max_nfev!r} optimiser steps must be a whole number from 1 to 200\n"
                          "  hint: 8 steps per start are the default")
@@ -185,39 +263,46 @@ def fit(model: Model, trials=None, *, names=None, n: int = FIT_PEOPLE, seed: int
                          "  hint: give their outcomes se, sd with n, an interval, or counts with n")
     cal = [t for t in cal if t.id in keep]
     keys = [(r.trial, r.kind, r.arm, r.time_h, r.measure) for r in used]
+    objective = _Objective(model, tuple(cal), tuple(names), space, n, seed, tuple(keys))
     evaluations = 0
-
-    def rows_at(u):
-        values = space.to_value(u)
-
-        def transform(m):
-            for name, v in zip(names, values):
-                m = set_parameter(m, name, float(v))
-            return m
-        results = simulate_arms(model, cal, n=n, seed=seed, transform=transform)
-        return compare_trials(transform(model), cal, results=results, smooth=SMOOTH)
+    last = {}
 
     def residuals(u):
         nonlocal evaluations
         evaluations += 1
-        got = {(r.trial, r.kind, r.arm, r.time_h, r.measure): r for r in rows_at(u)}
-        out = np.array([(got[k].model - got[k].observed) / got[k].se for k in keys])
+        out = objective(u)
+        last["u"], last["f"] = np.array(u, float), out
         if progress is not None:
             progress(evaluations, float(out @ out))
         return out
 
     u0 = space.to_u([model.parameters[nm].value for nm in names])
-    r0 = residuals(u0)
     points = [u0]
     if starts > 1:
         halton = qmc.Halton(d=len(names), scramble=False).random(starts)[1:]   # skips the corner 0
         points += [0.15 + 0.7 * h for h in halton]
     best = None
-    for u in points:
-        sol = least_squares(residuals, u, bounds=(0.0, 1.0), diff_step=DIFF_STEP, x_scale=1.0,
-                            max_nfev=max_nfev, method="trf")
-        if best is None or sol.cost < best.cost:
-            best = sol
+    with _Columns(objective, workers) as columns:
+        def jacobian(u):
+            nonlocal evaluations
+            u = np.asarray(u, float)
+            f0 = last["f"] if "u" in last and np.array_equal(last["u"], u) else residuals(u)
+            steps, shifted = [], []
+            for j in range(len(u)):
+                h = DIFF_STEP if u[j] + DIFF_STEP <= 1.0 else -DIFF_STEP    # one-sided, inside the bounds
+                x = u.copy()
+                x[j] = u[j] + h
+                steps.append(x[j] - u[j])
+                shifted.append(x)
+            evaluations += len(shifted)
+            return np.column_stack([(f - f0) / h for f, h in zip(columns(shifted), steps)])
+
+        r0 = residuals(u0)
+        for u in points:
+            sol = least_squares(residuals, u, jac=jacobian, bounds=(0.0, 1.0), x_scale=1.0,
+                                max_nfev=max_nfev, method="trf")
+            if best is None or sol.cost < best.cost:
+                best = sol
     u_hat = best.x
     res = best.fun
     jac = best.jac
