@@ -263,7 +263,8 @@ def _check_table(table, keys: dict, required, where: str, probs: _Problems, what
             bad = not isinstance(value, (int, float)) or isinstance(value, bool)
         else:
             bad = not isinstance(value, wants)
-        if bad and key in ("time", "start", "every", "duration", "amount") and isinstance(value, (int, float)) \
+        if bad and key in ("time", "start", "every", "duration", "amount", "since") \
+                and isinstance(value, (int, float)) \
                 and not isinstance(value, bool):
             what = "time" if key != "amount" else "dose"
             probs.add(where + (", " if where else "") + f"key '{key}'",
@@ -281,7 +282,7 @@ def _check_table(table, keys: dict, required, where: str, probs: _Problems, what
 
 
 def _type_hint(key: str, wants) -> str:
-    if key in ("time", "start", "every", "duration"):
+    if key in ("time", "start", "every", "duration", "since"):
         return "write a time as a string with its unit, e.g. \"24 h\", \"40 min\", \"7 d\", \"6 wk\""
     if key == "amount":
         return "write a dose as a string with its unit, e.g. \"0.5 mg/kg\" or \"56 mg\""
