@@ -33,12 +33,13 @@ Which of the model's drugs, routes and interventions stand for the drugs the tri
 *trial map*, ``trialmap/<model file name>`` beside the model file (:func:`load_trialmap`); a model without one has
 every arm ``not simulated``. Background treatment: ``ongoing`` (an antidepressant taken for weeks before the trial)
 is the map's ``[background]`` drug from ``ongoing_lead`` before the first study dose;
-``newly-started-oral-antidepressant`` is the same drug from the first study dose on, in every arm. A **randomised-withdrawal** trial is written with each arm's whole course as its doses: the open-label induction
+``newly-started-oral-antidepressant`` is the same drug from the first study dose on, in every arm. A
+**randomised-withdrawal** trial is written with each arm's whole course as its doses: the open-label induction
 every arm had, then that arm's own continuation (the drug, or its placebo). The virtual people are the same in
 every arm, so the group at randomisation is the same people in both arms, and relapse is counted in it as
-above. The fall in
-symptoms is counted from each person's state at the first study dose: ``fall = (r(t) - r(0)) / (1 - r(0))`` for
-relief ``r``, so a person already helped by the background is judged against the score they entered the trial with.
+above. The fall in symptoms is counted from each person's state at the first study dose:
+``fall = (r(t) - r(0)) / (1 - r(0))`` for relief ``r``, so a person already helped by the background is judged
+against the score they entered the trial with.
 """
 
 from __future__ import annotations
@@ -329,8 +330,8 @@ def simulate_arms(model: Model, trials, *, n: int = N_PEOPLE, seed: int = SEED,
             read = np.array([T_ENTRY_H] + times)
             # at most MAX_TIMES readings a run (a relapse window is read daily): longer lists in several runs
             # of the same people (the same seed), joined; an arm with fewer readings is one run as before
-            parts = [simulate_population(plan.model, plan.scenario, n=n, seed=seed, times_h=read[i:i + MAX_TIMES])
-                     for i in range(0, len(read), MAX_TIMES)]
+            parts = [simulate_population(plan.model, plan.scenario, n=n, seed=seed,
+                                         times_h=read[i:i + MAX_TIMES]) for i in range(0, len(read), MAX_TIMES)]
             pop = parts[0]
             r = np.clip(np.concatenate([p.outcome for p in parts], axis=1), 0.0, None)
             r0 = np.minimum(r[:, :1], 0.999)
