@@ -27,7 +27,7 @@ from .errors import DataFileError, PathwayError, UsageError, format_number, sugg
 from .tomlfile import CHECKER_STOPPED, UNFORESEEN, FileKind, read_toml
 
 __all__ = ["Dose", "Outcome", "Arm", "Contrast", "Trial", "load_trial", "load_trials", "default_trials_dir",
-           "petab_tables", "TIME_UNITS", "MEASURES", "COMPARATORS", "BACKGROUNDS"]
+           "petab_tables", "TIME_UNITS", "MEASURES", "RELAPSE_GROUPS", "COMPARATORS", "BACKGROUNDS"]
 
 #: Hours in one of each time unit a trial file may use.
 TIME_UNITS = {"min": 1 / 60, "h": 1.0, "d": 24.0, "wk": 168.0}
@@ -47,6 +47,8 @@ ARM_KINDS = ("active", "control")
 #: Outcome measures: changes and scores are points on a rating scale; the rest are fractions of the arm.
 MEASURES = ("change", "score", "response", "remission", "relapse")
 RATE_MEASURES = ("response", "remission", "relapse")
+#: Whom a relapse rate counts: the people who met this level at the outcome's ``since`` time.
+RELAPSE_GROUPS = ("responders", "remitters")
 SCALES = ("MADRS", "HAM-D-17", "HAM-D-6", "HAM-D-21", "HAM-D-24")
 CONTRAST_MEASURES = ("difference",)
 
@@ -68,7 +70,7 @@ _DOSE_KEYS = {"drug": str, "route": str, "amount": str, "duration": str, "times"
 _DOSE_REQUIRED = ("drug", "route", "amount")
 _OUTCOME_KEYS = {"time": str, "measure": str, "scale": str, "mean": (int, float), "sd": (int, float),
                  "se": (int, float), "ci": list, "rate": (int, float), "count": int, "n": int, "source": str,
-                 "note": str}
+                 "note": str, "among": str, "since": str}
 _OUTCOME_REQUIRED = ("time", "measure", "source")
 _CONTRAST_KEYS = {"arms": list, "time": str, "measure": str, "scale": str, "mean": (int, float),
                   "sd": (int, float), "se": (int, float), "ci": list, "source": str, "note": str}
@@ -94,7 +96,11 @@ class Dose:
 @dataclass(frozen=True)
 class Outcome:
     """One reported number: a ``change`` or ``score`` on ``scale`` (``mean`` with ``sd``, ``se`` or ``ci``), or
-    the fraction ``rate`` of ``n`` people who met ``measure`` (response, remission, relapse), at ``time_h``."""
+    the fraction ``rate`` of ``n`` people who met ``measure`` (response, remission, relapse), at ``time_h``.
+
+    A ``relapse`` rate counts only the people who were ``among`` the responders (or remitters) at ``since_h``
+    (the end of a series, or randomisation in a withdrawal trial): ``n`` is their number, and ``rate`` the
+    fraction of them who had relapsed by ``time_h``."""
     time_h: float
     measure: str
     scale: str
@@ -107,6 +113,8 @@ class Outcome:
     count: int | None = None
     n: int | None = None
     note: str = ""
+    among: str | None = None
+    since_h: float | None = None
 
     @property
     def value(self) -> float:
@@ -255,7 +263,8 @@ def _check_table(table, keys: dict, required, where: str, probs: _Problems, what
             bad = not isinstance(value, (int, float)) or isinstance(value, bool)
         else:
             bad = not isinstance(value, wants)
-        if bad and key in ("time", "start", "every", "duration", "amount") and isinstance(value, (int, float)) \
+        if bad and key in ("time", "start", "every", "duration", "amount", "since") \
+                and isinstance(value, (int, float)) \
                 and not isinstance(value, bool):
             what = "time" if key != "amount" else "dose"
             probs.add(where + (", " if where else "") + f"key '{key}'",
@@ -273,7 +282,7 @@ def _check_table(table, keys: dict, required, where: str, probs: _Problems, what
 
 
 def _type_hint(key: str, wants) -> str:
-    if key in ("time", "start", "every", "duration"):
+    if key in ("time", "start", "every", "duration", "since"):
         return "write a time as a string with its unit, e.g. \"24 h\", \"40 min\", \"7 d\", \"6 wk\""
     if key == "amount":
         return "write a dose as a string with its unit, e.g. \"0.5 mg/kg\" or \"56 mg\""
@@ -444,6 +453,9 @@ def _parse_outcome(table, where: str, default_scale: str, arm_n, probs: _Problem
         count = None
     if measure is None or time_h is None or scale is None:
         return None
+    among, since_h = _relapse_group(table, measure, time_h, where, probs)
+    if measure == "relapse" and (among is None or since_h is None):
+        return None
     if measure in RATE_MEASURES:
         for key in ("mean", "sd", "se"):
             if key in table:
@@ -485,7 +497,34 @@ def _parse_outcome(table, where: str, default_scale: str, arm_n, probs: _Problem
             probs.add(where, f"the {measure} outcome has no mean", "give mean (points on the scale)")
             return None
     return Outcome(time_h=time_h, measure=measure, scale=scale, source=table["source"], mean=mean, sd=sd, se=se,
-                   ci=ci, rate=rate, count=count, n=n, note=table.get("note", ""))
+                   ci=ci, rate=rate, count=count, n=n, note=table.get("note", ""), among=among, since_h=since_h)
+
+
+def _relapse_group(table, measure: str, time_h: float, where: str, probs: _Problems):
+    """(among, since in hours) of a relapse outcome; (None, None) for any other measure (which may not give them)."""
+    if measure != "relapse":
+        for key in ("among", "since"):
+            if key in table:
+                probs.add(_where(where, f"key '{key}'"), f"a {measure} outcome has no '{key}'",
+                          "'among' and 'since' say whom a relapse rate counts; leave them out here")
+        return None, None
+    missing = [k for k in ("among", "since") if k not in table]
+    if missing:
+        probs.add(where, f"the relapse outcome has no '{missing[0]}'",
+                  "a relapse rate counts the people who were responders (or remitters) at a time: give "
+                  "among = \"responders\" or \"remitters\" and since = the time of that reading, e.g. \"12 d\"")
+        return None, None
+    among = _parse_choice(table["among"], RELAPSE_GROUPS, "among", where, probs)
+    since_h = _parse_time(table["since"], "since", where, probs)
+    if since_h == 0:
+        probs.add(_where(where, "key 'since'"), "since is the first dose, when nobody has responded yet",
+                  "give the time of the reading that defined the group, e.g. the end of the series")
+        return None, None
+    if since_h is not None and since_h >= time_h:
+        probs.add(_where(where, "key 'since'"), f"since ({table['since']}) is not before the outcome's time "
+                  f"({table['time']})", "relapse is counted after the reading that defines the group")
+        return None, None
+    return among, since_h
 
 
 def _parse_contrast(table, where: str, default_scale: str, arm_ids, probs: _Problems) -> Contrast | None:
@@ -664,7 +703,9 @@ def petab_tables(trials, role: str | None = None) -> dict:
 
     - ``measurement``: observableId, simulationConditionId (``<trial>__<arm>``), time (hours), measurement,
       noiseParameters (the standard error of the number; a parameter name ``sigma_<observable>`` where the trial
-      gave no spread), datasetId (the trial), and the source of each number.
+      gave no spread), datasetId (the trial), and the source of each number; for a relapse rate
+      (observableId ``relapse_rate_among_responders`` or ``..._remitters``) relapseSince_h, the time (hours) of
+      the reading that defined the group it counts.
     - ``condition``: one row per arm with its design (drug, route, dose, dose times, comparator, background, n ...).
     - ``observable``: one row per observableId with its scale and measure.
     - ``contrast``: differences between arms that trials reported (not part of PEtab; kept beside it).
@@ -692,7 +733,7 @@ def petab_tables(trials, role: str | None = None) -> dict:
                 "scale": t.scale, "baselineMean": t.baseline_mean, "n": a.n,
             })
             for o in a.outcomes:
-                obs = _observable_id(o.scale, o.measure)
+                obs = _observable_id(o.scale, o.measure) + (f"_among_{o.among}" if o.among else "")
                 observables.setdefault(obs, {"observableId": obs, "scale": o.scale if o.measure not in
                                              RATE_MEASURES else "", "measure": o.measure})
                 spread = o.spread()
@@ -701,6 +742,7 @@ def petab_tables(trials, role: str | None = None) -> dict:
                     "measurement": o.value,
                     "noiseParameters": spread if spread is not None else f"sigma_{obs}",
                     "datasetId": t.id, "scale": o.scale, "n": o.n or a.n, "source": o.source,
+                    "relapseSince_h": o.since_h,
                 })
         for c in t.contrasts:
             k_rows.append({"trialId": t.id, "conditionA": f"{t.id}__{c.arms[0]}",
@@ -710,7 +752,7 @@ def petab_tables(trials, role: str | None = None) -> dict:
                                (c.ci[1] - c.ci[0]) / (2 * 1.96) if c.ci is not None else None),
                            "source": c.source})
     m_cols = ["observableId", "simulationConditionId", "time", "measurement", "noiseParameters", "datasetId",
-              "scale", "n", "source"]
+              "scale", "n", "source", "relapseSince_h"]
     c_cols = ["conditionId", "conditionName", "trialId", "armId", "role", "armKind", "drugs", "routes", "doses",
               "doseTimes_h", "doseCount", "infusion_h", "comparator", "background", "allocation", "masking",
               "randomised", "treatmentResistant", "scale", "baselineMean", "n"]

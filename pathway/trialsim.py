@@ -14,6 +14,13 @@ sets each number the trial recorded beside the model's, with the trial's own 95%
   ``baseline x (1 - mean fall)``. The baseline is the arm's own score at time 0, else the mean of the trial's other
   arms, else :data:`ASSUMED_BASELINE` (an assumption, said in the row). The interval is mean +- 1.96 se (se from
   the trial's se, interval, or sd and n).
+* **relapse** among the people who met a level at a reference time (``among = "responders"`` or
+  ``"remitters"``, ``since`` in the trial file: the end of a series of infusions, or randomisation in a
+  withdrawal trial): of the virtual patients whose fall met the response (remission) level at the ``since``
+  reading, the share whose fall was below the response level at any of the readings from ``since`` to the
+  outcome's time, one every :data:`RELAPSE_READ_EVERY_H` hours (a relapse is a lost response, counted once and
+  kept, as a trial's time to relapse counts it). Where no virtual patient is in the group the number is ``not
+  simulated``. The interval is Wilson's, from the rate and the group's n.
 * **differences** between an active arm and its control at the same time: the trial's own contrasts, and every
   pair of arm values that both carry a spread (changes: se added in quadrature; rates: Newcombe's interval from
   the two Wilson intervals).
@@ -26,9 +33,13 @@ Which of the model's drugs, routes and interventions stand for the drugs the tri
 *trial map*, ``trialmap/<model file name>`` beside the model file (:func:`load_trialmap`); a model without one has
 every arm ``not simulated``. Background treatment: ``ongoing`` (an antidepressant taken for weeks before the trial)
 is the map's ``[background]`` drug from ``ongoing_lead`` before the first study dose;
-``newly-started-oral-antidepressant`` is the same drug from the first study dose on, in every arm. The fall in
-symptoms is counted from each person's state at the first study dose: ``fall = (r(t) - r(0)) / (1 - r(0))`` for
-relief ``r``, so a person already helped by the background is judged against the score they entered the trial with.
+``newly-started-oral-antidepressant`` is the same drug from the first study dose on, in every arm. A
+**randomised-withdrawal** trial is written with each arm's whole course as its doses: the open-label induction
+every arm had, then that arm's own continuation (the drug, or its placebo). The virtual people are the same in
+every arm, so the group at randomisation is the same people in both arms, and relapse is counted in it as
+above. The fall in symptoms is counted from each person's state at the first study dose:
+``fall = (r(t) - r(0)) / (1 - r(0))`` for relief ``r``, so a person already helped by the background is judged
+against the score they entered the trial with.
 """
 
 from __future__ import annotations
@@ -45,7 +56,8 @@ from .modelfile import Dose, Model, Scenario, parse_quantity
 from .trials import RATE_MEASURES, Arm, Outcome, Trial, load_trials
 
 __all__ = ["ArmPlan", "Row", "arm_plan", "simulate_arms", "compare_trials", "wilson", "newcombe",
-           "headline", "load_trialmap", "default_trialmap_path", "N_PEOPLE", "SEED", "ASSUMED_BASELINE"]
+           "headline", "load_trialmap", "default_trialmap_path", "relapse_readings", "N_PEOPLE", "SEED",
+           "ASSUMED_BASELINE", "RELAPSE_READ_EVERY_H"]
 
 #: Virtual patients per arm and their seed: every arm of every trial draws the same people.
 N_PEOPLE = 400
@@ -57,6 +69,17 @@ ASSUMED_BASELINE = {"MADRS": 33.0}
 Z95 = 1.959963984540054
 #: Reading just after the first study dose: the state people entered the trial in.
 T_ENTRY_H = 1e-4
+#: Between a relapse outcome's reference reading and its time, people are read this often (hours): a relapse is
+#: the first reading below the response level.
+RELAPSE_READ_EVERY_H = 24.0
+#: Shown beside every relapse number: how the model counts it.
+RELAPSE_NOTE = ("relapse: of the virtual patients who met the response (remission) level at the reference "
+                "reading, the share whose fall from entry dropped below the response level at any daily reading "
+                "up to the outcome's time (once relapsed, counted as relapsed)")
+#: Shown beside every number of a randomised-withdrawal trial.
+WITHDRAWAL_NOTE = ("randomised withdrawal simulated from the first open-label dose: every arm runs the "
+                   "induction in its doses, then its own continuation; the same virtual people in every arm, so "
+                   "the group at randomisation is the same people in each")
 
 
 # ---------------------------------------------------------------- intervals
@@ -239,6 +262,8 @@ def arm_plan(model: Model, trial: Trial, arm: Arm, until_h: float, tmap: TrialMa
         notes.append("background treatment mixed across the pooled trials: none simulated")
     if trial.allocation == "crossover":
         notes.append("crossover trial simulated as its first period, in parallel arms")
+    if trial.allocation == "randomised-withdrawal":
+        notes.append(WITHDRAWAL_NOTE)
     if not doses:
         return ArmPlan(trial.id, arm.id, None, None, reason="the arm gives nothing the model can dose")
     variant = model
@@ -265,9 +290,20 @@ class ArmResult:
         return self.fall[:, self.times_h.index(t)]
 
 
+def relapse_readings(o: Outcome) -> tuple[float, ...]:
+    """The readings a relapse outcome is counted on (hours): its reference reading ``since``, then one every
+    :data:`RELAPSE_READ_EVERY_H` hours, and the outcome's own time."""
+    steps = int(math.ceil((o.time_h - o.since_h) / RELAPSE_READ_EVERY_H - 1e-9))
+    inner = [o.since_h + k * RELAPSE_READ_EVERY_H for k in range(1, steps)]
+    return (o.since_h, *inner, o.time_h)
+
+
 def _times(trial: Trial, arm: Arm) -> list[float]:
     ts = {o.time_h for o in arm.outcomes if o.time_h > 0}
     ts |= {c.time_h for c in trial.contrasts if arm.id in c.arms and c.time_h > 0}
+    for o in arm.outcomes:
+        if o.measure == "relapse":
+            ts |= {t for t in relapse_readings(o) if t > 0}
     return sorted(ts)
 
 
@@ -277,7 +313,7 @@ def simulate_arms(model: Model, trials, *, n: int = N_PEOPLE, seed: int = SEED,
 
     ``transform`` (model -> model) is applied before each arm's interventions (the fit sets parameters with it).
     """
-    from .population import simulate_population
+    from .population import MAX_TIMES, simulate_population
 
     base = model if transform is None else transform(model)
     tmap = load_trialmap(model)
@@ -292,8 +328,12 @@ def simulate_arms(model: Model, trials, *, n: int = N_PEOPLE, seed: int = SEED,
                 out[(t.id, a.id)] = plan
                 continue
             read = np.array([T_ENTRY_H] + times)
-            pop = simulate_population(plan.model, plan.scenario, n=n, seed=seed, times_h=read)
-            r = np.clip(pop.outcome, 0.0, None)
+            # at most MAX_TIMES readings a run (a relapse window is read daily): longer lists in several runs
+            # of the same people (the same seed), joined; an arm with fewer readings is one run as before
+            parts = [simulate_population(plan.model, plan.scenario, n=n, seed=seed,
+                                         times_h=read[i:i + MAX_TIMES]) for i in range(0, len(read), MAX_TIMES)]
+            pop = parts[0]
+            r = np.clip(np.concatenate([p.outcome for p in parts], axis=1), 0.0, None)
             r0 = np.minimum(r[:, :1], 0.999)
             fall = (r[:, 1:] - r0) / (1.0 - r0)
             out[(t.id, a.id)] = ArmResult(fall, tuple(times), pop.response, pop.remission, plan.notes)
@@ -368,6 +408,27 @@ def _model_value(res: ArmResult, measure: str, t: float, baseline: float, smooth
                      "change and score are computed")
 
 
+def _soft(x: np.ndarray, smooth: float) -> np.ndarray:
+    """1 where x > 0, 0 where x < 0: a step, or with ``smooth`` > 0 a logistic of that width."""
+    if smooth > 0:
+        return 0.5 * (1 + np.tanh(x / (2 * smooth)))
+    return (x >= 0).astype(float)
+
+
+def _relapse_value(res: ArmResult, o: Outcome, smooth: float = 0.0) -> float | None:
+    """The share of the people ``among`` the responders (remitters) at ``since`` whose fall went below the
+    response level at a reading up to the outcome's time; None when nobody is in the group."""
+    reads = relapse_readings(o)
+    level = res.response if o.among == "responders" else res.remission
+    in_group = _soft(res.column(reads[0]) - level, smooth)
+    after = np.stack([res.column(t) for t in reads[1:]], axis=1)
+    kept = np.prod(_soft(after - res.response, smooth), axis=1)    # 1: a responder at every reading
+    weight = float(np.sum(in_group))
+    if weight < 1e-9:
+        return None
+    return float(np.sum(in_group * (1.0 - kept)) / weight)
+
+
 def _status(value, lo, hi) -> str:
     if value is None:
         return "not simulated"
@@ -407,7 +468,12 @@ def compare_trials(model: Model, trials=None, *, n: int = N_PEOPLE, seed: int = 
                 ci = _outcome_interval(o, a)
                 lo, hi = ci if ci else (None, None)
                 notes = tuple(x for x in ((base_note,) if o.measure in ("change", "score") else ()) if x)
-                if isinstance(res, ArmResult):
+                if isinstance(res, ArmResult) and o.measure == "relapse":
+                    v = _relapse_value(res, o, smooth)
+                    notes += tuple(_plan_notes(res)) + (RELAPSE_NOTE,)
+                    reason = "" if v is not None else (f"no virtual patient was among the {o.among} at "
+                                                      f"{o.since_h:g} h, whom the relapse rate counts")
+                elif isinstance(res, ArmResult):
                     v = _model_value(res, o.measure, o.time_h, base, smooth)
                     notes += tuple(_plan_notes(res))
                     reason = ""

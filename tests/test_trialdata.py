@@ -1,0 +1,219 @@
+"""The trials added for issue 21's three gaps and what they need: a placebo-pill arm at arm level (lepola2003),
+relapse after a series of infusions (murrough2013bp) and a randomised-withdrawal trial (daly2019, SUSTAIN-1).
+The loader's relapse outcome (among, since), and how pathway.trialsim counts relapse and runs a withdrawal."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pathway.errors import UsageError
+from pathway.trials import load_trial, load_trials, petab_tables
+from pathway.trialsim import (RELAPSE_READ_EVERY_H, SEED, T_ENTRY_H, ArmResult, _relapse_value, arm_plan,
+                              compare_trials, relapse_readings, simulate_arms)
+from tests.test_trials import BASE
+
+TRIALS = {t.id: t for t in load_trials()}
+NEW = ("lepola2003", "murrough2013bp", "daly2019")
+FEW = 60
+DAY = 24.0
+
+
+# ----------------------------------------------------------------------------------------- the files
+
+def test_the_new_trials_validate_and_keep_the_calibration_set():
+    for tid in NEW:
+        assert TRIALS[tid].role == "validate"
+    assert sorted(t.id for t in TRIALS.values() if t.role == "calibrate") == [
+        "daly2018", "fedgchin2019", "ochsross2020", "singh2016", "wade2002", "wilkinson2019"]
+
+
+def test_lepola_gives_the_placebo_pill_arm_its_own_level():
+    t = TRIALS["lepola2003"]
+    assert t.comparator == "placebo-pill" and t.background == "none"
+    (pill,) = t.arm("placebo").outcomes
+    assert (pill.measure, pill.time_h, pill.count, pill.n) == ("response", 8 * 168, 68, 140)
+    (drug,) = t.arm("escitalopram").outcomes
+    assert (drug.count, drug.n) == (93, 146)
+    assert t.arm("placebo").doses[0].drug == "placebo" and len(t.arm("placebo").doses[0].times_h) == 56
+
+
+def test_murrough_relapse_is_counted_among_the_responders_after_the_sixth_infusion():
+    t = TRIALS["murrough2013bp"]
+    arm = t.arm("ketamine")
+    assert arm.doses[0].times_h == tuple(d * DAY for d in (0, 2, 4, 7, 9, 11))
+    relapse = next(o for o in arm.outcomes if o.measure == "relapse")
+    response = next(o for o in arm.outcomes if o.measure == "response")
+    assert relapse.among == "responders" and relapse.since_h == response.time_h == 12 * DAY
+    assert relapse.time_h == (11 + 18) * DAY                 # median 18 days after the last infusion
+    assert relapse.rate == 0.5 and relapse.n == response.count == 17
+
+
+def test_sustain1_arms_share_the_induction_and_differ_after_randomisation():
+    t = TRIALS["daly2019"]
+    assert t.allocation == "randomised-withdrawal" and t.comparator == "placebo-spray"
+    drug, ctrl = t.arm("esketamine"), t.arm("placebo")
+    assert drug.doses[0] == ctrl.doses[0]                      # the same open-label induction
+    rand_h = 16 * 168
+    before = lambda arm: sorted(x for d in arm.doses for x in d.times_h if x < rand_h and d.drug == "esketamine")
+    assert before(drug) == before(ctrl)
+    assert not [x for d in ctrl.doses if d.drug == "esketamine" for x in d.times_h if x >= rand_h]
+    assert min(ctrl.doses[-1].times_h) == rand_h and ctrl.doses[-1].drug == "placebo"
+    for arm, count, n in ((drug, 24, 90), (ctrl, 39, 86)):
+        (o,) = arm.outcomes
+        assert (o.measure, o.among, o.since_h, o.count, o.n) == ("relapse", "remitters", rand_h, count, n)
+
+
+def test_petab_names_the_relapse_group_and_its_reference_time():
+    m = petab_tables([TRIALS["daly2019"], TRIALS["murrough2013bp"]])["measurement"]
+    rel = m[m["observableId"].str.startswith("relapse_rate")]
+    assert set(rel["observableId"]) == {"relapse_rate_among_remitters", "relapse_rate_among_responders"}
+    assert set(rel["relapseSince_h"]) == {16 * 168.0, 12 * DAY}
+    assert m[~m["observableId"].str.startswith("relapse_rate")]["relapseSince_h"].isna().all()
+
+
+# ----------------------------------------------------------------------------------------- hostile relapse lines
+
+RELAPSE = '''[[arms.outcomes]]
+time = "7 d"
+measure = "relapse"
+among = "responders"
+since = "24 h"
+rate = 0.4
+n = 5
+source = "Table 3"
+'''
+BASE_RELAPSE = BASE.replace('[[arms]]\nid = "saline"', RELAPSE + '\n[[arms]]\nid = "saline"', 1)
+
+RELAPSE_MUTATIONS = [
+    ("no among", 'among = "responders"\n', '', ["relapse outcome has no 'among'", "responders"]),
+    ("no since", 'since = "24 h"\n', '', ["relapse outcome has no 'since'"]),
+    ("unknown group", 'among = "responders"', 'among = "responder"', ["key 'among'", "did you mean 'responders'"]),
+    ("since after the time", 'since = "24 h"', 'since = "9 d"', ["key 'since'", "not before"]),
+    ("since at the first dose", 'since = "24 h"', 'since = "0 h"', ["key 'since'", "nobody has responded"]),
+    ("since without a unit", 'since = "24 h"', 'since = 24', ["key 'since'", "no unit"]),
+    ("among on a response", 'measure = "response"\ncount = 5', 'measure = "response"\namong = "remitters"\ncount = 5',
+     ["a response outcome has no 'among'"]),
+]
+
+
+def test_a_relapse_outcome_loads_with_its_group(tmp_path):
+    path = tmp_path / "mini.toml"
+    path.write_text(BASE_RELAPSE, encoding="utf-8")
+    o = load_trial(path).arm("ketamine").outcomes[-1]
+    assert (o.measure, o.among, o.since_h, o.time_h, o.n, o.rate) == ("relapse", "responders", 24.0, 168.0, 5, 0.4)
+
+
+@pytest.mark.parametrize("what,old,new,words", RELAPSE_MUTATIONS, ids=[m[0] for m in RELAPSE_MUTATIONS])
+def test_a_broken_relapse_outcome_gives_one_clear_error(tmp_path, what, old, new, words):
+    assert old in BASE_RELAPSE
+    path = tmp_path / "mini.toml"
+    path.write_text(BASE_RELAPSE.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        load_trial(path)
+    message = str(info.value)
+    assert str(path) in message and "trial 'mini'" in message and "hint:" in message
+    for w in words:
+        assert w in message, f"{what}: {w!r} not in\n{message}"
+
+
+# ----------------------------------------------------------------------------------------- how relapse is counted
+
+def _outcome(since_h, time_h, among="responders"):
+    t = TRIALS["murrough2013bp"]
+    o = next(o for o in t.arm("ketamine").outcomes if o.measure == "relapse")
+    from dataclasses import replace
+    return replace(o, since_h=since_h, time_h=time_h, among=among)
+
+
+def test_relapse_is_read_daily_from_the_reference_reading():
+    reads = relapse_readings(_outcome(12 * DAY, 29 * DAY))
+    assert reads[0] == 12 * DAY and reads[-1] == 29 * DAY
+    assert np.allclose(np.diff(reads), RELAPSE_READ_EVERY_H)
+    odd = relapse_readings(_outcome(10.0, 60.0))             # a last step shorter than a day
+    assert odd == (10.0, 34.0, 58.0, 60.0)
+
+
+def test_relapse_counts_a_lost_response_once_among_the_group():
+    """Five people read at the reference time and three days after it; response level 0.5, remission 0.8."""
+    o = _outcome(DAY, 4 * DAY)
+    times = relapse_readings(o)
+    fall = np.array([
+        [0.9, 0.9, 0.9, 0.9],       # remitter, never relapses
+        [0.6, 0.4, 0.7, 0.7],       # responder, dips below 0.5 once: relapsed (and stays counted)
+        [0.6, 0.6, 0.6, 0.3],       # responder, relapses at the end
+        [0.85, 0.7, 0.6, 0.55],     # remitter, worse but still a responder: not relapsed
+        [0.2, 0.1, 0.0, 0.0],       # never a responder: not in either group
+    ])
+    res = ArmResult(fall, times, response=0.5, remission=0.8)
+    assert _relapse_value(res, o) == pytest.approx(2 / 4)
+    assert _relapse_value(res, _outcome(DAY, 4 * DAY, "remitters")) == pytest.approx(0 / 2)
+    smooth = _relapse_value(res, o, smooth=1e-4)
+    assert smooth == pytest.approx(0.5, abs=1e-3)
+    blunt = _relapse_value(res, o, smooth=0.2)
+    assert 0.0 < blunt < 1.0 and blunt != pytest.approx(0.5, abs=1e-3)
+    nobody = ArmResult(fall * 0.1, times, response=0.5, remission=0.8)
+    assert _relapse_value(nobody, o) is None
+
+
+# ----------------------------------------------------------------------------------------- the designs simulated
+
+@pytest.fixture(scope="module")
+def new_rows(model):
+    return compare_trials(model, [TRIALS[t] for t in NEW], n=FEW)
+
+
+def test_every_new_number_is_simulated_and_judged(new_rows):
+    recorded = sum(1 for t in NEW for a in TRIALS[t].arms for o in a.outcomes if o.time_h > 0)
+    arm_rows = [r for r in new_rows if r.kind == "arm"]
+    assert len(arm_rows) == recorded
+    for r in new_rows:
+        assert r.status != "not simulated", (r.trial, r.arm, r.reason)
+        if r.low is None:
+            assert r.status == "no interval"
+        else:
+            assert r.status == ("within" if r.low <= r.model <= r.high else "miss")
+    relapse = [r for r in arm_rows if r.measure == "relapse"]
+    assert {(r.trial, r.arm) for r in relapse} == {("murrough2013bp", "ketamine"), ("daly2019", "esketamine"),
+                                                    ("daly2019", "placebo")}
+    assert all(any(n.startswith("relapse:") for n in r.notes) for r in relapse)
+    sustain = [r for r in new_rows if r.trial == "daly2019"]
+    assert all(any(n.startswith("randomised withdrawal") for n in r.notes) for r in sustain if r.kind == "arm")
+    # the difference of the two relapse rates, with Newcombe's interval
+    assert any(r.kind == "difference" and r.measure == "relapse" and r.derived for r in sustain)
+
+
+def test_the_relapse_number_is_the_simulated_people(model):
+    t = TRIALS["murrough2013bp"]
+    res = simulate_arms(model, [t], n=FEW)[(t.id, "ketamine")]
+    o = next(o for o in t.arm("ketamine").outcomes if o.measure == "relapse")
+    ref = res.column(o.since_h) >= res.response
+    after = np.stack([res.column(x) for x in relapse_readings(o)[1:]], axis=1)
+    expected = np.mean(np.any(after[ref] < res.response, axis=1))
+    row = next(r for r in compare_trials(model, [t], n=FEW, results={(t.id, "ketamine"): res})
+               if r.measure == "relapse")
+    assert row.model == pytest.approx(expected)
+    assert ref.any()
+
+
+def test_withdrawal_arms_are_the_same_people_until_randomisation(model):
+    """More than 100 readings (a daily relapse window) run in several passes of the same people: the joined
+    readings match one run read at those times, and the two arms agree until the switch to placebo."""
+    from pathway.population import simulate_population
+
+    t = TRIALS["daly2019"]
+    out = simulate_arms(model, [t], n=FEW)
+    drug, ctrl = out[(t.id, "esketamine")], out[(t.id, "placebo")]
+    assert drug.times_h == ctrl.times_h and len(drug.times_h) > 100
+    rand_h = 16 * 168.0
+    assert np.allclose(drug.column(rand_h), ctrl.column(rand_h))
+    late = drug.times_h[-1]
+    assert not np.allclose(drug.column(late), ctrl.column(late))
+    plan = arm_plan(model, t, t.arm("placebo"), late)
+    pick = [ctrl.times_h[5], ctrl.times_h[-2]]                # one from each pass
+    raw = simulate_population(plan.model, plan.scenario, n=FEW, seed=SEED, times_h=np.array([T_ENTRY_H, *pick]))
+    r = np.clip(raw.outcome, 0.0, None)
+    r0 = np.minimum(r[:, :1], 0.999)
+    direct = (r[:, 1:] - r0) / (1 - r0)
+    assert np.allclose(direct[:, 0], ctrl.column(pick[0]), atol=1e-6)
+    assert np.allclose(direct[:, 1], ctrl.column(pick[1]), atol=1e-6)
