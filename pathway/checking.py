@@ -228,7 +228,7 @@ class _Checker(FileChecker):
         """The ``[evidence]`` table: a description, what each grade means, and the rules."""
         place = "[evidence]"
         raw = self.table(raw, place)
-        self.unknown_keys(raw, {"description", "grades", "rules"}, place)
+        self.unknown_keys(raw, {"description", "grades", "rules", "rodent_studies"}, place)
         description = self.nonempty_text(raw, "description", place)
         grades = self.table(raw.get("grades", {}), "evidence.grades")
         for grade in GRADES:
@@ -271,7 +271,13 @@ class _Checker(FileChecker):
         if not rules:
             self.problem("[evidence]", "the rubric has no rules",
                          "add [[evidence.rules]] tables saying what earns 'strong' and 'moderate'")
-        return _evidence.Rubric(description, tuple(rules), meanings)
+        rodent = raw.get("rodent_studies", [])
+        if not isinstance(rodent, list) or not all(isinstance(k, str) for k in rodent):
+            self.problem(place, "'rodent_studies' must be a list of reference keys",
+                         "write rodent_studies = [\"key2020\"], with keys from [references]")
+            rodent = []
+        self.cited.extend(("evidence.rodent_studies", k) for k in rodent)
+        return _evidence.Rubric(description, tuple(rules), meanings, tuple(rodent))
 
     def grade_edges(self, raw_edges: list, edges: list[Edge],
                     rubric: _evidence.Rubric) -> list[Edge]:
@@ -309,6 +315,12 @@ class _Checker(FileChecker):
                     f"set grade = \"{allowed}\", or cite evidence that meets a rule for "
                     f"'{edge.grade}' ([[evidence.rules]]) and say so in species, design, replicated "
                     "and participants")
+            if _evidence.is_rodent(species) and rubric.rodent_studies and not any(
+                    k in rubric.rodent_studies for k in edge.citations):
+                self.problem(place, f"species is '{species}', but none of its citations is in "
+                             "[evidence] rodent_studies",
+                             "cite the rodent study the edge rests on, or add its key to "
+                             "rodent_studies, or correct species")
             out.append(replace(edge, species=species, design=design, replicated=replicated,
                                participants=participants))
         return out + list(edges[len(out):])

@@ -63,6 +63,8 @@ class Rubric:
     description: str
     rules: tuple[EvidenceRule, ...]
     grades: dict[str, str]      # grade -> what it means, in words
+    #: reference keys of the studies done in mice or rats (labelled where sources are listed)
+    rodent_studies: tuple[str, ...] = ()
 
 
 def allowed_grade(rubric: Rubric, species: str, design: str, replicated: bool,
@@ -108,5 +110,23 @@ def species_label(species: str) -> str:
     return species
 
 
+def source_line(reference: str, key: str, rubric: Rubric | None) -> str:
+    """A reference as a list of sources shows it, with "[rodent study]" after a study in mice or rats."""
+    return f"{reference} [rodent study]" if rubric is not None and key in rubric.rodent_studies \
+        else reference
+
+
+def evidence_phrase(species: str) -> str:
+    """How the details of a step say what its evidence is from; "" if the model file does not say.
+
+    >>> evidence_phrase("rat"), evidence_phrase("human"), evidence_phrase("none")
+    ('rodent data only (rat)', 'human data', 'a model assumption')
+    """
+    if species in RODENT_SPECIES:
+        return f"rodent data only ({RODENT_SPECIES[species]})"
+    return {"human": "human data", "non-human primate": "non-human primate data only",
+            "in vitro": "in vitro (cell) data only", "none": "a model assumption"}.get(species, "")
+
+
 __all__ = ["DESIGNS", "GRADE_ORDER", "RODENT_SPECIES", "RULE_GRADES", "SPECIES", "EvidenceRule", "Rubric",
-           "allowed_grade", "exceeds", "is_rodent", "species_label"]
+           "allowed_grade", "evidence_phrase", "exceeds", "is_rodent", "source_line", "species_label"]
