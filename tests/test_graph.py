@@ -392,8 +392,9 @@ def test_json_round_trip(graph, tmp_path):
         assert back.edges[u, v] == attrs
     for n, attrs in graph.nodes(data=True):
         assert back.nodes[n] == attrs
-    assert back.edges["glutamate", "ampa"]["citations"] == ["maeng2008", "zanos2018"]
-    assert back.edges["glutamate", "ampa"]["grade"] == "strong"
+    assert back.edges["glutamate", "ampa"]["citations"] == ["maeng2008", "zanos2016", "zanos2018"]
+    assert back.edges["glutamate", "ampa"]["grade"] == "moderate"
+    assert back.edges["glutamate", "ampa"]["species"] == "mouse"
     assert back.nodes["esketamine"]["tau_rise_h"] is None
 
 

@@ -152,3 +152,49 @@ def test_bdnf_to_relief_cites_bdnf_evidence_and_says_what_the_meta_analysis_is_f
     e = next(e for e in MODEL.edges if (e.source, e.target) == ("bdnf", "relief"))
     assert {"autry2011", "lepack2015"} <= set(e.citations)
     assert "measured no BDNF" in e.note and "rodent" in e.note.lower()
+
+
+# ---------------------------------------------------------------- where users read it
+
+def test_explain_marks_a_rodent_step():
+    from pathway.compile import explain
+    text = explain(MODEL, "relief")
+    line = next(ln for ln in text.splitlines() if "spines -> relief" in ln)
+    assert "(preliminary, rodent data only (mouse))" in line
+    human = next(ln for ln in text.splitlines() if "expectation -> relief" in ln)
+    assert "human data" in human and "rodent" not in human
+
+
+def test_the_explorer_data_carries_the_species():
+    from pathway.webexport import export_model
+    data = export_model(MODEL)
+    by = {(e["source"], e["target"]): e for e in data["edges"]}
+    assert by["spines", "relief"]["rodent"] is True
+    assert by["spines", "relief"]["evidence"] == "rodent data only (mouse)"
+    assert by["expectation", "relief"]["rodent"] is False
+
+
+def test_the_graph_figure_key_counts_the_rodent_arrows():
+    import matplotlib
+    matplotlib.use("Agg")
+    from pathway.graph import to_graph
+    from pathway.plotting import draw_pathway
+    ax = draw_pathway(to_graph(MODEL))
+    rodent = sum(1 for e in MODEL.edges if is_rodent(e.species))
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert f"rodent data only: {rodent} of {len(MODEL.edges)} arrows (see pathway explain)" in texts
+    import matplotlib.pyplot as plt
+    plt.close(ax.figure)
+
+
+def test_lecture_notes_mark_rodent_studies():
+    from pathway.evidence import source_line
+    assert source_line(MODEL.references["modasava2019"], "modasava2019", MODEL.evidence).endswith(
+        "[rodent study]")
+    assert not source_line(MODEL.references["dean2021"], "dean2021", MODEL.evidence).endswith("]")
+    assert source_line("X", "modasava2019", None) == "X"
+
+
+def test_every_rodent_edge_cites_a_rodent_study():
+    msg = problems(set_in_edge("spines", "relief", "citations", '["dean2021"]'))
+    assert any("none of its citations is in [evidence] rodent_studies" in m for m in msg)
