@@ -105,7 +105,8 @@ The page needs a browser (JupyterLab or Notebook); run headless, the cell below 
     code("explorer = pathway.explore()\nexplorer"),
     md("""
 **Try it.** Open *Parameters* and move *spine lifetime* (how long new spines last) to its longest.
-Does ketamine's relief start sooner, last longer, or both? Then tick *nbqx* (AMPA block): which curve
+Does ketamine's relief start sooner, last longer, or both? (Click the arrow from the spines to relief: its
+evidence is one mouse study, so this is the model's guess for people.) Then tick *nbqx* (AMPA block): which curve
 changes, and does dissociation change (pick it under *Also show*)?
 
 Once the page has drawn, `explorer.state` holds the scenario, interventions, hypotheses and parameters
@@ -219,7 +220,13 @@ NMDA receptors on GABA interneurons, the interneurons go quiet, and a glutamate 
 receptors → BDNF → mTOR → synaptic proteins → spines. In the **rest-block route**, blocking NMDA
 receptors on pyramidal cells at rest stops eEF2 kinase, so BDNF is made quickly (notebook 10 compares
 them). Beside them run a placebo-and-care route and the SSRI route. Relief is a readout: its equation
-lists every input it has."""),
+lists every input it has.
+
+Most steps of both ketamine routes were found in **mice or rats**, not in people: in relief's equation
+below, each term whose evidence is from rodents alone says "rodent data only", with the species
+(`pathway.explain` does the same for every node). That new spines carry relief
+(spines → relief) rests on one mouse study (Moda-Sava 2019), so it is graded preliminary. The grades
+follow a written rubric in the model file (`model.evidence`: species, design, replication, size)."""),
     code("print(pathway.explain(model, 'relief'))"),
     md("""
 ## Exercise 1: the order of the peaks
@@ -592,7 +599,7 @@ faint). With it off, naltrexone has nothing to block; with it on, naltrexone blo
        'check("opioid-share", share_left)'),
     code("off = (value_at(apply_intervention(model, 'naltrexone'), 'ketamine-iv', '24 h', effect=True)\n"
          "       / value_at(model, 'ketamine-iv', '24 h', effect=True))\n"
-         "print(f'share left with the hypothesis on: {share_left:.2f}; off: {off:.2f}')\n"
+         "print(f'share left with the hypothesis off: {off:.2f} (compare your answer with it on)')\n"
          "print(model.hypotheses['opioid'].description)"),
     md("**Explain.** Which study would you trust more, and why? Think of the size of each, whether it had a "
        "control arm, whether it was stopped early, who took part, and how the naltrexone was given (a pill "

@@ -198,3 +198,45 @@ def test_lecture_notes_mark_rodent_studies():
 def test_every_rodent_edge_cites_a_rodent_study():
     msg = problems(set_in_edge("spines", "relief", "citations", '["dean2021"]'))
     assert any("none of its citations is in [evidence] rodent_studies" in m for m in msg)
+
+
+# ---------------------------------------------------------------- the opioid question
+
+def _naltrexone_share(model, opioid):
+    from pathway import course, set_hypothesis
+    from pathway.scenarios import apply_intervention
+    m = set_hypothesis(model, "opioid", opioid)
+    with_ntx = course.value_at(apply_intervention(m, "naltrexone"), "ketamine-iv", "24 h", effect=True)
+    return with_ntx / course.value_at(m, "ketamine-iv", "24 h", effect=True)
+
+
+def test_the_opioid_studies_are_stated_with_their_sizes_and_designs():
+    hyp = MODEL.hypotheses["opioid"].description
+    for words in ("12 completers", "stopped early", "5 people", "open-label", "depot", "Yoon 2025"):
+        assert words in hyp, words
+    gate = next(e for e in MODEL.edges if e.hypothesis == "opioid")
+    assert "12 completers" in gate.note and "5 people" in gate.note and gate.participants == 12
+    assert {"williams2018", "yoon2019", "yoon2025"} <= set(gate.citations)
+    yoon = MODEL.experiments["yoon2019-naltrexone"]
+    assert "depot" in yoon.finding and "Williams 2018's oral regimen in its place" in yoon.finding
+
+
+def test_the_opioid_guided_question_says_what_the_model_shows():
+    from pathway.webexport import load_site
+    item = next(t for t in load_site(load_model())["try"] if "naltrexone" in t.get("interventions", []))
+    assert item["hypotheses"] == ["opioid"]
+    assert "12 people" in item["answer"] and "5 people" in item["answer"]
+    # what the answer claims, in the model: most of the drug effect gone with the hypothesis on, none without
+    assert _naltrexone_share(MODEL, True) < 0.5
+    assert _naltrexone_share(MODEL, False) == pytest.approx(1.0, abs=0.01)
+
+
+def test_the_opioid_exercise_gets_not_yet_for_the_hypothesis_off(monkeypatch, tmp_path):
+    from pathway import course
+    monkeypatch.setenv("PATHWAY_COURSE_STATE", str(tmp_path / "tries.json"))
+    course.load_bank()
+    off = course.check("opioid-share", _naltrexone_share(MODEL, False), quiet=True)
+    assert off.startswith("Not yet") and "hypothesis off" in off, off
+    assert course.check("opioid-share", _naltrexone_share(MODEL, True), quiet=True).correct
+    assert course.check("opioid-quiz-both", "no", quiet=True).correct
+    assert not course.check("opioid-quiz-both", "yes", quiet=True).correct
