@@ -427,4 +427,6 @@ def explain(model: Model, node_id: str, system: OdeSystem | None = None) -> str:
     for h in off:
         lines.append(f"  (the contested hypothesis '{h}' is off; switched on, it adds a term here:"
                      f" pathway explain {node_id} --hypothesis {h})")
+        if model.hypotheses[h].description:
+            lines.append(f"    {h}: {model.hypotheses[h].description}")
     return "\n".join(lines)

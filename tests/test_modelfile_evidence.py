@@ -240,3 +240,18 @@ def test_the_opioid_exercise_gets_not_yet_for_the_hypothesis_off(monkeypatch, tm
     assert course.check("opioid-share", _naltrexone_share(MODEL, True), quiet=True).correct
     assert course.check("opioid-quiz-both", "no", quiet=True).correct
     assert not course.check("opioid-quiz-both", "yes", quiet=True).correct
+
+
+def test_explain_gives_the_opioid_studies_even_with_the_hypothesis_off():
+    from pathway.compile import explain
+    text = explain(MODEL, "mtor")
+    assert "hypothesis 'opioid' is off" in text
+    assert "12 completers" in text and "5 people" in text and "open-label" in text
+    on = explain(set_hypothesis_on(MODEL, "opioid"), "mtor")
+    gate = next(ln for ln in on.splitlines() if "opioid_receptor -> mtor" in ln)
+    assert "contested, human data" in gate and "stopped early" in gate
+
+
+def set_hypothesis_on(model, name):
+    from pathway import set_hypothesis
+    return set_hypothesis(model, name, True)
