@@ -165,6 +165,14 @@ class _Checker(FileChecker):
         edges = self.build_edges(data.get("edges", []), node_by_id, hypotheses)
         if rubric is not None:
             edges = self.grade_edges(data.get("edges", []), edges, rubric)
+        else:
+            for edge, raw in zip(edges, data.get("edges", []) if isinstance(data.get("edges"), list) else []):
+                extra = sorted(_EVIDENCE_KEYS & set(raw if isinstance(raw, dict) else ()))
+                if extra:
+                    self.problem(f"edge[{edge.index}] ({edge.source} -> {edge.target})",
+                                 f"{', '.join(extra)} without an [evidence] rubric to read them by",
+                                 "add an [evidence] table with its rules (see models/ketamine.toml), "
+                                 "or remove the field(s)")
         self.check_feedback(node_by_id, edges)
         drugs = self.build_drugs(self.table(data.get("drugs", {}), "[drugs]"), node_by_id)
         scenarios = self.build_scenarios(self.table(data.get("scenarios", {}), "[scenarios]"), drugs)

@@ -255,3 +255,11 @@ def test_explain_gives_the_opioid_studies_even_with_the_hypothesis_off():
 def set_hypothesis_on(model, name):
     from pathway import set_hypothesis
     return set_hypothesis(model, name, True)
+
+
+def test_evidence_fields_without_a_rubric_are_refused():
+    start = TEXT.index("# ---------------------------------------------------------------- evidence")
+    end = TEXT.index("# ---------------------------------------------------------------- edges")
+    msg = problems(TEXT[:start] + TEXT[end:])
+    assert msg and all("without an [evidence] rubric" in m for m in msg)
+    assert any(m.startswith(f"{SOURCE}: {place('spines', 'relief')}: design, replicated, species") for m in msg)
