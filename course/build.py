@@ -105,7 +105,8 @@ The page needs a browser (JupyterLab or Notebook); run headless, the cell below 
     code("explorer = pathway.explore()\nexplorer"),
     md("""
 **Try it.** Open *Parameters* and move *spine lifetime* (how long new spines last) to its longest.
-Does ketamine's relief start sooner, last longer, or both? Then tick *nbqx* (AMPA block): which curve
+Does ketamine's relief start sooner, last longer, or both? (Click the arrow from the spines to relief: its
+evidence is one mouse study, so this is the model's guess for people.) Then tick *nbqx* (AMPA block): which curve
 changes, and does dissociation change (pick it under *Also show*)?
 
 Once the page has drawn, `explorer.state` holds the scenario, interventions, hypotheses and parameters
@@ -219,7 +220,13 @@ NMDA receptors on GABA interneurons, the interneurons go quiet, and a glutamate 
 receptors → BDNF → mTOR → synaptic proteins → spines. In the **rest-block route**, blocking NMDA
 receptors on pyramidal cells at rest stops eEF2 kinase, so BDNF is made quickly (notebook 10 compares
 them). Beside them run a placebo-and-care route and the SSRI route. Relief is a readout: its equation
-lists every input it has."""),
+lists every input it has.
+
+Most steps of both ketamine routes were found in **mice or rats**, not in people: in relief's equation
+below, each term whose evidence is from rodents alone says "rodent data only", with the species
+(`pathway.explain` does the same for every node). That new spines carry relief
+(spines → relief) rests on one mouse study (Moda-Sava 2019), so it is graded preliminary. The grades
+follow a written rubric in the model file (`model.evidence`: species, design, replication, size)."""),
     code("print(pathway.explain(model, 'relief'))"),
     md("""
 ## Exercise 1: the order of the peaks
@@ -531,7 +538,8 @@ COURSE["10_mechanisms_and_animals"] = [
     goals("10. Competing mechanisms and the rodent-to-human gap", [
         "tell which of the model's experiments were done in rodents;",
         "compare two routes to relief: interneuron disinhibition and NMDA block at rest (eEF2K);",
-        "name a mechanism the model leaves out (the lateral habenula) and switch hypotheses on."]),
+        "name a mechanism the model leaves out (the lateral habenula) and switch hypotheses on;",
+        "weigh the opioid question: what the model predicts either way, and how small the human studies are."]),
     code(SETUP),
     md("""
 Many findings behind the pathway come from mice and rats: their readout is behaviour (e.g. the
@@ -563,10 +571,47 @@ is a question for its file: `model.nodes` lists every node it has."""),
        "drug effect is lost without the rest-block route?"),
     qz({"mechanism-habenula": '"no"',
         "mechanism-quiz-rest": '1 - effect_2h / value_at(model, "ketamine-iv", "2 h", effect=True)'}),
+    md("""
+**The opioid question.** Does ketamine need the opioid system to relieve depression? The human studies
+are few and small:
+
+- *Williams 2018*: a randomised, double-blind crossover in treatment-resistant depression. Oral naltrexone
+  50 mg (an opioid blocker) or a placebo pill, then IV ketamine 0.5 mg/kg. Planned for 30 people, it was
+  stopped at an interim analysis after 12 had completed both conditions, because naltrexone blunted the
+  response (dissociation was unchanged).
+- *Yoon 2019*: an open-label case series of **5** people with depression and alcohol use disorder, given
+  a depot (injected) naltrexone and weekly ketamine infusions. All five responded. No control arm.
+- *Yoon 2025*: a randomised trial in that population, which found no block.
+- In rodents, blocking opioid receptors removed ketamine's antidepressant-like effect (Klein 2020):
+  rodent behaviour, not human relief.
+
+In the model, the opioid step is a switchable hypothesis, **off** by default (the pathway draws it
+faint). With it off, naltrexone has nothing to block; with it on, naltrexone blocks in every design."""),
+    md("## Exercise 3\nSwitch the opioid hypothesis on: what share of ketamine's 24 h drug effect is left "
+       "after naltrexone pretreatment (the `naltrexone` intervention, the Williams 2018 regimen)? "
+       "Then look at the same with the hypothesis off."),
+    ex('from pathway.scenarios import apply_intervention\nopioid_on = ...\nshare_left = ...\n'
+       'check("opioid-share", share_left)',
+       'from pathway.scenarios import apply_intervention\n'
+       'opioid_on = pathway.set_hypothesis(model, "opioid", True)\n'
+       'share_left = (value_at(apply_intervention(opioid_on, "naltrexone"), "ketamine-iv", "24 h", effect=True)\n'
+       '              / value_at(opioid_on, "ketamine-iv", "24 h", effect=True))\n'
+       'check("opioid-share", share_left)'),
+    code("off = (value_at(apply_intervention(model, 'naltrexone'), 'ketamine-iv', '24 h', effect=True)\n"
+         "       / value_at(model, 'ketamine-iv', '24 h', effect=True))\n"
+         "print(f'share left with the hypothesis off: {off:.2f} (compare your answer with it on)')\n"
+         "print(model.hypotheses['opioid'].description)"),
+    md("**Explain.** Which study would you trust more, and why? Think of the size of each, whether it had a "
+       "control arm, whether it was stopped early, who took part, and how the naltrexone was given (a pill "
+       "45 minutes before, or an injection that lasts a month). The model cannot settle the question: it "
+       "only shows what each answer predicts."),
+    qz({"opioid-quiz-both": '"no"'}),
     summary([
         "Rodent experiments show that a step is needed in rodents; they do not measure human relief.",
         "Several mechanisms fit the same data; the hypotheses let you see what each predicts.",
-        "A model contains only what its authors put in: the lateral habenula is a named absence."]),
+        "A model contains only what its authors put in: the lateral habenula is a named absence.",
+        "The opioid question rests on one stopped-early trial of 12 and a case series of 5 that disagree; "
+        "the model shows each answer, it does not choose."]),
 ]
 
 # ---------------------------------------------------------------------------- 11
@@ -722,9 +767,11 @@ NOTES.update({
         "Typical error: reading the mood column instead of ideation_relief."]),
     "09_enantiomers": (30, [
         "Contrast the rodent and the human evidence on arketamine; the hypothesis switch shows both."]),
-    "10_mechanisms_and_animals": (35, [
+    "10_mechanisms_and_animals": (45, [
         "Ask which experiments measure behaviour in rodents and which measure human relief.",
-        "The habenula question is about what a model leaves out; discuss why."]),
+        "The habenula question is about what a model leaves out; discuss why.",
+        "The opioid question: weigh a stopped-early trial of 12 against an open case series of 5; typical "
+        "error: the share with the hypothesis off (nothing to block), which the check names."]),
     "11_virtual_patients": (35, [
         "The central misconception: the mean relief of an arm is not its response rate. The check names "
         "it; follow up with a sketch of a distribution around the response line."]),

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from . import equations as _equations
+from . import evidence as _evidence
 from .errors import suggest
 from .objects import (
     _ID,
@@ -55,12 +56,13 @@ MIN_DOSE_INTERVAL_H = 1 / 60
 MAX_DOSE = {"mg": 1e5, "mg/kg": 1e3}
 
 _TOP = {"model", "roles", "branches", "nodes", "edges", "drugs", "parameters", "hypotheses",
-        "scenarios", "references", "interventions", "population", "experiments"}
+        "scenarios", "references", "interventions", "population", "experiments", "evidence"}
 _NODE_KEYS = {"id", "label", "kind", "branch", "tau", "tau_rise", "tau_fall", "baseline",
               "response", "description", "caption", "short_label"} | {
     p.source for r in _equations.RESPONSES for p in r.params}
+_EVIDENCE_KEYS = {"species", "design", "replicated", "participants"}
 _EDGE_KEYS = {"source", "target", "effect", "strength", "fraction", "grade",
-              "citations", "hypothesis", "note", "signal"} | {
+              "citations", "hypothesis", "note", "signal"} | _EVIDENCE_KEYS | {
     p.source for k in _equations.SIGNALS for p in k.params if p.source != "source baseline"}
 _DRUG_KEYS = {"clearance", "volume", "peripheral", "routes", "citations", "color", "color_dark"}
 _ROLE_KEYS = {"primary", "side_effects", "outcomes", "body_weight", "expectancy", "inert",
@@ -159,7 +161,18 @@ class _Checker(FileChecker):
         hypotheses = self.build_hypotheses(self.table(data.get("hypotheses", {}), "[hypotheses]"))
         nodes = self.build_nodes(data.get("nodes", []))
         node_by_id = {n.id: n for n in nodes}
+        rubric = self.build_evidence(data["evidence"]) if "evidence" in data else None
         edges = self.build_edges(data.get("edges", []), node_by_id, hypotheses)
+        if rubric is not None:
+            edges = self.grade_edges(data.get("edges", []), edges, rubric)
+        else:
+            for edge, raw in zip(edges, data.get("edges", []) if isinstance(data.get("edges"), list) else []):
+                extra = sorted(_EVIDENCE_KEYS & set(raw if isinstance(raw, dict) else ()))
+                if extra:
+                    self.problem(f"edge[{edge.index}] ({edge.source} -> {edge.target})",
+                                 f"{', '.join(extra)} without an [evidence] rubric to read them by",
+                                 "add an [evidence] table with its rules (see models/ketamine.toml), "
+                                 "or remove the field(s)")
         self.check_feedback(node_by_id, edges)
         drugs = self.build_drugs(self.table(data.get("drugs", {}), "[drugs]"), node_by_id)
         scenarios = self.build_scenarios(self.table(data.get("scenarios", {}), "[scenarios]"), drugs)
@@ -215,7 +228,110 @@ class _Checker(FileChecker):
             parameters=parameters, hypotheses=hypotheses, scenarios=scenarios,
             references={k: v for k, v in references.items() if isinstance(v, str)},
             derived=derived, interventions=interventions, population=population,
-            branches=self.branches, experiments=experiments, source=self.source)
+            branches=self.branches, experiments=experiments, evidence=rubric, source=self.source)
+
+    # -- the evidence-grade rubric (pathway.evidence)
+
+    def build_evidence(self, raw: Any) -> _evidence.Rubric:
+        """The ``[evidence]`` table: a description, what each grade means, and the rules."""
+        place = "[evidence]"
+        raw = self.table(raw, place)
+        self.unknown_keys(raw, {"description", "grades", "rules", "rodent_studies"}, place)
+        description = self.nonempty_text(raw, "description", place)
+        grades = self.table(raw.get("grades", {}), "evidence.grades")
+        for grade in GRADES:
+            if grade not in grades:
+                self.problem("evidence.grades", f"no text for the grade '{grade}'",
+                             f"add {grade} = \"what a {grade} edge needs\"")
+        meanings = {}
+        for grade, text in grades.items():
+            if grade not in GRADES:
+                self.problem("evidence.grades", f"unknown grade '{grade}'", suggest(grade, GRADES))
+            elif not isinstance(text, str) or not text.strip():
+                self.problem(f"evidence.grades.{grade}", "must be a non-empty string",
+                             "say in words what the grade requires")
+            else:
+                meanings[grade] = text
+        rules = []
+        for i, rule in self.list_of_tables(raw.get("rules", []), "evidence.rules",
+                                           "[[evidence.rules]] with grade, species and designs"):
+            where = f"evidence.rules[{i}]"
+            self.unknown_keys(rule, {"grade", "species", "designs", "replicated",
+                                     "min_participants", "why"}, where)
+            grade = self.choice(rule, "grade", _evidence.RULE_GRADES, where)
+            lists = {}
+            for key, options in (("species", _evidence.SPECIES), ("designs", _evidence.DESIGNS)):
+                value = rule.get(key)
+                if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+                    self.problem(where, f"'{key}' must be a non-empty list of strings",
+                                 f"choose from: {', '.join(options)}")
+                    value = []
+                for v in value:
+                    if v not in options:
+                        self.problem(where, f"{key}: '{v}' is not one of {', '.join(options)}",
+                                     suggest(v, options))
+                lists[key] = tuple(v for v in value if v in options)
+            least = self.number(rule, "min_participants", where, low=0, required=False, default=0,
+                                integer=True)
+            rules.append(_evidence.EvidenceRule(
+                grade, lists["species"], lists["designs"], self.flag(rule, "replicated", where),
+                int(least or 0), self.text(rule, "why", where, required=False)))
+        if not rules:
+            self.problem("[evidence]", "the rubric has no rules",
+                         "add [[evidence.rules]] tables saying what earns 'strong' and 'moderate'")
+        rodent = raw.get("rodent_studies", [])
+        if not isinstance(rodent, list) or not all(isinstance(k, str) for k in rodent):
+            self.problem(place, "'rodent_studies' must be a list of reference keys",
+                         "write rodent_studies = [\"key2020\"], with keys from [references]")
+            rodent = []
+        self.cited.extend(("evidence.rodent_studies", k) for k in rodent)
+        return _evidence.Rubric(description, tuple(rules), meanings, tuple(rodent))
+
+    def grade_edges(self, raw_edges: list, edges: list[Edge],
+                    rubric: _evidence.Rubric) -> list[Edge]:
+        """Read each edge's evidence fields and refuse a grade stronger than the rubric allows."""
+        out = []
+        for edge, raw in zip(edges, raw_edges):
+            if not isinstance(raw, dict):      # already a problem of build_edges
+                out.append(edge)
+                continue
+            place = f"edge[{edge.index}] ({edge.source} -> {edge.target})"
+            missing = [k for k in ("species", "design", "replicated") if k not in raw]
+            if missing:
+                self.problem(place, f"missing evidence field(s) {', '.join(missing)}: the model's "
+                             "[evidence] rubric needs them on every edge",
+                             "add species = \"mouse\", design = \"mechanistic experiment\", "
+                             "replicated = false (or the values that fit its citations)")
+                out.append(edge)
+                continue
+            species = self.choice(raw, "species", _evidence.SPECIES, place, fallback="none")
+            design = self.choice(raw, "design", _evidence.DESIGNS, place, fallback="assumption")
+            replicated = self.flag(raw, "replicated", place)
+            participants = self.number(raw, "participants", place, low=1, required=False,
+                                       integer=True)
+            participants = int(participants) if participants is not None else None
+            if participants is not None and species != "human":
+                self.problem(place, f"'participants' counts people, but species is '{species}'",
+                             "remove participants, or set species = \"human\"")
+            allowed = _evidence.allowed_grade(rubric, species, design, replicated, participants)
+            if _evidence.exceeds(edge.grade, allowed):
+                size = f", {participants} participants" if participants else ""
+                self.problem(
+                    place, f"graded '{edge.grade}', but the rubric in [evidence] allows at most "
+                    f"'{allowed}' for {species} evidence from a {design}"
+                    f"{', replicated' if replicated else ', not replicated'}{size}",
+                    f"set grade = \"{allowed}\", or cite evidence that meets a rule for "
+                    f"'{edge.grade}' ([[evidence.rules]]) and say so in species, design, replicated "
+                    "and participants")
+            if _evidence.is_rodent(species) and rubric.rodent_studies and not any(
+                    k in rubric.rodent_studies for k in edge.citations):
+                self.problem(place, f"species is '{species}', but none of its citations is in "
+                             "[evidence] rodent_studies",
+                             "cite the rodent study the edge rests on, or add its key to "
+                             "rodent_studies, or correct species")
+            out.append(replace(edge, species=species, design=design, replicated=replicated,
+                               participants=participants))
+        return out + list(edges[len(out):])
 
     def check_feedback(self, nodes: dict[str, Node], edges: list[Edge]) -> None:
         """Refuse a loop of activations among "product" nodes (a self-loop included).

@@ -23,6 +23,7 @@ import numpy as np
 
 from . import equations as eq
 from .errors import UsageError, suggest
+from .evidence import evidence_phrase
 from .modelfile import EDGE_FIELD as _EDGE_FIELD, Edge, Model, ParamRef, Value, format_quantity
 
 PRODUCT, HILL = eq.RESPONSE_INDEX["product"], eq.RESPONSE_INDEX["hill"]
@@ -349,6 +350,12 @@ def _cite(model: Model, keys) -> str:
     return "; ".join(short)
 
 
+def _grade_text(edge: Edge) -> str:
+    """An edge's grade with what its evidence is from, e.g. "preliminary, rodent data only (mouse)"."""
+    phrase = evidence_phrase(edge.species)
+    return f"{edge.grade}, {phrase}" if phrase else edge.grade
+
+
 def explain(model: Model, node_id: str, system: OdeSystem | None = None) -> str:
     """Explain one node's equation in words and symbols, term by term.
 
@@ -378,7 +385,7 @@ def explain(model: Model, node_id: str, system: OdeSystem | None = None) -> str:
             if e.target == node_id:
                 lines.append(f"  + edge[{e.index}] {e.name}: a fraction {model.value(e.fraction):g} "
                              f"of {e.source}'s clearance becomes {node_id} "
-                             f"[{e.grade}; {_cite(model, e.citations)}]")
+                             f"[{_grade_text(e)}; {_cite(model, e.citations)}]")
         return "\n".join(lines)
     k = system.node_index(node_id)
     kern = system.kernel
@@ -413,11 +420,13 @@ def explain(model: Model, node_id: str, system: OdeSystem | None = None) -> str:
     for t in terms:
         e = t.edge
         state = f" [hypothesis '{e.hypothesis}', on]" if e.hypothesis else ""
-        lines.append(f"    edge[{e.index}] {e.name} ({e.grade}){state}: {e.note}")
+        lines.append(f"    edge[{e.index}] {e.name} ({_grade_text(e)}){state}: {e.note}")
         lines.append(f"      sources: {_cite(model, e.citations)}")
     off = sorted({e.hypothesis for e in model.edges if e.target == node_id and e.hypothesis
                   and not model.hypotheses[e.hypothesis].enabled})
     for h in off:
         lines.append(f"  (the contested hypothesis '{h}' is off; switched on, it adds a term here:"
                      f" pathway explain {node_id} --hypothesis {h})")
+        if model.hypotheses[h].description:
+            lines.append(f"    {h}: {model.hypotheses[h].description}")
     return "\n".join(lines)

@@ -594,6 +594,35 @@ def _define():
        helper="your Exercise 2 answer and value_at on the default model")
 
 
+    def _naltrexone_share(m, opioid=True):
+        """Share of ketamine's 24 h drug effect left after naltrexone pretreatment."""
+        m = pathway.set_hypothesis(m, "opioid", opioid)
+        with_ntx = c.value_at(apply_intervention(m, "naltrexone"), "ketamine-iv", "24 h", effect=True)
+        return with_ntx / c.value_at(m, "ketamine-iv", "24 h", effect=True)
+
+
+    ex("opioid-share", "With the opioid hypothesis on, what share (0-1) of ketamine's 24 h drug effect is "
+       "left after naltrexone pretreatment?", tol=0.01, expected=_naltrexone_share,
+       traps=[(lambda m: _naltrexone_share(m, opioid=False),
+               "that is with the opioid hypothesis off: the model then has no opioid step for naltrexone "
+               "to block, so nothing changes"),
+              (lambda m: 1 - _naltrexone_share(m), "that is the share lost; the question asks for the share "
+               "left"),
+              (lambda m: c.value_at(apply_intervention(pathway.set_hypothesis(m, "opioid", True), "naltrexone"),
+                                    "ketamine-iv", "24 h", effect=True),
+               "that is the drug effect with naltrexone itself; divide it by the effect without naltrexone")],
+       hint="switch the hypothesis on in a copy of the model, then compare the drug effect with and without "
+       "the naltrexone intervention",
+       helper="pathway.set_hypothesis, apply_intervention with the naltrexone intervention, and value_at "
+       "with effect=True")
+    ex("opioid-quiz-both", "Quiz: with the opioid hypothesis on, does the model agree with both Williams 2018 "
+       "(naltrexone blunted the effect) and Yoon 2019 (naltrexone left it whole)? ('yes' or 'no')",
+       kind="choice", choices=YES_NO,
+       expected=lambda m: _yes(_naltrexone_share(m) <= 0.5 and _naltrexone_share(m) >= 0.9),
+       hint="one switch cannot give both a blunted and an intact effect; a model with the switch on sides "
+       "with one study", helper="your opioid-share answer, against 0.5 (blunted) and 0.9 (intact)")
+
+
     # ---------------------------------------------------------------- 11 virtual patients
     notebook("11_virtual_patients")
 

@@ -55,7 +55,8 @@ def to_graph(model: Model) -> nx.DiGraph:
         ``ec50_ng_ml``, ``hill``, ``fraction`` (floats or ``None``),
         ``grade``, ``citations`` (reference keys), ``references`` (the full
         reference texts), ``hypothesis`` (name or ``None``), ``active``
-        (``False`` when its hypothesis is off) and ``note``.
+        (``False`` when its hypothesis is off), ``note`` and ``species`` (what the
+        evidence is from, :data:`pathway.evidence.SPECIES`; "" without a rubric).
 
     Raises
     ------
@@ -110,7 +111,8 @@ def to_graph(model: Model) -> nx.DiGraph:
             hill=value(edge.hill), fraction=value(edge.fraction), grade=edge.grade,
             citations=list(edge.citations),
             references=[model.references[key] for key in edge.citations],
-            hypothesis=edge.hypothesis, active=edge in active, note=edge.note)
+            hypothesis=edge.hypothesis, active=edge in active, note=edge.note,
+            species=edge.species)
     return graph
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from . import equations as _equations
 from .errors import UsageError, suggest
+from .evidence import Rubric
 from .units import format_quantity
 
 KINDS = ("drug", "receptor", "cell", "transmitter", "signal", "structure", "readout")
@@ -69,6 +70,11 @@ class Edge:
     hypothesis: str | None = None
     note: str = ""
     signal: str = ""          # the kind of signal (pathway.equations.SIGNALS); "" for metabolism
+    #: the evidence the edge rests on (pathway.evidence): "" / None where the model file has no rubric
+    species: str = ""
+    design: str = ""
+    replicated: bool | None = None
+    participants: int | None = None
 
     @property
     def name(self) -> str:
@@ -299,6 +305,8 @@ class Model:
     population: PopulationSpec = field(default_factory=PopulationSpec)
     branches: dict[str, Branch] = field(default_factory=dict)
     experiments: dict[str, ExperimentSpec] = field(default_factory=dict)
+    #: the evidence-grade rubric of the file's [evidence] table (None: the file has none)
+    evidence: Rubric | None = None
     #: interventions in force, in the order applied: (name, time in h or None)
     applied: tuple[tuple[str, float | None], ...] = ()
     source: str = "<model>"

@@ -32,6 +32,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 from .errors import UsageError  # noqa: E402
+from .evidence import is_rodent  # noqa: E402
 from .results import Trajectory  # noqa: E402
 
 # Okabe-Ito colours: distinguishable with every common colour-vision deficiency.
@@ -541,6 +542,11 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
                     Line2D([], [], color=th.inhibit, lw=1.6 * th.scale, marker="|",
                            markersize=9 * th.scale, markeredgewidth=2 * th.scale, label="inhibits"),
                     Line2D([], [], color=th.metabolise, lw=1.6 * th.scale, label="metabolised to")]
+        rodent = sum(1 for *_, d in graph.edges(data=True) if is_rodent(d.get("species", "")))
+        if rodent:      # a key entry, not a line style: which arrows these are, explain names
+            handles.append(Line2D([], [], color="none",
+                                  label=f"rodent data only: {rodent} of {graph.number_of_edges()} arrows "
+                                        "(see pathway explain)"))
         if show_inactive and any(not d.get("active", True) for *_, d in graph.edges(data=True)):
             handles.append(Line2D([], [], color=th.muted, lw=1.6 * th.scale, alpha=0.35,
                                   label="hypothesis switched off"))

@@ -22,6 +22,7 @@ from .animation import Frame, FrameRenderer, chapter_frames
 from .plotting import blend_overlay
 from .errors import UsageError
 from .lecture import elapsed
+from .evidence import source_line
 
 try:                                       # python-pptx is the 'lecture' extra
     from pptx import Presentation
@@ -183,7 +184,8 @@ def write_slides(frame: Frame, out: str | Path) -> dict:
             cap = chapter.arms[a] if a < len(chapter.arms) else None
             refs += [key for key in (cap.cite if cap else ()) if key not in refs]
         if refs:
-            notes += ["", "Sources:"] + [f"- {model.references.get(key, key)}" for key in refs]
+            notes += ["", "Sources:"] + [f"- {source_line(model.references.get(key, key), key, model.evidence)}"
+                                         for key in refs]
         slide.notes_slide.notes_text_frame.text = "\n".join(notes).strip()
 
     # summary
@@ -199,7 +201,7 @@ def write_slides(frame: Frame, out: str | Path) -> dict:
         for cap in chapter.arms:
             every += [key for key in (cap.cite if cap else ()) if key not in every]
     slide.notes_slide.notes_text_frame.text = "Sources:\n" + "\n".join(
-        f"- {model.references.get(key, key)}" for key in every)
+        f"- {source_line(model.references.get(key, key), key, model.evidence)}" for key in every)
     from .atomicio import atomic_path
     with atomic_path(out) as part:          # an interrupted save leaves the old deck
         deck.save(part)

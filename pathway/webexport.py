@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .compile import compile_model
 from .errors import suggest
+from .evidence import evidence_phrase, is_rodent
 from .modelfile import (BASE_UNIT, UNITS, Dose, Intervention, Model, ParamRef, Value,
                         format_quantity, set_hypothesis)
 from .scenarios import inert_drugs
@@ -200,7 +201,8 @@ def export_model(model: Model, site: dict | None = None) -> dict:
             rects[b.name] = [float(v) for v in band_rect(members, lay.height, above)]
     edges = [{"index": e.index, "source": e.source, "target": e.target, "effect": e.effect,
               "grade": e.grade, "citations": list(e.citations), "hypothesis": e.hypothesis,
-              "note": e.note} for e in model.edges]
+              "note": e.note, "species": e.species, "evidence": evidence_phrase(e.species),
+              "rodent": is_rodent(e.species)} for e in model.edges]
     branches = {b.name: {"title": b.title, "row": rows.get(b.name), "rect": rects.get(b.name)}
                 for b in model.branches.values()}
     return {

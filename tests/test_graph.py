@@ -37,7 +37,7 @@ NODE_ATTRS = {"label", "kind", "branch", "branch_row", "branch_title", "descript
               "short_label", "response", "baseline", "maximum", "half", "hill", "tau_rise_h",
               "tau_fall_h", "layer"}
 EDGE_ATTRS = {"index", "effect", "strength", "ec50_ng_ml", "hill", "fraction", "grade",
-              "citations", "references", "hypothesis", "active", "note"}
+              "citations", "references", "hypothesis", "active", "note", "species"}
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +139,7 @@ def test_every_edge_present_with_attributes(model, graph):
         assert data["references"] == [model.references[k] for k in edge.citations]
         assert data["hypothesis"] == edge.hypothesis
         assert data["note"] == edge.note
+        assert data["species"] == edge.species
         assert isinstance(data["active"], bool)
         assert isinstance(data["strength"], float)
 
@@ -391,8 +392,9 @@ def test_json_round_trip(graph, tmp_path):
         assert back.edges[u, v] == attrs
     for n, attrs in graph.nodes(data=True):
         assert back.nodes[n] == attrs
-    assert back.edges["glutamate", "ampa"]["citations"] == ["maeng2008", "zanos2018"]
-    assert back.edges["glutamate", "ampa"]["grade"] == "strong"
+    assert back.edges["glutamate", "ampa"]["citations"] == ["maeng2008", "zanos2016", "zanos2018"]
+    assert back.edges["glutamate", "ampa"]["grade"] == "moderate"
+    assert back.edges["glutamate", "ampa"]["species"] == "mouse"
     assert back.nodes["esketamine"]["tau_rise_h"] is None
 
 

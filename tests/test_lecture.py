@@ -529,8 +529,16 @@ def test_slides_are_an_editable_deck(lmodel, tmp_path, capsys):
         for cap in chapter.arms:
             for key in cap.cite:
                 assert lmodel.references[key] in notes
+                # a study in mice or rats says so where the notes list it
+                rodent = key in lmodel.evidence.rodent_studies
+                assert (f"{lmodel.references[key]} [rodent study]" in notes) == rodent, key
     assert len(pictures) == len(set(pictures)) >= len(lecture.chapters) - 1
     assert "Summary" in slides[-1].shapes.title.text_frame.text
+    every = slides[-1].notes_slide.notes_text_frame.text
+    cited = {k for c in lecture.chapters for cap in c.arms if cap for k in cap.cite}
+    assert cited & set(lmodel.evidence.rodent_studies), "the lecture cites no rodent study to label"
+    for key in cited & set(lmodel.evidence.rodent_studies):
+        assert f"{lmodel.references[key]} [rodent study]" in every
 
 
 def test_storyboard_uses_the_same_chapters(lmodel, tmp_path):

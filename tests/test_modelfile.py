@@ -293,16 +293,16 @@ BROKEN = [
         [node_place("spines"), "kind 'structur' is not one of", "did you mean 'structure'?"],
         id="unknown-node-kind"),
     pytest.param(
-        (GLUTAMATE_AMPA, 'grade = "strong"\n'), '',
+        (GLUTAMATE_AMPA, 'grade = "moderate"\n'), '',
         [edge_place("glutamate", "ampa"), "missing field 'grade'"],
         id="edge-without-grade"),
     pytest.param(
-        (GLUTAMATE_AMPA, 'grade = "strong"'), 'grade = "strongg"',
-        [edge_place("glutamate", "ampa"), "grade 'strongg' is not one of",
-         "did you mean 'strong'?"],
+        (GLUTAMATE_AMPA, 'grade = "moderate"'), 'grade = "moderatte"',
+        [edge_place("glutamate", "ampa"), "grade 'moderatte' is not one of",
+         "did you mean 'moderate'?"],
         id="unknown-grade"),
     pytest.param(
-        (GLUTAMATE_AMPA, 'citations = ["maeng2008", "zanos2018"]'), 'citations = []',
+        (GLUTAMATE_AMPA, 'citations = ["maeng2008", "zanos2016", "zanos2018"]'), 'citations = []',
         [edge_place("glutamate", "ampa"), "no citations"],
         id="edge-without-citations"),
     pytest.param(
@@ -704,6 +704,9 @@ target = "{target}"
 effect = "{effect}"
 strength = 1.5
 grade = "preliminary"
+species = "none"
+design = "assumption"
+replicated = false
 citations = ["{cite}"]
 """
 

@@ -351,6 +351,28 @@ def test_click_and_enter_show_details_with_citations(page, model):
 
 
 @needs_browser
+def test_a_rodent_only_step_says_so_in_its_details_and_the_key(page, model):
+    from pathway.evidence import evidence_phrase, is_rodent
+    edge = next(e for e in model.edges if (e.source, e.target) == ("spines", "relief"))
+    assert is_rodent(edge.species)
+    page.get_by_role("button", name="Reset everything").click()
+    page.locator(f'[data-edge="{edge.index}"]').focus()
+    page.keyboard.press("Enter")
+    text = page.locator(".pw-info").inner_text()
+    assert f"Evidence: {edge.grade}, {evidence_phrase(edge.species)}." in text
+    assert "rodent data only (mouse)" in text
+    label = page.locator(f'[data-edge="{edge.index}"]').get_attribute("aria-label")
+    assert "rodent data only" in label
+    human = next(e for e in model.edges if e.species == "human" and e.hypothesis is None)
+    assert "rodent" not in page.locator(f'[data-edge="{human.index}"]').get_attribute("aria-label")
+    # the node's details name the rodent evidence of the arrows into it
+    page.locator(f'[data-node="{edge.target}"]').click()
+    assert "rodent data only (mouse)" in page.locator(".pw-info").inner_text()
+    assert page.locator(".pw-rodent-key").count() == 1
+    assert "mice or rats" in page.locator(".pw-rodent-key").inner_text()
+
+
+@needs_browser
 def test_things_to_try_set_up_the_page(page, model):
     for i, item in enumerate(load_site(model)["try"]):
         page.locator(".pw-try-list .pw-try-button").nth(i).click()

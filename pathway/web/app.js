@@ -882,7 +882,7 @@
       var on = e.hypothesis === null || sys.on[e.hypothesis];
       var color = C[e.effect] || C.activates;
       var g = svg("g", {class: "pw-edge", tabindex: 0, role: "button", "data-edge": e.index,
-        "aria-label": self.label(e.source) + " " + e.effect + " " + self.label(e.target) + ", " + e.grade + " evidence" + (on ? "" : ", hypothesis off")}, edgeLayer);
+        "aria-label": self.label(e.source) + " " + e.effect + " " + self.label(e.target) + ", " + e.grade + " evidence" + (e.rodent ? ", rodent data only" : "") + (on ? "" : ", hypothesis off")}, edgeLayer);
       svg("path", {d: path, stroke: "transparent", "stroke-width": sig(hit, 3), fill: "none", class: "pw-hit"}, g);
       svg("path", {d: path, stroke: color, "stroke-width": 1.7,
         "stroke-dasharray": GRADE_DASH[e.grade] || "", fill: "none", opacity: on ? 1 : 0.22,
@@ -1043,6 +1043,9 @@
       else svg("path", {d: "M27,1.5 L34,5 L27,8.5 z", fill: g[1], opacity: g[3] || 1}, sw);
       grades.appendChild(el("li", {}, [sw, " " + g[2]]));
     });
+    if (this.data.edges.some(function (e) { return e.rodent; })) {
+      grades.appendChild(el("li", {class: "pw-rodent-key", text: "rodent: an arrow whose evidence is from mice or rats only says so in its details (click it)"}));
+    }
     this.keyBox.appendChild(grades);
   };
 
@@ -1245,7 +1248,7 @@
     });
     var into = this.data.edges.filter(function (e) { return e.target === n.id; });
     if (into.length) {
-      box.appendChild(el("p", {text: "Driven by: " + into.map(function (e) { return this.label(e.source) + " (" + e.effect + ", " + e.grade + " evidence)"; }, this).join("; ") + "."}));
+      box.appendChild(el("p", {text: "Driven by: " + into.map(function (e) { return this.label(e.source) + " (" + e.effect + ", " + e.grade + " evidence" + (e.evidence ? ", " + e.evidence : "") + ")"; }, this).join("; ") + "."}));
     }
     var keys = [];
     this.data.edges.forEach(function (e) { if (e.target === n.id || e.source === n.id) e.citations.forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); }); });
@@ -1258,7 +1261,7 @@
     var box = this.info, h = e.hypothesis;
     box.dataset.showing = "edge:" + e.index;
     this.infoHeader(this.label(e.source) + (e.effect === "inhibits" ? " inhibits " : e.effect === "activates" ? " activates " : " is metabolised to ") + this.label(e.target));
-    box.appendChild(el("p", {}, [el("strong", {text: "Evidence: " + e.grade + "."}),
+    box.appendChild(el("p", {}, [el("strong", {text: "Evidence: " + e.grade + (e.evidence ? ", " + e.evidence : "") + "."}),
       h ? " Part of the contested hypothesis \u201c" + this.hypothesisTitle(h) + "\u201d (" + (this.system().on[h] ? "on" : "off") + "): " + plain(this.data.hypotheses[h].description) : ""]));
     if (e.note) box.appendChild(el("p", {text: plain(e.note)}));
     box.appendChild(el("h4", {text: "Studies"}));
