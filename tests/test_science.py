@@ -63,9 +63,9 @@ def test_every_target_cites_a_model_reference(model):
 #: honestly is worth more than a band bent. For them the test checks that the number is computed
 #: from a simulation and reported as a miss, on the scorecard and in its verdict.
 MISSED_AFTER_FIT = frozenset({
-    "T6a", "T6c", "T7a", "T10b", "T11c", "T11d", "T15c", "T18e", "T20a", "T21a", "T21b", "T22d",
-    "T23a", "T23b", "T23f", "T24b", "T25f", "T25g", "T26a", "T26b", "T26c", "T26d", "T27b", "T27d",
-    "T28a", "T28b", "T28c", "T30", "T31a", "T31b", "T31c",
+    "T6a", "T6c", "T7a", "T8j", "T10b", "T15c", "T18e", "T20a", "T22d", "T23a", "T23b", "T23f",
+    "T24b", "T25f", "T25g", "T26a", "T26b", "T26c", "T26d", "T27b", "T27d", "T28a", "T28c", "T29a",
+    "T30", "T31b", "T31c",
 })
 
 
@@ -147,3 +147,4 @@ def test_readme_states_how_many_checks_the_fitted_model_passes(scorecard):
     missed = len(scorecard) - passed
     assert f"{passed} pass and {missed} are missed" in readme
     assert missed == len(MISSED_AFTER_FIT)
+
