@@ -28,7 +28,7 @@ import os
 import re
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +68,8 @@ class FitResult:
     evaluations: int
     seconds: float
     dimensions: tuple[str, ...]
+    #: the bootstrap's parameter vectors (replicates x names, base units); pathway.ensemble picks members from them
+    draws: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         return {"parameters": [{"name": n, "value": v, "start": s, "bounds": [lo, hi], "se": e,
@@ -257,7 +259,7 @@ def fit(model: Model, trials=None, *, names=None, n: int = FIT_PEOPLE, seed: int
         trials=tuple(keep), cost_start=float(r0 @ r0), cost=float(res @ res),
         residuals=tuple((_label(r), float(z)) for r, z in zip(used, res)),
         n_people=n, starts=len(points), evaluations=evaluations, seconds=time.perf_counter() - t0,
-        dimensions=tuple(model.parameters[nm].dimension for nm in names))
+        dimensions=tuple(model.parameters[nm].dimension for nm in names), draws=draws)
 
 
 def apply_fit(model: Model, result: FitResult) -> Model:
