@@ -15,7 +15,8 @@ file's values and from deterministic Halton points in the box (log scale for pos
 
 Uncertainty: a case bootstrap over the calibration trials, each replicate solved by one Gauss-Newton step from
 the fit with the Jacobian of the fit (linearised, so it costs no new simulation), gives a 95% interval per
-parameter; the Gauss-Newton standard error is reported beside it.
+parameter; the Gauss-Newton standard error is reported beside it. The draws are kept (``FitResult.draws``):
+:mod:`pathway.ensemble` picks the calibration ensemble (the ``--band`` sets) from them.
 
 :func:`write_fitted` edits only the ``value`` and ``fitted_from`` lines of the fitted parameters in the model file
 and replaces the file atomically, so its comments and layout stay.
