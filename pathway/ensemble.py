@@ -283,8 +283,9 @@ def _build(c: FileChecker, data: dict, model: Model) -> Ensemble:
                           "run `pathway fit` to write it again")
         if centre is not None and not math.isclose(centre[i], p.value, rel_tol=CENTRE_RTOL, abs_tol=1e-12):
             c.problem(f"centre[{i}]", f"{n} = {centre[i]:g} here but {p.value:g} in the model, so the "
-                      "ensemble belongs to other values (the model was fitted or edited since, or --param "
-                      "changed it)", "run `pathway fit` to remake the ensemble with the model file's values")
+                      "ensemble belongs to other values (the model file was fitted or edited since, or --set "
+                      "changed a calibrated parameter)", "the band needs the fitted values: leave out --set "
+                      f"{n}=..., or run `pathway fit` to remake the ensemble with the model file's values")
     left = [n for n in calibrated if n not in names]
     if names and left:
         c.problem("names", f"the calibrated parameter{'s' if len(left) > 1 else ''} {', '.join(left)} "
