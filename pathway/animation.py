@@ -634,6 +634,32 @@ def prepare(model: Model | None, scenario: str | None, compare: str | None = Non
                        size_px=size_px, dpi=dpi, reveal=reveal, effect=effect)
 
 
+def draw_bands(frame: Frame, bands) -> None:
+    """Shade each arm's ensemble band (a :class:`pathway.ensemble.Band` or None per arm, of what the relief
+    panel shows: the drug effect or the arm) behind its curve on the relief panel, with a legend entry saying
+    what it is. Call it before rendering: the band is part of the static background."""
+    from matplotlib.patches import Patch
+    descriptions = {a.description for a in frame.arms}
+    ax = next(ax for ax in frame.fig.axes for ln in ax.get_lines()
+              if ln.get_label().split(": drug effect")[0] in descriptions)
+    th, drawn = frame.theme, None
+    for a, b in zip(frame.arms, bands):
+        if b is not None:
+            keep = b.t_h >= ax.get_xlim()[0] * 0.99
+            ax.fill_between(b.t_h[keep], b.low[keep], b.high[keep], color=a.color, alpha=0.22, lw=0, zorder=0)
+            lo, hi = ax.get_ylim()
+            ax.set_ylim(min(lo, float(b.low[keep].min()) - 0.02), max(hi, float(b.high[keep].max()) + 0.02))
+            drawn = b
+    if drawn is not None:
+        handles, labels = ax.get_legend_handles_labels()
+        old = ax.get_legend()
+        anchor = old.get_bbox_to_anchor().transformed(ax.transAxes.inverted())     # where the old one sat
+        ax.legend(handles + [Patch(color=th.muted, alpha=0.45, lw=0)],
+                  labels + [f"shaded: {drawn.label}"], frameon=False, loc=old._loc,
+                  bbox_to_anchor=anchor.bounds, fontsize=old.get_texts()[0].get_fontsize(),
+                  labelcolor=th.text, handlelength=2.4, borderaxespad=0, ncol=1, labelspacing=0.25)
+
+
 def animate(model: Model | None = None, scenario: str | None = None, compare: str | None = None,
             **kwargs) -> FuncAnimation:
     """A :class:`matplotlib.animation.FuncAnimation` (blitted) for notebooks; the

@@ -308,6 +308,7 @@ def cmd_fit(args) -> int:
     if not args.dry_run:
         write_fitted(path, model, result)
         print(f"wrote the fitted values into {path}", file=sys.stderr)
+        _write_ensemble(fitted, result)
     if args.json:
         data = result.to_dict()
         if rows is not None:
@@ -319,6 +320,19 @@ def cmd_fit(args) -> int:
         print()
         print(headline_text(rows))
     return 0
+
+
+def _write_ensemble(fitted, result) -> None:
+    """After a fit of every calibrated parameter, the ensemble file beside the model (the band's parameter
+    sets); a fit of some of them (--only) leaves it as it was: its draws hold the others fixed."""
+    from .ensemble import ensemble_path, write_ensemble
+    from .fit import calibrated_parameters
+
+    if set(calibrated_parameters(fitted)) - set(result.names):
+        print(f"left {ensemble_path(fitted)} as it was: only a fit of every calibrated parameter writes the "
+              "ensemble (the --band sets); run pathway fit without --only to remake it", file=sys.stderr)
+        return
+    print(f"wrote the calibration ensemble into {write_ensemble(fitted, result)}", file=sys.stderr)
 
 
 def cmd_sensitivity(args) -> int:
@@ -396,10 +410,35 @@ def cmd_plot(args) -> int:
         arms.append(simulate(base, placebo_arm(base, args.scenario), days=days, step_min=step))
         labels.append(f"{args.scenario} (placebo arm)")
         styles.append("-")
+    bands = _plot_bands(args, base, names, days, step) if args.band else None
     _write(args.out, lambda path: save_timecourse_figure(
-        arms, path, labels=labels, styles=styles, theme=args.theme, presenter=args.presenter))
+        arms, path, labels=labels, styles=styles, theme=args.theme, presenter=args.presenter, bands=bands))
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
+
+
+def _plot_bands(args, base, names, days, step) -> list:
+    """``pathway plot --band``: the ensemble band of every arm the plot draws, in its order (the arms with an
+    intervention: control, then treated; then the placebo arm)."""
+    from .ensemble import band, load_ensemble
+    from .scenarios import apply_all
+
+    ens = load_ensemble(base)
+    models = [base, apply_all(base, args.intervention)] if args.intervention else [base]
+    out = [band(m, name, days=days, step_min=step, ensemble=ens) for name in names for m in models]
+    if not args.no_placebo:
+        out.append(band(base, args.scenario, days=days, step_min=step, ensemble=ens, placebo=True))
+    return out
+
+
+def _animation_bands(frame, args) -> list:
+    """``pathway animate --band``: each arm's ensemble band of what the relief panel shows."""
+    from .ensemble import band, load_ensemble
+
+    ens = load_ensemble(frame.model)
+    effect = not (args.arms or args.no_placebo)
+    return [band(frame.model, a.traj.scenario, days=a.traj.t_h[-1] / 24, ensemble=ens, effect=effect,
+                 step_min=5.0 if a.traj.t_h[-1] <= 14 * 24 else 15.0) for a in frame.arms]
 
 
 def _prepare_animation(args):
@@ -439,6 +478,9 @@ def cmd_animate(args) -> int:
 
     _check_out(args.out, FORMATS)
     frame = _prepare_animation(args)
+    if args.band:
+        from .animation import draw_bands
+        draw_bands(frame, _animation_bands(frame, args))
     info = save_animation(frame, args.out,
                           progress=not args.quiet and (sys.stderr.isatty() or args.progress))
     print(f"wrote {info['path']}: {info['chapters']} chapters, {info['duration_s']:.0f} s, "
@@ -960,6 +1002,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=_positive(float), metavar="D",
                    help="length, above 0 to 3650 (default 56)")
     p.add_argument("--no-placebo", action="store_true", help="leave out the placebo arm")
+    p.add_argument("--band", action="store_true",
+                   help="shade each arm's band: the lowest to the highest of the calibration ensemble's "
+                        "parameter sets (models/ensembles/, written by pathway fit)")
     p.add_argument("--out", required=True, metavar="FILE", help="FILE.png, .svg or .pdf")
     picture_options(p)
     model_options(p)
@@ -995,6 +1040,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--reveal", action="store_true",
                            help="draw the curves as the clock runs (predict, then watch)")
             p.add_argument("--progress", action="store_true", help="always show the progress bar")
+            p.add_argument("--band", action="store_true",
+                           help="shade each arm's band on the relief panel: the lowest to the highest of "
+                                "the calibration ensemble's parameter sets (written by pathway fit)")
             p.set_defaults(func=cmd_animate)
         elif name == "storyboard":
             p.add_argument("--out", required=True, metavar="DIR", help="a folder for the PNGs")

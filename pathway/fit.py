@@ -15,7 +15,8 @@ file's values and from deterministic Halton points in the box (log scale for pos
 
 Uncertainty: a case bootstrap over the calibration trials, each replicate solved by one Gauss-Newton step from
 the fit with the Jacobian of the fit (linearised, so it costs no new simulation), gives a 95% interval per
-parameter; the Gauss-Newton standard error is reported beside it.
+parameter; the Gauss-Newton standard error is reported beside it. The draws are kept (``FitResult.draws``):
+:mod:`pathway.ensemble` picks the calibration ensemble (the ``--band`` sets) from them.
 
 :func:`write_fitted` edits only the ``value`` and ``fitted_from`` lines of the fitted parameters in the model file
 and replaces the file atomically, so its comments and layout stay.
@@ -28,7 +29,7 @@ import os
 import re
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -136,6 +137,8 @@ class FitResult:
     evaluations: int
     seconds: float
     dimensions: tuple[str, ...]
+    #: the bootstrap's parameter vectors (replicates x names, base units); pathway.ensemble picks members from them
+    draws: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         return {"parameters": [{"name": n, "value": v, "start": s, "bounds": [lo, hi], "se": e,
@@ -342,7 +345,7 @@ def fit(model: Model, trials=None, *, names=None, n: int = FIT_PEOPLE, seed: int
         trials=tuple(keep), cost_start=float(r0 @ r0), cost=float(res @ res),
         residuals=tuple((_label(r), float(z)) for r, z in zip(used, res)),
         n_people=n, starts=len(points), evaluations=evaluations, seconds=time.perf_counter() - t0,
-        dimensions=tuple(model.parameters[nm].dimension for nm in names))
+        dimensions=tuple(model.parameters[nm].dimension for nm in names), draws=draws)
 
 
 def apply_fit(model: Model, result: FitResult) -> Model:

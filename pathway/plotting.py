@@ -753,7 +753,7 @@ def line_color(traj: Trajectory, th: Theme, index: int) -> str:
 def plot_timecourse(trajectories, variable: str | None = None, ax=None, *, labels=None,
                     styles=None, theme: str | Theme = "light", presenter: bool = False,
                     t_min_h: float = 1 / 6, t_max_h: float | None = None, ylabel: str | None = None,
-                    legend: bool = True):
+                    legend: bool = True, bands=None):
     """Plot ``variable`` of one or more trajectories against log time; return the Axes.
 
     Parameters
@@ -765,6 +765,9 @@ def plot_timecourse(trajectories, variable: str | None = None, ax=None, *, label
         A legend label and a line style per trajectory (default: the scenario name, solid).
     t_min_h, t_max_h : float
         The time window in hours (default 10 minutes to the longest trajectory).
+    bands : list, optional
+        A :class:`pathway.ensemble.Band` (or None) per trajectory, shaded in the arm's colour behind its curve,
+        with one legend entry saying what the band is.
     """
     th = theme if isinstance(theme, Theme) else get_theme(theme, presenter)
     trajs = [trajectories] if isinstance(trajectories, Trajectory) else list(trajectories)
@@ -782,16 +785,39 @@ def plot_timecourse(trajectories, variable: str | None = None, ax=None, *, label
         ax.plot(traj.t_h[keep], traj[variable][keep], ls, color=line_color(traj, th, i),
                 lw=(3.0 if behind else 2.2) * th.scale, label=lab, zorder=1 if behind else 3,
                 alpha=0.6 if behind else 1.0)
+    key = _draw_bands(ax, trajs, bands, th, t_min_h) if bands else []
     _style_axes(ax, th)
     format_time_axis(ax, t_min_h, t_max_h, th)
     ax.set_ylabel(ylabel or trajs[0].label(variable), color=th.text, fontsize=th.fs(10))
     if legend:
-        ax.legend(frameon=False, fontsize=th.fs(9), labelcolor=th.text)
+        handles, texts = ax.get_legend_handles_labels()
+        ax.legend(handles + [h for h, _ in key], texts + [t for _, t in key], frameon=False, fontsize=th.fs(9),
+                  labelcolor=th.text)
     return ax
 
 
+#: Opacity of an ensemble band behind its arm's curve.
+BAND_ALPHA = 0.22
+
+
+def _draw_bands(ax, trajs, bands, th: Theme, t_min_h: float) -> list:
+    """Each arm's ensemble band (lowest to highest member) in the arm's colour; the legend's (handle, text)."""
+    from matplotlib.patches import Patch
+    drawn = None
+    for i, (traj, b) in enumerate(zip(trajs, bands)):
+        if b is None:
+            continue
+        keep = b.t_h >= t_min_h * 0.999
+        ax.fill_between(b.t_h[keep], b.low[keep], b.high[keep], color=line_color(traj, th, i),
+                        alpha=BAND_ALPHA, lw=0, zorder=0)
+        drawn = b
+    if drawn is None:
+        return []
+    return [(Patch(color=th.muted, alpha=0.45, lw=0), f"shaded: {drawn.label} (lowest to highest, per arm)")]
+
+
 def timecourse_figure(arms, *, labels=None, styles=None, theme="light", presenter=False,
-                      t_max_h=None, figsize=None):
+                      t_max_h=None, figsize=None, bands=None):
     """Relief above; plasma level and dissociation below, on one log time axis.
 
     ``arms`` is a list of trajectories (e.g. ketamine, SSRI, placebo). Returns the figure.
@@ -802,7 +828,7 @@ def timecourse_figure(arms, *, labels=None, styles=None, theme="light", presente
         gridspec_kw={"height_ratios": [2.2, 1]}, facecolor=th.background, layout="constrained")
     labels = labels or [a.scenario for a in arms]
     styles = styles or ["-"] * len(arms)
-    plot_timecourse(arms, None, ax=top, labels=labels, styles=styles, theme=th, t_max_h=t_max_h)
+    plot_timecourse(arms, None, ax=top, labels=labels, styles=styles, theme=th, t_max_h=t_max_h, bands=bands)
     top.set_xlabel("")
     top.set_ylim(0, 1)
     plotted = False
@@ -865,9 +891,10 @@ def save_pathway_figure(graph: nx.DiGraph, path, *, activity=None, theme: str = 
 
 
 def save_timecourse_figure(arms, path, *, labels=None, styles=None, theme: str = "light",
-                           presenter: bool = False, dpi: int = 120, title: str | None = None):
-    """The two-panel time-course figure, saved by suffix (PNG, SVG or PDF)."""
-    fig = timecourse_figure(arms, labels=labels, styles=styles, theme=theme, presenter=presenter)
+                           presenter: bool = False, dpi: int = 120, title: str | None = None, bands=None):
+    """The two-panel time-course figure, saved by suffix (PNG, SVG or PDF); ``bands`` as for
+    :func:`plot_timecourse`."""
+    fig = timecourse_figure(arms, labels=labels, styles=styles, theme=theme, presenter=presenter, bands=bands)
     th = get_theme(theme, presenter)
     if title:
         fig.suptitle(title, color=th.text, fontsize=th.fs(13), x=0.02, ha="left")

@@ -245,7 +245,22 @@ def export_model(model: Model, site: dict | None = None) -> dict:
         "page": (site or {}).get("page", {}),
         "glossary": (site or {}).get("glossary", {}),
         "time_units": {u: f for u, f in UNITS["time"].items()},
+        "ensemble": ensemble_export(model),
     }
+
+
+def ensemble_export(model: Model) -> dict | None:
+    """The calibration ensemble for the page's band (None when the model has no ensemble file): each member's
+    values in the unit the page's parameters use (:func:`parameter_table`), in the order of ``names``. A file
+    that is there but broken or stale is an error (:func:`pathway.ensemble.load_ensemble`), not a missing band."""
+    from .ensemble import BAND_KIND, ensemble_path, load_ensemble
+    if not ensemble_path(model).is_file():
+        return None
+    ens = load_ensemble(model)
+    table = parameter_table(model)
+    factors = [table[n]["factor"] for n in ens.names]
+    return {"label": ens.label, "band": BAND_KIND, "names": list(ens.names), "trials": list(ens.trials),
+            "members": [[v / f for v, f in zip(values, factors)] for values in ens.members]}
 
 
 # ---------------------------------------------------------------- the site file

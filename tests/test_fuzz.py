@@ -527,11 +527,11 @@ COMMANDS = {
     "sensitivity": ["!--scenario", "--at", "--output", "--method", "--n", "--seed", "--json",
                     "--figure", "--dask", "--quiet", "--model", "--set", "--hypothesis",
                     "--intervention"],
-    "plot": ["!--scenario", "--compare", "--days", "--no-placebo", "!--out", "--theme",
+    "plot": ["!--scenario", "--compare", "--days", "--no-placebo", "--band", "!--out", "--theme",
              "--presenter", "--model", "--set", "--hypothesis", "--intervention"],
     "animate": ["--scenario", "--compare", "--days", "--chapters", "--frames", "--no-placebo",
-                "--effect", "--arms", "!--out", "--fps", "--reveal", "--progress", "--quiet", "--theme",
-                "--presenter", "--model", "--set", "--hypothesis", "--intervention"],
+                "--effect", "--arms", "!--out", "--fps", "--reveal", "--progress", "--band", "--quiet",
+                "--theme", "--presenter", "--model", "--set", "--hypothesis", "--intervention"],
     "storyboard": ["--scenario", "--compare", "--days", "--chapters", "--frames", "--no-placebo",
                    "--effect", "--arms", "--quiet", "!--out", "--theme", "--presenter", "--model", "--set",
                    "--hypothesis", "--intervention"],
@@ -547,7 +547,7 @@ COMMANDS = {
     "lecture": [],
 }
 FLAGS = {"--placebo", "--presenter", "--json", "--quiet", "--progress", "--no-placebo", "--effect",
-         "--arms", "--reveal", "--trials-only", "--checks-only", "--dry-run", "--report"}
+         "--arms", "--reveal", "--trials-only", "--checks-only", "--dry-run", "--report", "--band"}
 OUT_SUFFIX = {"simulate": [".csv"], "graph": [".graphml", ".json", ".png"], "plot": [".png", ".svg"],
               "animate": [".gif", ".html"], "storyboard": [""], "slides": [".pptx"],
               "export": [".xml", ".graphml", ".json", ".omex"], "site": [""], "validate": [".png"]}

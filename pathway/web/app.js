@@ -195,7 +195,7 @@
     var d = this.data, show = d.roles.showcase, first = this.options.initial || {};
     var s = {scenario: show[0], compare: show.length > 1 ? show[1] : "", dose: null, days: null,
       interventions: [], hypotheses: Object.keys(d.hypotheses).filter(function (h) { return d.hypotheses[h].enabled; }),
-      set: {}, t: 24, side: (d.roles.side_effects[0] || d.roles.outcomes[0] || ""), placebo: true, inert: ""};
+      set: {}, t: 24, side: (d.roles.side_effects[0] || d.roles.outcomes[0] || ""), placebo: true, inert: "", band: false};
     if (first.scenario in d.scenarios) s.scenario = first.scenario;
     if (first.compare === "" || first.compare in d.scenarios) s.compare = first.compare;
     return s;
@@ -517,7 +517,21 @@
       el("div", {class: "pw-field pw-check"}, [this.placeboInput, el("label", {for: "pw-placebo",
         text: "Show each arm's matched placebo (the same visits with an inert drug: only the expectation of getting better acts)"})]),
       this.inertRow,
+      this.buildBand(),
       el("div", {class: "pw-field"}, [el("label", {for: "pw-days", text: "Length of the run"}), this.daysInput, this.daysValue])]);
+  };
+
+  // the calibration ensemble's band: a checkbox, hidden when the model has no ensemble file
+  App.prototype.buildBand = function () {
+    var self = this, ens = this.data.ensemble;
+    this.bandInput = el("input", {id: "pw-ensemble", type: "checkbox", "aria-describedby": "pw-ensemble-desc",
+      onchange: function () { self.state.band = this.checked; self.render(); }});
+    return el("div", {class: "pw-field", hidden: !ens}, [
+      el("div", {class: "pw-check"}, [this.bandInput, el("label", {for: "pw-ensemble", text: "Uncertainty band"})]),
+      el("p", {class: "pw-desc", id: "pw-ensemble-desc", text: ens ? "Shades each arm of the " +
+        this.label(this.primary).toLowerCase() + " chart from the lowest to the highest of " + ens.members.length +
+        " parameter sets that fit the calibration trials about as well (the " + ens.label +
+        "). A parameter you set yourself keeps your value. It takes a moment: every set is run for every arm." : ""})]);
   };
 
   App.prototype.doseRange = function () {
@@ -651,6 +665,7 @@
     this.daysInput.value = this.days();
     this.daysValue.textContent = this.days() + " days";
     this.placeboInput.checked = s.placebo;
+    this.bandInput.checked = s.band;
     this.inertSelect.value = s.inert || d.roles.inert;
     this.inertSelect.disabled = !s.placebo;
     this.inertDesc.textContent = (this.nodes[s.inert || d.roles.inert] || {}).description || "";
@@ -717,7 +732,7 @@
   };
 
   App.prototype.render = function () {
-    var s = this.state, self = this, key = JSON.stringify([s.scenario, s.compare, s.dose, s.days, s.interventions, s.hypotheses, s.set, s.placebo, s.inert]);
+    var s = this.state, self = this, key = JSON.stringify([s.scenario, s.compare, s.dose, s.days, s.interventions, s.hypotheses, s.set, s.placebo, s.inert, s.band]);
     if (key === this.lastKey) { this.draw(); return; }
     var started = performance.now();
     var arms = [], sys;
@@ -739,6 +754,7 @@
         var ci = s.placebo ? 2 : 1;
         if (arms[ci]) arms[ci].dash = "9 3 2 3";
       }
+      if (s.band && this.data.ensemble) this.addBands(arms, base);
     } catch (err) {
       this.showError(err);
       this.syncControls();
@@ -746,7 +762,9 @@
     }
     this.alert.hidden = true;
     this.sys = sys;
-    if (this.runs && this.lastKey !== null) this.ghost = {arms: this.runs.filter(function (a) { return !a.placebo; }), days: this.runs.days};
+    // (the band's switch changes no curve, so it leaves the ghost as it was)
+    if (this.runs && this.lastKey !== null && JSON.stringify(JSON.parse(this.lastKey).slice(0, -1)) !== JSON.stringify(JSON.parse(key).slice(0, -1)))
+      this.ghost = {arms: this.runs.filter(function (a) { return !a.placebo; }), days: this.runs.days};
     this.runs = arms;
     this.runs.days = this.days();
     this.lastKey = key;
@@ -758,6 +776,28 @@
     this.status.textContent = "Peak " + this.label(this.primary).toLowerCase() + " " + sig(main[this.primary][i], 2) +
       " at " + formatTime(main.time_h[i]) + " (" + this.armName(s.scenario) + ").";
     self.host.dataset.ready = "1";
+  };
+
+  // each arm's band: every ensemble member run with the arm's own options (the reader's own parameter
+  // values kept), the lowest and highest member at each time of the primary outcome
+  App.prototype.addBands = function (arms, base) {
+    var s = this.state, ens = this.data.ensemble, self = this, started = performance.now();
+    var sets = ens.members.map(function (values) {
+      var set = {};
+      ens.names.forEach(function (n, i) { set[n] = values[i]; });
+      return Object.assign(set, s.set);
+    });
+    arms.forEach(function (a) {
+      var own = a.placebo ? {placebo: a.inert} : (a.name === s.scenario ? {dose: s.dose} : {});
+      var low = null, high = null;
+      sets.forEach(function (set) {
+        var y = self.solver.simulate(a.name, Object.assign({}, base, own, {set: set}))[self.primary];
+        if (!low) { low = Float64Array.from(y); high = Float64Array.from(y); return; }
+        for (var i = 0; i < y.length; i++) { if (y[i] < low[i]) low[i] = y[i]; if (y[i] > high[i]) high[i] = y[i]; }
+      });
+      a.band = {low: low, high: high};
+    });
+    this.bandMs = performance.now() - started;
   };
 
   App.prototype.showError = function (err) {
@@ -1114,6 +1154,15 @@
     ghost.forEach(function (g) {
       svg("path", {d: path(g.t, g.y), stroke: GHOST, "stroke-width": 3, fill: "none", "stroke-linejoin": "round", class: "pw-ghost"}, s);
     });
+    if (main) series.forEach(function (x) {
+      if (!x.arm.band) return;
+      var lo = x.arm.band.low, hi = x.arm.band.high, up = path(x.t, hi), back = "";
+      for (var i = x.t.length - 1; i >= 0; i--) {
+        if (x.t[i] < t0 || x.t[i] > tEnd * 1.0001) continue;
+        back += " L" + X(x.t[i]).toFixed(1) + "," + Y(lo[i]).toFixed(1);
+      }
+      svg("path", {d: up + back + " Z", fill: x.arm.color, "fill-opacity": x.arm.placebo ? 0.14 : 0.2, stroke: "none", class: "pw-ensemble-band"}, s);
+    });
     series.forEach(function (x) {
       svg("path", {d: path(x.t, x.y), stroke: x.arm.color, "stroke-width": x.arm.placebo ? 2 : 2.6, "stroke-dasharray": x.arm.dash,
         fill: "none", "stroke-linejoin": "round"}, s);
@@ -1171,6 +1220,11 @@
       var desc = self.legendText(a);
       box.appendChild(el("li", {class: a.placebo ? "pw-sub" : null, title: a.placebo ? null : firstSentence(plain(self.data.scenarios[a.name].description))}, [sw, el("span", {text: desc})]));
     });
+    if (this.runs.some(function (a) { return a.band; })) {
+      var bw = svg("svg", {width: 40, height: 12, "aria-hidden": "true"});
+      svg("rect", {x: 2, y: 1, width: 36, height: 10, fill: "#777", "fill-opacity": 0.35}, bw);
+      box.appendChild(el("li", {class: "pw-ensemble-key"}, [bw, el("span", {text: "shaded: " + this.data.ensemble.label + " (lowest to highest)"})]));
+    }
     if (this.ghost) {
       var sw = svg("svg", {width: 40, height: 12, "aria-hidden": "true"});
       svg("line", {x1: 2, y1: 6, x2: 38, y2: 6, stroke: GHOST, "stroke-width": 4}, sw);
@@ -1300,6 +1354,7 @@
     if (s.side !== d.side) add("show", s.side);
     if (!s.placebo) add("placebo", "0");
     if (s.inert) add("inert", s.inert);
+    if (s.band) add("band", "1");
     return parts.join("&");
   };
 
@@ -1354,6 +1409,7 @@
       else if (k === "t") { var t = number(v); if (t > 0) s.t = t; else bad.push("t " + v); }
       else if (k === "show") { if (v === "" || own(self.nodes, v) || own(d.derived, v)) s.side = v; else bad.push(v); }
       else if (k === "placebo") s.placebo = v !== "0";
+      else if (k === "band") s.band = !!d.ensemble && v !== "0";
       else if (k === "inert") { if ((d.roles.inert_drugs || []).indexOf(v) >= 0) s.inert = v === d.roles.inert ? "" : v; else bad.push(v); }
       else bad.push(k);
     });
