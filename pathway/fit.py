@@ -14,8 +14,9 @@ people exactly). ``scipy.optimize.least_squares`` (trust-region reflective, with
 file's values and from deterministic Halton points in the box (log scale for positive ranges); the best end wins.
 
 Uncertainty: a case bootstrap over the calibration trials, each replicate solved by one Gauss-Newton step from
-the fit with the Jacobian of the fit (linearised, so it costs no new simulation), gives a 95% interval per
-parameter; the Gauss-Newton standard error is reported beside it. The draws are kept (``FitResult.draws``):
+the fit with the Jacobian of the fit (linearised, so it costs no new simulation) and damped by a weak prior
+(:data:`PRIOR_SD`: half of each range, so that a direction the data leave free does not throw the step to a
+range limit), gives a 95% interval per parameter; the Gauss-Newton standard error is reported beside it. The draws are kept (``FitResult.draws``):
 :mod:`pathway.ensemble` picks the calibration ensemble (the ``--band`` sets) from them.
 
 :func:`write_fitted` edits only the ``value`` and ``fitted_from`` lines of the fitted parameters in the model file
@@ -49,6 +50,10 @@ SMOOTH = 0.02
 DIFF_STEP = 0.02
 #: Bootstrap replicates for the intervals.
 BOOTSTRAP = 400
+#: The weak prior that damps each bootstrap step: a normal distribution around the fit whose standard deviation
+#: is this share of the parameter's range (normalised coordinates). Where the data pin a parameter down it changes
+#: nothing; where they do not, it keeps the step from flying to a range limit.
+PRIOR_SD = 0.5
 
 
 #: Most processes that evaluate the Jacobian's columns at once.
@@ -332,7 +337,7 @@ def fit(model: Model, trials=None, *, names=None, n: int = FIT_PEOPLE, seed: int
         for tid in pick:
             w += trial_of == tid
         jw = jac * w[:, None]
-        step = np.linalg.lstsq(jw.T @ jac, -(jw.T @ res), rcond=None)[0]
+        step = np.linalg.solve(jw.T @ jac + np.eye(len(names)) / PRIOR_SD ** 2, -(jw.T @ res))
         draws.append(space.to_value(np.clip(u_hat + step, 0.0, 1.0)))
     draws = np.array(draws)
     interval = tuple((float(a), float(b)) for a, b in zip(np.percentile(draws, 2.5, axis=0),
