@@ -252,11 +252,19 @@ def export_model(model: Model, site: dict | None = None) -> dict:
 def ensemble_export(model: Model) -> dict | None:
     """The calibration ensemble for the page's band (None when the model has no ensemble file): each member's
     values in the unit the page's parameters use (:func:`parameter_table`), in the order of ``names``. A file
-    that is there but broken or stale is an error (:func:`pathway.ensemble.load_ensemble`), not a missing band."""
+    that is there but broken or stale (:func:`pathway.ensemble.load_ensemble` says why) leaves the page without
+    its band, with a warning that says why and how to remake it: the reader still gets the page."""
+    import warnings
+
     from .ensemble import BAND_KIND, ensemble_path, load_ensemble
+    from .errors import UsageError
     if not ensemble_path(model).is_file():
         return None
-    ens = load_ensemble(model)
+    try:
+        ens = load_ensemble(model)
+    except UsageError as exc:
+        warnings.warn(f"the page is written without its uncertainty band: {exc}", UserWarning, stacklevel=2)
+        return None
     table = parameter_table(model)
     factors = [table[n]["factor"] for n in ens.names]
     return {"label": ens.label, "band": BAND_KIND, "names": list(ens.names), "trials": list(ens.trials),

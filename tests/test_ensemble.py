@@ -3,6 +3,7 @@ members, the band, and ``--band`` on plot, animate and the explorer."""
 
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,9 @@ from pathway.fit import calibrated_parameters
 
 ROOT = Path(__file__).parent.parent
 COMMITTED = ROOT / "models" / "ensembles" / "ketamine.toml"
+#: The calibrated parameters of the default model (the ensemble file's names).
+NAMES = calibrated_parameters(load_model())
+UNITS_LINE = next(line for line in COMMITTED.read_text(encoding="utf-8").splitlines() if line.startswith("units = ["))
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +67,11 @@ def _broken(tmp_path, old, new, count=1):
     ("format = 1", "format = 2", r"format: format 2 is not 1"),
     ('model = "ketamine-pathway"', 'model = "toy"', r"model: the ensemble is of the model 'toy'"),
     ("members = [\n  [", "members = [\n  [\"a\", ", r"members\[0\]: expected a list of finite numbers"),
-    ("members = [\n  [", "members = [\n  [1.0, ", r"members\[0\]: 11 values for 10 names"),
-    ('names = ["fast_relief_gain"', 'names = ["fast_relief_gane"', r"names\[0\]: the model has no parameter"),
-    ('units = ["", "", "", "L/h"', 'units = ["", "", "", "mL/min"', r"units\[3\]: 'mL/min' is not the base unit"),
-    ("centre = [", "centre = [9.99, ", r"centre: 11 values for 10 names"),
+    ("members = [\n  [", "members = [\n  [1.0, ", rf"members\[0\]: {len(NAMES) + 1} values for {len(NAMES)} names"),
+    (f'names = ["{NAMES[0]}"', f'names = ["{NAMES[0]}x"', r"names\[0\]: the model has no parameter"),
+    (UNITS_LINE, UNITS_LINE.replace('"L/h"', '"mL/min"'),
+     rf"units\[{NAMES.index('expectancy_clearance')}\]: 'mL/min' is not the base unit"),
+    ("centre = [", "centre = [9.99, ", rf"centre: {len(NAMES) + 1} values for {len(NAMES)} names"),
 ])
 def test_a_broken_ensemble_file_names_the_file_the_key_and_a_fix(model, tmp_path, old, new, words):
     path = _broken(tmp_path, old, new)
@@ -83,14 +88,28 @@ def test_an_ensemble_of_other_values_is_stale(model, tmp_path):
     from pathway.modelfile import set_parameter
     p = model.parameters["placebo_strength"]
     moved = set_parameter(model, "placebo_strength", (p.value + p.high) / 2)
-    with pytest.raises(DataFileError, match=r"centre\[2\]: placebo_strength = .* here but .* in the model") as err:
+    with pytest.raises(DataFileError, match=r"centre\[\d+\]: placebo_strength = .* here but .* in the model") as err:
         load_ensemble(moved, COMMITTED)
     assert "run `pathway fit`" in str(err.value)
     # a member outside its parameter's range
     path = tmp_path / "ketamine.toml"
-    path.write_text(re.sub(r"(members = \[\n  \[)[^,]+,", r"\g<1>99.0,", COMMITTED.read_text(), count=1))
-    with pytest.raises(DataFileError, match=r"members\[0\]\[0\]: fast_relief_gain = 99 is outside its range"):
+    path.write_text(re.sub(r"(members = \[\n  \[)[^,]+,", r"\g<1>1e9,", COMMITTED.read_text(), count=1))
+    with pytest.raises(DataFileError, match=r"members\[0\]\[0\]: \w+ = .* is outside its range"):
         load_ensemble(model, path)
+
+
+def test_a_stale_ensemble_leaves_the_page_without_its_band_and_says_why(model, tmp_path):
+    """The explorer is still written when the ensemble no longer fits the model (a fit through the Python API, or
+    an edited value): no band, and a warning that names the file and says how to remake it."""
+    from pathway.modelfile import set_parameter
+    from pathway.webexport import ensemble_export
+    (tmp_path / "ensembles").mkdir()
+    shutil.copy(COMMITTED, tmp_path / "ensembles" / "ketamine.toml")
+    p = model.parameters["placebo_strength"]
+    moved = replace(set_parameter(model, "placebo_strength", (p.value + p.high) / 2),
+                    source=str(tmp_path / "ketamine.toml"))
+    with pytest.warns(UserWarning, match=r"(?s)without its uncertainty band: .*run `pathway fit`"):
+        assert ensemble_export(moved) is None
 
 
 def test_a_model_without_an_ensemble_file_says_to_run_the_fit(tmp_path):
