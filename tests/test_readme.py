@@ -39,3 +39,10 @@ def test_trial_headline_in_the_readme_is_what_the_model_computes(model):
     from pathway.validate import TRIALS_END, TRIALS_START, readme_block, trial_rows
     block = README[README.index(TRIALS_START) + len(TRIALS_START):README.index(TRIALS_END)].strip()
     assert block == readme_block(trial_rows(model)), "run: python -m pathway.validate README.md"
+
+
+def test_the_readme_counts_the_calibrated_parameters(model):
+    from pathway.fit import calibrated_parameters
+    words = {10: "Ten", 11: "Eleven", 12: "Twelve", 13: "Thirteen", 14: "Fourteen"}
+    n = len(calibrated_parameters(model))
+    assert f"{words.get(n, n)} parameters are calibrated" in " ".join(README.split())
