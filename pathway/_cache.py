@@ -76,6 +76,16 @@ def _private(folder: Path) -> bool:
     return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
+def _trusted(folder: Path) -> bool:
+    """True for a folder that belongs to this user or to root and no other user may write."""
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return False
+    owner_ok = not hasattr(os, "getuid") or info.st_uid in (0, os.getuid())
+    return owner_ok and not info.st_mode & stat.S_IWOTH
+
+
 def _temporary_folder() -> Path | None:
     """This user's folder for compiled code in the temporary directory, or a fresh one
     when that name is taken by someone else (or cannot be made)."""
@@ -114,6 +124,8 @@ def seed(source: Path, target: Path) -> int:
     """Copy this package's cache files that ``target`` lacks from ``source`` (a folder
     that cannot be written, such as a cache baked into an image); return how many."""
     origin, into = source / package_subfolder(), target / package_subfolder()
+    if not _trusted(origin):
+        return 0
     try:
         names = [p.name for p in origin.iterdir() if p.suffix in (".nbi", ".nbc")]
     except OSError:

@@ -567,11 +567,28 @@ def cmd_site(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .site import check_address, serve
+    from .serving import serve
+    from .site import check_address
 
     check_address(args.host, args.port)
     model = load_model(args.model) if args.dir is None else None
     return serve(model, args.dir, host=args.host, port=args.port, site_file=args.site_file)
+
+
+def cmd_warm_up(args) -> int:
+    import os
+
+    from . import _firstrun
+
+    _firstrun.ENABLED = False               # this command says so itself
+    folder = os.environ.get("NUMBA_CACHE_DIR", "numba's default folder")
+    print(f"compiling the solver's kernels into {folder} (seconds to minutes the first time)",
+          file=sys.stderr, flush=True)
+    seconds = _firstrun.warm_up(_model(args), report=lambda name, s: print(
+        f"  {name:22s} {s:6.1f} s", file=sys.stderr, flush=True))
+    print(f"compiled code cache: {folder}")
+    print(f"warm-up took {seconds:.1f} s; {_firstrun.compiled_signatures()} compiled kernels ready")
+    return 0
 
 
 def cmd_explain(args) -> int:
@@ -1047,6 +1064,11 @@ def build_parser() -> argparse.ArgumentParser:
     site_file(p)
     model_options(p, params=False)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("warm-up", help="compile every solver kernel once, into the cache folder "
+                                        "(for an image that every user starts from)")
+    model_options(p, params=False)
+    p.set_defaults(func=cmd_warm_up)
 
     p = sub.add_parser("explain", help="a node's equation in words and symbols")
     p.add_argument("node", help="a node id, e.g. glutamate")

@@ -149,6 +149,8 @@ def test_a_read_only_cache_lends_its_files(tmp_path):
     assert _cache.seed(baked, own) == 2
     assert (own / _cache.package_subfolder() / "_kernel.solve-1.py311.1.nbc").read_bytes() == b"code"
     assert _cache.seed(baked, own) == 0                      # nothing copied twice
+    sub.chmod(0o777)                                         # anyone could have planted these
+    assert _cache.seed(baked, tmp_path / "other") == 0
     assert sorted(p.name for p in (own / _cache.package_subfolder()).iterdir()) == [
         "_kernel.solve-1.py311.1.nbc", "_kernel.solve-1.py311.nbi"]
 
@@ -180,3 +182,49 @@ def test_a_cache_folder_set_but_unwritable_is_replaced(tmp_path, monkeypatch):
     chosen = _cache.configure()
     assert chosen == str(tmp_path / "cache" / "ketamine-pathway" / "numba")
     assert os.environ["NUMBA_CACHE_DIR"] == chosen == numba.core.config.CACHE_DIR
+
+
+# ------------------------------------------------------------ pathway warm-up
+
+def _files(cache: Path) -> dict:
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in cache.rglob("*.nb*")}
+
+
+def test_warm_up_compiles_what_every_command_needs(tmp_path):
+    """After `pathway warm-up` into an empty folder, simulate, population and sensitivity
+    compile nothing more: no cache file is added or rewritten."""
+    cache = tmp_path / "numba"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NUMBA_CACHE_DIR": str(cache)}
+    done = subprocess.run([sys.executable, "-m", "pathway", "warm-up"], env=env, capture_output=True,
+                          text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    assert f"compiled code cache: {cache}" in done.stdout and "warm-up took" in done.stdout
+    before = _files(cache)
+    assert any(p.endswith(".nbc") and "integrate_batch" in p for p in before)
+    for argv in (["simulate", "--scenario", "ssri", "--days", "2", "--out", str(tmp_path / "s.csv")],
+                 ["population", "--scenario", "ketamine-iv", "--n", "200", "--at", "24h,7d", "--quiet"],
+                 ["sensitivity", "--scenario", "ketamine-iv", "--method", "morris", "--n", "2",
+                  "--at", "24h", "--quiet"]):
+        run = subprocess.run([sys.executable, "-m", "pathway", *argv], env=env, capture_output=True,
+                             text=True, timeout=600)
+        assert run.returncode == 0, run.stderr
+        assert "compiling" not in run.stderr
+        assert _files(cache) == before, f"pathway {argv[0]} compiled again after the warm-up"
+
+
+def test_a_baked_read_only_cache_is_copied_into_the_users_own(tmp_path, monkeypatch):
+    """The JupyterHub recipe: NUMBA_CACHE_DIR names a folder the image holds and users
+    cannot write; configure() uses the user's cache folder, filled from the image's."""
+    import numba.core.config
+    baked = tmp_path / "opt"
+    sub = baked / _cache.package_subfolder()
+    sub.mkdir(parents=True)
+    (sub / "_kernel.integrate-1.py311.nbi").write_bytes(b"index")
+    real = _cache._writable
+    monkeypatch.setattr(_cache, "_writable", lambda folder: folder != baked and real(folder))
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(baked))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    monkeypatch.setattr(numba.core.config, "CACHE_DIR", numba.core.config.CACHE_DIR)
+    chosen = Path(_cache.configure())
+    assert chosen == tmp_path / "home-cache" / "ketamine-pathway" / "numba"
+    assert (chosen / sub.name / "_kernel.integrate-1.py311.nbi").read_bytes() == b"index"
