@@ -772,10 +772,21 @@ def _check_settings(args) -> None:
     out = getattr(args, "out", None)
     if args.command == "animate" and out and out.lower().endswith((".gif", ".html")) \
             and args.frames is not None:
-        width, height = (1920, 1080) if args.presenter else (1280, 720)
-        per_frame = width * height * (1.0 if out.lower().endswith(".gif") else 0.3)
-        check_memory(args.frames * per_frame, f"a {args.frames}-frame {out.rpartition('.')[2]} "
-                     "animation", "use .mp4 (written frame by frame) or fewer --frames")
+        check_memory(animation_memory(args.frames, out, args.presenter),
+                     f"a {args.frames}-frame {out.rpartition('.')[2]} animation",
+                     "use .mp4 (written frame by frame) or fewer --frames")
+
+
+#: Bytes an animation holds per frame and pixel. A GIF keeps every frame (one byte a pixel
+#: once quantized) and Pillow's writer a second copy: benchmarks/bench_memory.py measured
+#: 1.96-2.05 at 60 to 360 frames of 1280x720. An HTML player streams its frames to ffmpeg.
+ANIMATION_BYTES_PER_PIXEL = {".gif": 2.3, ".html": 0.3}
+
+
+def animation_memory(frames: int, out: str, presenter: bool) -> float:
+    """Bytes an animation of ``frames`` frames written to ``out`` needs beyond the process."""
+    width, height = (1920, 1080) if presenter else (1280, 720)
+    return frames * width * height * ANIMATION_BYTES_PER_PIXEL[os.path.splitext(out)[1].lower()]
 
 
 #: The most frames an animation or storyboard is asked for (as pathway.animation.prepare),

@@ -35,6 +35,12 @@ from .modelfile import Model, Scenario, format_quantity
 from .population import build_batch, check_batch_memory, parse_times, run_batch, split_columns
 
 METHODS = ("sobol", "morris")
+#: A sensitivity run holds this many times a virtual patient's memory estimate
+#: (pathway.population.check_batch_memory): benchmarks/bench_memory.py measured 37-38 kB a
+#: run with the built-in model, 2.5 times a patient's 15 kB, for Morris and Sobol designs
+#: of 2,200 to 26,000 runs.
+RUN_COPIES = 2.75
+
 #: The most model runs one analysis may ask for (memory and time stay bounded).
 MAX_RUNS = 2_000_000
 
@@ -166,7 +172,7 @@ def sensitivity(model: Model, scenario: str | Scenario, *, at: str = "24h,7d",
     labels, times_h = parse_times(at)
     check_batch_memory(model, sc, float(times_h.max()), runs, len(times_h), 1,
                        f"{runs:,} model runs read at {len(times_h)} times",
-                       "lower n, vary fewer parameters or read fewer times")
+                       "lower n, vary fewer parameters or read fewer times", copies=RUN_COPIES)
     order = np.argsort(times_h)
     problem = {"num_vars": len(names), "names": names,
                "bounds": [[model.parameters[p].low, model.parameters[p].high] for p in names]}
