@@ -36,10 +36,10 @@ from .population import build_batch, check_batch_memory, parse_times, run_batch,
 
 METHODS = ("sobol", "morris")
 #: A sensitivity run holds this many times a virtual patient's memory estimate
-#: (pathway.population.check_batch_memory): benchmarks/bench_memory.py measured 37-38 kB a
-#: run with the built-in model, 2.5 times a patient's 15 kB, for Morris and Sobol designs
-#: of 2,200 to 26,000 runs.
-RUN_COPIES = 2.75
+#: (pathway.population.check_batch_memory): benchmarks/bench_memory.py measured 20 kB a run
+#: with the built-in model, 1.26 times a patient's 15.9 kB, for Morris and Sobol designs of
+#: 4,100 to 49,000 runs.
+RUN_COPIES = 1.4
 
 #: The most model runs one analysis may ask for (memory and time stay bounded).
 MAX_RUNS = 2_000_000
