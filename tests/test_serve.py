@@ -166,3 +166,14 @@ def test_listening_beyond_this_machine_is_said(site):
     err = _serve(site, "0.0.0.0")
     assert "warning: listening on 0.0.0.0, beyond this machine" in err and "--host 127.0.0.1" in err
     assert "warning" not in _serve(site, "127.0.0.1")
+
+
+def test_an_unforeseen_error_is_one_line_and_a_client_gone_is_none(server, capsys):
+    for error in (RuntimeError("boom"), ConnectionResetError(104, "reset"), BrokenPipeError(32, "pipe"),
+                  TimeoutError("idle")):
+        try:
+            raise error
+        except Exception:
+            server.handle_error(None, ("192.0.2.7", 50000))
+    err = capsys.readouterr().err
+    assert err == "serve: a request from 192.0.2.7 failed (RuntimeError: boom); still serving\n"
