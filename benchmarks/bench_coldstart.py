@@ -6,7 +6,9 @@
 Each command runs as a fresh process: first with an empty numba cache folder (cold: what a
 new user or a new install sees), then again with the folder it filled (warm). It prints the
 wall-clock time of each, which kernels the cold run compiled, and what the command said on
-standard error while compiling. Nothing here is a test: times depend on the machine and its
+standard error while compiling. Then ``pathway warm-up`` fills one empty folder (as an image
+build would) and every command's first run after it is timed: each should be as fast as a
+warm run, and compile nothing (the folder's files are compared before and after). Nothing here is a test: times depend on the machine and its
 load (give the load average beside them when quoting them).
 """
 
@@ -25,6 +27,8 @@ COMMANDS = {
     "simulate": ["simulate", "--scenario", "ketamine-iv", "--days", "1", "--out", "-"],
     "population": ["population", "--scenario", "ketamine-iv", "--n", "100", "--at", "24h", "--json",
                    "--quiet"],
+    "sensitivity": ["sensitivity", "--scenario", "ketamine-iv", "--method", "morris", "--n", "4",
+                    "--at", "24h", "--json", "--quiet"],
 }
 
 
@@ -37,6 +41,28 @@ def run(argv, cache: Path) -> tuple[float, str]:
     if done.returncode != 0:
         sys.exit(f"pathway {' '.join(argv)} failed:\n{done.stderr}")
     return seconds, done.stderr.strip()
+
+
+def cache_files(cache: Path) -> dict[str, tuple[int, int]]:
+    """Each cache file's size and modification time: a compile changes them."""
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in cache.rglob("*.nb*")}
+
+
+def after_warm_up() -> None:
+    """``pathway warm-up`` into an empty folder, then the first run of every command."""
+    cache = Path(tempfile.mkdtemp(prefix="pathway-bench-numba-"))
+    try:
+        seconds, _ = run(["warm-up"], cache)
+        print(f"pathway warm-up    {seconds:6.1f} s   into an empty folder")
+        for name, argv in COMMANDS.items():
+            before = cache_files(cache)
+            first, _ = run(argv, cache)
+            compiled = sorted(Path(p).name.split(".py")[0] for p, v in cache_files(cache).items()
+                              if before.get(p) != v and p.endswith(".nbi"))
+            print(f"pathway {name:10s} first run after warm-up {first:5.1f} s   compiled: "
+                  f"{', '.join(compiled) or 'nothing'}")
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 def main() -> int:
@@ -59,6 +85,7 @@ def main() -> int:
             for line in said.splitlines():
                 if line.startswith("compiling"):
                     print(f"    said: {line}")
+    after_warm_up()
     return 0
 
 

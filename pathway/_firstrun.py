@@ -34,3 +34,55 @@ def announce(*dispatchers, what: str = "the solver") -> None:
     where = os.environ.get("NUMBA_CACHE_DIR", "numba's cache")
     print(f"compiling {what} for this machine (first run only: seconds to a minute; "
           f"later runs load it from {where})", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------ warm-up
+
+#: Small real runs that together compile every kernel the commands and the course call
+#: (a kernel is compiled per type signature, so each is called as its commands call it):
+#: one simulation, a batch of people large enough to share the drug's course between them
+#: (population, validate, the course), and a Morris and a Sobol design (sensitivity).
+WARM_UP_PEOPLE = 64
+WARM_UP_DESIGN = 2
+
+
+def _warm_up_steps(model):
+    """(name, run) pairs, cheapest first."""
+    from .population import simulate_population
+    from .scenarios import showcase_pair
+    from .sensitivity import sensitivity
+    from .simulate import simulate
+
+    scenario, _ = showcase_pair(model)
+    return [
+        ("simulate", lambda: simulate(model, scenario, days=1)),
+        ("population", lambda: simulate_population(model, scenario, n=WARM_UP_PEOPLE, at="24h")),
+        ("sensitivity (Morris)", lambda: sensitivity(model, scenario, at="24h", method="morris",
+                                                     n=WARM_UP_DESIGN)),
+        ("sensitivity (Sobol)", lambda: sensitivity(model, scenario, at="24h", method="sobol",
+                                                    n=WARM_UP_DESIGN)),
+    ]
+
+
+def compiled_signatures() -> int:
+    """How many compiled versions the solver's kernels hold in this process."""
+    from . import _kernel
+    return sum(len(getattr(v, "signatures", ())) for v in vars(_kernel).values()
+               if hasattr(v, "_cache"))
+
+
+def warm_up(model=None, report=None) -> float:
+    """Compile (or load from the cache) every kernel once; return the seconds it took.
+    ``report(name, seconds)`` is called after each step."""
+    import time
+
+    from .modelfile import load_model
+
+    model = model or load_model()
+    start = time.perf_counter()
+    for name, run in _warm_up_steps(model):
+        began = time.perf_counter()
+        run()
+        if report is not None:
+            report(name, time.perf_counter() - began)
+    return time.perf_counter() - start

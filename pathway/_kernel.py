@@ -636,3 +636,8 @@ def integrate_batch(y0s, t0, t_end, t_out, ev_t, ev_kind, ev_idx, ev_vals, rtol,
                 res[p, i, j] = out[i, keep[j]]
         status[p] = st
     return res, status
+
+
+from . import _cache  # noqa: E402
+
+_cache.guard(globals())                # a damaged cache file is rebuilt, not fatal

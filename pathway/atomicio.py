@@ -4,7 +4,10 @@ Every output goes first to a temporary file in the same folder (a hidden name
 ending in the real suffix, so writers that choose the format by suffix still
 do); only a finished write is renamed over the target, in one step. If the
 writer fails, or the run is stopped with Ctrl+C (SIGINT) or SIGTERM, the
-temporary file is removed and whatever was there before is left as it was.
+temporary file is removed and whatever was there before is left as it was. A
+run killed outright (SIGKILL, a power cut) cannot clean up: its temporary file
+is removed by the next write of the same name (the name carries the writer's
+process, so a write still in progress is left alone).
 
 >>> with atomic_path("results.csv") as tmp:          # doctest: +SKIP
 ...     tmp.write_text(text)
@@ -14,9 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
+import re
 import signal
+import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,11 +35,77 @@ from .errors import UsageError
 _STEM_CHARS = 40
 
 
-def temporary_name(path: Path) -> Path:
-    """A hidden name beside ``path`` with the same suffix, e.g. ``.out.1a2b3c.part.png``."""
+#: A temporary file whose writer cannot be asked (another machine's, or one named before
+#: names carried the writer's process) is taken as abandoned after this many seconds.
+STALE_AFTER_S = 24 * 3600
+
+
+def _host_tag() -> str:
+    """Four hex digits naming this machine, so a process number is read only where it means something."""
+    return hashlib.sha1(socket.gethostname().encode()).hexdigest()[:4]
+
+
+def _parts(path: Path) -> tuple[str, str]:
     suffix = "".join(path.suffixes[-1:])
     stem = path.name[: len(path.name) - len(suffix)] if suffix else path.name
-    return path.with_name(f".{stem[:_STEM_CHARS]}.{uuid.uuid4().hex[:8]}.part{suffix}")
+    return stem[:_STEM_CHARS], suffix
+
+
+def temporary_name(path: Path) -> Path:
+    """A hidden name beside ``path`` with the same suffix and the writer's process and
+    machine, e.g. ``.out.4242-9f3c-1a2b3c4d.part.png``."""
+    stem, suffix = _parts(path)
+    return path.with_name(f".{stem}.{os.getpid()}-{_host_tag()}-{uuid.uuid4().hex[:8]}.part{suffix}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True                     # someone else's process, or cannot tell: leave it
+    return True
+
+
+def stale_temporaries(path: str | os.PathLike) -> list[Path]:
+    """Temporary files of ``path`` that a killed writer left (``kill -9``, a power cut):
+    those whose process on this machine has ended, and those of unknown writers older than
+    :data:`STALE_AFTER_S`. A write in progress, here or elsewhere, is never among them."""
+    path = Path(path)
+    stem, suffix = _parts(path)
+    pattern = re.compile(rf"\.{re.escape(stem)}\.(?:(\d+)-([0-9a-f]{{4}})-)?[0-9a-f]{{8}}\.part"
+                         rf"{re.escape(suffix)}")
+    try:
+        entries = list(os.scandir(path.parent if str(path.parent) else "."))
+    except OSError:
+        return []
+    here, now, found = _host_tag(), time.time(), []
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if not match or not entry.is_file(follow_symlinks=False):
+            continue
+        pid, host = match.groups()
+        if pid is not None and host == here:
+            if int(pid) != os.getpid() and not _alive(int(pid)):
+                found.append(path.with_name(entry.name))
+            continue
+        try:
+            if now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER_S:
+                found.append(path.with_name(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+def remove_stale_temporaries(path: str | os.PathLike) -> int:
+    """Remove :func:`stale_temporaries` of ``path``; return how many went."""
+    gone = 0
+    for stale in stale_temporaries(path):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+            gone += 1
+    return gone
 
 
 def disk_full(path) -> UsageError:
@@ -102,6 +175,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     named = Path(path)
     # a link is written through: the file it points to is replaced, the link stays
     path = Path(os.path.realpath(named)) if named.is_symlink() else named
+    remove_stale_temporaries(path)
     tmp = temporary_name(path)
     done = False
     with _sigterm_raises():

@@ -609,11 +609,28 @@ def cmd_site(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .site import check_address, serve
+    from .serving import serve
+    from .site import check_address
 
     check_address(args.host, args.port)
     model = load_model(args.model) if args.dir is None else None
     return serve(model, args.dir, host=args.host, port=args.port, site_file=args.site_file)
+
+
+def cmd_warm_up(args) -> int:
+    import os
+
+    from . import _firstrun
+
+    _firstrun.ENABLED = False               # this command says so itself
+    folder = os.environ.get("NUMBA_CACHE_DIR", "numba's default folder")
+    print(f"compiling the solver's kernels into {folder} (seconds to minutes the first time)",
+          file=sys.stderr, flush=True)
+    seconds = _firstrun.warm_up(_model(args), report=lambda name, s: print(
+        f"  {name:22s} {s:6.1f} s", file=sys.stderr, flush=True))
+    print(f"compiled code cache: {folder}")
+    print(f"warm-up took {seconds:.1f} s; {_firstrun.compiled_signatures()} compiled kernels ready")
+    return 0
 
 
 def cmd_explain(args) -> int:
@@ -797,10 +814,21 @@ def _check_settings(args) -> None:
     out = getattr(args, "out", None)
     if args.command == "animate" and out and out.lower().endswith((".gif", ".html")) \
             and args.frames is not None:
-        width, height = (1920, 1080) if args.presenter else (1280, 720)
-        per_frame = width * height * (1.0 if out.lower().endswith(".gif") else 0.3)
-        check_memory(args.frames * per_frame, f"a {args.frames}-frame {out.rpartition('.')[2]} "
-                     "animation", "use .mp4 (written frame by frame) or fewer --frames")
+        check_memory(animation_memory(args.frames, out, args.presenter),
+                     f"a {args.frames}-frame {out.rpartition('.')[2]} animation",
+                     "use .mp4 (written frame by frame) or fewer --frames")
+
+
+#: Bytes an animation holds per frame and pixel. A GIF keeps every frame (one byte a pixel
+#: once quantized) and Pillow's writer a second copy: benchmarks/bench_memory.py measured
+#: 1.96-2.05 at 60 to 360 frames of 1280x720. An HTML player streams its frames to ffmpeg.
+ANIMATION_BYTES_PER_PIXEL = {".gif": 2.3, ".html": 0.3}
+
+
+def animation_memory(frames: int, out: str, presenter: bool) -> float:
+    """Bytes an animation of ``frames`` frames written to ``out`` needs beyond the process."""
+    width, height = (1920, 1080) if presenter else (1280, 720)
+    return frames * width * height * ANIMATION_BYTES_PER_PIXEL[os.path.splitext(out)[1].lower()]
 
 
 #: The most frames an animation or storyboard is asked for (as pathway.animation.prepare),
@@ -1098,6 +1126,11 @@ def build_parser() -> argparse.ArgumentParser:
     site_file(p)
     model_options(p, params=False)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("warm-up", help="compile every solver kernel once, into the cache folder "
+                                        "(for an image that every user starts from)")
+    model_options(p, params=False)
+    p.set_defaults(func=cmd_warm_up)
 
     p = sub.add_parser("explain", help="a node's equation in words and symbols")
     p.add_argument("node", help="a node id, e.g. glutamate")

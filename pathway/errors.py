@@ -109,6 +109,11 @@ def suggest(name: str, choices: Iterable[str]) -> str:
 #: before anything is allocated, with the amount it would need.
 MEMORY_BUDGET_BYTES = 2_000_000_000
 
+#: What the process holds before a run adds anything: Python, numpy, numba's compiled
+#: kernels and matplotlib (measured by benchmarks/bench_memory.py: 180-280 MB at the
+#: smallest sizes, the most for an animation). Every estimate is added to it.
+PROCESS_BYTES = 300_000_000
+
 
 def format_number(value) -> str:
     """A number as a person writes it: ``42``, ``3651.1``, ``1e+300`` (never
@@ -138,7 +143,9 @@ def format_bytes(n: float) -> str:
 
 
 def check_memory(needed: float, what: str, hint: str) -> None:
-    """Refuse ``what`` up front if it would need more than :data:`MEMORY_BUDGET_BYTES`."""
+    """Refuse ``what`` up front if it would need more than :data:`MEMORY_BUDGET_BYTES`:
+    ``needed`` bytes for the run itself, on top of :data:`PROCESS_BYTES`."""
+    needed = needed + PROCESS_BYTES
     if needed > MEMORY_BUDGET_BYTES:
         raise UsageError(f"{what} would need about {format_bytes(needed)} of memory, more than "
                          f"the {format_bytes(MEMORY_BUDGET_BYTES)} a run may use\n  hint: {hint}")

@@ -416,17 +416,26 @@ def dask_client(address: str | None):
                          "  hint: give its address as tcp://HOST:8786, or use --dask local") from None
 
 
+#: A virtual patient's peak memory in kernel arrays' worth: the stacked arrays, the copies
+#: the shared groups are found from and the chunk being integrated. benchmarks/bench_memory.py
+#: measured 14-15 kB a person (1.7 times the 8.5 kB of the built-in model's arrays) at 3 to
+#: 100 times read, 10,000 to 60,000 people.
+KERNEL_COPIES = 1.8
+
+
 def check_batch_memory(model: Model, scenario: Scenario, t_end: float, n: int,
-                       n_times: int, n_outputs: int, what: str, hint: str) -> None:
+                       n_times: int, n_outputs: int, what: str, hint: str,
+                       copies: float = 1.0) -> None:
     """Refuse a batch that would not fit the memory budget, before anything is drawn:
-    each run holds a copy of the kernel arrays, its events and its outputs."""
+    each run holds a copy of the kernel arrays, its events and its outputs (``copies``
+    times, where a caller holds more per run)."""
     from .simulate import check_administrations
     check_administrations(model, scenario, t_end)
     system = compile_model(model)
     n_events = len(build_events(system, scenario, t_end))
-    per_run = sum(np.asarray(a).nbytes for a in system.kernel)
-    per_run += 8 * (n_events + n_times * (3 + n_outputs + 2 * system.n_pk) + 64)
-    check_memory(n * per_run, what, hint)
+    per_run = KERNEL_COPIES * sum(np.asarray(a).nbytes for a in system.kernel)
+    per_run += 8 * (n_events + n_times * (3 + n_outputs) + 64)
+    check_memory(n * per_run * copies, what, hint)
 
 
 def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000, seed: int = 0,

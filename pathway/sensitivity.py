@@ -35,6 +35,12 @@ from .modelfile import Model, Scenario, format_quantity
 from .population import build_batch, check_batch_memory, parse_times, run_batch, split_columns
 
 METHODS = ("sobol", "morris")
+#: A sensitivity run holds this many times a virtual patient's memory estimate
+#: (pathway.population.check_batch_memory): benchmarks/bench_memory.py measured 20 kB a run
+#: with the built-in model, 1.26 times a patient's 15.9 kB, for Morris and Sobol designs of
+#: 4,100 to 49,000 runs.
+RUN_COPIES = 1.4
+
 #: The most model runs one analysis may ask for (memory and time stay bounded).
 MAX_RUNS = 2_000_000
 
@@ -166,7 +172,7 @@ def sensitivity(model: Model, scenario: str | Scenario, *, at: str = "24h,7d",
     labels, times_h = parse_times(at)
     check_batch_memory(model, sc, float(times_h.max()), runs, len(times_h), 1,
                        f"{runs:,} model runs read at {len(times_h)} times",
-                       "lower n, vary fewer parameters or read fewer times")
+                       "lower n, vary fewer parameters or read fewer times", copies=RUN_COPIES)
     order = np.argsort(times_h)
     problem = {"num_vars": len(names), "names": names,
                "bounds": [[model.parameters[p].low, model.parameters[p].high] for p in names]}

@@ -625,3 +625,70 @@ def test_script_json_reads_back_the_same_and_holds_no_markup():
     assert json.loads(text) == data
     assert not any(ch in text for ch in "<>&\u2028\u2029")
     assert html_text(HOSTILE).count("<") == 0 and "&lt;/script&gt;" in html_text(HOSTILE)
+
+
+# ---------------------------------------------------------------- kill -9 leaves a temporary; the next write removes it
+
+_KILLED_WRITER = """
+import sys, time
+from pathway import atomicio
+with atomicio.atomic_path(sys.argv[1]) as tmp:
+    tmp.write_bytes(b"half a file")
+    print(tmp, flush=True)
+    time.sleep(600)
+"""
+
+
+def _killed_writer(path: Path) -> Path:
+    """Start a write of ``path``, kill it with SIGKILL mid-write; return the temporary it left."""
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(path)], stdout=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    left = Path(proc.stdout.readline().strip())
+    proc.kill()
+    proc.wait(timeout=60)
+    proc.stdout.close()
+    assert left.exists() and left.parent == path.parent
+    return left
+
+
+def test_a_temporary_left_by_kill_9_goes_with_the_next_write(tmp_path):
+    path = _good(tmp_path, "out.csv")
+    left = _killed_writer(path)
+    assert path.read_bytes() == GOOD                         # the good file survived the kill
+    atomicio.write_text(path, "new\n")
+    assert path.read_text() == "new\n"
+    _only(tmp_path, "out.csv")
+
+
+def test_the_cli_clears_a_killed_runs_temporary(tmp_path, capsys):
+    path = _good(tmp_path, "run.csv")
+    _killed_writer(path)
+    assert main(["simulate", "--scenario", "ketamine-iv", "--days", "1", "--out", str(path)]) == 0
+    _only(tmp_path, "run.csv")
+
+
+def test_only_abandoned_temporaries_of_that_name_are_removed(tmp_path):
+    path = _good(tmp_path, "out.png")
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    try:
+        tag = atomicio._host_tag()
+        live = tmp_path / f".out.{running.pid}-{tag}-0123abcd.part.png"     # a write in progress
+        other = tmp_path / f".other.1-{tag}-0123abcd.part.png"               # another output's
+        elsewhere = tmp_path / ".out.1-zzzz-0123abcd.part.png"               # not a temporary name
+        remote = tmp_path / f".out.1-{'0000' if tag != '0000' else '1111'}-0123abcd.part.png"
+        old = tmp_path / ".out.0123abcd.part.png"                            # named before pids, a day old
+        fresh = tmp_path / ".out.4567cdef.part.png"                          # named before pids, just now
+        for p in (live, other, elsewhere, remote, old, fresh):
+            p.write_bytes(b"x")
+        day_ago = time.time() - atomicio.STALE_AFTER_S - 60
+        os.utime(old, (day_ago, day_ago))
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True).stdout.strip()
+        killed = tmp_path / f".out.{dead}-{tag}-89abcdef.part.png"
+        killed.write_bytes(b"x")
+        assert sorted(p.name for p in atomicio.stale_temporaries(path)) == sorted([killed.name, old.name])
+        atomicio.write_bytes(path, b"new")
+        _only(tmp_path, "out.png", live.name, other.name, elsewhere.name, remote.name, fresh.name)
+    finally:
+        running.kill()
+        running.wait()
