@@ -5,8 +5,8 @@ asks, for each candidate curve of each arrow, which boxes its sample points fall
 in. Tested against every box, that is boxes x arrows work: quadratic in the size
 of the model. A :class:`BoxGrid` files each rectangle under the cells of a uniform
 grid that it overlaps; a query looks only at the rectangles filed under the cells
-the points fall in, so its work grows with the boxes near the curve, not with the
-number of boxes in the drawing. Answers are exact: a point strictly inside a
+each point falls in, so its work grows with the length of the curve and the boxes
+near it, not with the number of boxes in the drawing. Answers are exact: a point strictly inside a
 rectangle lies in a cell that rectangle is filed under.
 
 :data:`WORK` counts the point-rectangle comparisons made, a measure of the work
@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-#: Point-rectangle comparisons made by every :meth:`BoxGrid.candidates` so far.
+#: Point-rectangle comparisons made by every :meth:`BoxGrid.hits` so far.
 WORK = {"comparisons": 0}
 
 
@@ -44,7 +44,7 @@ class BoxGrid:
             sides = sides[np.isfinite(sides) & (sides > 0)]
             cell = float(np.median(sides)) if len(sides) else 1.0
         self.cell = cell if cell > 0 and math.isfinite(cell) else 1.0
-        self.cells: dict[int, list[int]] = {}
+        self.cells: dict[int, list[int]] = {}       # then arrays, below
         for i, (x0, x1, y0, y1) in enumerate(self.rects):
             if not (math.isfinite(x0) and math.isfinite(x1) and math.isfinite(y0)
                     and math.isfinite(y1)):
@@ -53,31 +53,35 @@ class BoxGrid:
                 for cy in range(math.floor(y0 / self.cell), math.floor(y1 / self.cell) + 1):
                     self.cells.setdefault(_key(cx, cy), []).append(i)
 
-    def candidates(self, points) -> np.ndarray:
-        """Indices (sorted, each once) of the rectangles that may hold one of
-        ``points`` (an M x 2 array): all that do, and perhaps a few more."""
-        pts = np.asarray(points, dtype=float).reshape(-1, 2)
+        self.cells = {k: np.array(v, dtype=np.int64) for k, v in self.cells.items()}
+
+    def _cell_keys(self, pts: np.ndarray) -> np.ndarray:
         cell = np.floor(pts / self.cell)
-        keys = _key(cell[:, 0], cell[:, 1])
-        if len(keys) > 1:           # (a curve's next point is mostly in the same cell)
-            keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-        found: set[int] = set()
-        for k in set(keys.tolist()):
-            found.update(self.cells.get(k, ()))
-        out = np.fromiter(sorted(found), dtype=np.int64, count=len(found))
-        WORK["comparisons"] += len(pts) * len(out)
-        return out
+        return _key(cell[:, 0], cell[:, 1])
 
     def hits(self, points, shrink: dict[int, float] | None = None) -> np.ndarray:
-        """Indices of the rectangles with one of ``points`` strictly inside; the
-        rectangles named in ``shrink`` (index -> margin) first shrunk by that margin on
-        every side."""
+        """Indices (sorted) of the rectangles with one of ``points`` (an M x 2 array)
+        strictly inside; the rectangles named in ``shrink`` (index -> margin) first
+        shrunk by that margin on every side. Each point is compared only with the
+        rectangles filed under its own cell."""
         pts = np.asarray(points, dtype=float).reshape(-1, 2)
-        idx = self.candidates(pts)
-        if not len(idx):
-            return idx
-        r = self.rects[idx]
-        m = np.array([shrink.get(i, 0.0) for i in idx.tolist()]) if shrink else 0.0
-        x, y = pts[:, :1], pts[:, 1:]
-        inside = ((x > r[:, 0] + m) & (x < r[:, 1] - m) & (y > r[:, 2] + m) & (y < r[:, 3] - m))
-        return idx[inside.any(axis=0)]
+        if not len(pts):
+            return np.zeros(0, dtype=np.int64)
+        keys = self._cell_keys(pts)
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        ends = np.append(starts[1:], len(keys))
+        found: set[int] = set()
+        for k, i, j in zip(keys[starts].tolist(), starts.tolist(), ends.tolist()):
+            idx = self.cells.get(k)
+            if idx is None:
+                continue
+            p = pts[order[i:j]]
+            r = self.rects[idx]
+            m = np.array([shrink.get(n, 0.0) for n in idx.tolist()]) if shrink else 0.0
+            x, y = p[:, :1], p[:, 1:]
+            inside = ((x > r[:, 0] + m) & (x < r[:, 1] - m) & (y > r[:, 2] + m) & (y < r[:, 3] - m))
+            WORK["comparisons"] += len(p) * len(idx)
+            found.update(idx[inside.any(axis=0)].tolist())
+        return np.fromiter(sorted(found), dtype=np.int64, count=len(found))
