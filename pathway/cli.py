@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from .errors import PathwayError, UsageError, check_memory, format_number
+from .limits import check_model_size
 from .modelfile import Model, format_quantity, load_model, set_hypothesis, set_parameter
 
 STDOUT = "-"
@@ -137,6 +138,8 @@ def cmd_graph(args) -> int:
     if args.at and not args.scenario:
         raise UsageError("--at needs --scenario",
                          hint=f"e.g. --scenario {next(iter(model.scenarios), 'NAME')} --at 1h")
+    if kind == "picture":
+        check_model_size(model, "graph")
     graph = to_graph(model)
     if kind == "picture":
         options = {"theme": args.theme or "light", "presenter": args.presenter}
@@ -449,7 +452,9 @@ def _prepare_animation(args):
         # edit that seems to be ignored
         if not getattr(args, "quiet", False) or "building chapters automatically" in text:
             print(text, file=sys.stderr)
-    frame = prepare(_model(args), args.scenario, args.compare, days=args.days,
+    model = _model(args)
+    check_model_size(model, args.command)
+    frame = prepare(model, args.scenario, args.compare, days=args.days,
                     chapters=args.chapters, frames=args.frames, fps=getattr(args, "fps", 30),
                     placebo=not args.no_placebo, presenter=args.presenter, theme=args.theme,
                     reveal=getattr(args, "reveal", False), effect=not (args.arms or args.no_placebo), note=note)
@@ -533,6 +538,7 @@ def cmd_export(args) -> int:
                          "another --format")
     model = _model(args)
     if args.format in ("sbml", "omex"):
+        check_model_size(model, "export")
         _import_sbml_libraries()
     if args.format == "sbml":
         from .sbml import check_sbml, export_sbml, write_sbml
@@ -596,6 +602,7 @@ def cmd_site(args) -> int:
     from .site import write_site
 
     model = load_model(args.model)
+    check_model_size(model, "site")
     scorecard = None
     if args.scorecard:
         from .validate import run_targets
@@ -614,6 +621,8 @@ def cmd_serve(args) -> int:
 
     check_address(args.host, args.port)
     model = load_model(args.model) if args.dir is None else None
+    if model is not None:
+        check_model_size(model, "serve")
     return serve(model, args.dir, host=args.host, port=args.port, site_file=args.site_file)
 
 
@@ -637,6 +646,7 @@ def cmd_explain(args) -> int:
     from .compile import explain
 
     model = _model(args)
+    check_model_size(model, "explain", node=args.node)
     print(explain(model, args.node))
     return 0
 

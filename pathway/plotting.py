@@ -31,6 +31,7 @@ from matplotlib.colors import LinearSegmentedColormap, Normalize  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
+from .boxgrid import BoxGrid  # noqa: E402
 from .errors import UsageError  # noqa: E402
 from .evidence import is_rodent  # noqa: E402
 from .results import Trajectory  # noqa: E402
@@ -114,21 +115,27 @@ def get_theme(theme: str = "light", presenter: bool = False) -> Theme:
 # ---------------------------------------------------------------- layout
 
 def _back_edges(graph: nx.DiGraph) -> set[tuple[str, str]]:
-    """Edges that close a cycle (found by a depth-first search in node order)."""
+    """Edges that close a cycle (found by a depth-first search in node order, the
+    successors of each node in sorted order; with a stack of its own, not Python's,
+    so a chain of thousands of nodes is walked like a short one)."""
     back, state = set(), {}
-
-    def visit(u):
-        state[u] = 1
-        for v in sorted(graph.successors(u)):
-            if state.get(v) == 1:
-                back.add((u, v))
-            elif v not in state:
-                visit(v)
-        state[u] = 2
-
-    for n in graph.nodes:
-        if n not in state:
-            visit(n)
+    for root in graph.nodes:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(sorted(graph.successors(root))))]
+        while stack:
+            u, todo = stack[-1]
+            for v in todo:
+                if state.get(v) == 1:
+                    back.add((u, v))
+                elif v not in state:
+                    state[v] = 1
+                    stack.append((v, iter(sorted(graph.successors(v)))))
+                    break
+            else:
+                state[u] = 2
+                stack.pop()
     return back
 
 
@@ -144,28 +151,83 @@ def _branch_rows(graph: nx.DiGraph) -> dict[str, float]:
 def _bands(graph: nx.DiGraph) -> dict[str, str]:
     """The band each node sits in: its branch's, if that has a row; a readout sits
     in the band that most of its inputs come from; any other node in the band of
-    the first branch (in the model file's order) that it feeds."""
+    the first branch (in the model file's order) that it feeds.
+
+    A walk along a cycle stops at a node already on the way (see :func:`_follow_band`).
+    """
     rows = _branch_rows(graph)
     order = [b for b in graph.graph.get("branch_order", []) if b in rows] or sorted(rows)
     band: dict[str, str] = {}
+    for n in graph.nodes:
+        band[n] = _follow_band(graph, n, rows, order, band) or order[0]
+    return band
 
-    def follow(n, seen=()):
+
+def _follow_band(graph: nx.DiGraph, start: str, rows: dict, order: list, band: dict) -> str | None:
+    """The band :func:`_bands` gives ``start`` before its fallback: a depth-first walk
+    with a stack of its own (no recursion, so any length of chain). Nodes already on
+    the walk's path are passed over (a feedback loop ends there), as are nodes whose
+    answer the walk has settled: an answer that no such passing over touched holds
+    wherever the node is met again, so each is worked out once (linear time on a
+    graph without cycles) and the answers are those of a plain recursive walk."""
+    settled: dict[str, str | None] = {}
+
+    def direct(n):
+        """(answer, True) when ``n`` needs no walk; else (None, False)."""
         if n in band:
-            return band[n]
+            return band[n], True
         d = graph.nodes[n]
         if d.get("branch") in rows and d.get("kind") != "readout":
-            return d["branch"]
+            return d["branch"], True
+        return None, False
+
+    def combine(n, results):
+        d = graph.nodes[n]
         if d.get("kind") == "readout":
-            votes = [follow(p, seen + (n,)) for p in graph.predecessors(n) if p not in seen]
-            votes = [v for v in votes if v]
+            votes = [v for v in results if v]
             return max(order, key=lambda b: (votes.count(b), -order.index(b))) if votes \
                 else (d.get("branch") if d.get("branch") in rows else order[0])
-        found = {follow(t, seen + (n,)) for t in graph.successors(n) if t not in seen}
+        found = set(results)
         return next((b for b in order if b in found), None)
 
-    for n in graph.nodes:
-        band[n] = follow(n) or order[0]
-    return band
+    def neighbours(n):
+        kind = graph.nodes[n].get("kind")
+        return list(graph.predecessors(n) if kind == "readout" else graph.successors(n))
+
+    value, done = direct(start)
+    if done:
+        return value
+    on_path = {start}
+    # each frame: node, its neighbours, the next one to look at, results, whether a
+    # neighbour was passed over for being on the path (then the answer is not settled)
+    stack = [[start, neighbours(start), 0, [], False]]
+    while stack:
+        frame = stack[-1]
+        n, nbs, i, results, cut = frame
+        if i < len(nbs):
+            frame[2] += 1
+            m = nbs[i]
+            if m in on_path:
+                frame[4] = True
+                continue
+            value, done = direct(m)
+            if not done and m in settled:
+                value, done = settled[m], True
+            if done:
+                results.append(value)
+                continue
+            on_path.add(m)
+            stack.append([m, neighbours(m), 0, [], False])
+            continue
+        stack.pop()
+        on_path.discard(n)
+        value = combine(n, results)
+        if not cut:
+            settled[n] = value
+        if stack:
+            stack[-1][3].append(value)
+            stack[-1][4] = stack[-1][4] or cut
+    return value
 
 
 @dataclass
@@ -189,9 +251,22 @@ class Layout:
 
 def _box_height_bound(pos: dict[str, tuple[float, float]]) -> float:
     """The tallest a box may be: the room between the closest two boxes of one
-    column, less a gap (stacked boxes sit 0.6-0.72 apart)."""
-    closest = min([abs(pos[a][1] - pos[b][1]) for a in pos for b in pos
-                   if a < b and abs(pos[a][0] - pos[b][0]) < 0.5] + [STACK_SPACING])
+    column, less a gap (stacked boxes sit 0.6-0.72 apart). Boxes closer than half a
+    column sideways count as one column; the boxes are filed in half-column strips,
+    so only the boxes of neighbouring strips are compared."""
+    strips: dict[int, list[tuple[float, float]]] = {}
+    for x, y in pos.values():
+        strips.setdefault(int(np.floor(x * 2)), []).append((x, y))
+    closest = STACK_SPACING
+    for k, here in strips.items():
+        near = sorted(here + strips.get(k + 1, []), key=lambda p: p[1])
+        xs = [p[0] for p in near]
+        if max(xs) - min(xs) < 0.5:       # one column (the usual case): neighbours in y
+            gaps = [b[1] - a[1] for a, b in zip(near, near[1:])]
+        else:
+            gaps = [abs(a[1] - b[1]) for i, a in enumerate(near) for b in near[i + 1:]
+                    if abs(a[0] - b[0]) < 0.5]
+        closest = min([closest] + gaps)
     return min(0.66, closest - 0.08)
 
 
@@ -266,7 +341,7 @@ def layout(graph: nx.DiGraph, title_room: float = BAND_PAD_ABOVE) -> Layout:
             col2[n], row2[n], member2[n] = col[target] - 1, row[target], None
         out = _place(g, col2, row2, member2, rows, anchor, title_room)
         # a bridge whose box would touch a band or another box stays in its band
-        clash = [n for n in bridges if _clashes(n, out)]
+        clash = _clashing(bridges, out)
         if clash:
             bridges = [n for n in bridges if n not in clash]
             out = None
@@ -341,19 +416,34 @@ def _place(g, col, row, member, rows, anchor, title_room) -> Layout:
     return Layout(pos, member, rows, height, title_room)
 
 
-def _clashes(node: str, lay: Layout) -> bool:
-    """Whether ``node``'s box overlaps another box or a band it is not in."""
-    x, y = lay.pos[node]
+def _clashing(nodes: list[str], lay: Layout) -> set[str]:
+    """Those of ``nodes`` whose box overlaps another box or a band it is not in. The
+    bands' rectangles are worked out once, and the boxes filed in columns as wide as
+    two boxes, so a node is compared with the boxes of three columns only."""
     half = BOX_HALF_WIDTH
+    width = 2 * half
+    columns: dict[int, list[tuple[str, float, float]]] = {}
     for n, (u, v) in lay.pos.items():
-        if n != node and abs(u - x) < 2 * half and abs(v - y) < lay.height + BAND_GAP:
-            return True
-    for b in set(lay.band.values()) - {None, lay.band[node]}:
-        x0, x1, y0, y1 = band_rect([p for n, p in lay.pos.items() if lay.band[n] == b], lay.height,
-                                    lay.title_room)
-        if x0 - half < x < x1 + half and y0 - lay.height / 2 < y < y1 + lay.height / 2:
-            return True
-    return False
+        columns.setdefault(int(np.floor(u / width)), []).append((n, u, v))
+    members: dict[str, list] = {}
+    for n, p in lay.pos.items():
+        if lay.band[n] is not None:
+            members.setdefault(lay.band[n], []).append(p)
+    rects = {b: band_rect(points, lay.height, lay.title_room) for b, points in members.items()}
+    out = set()
+    for node in nodes:
+        x, y = lay.pos[node]
+        k = int(np.floor(x / width))
+        if any(n != node and abs(u - x) < width and abs(v - y) < lay.height + BAND_GAP
+               for c in (k - 1, k, k + 1) for n, u, v in columns.get(c, ())):
+            out.add(node)
+            continue
+        for b, (x0, x1, y0, y1) in rects.items():
+            if b != lay.band[node] and x0 - half < x < x1 + half \
+                    and y0 - lay.height / 2 < y < y1 + lay.height / 2:
+                out.add(node)
+                break
+    return out
 
 
 # ---------------------------------------------------------------- the pathway figure
@@ -421,17 +511,56 @@ def activity_at(graph: nx.DiGraph, traj: Trajectory, t_h: float) -> dict[str, fl
     return {k: float(np.clip(v, -1, 1)) for k, v in out.items()}
 
 
-def _rad_around_boxes(ax, boxes: dict, u: str, v: str, rad: float) -> tuple[float, int]:
+@dataclass
+class _BoxIndex:
+    """The boxes as drawn (window extents, rounded corners and padding included), filed
+    in a :class:`~pathway.boxgrid.BoxGrid`, and the channels between their columns:
+    worked out once per figure, so that routing an arrow looks only at the boxes near it."""
+
+    names: list[str]
+    order: dict[str, int]
+    ext: np.ndarray             # N x 4: x0, x1, y0, y1 in pixels
+    grid: BoxGrid
+    channels: np.ndarray        # x of each channel with room for a line, left to right
+
+    @classmethod
+    def of(cls, ax, boxes: dict) -> _BoxIndex:
+        renderer = ax.figure.canvas.get_renderer()
+        names = list(boxes)
+        pts = [boxes[n].get_window_extent(renderer).get_points() for n in names]
+        ext = np.array([(p[0][0], p[1][0], p[0][1], p[1][1]) for p in pts], dtype=float).reshape(-1, 4)
+        centre = np.round((ext[:, 0] + ext[:, 1]) / 2)
+        half: dict[float, float] = {}
+        for c, w in zip(centre.tolist(), ((ext[:, 1] - ext[:, 0]) / 2).tolist()):
+            half[c] = max(half.get(c, w), w)
+        cols = sorted(half)
+        channels = [(c + d + half[c] - half[d]) / 2 for c, d in zip(cols, cols[1:])
+                    if d - half[d] - (c + half[c]) >= 8]
+        return cls(names, {n: i for i, n in enumerate(names)}, ext, BoxGrid(ext),
+                   np.array(channels, dtype=float))
+
+    def others_hit(self, points, u: str, v: str) -> int:
+        """How many boxes other than ``u``'s and ``v``'s have one of ``points`` inside."""
+        own = {self.order[u], self.order[v]}
+        return sum(1 for i in self.grid.hits(points).tolist() if i not in own)
+
+
+#: The dog-legs tried for one arrow of the figure: along the channels that make the
+#: shortest ways round (the shipped models' figures have fewer channels than this).
+DOGLEG_CHANNELS = 24
+
+
+def _rad_around_boxes(ax, boxes: dict, u: str, v: str, rad: float,
+                      index: _BoxIndex | None = None) -> tuple[float, int]:
     """The bow (arc3 ``rad``) of the edge from ``u`` to ``v`` and how many other boxes
     it passes behind: ``rad`` if none (a box hides the line, so the arrow would seem to
     end there), else the bow nearest to it, on either side, that passes behind none and
     stays in the axes, else the one that passes behind the fewest (arc3 bends in display
-    coordinates, so the test is made there)."""
+    coordinates, so the test is made there). ``index``: the figure's boxes, if already
+    filed (:class:`_BoxIndex`)."""
+    index = index or _BoxIndex.of(ax, boxes)
     to_px = ax.transData.transform
-    renderer = ax.figure.canvas.get_renderer()
     (x0, y0), (x1, y1) = (to_px(boxes[n].get_bbox().get_points().mean(axis=0)) for n in (u, v))
-    # the boxes as drawn, rounded corners and padding included
-    others = [b.get_window_extent(renderer).get_points() for n, b in boxes.items() if n not in (u, v)]
     t = np.linspace(0.04, 0.96, 80)[:, None]
     frame = ax.bbox.get_points()
     sizes = (0.0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8)
@@ -442,7 +571,7 @@ def _rad_around_boxes(ax, boxes: dict, u: str, v: str, rad: float) -> tuple[floa
         curve = ((1 - t) ** 2 * [x0, y0] + 2 * t * (1 - t) * [cx, cy] + t ** 2 * [x1, y1])
         if r != rad and not np.all((curve > frame[0]) & (curve < frame[1])):
             continue
-        hits = sum(np.any(np.all((curve > lo) & (curve < hi), axis=1)) for lo, hi in others)
+        hits = index.others_hit(curve, u, v)
         if best is None or hits < best[0]:
             best = (hits, r)
         if not hits:
@@ -450,40 +579,38 @@ def _rad_around_boxes(ax, boxes: dict, u: str, v: str, rad: float) -> tuple[floa
     return best[1], best[0]
 
 
-def _dogleg_around_boxes(ax, boxes: dict, u: str, v: str):
+def _dogleg_around_boxes(ax, boxes: dict, u: str, v: str, index: _BoxIndex | None = None):
     """Where no bow clears the other boxes: the shortest dog-leg that does, out of the
     side of ``u``'s box, along a channel between two columns of boxes, and in at the
-    side of ``v``'s, as a Path in data coordinates (None if there is none)."""
+    side of ``v``'s, as a Path in data coordinates (None if there is none). The
+    channels are tried shortest way round first (of two as short, the left one), the
+    :data:`DOGLEG_CHANNELS` shortest at most."""
     from matplotlib.path import Path as MplPath
-    renderer = ax.figure.canvas.get_renderer()
-    ext = {n: b.get_window_extent(renderer) for n, b in boxes.items()}
-    a, b = ext[u], ext[v]
-    ay, by = (a.y0 + a.y1) / 2, (b.y0 + b.y1) / 2
-    others = [e for n, e in ext.items() if n not in (u, v)]
-    # channels: between columns of boxes with room for a line
-    cols = sorted({round((e.x0 + e.x1) / 2) for e in ext.values()})
-    halves = {c: max(e.width for e in ext.values() if round((e.x0 + e.x1) / 2) == c) / 2 for c in cols}
-    channels = [(c + d + halves[c] - halves[d]) / 2 for c, d in zip(cols, cols[1:])
-                if d - halves[d] - (c + halves[c]) >= 8]
+    index = index or _BoxIndex.of(ax, boxes)
+    a, b = (index.ext[index.order[n]] for n in (u, v))       # x0, x1, y0, y1
+    ay, by = (a[2] + a[3]) / 2, (b[2] + b[3]) / 2
+    X = index.channels
+    if abs(by - ay) < 20 or not len(X):
+        return None
+    sa = np.where(X > (a[0] + a[1]) / 2, 1, -1)
+    sb = np.where(X > (b[0] + b[1]) / 2, 1, -1)
+    p0x = np.where(sa > 0, a[1] + 2, a[0] - 2)
+    p1x = np.where(sb > 0, b[1] + 3, b[0] - 3)
+    clear = ~(((a[0] - 4 < X) & (X < a[1] + 4)) | ((b[0] - 4 < X) & (X < b[1] + 4)))
+    length = np.abs(X - p0x) + abs(by - ay) + np.abs(X - p1x)
+    ranked = [i for i in np.lexsort((np.arange(len(X)), length)).tolist() if clear[i]]
+    t = np.linspace(0, 1, 40)[:, None]
     best = None
-    for x in channels:
-        sa, sb = (1 if x > (e.x0 + e.x1) / 2 else -1 for e in (a, b))
-        if a.x0 - 4 < x < a.x1 + 4 or b.x0 - 4 < x < b.x1 + 4 or abs(by - ay) < 20:
-            continue
-        p0 = (a.x1 + 2 if sa > 0 else a.x0 - 2, ay)
-        p1 = (b.x1 + 3 if sb > 0 else b.x0 - 3, by)
+    for i in ranked[:DOGLEG_CHANNELS]:
+        x, p0, p1 = float(X[i]), (float(p0x[i]), ay), (float(p1x[i]), by)
         legs = [(p0, (x, ay)), ((x, ay), (x, by)), ((x, by), p1)]
-        t = np.linspace(0, 1, 40)[:, None]
         pts = np.vstack([np.array(s0) + t * (np.array(s1) - np.array(s0)) for s0, s1 in legs])
-        if any(np.any((pts[:, 0] > e.x0) & (pts[:, 0] < e.x1) & (pts[:, 1] > e.y0) & (pts[:, 1] < e.y1))
-               for e in others):
-            continue
-        length = abs(x - p0[0]) + abs(by - ay) + abs(x - p1[0])
-        if best is None or length < best[0]:
-            best = (length, x, p0, p1)
+        if not index.others_hit(pts, u, v):
+            best = (x, p0, p1)
+            break
     if best is None:
         return None
-    _, x, p0, p1 = best
+    x, p0, p1 = best
     # (rounded corners that leave a straight end for the arrowhead to point along)
     r = min(8.0, 0.4 * abs(x - p0[0]), 0.4 * abs(x - p1[0]), abs(by - ay) / 3)
     sy = 1 if by > ay else -1
@@ -663,6 +790,7 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
 
     # edges
     back = _back_edges(graph)
+    index = _BoxIndex.of(ax, boxes)
     for u, v, d in graph.edges(data=True):
         if u not in pos or v not in pos:
             continue
@@ -674,7 +802,7 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
         style = ("-[,widthB=0.55,lengthB=0" if effect == "inhibits" else "-|>,head_length=0.5,head_width=0.3")
         (x0, y0), (x1, y1) = pos[u], pos[v]
         if (u, v) in back or (v, u) in back:
-            rad, hits = _rad_around_boxes(ax, boxes, u, v, 0.35)
+            rad, hits = _rad_around_boxes(ax, boxes, u, v, 0.35, index)
         elif abs(x1 - x0) > 1.5:
             # long edges bow away from the main row, whose boxes they would cross
             # (arc3: a negative rad bows left of the direction of travel)
@@ -684,11 +812,11 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
             else:
                 up = True
             rad = (0.2 if abs(y1 - y0) < 0.1 else 0.12) * (-1 if up else 1) * np.sign(x1 - x0)
-            rad, hits = _rad_around_boxes(ax, boxes, u, v, rad)
+            rad, hits = _rad_around_boxes(ax, boxes, u, v, rad, index)
         else:           # a short edge stays straight unless that runs behind a box
-            rad, hits = _rad_around_boxes(ax, boxes, u, v, 0.0)
+            rad, hits = _rad_around_boxes(ax, boxes, u, v, 0.0, index)
         # a box hides the line behind it, so the arrow would seem to end there
-        leg = _dogleg_around_boxes(ax, boxes, u, v) if hits and doglegs else None
+        leg = _dogleg_around_boxes(ax, boxes, u, v, index) if hits and doglegs else None
         look = dict(arrowstyle=style, mutation_scale=11 * th.scale, color=color,
                     linewidth=1.5 * th.scale, linestyle=GRADE_STYLE.get(d.get("grade"), "-"),
                     alpha=1.0 if active else 0.3, zorder=2)

@@ -36,6 +36,8 @@ import re
 
 import numpy as np
 
+from .boxgrid import BoxGrid
+
 #: The widths (pixels) a drawing is made for; the page draws the widest that fits.
 WIDTHS = (300, 335, 370, 410, 455, 505, 560, 620, 685, 760, 840, 930, 1020, 1100)
 #: A band title's type size (pixels), and the least a long one shrinks to.
@@ -189,13 +191,15 @@ def _lane_geometry(width, placed, branches) -> dict:
                            "row": branches[b]["row"] if key[0] == "b" else n["y"]}
         groups[key]["nodes"].append(n)
         cells.setdefault((n["x"], key), []).append(n)
-        if n["x"] not in columns:
-            columns.append(n["x"])
-    columns.sort()
+        columns.append(n["x"])
+    columns = sorted(set(columns))
+    by_column: dict[float, list] = {}
+    for (x, _), stack in cells.items():
+        by_column.setdefault(x, []).append(stack)
     # each column takes as many slots down the page as its tallest stack
     k, slot = 0, {}
     for c in columns:
-        mine = [stack for (x, _), stack in cells.items() if x == c]
+        mine = by_column[c]
         most = max([1] + [len(s) for s in mine])
         for stack in mine:
             for i, n in enumerate(sorted(stack, key=lambda n: -n["y"])):
@@ -344,7 +348,8 @@ def _shapes(g, hw, tracks, busy):
                 math.hypot(b[0] - a[0], b[1] - a[1]) or 1)
             return {"segs": segs, "cost": 1.2 + detour / 4, "ends": ends,
                     "track": None if off is None else (cx, off, lo, hi)}
-        return {"kind": "dogleg", "mid": lambda length: 1e4 + cx, "cost": 1.2, "controls": controls}
+        return {"kind": "dogleg", "mid": lambda length: 1e4 + cx, "cost": 1.2, "controls": controls,
+                "channel": cx}
 
     for cx, half in channels:
         if 4 < cx < g["W"] - 4:
@@ -362,6 +367,41 @@ def _level_ends(segs, a, b) -> list:
     return out
 
 
+#: The dog-legs tried for one arrow: those along the channels nearest its ends (a
+#: drawing of the shipped models has fewer channels than this, so all are tried).
+DOGLEG_CHANNELS = 24
+
+
+def _samples(q, least: int) -> np.ndarray:
+    """Points along the cubic segment ``q``, every 2 px or closer (the control polygon is
+    at least as long as the curve), so that no corner of a box slips between two."""
+    q = np.asarray(q, dtype=float)
+    span = float(np.hypot(*np.diff(q, axis=0).T).sum())
+    samples = max(least, math.ceil(span / 2))
+    t = (np.arange(samples + 1) / samples)[:, None]
+    u = 1 - t
+    return u ** 3 * q[0] + 3 * u * u * t * q[1] + 3 * u * t * t * q[2] + t ** 3 * q[3]
+
+
+def _in_turn(plain: list, doglegs: list, a, b, reach: float, length: float, best):
+    """The shapes an arrow tries, in order: the curves (cheapest first), then the
+    dog-legs along the :data:`DOGLEG_CHANNELS` channels nearest its ends, the shortest
+    way round first, until no further one could score better than ``best()`` (a
+    dog-leg's score is at least its cost, which grows with its detour)."""
+    yield from plain
+    def bound(shape):       # the least cost the channel's dog-leg can have
+        cx = shape["channel"]
+        # (a track runs at most 16 px beside the channel's middle)
+        least = abs(cx - a[0]) + abs(cx - b[0]) - 2 * (reach + 16) + abs(b[1] - a[1])
+        return 1.2 + max(least, 0.0) / length / 4
+    ranked = sorted(doglegs, key=bound)[:DOGLEG_CHANNELS]
+    for shape in ranked:
+        found = best()
+        if found is not None and bound(shape) > found["score"]:
+            return
+        yield shape
+
+
 def _route_edges(g: dict, edges: list) -> dict:
     """Each arrow's route: ``{edge index: (segments, middle)}`` (see the module docstring)."""
     pos = g["pos"]
@@ -374,7 +414,9 @@ def _route_edges(g: dict, edges: list) -> dict:
             t["x"], t["y"] = b["x"] + 5, b["y"] + 2
             rects.append((t["x"] - 2, t["x"] + t["width"] + 2, t["y"], t["y"] + t["height"]))
     rects = np.array(rects, dtype=float)
-    is_box = np.array([n in pos for n in names])
+    grid = BoxGrid(rects)
+    index = {n: i for i, n in enumerate(names)}
+    n_boxes = len(pos)          # the boxes come first in ``names``, the titles after
     tracks: dict[float, list] = {}
     busy = set()
     for e in edges:
@@ -386,8 +428,12 @@ def _route_edges(g: dict, edges: list) -> dict:
     # the level ends of the arrows routed so far, (y, x0, x1, box centre, the arrow's
     # nodes): an arrow whose level end runs along another's at another box would read as
     # one arrow between those boxes (unless the two share a node: a fork, or a merge)
-    legs: list[tuple] = []
+    # (filed by y in steps of 4 px, so that a check looks only at level ends nearby)
+    legs: dict[int, list[tuple]] = {}
     shapes = _shapes(g, hw, tracks, busy)
+    plain = [s for s in shapes if s["kind"] != "dogleg"]
+    doglegs = [s for s in shapes if s["kind"] == "dogleg"]
+    rank = {id(s): i for i, s in enumerate(shapes)}
     chosen, routes = {}, {}
     for e in edges:
         if e["source"] not in pos or e["target"] not in pos:
@@ -409,9 +455,10 @@ def _route_edges(g: dict, edges: list) -> dict:
         flip = 1 if e["source"] < e["target"] else -1
         pair = (e["source"], e["target"]) if flip > 0 else (e["target"], e["source"])
         # (the arrow's own boxes count only where it runs back into them)
-        margin = np.array([4.0 if n in (e["source"], e["target"]) else 0.0 for n in names])
+        own = {index[e["source"]]: 4.0, index[e["target"]]: 4.0}
+        mine = {e["source"], e["target"]}
         best = None
-        for shape in shapes:
+        for shape in _in_turn(plain, doglegs, a, b, g["boxW"] / 2 + 2, length, lambda: best):
             mid = shape["mid"](length)
             if pair in chosen and abs(mid * flip - chosen[pair]) < 10:
                 continue
@@ -420,42 +467,33 @@ def _route_edges(g: dict, edges: list) -> dict:
                 continue
             cost = leg["cost"] if leg else shape["cost"]
             segs = leg["segs"] if leg else [shape["controls"](a, b, nx, ny, length)]
-            hit = np.zeros(len(names), dtype=bool)
-            out = False
-            for q in segs:
-                q = np.asarray(q, dtype=float)
-                # every 2 px or closer (the control polygon is at least as long as the curve),
-                # so that no corner of a box slips between two samples
-                span = float(np.hypot(*np.diff(q, axis=0).T).sum())
-                samples = max(4 if leg else 16, math.ceil(span / 2))
-                t = (np.arange(samples + 1) / samples)[:, None]
-                u = 1 - t
-                pts = u ** 3 * q[0] + 3 * u * u * t * q[1] + 3 * u * t * t * q[2] + t ** 3 * q[3]
-                x, y = pts[:, :1], pts[:, 1:]
-                out |= bool(np.any((x < 2) | (x > g["W"] - 2) | (y < 2) | (y > g["H"] - 2)))
-                inside = ((x > rects[:, 0] + margin) & (x < rects[:, 1] - margin)
-                          & (y > rects[:, 2] + margin) & (y < rects[:, 3] - margin))
-                hit |= inside.any(axis=0)
+            pts = np.concatenate([_samples(q, 4 if leg else 16) for q in segs])
+            x, y = pts[:, 0], pts[:, 1]
+            out = bool(np.any((x < 2) | (x > g["W"] - 2) | (y < 2) | (y > g["H"] - 2)))
+            hit = grid.hits(pts, own)
+            boxes = int((hit < n_boxes).sum())
+            titles = len(hit) - boxes
             ends = leg["ends"] if leg else _level_ends(segs, a, b)
-            boxes, titles = int(hit[is_box].sum()), int(hit[~is_box].sum())
-            mine = {e["source"], e["target"]}
             joins = sum(abs(y - v) < 4 and x0 < u1 + 4 and u0 < x1 + 4 and box != other and not mine & nodes
-                        for y, x0, x1, box in ends for v, u0, u1, other, nodes in legs)
+                        for y, x0, x1, box in ends
+                        for k in (math.floor(y / 4) - 1, math.floor(y / 4), math.floor(y / 4) + 1)
+                        for v, u0, u1, other, nodes in legs.get(k, ()))
             # running over a band's title is bad, through a box worse: it reads as a link; a
             # side-step or dog-leg only where it misses everything (a bow reads better
             # otherwise), unless it misses every box and nothing else does
             score = (100 * out + 30 * boxes + 10 * joins + 4 * titles
                      + (20 if (boxes or joins or titles) and shape["kind"] != "bow" else 0) + cost)
-            if best is None or score < best["score"]:
+            if best is None or (score, rank[id(shape)]) < (best["score"], best["rank"]):
                 best = {"score": score, "segs": segs, "mid": mid, "track": leg and leg["track"],
-                        "ends": ends}
+                        "ends": ends, "rank": rank[id(shape)]}
             # clear of everything, titles too: no later (costlier) shape does better, except
             # a shorter dog-leg than the first one that clears (their costs are known only here)
             if not (out or boxes or joins or titles) and shape["kind"] != "dogleg":
                 break
         if best["track"]:
             tracks.setdefault(best["track"][0], []).append(best["track"][1:])
-        legs.extend((*end, frozenset((e["source"], e["target"]))) for end in best["ends"])
+        for end in best["ends"]:
+            legs.setdefault(math.floor(end[0] / 4), []).append((*end, frozenset(mine)))
         chosen[pair] = best["mid"] * flip
         routes[e["index"]] = best["segs"]
     return routes
