@@ -144,6 +144,8 @@ class Frame:
     scale: dict = field(default_factory=dict)
     #: the activity scale's normalisation (activity -> colour map position)
     norm: object = None
+    #: the relief panel's Axes
+    panel: object = None
 
     def caption_lines(self, chapter: int) -> list[str]:
         """The captions of chapter ``chapter``, one per arm, as shown."""
@@ -402,13 +404,13 @@ def draw_relief_panel(fig, rect, arms: list[Arm], lecture: Lecture, model: Model
                 raise UsageError("the drug effect needs each arm's placebo\n  hint: drop "
                                  "--no-placebo, or leave out --effect")
             y = tr[primary][mask] - np.interp(x, a.placebo.t_h, a.placebo[primary])
-            curves.append((x, y, "-", a.name, a.color, 2.8))
+            curves.append((x, y, "-", f"{a.description}: drug effect", a.color, 2.8))
             continue
-        curves.append((x, tr[primary][mask], "-", a.name, a.color, 2.8))
+        curves.append((x, tr[primary][mask], "-", a.description, a.color, 2.8))
         if a.placebo is not None:
             p = a.placebo
             pm = p.t_h >= t0 * 0.99
-            curves.append((p.t_h[pm], p[primary][pm], (0, (3, 1.6)), "its placebo", a.color, 2.0))
+            curves.append((p.t_h[pm], p[primary][pm], (0, (3, 1.6)), f"its matched placebo ({a.name} arm)", a.color, 2.0))
     lines, points = [], []
     for x, y, ls, lab, color, lw in curves:
         (ln,) = ax.plot(x, y, linestyle=ls, color=color, lw=lw * th.scale, label=lab)
@@ -427,10 +429,10 @@ def draw_relief_panel(fig, rect, arms: list[Arm], lecture: Lecture, model: Model
         lo = min(min(float(np.min(y)) for _, y, *_ in curves), 0.0)
         ax.set_ylim(lo - 0.05, max(0.3, max(float(np.max(y)) for _, y, *_ in curves) + 0.05))
         ax.axhline(0, color=th.muted, lw=1.2 * th.scale)
-        heading = f"Drug effect on {label}: each arm minus its placebo arm"
+        heading = f"Drug effect on {label}: each arm minus its own placebo arm; log time"
     else:
         ax.set_ylim(0, 1)
-        heading = f"{label[:1].upper()}{label[1:]}: each arm (solid), its placebo arm (dashed)"
+        heading = f"{label[:1].upper()}{label[1:]}: each arm (solid), its own placebo arm (dashed); log time"
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=3, steps=[1, 2, 5, 10]))
     ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     texts = {}
@@ -449,6 +451,8 @@ def draw_relief_panel(fig, rect, arms: list[Arm], lecture: Lecture, model: Model
                     ha="center", va="bottom", color=color, fontsize=pt(TEXT_H), weight="bold",
                     fontstretch="condensed")
     ax.set_ylim(ax.get_ylim()[0], top)
+    lo, hi = ax.get_ylim()
+    ax.set_yticks([v for v in ax.get_yticks() if lo <= v <= hi])
     # fewer, larger ticks: from the last (the end of the lecture) leftwards, a time tick
     # is kept only where its label stands clear of the one kept right of it
     fig.canvas.draw()
@@ -507,7 +511,9 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     # no legend: each arm's colour is named by its caption and by the split-box key,
     # and the heading says what solid and dashed mean
     right_w = (1 - MARGIN_X - right_x) * W
-    heading_y = PANEL_BOTTOM + PANEL_H + 0.012
+    fig.canvas.draw()
+    heading_y = max([PANEL_BOTTOM + PANEL_H] + [t.get_window_extent(renderer).y1 / H for t in
+                                                 ax_time.get_yticklabels() if t.get_text()]) + 0.012
     texts["timecourse"] = fig.text(right_x, heading_y, panel["heading"], color=th.text,
                                    fontsize=pt(TEXT_H), va="bottom", fontstretch="condensed")
     _fit_text(texts["timecourse"], right_w, renderer, lines=2)
@@ -684,6 +690,7 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     n_chapters = len(lecture.chapters)
     frame = Frame(fig, None, dynamic + label_texts + chapter_texts, times, label_texts,
                   chapter_texts, lecture, sched, arms, texts, art.boxes, th, model, scale, art.norm)
+    frame.panel = ax_time
     texts.update({f"caption{i}": c for i, c in enumerate(captions)})
     texts.update({f"cite{i}": c for i, c in enumerate(cites)})
     texts.update({f"label:{n}": t for n, t in art.labels.items()})
@@ -691,7 +698,18 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     caption_cache = {k: [shown[k, i] for i in range(len(arms))] for k in range(n_chapters)}
     # the sources that fit on their line (the second left for the notes where both do not)
     cite_cache = {k: [frame.citation(k, i) for i in range(len(arms))] for k in range(n_chapters)}
-    chapter_cache = {}
+    chapter_cache, cite_y = {}, {}
+    # each caption's sources sit right under its last line
+    probe = captions[0]
+    heights = []
+    for words in ("Ag", "Ag\nAg"):
+        probe.set_text(words)
+        heights.append(probe.get_window_extent(renderer).height / H)
+    for k in range(n_chapters):
+        for i, cap in enumerate(captions):
+            lines_k = caption_cache[k][i].count("\n") + 1
+            cite_y[k, i] = cap.get_position()[1] - heights[0] - (lines_k - 1) * (
+                heights[1] - heights[0]) - 0.002
     for k in range(n_chapters):
         for i, cite in enumerate(cites):
             cite.set_text(cite_cache[k][i])
@@ -709,9 +727,11 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
             half.set_facecolor(half_face[n][i])
         texts["clock"].set_text(_clock_text(t, sched.held[i]))
         texts["chapter"].set_text(chapter_cache[k])
-        for cap, cite, line, ref in zip(captions, cites, caption_cache[k], cite_cache[k]):
+        for j, (cap, cite, line, ref) in enumerate(zip(captions, cites, caption_cache[k],
+                                                       cite_cache[k])):
             cap.set_text(line)
             cite.set_text(ref)
+            cite.set_y(cite_y[k, j])
         cursor.set_xdata([t, t])
         for pt_, x, y in points:
             pt_.set_data([t], [float(np.interp(t, x, y))])
@@ -773,10 +793,11 @@ def _arm(model: Model, name: str, days: float, placebo: bool, index: int, th: Th
     step = 5.0 if days <= 14 else 15.0
     traj = simulate(model, name, days=days, step_min=step)
     plac = simulate(model, placebo_arm(model, name), days=days, step_min=step) if placebo else None
-    lead = traj.roles.get("drug")
+    sc = model.scenario(name)
+    # the drug under study names the arm (not a background treatment given alongside)
+    lead = sc.study_drugs[0] if sc.study_drugs else traj.roles.get("drug")
     node = model.node(lead) if lead else None
     short = (node.short_label or node.label) if node else name
-    sc = model.scenario(name)
     drugs = {d.drug for d in sc.doses if d.drug != model.roles.inert}
     if sc.label and len(drugs) > 1:
         # several drugs given as one treatment (racemic ketamine: two enantiomers): the
@@ -787,7 +808,11 @@ def _arm(model: Model, name: str, days: float, placebo: bool, index: int, th: Th
                 break
             words.append(word)
         short = " ".join(words) or short
-    return Arm(traj, plac, short, describe_doses(model, name), line_color(traj, th, index))
+    color = line_color(traj, th, index)
+    drug = model.drugs.get(lead) if sc.study_drugs and not sc.color else None
+    if drug is not None and drug.color:          # the study drug's colour, as its name
+        color = (drug.color_dark or drug.color) if th.name == "dark" else drug.color
+    return Arm(traj, plac, short, describe_doses(model, name), color)
 
 
 def _hue_gap(a, b) -> float:
@@ -801,13 +826,17 @@ def _distinct_colours(arms: list[Arm], th: Theme, say) -> None:
     """One meaning per colour: an arm whose drug colour shares a hue with the
     activity map (or with an earlier arm) is drawn in the next colour of a cycle
     chosen to keep clear of it, and the change is reported."""
-    from .plotting import ACTIVITY_ENDS, ARM_CYCLE
+    from .plotting import ACTIVITY_ENDS, ARM_CYCLE, OKABE_ITO
+    # on a dark ground the deep blue sinks towards the activity scale's purples for a
+    # viewer with protanopia; the sky blue keeps clear (tests/test_lecture_frames.py)
+    cycle = [OKABE_ITO["sky"] if th.name == "dark" and c == OKABE_ITO["blue"] else c
+             for c in ARM_CYCLE]
     used = []
     for arm in arms:
         ok = lambda c: all(_hue_gap(c, e) >= 45 for e in (ACTIVITY_ENDS[0], ACTIVITY_ENDS[-1])) \
             and all(_hue_gap(c, u) >= 30 for u in used)  # noqa: E731
         if not ok(arm.color):
-            new = next((c for c in ARM_CYCLE if ok(c)), arm.color)
+            new = next((c for c in cycle if ok(c)), arm.color)
             say(f"{arm.name}'s colour {arm.color} is too close to the activity colours or another "
                 f"arm's; drawing it in {new}")
             arm.color = new
@@ -867,9 +896,9 @@ def prepare(model: Model | None, scenario: str | None, compare: str | None = Non
         # captions must not contradict the picture, so the mechanism tells the story
         say(f"{Path(lecture.source).name}: {len(problems)} caption(s) would contradict this run "
             f"(first: {problems[0]}); building chapters automatically")
-        from .lecture import auto_lecture
-        lecture = auto_lecture(model, graph, [a.traj for a in arms], [a.placebo for a in arms],
-                               t_end_h=days * 24)
+        from .lecture import _with_labels, auto_lecture
+        lecture = _with_labels(auto_lecture(model, graph, [a.traj for a in arms],
+                                            [a.placebo for a in arms], t_end_h=days * 24), lecture)
         problems = check_lecture(lecture, graph, [a.traj for a in arms])
     for problem in problems:
         say(f"warning: a caption contradicts the simulation: {problem}")
