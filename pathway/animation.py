@@ -329,6 +329,61 @@ def _row(fig, x: float, y: float, parts, renderer, *, gap_px: float = 0.0) -> fl
     return x
 
 
+def _spread_columns(ax, boxes, labels, renderer, *, pad_px: float) -> None:
+    """Give each pair of neighbouring columns the room their widest labels need side by
+    side (two wide labels in one row need more than a narrow pair), sharing what is
+    left out evenly, so that labels at the hall's size fit without shrinking. Columns
+    stay at least one unit apart; boxes, labels, arrows, bands and band titles follow
+    one monotone map of x. Nothing moves when the labels would not fit anyway."""
+    from matplotlib.patches import FancyArrowPatch
+    axw = ax.get_window_extent(renderer).width
+    centre = {n: (b.get_x() + b.get_width() / 2, b.get_y() + b.get_height() / 2)
+              for n, b in boxes.items()}
+    cols = sorted({round(x, 6) for x, _ in centre.values()})
+    if len(cols) < 2:
+        return
+    width = {n: labels[n].get_window_extent(renderer).width + pad_px for n in boxes}
+    col = {n: cols.index(round(x, 6)) for n, (x, _) in centre.items()}
+    old_px = axw / (ax.get_xlim()[1] - ax.get_xlim()[0])
+    least = 0.55 * old_px
+    # the pixel position of each column: a forward pass over "n left of m in one row"
+    need = [0.0] * len(cols)
+    for c in range(1, len(cols)):
+        need[c] = need[c - 1] + least
+        for n, (xn, yn) in centre.items():
+            if col[n] != c:
+                continue
+            for m, (xm, ym) in centre.items():
+                if col[m] < c and abs(yn - ym) < 0.5:
+                    need[c] = max(need[c], need[col[m]] + (width[n] + width[m]) / 2)
+    first = max(width[n] / 2 for n in boxes if col[n] == 0) + 4
+    last = max(width[n] / 2 for n in boxes if col[n] == len(cols) - 1) + 4
+    spare = axw - (first + need[-1] + last)
+    if spare < 0:
+        return
+    px = [p + spare * c / (len(cols) - 1) for c, p in enumerate(need)]
+    unit = min(b - a for a, b in zip(px, px[1:]))          # one data unit: the closest pitch
+    new = [p / unit for p in px]
+    remap = lambda x: float(np.interp(x, cols, new, left=new[0] + x - cols[0],  # noqa: E731
+                                      right=new[-1] + x - cols[-1]))
+    for patch in ax.patches:
+        if isinstance(patch, FancyArrowPatch):
+            (x0, y0), (x1, y1) = patch._posA_posB
+            patch.set_positions((remap(x0), y0), (remap(x1), y1))
+        elif isinstance(patch, FancyBboxPatch):
+            x0, x1 = patch.get_x(), patch.get_x() + patch.get_width()
+            if patch in boxes.values():
+                c = remap((x0 + x1) / 2)
+                patch.set_x(c - (x1 - x0) / 2)
+            else:
+                patch.set_x(remap(x0))
+                patch.set_width(remap(x1) - remap(x0))
+    for text in ax.texts:
+        x, y = text.get_position()
+        text.set_position((remap(x), y))
+    ax.set_xlim(new[0] - first / unit, new[0] - first / unit + axw / unit)
+
+
 def _fit_bands(bands, boxes, pad: float = 0.08) -> None:
     """Widen each band to hold the boxes inside it, which grew to their labels."""
     for band in bands.values():
@@ -572,6 +627,7 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     right = max([0.6] + [half[n] + 0.02 for n, x in zip(art.boxes, xs) if x == max(xs)])
     ax_path.set_xlim(min(xs) - min(left, 0.9), max(xs) + min(right, 0.9))
     ax_path.set_ylim(min(ys) - 0.45, max(ys) + 0.4)
+    _spread_columns(ax_path, art.boxes, art.labels, renderer, pad_px=0.004 * H + 0.006 * W)
     _resize_boxes(fig, ax_path, art.boxes, art.labels, pad_px=0.004 * H,
                   floor_pt=pt(TEXT_FLOOR), vpad_px=0.012 * H)
     _fit_bands(art.bands, art.boxes)
