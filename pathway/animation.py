@@ -334,7 +334,7 @@ def _spread_columns(ax, boxes, labels, renderer, *, pad_px: float) -> None:
     side (two wide labels in one row need more than a narrow pair), sharing what is
     left out evenly, so that labels at the hall's size fit without shrinking. Columns
     stay at least one unit apart; boxes, labels, arrows, bands and band titles follow
-    one monotone map of x. Nothing moves when the labels would not fit anyway."""
+    one monotone map of x."""
     from matplotlib.patches import FancyArrowPatch
     axw = ax.get_window_extent(renderer).width
     centre = {n: (b.get_x() + b.get_width() / 2, b.get_y() + b.get_height() / 2)
@@ -354,14 +354,15 @@ def _spread_columns(ax, boxes, labels, renderer, *, pad_px: float) -> None:
             if col[n] != c:
                 continue
             for m, (xm, ym) in centre.items():
-                if col[m] < c and abs(yn - ym) < 0.5:
+                if col[m] < c and abs(yn - ym) < 0.9:
                     need[c] = max(need[c], need[col[m]] + (width[n] + width[m]) / 2)
     first = max(width[n] / 2 for n in boxes if col[n] == 0) + 4
     last = max(width[n] / 2 for n in boxes if col[n] == len(cols) - 1) + 4
     spare = axw - (first + need[-1] + last)
-    if spare < 0:
-        return
-    px = [p + spare * c / (len(cols) - 1) for c, p in enumerate(need)]
+    if spare >= 0:
+        px = [p + spare * c / (len(cols) - 1) for c, p in enumerate(need)]
+    else:                   # too little room: each pitch shrinks alike (labels may shrink)
+        px = [p * (axw - first - last) / need[-1] for p in need]
     unit = min(b - a for a, b in zip(px, px[1:]))          # one data unit: the closest pitch
     new = [p / unit for p in px]
     remap = lambda x: float(np.interp(x, cols, new, left=new[0] + x - cols[0],  # noqa: E731
@@ -436,6 +437,20 @@ def hall_theme(th: Theme) -> Theme:
         "activity-hall", HALL_ACTIVITY[th.name]))
 
 
+def _part_route_names(fig, names, renderer) -> None:
+    """Where two route names would touch, the first leans left of its hump and the next
+    right of its own; any that still touch another are left out."""
+    fig.canvas.draw()
+    for a, b in zip(names, names[1:]):
+        if a.get_window_extent(renderer).overlaps(b.get_window_extent(renderer)):
+            a.set_ha("right")
+            b.set_ha("left")
+    for i, a in enumerate(names):
+        if any(a.get_window_extent(renderer).overlaps(b.get_window_extent(renderer))
+               for b in names[:i] if b.get_visible()):
+            a.set_visible(False)
+
+
 def draw_relief_panel(fig, rect, arms: list[Arm], lecture: Lecture, model: Model, th: Theme, *,
                       effect: bool, renderer) -> dict:
     """The relief panel: each arm's primary outcome (its drug effect, arm minus its own
@@ -506,6 +521,7 @@ def draw_relief_panel(fig, rect, arms: list[Arm], lecture: Lecture, model: Model
                     ha="center", va="bottom", color=color, fontsize=pt(TEXT_H), weight="bold",
                     fontstretch="condensed")
     ax.set_ylim(ax.get_ylim()[0], top)
+    _part_route_names(fig, [t for k, t in texts.items() if k.startswith("route:")], renderer)
     lo, hi = ax.get_ylim()
     ax.set_yticks([v for v in ax.get_yticks() if lo <= v <= hi])
     # fewer, larger ticks: from the last (the end of the lecture) leftwards, a time tick

@@ -148,7 +148,7 @@ def _measure(frame, i):
     return w, h, shown_texts(frame)
 
 
-@pytest.mark.parametrize("pair, theme", CASES)
+@pytest.mark.parametrize("pair, theme", CASES + [(("esketamine-in", "hnk"), "light")])
 def test_type_reads_from_the_back_row_and_nothing_collides(lmodel, pair, theme):
     frame = _frame(lmodel, pair, theme)
     dpi = frame.fig.dpi
