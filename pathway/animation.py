@@ -21,6 +21,7 @@ chapter marks; the HTML player embeds that video and a clicker drives it.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
+import matplotlib.lines
+import matplotlib.ticker
 
 matplotlib.use("Agg") if matplotlib.get_backend().lower() in ("", "agg") else None
 import networkx as nx  # noqa: E402
@@ -43,16 +46,38 @@ from .graph import to_graph  # noqa: E402
 from .lecture import (Lecture, Schedule, check_lecture, choose_lecture, describe_doses,  # noqa: E402
                       elapsed, fill_numbers, own_range, schedule, short_citation)
 from .modelfile import Model, load_model  # noqa: E402
-from .plotting import (Theme, activity_at, blend_overlay, draw_pathway, format_time_axis,  # noqa: E402
-                       get_theme, line_color, text_overlay)
+from .plotting import (GRADE_STYLE, Theme, activity_at, blend_overlay, draw_pathway,  # noqa: E402
+                       format_time_axis, get_theme, line_color, text_overlay)
 from .results import Trajectory  # noqa: E402
 from .scenarios import placebo_arm, showcase_pair  # noqa: E402
 from .simulate import simulate  # noqa: E402
 
 FORMATS = (".mp4", ".gif", ".html")
-#: type sizes as fractions of the frame height (a projected frame is read from the
-#: back row: node labels 1/30, captions 1/24)
-LABEL_H, CAPTION_H, TITLE_H, KEY_H, SMALL_H = 1 / 30, 1 / 24, 1 / 28, 1 / 34, 1 / 40
+#: Type for a hall. Every text on the frame is measured by its font size (the em
+#: height, in pixels) as a share of the frame height, and none is below TEXT_FLOOR:
+#: 3.5 %, 25 px of a 720 p frame, 38 px of 1080 p. (A capital letter of DejaVu Sans
+#: is 0.73 em, so capitals are 2.6 % of the frame: 16 arc minutes, ISO 9241-3's
+#: least, from 5.5 frame heights away.) Keys, ticks, clock, sources, headings and node
+#: labels are a hair above the floor; captions and the title larger.
+TEXT_FLOOR = 0.035
+TEXT_H, LABEL_H, CAPTION_H, TITLE_H = 0.036, 0.036, 0.042, 0.040
+#: a caption wraps onto at most this many lines (then ends in an ellipsis)
+CAPTION_LINES = 2
+#: The frame's layout, in fractions of its width and height: the pathway between the
+#: title rows and PATHWAY_TOP's line; below it the keys and captions left of SPLIT_X
+#: and the relief panel right of it, whose plotting area is PANEL_H tall (at least a
+#: quarter of the frame) from PANEL_BOTTOM up. A key row is KEY_ROW tall.
+PATHWAY_TOP, SPLIT_X, PANEL_BOTTOM, PANEL_H, MARGIN_X = 0.872, 0.6, 0.075, 0.27, 0.012
+#: the height of a key row and of a caption's sources, and where the captions end
+KEY_ROW, CITE_ROW, LEFT_BOTTOM = 0.046, 0.043, 0.018
+#: The frame's activity scale, purple (less active than at rest) through a neutral
+#: grey (at rest) to green (more active). Unlike the figures' scale, whose rest is the
+#: page itself, every colour on it stands at least 3:1 from the background and the
+#: bands in its theme, so that a small change still reads on a projector; and its
+#: purples and greens keep clear of the arm colours under protanopia and deuteranopia
+#: (CIEDE2000 at least 10, checked in tests/test_lecture_frames.py).
+HALL_ACTIVITY = {"light": ("#3a1550", "#5f3a6e", "#838383", "#2f6b35", "#173d1c"),
+                 "dark": ("#9b6fc0", "#8f7fa0", "#7a7a7a", "#7fbf7b", "#a6dba0")}
 HTML_LIMIT_BYTES = 20_000_000
 #: The animation's logarithmic clock starts 5 minutes after the first dose; the
 #: shortest run it shows reaches twice that.
@@ -119,6 +144,8 @@ class Frame:
     scale: dict = field(default_factory=dict)
     #: the activity scale's normalisation (activity -> colour map position)
     norm: object = None
+    #: the relief panel's Axes
+    panel: object = None
 
     def caption_lines(self, chapter: int) -> list[str]:
         """The captions of chapter ``chapter``, one per arm, as shown."""
@@ -144,15 +171,25 @@ def _pt(frac: float, height_px: int, dpi: int) -> float:
     return frac * height_px * 72 / dpi
 
 
-def _close_empty_rows(ax, boxes, most: float = 1.5) -> None:
-    """Move rows closer where a branch with no node in this picture left a gap taller
-    than ``most``: boxes, labels, arrows, bands and band titles follow one monotone
-    map of heights, so the boxes can take the room for larger type."""
+def _close_empty_rows(ax, boxes, most: float = 0.85, pitch: float = 0.75) -> None:
+    """Space the rows for the hall: a gap taller than ``most`` (a branch with no node in
+    this picture) closes to it, and two boxes of one column stand at least ``pitch``
+    apart, so a stack of boxes has room for type. Boxes, labels, arrows, bands and
+    band titles follow one monotone map of heights."""
     from matplotlib.patches import FancyArrowPatch
-    ys = sorted({round(b.get_y() + b.get_height() / 2, 6) for b in boxes.values()})
+    centres = [(b.get_x() + b.get_width() / 2, round(b.get_y() + b.get_height() / 2, 6))
+               for b in boxes.values()]
+    ys = sorted({y for _, y in centres})
     new = [ys[0]]
-    for a, b in zip(ys, ys[1:]):
-        new.append(new[-1] + min(b - a, most))
+    for j in range(1, len(ys)):
+        y = new[-1] + min(ys[j] - ys[j - 1], most)
+        for cx, cy in centres:
+            if cy != ys[j]:
+                continue
+            for ox, oy in centres:               # a box below it in the same column
+                if oy < cy and abs(ox - cx) < 0.95:
+                    y = max(y, new[ys.index(oy)] + pitch)
+        new.append(y)
     if np.allclose(new, ys):
         return
     lo, hi = ys[0] - 5, ys[-1] + 5              # beyond the rows: shift as the nearest row
@@ -176,12 +213,13 @@ def _close_empty_rows(ax, boxes, most: float = 1.5) -> None:
         text.set_position((x, remap(y)))
 
 
-def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.065):
+def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.065, floor_pt=0.0, vpad_px=None):
     """Grow every box to hold its one-line label at the lecture's type size, within
     its neighbours left and right (columns are 1 unit apart; a box alone in its row
     may take more) and above and below; shrink all labels alike only if one would
-    still spill over."""
+    still spill over, and never below ``floor_pt``."""
     renderer = fig.canvas.get_renderer()
+    vpad_px = pad_px if vpad_px is None else vpad_px
     to_px = ax.transData.transform
     (x0, y0), (x1, y1) = to_px((0, 0)), to_px((1, 1))
     ppx, ppy = x1 - x0, y1 - y0
@@ -197,7 +235,7 @@ def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.065):
         need = {}
         for n, text in labels.items():
             ext = text.get_window_extent(renderer)
-            need[n] = ((ext.width + 2 * pad_px) / ppx, (ext.height + pad_px) / ppy)
+            need[n] = ((ext.width + 2 * pad_px) / ppx, (ext.height + vpad_px) / ppy)
         return need
 
     beside = {n: [(m, abs(cx - ox)) for m, (ox, oy) in centres.items()
@@ -228,10 +266,12 @@ def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.065):
         cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(one) / 2))
         text.set_text(" ".join(words[:cut]) + "\n" + " ".join(words[cut:]))
         ext = text.get_window_extent(renderer)
-        if (ext.height + pad_px) / ppy > limit_h[n]:
+        if (ext.height + vpad_px) / ppy > limit_h[n]:
             text.set_text(one)
     need = measure()
     ratio = fit(need)
+    size = min(t.get_fontsize() for t in labels.values()) if labels else 1.0
+    ratio = max(ratio, min(1.0, floor_pt / size))     # never below the hall's floor
     if ratio < 1.0:
         for text in labels.values():
             text.set_fontsize(text.get_fontsize() * ratio)
@@ -244,17 +284,272 @@ def _resize_boxes(fig, ax, boxes, labels, *, pad_px, gap=0.065):
         box, (cx, cy) = boxes[n], centres[n]
         # boxes fit their labels (at least 0.62 of a column), leaving room for the arrows
         w = min(max((ext.width + 2 * pad_px) / ppx, 0.62), max(limit_w[n], 0.62))
-        h = min(limit_h[n], max(box.get_height(), (ext.height + pad_px) / ppy))
+        h = min(limit_h[n], max(box.get_height(), (ext.height + vpad_px) / ppy))
         box.set_x(cx - w / 2)
         box.set_width(w)
         box.set_y(cy - h / 2)
         box.set_height(h)
 
 
+def _fit_text(text, width_px: float, renderer, lines: int = 1) -> str:
+    """Break ``text``'s words onto at most ``lines`` lines no wider than ``width_px``;
+    what still does not fit ends in an ellipsis (a long scenario name, a user's long
+    caption). Returns the text as set."""
+    words = text.get_text().replace("\n", " ").split()
+
+    def width(s: str) -> float:
+        text.set_text(s)
+        return text.get_window_extent(renderer).width
+
+    out, i = [], 0
+    while i < len(words) and len(out) < lines:
+        line = ""
+        while i < len(words) and width((line + " " + words[i]).strip()) <= width_px:
+            line = (line + " " + words[i]).strip()
+            i += 1
+        out.append(line)
+        if not line:
+            break
+    if i < len(words):
+        last = ((out.pop() if out else "") + " " + " ".join(words[i:])).strip()
+        while last and width(last + "\u2026") > width_px:
+            last = last[:-1]
+        out.append(last.rstrip(" ,;:") + "\u2026")
+    text.set_text("\n".join(o for o in out if o))
+    return text.get_text()
+
+
+def _row(fig, x: float, y: float, parts, renderer, *, gap_px: float = 0.0) -> float:
+    """Texts placed one after another on a row from ``x`` (figure fraction), each
+    ``(words, colour, extra text keywords)``; returns where the row ends."""
+    W = fig.bbox.width
+    for words, color, kw in parts:
+        t = fig.text(x, y, words, color=color, va="center", **kw)
+        x = t.get_window_extent(renderer).x1 / W + gap_px / W
+    return x
+
+
+def _spread_columns(ax, boxes, labels, renderer, *, pad_px: float) -> None:
+    """Give each pair of neighbouring columns the room their widest labels need side by
+    side (two wide labels in one row need more than a narrow pair), sharing what is
+    left out evenly, so that labels at the hall's size fit without shrinking. Columns
+    stay at least one unit apart; boxes, labels, arrows, bands and band titles follow
+    one monotone map of x."""
+    from matplotlib.patches import FancyArrowPatch
+    axw = ax.get_window_extent(renderer).width
+    centre = {n: (b.get_x() + b.get_width() / 2, b.get_y() + b.get_height() / 2)
+              for n, b in boxes.items()}
+    cols = sorted({round(x, 6) for x, _ in centre.values()})
+    if len(cols) < 2:
+        return
+    width = {n: labels[n].get_window_extent(renderer).width + pad_px for n in boxes}
+    col = {n: cols.index(round(x, 6)) for n, (x, _) in centre.items()}
+    old_px = axw / (ax.get_xlim()[1] - ax.get_xlim()[0])
+    least = 0.55 * old_px
+    # the pixel position of each column: a forward pass over "n left of m in one row"
+    need = [0.0] * len(cols)
+    for c in range(1, len(cols)):
+        need[c] = need[c - 1] + least
+        for n, (xn, yn) in centre.items():
+            if col[n] != c:
+                continue
+            for m, (xm, ym) in centre.items():
+                if col[m] < c and abs(yn - ym) < 0.9:
+                    need[c] = max(need[c], need[col[m]] + (width[n] + width[m]) / 2)
+    first = max(width[n] / 2 for n in boxes if col[n] == 0) + 4
+    last = max(width[n] / 2 for n in boxes if col[n] == len(cols) - 1) + 4
+    spare = axw - (first + need[-1] + last)
+    if spare >= 0:
+        px = [p + spare * c / (len(cols) - 1) for c, p in enumerate(need)]
+    else:                   # too little room: each pitch shrinks alike (labels may shrink)
+        px = [p * (axw - first - last) / need[-1] for p in need]
+    unit = min(b - a for a, b in zip(px, px[1:]))          # one data unit: the closest pitch
+    new = [p / unit for p in px]
+    remap = lambda x: float(np.interp(x, cols, new, left=new[0] + x - cols[0],  # noqa: E731
+                                      right=new[-1] + x - cols[-1]))
+    for patch in ax.patches:
+        if isinstance(patch, FancyArrowPatch):
+            (x0, y0), (x1, y1) = patch._posA_posB
+            patch.set_positions((remap(x0), y0), (remap(x1), y1))
+        elif isinstance(patch, FancyBboxPatch):
+            x0, x1 = patch.get_x(), patch.get_x() + patch.get_width()
+            if patch in boxes.values():
+                c = remap((x0 + x1) / 2)
+                patch.set_x(c - (x1 - x0) / 2)
+            else:
+                patch.set_x(remap(x0))
+                patch.set_width(remap(x1) - remap(x0))
+    for text in ax.texts:
+        x, y = text.get_position()
+        text.set_position((remap(x), y))
+    ax.set_xlim(new[0] - first / unit, new[0] - first / unit + axw / unit)
+
+
+def _fit_bands(bands, boxes, pad: float = 0.08) -> None:
+    """Widen each band to hold the boxes inside it, which grew to their labels."""
+    for band in bands.values():
+        x0, y0 = band.get_x(), band.get_y()
+        x1, y1 = x0 + band.get_width(), y0 + band.get_height()
+        inside = [b for b in boxes.values() if x0 <= b.get_x() + b.get_width() / 2 <= x1
+                  and y0 <= b.get_y() + b.get_height() / 2 <= y1]
+        if inside:
+            lo = min([x0] + [b.get_x() - pad for b in inside])
+            hi = max([x1] + [b.get_x() + b.get_width() + pad for b in inside])
+            band.set_x(lo)
+            band.set_width(hi - lo)
+
+
+def _place_band_titles(ax, boxes, labels, titles, bands, renderer) -> None:
+    """Keep every band title clear of the boxes: where a box covers it, move it above
+    its band, beside it (left), or below it, the first place that is free and inside
+    the picture; a title with no free place is hidden."""
+    axbox = ax.get_window_extent(renderer)
+    taken = [b.get_window_extent(renderer) for b in boxes.values()] + \
+        [t.get_window_extent(renderer) for t in labels.values()]
+    placed = []
+    for branch, text in titles.items():
+        band = bands.get(branch)
+        if band is None:
+            continue
+        x0, y0 = band.get_x(), band.get_y()
+        x1, y1 = x0 + band.get_width(), y0 + band.get_height()
+        spots = [((x0 + 0.06, y1 - 0.03), "left", "top"), ((x0 + 0.06, y1 + 0.02), "left", "bottom"),
+                 ((x0 - 0.05, (y0 + y1) / 2), "right", "center"),
+                 ((x0 + 0.06, y0 - 0.02), "left", "top"), ((x0 + 0.06, y0 + 0.03), "left", "bottom")]
+        for (x, y), ha, va in spots:
+            text.set_position((x, y))
+            text.set_ha(ha)
+            text.set_va(va)
+            ext = text.get_window_extent(renderer)
+            inside = axbox.x0 <= ext.x0 and ext.x1 <= axbox.x1 and axbox.y0 <= ext.y0 and ext.y1 <= axbox.y1
+            if inside and not any(ext.overlaps(o) for o in taken + placed):
+                placed.append(ext)
+                text.set_visible(True)
+                break
+        else:
+            text.set_visible(False)
+
+
+def hall_theme(th: Theme) -> Theme:
+    """The theme with the frame's activity scale (:data:`HALL_ACTIVITY`)."""
+    from matplotlib.colors import LinearSegmentedColormap
+    return dataclasses.replace(th, cmap=LinearSegmentedColormap.from_list(
+        "activity-hall", HALL_ACTIVITY[th.name]))
+
+
+def _part_route_names(fig, names, renderer) -> None:
+    """Where two route names would touch, the first leans left of its hump and the next
+    right of its own; any that still touch another are left out."""
+    fig.canvas.draw()
+    for a, b in zip(names, names[1:]):
+        if a.get_window_extent(renderer).overlaps(b.get_window_extent(renderer)):
+            a.set_ha("right")
+            b.set_ha("left")
+    for i, a in enumerate(names):
+        if any(a.get_window_extent(renderer).overlaps(b.get_window_extent(renderer))
+               for b in names[:i] if b.get_visible()):
+            a.set_visible(False)
+
+
+def draw_relief_panel(fig, rect, arms: list[Arm], lecture: Lecture, model: Model, th: Theme, *,
+                      effect: bool, renderer) -> dict:
+    """The relief panel: each arm's primary outcome (its drug effect, arm minus its own
+    placebo arm, or with ``effect=False`` the arm beside its placebo arm) on a
+    logarithmic clock, with few large ticks and the fast and slow
+    routes named where a curve has two humps. ``rect`` is the plotting area in figure
+    fractions. Returns the Axes, the curves, their moving points, the cursor, the
+    heading and any route names; everything else on the panel goes here too."""
+    H = fig.bbox.height
+    pt = lambda frac: _pt(frac, H, fig.dpi)  # noqa: E731
+    ax = fig.add_axes(rect)
+    primary = arms[0].traj.primary
+    t0, t1 = lecture.start_h, lecture.end_h
+    curves = []
+    for a in arms:
+        tr = a.traj
+        mask = tr.t_h >= t0 * 0.99
+        x = tr.t_h[mask]
+        if effect:
+            if a.placebo is None:
+                raise UsageError("the drug effect needs each arm's placebo\n  hint: drop "
+                                 "--no-placebo, or leave out --effect")
+            y = tr[primary][mask] - np.interp(x, a.placebo.t_h, a.placebo[primary])
+            curves.append((x, y, "-", f"{a.description}: drug effect", a.color, 2.8))
+            continue
+        curves.append((x, tr[primary][mask], "-", a.description, a.color, 2.8))
+        if a.placebo is not None:
+            p = a.placebo
+            pm = p.t_h >= t0 * 0.99
+            curves.append((p.t_h[pm], p[primary][pm], (0, (3, 1.6)), f"its matched placebo ({a.name} arm)", a.color, 2.0))
+    lines, points = [], []
+    for x, y, ls, lab, color, lw in curves:
+        (ln,) = ax.plot(x, y, linestyle=ls, color=color, lw=lw * th.scale, label=lab)
+        (pt_,) = ax.plot([], [], "o", color=color, ms=8 * th.scale, animated=True)
+        lines.append((ln, x, y))
+        points.append((pt_, x, y))
+    ax.set_facecolor(th.background)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(th.text)
+    ax.tick_params(colors=th.text, labelsize=pt(TEXT_H), length=5 * th.scale, pad=2)
+    format_time_axis(ax, t0, t1, th, label=False, sparse=True)
+    label = arms[0].traj.label(primary).lower()
+    if effect:
+        lo = min(min(float(np.min(y)) for _, y, *_ in curves), 0.0)
+        ax.set_ylim(lo - 0.05, max(0.3, max(float(np.max(y)) for _, y, *_ in curves) + 0.05))
+        ax.axhline(0, color=th.muted, lw=1.2 * th.scale)
+        heading = f"Drug effect on {label}: each arm minus its own placebo arm; log time"
+    else:
+        ax.set_ylim(0, 1)
+        heading = f"{label[:1].upper()}{label[1:]}: each arm (solid), its own placebo arm (dashed); log time"
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=3, steps=[1, 2, 5, 10]))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    texts = {}
+    top = ax.get_ylim()[1]
+    for (x, y, ls, lab, color, lw), a in zip([c for c in curves if c[2] == "-"], arms):
+        # one dose only: with repeated doses every dose makes a hump of its own
+        sc = model.scenario(a.traj.scenario)
+        single = len([d for d in sc.doses if d.drug != model.roles.inert]) >= 1 and all(
+            d.every_h is None for d in sc.doses) and len({d.start_h for d in sc.doses}) == 1
+        humps = _humps(x, y) if single else []
+        if len(humps) >= 2:
+            top = max(top, float(max(y[i] for i in humps)) * 1.45)
+            for i, words in ((humps[0], "fast route"), (humps[-1], "slow route")):
+                texts[f"route:{a.traj.scenario}:{words}"] = ax.annotate(
+                    words, (x[i], y[i]), xytext=(0, 4), textcoords="offset points",
+                    ha="center", va="bottom", color=color, fontsize=pt(TEXT_H), weight="bold",
+                    fontstretch="condensed")
+    ax.set_ylim(ax.get_ylim()[0], top)
+    _part_route_names(fig, [t for k, t in texts.items() if k.startswith("route:")], renderer)
+    lo, hi = ax.get_ylim()
+    ax.set_yticks([v for v in ax.get_yticks() if lo <= v <= hi])
+    # fewer, larger ticks: from the last (the end of the lecture) leftwards, a time tick
+    # is kept only where its label stands clear of the one kept right of it
+    fig.canvas.draw()
+    ticks = list(zip(ax.get_xticks(), [t.get_text() for t in ax.get_xticklabels()],
+                     [t.get_window_extent(renderer) for t in ax.get_xticklabels()]))
+    kept = [ticks[-1]]
+    for tick in ticks[-2::-1]:
+        if tick[2].x1 + 0.012 * fig.bbox.width < kept[-1][2].x0:
+            kept.append(tick)
+    kept.reverse()
+    ax.set_xticks([t for t, *_ in kept])
+    ax.set_xticklabels([lab for _, lab, _ in kept])
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    cursor = ax.axvline(t0, color=th.text, lw=1.6 * th.scale, animated=True)
+    return {"ax": ax, "lines": lines, "points": points, "cursor": cursor, "heading": heading,
+            "texts": texts}
+
+
 def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule, *,
                 presenter: bool = False, theme: str = "light", size_px=(1280, 720),
                 dpi: int = 100, reveal: bool = False, effect: bool = False) -> Frame:
-    th: Theme = get_theme(theme, presenter)
+    """Lay out the frame for a hall: title rows on top, the pathway, and below it the
+    keys and captions (left) beside the relief panel (right). Every text is at least
+    :data:`TEXT_FLOOR` of the frame height; what would not fit is wrapped or ends in
+    an ellipsis, never made smaller."""
+    th: Theme = hall_theme(get_theme(theme, presenter))
     W, H = size_px
     pt = lambda frac: _pt(frac, H, dpi)  # noqa: E731
     graph = to_graph(model)
@@ -267,11 +562,59 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     from matplotlib.figure import Figure
     fig = Figure(figsize=(W / dpi, H / dpi), dpi=dpi, facecolor=th.background)
     FigureCanvasAgg(fig)
-    ax_path = fig.add_axes([0.005, 0.405, 0.99, 0.48])
-    ax_time = fig.add_axes([0.035, 0.085, 0.53, 0.115])
+    renderer = fig.canvas.get_renderer()
+    texts = {}
+    left_w = (SPLIT_X - 2 * MARGIN_X) * W          # the keys' and captions' column, in pixels
 
-    # ---- the pathway, with projector-sized one-line labels
+    # ---- the bottom right: the relief panel (drawn first: its height is fixed)
+    right_x = SPLIT_X + 0.01
+    panel = draw_relief_panel(fig, [right_x + 0.06, PANEL_BOTTOM, 1 - MARGIN_X - right_x - 0.085,
+                                    PANEL_H], arms, lecture, model, th, effect=effect,
+                              renderer=renderer)
+    ax_time = panel["ax"]
+    texts.update(panel["texts"])
+    fig.canvas.draw()
+    # the plotting area starts right of its tick labels
+    yticks = [t.get_window_extent(renderer) for t in ax_time.get_yticklabels() if t.get_text()]
+    pos = ax_time.get_position()
+    x0 = max([right_x * W] + [pos.x0 * W - e.x0 + right_x * W for e in yticks]) / W
+    ax_time.set_position([x0, pos.y0, pos.x1 - x0, pos.height])
+    # no legend: each arm's colour is named by its caption and by the split-box key,
+    # and the heading says what solid and dashed mean
+    right_w = (1 - MARGIN_X - right_x) * W
+    fig.canvas.draw()
+    heading_y = max([PANEL_BOTTOM + PANEL_H] + [t.get_window_extent(renderer).y1 / H for t in
+                                                 ax_time.get_yticklabels() if t.get_text()]) + 0.012
+    texts["timecourse"] = fig.text(right_x, heading_y, panel["heading"], color=th.text,
+                                   fontsize=pt(TEXT_H), va="bottom", fontstretch="condensed")
+    _fit_text(texts["timecourse"], right_w, renderer, lines=2)
+    right_top = texts["timecourse"].get_window_extent(renderer).y1 / H
+
+    # ---- the bottom left: keys, then one caption (and its sources) per arm
+    caption_lines = []
+    probe = fig.text(0, 0, "", fontsize=pt(CAPTION_H), weight="bold", fontstretch="condensed")
+    shown = {}
+    for k in range(len(lecture.chapters)):
+        for i, a in enumerate(arms):
+            cap = lecture.chapters[k].arms[i] if i < len(lecture.chapters[k].arms) else None
+            line = f"{a.name}: {fill_numbers(cap.text, a.traj, a.placebo)}" if cap else ""
+            probe.set_text(line)
+            shown[k, i] = _fit_text(probe, left_w, renderer, lines=CAPTION_LINES) if line else ""
+            caption_lines.append(shown[k, i].count("\n") + 1)
+    probe.remove()
+    n_lines = max(caption_lines + [1])
+    row = KEY_ROW
+    cap_h = n_lines * CAPTION_H * 1.22 + 0.006
+    halves_wanted = len(arms) > 1 and bool(per_arm[0] & per_arm[1])
+    grades = sorted({d.get("grade") for *_, d in sub.edges(data=True) if d.get("grade") in GRADE_STYLE},
+                    key=list(GRADE_STYLE).index)
+    rows = 1 + halves_wanted + bool(grades)
+    left_top = LEFT_BOTTOM + len(arms) * (cap_h + CITE_ROW) + rows * row
+    top = max(left_top, right_top) + 0.012
+
+    # ---- the pathway, with one-line labels for the hall
     # (no dog-legs: the frame moves rows and grows boxes after the arrows are routed)
+    ax_path = fig.add_axes([0.005, top, 0.99, PATHWAY_TOP - top])
     _, art = draw_pathway(sub, {}, ax=ax_path, theme=th, colorbar=False, legend=False,
                           show_inactive=False, return_artists=True, short_labels=True,
                           doglegs=False)
@@ -281,30 +624,30 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
         text.set_fontsize(pt(LABEL_H))
         text.set_fontstretch("condensed")
         text.set_color(th.text)
-        text.set_path_effects([patheffects.withStroke(linewidth=3 * th.scale,
+        text.set_path_effects([patheffects.withStroke(linewidth=3.5 * th.scale,
                                                       foreground=th.background)])
-    branch_titles = [t for t in ax_path.texts if t not in art.labels.values()]
-    for text in branch_titles:
-        text.set_fontsize(pt(SMALL_H))
+    for band in art.bands.values():      # a band reads by its outline (the fill is faint)
+        band.set_edgecolor(th.muted)
+        band.set_linewidth(1.0 * th.scale)
+    for text in art.band_titles.values():
+        text.set_fontsize(pt(TEXT_H))
         text.set_color(th.muted)
     _close_empty_rows(ax_path, art.boxes)
     # the projected pathway uses the whole width: half a column of margin each side
     xs = [b.get_x() + b.get_width() / 2 for b in art.boxes.values()]
     ys = [b.get_y() + b.get_height() / 2 for b in art.boxes.values()]
     ax_path.set_xlim(min(xs) - 0.5, max(xs) + 0.6)
-    renderer = fig.canvas.get_renderer()
     ppx = ax_path.transData.transform((1, 0))[0] - ax_path.transData.transform((0, 0))[0]
     half = {n: art.labels[n].get_window_extent(renderer).width / ppx / 2 + 0.03 for n in art.labels}
     left = max([0.5] + [half[n] + 0.02 for n, x in zip(art.boxes, xs) if x == min(xs)])
     right = max([0.6] + [half[n] + 0.02 for n, x in zip(art.boxes, xs) if x == max(xs)])
     ax_path.set_xlim(min(xs) - min(left, 0.9), max(xs) + min(right, 0.9))
-    ax_path.set_ylim(min(ys) - 0.5, max(ys) + 0.62)
-    _resize_boxes(fig, ax_path, art.boxes, art.labels, pad_px=0.004 * H)
-    renderer = fig.canvas.get_renderer()
-    for text in branch_titles:          # a band title that a grown box covers goes
-        ext = text.get_window_extent(renderer)
-        if any(ext.overlaps(b.get_window_extent(renderer)) for b in art.boxes.values()):
-            text.set_visible(False)
+    ax_path.set_ylim(min(ys) - 0.45, max(ys) + 0.4)
+    _spread_columns(ax_path, art.boxes, art.labels, renderer, pad_px=0.004 * H + 0.006 * W)
+    _resize_boxes(fig, ax_path, art.boxes, art.labels, pad_px=0.004 * H,
+                  floor_pt=pt(TEXT_FLOOR), vpad_px=0.012 * H)
+    _fit_bands(art.bands, art.boxes)
+    _place_band_titles(ax_path, art.boxes, art.labels, art.band_titles, art.bands, renderer)
     halves = {}
     if len(arms) > 1:
         for n in per_arm[0] & per_arm[1]:
@@ -318,118 +661,78 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
             halves[n] = half
 
     # ---- title, chapter, clock
-    texts = {}
-    texts["title"] = fig.text(0.012, 0.963, "  vs  ".join(a.description for a in arms),
-                              color=th.text, fontsize=pt(TITLE_H), weight="bold", va="center")
-    texts["chapter"] = fig.text(0.012, 0.912, "", color=th.text, fontsize=pt(TITLE_H),
-                                va="center", weight="bold")
-    texts["clock"] = fig.text(0.988, 0.912, "", color=th.text, fontsize=pt(KEY_H), ha="right",
-                              va="center")
-    # ---- colour keys: activity, and the split boxes of a comparison
-    key = fig.add_axes([0.2, 0.366, 0.11, 0.024])
-    key.imshow(np.linspace(-1, 1, 256)[None, :], aspect="auto", cmap=th.cmap, vmin=-1, vmax=1)
-    key.set_axis_off()
-    fig.text(0.195, 0.378, "less active than at rest", color=th.text,
-             fontsize=pt(KEY_H), ha="right", va="center")
-    fig.text(0.315, 0.378, "more active", color=th.text, fontsize=pt(KEY_H), va="center")
+    title = fig.text(MARGIN_X, 0.962, "", color=th.text, fontsize=pt(TITLE_H), weight="bold",
+                     va="center", fontstretch="condensed")
+    texts["title"] = title
+    _fit_pair(title, [a.description for a in arms], "  vs  ", (1 - 2 * MARGIN_X) * W, renderer)
+    texts["chapter"] = fig.text(MARGIN_X, 0.902, "", color=th.text, fontsize=pt(TITLE_H),
+                                va="center", weight="bold", fontstretch="condensed")
+    texts["clock"] = fig.text(1 - MARGIN_X, 0.902, "", color=th.text, fontsize=pt(TEXT_H),
+                              ha="right", va="center", fontstretch="condensed")
+    clocks = {_clock_text(t, held) for t, held in zip(sched.times_h, sched.held)}
+    clock_w = 0.0
+    for words in sorted(clocks, key=len)[-8:]:
+        texts["clock"].set_text(words)
+        clock_w = max(clock_w, texts["clock"].get_window_extent(renderer).width)
+    chapter_w = (1 - 2 * MARGIN_X) * W - clock_w - 0.025 * W
+
+    # ---- keys: activity, the split boxes of a comparison, evidence grades
+    y = top - 0.012 - row / 2
+    kw = dict(fontsize=pt(TEXT_H), fontstretch="condensed")
+    texts["key:less"] = fig.text(MARGIN_X, y, "less active", color=th.text, va="center", **kw)
+    x = texts["key:less"].get_window_extent(renderer).x1 / W + 0.008
+    bar = fig.add_axes([x, y - 0.014, 0.11, 0.028])
+    bar.imshow(np.linspace(-1, 1, 256)[None, :], aspect="auto", cmap=th.cmap, vmin=-1, vmax=1)
+    bar.set_axis_off()
+    texts["key:more"] = fig.text(x + 0.118, y, "more active than at rest (grey)", color=th.text,
+                                 va="center", **kw)
+    _fit_text(texts["key:more"], (MARGIN_X + SPLIT_X - 0.02 - x - 0.118) * W, renderer)
     if halves:
-        icon = fig.add_axes([0.47, 0.362, 0.045, 0.032])
+        y -= row
+        icon = fig.add_axes([MARGIN_X, y - 0.018, 0.045, 0.036])
         icon.set_axis_off()
         icon.set_xlim(0, 1)
         icon.set_ylim(0, 1)
         icon.add_patch(FancyBboxPatch((0.02, 0.05), 0.96, 0.9, boxstyle="round,pad=0,rounding_size=0.2",
                                       facecolor=th.background, edgecolor=th.text, lw=1.2 * th.scale))
         icon.plot([0.5, 0.5], [0.05, 0.95], color=th.text, lw=1.2 * th.scale)
-        icon.text(0.25, 0.5, "L", ha="center", va="center", fontsize=pt(SMALL_H), color=th.text)
-        icon.text(0.75, 0.5, "R", ha="center", va="center", fontsize=pt(SMALL_H), color=th.text)
-        x = 0.522
-        for word, color in ((f"split boxes: left half {arms[0].name},", arms[0].color),
-                            (f"right half {arms[1].name}", arms[1].color)):
-            t = fig.text(x, 0.378, word, color=color, fontsize=pt(KEY_H), va="center",
-                         weight="bold")
-            fig.canvas.draw() if x == 0.522 else None
-            x = t.get_window_extent(fig.canvas.get_renderer()).x1 / W + 0.008
-    # ---- captions: one line per arm, in the arm's colour, with its citation
+        x = MARGIN_X + 0.055
+        room = (SPLIT_X - MARGIN_X - x) * W / 2 - 0.01 * W
+        for i, (word, a) in enumerate(((f"left half {arms[0].name},", arms[0]),
+                                       (f"right half {arms[1].name}", arms[1]))):
+            t = fig.text(x, y, word, color=a.color, va="center", weight="bold", **kw)
+            texts[f"key:split{i}"] = t
+            _fit_text(t, room, renderer)
+            x = t.get_window_extent(renderer).x1 / W + 0.012
+    if grades:
+        y -= row
+        parts = [("evidence:", th.text)] + [(g, th.text) for g in grades]
+        x = MARGIN_X
+        for i, (word, color) in enumerate(parts):
+            if i:
+                sample = matplotlib.lines.Line2D([x, x + 0.04], [y, y], transform=fig.transFigure,
+                                                 color=th.text, lw=1.8 * th.scale,
+                                                 linestyle=GRADE_STYLE[word])
+                fig.add_artist(sample)
+                x += 0.046
+            t = fig.text(x, y, word, color=color, va="center", **kw)
+            texts[f"key:grade:{word}" if i else "key:evidence"] = t
+            x = t.get_window_extent(renderer).x1 / W + 0.018
+    # ---- captions: one per arm, in the arm's colour, its sources on the line below
     captions, cites = [], []
+    y -= row / 2 + 0.008
     for i, a in enumerate(arms):
-        y = 0.322 - 0.058 * i
-        captions.append(fig.text(0.012, y, "", color=a.color, fontsize=pt(CAPTION_H), va="center",
-                                 ha="left", weight="bold", fontstretch="condensed"))
-        cites.append(fig.text(0.988, y, "", color=th.muted, fontsize=pt(KEY_H), va="center",
-                              ha="right", style="italic"))
-
-    # ---- time course: each arm with its own matched placebo, or the drug effect
-    primary = arms[0].traj.primary
-    t0, t1 = lecture.start_h, lecture.end_h
-    curves = []
-    for a in arms:
-        tr = a.traj
-        mask = tr.t_h >= t0 * 0.99
-        x = tr.t_h[mask]
-        if effect:
-            if a.placebo is None:
-                raise UsageError("the drug effect needs each arm's placebo\n  hint: drop "
-                                 "--no-placebo, or leave out --effect")
-            y = tr[primary][mask] - np.interp(x, a.placebo.t_h, a.placebo[primary])
-            curves.append((x, y, "-", f"{a.description}: drug effect", a.color, 2.6))
-            continue
-        curves.append((x, tr[primary][mask], "-", a.description, a.color, 2.6))
-        if a.placebo is not None:
-            p = a.placebo
-            pm = p.t_h >= t0 * 0.99
-            curves.append((p.t_h[pm], p[primary][pm], (0, (3, 1.6)),
-                           f"its matched placebo ({a.name} arm)", a.color, 1.8))
-    lines, points = [], []
-    for x, y, ls, lab, color, lw in curves:
-        (ln,) = ax_time.plot(x, y, linestyle=ls, color=color, lw=lw * th.scale, label=lab)
-        (pt_,) = ax_time.plot([], [], "o", color=color, ms=7 * th.scale, animated=True)
-        lines.append((ln, x, y))
-        points.append((pt_, x, y))
-    ax_time.set_facecolor(th.background)
-    for side in ("top", "right"):
-        ax_time.spines[side].set_visible(False)
-    for side in ("left", "bottom"):
-        ax_time.spines[side].set_color(th.text)
-    ax_time.tick_params(colors=th.text, labelsize=pt(SMALL_H))
-    format_time_axis(ax_time, t0, t1, th, label=False, sparse=True)
-    ax_time.set_xlabel("time since the first dose (logarithmic scale)", color=th.text,
-                       fontsize=pt(SMALL_H), labelpad=2)
-    label = arms[0].traj.label(primary).lower()
-    if effect:
-        lo = min(min(float(np.min(y)) for _, y, *_ in curves), 0.0)
-        ax_time.set_ylim(lo - 0.05, max(0.3, max(float(np.max(y)) for _, y, *_ in curves) + 0.05))
-        ax_time.axhline(0, color=th.muted, lw=1.0 * th.scale)
-        heading = f"drug effect on {label}: each arm minus its own placebo arm"
-    else:
-        ax_time.set_ylim(0, 1)
-        ax_time.set_yticks([0, 0.5, 1])
-        heading = f"{label}: each arm (solid) and its own matched placebo arm (dashed)"
-    # where an arm's curve has two humps, name them: the fast route (within hours,
-    # from the chemical pulse) and the slow one (over days, from new spines)
-    top = ax_time.get_ylim()[1]
-    frame_model = model
-    for (x, y, ls, lab, color, lw), a in zip([c for c in curves if c[2] == "-"], arms):
-        # (one dose only: with repeated doses every dose makes a hump of its own)
-        sc = frame_model.scenario(a.traj.scenario)
-        single = len([d for d in sc.doses if d.drug != frame_model.roles.inert]) >= 1 and all(
-            d.every_h is None for d in sc.doses) and len({d.start_h for d in sc.doses}) == 1
-        humps = _humps(x, y) if single else []
-        if len(humps) >= 2:
-            top = max(top, float(max(y[i] for i in humps)) * 1.35)
-            for i, words in ((humps[0], "fast route"), (humps[-1], "slow route")):
-                texts[f"route:{a.traj.scenario}:{words}"] = ax_time.annotate(
-                    words, (x[i], y[i]), xytext=(0, 4), textcoords="offset points",
-                    ha="center", va="bottom", color=color, fontsize=pt(SMALL_H), weight="bold")
-    ax_time.set_ylim(ax_time.get_ylim()[0], top)
-    ax_time.legend(frameon=False, fontsize=pt(SMALL_H), labelcolor=th.text, loc="upper left",
-                   bbox_to_anchor=(1.02, 1.12), handlelength=2.4, borderaxespad=0, ncol=1,
-                   labelspacing=0.25)
-    texts["timecourse"] = fig.text(0.012, 0.228, heading, color=th.text, fontsize=pt(SMALL_H),
-                                   va="center")
-    cursor = ax_time.axvline(t0, color=th.text, lw=1.4 * th.scale, animated=True)
+        captions.append(fig.text(MARGIN_X, y, "", color=a.color, fontsize=pt(CAPTION_H), va="top",
+                                 ha="left", weight="bold", fontstretch="condensed",
+                                 linespacing=1.1))
+        y -= cap_h
+        cites.append(fig.text(MARGIN_X, y, "", color=th.muted, fontsize=pt(TEXT_H),
+                              va="top", ha="left", style="italic", fontstretch="condensed"))
+        y -= CITE_ROW
 
     # ---- what changes
     times = sched.times_h
+    t0, t1 = lecture.start_h, lecture.end_h
     act = [[activity_at(sub, a.traj, t) for t in times] for a in arms]
     # each node on its own range (its largest change in any arm over the lecture), so
     # that a small but real change shows: a few per cent more spines fill their box
@@ -447,6 +750,7 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
         return [tuple(c) for c in rgba]
     face = {n: colours(n, owner[n]) for n in art.boxes}
     half_face = {n: colours(n, 1) for n in halves}
+    lines, points, cursor = panel["lines"], panel["points"], panel["cursor"]
     dynamic = list(art.boxes.values()) + list(halves.values()) + [texts["clock"], cursor] \
         + [p for p, *_ in points]
     if reveal:
@@ -458,25 +762,34 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     n_chapters = len(lecture.chapters)
     frame = Frame(fig, None, dynamic + label_texts + chapter_texts, times, label_texts,
                   chapter_texts, lecture, sched, arms, texts, art.boxes, th, model, scale, art.norm)
+    frame.panel = ax_time
     texts.update({f"caption{i}": c for i, c in enumerate(captions)})
     texts.update({f"cite{i}": c for i, c in enumerate(cites)})
     texts.update({f"label:{n}": t for n, t in art.labels.items()})
-    caption_cache = {k: frame.caption_lines(k) for k in range(n_chapters)}
+    texts.update({f"band:{b}": t for b, t in art.band_titles.items()})
+    caption_cache = {k: [shown[k, i] for i in range(len(arms))] for k in range(n_chapters)}
+    # the sources that fit on their line (the second left for the notes where both do not)
     cite_cache = {k: [frame.citation(k, i) for i in range(len(arms))] for k in range(n_chapters)}
-    # a citation that would run into its caption stays in the notes only
-    renderer = fig.canvas.get_renderer()
+    chapter_cache, cite_y = {}, {}
+    # each caption's sources sit right under its last line
+    probe = captions[0]
+    heights = []
+    for words in ("Ag", "Ag\nAg"):
+        probe.set_text(words)
+        heights.append(probe.get_window_extent(renderer).height / H)
     for k in range(n_chapters):
-        for i, (cap, cite) in enumerate(zip(captions, cites)):
-            cap.set_text(caption_cache[k][i])
+        for i, cap in enumerate(captions):
+            lines_k = caption_cache[k][i].count("\n") + 1
+            cite_y[k, i] = cap.get_position()[1] - heights[0] - (lines_k - 1) * (
+                heights[1] - heights[0]) - 0.002
+    for k in range(n_chapters):
+        for i, cite in enumerate(cites):
             cite.set_text(cite_cache[k][i])
-            def clash():
-                return cite.get_text() and cap.get_window_extent(renderer).x1 + 0.01 * W > \
-                    cite.get_window_extent(renderer).x0
-            if clash() and "; " in cite.get_text():        # two sources: the first alone
+            if cite.get_window_extent(renderer).width > left_w and "; " in cite.get_text():
                 cite.set_text(cite.get_text().split("; ")[0])
-                cite_cache[k][i] = cite.get_text()
-            if clash():
-                cite_cache[k][i] = ""
+            cite_cache[k][i] = _fit_text(cite, left_w, renderer)
+        texts["chapter"].set_text(f"{k + 1}/{n_chapters}  {lecture.chapters[k].title}")
+        chapter_cache[k] = _fit_text(texts["chapter"], chapter_w, renderer)
 
     def update(i: int) -> list:
         t, k = times[i], int(sched.chapter[i])
@@ -484,12 +797,13 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
             box.set_facecolor(face[n][i])
         for n, half in halves.items():
             half.set_facecolor(half_face[n][i])
-        texts["clock"].set_text(elapsed(t) + ("   (clock paused)" if sched.held[i] else ""))
-        chapter = lecture.chapters[k]
-        texts["chapter"].set_text(f"{k + 1}/{n_chapters}  {chapter.title}")
-        for cap, cite, line, ref in zip(captions, cites, caption_cache[k], cite_cache[k]):
+        texts["clock"].set_text(_clock_text(t, sched.held[i]))
+        texts["chapter"].set_text(chapter_cache[k])
+        for j, (cap, cite, line, ref) in enumerate(zip(captions, cites, caption_cache[k],
+                                                       cite_cache[k])):
             cap.set_text(line)
             cite.set_text(ref)
+            cite.set_y(cite_y[k, j])
         cursor.set_xdata([t, t])
         for pt_, x, y in points:
             pt_.set_data([t], [float(np.interp(t, x, y))])
@@ -502,6 +816,31 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     frame.update = update
     update(0)
     return frame
+
+
+def _clock_text(t_h: float, held: bool) -> str:
+    return elapsed(t_h) + (", clock paused" if held else "")
+
+
+def _fit_pair(text, parts: list[str], sep: str, width_px: float, renderer) -> str:
+    """Set ``text`` to ``parts`` joined by ``sep``, each shortened with an ellipsis (the
+    longest first) until the whole fits ``width_px``: both arms stay named."""
+    parts = list(parts)
+
+    def width() -> float:
+        text.set_text(sep.join(parts))
+        return text.get_window_extent(renderer).width
+    while width() > width_px:
+        i = max(range(len(parts)), key=lambda j: len(parts[j]))
+        words = parts[i].rstrip("\u2026").split()
+        if len(words) <= 1:
+            parts[i] = parts[i].rstrip("\u2026")[:-1] + "\u2026"
+            if len(parts[i]) <= 2:
+                break
+        else:
+            parts[i] = " ".join(words[:-1]).rstrip(" ,;:") + "\u2026"
+    return text.get_text()
+
 
 
 def _humps(x: np.ndarray, y: np.ndarray) -> list[int]:
@@ -526,10 +865,11 @@ def _arm(model: Model, name: str, days: float, placebo: bool, index: int, th: Th
     step = 5.0 if days <= 14 else 15.0
     traj = simulate(model, name, days=days, step_min=step)
     plac = simulate(model, placebo_arm(model, name), days=days, step_min=step) if placebo else None
-    lead = traj.roles.get("drug")
+    sc = model.scenario(name)
+    # the drug under study names the arm (not a background treatment given alongside)
+    lead = sc.study_drugs[0] if sc.study_drugs else traj.roles.get("drug")
     node = model.node(lead) if lead else None
     short = (node.short_label or node.label) if node else name
-    sc = model.scenario(name)
     drugs = {d.drug for d in sc.doses if d.drug != model.roles.inert}
     if sc.label and len(drugs) > 1:
         # several drugs given as one treatment (racemic ketamine: two enantiomers): the
@@ -540,7 +880,11 @@ def _arm(model: Model, name: str, days: float, placebo: bool, index: int, th: Th
                 break
             words.append(word)
         short = " ".join(words) or short
-    return Arm(traj, plac, short, describe_doses(model, name), line_color(traj, th, index))
+    color = line_color(traj, th, index)
+    drug = model.drugs.get(lead) if sc.study_drugs and not sc.color else None
+    if drug is not None and drug.color:          # the study drug's colour, as its name
+        color = (drug.color_dark or drug.color) if th.name == "dark" else drug.color
+    return Arm(traj, plac, short, describe_doses(model, name), color)
 
 
 def _hue_gap(a, b) -> float:
@@ -554,13 +898,17 @@ def _distinct_colours(arms: list[Arm], th: Theme, say) -> None:
     """One meaning per colour: an arm whose drug colour shares a hue with the
     activity map (or with an earlier arm) is drawn in the next colour of a cycle
     chosen to keep clear of it, and the change is reported."""
-    from .plotting import ACTIVITY_ENDS, ARM_CYCLE
+    from .plotting import ACTIVITY_ENDS, ARM_CYCLE, OKABE_ITO
+    # on a dark ground the deep blue sinks towards the activity scale's purples for a
+    # viewer with protanopia; the sky blue keeps clear (tests/test_lecture_frames.py)
+    cycle = [OKABE_ITO["sky"] if th.name == "dark" and c == OKABE_ITO["blue"] else c
+             for c in ARM_CYCLE]
     used = []
     for arm in arms:
         ok = lambda c: all(_hue_gap(c, e) >= 45 for e in (ACTIVITY_ENDS[0], ACTIVITY_ENDS[-1])) \
             and all(_hue_gap(c, u) >= 30 for u in used)  # noqa: E731
         if not ok(arm.color):
-            new = next((c for c in ARM_CYCLE if ok(c)), arm.color)
+            new = next((c for c in cycle if ok(c)), arm.color)
             say(f"{arm.name}'s colour {arm.color} is too close to the activity colours or another "
                 f"arm's; drawing it in {new}")
             arm.color = new
@@ -620,9 +968,9 @@ def prepare(model: Model | None, scenario: str | None, compare: str | None = Non
         # captions must not contradict the picture, so the mechanism tells the story
         say(f"{Path(lecture.source).name}: {len(problems)} caption(s) would contradict this run "
             f"(first: {problems[0]}); building chapters automatically")
-        from .lecture import auto_lecture
-        lecture = auto_lecture(model, graph, [a.traj for a in arms], [a.placebo for a in arms],
-                               t_end_h=days * 24)
+        from .lecture import _with_labels, auto_lecture
+        lecture = _with_labels(auto_lecture(model, graph, [a.traj for a in arms],
+                                            [a.placebo for a in arms], t_end_h=days * 24), lecture)
         problems = check_lecture(lecture, graph, [a.traj for a in arms])
     for problem in problems:
         say(f"warning: a caption contradicts the simulation: {problem}")

@@ -25,6 +25,7 @@ difference), ``{peak_effect}`` and ``{peak_effect_time}``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -206,6 +207,9 @@ def describe_doses(model: Model, scenario: str) -> str:
             span = (max(starts) - min(starts)) / 24
             text += f", {len(starts)} doses over {span:g} days"
         parts.append(text)
+    if sc.study_drugs:        # the drug under study first, then the background treatment
+        study = [drug_name(model, d) for d in sc.study_drugs]
+        parts.sort(key=lambda part: not any(part.lower().startswith(n.lower()) for n in study))
     text = "; ".join(parts)
     return text[0].upper() + text[1:]
 
@@ -549,7 +553,8 @@ def choose_lecture(model: Model, scenarios: list[str], *, chapters: str | Path |
                 if note:
                     note(f"{path.name}: its chapters do not fit this run ("
                          f"{str(exc).splitlines()[0]}); building chapters automatically")
-                return auto_lecture(model, graph, trajs, placebos, t_end_h=(days or 56) * 24)
+                return _with_labels(auto_lecture(model, graph, trajs, placebos,
+                                                 t_end_h=(days or 56) * 24), lecture)
         why = (f"it tells {' vs '.join(lecture.scenarios)}" if not fits else
                f"it runs to {lecture.end_h / 24:g} days, longer than --days {days:g}")
         if chapters:
@@ -560,7 +565,18 @@ def choose_lecture(model: Model, scenarios: list[str], *, chapters: str | Path |
             note(f"{path.name}: {why}; building chapters automatically")
     if trajs is None:
         raise UsageError("automatic chapters need the simulated arms")
-    return auto_lecture(model, graph, trajs, placebos, t_end_h=(days or 56) * 24)
+    auto = auto_lecture(model, graph, trajs, placebos, t_end_h=(days or 56) * 24)
+    return _with_labels(auto, lecture) if path is not None else auto
+
+
+def _with_labels(auto: Lecture, told: Lecture) -> Lecture:
+    """Automatic chapters keep the lecture file's projection: its labels name the
+    model's nodes for the hall whichever pair is told, and the details it leaves out
+    of the picture stay out, unless a caption of these chapters is about one."""
+    told_about = {n for c in auto.chapters for cap in c.arms if cap is not None
+                  for n in (*cap.active, *cap.rising, *cap.falling, *cap.resting)}
+    hide = tuple(dict.fromkeys([*auto.hide, *(n for n in told.hide if n not in told_about)]))
+    return dataclasses.replace(auto, labels={**told.labels, **auto.labels}, hide=hide)
 
 
 # ---------------------------------------------------------------- automatic chapters

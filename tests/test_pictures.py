@@ -167,8 +167,7 @@ def test_animation_matches_the_simulation_at_sampled_frames(model, small_frame):
     pla = simulate(model, placebo_arm(model, "ketamine-iv"), days=14, step_min=5)
     graph = to_graph(model)
     from pathway.lecture import elapsed
-    from pathway.plotting import get_theme
-    th = get_theme()
+    th = small_frame.theme           # the frame's own activity scale (grey at rest)
     for i in (0, len(times) // 2, len(times) - 1):
         dynamic = small_frame.update(i)
         points = [a for a in dynamic if isinstance(a, matplotlib.lines.Line2D)
