@@ -407,7 +407,10 @@ def _place(g, col, row, member, rows, anchor, title_room) -> Layout:
                 hit = [r for r in obstacles if shares_columns(r)
                        and r[2] < y1 + shift + BAND_GAP and r[3] > y0 + shift - BAND_GAP]
                 if hit:
-                    shift = min(map(clear_of, hit)) if sign < 0 else max(map(clear_of, hit))
+                    past = min(map(clear_of, hit)) if sign < 0 else max(map(clear_of, hit))
+                    if past == shift:   # rounding keeps a box "in the way" of its own clearance
+                        break
+                    shift = past
             if shift:
                 rows[b] += shift
                 for n in in_band[b]:

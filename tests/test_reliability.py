@@ -692,3 +692,14 @@ def test_only_abandoned_temporaries_of_that_name_are_removed(tmp_path):
     finally:
         running.kill()
         running.wait()
+
+
+def test_a_frame_with_two_interventions_is_laid_out(tmp_path):
+    """Fuzz seed 758 hung in the band layout: rounding left a box "in the way" of the very
+    shift that cleared it, and the loop moved nothing, forever."""
+    done = subprocess.run([sys.executable, "-m", "pathway", "storyboard", "--out", str(tmp_path / "sb"),
+                           "--intervention", "spine-ablation", "--intervention", "bdnf-knockout",
+                           "--days", "1", "--frames", "3"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr[-800:]
+    assert (tmp_path / "sb" / "captions.txt").exists()
