@@ -437,17 +437,23 @@ def hall_theme(th: Theme) -> Theme:
         "activity-hall", HALL_ACTIVITY[th.name]))
 
 
-def _part_route_names(fig, names, renderer) -> None:
+def _part_route_names(fig, names, renderer, avoid=()) -> None:
     """Where two route names would touch, the first leans left of its hump and the next
-    right of its own; any that still touch another are left out."""
+    right of its own; a name that touches a tick label (``avoid``) leans right, away from
+    the axis; any that still touch another text are left out."""
     fig.canvas.draw()
+    boxes = [t.get_window_extent(renderer) for t in avoid if t.get_visible() and t.get_text()]
     for a, b in zip(names, names[1:]):
         if a.get_window_extent(renderer).overlaps(b.get_window_extent(renderer)):
             a.set_ha("right")
             b.set_ha("left")
+    for a in names:
+        if any(a.get_window_extent(renderer).overlaps(e) for e in boxes):
+            a.set_ha("left")
     for i, a in enumerate(names):
-        if any(a.get_window_extent(renderer).overlaps(b.get_window_extent(renderer))
-               for b in names[:i] if b.get_visible()):
+        ext = a.get_window_extent(renderer)
+        if any(ext.overlaps(e) for e in boxes) or any(
+                ext.overlaps(b.get_window_extent(renderer)) for b in names[:i] if b.get_visible()):
             a.set_visible(False)
 
 
@@ -521,9 +527,10 @@ def draw_relief_panel(fig, rect, arms: list[Arm], lecture: Lecture, model: Model
                     ha="center", va="bottom", color=color, fontsize=pt(TEXT_H), weight="bold",
                     fontstretch="condensed")
     ax.set_ylim(ax.get_ylim()[0], top)
-    _part_route_names(fig, [t for k, t in texts.items() if k.startswith("route:")], renderer)
     lo, hi = ax.get_ylim()
     ax.set_yticks([v for v in ax.get_yticks() if lo <= v <= hi])
+    _part_route_names(fig, [t for k, t in texts.items() if k.startswith("route:")], renderer,
+                      avoid=ax.get_yticklabels())
     # fewer, larger ticks: from the last (the end of the lecture) leftwards, a time tick
     # is kept only where its label stands clear of the one kept right of it
     fig.canvas.draw()
