@@ -29,8 +29,11 @@ MAX_FIGURE_NODES = 400
 #: took 45 s for a model of 29 nodes and over 150 s for 49 on the reference machine.
 MAX_ANIMATION_NODES = 40
 #: The most nodes the explorer web site (``site``, ``serve``) draws: each of its
-#: fourteen drawings routes every arrow.
-MAX_SITE_NODES = 600
+#: fourteen drawings routes every arrow, and on the narrow (phone) drawings, where the
+#: columns run down the page, the arrows of a branching model grow long. On the shared
+#: reference machine the site of a 1,009-node chain took 14 s, of a branching model
+#: (``tests/bigmodel.py`` tree) of 159 nodes 102 s and of 259 nodes 215 s.
+MAX_SITE_NODES = 150
 #: The most nodes an SBML export holds (``export --format sbml/omex``): writing and
 #: checking the SBML took 7 s for 1,009 nodes and over 150 s for 3,009.
 MAX_SBML_NODES = 1000

@@ -136,7 +136,7 @@ def test_every_limited_command_names_its_limit_in_one_place():
     big = loads_model(big_model_text(limits.MAX_FIGURE_NODES, "chain"), source="big.toml")
     with pytest.raises(limits.UsageError, match="more than the 400"):
         limits.check_model_size(big, "graph")
-    limits.check_model_size(big, "site")                 # under the site's own limit
+    limits.check_model_size(big, "export")               # under the SBML export's own limit
 
 
 def _drawing_work(n: int, shape: str, width: int) -> int:
