@@ -4,6 +4,9 @@ The loader's relapse outcome (among, since), and how pathway.trialsim counts rel
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -11,7 +14,9 @@ from pathway.errors import UsageError
 from pathway.trials import load_trial, load_trials, petab_tables
 from pathway.trialsim import (RELAPSE_READ_EVERY_H, SEED, T_ENTRY_H, ArmResult, _relapse_value, arm_plan,
                               compare_trials, relapse_readings, simulate_arms)
-from tests.test_trials import BASE
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))      # the neighbouring test module, as pytest runs it
+from test_trials import BASE  # noqa: E402
 
 TRIALS = {t.id: t for t in load_trials()}
 NEW = ("lepola2003", "murrough2013bp", "daly2019")
