@@ -8,7 +8,7 @@ answer (cases run in a worker process, which is stopped when one hangs), a non-f
 and names the seed that reproduces it.
 
 CI runs a few hundred cases of each; ``pytest --fuzz-long`` (or
-``PATHWAY_FUZZ_LONG=1``) runs ten thousand model mutations and a thousand
+``PATHWAY_FUZZ_LONG=1``) runs ten thousand model mutations and two thousand
 command lines. ``PATHWAY_FUZZ_REPORT=FILE`` appends the counts by class as JSON.
 """
 
@@ -426,7 +426,7 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("model_batch", _model_batches(metafunc.config),
                              ids=lambda b: f"seeds{b[0]}-{b[1] - 1}")
     if "cli_batch" in metafunc.fixturenames:
-        total = 1000 if _long(metafunc.config) else 200
+        total = 2000 if _long(metafunc.config) else 200
         metafunc.parametrize("cli_batch", [(s, min(total, s + 50)) for s in range(0, total, 50)],
                              ids=lambda b: f"seeds{b[0]}-{b[1] - 1}")
 
