@@ -16,8 +16,9 @@ file's values and from deterministic Halton points in the box (log scale for pos
 Uncertainty: a case bootstrap over the calibration trials, each replicate solved by one Gauss-Newton step from
 the fit with the Jacobian of the fit (linearised, so it costs no new simulation) and damped by a weak prior
 (:data:`PRIOR_SD`: half of each range, so that a direction the data leave free does not throw the step to a
-range limit), gives a 95% interval per parameter; the Gauss-Newton standard error is reported beside it. The draws are kept (``FitResult.draws``):
-:mod:`pathway.ensemble` picks the calibration ensemble (the ``--band`` sets) from them.
+range limit), gives a 95% interval per parameter; the Gauss-Newton standard error is reported beside it. The
+draws are kept (``FitResult.draws``): :mod:`pathway.ensemble` picks the calibration ensemble (the ``--band``
+sets) from them.
 
 :func:`write_fitted` edits only the ``value`` and ``fitted_from`` lines of the fitted parameters in the model file
 and replaces the file atomically, so its comments and layout stay.
@@ -249,7 +250,7 @@ def fit(model: Model, trials=None, *, names=None, n: int = FIT_PEOPLE, seed: int
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or not 1 <= workers <= MAX_WORKERS):
         raise UsageError(f"workers = {workers!r} must be a whole number from 1 to {MAX_WORKERS}\n"
-                         "  hint: leave it out to use one process per core; 1 runs everything in this process")
+                         "  hint: 1 runs everything in this process; None (pathway fit's default) one per core")
     if isinstance(max_nfev, bool) or not isinstance(max_nfev, int) or not 1 <= max_nfev <= 200:
         raise UsageError(f"max_nfev = {max_nfev!r} optimiser steps must be a whole number from 1 to 200\n"
                          "  hint: 8 steps per start are the default")
