@@ -2,9 +2,13 @@
 
     python benchmarks/bench_memory.py [--only sensitivity] [--large]
 
-Every case runs as its own process (``python -m pathway ...``), and its peak resident
-memory is read from the operating system when it ends (``os.wait4``: the largest
-``ru_maxrss`` of the process and the children it waited for, such as ffmpeg). Beside each peak it prints the estimate the command checks against the
+Every case runs as its own process (``python -m pathway ...``, through a few lines that
+report its peak as it exits): the peak is the process's own high-water mark (``VmHWM`` in
+/proc/self/status) or, if larger, the largest ``ru_maxrss`` of the children it waited for,
+such as ffmpeg. (The process's own ``ru_maxrss``, and what ``os.wait4`` reports for it, will
+not do on Linux: they keep the resident size of the process it was started from, copied
+before ``exec`` - a test worker of 1 GB made a 0.3 GB run read as 1.05 GB.)
+Beside each peak it prints the estimate the command checks against the
 2 GB budget (pathway.errors.MEMORY_BUDGET_BYTES) for the same arguments, with the
 process's own PROCESS_BYTES added as the check adds them, and their ratio: an
 estimate at or above the measured peak is what keeps every run the budget admits within it.
@@ -78,19 +82,36 @@ def estimate(argv: list[str]) -> float:
     sys.exit(f"pathway {' '.join(argv)} checked no memory estimate")
 
 
-def measure(argv: list[str]) -> tuple[float, float]:
-    """Run ``pathway argv``; return (peak resident bytes, seconds)."""
+#: Runs ``python -m pathway`` with the arguments after the first, and writes the peak to
+#: the file named first when it exits.
+_REPORT_PEAK = """
+import atexit, resource, runpy, sys
+out = sys.argv.pop(1)
+def report():
+    with open("/proc/self/status") as status:
+        own = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    with open(out, "w") as f:
+        f.write(str(max(own, children) * 1024))
+atexit.register(report)
+sys.argv[0] = "pathway"
+runpy.run_module("pathway", run_name="__main__", alter_sys=True)
+"""
+
+
+def measure(argv: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Run ``pathway argv`` in a process of its own; return (peak resident bytes of that
+    process and its children, seconds). Linux only (it reads /proc)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "pathway", *argv], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
-    if proc.returncode != 0:
-        sys.exit(f"pathway {' '.join(argv)} failed ({proc.returncode}):\n{err[-2000:]}")
-    scale = 1 if sys.platform == "darwin" else 1024          # ru_maxrss: bytes on macOS, kB elsewhere
-    return usage.ru_maxrss * scale, time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "peak"
+        proc = subprocess.run([sys.executable, "-c", _REPORT_PEAK, str(out), *argv],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        if proc.returncode != 0:
+            sys.exit(f"pathway {' '.join(argv)} failed ({proc.returncode}):\n"
+                     f"{proc.stderr.decode(errors='replace')[-2000:]}")
+        peak = float(out.read_text())
+    return peak, time.perf_counter() - start
 
 
 def main() -> int:

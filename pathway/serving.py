@@ -158,13 +158,17 @@ def serve(model, folder: str | Path | None = None, host: str = "127.0.0.1", port
         write_site(model, folder, site_file)
     try:
         server = make_server(folder, host, port)
-        if beyond_this_machine(host):
-            print(exposure_warning(host), file=sys.stderr, flush=True)
-        shown = f"[{host}]" if ":" in host else host
-        print(f"serving the explorer at http://{shown}:{server.server_address[1]}/ "
-              "(Ctrl+C stops it)", file=sys.stderr, flush=True)
-        previous = _stop_on_sigterm()
+        # From here on Ctrl+C (or SIGTERM) is the way to stop the server, code 0: the stop
+        # is caught from before the line that says so, or one sent as soon as that line is
+        # read would land outside and read as an interrupted run (130).
+        previous = None
         try:
+            previous = _stop_on_sigterm()
+            if beyond_this_machine(host):
+                print(exposure_warning(host), file=sys.stderr, flush=True)
+            shown = f"[{host}]" if ":" in host else host
+            print(f"serving the explorer at http://{shown}:{server.server_address[1]}/ "
+                  "(Ctrl+C stops it)", file=sys.stderr, flush=True)
             server.serve_forever()
         except KeyboardInterrupt:
             pass

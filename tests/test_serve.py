@@ -177,3 +177,24 @@ def test_an_unforeseen_error_is_one_line_and_a_client_gone_is_none(server, capsy
             server.handle_error(None, ("192.0.2.7", 50000))
     err = capsys.readouterr().err
     assert err == "serve: a request from 192.0.2.7 failed (RuntimeError: boom); still serving\n"
+
+
+def test_ctrl_c_right_after_the_serving_line_is_a_stop(site, monkeypatch):
+    """Ctrl+C (or SIGTERM) is how a server is stopped: code 0, not "interrupted", even when it
+    lands the moment the "serving" line is out, before the server has begun to wait (a test
+    that sends SIGINT on reading that line once met the server there and got 130)."""
+    import io
+
+    from pathway.cli import main
+
+    class StopAfterServingLine(io.StringIO):
+        def flush(self):
+            super().flush()
+            if "serving the explorer" in self.getvalue() and not hasattr(self, "stopped"):
+                self.stopped = True
+                raise KeyboardInterrupt
+
+    err = StopAfterServingLine()
+    monkeypatch.setattr(sys, "stderr", err)
+    assert main(["serve", "--dir", str(site), "--port", str(_free_port())]) == 0
+    assert "interrupted" not in err.getvalue()
