@@ -120,7 +120,9 @@ you chose."""),
     ex('week = ...\ncheck("explorer-week", week)', 'week = "lower"\ncheck("explorer-week", week)'),
     md("## Self-check quiz\nTick the matched placebo arm. At 24 h, is most of the ketamine arm's relief "
        "also in its placebo arm (`'yes'` or `'no'`)?"),
-    qz({"explorer-placebo": '"yes"', "explorer-quiz-ssri": '"no"'}),
+    qz({"explorer-placebo": '"yes" if value_at(model, "ketamine-iv", "24 h") - value_at(model, "ketamine-iv", "24 h", '
+        'effect=True)\n           > value_at(model, "ketamine-iv", "24 h") / 2 else "no"',
+        "explorer-quiz-ssri": '"yes" if value_at(model, "ssri", "24 h", effect=True) > 0.05 else "no"'}),
     md("The numbers behind your answers, from the model (run this after you have answered):"),
     code("compare(model, ['ketamine-iv', 'ssri'], at=('30 min', '24 h', '7 d'))"),
     summary([
@@ -409,10 +411,12 @@ but a tenth of its expectancy (a calibration to that 1%)."""),
     ex('ratio = ...\ncheck("placebo-saline-ratio", ratio)',
        'ratio = saline.loc[saline.index[0], "difference"] / masked.loc[masked.index[0], "difference"]\n'
        'check("placebo-saline-ratio", ratio)'),
-    md("## Self-check quiz\nIn the masked trial, did the placebo arm improve about as much as the ketamine "
-       "arm (`'yes'`/`'no'`)?"),
+    md("## Self-check quiz\nThe model's matched placebo arm is masked, like Lii 2023's: nobody can tell what they "
+       "got. In the model at 24 h, does the placebo arm reach at least half of the ketamine arm's relief "
+       "(`'yes'`/`'no'`)? The figure after the quiz shows what the trials found (T20)."),
     md("And by how much does relief in the SSRI's placebo arm rise from week 2 to week 6?"),
-    qz({"placebo-quiz-masked": '"yes"',
+    qz({"placebo-quiz-masked": '"yes" if value_at(model, "ketamine-iv", "24 h", effect=True)\n           '
+        '< value_at(model, "ketamine-iv", "24 h") / 2 else "no"',
         "placebo-quiz-ssri": '(lambda arm: arm(6) - arm(2))(lambda wk: value_at(model, "ssri", f"{wk} wk", '
         'step_min=240)\n           - value_at(model, "ssri", f"{wk} wk", effect=True, step_min=240))'}),
     code("plot_published(model, ['T20a', 'T20b', 'T20c', 'T21a', 'T31c'], "

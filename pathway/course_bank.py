@@ -436,12 +436,13 @@ def _define():
                           "that is the arm with the placebo response still on: change the parameter first")],
        hint="setting a parameter returns a changed copy of the model; run the arm on that copy",
        helper="pathway.set_parameter, then value_at")
-    ex("placebo-quiz-masked", "Quiz: in the masked trial (Lii 2023) nobody could tell what they got. "
-       "Did the placebo arm improve about as much as the ketamine arm? ('yes' or 'no')",
+    ex("placebo-quiz-masked", "Quiz: the model's matched placebo arm is masked, as in Lii 2023 (nobody could tell "
+       "what they got). In the model at 24 h, does the placebo arm reach at least half of the ketamine arm's "
+       "relief? ('yes' or 'no')",
        kind="choice", choices=YES_NO,
        expected=lambda m: _yes(c.value_at(m, "ketamine-iv", "24 h", effect=True)
                                < 0.5 * c.value_at(m, "ketamine-iv", "24 h")),
-       hint="what is left of a drug effect when expectation is the same in both arms?",
+       hint="the placebo arm is the drug arm minus the drug effect; set it beside half of the drug arm",
        helper="drug_effect, which gives the arm and its placebo arm side by side")
     ex("placebo-quiz-ssri", "Quiz: by how much does relief in the SSRI's placebo arm rise from week 2 to week 6?",
        tol=0.005,
