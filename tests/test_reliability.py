@@ -370,9 +370,13 @@ def _hostile_models(folder: Path) -> Path:
     def poison(path, keys):
         text = path.read_text(encoding="utf-8")
         for key in keys:
-            text = re.sub(rf'^({key}\s*=\s*)"[^"\n]*"', lambda m: f'{m.group(1)}"{HOSTILE} "',
+            # a triple-quoted value is poisoned whole (a one-line pattern would read its opening
+            # quotes as an empty string and leave invalid TOML behind)
+            text = re.sub(rf'^({key}\s*=\s*)"""(?:.|\n)*?"""', lambda m: f'{m.group(1)}"""{HOSTILE} """',
                           text, flags=re.M)
-            text = re.sub(rf'({key}\s*=\s*)"[^"\n]*"(\s*,\s*cite)',
+            text = re.sub(rf'^({key}\s*=\s*)"(?!"")[^"\n]*"', lambda m: f'{m.group(1)}"{HOSTILE} "',
+                          text, flags=re.M)
+            text = re.sub(rf'({key}\s*=\s*)"(?!"")[^"\n]*"(\s*,\s*cite)',
                           lambda m: f'{m.group(1)}"{HOSTILE} "{m.group(2)}', text)
         path.write_text(text, encoding="utf-8")
 
