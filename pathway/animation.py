@@ -32,6 +32,7 @@ from pathlib import Path
 import matplotlib
 import matplotlib.lines
 import matplotlib.ticker
+import matplotlib.transforms
 
 matplotlib.use("Agg") if matplotlib.get_backend().lower() in ("", "agg") else None
 import networkx as nx  # noqa: E402
@@ -70,6 +71,8 @@ CAPTION_LINES = 2
 PATHWAY_TOP, SPLIT_X, PANEL_BOTTOM, PANEL_H, MARGIN_X = 0.872, 0.6, 0.075, 0.27, 0.012
 #: the height of a key row and of a caption's sources, and where the captions end
 KEY_ROW, CITE_ROW, LEFT_BOTTOM = 0.046, 0.043, 0.018
+#: pixels between the relief panel's band key and the highest curve below it
+BAND_KEY_GAP_PX = 6
 #: The frame's activity scale, purple (less active than at rest) through a neutral
 #: grey (at rest) to green (more active). Unlike the figures' scale, whose rest is the
 #: page itself, every colour on it stands at least 3:1 from the background and the
@@ -991,12 +994,10 @@ def prepare(model: Model | None, scenario: str | None, compare: str | None = Non
 
 def draw_bands(frame: Frame, bands) -> None:
     """Shade each arm's ensemble band (a :class:`pathway.ensemble.Band` or None per arm, of what the relief
-    panel shows: the drug effect or the arm) behind its curve on the relief panel, with a legend entry saying
-    what it is. Call it before rendering: the band is part of the static background."""
-    from matplotlib.patches import Patch
-    descriptions = {a.description for a in frame.arms}
-    ax = next(ax for ax in frame.fig.axes for ln in ax.get_lines()
-              if ln.get_label().split(": drug effect")[0] in descriptions)
+    panel shows: the drug effect or the arm) behind its curve on the relief panel, with a key line at the
+    panel's top saying what the shading is (``frame.texts["band"]``; the frame has no legend). Call it
+    before rendering: the band is part of the static background."""
+    ax = frame.panel
     th, drawn = frame.theme, None
     for a, b in zip(frame.arms, bands):
         if b is not None:
@@ -1005,14 +1006,25 @@ def draw_bands(frame: Frame, bands) -> None:
             lo, hi = ax.get_ylim()
             ax.set_ylim(min(lo, float(b.low[keep].min()) - 0.02), max(hi, float(b.high[keep].max()) + 0.02))
             drawn = b
-    if drawn is not None:
-        handles, labels = ax.get_legend_handles_labels()
-        old = ax.get_legend()
-        anchor = old.get_bbox_to_anchor().transformed(ax.transAxes.inverted())     # where the old one sat
-        ax.legend(handles + [Patch(color=th.muted, alpha=0.45, lw=0)],
-                  labels + [f"shaded: {drawn.label}"], frameon=False, loc=old._loc,
-                  bbox_to_anchor=anchor.bounds, fontsize=old.get_texts()[0].get_fontsize(),
-                  labelcolor=th.text, handlelength=2.4, borderaxespad=0, ncol=1, labelspacing=0.25)
+    if drawn is None:
+        return
+    fig = frame.fig
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    # from the heading's left edge (above the tick labels, which stay below the key) to the margin
+    left = frame.texts["timecourse"].get_window_extent(renderer).x0
+    key = ax.text(left / fig.bbox.width, 0.99, f"shaded: {drawn.label}", ha="left", va="top",
+                  transform=matplotlib.transforms.blended_transform_factory(fig.transFigure, ax.transAxes),
+                  color=th.text, fontsize=_pt(TEXT_H, fig.bbox.height, fig.dpi), fontstretch="condensed",
+                  zorder=5)
+    _fit_text(key, (1 - MARGIN_X) * fig.bbox.width - left, renderer, lines=2)
+    frame.texts["band"] = key
+    # the key takes the top of the panel: the curves, bands and route names, which
+    # filled the panel's range, now fill the part of it below the key
+    share = (key.get_window_extent(renderer).height + BAND_KEY_GAP_PX) / box.height
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, lo + (hi - lo) / (1 - share))
+    ax.set_yticks([v for v in ax.get_yticks() if lo <= v <= hi])
 
 
 def animate(model: Model | None = None, scenario: str | None = None, compare: str | None = None,

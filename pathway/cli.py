@@ -1238,6 +1238,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if _interrupted(exc):
                 return _say_interrupted()
             raise
+        except Exception:
+            # compiled code that swallows the KeyboardInterrupt raised inside it and
+            # raises its own error instead (matplotlib's Agg renderer: "Invalid affine
+            # transformation matrix" when Ctrl+C lands while it reads a transform)
+            if ctrl_c.pressed:
+                return _say_interrupted()
+            raise
         if ctrl_c.pressed and args.command not in _STOPPED_BY_CTRL_C:
             return _say_interrupted()         # swallowed on the way, but asked for
         return code

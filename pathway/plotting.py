@@ -675,8 +675,9 @@ def draw_pathway(graph: nx.DiGraph, activity: dict[str, float] | None = None, ax
         rodent = sum(1 for *_, d in graph.edges(data=True) if is_rodent(d.get("species", "")))
         if rodent:      # a key entry, not a line style: which arrows these are, explain names
             handles.append(Line2D([], [], color="none",
-                                  label=f"rodent data only: {rodent} of {graph.number_of_edges()} arrows "
-                                        "(see pathway explain)"))
+                                  label=f"rodent data only: {rodent} of {graph.number_of_edges()} arrows"
+                                        "\n(see pathway explain)"))    # two lines: one would push the
+                                                                        # colour bar's label off the figure
         if show_inactive and any(not d.get("active", True) for *_, d in graph.edges(data=True)):
             handles.append(Line2D([], [], color=th.muted, lw=1.6 * th.scale, alpha=0.35,
                                   label="hypothesis switched off"))

@@ -238,7 +238,21 @@ def test_animate_band_shades_the_relief_panel(tmp_path, monkeypatch):
     assert len(relief) == 1                                  # the relief panel, and nothing else
     ax = relief[0]
     assert sum(isinstance(c, PolyCollection) for c in ax.collections) == len(frame.arms) == 2
-    assert f"shaded: calibration ensemble, {MEMBERS} sets" in [t.get_text() for t in ax.get_legend().get_texts()]
+    # the frame has no legend: the key is a line of text at the panel's top, as large as every frame text,
+    # and above every curve and band
+    key = frame.texts["band"]
+    assert key.get_text().replace("\n", " ") == f"shaded: calibration ensemble, {MEMBERS} sets" and key.axes is ax
+    frame.fig.canvas.draw()
+    renderer = frame.fig.canvas.get_renderer()
+    assert key.get_fontsize() * frame.fig.dpi / 72 >= animation.TEXT_FLOOR * frame.fig.bbox.height - 0.01
+    under = key.get_window_extent(renderer).y0
+    for art in [ln for ln in ax.get_lines() if not ln.get_animated() and len(ln.get_ydata())] + \
+            [c for c in ax.collections if isinstance(c, PolyCollection)]:
+        top = art.get_window_extent(renderer).y1 if isinstance(art, PolyCollection) else \
+            ax.transData.transform((0, np.max(art.get_ydata())))[1]
+        assert top < under, art
+    assert not any(key.get_window_extent(renderer).overlaps(t.get_window_extent(renderer))
+                   for t in ax.get_yticklabels() + ax.get_xticklabels() if t.get_text())
     # the bands are of the drug effect (the default), and the panel's range holds them
     effect = band(frame.model, "ketamine-iv", days=3, step_min=5.0, effect=True)
     lo, hi = ax.get_ylim()

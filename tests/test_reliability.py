@@ -200,6 +200,36 @@ def test_mp4_stopped_by_a_signal_mid_encode_keeps_the_good_video(tmp_path, signu
     _only(tmp_path, "talk.mp4")
 
 
+def test_ctrl_c_that_a_library_turns_into_another_error_still_ends_as_interrupted(tmp_path, monkeypatch,
+                                                                                  capsys):
+    """Ctrl+C landing inside compiled code that swallows the KeyboardInterrupt and raises
+    its own error (matplotlib's Agg renderer: "Invalid affine transformation matrix")
+    ends the run as interrupted, not with that error's traceback."""
+    import pathway.animation as animation
+
+    def render(*a, **kw):
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:     # what the compiled code does with it
+            pass
+        raise ValueError("Invalid affine transformation matrix")
+    monkeypatch.setattr(animation, "save_animation", render)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)     # (a background job ignores it)
+    try:
+        code = main(["animate", "--model", str(MODEL), "--frames", "2", "--quiet",
+                     "--out", str(tmp_path / "a.html")])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert code == 130
+    assert capsys.readouterr().err.strip().endswith("interrupted")
+
+    def broken(*a, **kw):
+        raise ValueError("a real bug")
+    monkeypatch.setattr(animation, "save_animation", broken)
+    with pytest.raises(ValueError, match="a real bug"):      # without Ctrl+C the error is not hidden
+        main(["animate", "--model", str(MODEL), "--frames", "2", "--quiet", "--out", str(tmp_path / "a.html")])
+
+
 # ---------------------------------------------------------------- animations of any length
 
 class _Colours:
@@ -372,9 +402,13 @@ def _hostile_models(folder: Path) -> Path:
     def poison(path, keys):
         text = path.read_text(encoding="utf-8")
         for key in keys:
-            text = re.sub(rf'^({key}\s*=\s*)"[^"\n]*"', lambda m: f'{m.group(1)}"{HOSTILE} "',
+            # a triple-quoted value is poisoned whole (a one-line pattern would read its opening
+            # quotes as an empty string and leave invalid TOML behind)
+            text = re.sub(rf'^({key}\s*=\s*)"""(?:.|\n)*?"""', lambda m: f'{m.group(1)}"""{HOSTILE} """',
                           text, flags=re.M)
-            text = re.sub(rf'({key}\s*=\s*)"[^"\n]*"(\s*,\s*cite)',
+            text = re.sub(rf'^({key}\s*=\s*)"(?!"")[^"\n]*"', lambda m: f'{m.group(1)}"{HOSTILE} "',
+                          text, flags=re.M)
+            text = re.sub(rf'({key}\s*=\s*)"(?!"")[^"\n]*"(\s*,\s*cite)',
                           lambda m: f'{m.group(1)}"{HOSTILE} "{m.group(2)}', text)
         path.write_text(text, encoding="utf-8")
 
