@@ -46,3 +46,12 @@ def test_the_readme_counts_the_calibrated_parameters(model):
     words = {10: "Ten", 11: "Eleven", 12: "Twelve", 13: "Thirteen", 14: "Fourteen"}
     n = len(calibrated_parameters(model))
     assert f"{words.get(n, n)} parameters are calibrated" in " ".join(README.split())
+
+
+def test_the_readme_states_the_ensembles_sizes():
+    from pathway.ensemble import MEMBERS
+    from pathway.fit import BOOTSTRAP
+    text = " ".join(README.split())
+    assert f"{MEMBERS} parameter sets consistent with the calibration trials" in text
+    assert f"bootstrap ({BOOTSTRAP} replicates)" in text
+    assert f"a min-max envelope of the {MEMBERS} sets" in text
