@@ -181,7 +181,7 @@ def test_the_graph_figure_key_counts_the_rodent_arrows():
     from pathway.plotting import draw_pathway
     ax = draw_pathway(to_graph(MODEL))
     rodent = sum(1 for e in MODEL.edges if is_rodent(e.species))
-    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    texts = [" ".join(t.get_text().split()) for t in ax.get_legend().get_texts()]    # the entry wraps
     assert f"rodent data only: {rodent} of {len(MODEL.edges)} arrows (see pathway explain)" in texts
     import matplotlib.pyplot as plt
     plt.close(ax.figure)
