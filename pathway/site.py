@@ -13,15 +13,9 @@ works on any static host.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import math
-import shutil
-import signal
 import socket
-import sys
-import tempfile
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 
@@ -90,18 +84,6 @@ def write_site(model: Model, out: str | Path, site_file: str | Path | None = Non
     return {"path": str(out), "files": files, "bytes": size}
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    """Serves the folder; logs nothing per request, and tells browsers the page may
-    be cached only briefly (a rebuilt site shows at once)."""
-
-    def log_message(self, format, *args):
-        pass
-
-    def end_headers(self):
-        self.send_header("Cache-Control", "no-cache")
-        super().end_headers()
-
-
 def check_address(host: str, port: int) -> None:
     """Refuse an empty or unknown host and a port outside 1-65535, with a hint."""
     if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
@@ -121,67 +103,16 @@ def check_address(host: str, port: int) -> None:
                          "  hint: use an address of this machine, e.g. --host 127.0.0.1") from None
 
 
-def make_server(folder: str | Path, host: str = "127.0.0.1", port: int = 8866) -> ThreadingHTTPServer:
-    """A server for ``folder`` (not yet serving); a clear error if it cannot listen."""
-    check_address(host, port)
-    folder = Path(folder)
-    if not (folder / "index.html").is_file():
-        raise UsageError(f"'{folder}' holds no site (no index.html)\n"
-                         "  hint: write one first with: pathway site --out DIR")
-    handler = functools.partial(_Quiet, directory=str(folder))
-    ThreadingHTTPServer.allow_reuse_address = True
-    try:
-        if ":" in host:
-            class _Server6(ThreadingHTTPServer):
-                address_family = socket.AF_INET6
-            return _Server6((host, port), handler)
-        return ThreadingHTTPServer((host, port), handler)
-    except PermissionError:
-        raise UsageError(f"not allowed to listen on port {port}\n"
-                         "  hint: ports below 1024 need special rights; use e.g. --port 8866") \
-            from None
-    except OSError as exc:
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}\n"
-                         "  hint: the port may be in use (pick another with --port), or the "
-                         "address is not one of this machine's (use --host 127.0.0.1)") from None
-
-
-def _stop_on_sigterm():
-    """Make SIGTERM stop the server like Ctrl+C does (so the temporary folder goes);
-    return the previous handler, or None where that cannot be done."""
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-    try:
-        return signal.signal(signal.SIGTERM, stop)
-    except ValueError:              # not the main thread
-        return None
+def make_server(folder: str | Path, host: str = "127.0.0.1", port: int = 8866):
+    """A server for ``folder`` (not yet serving): the hardened one of :mod:`pathway.serving`, which serves
+    only the site's own files (kept under this name for code that imports it from here)."""
+    from .serving import make_server as hardened
+    return hardened(folder, host, port)
 
 
 def serve(model: Model, folder: str | Path | None = None, host: str = "127.0.0.1",
           port: int = 8866, site_file: str | Path | None = None) -> int:
-    """Serve the site in ``folder`` (or one written now for ``model`` into a temporary
-    folder) until Ctrl+C."""
-    check_address(host, port)
-    tmp = None
-    if folder is None:
-        tmp = tempfile.mkdtemp(prefix="pathway-site-")
-        folder = Path(tmp) / "site"
-        write_site(model, folder, site_file)
-    try:
-        server = make_server(folder, host, port)
-        shown = f"[{host}]" if ":" in host else host
-        print(f"serving the explorer at http://{shown}:{server.server_address[1]}/ "
-              "(Ctrl+C stops it)", file=sys.stderr, flush=True)
-        previous = _stop_on_sigterm()
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
-    finally:
-        if tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+    """Serve the site in ``folder`` (or one written now for ``model``) until Ctrl+C:
+    :func:`pathway.serving.serve`, the server ``pathway serve`` runs."""
+    from .serving import serve as hardened
+    return hardened(model, folder, host, port, site_file)

@@ -198,3 +198,19 @@ def test_ctrl_c_right_after_the_serving_line_is_a_stop(site, monkeypatch):
     monkeypatch.setattr(sys, "stderr", err)
     assert main(["serve", "--dir", str(site), "--port", str(_free_port())]) == 0
     assert "interrupted" not in err.getvalue()
+
+
+def test_the_site_modules_server_is_the_hardened_one(site):
+    """``pathway.site.make_server`` (the API older code imports) gives the same server as ``pathway serve``: no
+    dotfiles, no links out."""
+    from pathway import site as site_module
+    srv = site_module.make_server(site, "127.0.0.1", _free_port())
+    assert isinstance(srv, serving.SiteServer)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        assert _get(srv, "/.git/config")[0] == 404 and _get(srv, "/leak.txt")[0] == 404
+        assert _get(srv, "/")[0] == 200
+    finally:
+        srv.shutdown()
+        srv.server_close()
