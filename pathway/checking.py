@@ -1001,9 +1001,8 @@ class _Checker(FileChecker):
                 continue
             dist = self.choice(raw, "distribution", ("lognormal", "normal"), vplace)
             key = "sigma" if dist == "lognormal" else "sd"
-            spread = self.quantity(raw, key, "number", vplace, default=0.0, nonnegative=True,
-                                   allow_param=False)
-            variations.append(Variation(pname, dist, spread or 0.0,
+            spread = self.quantity(raw, key, "number", vplace, default=0.0, nonnegative=True)
+            variations.append(Variation(pname, dist, 0.0 if spread is None else spread,
                                         self.text(raw, "why", vplace),
                                         self.citations(raw, vplace, required=True)))
         genotypes = []

@@ -264,7 +264,7 @@ class Variation:
 
     parameter: str
     distribution: str            # "lognormal" (sigma on the log scale) or "normal" (sd)
-    spread: float
+    spread: Value                # a number, or a ParamRef to a parameter of the model
     why: str
     citations: tuple[str, ...]
 

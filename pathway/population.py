@@ -130,10 +130,11 @@ def _draw(model: Model, n: int, rng: np.random.Generator):
     for var in spec.variations:
         p = model.parameters[var.parameter]
         z = rng.standard_normal(n)
+        spread = model.value(var.spread)          # a number, or a parameter of the model (a fit can move it)
         if var.distribution == "lognormal":
-            value = p.value * np.exp(var.spread * z)
+            value = p.value * np.exp(spread * z)
         else:
-            value = p.value + var.spread * z
+            value = p.value + spread * z
         values[var.parameter] = np.clip(value, p.low, p.high)
     return which, values
 
