@@ -135,7 +135,10 @@ def _draw(model: Model, n: int, rng: np.random.Generator):
             value = p.value * np.exp(spread * z)
         else:
             value = p.value + spread * z
-        values[var.parameter] = np.clip(value, p.low, p.high)
+        # one person's value stays within the variation's own bounds where the model file gives them (the
+        # parameter's range bounds the typical value), else within the range
+        low, high = (p.low, p.high) if var.within is None else var.within
+        values[var.parameter] = np.clip(value, low, high)
     return which, values
 
 
