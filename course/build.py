@@ -695,6 +695,36 @@ COURSE["12_scorecard_limits_glossary"] = [
          "ax.set_ylabel('number of checks'); ax.set_title(f'{len(two)} passing checks with a two-sided band',"
          " fontsize=10)\nplt.tight_layout(); plt.show()"),
     md("""
+## Calibrated is not validated
+The checks above are calibration targets: the model's hand-set parameters were tuned against them. The
+stronger test is the published trials in `models/trials`, each marked before any fit as one that
+calibrates (`pathway fit` estimates the calibrated parameters from it) or one that validates (never
+seen by the fit). Each line counts the trial numbers the model lands inside the trial's own 95% interval,
+for single arms (for example the placebo arm's response rate) and for differences between arms."""),
+    code("from pathway.validate import trial_rows, headline_text\n"
+         "rows = trial_rows(model)\n"
+         "print(headline_text(rows))\n"
+         "missed = [r for r in rows if r.role == 'validate' and r.status == 'miss']\n"
+         "print(f'{len(missed)} validation numbers missed, for example:')\n"
+         "def shown(x, measure):\n"
+         "    return f'{100 * x:.0f}%' if measure in ('response', 'remission', 'relapse') else f'{x:.1f}'\n"
+         "for r in missed[:6]:\n"
+         "    print(f'  {r.trial}, {r.arm}, {r.measure} at day {r.time_h / 24:g}: '\n"
+         "          f'trial {shown(r.observed, r.measure)}, model {shown(r.model, r.measure)}')"),
+    md("""
+How sure is a curve? `pathway fit` also keeps 25 parameter sets that fit the calibration trials about as
+well as the best one (the calibration ensemble). Run them all and shade the lowest to the highest at each
+time: where the trials say little, the band is wide."""),
+    code("from pathway.ensemble import band\n"
+         "b = band(model, 'ketamine-iv', effect=True, days=14)\n"
+         "fig, ax = plt.subplots(figsize=(7, 3))\n"
+         "ax.fill_between(b.t_h / 24, b.low, b.high, color='#fdb863', alpha=0.6,\n"
+         "                label=f'{b.members} parameter sets (lowest to highest)')\n"
+         "ax.plot(b.t_h / 24, b.centre, color='#b35806', lw=2, label='the fitted model')\n"
+         "ax.set_xlabel('days after one ketamine infusion'); ax.set_ylabel('drug effect on relief')\n"
+         "ax.set_title('Ketamine minus its matched placebo arm, with the calibration band', fontsize=10)\n"
+         "ax.legend(fontsize=9); plt.tight_layout(); plt.show()"),
+    md("""
 ## Limitations on one page
 - **A teaching model, not a clinical one.** It gives no dose advice and predicts no single patient.
 - **Many parameters are calibrated, not measured**: placebo strength, relief gains and half-drives
@@ -705,7 +735,9 @@ COURSE["12_scorecard_limits_glossary"] = [
   absent; the mechanisms are lumped into a few nodes.
 - **Relief is a number from 0 to 1**, not a rating scale; response is a threshold on it.
 - **Safety is absent** beyond dissociation: no blood pressure, no bladder toxicity, no misuse.
-- **Known gaps** (above) show where the model and the trials disagree."""),
+- **Known gaps** (above) show where the model and the trials disagree.
+- **Validation is partial**: most arm levels of the validation trials (the placebo pill over 8 weeks, the
+  relapse after a series of infusions) fall outside their trials' intervals; the list above names them."""),
     code("print(f'Parameters: {len(model.parameters)}; nodes: {len(model.nodes)}; edges: {len(model.edges)}; '\n"
          "      f'hypotheses switched off by default: {sum(not h.enabled for h in model.hypotheses.values())}')"),
     md("""

@@ -995,17 +995,36 @@ class _Checker(FileChecker):
         for pname, raw in self.table(table.get("vary", {}), f"{place}.vary").items():
             vplace = f"{place}.vary.{pname}"
             raw = self.table(raw, vplace)
-            self.unknown_keys(raw, {"distribution", "sigma", "sd", "why", "citations"}, vplace)
+            self.unknown_keys(raw, {"distribution", "sigma", "sd", "within", "why", "citations"}, vplace)
             if pname not in parameters:
                 self.problem(vplace, f"unknown parameter '{pname}'", suggest(pname, parameters))
                 continue
             dist = self.choice(raw, "distribution", ("lognormal", "normal"), vplace)
             key = "sigma" if dist == "lognormal" else "sd"
-            spread = self.quantity(raw, key, "number", vplace, default=0.0, nonnegative=True,
-                                   allow_param=False)
-            variations.append(Variation(pname, dist, spread or 0.0,
+            spread = self.quantity(raw, key, "number", vplace, default=0.0, nonnegative=True)
+            within = raw.get("within")
+            if within is not None:
+                p = parameters[pname]
+                ok = (isinstance(within, list) and len(within) == 2
+                      and all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+                              for x in within) and within[0] < within[1])
+                if not ok:
+                    self.problem(vplace, f"'within' = {within!r} must be two numbers, low < high, in the "
+                                 "parameter's base unit", "write within = [0.05, 100.0]")
+                    within = None
+                elif not (within[0] <= p.low and p.high <= within[1]):
+                    self.problem(vplace, f"'within' = {within!r} must hold the parameter's range "
+                                 f"({p.low:g} to {p.high:g})", "widen it: it bounds each person, the range "
+                                 "bounds the typical value")
+                    within = None
+                elif dist == "lognormal" and within[0] <= 0:
+                    self.problem(vplace, f"'within' = {within!r} must be above zero for a lognormal spread",
+                                 "give a positive lower edge")
+                    within = None
+            variations.append(Variation(pname, dist, 0.0 if spread is None else spread,
                                         self.text(raw, "why", vplace),
-                                        self.citations(raw, vplace, required=True)))
+                                        self.citations(raw, vplace, required=True),
+                                        None if within is None else (float(within[0]), float(within[1]))))
         genotypes = []
         graw = self.table(table.get("genotypes", {}), f"{place}.genotypes")
         for gname, raw in graw.items():

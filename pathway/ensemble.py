@@ -330,7 +330,8 @@ def _runs(model: Model, scenario, column: str | None, days, step_min, placebo: b
 def band(model: Model, scenario, readout: str | None = None, *, effect: bool = False, days: float | None = None,
          step_min: float = 15.0, ensemble: Ensemble | None = None, placebo: bool = False) -> Band:
     """The band of ``readout`` (default the primary outcome) after ``scenario``: every member simulated, the
-    lowest and highest member at each time, with the central run (``model`` as it is).
+    lowest and highest member at each time, with the central run (``model`` as it is), which the band always
+    holds.
 
     ``effect=True``: the drug effect, each member's arm minus the same member's matched placebo arm (the
     difference the lecture shows). ``placebo=True``: the band of the matched placebo arm itself.
@@ -344,7 +345,10 @@ def band(model: Model, scenario, readout: str | None = None, *, effect: bool = F
         _, c0, r0 = _runs(model, scenario, readout, days, step_min, True, ens)
         centre, rows = centre - c0, rows - r0
     column = readout or model.primary
-    return Band(t_h=t, centre=centre, low=rows.min(axis=0), high=rows.max(axis=0), members=len(ens),
+    # the envelope holds the fitted model's own curve too: a member set need not lie on both sides of it at
+    # every time (a parameter fitted at a range limit has members on one side only)
+    return Band(t_h=t, centre=centre, low=np.minimum(rows.min(axis=0), centre),
+                high=np.maximum(rows.max(axis=0), centre), members=len(ens),
                 readout=column, effect=effect)
 
 

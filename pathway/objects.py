@@ -264,9 +264,12 @@ class Variation:
 
     parameter: str
     distribution: str            # "lognormal" (sigma on the log scale) or "normal" (sd)
-    spread: float
+    spread: Value                # a number, or a ParamRef to a parameter of the model
     why: str
     citations: tuple[str, ...]
+    #: the bounds of one person's value (base unit); None: the parameter's range, which otherwise bounds the
+    #: typical value (and is what a fit or a sensitivity analysis moves it within)
+    within: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

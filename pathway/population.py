@@ -130,11 +130,15 @@ def _draw(model: Model, n: int, rng: np.random.Generator):
     for var in spec.variations:
         p = model.parameters[var.parameter]
         z = rng.standard_normal(n)
+        spread = model.value(var.spread)          # a number, or a parameter of the model (a fit can move it)
         if var.distribution == "lognormal":
-            value = p.value * np.exp(var.spread * z)
+            value = p.value * np.exp(spread * z)
         else:
-            value = p.value + var.spread * z
-        values[var.parameter] = np.clip(value, p.low, p.high)
+            value = p.value + spread * z
+        # one person's value stays within the variation's own bounds where the model file gives them (the
+        # parameter's range bounds the typical value), else within the range
+        low, high = (p.low, p.high) if var.within is None else var.within
+        values[var.parameter] = np.clip(value, low, high)
     return which, values
 
 

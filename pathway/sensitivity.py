@@ -102,11 +102,13 @@ def batch_can_vary(model: Model, name: str, system=None) -> bool:
     """Whether parameter ``name`` can take a different value in each run of one batch
     (pathway.population.build_batch): it enters the kernel's arrays, the
     pharmacokinetics or the body weight, not the size of a visit's expectancy (an
-    event's amount), which every run of a batch shares."""
+    event's amount), which every run of a batch shares. A parameter that enters no run
+    at all (the spread between virtual patients, or a trial population's factor) is
+    not varied either: one run cannot show what it does."""
     from .compile import KernelArrays, compile_model
     uses = (system or compile_model(model)).param_uses.get(name, ())
-    return all(u.array in KernelArrays._fields or u.array == "pk"
-               or (u.array == "dose" and name == model.roles.body_weight) for u in uses)
+    return bool(uses) and all(u.array in KernelArrays._fields or u.array == "pk"
+                              or (u.array == "dose" and name == model.roles.body_weight) for u in uses)
 
 
 def sensitivity(model: Model, scenario: str | Scenario, *, at: str = "24h,7d",

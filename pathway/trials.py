@@ -58,7 +58,7 @@ _HEAD_KEYS = {"id": str, "name": str, "title": str, "first_author": str, "journa
               "registration": str}
 _HEAD_REQUIRED = ("id", "name", "title", "journal", "year", "role", "kind", "result")
 _POP_KEYS = {"treatment_resistant": bool, "diagnosis": str, "scale": str, "baseline_mean": (int, float),
-             "age": str, "note": str}
+             "age": str, "min_age": (int, float), "note": str}
 _POP_REQUIRED = ("treatment_resistant", "diagnosis", "scale")
 _DESIGN_KEYS = {"allocation": str, "masking": str, "randomised": bool, "comparator": str, "background": str,
                 "note": str}
@@ -194,6 +194,7 @@ class Trial:
     registration: str = ""
     notes: str = ""
     not_verified: tuple[str, ...] = ()
+    min_age: float | None = None     # the youngest age (years) the trial enrolled, when it limited age
 
     def arm(self, arm_id: str) -> Arm:
         for a in self.arms:
@@ -593,6 +594,10 @@ def _parse(data: dict, path: str) -> Trial:
     scale = None
     if pop_ok:
         scale = _parse_choice(pop["scale"], SCALES, "scale", "[population]", probs)
+        age = pop.get("min_age")
+        if age is not None and not 0 < age < 120:
+            probs.add("[population], key 'min_age'", f"{age!r} is not an age in years",
+                      "give the youngest age the trial enrolled, e.g. min_age = 65")
     if design_ok:
         _parse_choice(design["allocation"], ALLOCATIONS, "allocation", "[design]", probs)
         _parse_choice(design["masking"], MASKINGS, "masking", "[design]", probs)
@@ -647,7 +652,8 @@ def _parse(data: dict, path: str) -> Trial:
         comparator=design["comparator"], background=design["background"], arms=tuple(arms),
         contrasts=tuple(contrasts), source_file=path, first_author=head.get("first_author", ""),
         registration=head.get("registration", ""), notes=head.get("notes", ""),
-        not_verified=tuple(head.get("not_verified", ())))
+        not_verified=tuple(head.get("not_verified", ())),
+        min_age=None if pop.get("min_age") is None else float(pop["min_age"]))
 
 
 #: How a trial file is spoken of in its errors (limits: :mod:`pathway.tomlfile`).
@@ -730,7 +736,7 @@ def petab_tables(trials, role: str | None = None) -> dict:
                 "infusion_h": first.duration_h if first is not None and first.duration_h is not None else 0.0,
                 "comparator": t.comparator, "background": t.background, "allocation": t.allocation,
                 "masking": t.masking, "randomised": t.randomised, "treatmentResistant": t.treatment_resistant,
-                "scale": t.scale, "baselineMean": t.baseline_mean, "n": a.n,
+                "scale": t.scale, "baselineMean": t.baseline_mean, "minAge": t.min_age, "n": a.n,
             })
             for o in a.outcomes:
                 obs = _observable_id(o.scale, o.measure) + (f"_among_{o.among}" if o.among else "")
@@ -755,7 +761,7 @@ def petab_tables(trials, role: str | None = None) -> dict:
               "scale", "n", "source", "relapseSince_h"]
     c_cols = ["conditionId", "conditionName", "trialId", "armId", "role", "armKind", "drugs", "routes", "doses",
               "doseTimes_h", "doseCount", "infusion_h", "comparator", "background", "allocation", "masking",
-              "randomised", "treatmentResistant", "scale", "baselineMean", "n"]
+              "randomised", "treatmentResistant", "scale", "baselineMean", "minAge", "n"]
     k_cols = ["trialId", "conditionA", "conditionB", "observableId", "time", "difference", "se", "source"]
     return {
         "measurement": pd.DataFrame(m_rows, columns=m_cols),

@@ -46,12 +46,12 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from .errors import UsageError
+from .errors import UsageError, suggest
 from .modelfile import Dose, Model, Scenario, parse_quantity
 from .trials import RATE_MEASURES, Arm, Outcome, Trial, load_trials
 
@@ -155,6 +155,7 @@ class TrialMap:
     drugs: dict
     background: dict | None
     source: str
+    populations: dict = field(default_factory=dict)
 
 
 def default_trialmap_path(model: Model) -> Path:
@@ -186,7 +187,56 @@ def load_trialmap(model: Model, path=None) -> TrialMap | None:
                              "  hint: lines = [{ drug = \"...\" }] gives doses; intervention = \"...\" "
                              "applies one of the model's interventions")
     background = data.get("background")
-    return TrialMap(drugs, background if isinstance(background, dict) else None, str(path))
+    populations = data.get("populations", {})
+    if not isinstance(populations, dict) or not all(isinstance(v, dict) for v in populations.values()):
+        raise UsageError(f"{path}: [populations] must hold one table per trial population\n"
+                         "  hint: write [populations.older-adults] with min_age and scale")
+    for name, entry in populations.items():
+        where = f"{path}: [populations.{name}]"
+        unknown = set(entry) - {"min_age", "scale", "note"}
+        if unknown:
+            raise UsageError(f"{where} has unknown key '{sorted(unknown)[0]}'\n"
+                             "  hint: the keys are min_age, scale and note")
+        age = entry.get("min_age")
+        if isinstance(age, bool) or not isinstance(age, (int, float)) or not 0 < age < 120:
+            raise UsageError(f"{where}: min_age = {age!r} is not an age in years\n"
+                             "  hint: the population applies to trials whose min_age is at least this, "
+                             "e.g. min_age = 65")
+        scale = entry.get("scale")
+        if not isinstance(scale, dict) or not scale:
+            raise UsageError(f"{where}: scale must name at least one parameter\n"
+                             "  hint: scale = { relief_half_drive = \"older_adult_factor\" } multiplies the first "
+                             "parameter by the value of the second")
+        for target, factor in scale.items():
+            for pname in (target, factor):
+                if not isinstance(pname, str) or pname not in model.parameters:
+                    raise UsageError(f"{where}: the model has no parameter {pname!r}\n"
+                                     f"  hint: {suggest(str(pname), model.parameters)}")
+            if model.parameters[factor].dimension != "number" or not model.parameters[factor].low > 0:
+                raise UsageError(f"{where}: '{factor}' must be a plain number above zero (it is a "
+                                 f"{model.parameters[factor].dimension} from {model.parameters[factor].low:g})\n"
+                                 "  hint: a scale factor is a parameter without a unit whose range is above zero")
+    return TrialMap(drugs, background if isinstance(background, dict) else None, str(path), populations)
+
+
+def population_scale(model: Model, trial: Trial, tmap: TrialMap) -> tuple[Model, list[str]]:
+    """``model`` as it stands for ``trial``'s population: every ``[populations.NAME]`` of the trial map whose
+    ``min_age`` the trial's own ``min_age`` reaches multiplies its parameters by its factors (the factor is a
+    parameter of the model, so a fit can estimate it). The parameter's range is scaled with it: the range bounds the
+    value (and the spread of the virtual patients around it) for the adults the model stands for."""
+    notes: list[str] = []
+    if trial.min_age is None:
+        return model, notes
+    for name, entry in tmap.populations.items():
+        if trial.min_age < entry["min_age"]:
+            continue
+        params = dict(model.parameters)
+        for target, factor in entry["scale"].items():
+            p, f = params[target], model.parameters[factor].value
+            params[target] = replace(p, value=p.value * f, low=p.low * f, high=p.high * f)
+        model = replace(model, parameters=params)
+        notes.append(entry.get("note") or f"trial population '{name}' (aged {entry['min_age']:g} and over)")
+    return model, notes
 
 
 def _hours_of(text: str) -> float:
@@ -266,7 +316,8 @@ def arm_plan(model: Model, trial: Trial, arm: Arm, until_h: float, tmap: TrialMa
         notes.append(WITHDRAWAL_NOTE)
     if not doses:
         return ArmPlan(trial.id, arm.id, None, None, reason="the arm gives nothing the model can dose")
-    variant = model
+    variant, more = population_scale(model, trial, tmap)
+    notes += more
     for name in interventions:
         variant = apply_intervention(variant, name)
     sc = Scenario(name=f"{trial.id}:{arm.id}", description=f"{trial.name}: {arm.label}",

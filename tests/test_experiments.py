@@ -181,7 +181,8 @@ def test_T12_nbqx_leaves_dissociation_but_removes_relief(model):
     nbqx = run_arm(model, "ketamine-iv", days=3, interventions=["nbqx"])
     # the same to the solver's tolerance (rtol 1e-5): the two arms take different steps
     assert nbqx.peak("dissociation") == pytest.approx(ctrl.peak("dissociation"), rel=1e-4)
-    assert abs(nbqx.effect(D)) < 0.01 < ctrl.effect(D)
+    # abolished: under 5% of the control effect at 24 h (the scorecard's T12a allows 25%)
+    assert abs(nbqx.effect(D)) < 0.05 * ctrl.effect(D) and ctrl.effect(D) > 0.1
 
 
 def test_T16_opioid_hypothesis_decides_the_naltrexone_result(catalogue):
@@ -238,11 +239,11 @@ def test_T31_a_recognised_saline_arm_keeps_little_of_the_placebo_response(model)
     m, s, k = (r.response_rate() for r in (masked, plain, ket))
     assert s["24h"] <= 0.05 < 0.2 <= m["24h"]
     assert k["24h"] - s["24h"] > k["24h"] - m["24h"]
-    # Zarate 2006's day-7 lead over saline (at least 25 points, scorecard check T31c): the model
-    # fitted to the calibration trials misses it; the scorecard reports the miss from this number
+    # Zarate 2006's day-7 lead over saline (scorecard check T31c): the scorecard computes it from a simulation
+    # and its verdict is that of its band (the fitted model meets it since the spread between people was fitted)
     from pathway.validate import run_targets
     t31c = run_targets(model, ids={"T31c"})[0]
-    assert not t31c.passed and t31c.value < t31c.band[0]
+    assert t31c.passed == (t31c.band[0] <= t31c.value <= t31c.band[1]) and t31c.passed
 
 
 def test_a_dose_count_beyond_the_run_is_cut_at_its_end(model):
@@ -277,11 +278,11 @@ def test_T21_not_everyone_responds(model):
     # Nobody-or-everybody would be wrong whatever the fit: the rates lie strictly between
     assert 0.05 < ket.response_rate()["24h"] < 0.95 and 0 < ket.remission_rate()["24h"] < 0.9
     assert 0 < ssri.remission_rate()["14w"] < 0.9
-    # The literature bands: T21a (45-72% respond) and T21b (25-45% remit) are met by the refitted model;
-    # T18e (22-42% remit on an SSRI by 14 weeks) is missed, and reported as missed
+    # The literature bands: T21a (45-72% respond), T21b (25-45% remit) and T18e (22-42% remit on an SSRI by
+    # 14 weeks) are met by the refitted model
     from pathway.validate import run_targets
     for r in run_targets(model, ids={"T21a", "T21b", "T18e"}):
-        assert r.passed == (r.band[0] <= r.value <= r.band[1]) == (r.id != "T18e"), r.id
+        assert r.passed == (r.band[0] <= r.value <= r.band[1]) and r.passed, r.id
     # genotype matters: Met/Met carriers respond less often
     met = ket.genotype == "met-met"
     assert met.sum() > 20
@@ -300,12 +301,13 @@ def test_population_is_deterministic_by_seed(model):
 def test_population_person_matches_a_single_simulation(model):
     """A virtual patient is the model with their drawn values: check one against a
     direct simulation with those parameters."""
-    from pathway import set_parameter
+    from dataclasses import replace
     pop = simulate_population(model, "ketamine-iv", n=50, seed=3, at="24h,3d", rtol=1e-6)
     i = int(np.flatnonzero(pop.genotype == "val-val")[0])
-    m = model
-    for name, values in pop.values.items():
-        m = set_parameter(m, name, float(values[i]))
+    # a person's value may lie outside the range of the typical value (population.vary's `within`), which
+    # set_parameter would refuse: the person's model is built directly
+    m = replace(model, parameters={**model.parameters, **{
+        name: replace(model.parameters[name], value=float(values[i])) for name, values in pop.values.items()}})
     traj = simulate(m, "ketamine-iv", days=3, t_eval=np.array([0.0, 24.0, 72.0]))
     np.testing.assert_allclose(pop.outcome[i], traj["relief"][1:], atol=2e-3)
 

@@ -168,10 +168,17 @@ def test_parameter_uses_come_from_the_compiler(model):
     assert {u.array for u in uses["baseline_spines"]} == {"baseline", "e_par"}
     assert {u.array for u in uses["body_weight"]} == {"dose"}
     assert {u.array for u in uses["expectancy_clearance"]} == {"pk"}
-    # every knob of the file turns something (with every hypothesis on): no dead parameters
+    # every knob of the file turns something (with every hypothesis on): no dead parameters. The equations use
+    # all but those that act between people (the spread of a population variation) or on a trial's population
+    # (the trial map's factors), and those two are used where they belong
+    from pathway.objects import ParamRef
+    from pathway.trialsim import load_trialmap
     for h in model.hypotheses:
         model = set_hypothesis(model, h, True)
-    assert set(compile_model(model).param_uses) == set(model.parameters)
+    spreads = {v.spread.name for v in model.population.variations if isinstance(v.spread, ParamRef)}
+    factors = {f for entry in load_trialmap(model).populations.values() for f in entry["scale"].values()}
+    assert spreads == {"relief_spread"} and factors == {"older_adult_factor"}
+    assert set(compile_model(model).param_uses) == set(model.parameters) - spreads - factors
 
 
 def test_population_body_weight_changes_plasma_levels(model, tmp_path):
@@ -209,3 +216,37 @@ def test_cli_runs_as_a_module_with_the_toy_model():
                            "--scenario", "slow-course", "--days", "3"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.splitlines()[1].startswith("time_h,")
+
+
+def test_a_population_spread_can_be_a_parameter_and_bounds_each_person(model):
+    """relief_half_drive's spread between people is the calibrated parameter relief_spread: moving it moves
+    the draws; each person is bounded by the variation's own `within`, not by the range of the typical value
+    (which would clip the hardest to treat)."""
+    from pathway.modelfile import set_parameter
+    from pathway.population import _draw
+    var = next(v for v in model.population.variations if v.parameter == "relief_half_drive")
+    p = model.parameters["relief_half_drive"]
+    assert var.within is not None and var.within[0] < p.low and var.within[1] > p.high
+    _, wide = _draw(model, 4000, np.random.default_rng(1))
+    x = wide["relief_half_drive"]
+    assert x.max() > p.high                      # people beyond the typical value's range are kept
+    assert np.std(np.log(x)) == pytest.approx(model.parameters["relief_spread"].value, rel=0.05)
+    narrow = set_parameter(model, "relief_spread", model.parameters["relief_spread"].low)
+    _, tight = _draw(narrow, 4000, np.random.default_rng(1))
+    assert np.std(np.log(tight["relief_half_drive"])) == pytest.approx(narrow.parameters["relief_spread"].value,
+                                                                      rel=0.05)
+
+
+@pytest.mark.parametrize("within, words", [
+    ("[1.0, 2.0]", "must hold the parameter's range"),
+    ("[5.0, 1.0]", "two numbers, low < high"),
+    ("\"wide\"", "two numbers, low < high"),
+    ("[0.0, 1000.0]", "above zero for a lognormal"),
+])
+def test_a_bad_within_is_refused_with_a_hint(within, words):
+    from pathway.errors import PathwayError
+    text = default_model_path().read_text().replace("within = [0.01, 1000.0]", f"within = {within}", 1)
+    with pytest.raises(PathwayError) as err:
+        pathway.loads_model(text, "bad.toml")
+    message = str(err.value)
+    assert "population.vary.relief_half_drive" in message and words in message and "hint" in message

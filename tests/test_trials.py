@@ -200,6 +200,8 @@ MUTATIONS = [
      ["arm 'ketamine'", "key 'meen'", "unknown key", "did you mean 'mean'"]),
     ("unknown key in the trial", 'role = "calibrate"', 'role = "calibrate"\nrol = "x"', ["[trial]", "'rol'"]),
     ("unknown table", '[population]', '[populace]\nx = 1\n[population]', ["unknown table 'populace'"]),
+    ("age not in years", 'scale = "MADRS"', 'scale = "MADRS"\nmin_age = 650', ["key 'min_age'", "not an age"]),
+    ("age a string", 'scale = "MADRS"', 'scale = "MADRS"\nmin_age = "65"', ["min_age"]),
     ("rate above 1", 'count = 5\nrate = 0.5', 'rate = 1.5', ["arm 'ketamine'", "key 'rate'", "outside [0, 1]"]),
     ("negative rate", 'count = 1\nrate = 0.1', 'rate = -0.1', ["arm 'saline'", "key 'rate'", "outside [0, 1]"]),
     ("count above n", 'count = 5\nrate = 0.5', 'count = 12\nrate = 0.5', ["key 'count'", "more than n = 10"]),
@@ -273,6 +275,9 @@ def test_the_base_file_itself_is_valid(tmp_path):
     path.write_text(BASE, encoding="utf-8")
     t = load_trial(path)
     assert t.arm("ketamine").outcomes[0].time_h == 24.0
+    assert t.min_age is None
+    path.write_text(BASE.replace('scale = "MADRS"', 'scale = "MADRS"\nmin_age = 65', 1), encoding="utf-8")
+    assert load_trial(path).min_age == 65.0
     assert t.arm("ketamine").doses[0].duration_h == pytest.approx(40 / 60)
     with pytest.raises(UsageError, match="did you mean 'saline'"):
         t.arm("salin")

@@ -68,6 +68,48 @@ def test_background_antidepressant_is_in_every_arm(model):
         assert len(ssri) == 1 and ssri[0].start_h == 0.0
 
 
+def test_a_trial_of_older_adults_scales_the_drive_they_need(model):
+    """TRANSFORM-3 enrolled people aged 65 and over: its arms run with relief_half_drive multiplied by the
+    model's older_adult_factor (range scaled with it, so the virtual patients' spread is not clipped), and each
+    arm says so; a trial of younger adults runs the model as it is."""
+    factor = model.parameters["older_adult_factor"].value
+    base = model.parameters["relief_half_drive"]
+    old = TRIALS["ochsross2020"]
+    assert old.min_age == 65
+    for arm in old.arms:
+        plan = arm_plan(model, old, arm, 648)
+        p = plan.model.parameters["relief_half_drive"]
+        assert p.value == pytest.approx(base.value * factor)
+        assert (p.low, p.high) == pytest.approx((base.low * factor, base.high * factor))
+        assert any("older adults" in n for n in plan.notes)
+    young = TRIALS["fedgchin2019"]
+    for arm in young.arms:
+        plan = arm_plan(model, young, arm, 648)
+        assert plan.model.parameters["relief_half_drive"] == base
+        assert not any("older adults" in n for n in plan.notes)
+    # the factor is read at run time, so a fit that moves it moves the older adults' arms
+    moved = set_parameter(model, "older_adult_factor", 1.0)
+    assert arm_plan(moved, old, old.arms[0], 648).model.parameters["relief_half_drive"].value == \
+        pytest.approx(base.value)
+
+
+@pytest.mark.parametrize("table, words", [
+    ("[populations.x]\nmin_age = 65\n", "scale must name"),
+    ("[populations.x]\nmin_age = 0\nscale = { relief_half_drive = \"older_adult_factor\" }\n", "not an age"),
+    ("[populations.x]\nmin_age = 65\nscale = { relief_half_drive = \"nope\" }\n", "no parameter 'nope'"),
+    ("[populations.x]\nmin_age = 65\nscale = { relief_half_drive = \"care_time\" }\n", "plain number"),
+    ("[populations.x]\nmin_age = 65\nwhen = 1\nscale = { relief_half_drive = \"older_adult_factor\" }\n",
+     "unknown key 'when'"),
+])
+def test_a_bad_trial_population_is_refused_with_a_hint(model, tmp_path, table, words):
+    from pathway.errors import UsageError
+    path = tmp_path / "map.toml"
+    path.write_text("[drugs.placebo]\nlines = [{ inert = true, amount = \"1 mg\" }]\n" + table)
+    with pytest.raises(UsageError) as err:
+        load_trialmap(model, path)
+    assert words in str(err.value) and "hint:" in str(err.value) and "populations.x" in str(err.value)
+
+
 def test_a_model_without_a_trial_map_simulates_no_arm(model, tmp_path):
     import shutil
     from pathway import load_model

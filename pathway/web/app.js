@@ -779,7 +779,8 @@
   };
 
   // each arm's band: every ensemble member run with the arm's own options (the reader's own parameter
-  // values kept), the lowest and highest member at each time of the primary outcome
+  // values kept), the lowest and highest member at each time of the primary outcome, widened to hold the
+  // arm's own curve (a member need not lie on both sides of it everywhere)
   App.prototype.addBands = function (arms, base) {
     var s = this.state, ens = this.data.ensemble, self = this, started = performance.now();
     var sets = ens.members.map(function (values) {
@@ -789,10 +790,9 @@
     });
     arms.forEach(function (a) {
       var own = a.placebo ? {placebo: a.inert} : (a.name === s.scenario ? {dose: s.dose} : {});
-      var low = null, high = null;
+      var low = Float64Array.from(a.run[self.primary]), high = Float64Array.from(a.run[self.primary]);
       sets.forEach(function (set) {
         var y = self.solver.simulate(a.name, Object.assign({}, base, own, {set: set}))[self.primary];
-        if (!low) { low = Float64Array.from(y); high = Float64Array.from(y); return; }
         for (var i = 0; i < y.length; i++) { if (y[i] < low[i]) low[i] = y[i]; if (y[i] > high[i]) high[i] = y[i]; }
       });
       a.band = {low: low, high: high};
