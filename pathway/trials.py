@@ -595,7 +595,7 @@ def _parse(data: dict, path: str) -> Trial:
     if pop_ok:
         scale = _parse_choice(pop["scale"], SCALES, "scale", "[population]", probs)
         age = pop.get("min_age")
-        if age is not None and not 0 < age < 120:
+        if age is not None and (isinstance(age, bool) or not 0 < age < 120):
             probs.add("[population], key 'min_age'", f"{age!r} is not an age in years",
                       "give the youngest age the trial enrolled, e.g. min_age = 65")
     if design_ok:

@@ -202,6 +202,7 @@ MUTATIONS = [
     ("unknown table", '[population]', '[populace]\nx = 1\n[population]', ["unknown table 'populace'"]),
     ("age not in years", 'scale = "MADRS"', 'scale = "MADRS"\nmin_age = 650', ["key 'min_age'", "not an age"]),
     ("age a string", 'scale = "MADRS"', 'scale = "MADRS"\nmin_age = "65"', ["min_age"]),
+    ("age a boolean", 'scale = "MADRS"', 'scale = "MADRS"\nmin_age = true', ["key 'min_age'"]),
     ("rate above 1", 'count = 5\nrate = 0.5', 'rate = 1.5', ["arm 'ketamine'", "key 'rate'", "outside [0, 1]"]),
     ("negative rate", 'count = 1\nrate = 0.1', 'rate = -0.1', ["arm 'saline'", "key 'rate'", "outside [0, 1]"]),
     ("count above n", 'count = 5\nrate = 0.5', 'count = 12\nrate = 0.5', ["key 'count'", "more than n = 10"]),
