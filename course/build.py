@@ -712,8 +712,8 @@ for single arms (for example the placebo arm's response rate) and for difference
          "    print(f'  {r.trial}, {r.arm}, {r.measure} at day {r.time_h / 24:g}: '\n"
          "          f'trial {shown(r.observed, r.measure)}, model {shown(r.model, r.measure)}')"),
     md("""
-How sure is a curve? `pathway fit` also keeps 25 parameter sets that fit the calibration trials about as
-well as the best one (the calibration ensemble). Run them all and shade the lowest to the highest at each
+How sure is a curve? `pathway fit` also keeps a collection of parameter sets that fit the calibration trials
+nearly as well as the best one (the calibration ensemble; the legend says how many). Run them all and shade the lowest to the highest at each
 time: where the trials say little, the band is wide."""),
     code("from pathway.ensemble import band\n"
          "b = band(model, 'ketamine-iv', effect=True, days=14)\n"
