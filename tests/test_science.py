@@ -63,8 +63,8 @@ def test_every_target_cites_a_model_reference(model):
 #: honestly is worth more than a band bent. For them the test checks that the number is computed
 #: from a simulation and reported as a miss, on the scorecard and in its verdict.
 MISSED_AFTER_FIT = frozenset({
-    "T6a", "T6c", "T7a", "T8j", "T10b", "T15c", "T20a", "T23f", "T24a", "T24b", "T25f", "T25g",
-    "T26a", "T26b", "T26c", "T26d", "T27b", "T27c", "T27d", "T28a", "T29a", "T30", "T31b",
+    "T6a", "T6c", "T7a", "T8j", "T10b", "T15c", "T18e", "T20a", "T23f", "T24a", "T24b", "T25f",
+    "T25g", "T26a", "T26b", "T26c", "T26d", "T27b", "T27c", "T27d", "T28a", "T29a", "T30", "T31b",
 })
 
 
@@ -150,15 +150,15 @@ def test_readme_states_how_many_checks_the_fitted_model_passes(scorecard):
 
 
 def test_readme_explains_the_misses_with_the_fitted_values(model):
-    """The README's reasons for the misses quote the fit: spines lasting under 3 days, and the fast route's
-    gain at the top of its range (so the drug effect peaks about an hour after the dose)."""
+    """The README's reasons for the misses quote the fit: spines lasting about 3 days, and the fast route's
+    gain near the top of its range (so the drug effect peaks about an hour after the dose)."""
     from pathlib import Path
     readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8").split())
-    assert "the new spines last under 3 days" in readme
-    assert model.parameters["spine_lifetime"].value < 72.0
-    assert "the fast route's gain sits at the top of its range" in readme
+    assert "the new spines last about 3 days" in readme
+    assert 60.0 <= model.parameters["spine_lifetime"].value <= 84.0
+    assert "the fast route's gain sits near the top of its range" in readme
     fast = model.parameters["fast_relief_gain"]
-    assert fast.value >= fast.low + 0.95 * (fast.high - fast.low)
+    assert fast.value >= fast.low + 0.85 * (fast.high - fast.low)
     assert "the drug effect peaks about an hour after the dose" in readme
     from pathway import simulate
     from pathway.scenarios import placebo_arm
