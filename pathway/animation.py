@@ -853,9 +853,15 @@ def _fit_pair(text, parts: list[str], sep: str, width_px: float, renderer) -> st
 
 
 
+#: Two maxima this far apart in time (the later at least this many times the earlier, on the
+#: panel's logarithmic clock) are two humps even where the dip between them is shallow.
+HUMP_TIME_RATIO = 8.0
+
+
 def _humps(x: np.ndarray, y: np.ndarray) -> list[int]:
     """Indices of the local maxima of ``y`` that stand out: each at least a fifth of the
-    largest value and separated from the next by a dip of at least 5% of it."""
+    largest value and separated from the next by a dip of at least 5% of it, or by a
+    stretch of time (:data:`HUMP_TIME_RATIO`) that the logarithmic clock shows as far apart."""
     if len(y) < 3 or float(np.max(y)) <= 0:
         return []
     big = float(np.max(y))
@@ -863,7 +869,8 @@ def _humps(x: np.ndarray, y: np.ndarray) -> list[int]:
              and y[i] >= 0.2 * big]
     keep = []
     for i in peaks:
-        if keep and float(np.min(y[keep[-1]:i + 1])) > min(y[keep[-1]], y[i]) - 0.05 * big:
+        far = keep and x[keep[-1]] > 0 and x[i] >= HUMP_TIME_RATIO * x[keep[-1]]
+        if keep and not far and float(np.min(y[keep[-1]:i + 1])) > min(y[keep[-1]], y[i]) - 0.05 * big:
             if y[i] > y[keep[-1]]:
                 keep[-1] = i          # no real dip between them: one hump, the higher
             continue

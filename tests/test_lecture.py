@@ -748,3 +748,21 @@ def test_automatic_stories_for_the_built_in_pairs(lmodel, pair):
     series = [t for t in titles if re.match(r"\d+ (infusions|doses), the last on day", t)]
     assert len(series) == (1 if len(starts) >= 3 else len(series))
     assert check_lecture(lec, graph, trajs) == []
+
+
+def test_two_routes_are_two_humps_when_far_apart_on_the_log_clock():
+    """A fast peak at 1 h and a slow one near day 1 are named as two routes even when the dip between them is
+    shallow (a shoulder); two maxima close in time with a shallow dip are one hump; a deep dip always splits."""
+    from pathway.animation import HUMP_TIME_RATIO, _humps
+    x = np.geomspace(0.1, 24 * 56, 2000)
+    bump = lambda at, width, h: h * np.exp(-0.5 * (np.log(x / at) / width) ** 2)   # noqa: E731
+    shoulder = bump(1.0, 1.5, 0.38) + bump(28.0, 0.5, 0.08)     # a dip of about 1.5% of the peak
+    found = _humps(x, shoulder)
+    assert len(found) == 2 and x[found[0]] < 2 < 12 < x[found[1]]
+    dip = float(np.min(shoulder[found[0]:found[1]]))
+    assert min(shoulder[found]) - dip < 0.05 * shoulder.max()      # the dip alone would not have split them
+    close = bump(1.0, 0.44, 0.38) + bump(HUMP_TIME_RATIO / 3, 0.44, 0.37)   # two maxima, a dip of about 2%
+    assert len([i for i in range(1, len(x) - 1) if close[i - 1] <= close[i] > close[i + 1]]) == 2
+    assert len(_humps(x, close)) == 1
+    deep = bump(1.0, 0.2, 0.38) + bump(3.0, 0.2, 0.3)
+    assert len(_humps(x, deep)) == 2
