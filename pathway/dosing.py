@@ -50,6 +50,22 @@ def first_event_h(events: Events) -> float:
     return min(0.0, float(events.t_h.min())) if len(events) else 0.0
 
 
+def expectancy_store(system: OdeSystem, route: str) -> int | None:
+    """The compartment an administration by ``route`` adds its expectancy to: the expectancy
+    store's own route of that name if it has one that builds up (a pill's expectancy, which
+    grows over weeks), else its ``visit`` route if that builds up, else the store itself;
+    None for a model without an expectancy store."""
+    model = system.model
+    if model.expectancy is None:
+        return None
+    routes = model.drugs[model.expectancy].routes
+    for name in (route, "visit"):
+        r = routes.get(name)
+        if r is not None and r.absorption_half_life_h is not None:
+            return system.compartment_index(model.expectancy, f"depot:{name}")
+    return system.compartment_index(model.expectancy, "central")
+
+
 def build_events(system: OdeSystem, scenario: Scenario, t_end_h: float) -> Events:
     """All events of ``scenario`` up to ``t_end_h``, sorted by time: its doses, and
     the doses and node resets of the interventions applied to the model."""
@@ -62,15 +78,11 @@ def build_events(system: OdeSystem, scenario: Scenario, t_end_h: float) -> Event
     for node, t in resets:
         i = system.node_ids.index(node)
         rows.append((t, SET, i, float(system.baseline[i]), False))
-    store = None
-    if model.expectancy is not None:
-        visit = model.drugs[model.expectancy].routes.get("visit")
-        kind = "depot:visit" if visit and visit.absorption_half_life_h is not None else "central"
-        store = system.compartment_index(model.expectancy, kind)
     for dose in scenario.doses + extra_doses:
         route = model.drugs[dose.drug].routes[dose.route]
         f = model.value(route.bioavailability)
         expect = model.value(route.expectancy)
+        store = expectancy_store(system, dose.route)
         if store is not None and expect > 0:
             # being treated raises expectations, whatever the drug (the placebo response)
             rows.extend((t, BOLUS, store, expect, False) for t in dose_times(dose, t_end_h))

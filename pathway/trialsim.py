@@ -187,6 +187,19 @@ def load_trialmap(model: Model, path=None) -> TrialMap | None:
                              "  hint: lines = [{ drug = \"...\" }] gives doses; intervention = \"...\" "
                              "applies one of the model's interventions")
     background = data.get("background")
+    if background is not None:
+        where = f"{path}: [background]"
+        if not isinstance(background, dict):
+            raise UsageError(f"{where} must be a table\n  hint: [background] with drug, route, amount and every")
+        unknown = set(background) - {"drug", "route", "amount", "every", "ongoing_lead", "note"}
+        if unknown:
+            raise UsageError(f"{where} has unknown key '{sorted(unknown)[0]}'\n"
+                             "  hint: the keys are drug, route, amount, every, ongoing_lead and note")
+        drug = model.drugs.get(background.get("drug", ""))
+        name = background.get("route")
+        if drug is not None and name is not None and name not in drug.routes:
+            raise UsageError(f"{where}: route = {name!r} is not a route of the model's drug "
+                             f"'{background['drug']}'\n  hint: {suggest(str(name), drug.routes)}")
     populations = data.get("populations", {})
     if not isinstance(populations, dict) or not all(isinstance(v, dict) for v in populations.values()):
         raise UsageError(f"{path}: [populations] must hold one table per trial population\n"

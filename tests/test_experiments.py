@@ -278,11 +278,13 @@ def test_T21_not_everyone_responds(model):
     # Nobody-or-everybody would be wrong whatever the fit: the rates lie strictly between
     assert 0.05 < ket.response_rate()["24h"] < 0.95 and 0 < ket.remission_rate()["24h"] < 0.9
     assert 0 < ssri.remission_rate()["14w"] < 0.9
-    # The literature bands: T21a (45-72% respond) and T21b (25-45% remit) are met by the refitted model;
-    # T18e (22-42% remit on an SSRI by 14 weeks) is missed, and reported as missed
+    # The literature bands: T21a (45-72% respond), T21b (25-45% remit) and T18e (22-42% remit on an SSRI by
+    # 14 weeks) are judged against their bands; whether each is met is the refitted model's (test_science
+    # lists the misses)
     from pathway.validate import run_targets
+    from test_science import MISSED_AFTER_FIT
     for r in run_targets(model, ids={"T21a", "T21b", "T18e"}):
-        assert r.passed == (r.band[0] <= r.value <= r.band[1]) == (r.id != "T18e"), r.id
+        assert r.passed == (r.band[0] <= r.value <= r.band[1]) == (r.id not in MISSED_AFTER_FIT), r.id
     # genotype matters: Met/Met carriers respond less often
     met = ket.genotype == "met-met"
     assert met.sum() > 20

@@ -43,7 +43,7 @@ def test_trial_headline_in_the_readme_is_what_the_model_computes(model):
 
 def test_the_readme_counts_the_calibrated_parameters(model):
     from pathway.fit import calibrated_parameters
-    words = {10: "Ten", 11: "Eleven", 12: "Twelve", 13: "Thirteen", 14: "Fourteen"}
+    words = {10: "Ten", 11: "Eleven", 12: "Twelve", 13: "Thirteen", 14: "Fourteen", 15: "Fifteen", 16: "Sixteen"}
     n = len(calibrated_parameters(model))
     assert f"{words.get(n, n)} parameters are calibrated" in " ".join(README.split())
 

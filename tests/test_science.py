@@ -63,8 +63,8 @@ def test_every_target_cites_a_model_reference(model):
 #: honestly is worth more than a band bent. For them the test checks that the number is computed
 #: from a simulation and reported as a miss, on the scorecard and in its verdict.
 MISSED_AFTER_FIT = frozenset({
-    "T6a", "T6c", "T7a", "T8j", "T10b", "T15c", "T18e", "T20a", "T23f", "T24a", "T24b", "T25f",
-    "T25g", "T26a", "T26b", "T26c", "T26d", "T27b", "T27c", "T27d", "T28a", "T29a", "T30", "T31b",
+    "T6a", "T6c", "T7a", "T8j", "T10b", "T15c", "T18b", "T23f", "T24a", "T24b", "T25b", "T25f",
+    "T26a", "T26b", "T26c", "T26d", "T27b", "T27c", "T27d", "T28a", "T29a", "T30", "T31b",
 })
 
 
@@ -168,3 +168,8 @@ def test_readme_explains_the_misses_with_the_fitted_values(model):
     effect = np.asarray(drug["relief"]) - np.asarray(placebo["relief"])
     peak_h = float(np.asarray(drug.t_h)[int(np.argmax(effect))])
     assert 0.5 <= peak_h <= 1.5, peak_h
+    # the SSRI's slow separation: under a fifth of its six-week drug effect is there in week 1 (T25b)
+    assert "under a fifth of the six-week difference in week 1" in readme
+    from pathway.validate import run_targets
+    (t25b,) = run_targets(model, ids={"T25b"})
+    assert t25b.value < 0.2

@@ -58,14 +58,36 @@ def test_racemic_ketamine_is_its_two_enantiomers_at_the_trial_schedule(model):
 def test_background_antidepressant_is_in_every_arm(model):
     from pathway.modelfile import parse_quantity
     ONGOING_LEAD_H = parse_quantity(load_trialmap(model).background["ongoing_lead"], "time")[0]
+    bg = load_trialmap(model).background
     ongoing = TRIALS["daly2018"]
     for arm in ongoing.arms:
         ssri = [d for d in arm_plan(model, ongoing, arm, 168).scenario.doses if d.drug == "ssri"]
         assert len(ssri) == 1 and ssri[0].start_h == -ONGOING_LEAD_H
+        assert ssri[0].route == bg["route"]
     new = TRIALS["fedgchin2019"]
     for arm in new.arms:
         ssri = [d for d in arm_plan(model, new, arm, 648).scenario.doses if d.drug == "ssri"]
-        assert len(ssri) == 1 and ssri[0].start_h == 0.0
+        assert len(ssri) == 1 and ssri[0].start_h == 0.0 and ssri[0].route == bg["route"]
+
+
+def test_a_new_pill_builds_its_expectancy_slowly(model):
+    """A newly started daily pill fills the expectancy store through the store's own slow oral route: after one
+    day it holds less than after two weeks, and less than a single masked infusion visit leaves there."""
+    from pathway import simulate
+    from pathway.modelfile import Dose, Scenario
+    exp = model.roles.expectancy
+    bg = load_trialmap(model).background
+    routes = model.drugs[exp].routes
+    assert model.value(routes["oral"].absorption_half_life_h) > model.value(routes["visit"].absorption_half_life_h)
+
+    def store(doses, t_h):
+        sc = Scenario(name="x", description="x", days=t_h / 24, doses=tuple(doses))
+        return float(simulate(model, sc, t_eval=np.array([t_h]))[exp][-1])
+
+    pill = Dose(bg["drug"], bg["route"], 10.0, False, start_h=0.0, every_h=24.0, count=30)
+    infusion = Dose(model.roles.inert, "iv", 1.0, False, start_h=0.0)
+    assert 0 < store([pill], 24) < store([pill], 336)
+    assert store([pill], 24) < store([infusion], 24)
 
 
 def test_a_trial_of_older_adults_scales_the_drive_they_need(model):
@@ -108,6 +130,19 @@ def test_a_bad_trial_population_is_refused_with_a_hint(model, tmp_path, table, w
     with pytest.raises(UsageError) as err:
         load_trialmap(model, path)
     assert words in str(err.value) and "hint:" in str(err.value) and "populations.x" in str(err.value)
+
+
+@pytest.mark.parametrize("table, words", [
+    ("[background]\ndrug = \"ssri\"\nroute = \"skin\"\n", "route = 'skin'"),
+    ("[background]\ndrug = \"ssri\"\nroute = \"oral\"\nlead = \"8 wk\"\n", "unknown key 'lead'"),
+])
+def test_a_bad_background_is_refused_with_a_hint(model, tmp_path, table, words):
+    from pathway.errors import UsageError
+    path = tmp_path / "map.toml"
+    path.write_text("[drugs.placebo]\nlines = [{ inert = true, amount = \"1 mg\" }]\n" + table)
+    with pytest.raises(UsageError) as err:
+        load_trialmap(model, path)
+    assert words in str(err.value) and "hint:" in str(err.value) and "[background]" in str(err.value)
 
 
 def test_a_model_without_a_trial_map_simulates_no_arm(model, tmp_path):

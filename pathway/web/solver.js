@@ -709,14 +709,22 @@
         rows.push([first + (a.at_h === null ? r[1] : a.at_h), SET, i, sys.baseline[i]]);
       });
     });
-    var store = null, exp = data.roles.expectancy;
-    if (exp) {
-      var visit = c.drugs[exp].routes.visit;
-      store = ci[exp + "." + (visit && visit.absorption_half_life_h !== null ? "depot:visit" : "central")];
-    }
+    var exp = data.roles.expectancy;
+    // the compartment a dose's expectancy goes to: the store's route of the dose's route name if it
+    // builds up (a pill's), else its visit route if that builds up, else the store (dosing.expectancy_store)
+    var expectancyStore = function (routeName) {
+      if (!exp) return null;
+      var names = [routeName, "visit"];
+      for (var k = 0; k < names.length; k++) {
+        var r = c.drugs[exp].routes[names[k]];
+        if (r && r.absorption_half_life_h !== null) return ci[exp + ".depot:" + names[k]];
+      }
+      return ci[exp + ".central"];
+    };
     sc.doses.concat(extra).forEach(function (d) {
       var route = c.drugs[d.drug].routes[d.route];
       var f = val(route.bioavailability), expect = val(route.expectancy);
+      var store = expectancyStore(d.route);
       var times = doseTimes(d, tEnd);
       if (store !== null && expect > 0) times.forEach(function (t) { rows.push([t, BOLUS, store, expect]); });
       var mg = d.amount * (d.per_kg ? weight : 1) * f;
