@@ -766,7 +766,13 @@ def build_frame(model: Model, lecture: Lecture, arms: list[Arm], sched: Schedule
     if reveal:
         dynamic += [ln for ln, *_ in lines]
     chapter_texts = [texts["chapter"]] + captions + cites
-    label_texts = list(art.labels.values())
+    # the route names sit over the moving clock line (an overlay, like the node labels), ringed with the
+    # background as the node labels are, so a chapter that pauses at a hump's time does not draw the line
+    # through its name
+    route_names = [t for k, t in texts.items() if k.startswith("route:") and t.get_visible()]
+    for t in route_names:
+        t.set_path_effects([patheffects.withStroke(linewidth=3.5 * th.scale, foreground=th.background)])
+    label_texts = list(art.labels.values()) + route_names
     for a in dynamic + label_texts + chapter_texts:
         a.set_animated(True)
     n_chapters = len(lecture.chapters)

@@ -282,6 +282,19 @@ def test_the_default_plots_the_drug_effect_arm_minus_its_placebo(small):
     assert week[0] > 2 * week[1]
 
 
+def test_the_clock_line_does_not_cross_a_route_name(small):
+    """The fast and slow routes are named, and each name is drawn over the moving clock line (an overlay
+    with the node labels, blended after the cursor), ringed with the background, so a chapter paused at a
+    hump's time keeps the name legible."""
+    from matplotlib import patheffects
+    frame = small
+    names = [t for k, t in frame.texts.items() if k.startswith("route:") and t.get_visible()]
+    assert {t.get_text() for t in names} == {"fast route", "slow route"}
+    for t in names:
+        assert t in frame.labels and t.get_animated()
+        assert any(isinstance(e, patheffects.withStroke) for e in t.get_path_effects())
+
+
 def test_reveal_draws_curves_only_up_to_the_clock(lmodel):
     frame = prepare(lmodel, None, None, frames=12, reveal=True)
     ax = next(a for a in frame.fig.axes if a.get_xscale() == "log")
