@@ -52,8 +52,8 @@ def first_event_h(events: Events) -> float:
 
 def expectancy_store(system: OdeSystem, route: str) -> int | None:
     """The compartment an administration by ``route`` adds its expectancy to: the expectancy
-    store's own route of that name if it has one that builds up (a pill's expectancy, which
-    grows over weeks), else its ``visit`` route if that builds up, else the store itself;
+    store's own route of that name if it has one that builds up (a pill's expectancy, with its own
+    onset), else its ``visit`` route if that builds up, else the store itself;
     None for a model without an expectancy store."""
     model = system.model
     if model.expectancy is None:

@@ -32,7 +32,8 @@ judged: its status is ``no interval``.
 Which of the model's drugs, routes and interventions stand for the drugs the trial files name is data: the model's
 *trial map*, ``trialmap/<model file name>`` beside the model file (:func:`load_trialmap`); a model without one has
 every arm ``not simulated``. Background treatment: ``ongoing`` (an antidepressant taken for weeks before the trial)
-is the map's ``[background]`` drug from ``ongoing_lead`` before the first study dose;
+is the map's ``[background]`` drug from ``ongoing_lead`` before the first study dose, by its ``ongoing_route``
+(default: its ``route``; the model's route for a pill that has already failed, which sets up no expectancy);
 ``newly-started-oral-antidepressant`` is the same drug from the first study dose on, in every arm. A
 **randomised-withdrawal** trial is written with each arm's whole course as its doses: the open-label induction
 every arm had, then that arm's own continuation (the drug, or its placebo). The virtual people are the same in
@@ -191,15 +192,16 @@ def load_trialmap(model: Model, path=None) -> TrialMap | None:
         where = f"{path}: [background]"
         if not isinstance(background, dict):
             raise UsageError(f"{where} must be a table\n  hint: [background] with drug, route, amount and every")
-        unknown = set(background) - {"drug", "route", "amount", "every", "ongoing_lead", "note"}
+        unknown = set(background) - {"drug", "route", "amount", "every", "ongoing_lead", "ongoing_route", "note"}
         if unknown:
             raise UsageError(f"{where} has unknown key '{sorted(unknown)[0]}'\n"
-                             "  hint: the keys are drug, route, amount, every, ongoing_lead and note")
+                             "  hint: the keys are drug, route, amount, every, ongoing_lead, ongoing_route and note")
         drug = model.drugs.get(background.get("drug", ""))
-        name = background.get("route")
-        if drug is not None and name is not None and name not in drug.routes:
-            raise UsageError(f"{where}: route = {name!r} is not a route of the model's drug "
-                             f"'{background['drug']}'\n  hint: {suggest(str(name), drug.routes)}")
+        for key in ("route", "ongoing_route"):
+            name = background.get(key)
+            if drug is not None and name is not None and name not in drug.routes:
+                raise UsageError(f"{where}: {key} = {name!r} is not a route of the model's drug "
+                                 f"'{background['drug']}'\n  hint: {suggest(str(name), drug.routes)}")
     populations = data.get("populations", {})
     if not isinstance(populations, dict) or not all(isinstance(v, dict) for v in populations.values()):
         raise UsageError(f"{path}: [populations] must hold one table per trial population\n"
@@ -317,7 +319,8 @@ def arm_plan(model: Model, trial: Trial, arm: Arm, until_h: float, tmap: TrialMa
         lead = _hours_of(bg.get("ongoing_lead", "8 wk"))
         start = -lead if trial.background == "ongoing" else 0.0
         count = int(math.floor((until_h - start) / every)) + 1
-        doses.append(Dose(bg["drug"], bg["route"], parse_quantity(bg["amount"], "mass")[0], False,
+        route = bg.get("ongoing_route", bg["route"]) if trial.background == "ongoing" else bg["route"]
+        doses.append(Dose(bg["drug"], route, parse_quantity(bg["amount"], "mass")[0], False,
                           start_h=start, every_h=every, count=count))
         notes.append(bg.get("note", "background antidepressant")
                      + (f", from {lead / 168:g} weeks before" if start < 0 else ""))

@@ -63,11 +63,32 @@ def test_background_antidepressant_is_in_every_arm(model):
     for arm in ongoing.arms:
         ssri = [d for d in arm_plan(model, ongoing, arm, 168).scenario.doses if d.drug == "ssri"]
         assert len(ssri) == 1 and ssri[0].start_h == -ONGOING_LEAD_H
-        assert ssri[0].route == bg["route"]
+        assert ssri[0].route == bg["ongoing_route"] != bg["route"]
     new = TRIALS["fedgchin2019"]
     for arm in new.arms:
         ssri = [d for d in arm_plan(model, new, arm, 648).scenario.doses if d.drug == "ssri"]
         assert len(ssri) == 1 and ssri[0].start_h == 0.0 and ssri[0].route == bg["route"]
+
+
+def test_an_ongoing_antidepressant_sets_up_no_expectancy(model):
+    """The background pill of a trial that enrols people on an ongoing antidepressant is the same drug by the
+    model's route for a pill that has already failed: its plasma level over a day is the new pill's (within 2%:
+    it reaches the blood at once), but it puts nothing into the expectancy store, while the same pill newly
+    started does."""
+    from pathway import simulate
+    from pathway.modelfile import Dose, Scenario
+    bg = load_trialmap(model).background
+    exp = model.roles.expectancy
+
+    def run(route):
+        sc = Scenario(name=route, description="", days=14.0,
+                      doses=(Dose(bg["drug"], route, 10.0, False, every_h=24.0, count=14),))
+        r = simulate(model, sc, t_eval=np.linspace(13 * 24.0, 14 * 24.0, 49))
+        return float(np.mean(r[bg["drug"]])), float(r[exp][-1])
+    old_level, old_store = run(bg["ongoing_route"])
+    new_level, new_store = run(bg["route"])
+    assert old_level == pytest.approx(new_level, rel=0.02) and old_level > 0
+    assert old_store == 0.0 < new_store
 
 
 def test_a_new_pill_builds_its_expectancy_slowly(model):
@@ -124,6 +145,7 @@ def test_a_trial_of_older_adults_scales_the_drive_they_need(model):
      "unknown key 'when'"),
     ("[background]\ndrug = \"ssri\"\nroute = \"skin\"\n", "route = 'skin'"),
     ("[background]\ndrug = \"ssri\"\nroute = \"oral\"\nlead = \"8 wk\"\n", "unknown key 'lead'"),
+    ("[background]\ndrug = \"ssri\"\nroute = \"oral\"\nongoing_route = \"old\"\n", "ongoing_route = 'old'"),
 ])
 def test_a_bad_trial_population_or_background_is_refused_with_a_hint(model, tmp_path, table, words):
     """The error names the file's table (its header) and what is wrong, with a hint."""
