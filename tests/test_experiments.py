@@ -142,7 +142,20 @@ def test_landmark_experiment_is_reproduced(catalogue, experiment):
 NOT_REPRODUCED_AFTER_FIT = {
     "murrough2013-series": "days from the last infusion until response is lost",
     "daly2019-maintenance": "median relief at week 32 with continued esketamine",
+    "modasava2019-spine-ablation": "drug effect on days 2-4, share of control",
 }
+
+
+def test_the_readme_counts_the_experiments_reproduced(catalogue):
+    """The README's '9 of 12 experiments reproduced' is the catalogue's own count, and names each miss."""
+    from pathlib import Path
+    readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8").split())
+    done = sum(r.reproduced for r in catalogue.values())
+    assert f"{done} of {len(catalogue)} experiments reproduced" in readme
+    missed = {k for k, r in catalogue.items() if not r.reproduced}
+    assert missed == set(NOT_REPRODUCED_AFTER_FIT)
+    for words in ("Murrough 2013", "Daly 2019", "Moda-Sava 2019"):
+        assert words in readme
 
 
 def test_T11_maintenance_roughly_halves_relapse_but_does_not_abolish_it(catalogue):
@@ -176,11 +189,19 @@ def test_T11_twice_weekly_esketamine_does_not_accumulate(model):
     assert max(trough) < 0.1 * peaks[0]
 
 
-def test_T12_nbqx_leaves_dissociation_but_removes_relief(model):
+def test_T12_nbqx_leaves_dissociation(model):
     ctrl = run_arm(model, "ketamine-iv", days=3)
     nbqx = run_arm(model, "ketamine-iv", days=3, interventions=["nbqx"])
     # the same to the solver's tolerance (rtol 1e-5): the two arms take different steps
     assert nbqx.peak("dissociation") == pytest.approx(ctrl.peak("dissociation"), rel=1e-4)
+
+
+@pytest.mark.xfail(strict=True, reason="the fitted model keeps about 7% of the 24-h effect under NBQX: the "
+                   "eEF2 kinase route to BDNF, which an AMPA blocker does not reach, carries more of it than "
+                   "before the fit (the scorecard's T12a, at most 25%, is met)")
+def test_T12_nbqx_abolishes_relief(model):
+    ctrl = run_arm(model, "ketamine-iv", days=3)
+    nbqx = run_arm(model, "ketamine-iv", days=3, interventions=["nbqx"])
     # abolished: under 5% of the control effect at 24 h (the scorecard's T12a allows 25%)
     assert abs(nbqx.effect(D)) < 0.05 * ctrl.effect(D) and ctrl.effect(D) > 0.1
 
