@@ -335,3 +335,24 @@ def test_petab_role_filter(trials):
     assert cal["datasetId"].map(ids).eq("calibrate").all()
     assert val["datasetId"].map(ids).eq("validate").all()
     assert len(cal) + len(val) == len(petab_tables(trials)["measurement"])
+
+
+def test_the_readme_says_two_trials_of_one_design_differ_beyond_their_intervals(trials):
+    """'39% and 52% of their placebo-spray arms responded at day 28, each outside the other's interval':
+    computed from the two trial files (the same design: esketamine or placebo spray twice a week beside a new
+    oral antidepressant, adults under 65)."""
+    from pathway.trialsim import _outcome_interval
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    by_id = {t.id: t for t in trials}
+    got = []
+    for tid in ("fedgchin2019", "popova2019"):
+        t = by_id[tid]
+        assert t.comparator == "placebo-spray" and t.background == "newly-started-oral-antidepressant"
+        ((o, arm),) = [(o, a) for a in t.arms if a.kind == "control" for o in a.outcomes
+                       if o.measure == "response" and o.time_h == 27 * 24]
+        got.append((o.rate, _outcome_interval(o, arm)))
+    (r1, (lo1, hi1)), (r2, (lo2, hi2)) = got
+    assert not lo2 <= r1 <= hi2 and not lo1 <= r2 <= hi1
+    assert f"yet {round(100 * r1)}% and {round(100 * r2)}% of their placebo-spray arms responded at day 28, " \
+           "each outside the other's interval" in readme
+    assert {by_id["fedgchin2019"].role, by_id["popova2019"].role} == {"calibrate", "validate"}
