@@ -61,7 +61,7 @@ _POP_KEYS = {"treatment_resistant": bool, "diagnosis": str, "scale": str, "basel
              "age": str, "min_age": (int, float), "note": str}
 _POP_REQUIRED = ("treatment_resistant", "diagnosis", "scale")
 _DESIGN_KEYS = {"allocation": str, "masking": str, "randomised": bool, "comparator": str, "background": str,
-                "note": str}
+                "masked_by": str, "note": str}
 _DESIGN_REQUIRED = ("allocation", "masking", "randomised", "comparator", "background")
 _ARM_KEYS = {"id": str, "label": str, "kind": str, "n": int, "doses": list, "outcomes": list, "note": str}
 _ARM_REQUIRED = ("id", "label", "kind", "doses")
@@ -195,6 +195,7 @@ class Trial:
     notes: str = ""
     not_verified: tuple[str, ...] = ()
     min_age: float | None = None     # the youngest age (years) the trial enrolled, when it limited age
+    masked_by: str = ""              # what hid the arms from everyone beyond the usual blinding ("general anaesthesia")
 
     def arm(self, arm_id: str) -> Arm:
         for a in self.arms:
@@ -653,7 +654,8 @@ def _parse(data: dict, path: str) -> Trial:
         contrasts=tuple(contrasts), source_file=path, first_author=head.get("first_author", ""),
         registration=head.get("registration", ""), notes=head.get("notes", ""),
         not_verified=tuple(head.get("not_verified", ())),
-        min_age=None if pop.get("min_age") is None else float(pop["min_age"]))
+        min_age=None if pop.get("min_age") is None else float(pop["min_age"]),
+        masked_by=design.get("masked_by", ""))
 
 
 #: How a trial file is spoken of in its errors (limits: :mod:`pathway.tomlfile`).
@@ -735,7 +737,7 @@ def petab_tables(trials, role: str | None = None) -> dict:
                 "doseCount": sum(len(d.times_h) for d in a.doses),
                 "infusion_h": first.duration_h if first is not None and first.duration_h is not None else 0.0,
                 "comparator": t.comparator, "background": t.background, "allocation": t.allocation,
-                "masking": t.masking, "randomised": t.randomised, "treatmentResistant": t.treatment_resistant,
+                "masking": t.masking, "maskedBy": t.masked_by, "randomised": t.randomised, "treatmentResistant": t.treatment_resistant,
                 "scale": t.scale, "baselineMean": t.baseline_mean, "minAge": t.min_age, "n": a.n,
             })
             for o in a.outcomes:
@@ -761,7 +763,7 @@ def petab_tables(trials, role: str | None = None) -> dict:
               "scale", "n", "source", "relapseSince_h"]
     c_cols = ["conditionId", "conditionName", "trialId", "armId", "role", "armKind", "drugs", "routes", "doses",
               "doseTimes_h", "doseCount", "infusion_h", "comparator", "background", "allocation", "masking",
-              "randomised", "treatmentResistant", "scale", "baselineMean", "minAge", "n"]
+              "maskedBy", "randomised", "treatmentResistant", "scale", "baselineMean", "minAge", "n"]
     k_cols = ["trialId", "conditionA", "conditionB", "observableId", "time", "difference", "se", "source"]
     return {
         "measurement": pd.DataFrame(m_rows, columns=m_cols),

@@ -179,10 +179,14 @@ def load_trialmap(model: Model, path=None) -> TrialMap | None:
         raise UsageError(f"{path}: [drugs] must hold one table per trial drug name\n"
                          "  hint: write [drugs.ketamine] with lines = [...]")
     for name, entry in drugs.items():
-        unknown = set(entry) - {"lines", "routes", "infusion", "intervention", "note"}
+        unknown = set(entry) - {"lines", "routes", "infusion", "intervention", "note", "masked_lines", "masked_note"}
         if unknown:
             raise UsageError(f"{path}: [drugs.{name}] has unknown key '{sorted(unknown)[0]}'\n"
-                             "  hint: the keys are lines, routes, infusion, intervention and note")
+                             "  hint: the keys are lines, routes, infusion, intervention, note, masked_lines and "
+                             "masked_note")
+        if "masked_lines" in entry and "lines" not in entry:
+            raise UsageError(f"{path}: [drugs.{name}] has masked_lines but no lines\n"
+                             "  hint: masked_lines replace lines only in a trial whose design says masked_by")
         if ("lines" in entry) == ("intervention" in entry):
             raise UsageError(f"{path}: [drugs.{name}] needs either lines or intervention\n"
                              "  hint: lines = [{ drug = \"...\" }] gives doses; intervention = \"...\" "
@@ -258,11 +262,17 @@ def _hours_of(text: str) -> float:
     return parse_quantity(text, "time")[0]
 
 
-def _map_dose(model: Model, tmap: TrialMap, d) -> tuple[list[Dose], list[str], list[str], str]:
-    """(model dose lines, interventions to apply, notes, reason it cannot be mimicked or '')."""
+def _map_dose(model: Model, tmap: TrialMap, d, masked_by: str = "") -> tuple[list[Dose], list[str], list[str], str]:
+    """(model dose lines, interventions to apply, notes, reason it cannot be mimicked or ''). In a trial whose
+    design says something beyond the usual blinding hid the arms from everyone (``masked_by``), a drug with
+    ``masked_lines`` in the map is given by those lines instead (saline under general anaesthesia is a placebo
+    nobody can recognise)."""
     entry = tmap.drugs.get(d.drug)
     if entry is None:
         return [], [], [], f"the model has no drug '{d.drug}' (its trial map names none)"
+    if masked_by and "masked_lines" in entry:
+        note = entry.get("masked_note", f"{d.drug} masked by {{masked_by}}").replace("{masked_by}", masked_by)
+        entry = {**entry, "lines": entry["masked_lines"], "note": note}
     notes = [entry["note"]] if entry.get("note") else []
     if "intervention" in entry:
         if entry["intervention"] not in model.interventions:
@@ -304,7 +314,7 @@ def arm_plan(model: Model, trial: Trial, arm: Arm, until_h: float, tmap: TrialMa
     interventions: list[str] = []
     notes: list[str] = []
     for d in arm.doses:
-        lines, ivs, more, reason = _map_dose(model, tmap, d)
+        lines, ivs, more, reason = _map_dose(model, tmap, d, trial.masked_by)
         if reason:
             return ArmPlan(trial.id, arm.id, None, None, reason=reason)
         doses += lines

@@ -315,7 +315,8 @@ def test_petab_tables_have_the_columns_and_no_gaps(trials):
         assert col in m.columns
         assert not m[col].isna().any(), f"measurement column {col} has a gap"
     assert {"conditionId", "conditionName", "drugs", "routes", "doses", "doseTimes_h", "comparator", "background",
-            "allocation", "masking", "n", "role"} <= set(c.columns)
+            "allocation", "masking", "maskedBy", "n", "role"} <= set(c.columns)
+    assert set(c.loc[c["trialId"] == "lii2023", "maskedBy"]) == {"general anaesthesia"}
     for col in ("conditionId", "drugs", "routes", "doses", "doseTimes_h", "comparator", "background"):
         assert not c[col].isna().any(), f"condition column {col} has a gap"
     assert set(m["simulationConditionId"]) <= set(c["conditionId"])

@@ -70,6 +70,22 @@ def test_background_antidepressant_is_in_every_arm(model):
         assert len(ssri) == 1 and ssri[0].start_h == 0.0 and ssri[0].route == bg["route"]
 
 
+def test_saline_hidden_by_anaesthesia_is_the_masked_placebo(model):
+    """Lii 2023 gave saline during general anaesthesia (its design says masked_by), so nobody could recognise
+    it: its saline arm runs as the model's masked inert drug, and says so; a saline arm of an ordinary
+    blinded trial stays the model's recognised saline."""
+    lii = TRIALS["lii2023"]
+    assert lii.masked_by == "general anaesthesia"
+    plan = arm_plan(model, lii, lii.arm("saline"), 72)
+    assert {d.drug for d in plan.scenario.doses} == {model.roles.inert}
+    assert any("general anaesthesia" in n and "masked placebo" in n for n in plan.notes)
+    pooled = TRIALS["wilkinson2019"]
+    assert not pooled.masked_by
+    plan = arm_plan(model, pooled, pooled.arm("saline"), 72)
+    assert {d.drug for d in plan.scenario.doses} == {"saline"}
+    assert not any("masked placebo" in n for n in plan.notes)
+
+
 def test_an_ongoing_antidepressant_sets_up_no_expectancy(model):
     """The background pill of a trial that enrols people on an ongoing antidepressant is the same drug by the
     model's route for a pill that has already failed: its plasma level over a day is the new pill's (within 2%:
@@ -146,6 +162,7 @@ def test_a_trial_of_older_adults_scales_the_drive_they_need(model):
     ("[background]\ndrug = \"ssri\"\nroute = \"skin\"\n", "route = 'skin'"),
     ("[background]\ndrug = \"ssri\"\nroute = \"oral\"\nlead = \"8 wk\"\n", "unknown key 'lead'"),
     ("[background]\ndrug = \"ssri\"\nroute = \"oral\"\nongoing_route = \"old\"\n", "ongoing_route = 'old'"),
+    ("[drugs.x]\nmasked_lines = [{ inert = true, amount = \"1 mg\" }]\n", "masked_lines but no lines"),
 ])
 def test_a_bad_trial_population_or_background_is_refused_with_a_hint(model, tmp_path, table, words):
     """The error names the file's table (its header) and what is wrong, with a hint."""
