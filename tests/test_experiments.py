@@ -156,6 +156,12 @@ def test_the_readme_counts_the_experiments_reproduced(catalogue):
     assert missed == set(NOT_REPRODUCED_AFTER_FIT)
     for words in ("Murrough 2013", "Daly 2019", "Moda-Sava 2019"):
         assert words in readme
+    # "relief is lost within days, not about 18": the days from the last infusion until response is lost
+    assert "after six infusions relief is lost within days, not about 18" in readme
+    assert catalogue["murrough2013-series"].numbers["check2"] < 7
+    # "removing the new spines leaves half of the drug effect at day 2": the share of control at day 2
+    assert "removing the new spines leaves half of the drug effect at day 2" in readme
+    assert 0.4 <= catalogue["modasava2019-spine-ablation"].numbers["check2_1"] <= 0.6
 
 
 def test_T11_maintenance_roughly_halves_relapse_but_does_not_abolish_it(catalogue):
