@@ -737,7 +737,8 @@ def petab_tables(trials, role: str | None = None) -> dict:
                 "doseCount": sum(len(d.times_h) for d in a.doses),
                 "infusion_h": first.duration_h if first is not None and first.duration_h is not None else 0.0,
                 "comparator": t.comparator, "background": t.background, "allocation": t.allocation,
-                "masking": t.masking, "maskedBy": t.masked_by, "randomised": t.randomised, "treatmentResistant": t.treatment_resistant,
+                "masking": t.masking, "maskedBy": t.masked_by, "randomised": t.randomised,
+                "treatmentResistant": t.treatment_resistant,
                 "scale": t.scale, "baselineMean": t.baseline_mean, "minAge": t.min_age, "n": a.n,
             })
             for o in a.outcomes:

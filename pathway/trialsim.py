@@ -271,7 +271,7 @@ def _map_dose(model: Model, tmap: TrialMap, d, masked_by: str = "") -> tuple[lis
     if entry is None:
         return [], [], [], f"the model has no drug '{d.drug}' (its trial map names none)"
     if masked_by and "masked_lines" in entry:
-        note = entry.get("masked_note", f"{d.drug} masked by {{masked_by}}").replace("{masked_by}", masked_by)
+        note = entry.get("masked_note", f"{d.drug} given under {{masked_by}}").replace("{masked_by}", masked_by)
         entry = {**entry, "lines": entry["masked_lines"], "note": note}
     notes = [entry["note"]] if entry.get("note") else []
     if "intervention" in entry:
