@@ -144,9 +144,13 @@ def apply_intervention(model: Model, name: str, at_h: float | None = None) -> Mo
                                                 scale[key], name))
         edges.append(e)
     model = replace(model, edges=tuple(edges), applied=model.applied + ((name, at_h),))
+    # a scaled parameter carries its range with it: the range bounds the value for the people the model stands
+    # for, and an intervention that doubles a lifetime stands for other biology (the browser solver does the same)
+    params = dict(model.parameters)
     for pname, factor in iv.scale_parameters:
-        model = set_parameter(model, pname, model.parameters[pname].value * factor)
-    return model
+        p = params[pname]
+        params[pname] = replace(p, value=p.value * factor, low=p.low * factor, high=p.high * factor)
+    return replace(model, parameters=params) if iv.scale_parameters else model
 
 
 def intervention_events(model: Model, scenario: Scenario) -> tuple[tuple[Dose, ...],

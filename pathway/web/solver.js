@@ -576,8 +576,9 @@
         else if (k in scale) override[e.edge] = isMet ? Math.min(1, current * scale[k]) : current * scale[k];
       }
       iv.scale_parameters.forEach(function (s) {
-        var p = data.parameters[s[0]], v = params[s[0]] * s[1];
-        if (v < p.low * p.factor * (1 - 1e-12) || v > p.high * p.factor * (1 + 1e-12)) {
+        // the range scales with the value, as in pathway.scenarios.apply_intervention
+        var p = data.parameters[s[0]], v = params[s[0]] * s[1], f = p.factor * s[1];
+        if (v < p.low * f * (1 - 1e-12) || v > p.high * f * (1 + 1e-12)) {
           fail("intervention '" + it.name + "' takes parameter '" + s[0] + "' outside its range",
             "move that parameter back toward its default");
         }
