@@ -57,7 +57,7 @@ _HEAD_KEYS = {"id": str, "name": str, "title": str, "first_author": str, "journa
               "pmid": str, "role": str, "kind": str, "result": str, "notes": str, "not_verified": list,
               "registration": str}
 _HEAD_REQUIRED = ("id", "name", "title", "journal", "year", "role", "kind", "result")
-_POP_KEYS = {"treatment_resistant": bool, "diagnosis": str, "scale": str, "baseline_mean": (int, float),
+_POP_KEYS = {"treatment_resistant": (bool, str), "diagnosis": str, "scale": str, "baseline_mean": (int, float),
              "age": str, "min_age": (int, float), "note": str}
 _POP_REQUIRED = ("treatment_resistant", "diagnosis", "scale")
 _DESIGN_KEYS = {"allocation": str, "masking": str, "randomised": bool, "comparator": str, "background": str,
@@ -178,7 +178,7 @@ class Trial:
     result: str
     doi: str | None
     pmid: str | None
-    treatment_resistant: bool
+    treatment_resistant: bool | str  # True, False or "mixed" (a pooled analysis of both kinds of trial)
     diagnosis: str
     scale: str
     baseline_mean: float | None
@@ -573,6 +573,10 @@ def _parse(data: dict, path: str) -> Trial:
     design_ok = _check_table(data["design"], _DESIGN_KEYS, _DESIGN_REQUIRED, "[design]", probs, "design")
     probs.raise_if_any()
     head, pop, design = data["trial"], data["population"], data["design"]
+    if isinstance(pop.get("treatment_resistant"), str) and pop["treatment_resistant"] != "mixed":
+        probs.add("[population], key 'treatment_resistant'",
+                  f"{pop['treatment_resistant']!r} is not true, false or \"mixed\"",
+                  "write true or false; \"mixed\" for a pooled analysis of trials of both kinds")
     if head_ok:
         if not _ID.match(head["id"]):
             probs.add("[trial], key 'id'", f"'{head['id']}' is not a valid id",

@@ -212,15 +212,23 @@ def load_trialmap(model: Model, path=None) -> TrialMap | None:
                          "  hint: write [populations.older-adults] with min_age and scale")
     for name, entry in populations.items():
         where = f"{path}: [populations.{name}]"
-        unknown = set(entry) - {"min_age", "scale", "note"}
+        unknown = set(entry) - {"min_age", "treatment_resistant", "scale", "note"}
         if unknown:
             raise UsageError(f"{where} has unknown key '{sorted(unknown)[0]}'\n"
-                             "  hint: the keys are min_age, scale and note")
-        age = entry.get("min_age")
+                             "  hint: the keys are min_age, treatment_resistant, scale and note")
+        if "min_age" not in entry and "treatment_resistant" not in entry:
+            raise UsageError(f"{where} says no trial it applies to\n"
+                             "  hint: give min_age (trials of people at least this old) or treatment_resistant "
+                             "(true or false: trials whose [population] says the same)")
+        age = entry.get("min_age", 18)
         if isinstance(age, bool) or not isinstance(age, (int, float)) or not 0 < age < 120:
             raise UsageError(f"{where}: min_age = {age!r} is not an age in years\n"
                              "  hint: the population applies to trials whose min_age is at least this, "
                              "e.g. min_age = 65")
+        if not isinstance(entry.get("treatment_resistant", False), bool):
+            raise UsageError(f"{where}: treatment_resistant = {entry['treatment_resistant']!r} is not true or "
+                             "false\n  hint: treatment_resistant = false applies the population to trials whose "
+                             "[population] says treatment_resistant = false")
         scale = entry.get("scale")
         if not isinstance(scale, dict) or not scale:
             raise UsageError(f"{where}: scale must name at least one parameter\n"
@@ -238,23 +246,30 @@ def load_trialmap(model: Model, path=None) -> TrialMap | None:
     return TrialMap(drugs, background if isinstance(background, dict) else None, str(path), populations)
 
 
+def population_applies(trial: Trial, entry: dict) -> bool:
+    """Whether a trial map's ``[populations.NAME]`` ``entry`` stands for ``trial``'s people: every selector it
+    gives must hold (``min_age``: the trial enrolled no one younger; ``treatment_resistant``: the trial's
+    population says the same, so a pooled analysis of both kinds, "mixed", matches neither)."""
+    if "min_age" in entry and (trial.min_age is None or trial.min_age < entry["min_age"]):
+        return False
+    return "treatment_resistant" not in entry or trial.treatment_resistant is entry["treatment_resistant"]
+
+
 def population_scale(model: Model, trial: Trial, tmap: TrialMap) -> tuple[Model, list[str]]:
-    """``model`` as it stands for ``trial``'s population: every ``[populations.NAME]`` of the trial map whose
-    ``min_age`` the trial's own ``min_age`` reaches multiplies its parameters by its factors (the factor is a
+    """``model`` as it stands for ``trial``'s population: every ``[populations.NAME]`` of the trial map that
+    applies to the trial (:func:`population_applies`) multiplies its parameters by its factors (the factor is a
     parameter of the model, so a fit can estimate it). The parameter's range is scaled with it: the range bounds the
     value (and the spread of the virtual patients around it) for the adults the model stands for."""
     notes: list[str] = []
-    if trial.min_age is None:
-        return model, notes
     for name, entry in tmap.populations.items():
-        if trial.min_age < entry["min_age"]:
+        if not population_applies(trial, entry):
             continue
         params = dict(model.parameters)
         for target, factor in entry["scale"].items():
             p, f = params[target], model.parameters[factor].value
             params[target] = replace(p, value=p.value * f, low=p.low * f, high=p.high * f)
         model = replace(model, parameters=params)
-        notes.append(entry.get("note") or f"trial population '{name}' (aged {entry['min_age']:g} and over)")
+        notes.append(entry.get("note") or f"trial population '{name}'")
     return model, notes
 
 

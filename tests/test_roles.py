@@ -177,7 +177,7 @@ def test_parameter_uses_come_from_the_compiler(model):
         model = set_hypothesis(model, h, True)
     spreads = {v.spread.name for v in model.population.variations if isinstance(v.spread, ParamRef)}
     factors = {f for entry in load_trialmap(model).populations.values() for f in entry["scale"].values()}
-    assert spreads == {"relief_spread"} and factors == {"older_adult_factor"}
+    assert spreads == {"relief_spread"} and factors == {"older_adult_factor", "nonresistant_placebo_factor"}
     assert set(compile_model(model).param_uses) == set(model.parameters) - spreads - factors
 
 

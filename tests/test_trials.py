@@ -55,7 +55,7 @@ def test_null_trials_and_placebo_arms_in_both_roles(trials):
 def test_the_design_is_data(trials):
     for t in trials:
         assert t.comparator in COMPARATORS
-        assert isinstance(t.treatment_resistant, bool)
+        assert t.treatment_resistant in (True, False, "mixed")
         assert t.arms
         for a in t.arms:
             assert a.doses, f"{t.id}/{a.id} has no dose"
@@ -203,6 +203,10 @@ MUTATIONS = [
     ("age not in years", 'scale = "MADRS"', 'scale = "MADRS"\nmin_age = 650', ["key 'min_age'", "not an age"]),
     ("age a string", 'scale = "MADRS"', 'scale = "MADRS"\nmin_age = "65"', ["min_age"]),
     ("age a boolean", 'scale = "MADRS"', 'scale = "MADRS"\nmin_age = true', ["key 'min_age'"]),
+    ("resistance a word", 'treatment_resistant = true', 'treatment_resistant = "some"',
+     ["key 'treatment_resistant'", "'some' is not true, false or \"mixed\""]),
+    ("resistance a number", 'treatment_resistant = true', 'treatment_resistant = 1',
+     ["key 'treatment_resistant'", "write true or false"]),
     ("rate above 1", 'count = 5\nrate = 0.5', 'rate = 1.5', ["arm 'ketamine'", "key 'rate'", "outside [0, 1]"]),
     ("negative rate", 'count = 1\nrate = 0.1', 'rate = -0.1', ["arm 'saline'", "key 'rate'", "outside [0, 1]"]),
     ("count above n", 'count = 5\nrate = 0.5', 'count = 12\nrate = 0.5', ["key 'count'", "more than n = 10"]),

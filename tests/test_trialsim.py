@@ -152,7 +152,37 @@ def test_a_trial_of_older_adults_scales_the_drive_they_need(model):
         pytest.approx(base.value)
 
 
+def test_a_trial_of_people_not_selected_for_treatment_resistance_scales_their_placebo(model):
+    """Lepola 2003 (primary care) is not a trial of treatment-resistant depression: its arms run with
+    placebo_strength multiplied by nonresistant_placebo_factor and say so; a treatment-resistant trial and a pooled
+    analysis of both kinds ("mixed") run the model as it is; the factor is read at run time."""
+    from pathway.trialsim import population_applies
+    factor = model.parameters["nonresistant_placebo_factor"].value
+    base = model.parameters["placebo_strength"]
+    moved = set_parameter(model, "nonresistant_placebo_factor", 2.5)
+    open_trial, resistant, pooled = TRIALS["lepola2003"], TRIALS["daly2018"], TRIALS["wilkinson2019"]
+    assert (open_trial.treatment_resistant, resistant.treatment_resistant, pooled.treatment_resistant) == \
+        (False, True, "mixed")
+    for arm in open_trial.arms:
+        plan = arm_plan(model, open_trial, arm, 1344)
+        assert plan.model.parameters["placebo_strength"].value == pytest.approx(base.value * factor)
+        assert any("not selected for treatment resistance" in n for n in plan.notes)
+        assert arm_plan(moved, open_trial, arm, 1344).model.parameters["placebo_strength"].value == \
+            pytest.approx(base.value * 2.5)
+    for trial in (resistant, pooled):
+        for arm in trial.arms:
+            plan = arm_plan(moved, trial, arm, 200)
+            assert plan.model.parameters["placebo_strength"] == base
+            assert not any("treatment resistance" in n for n in plan.notes)
+    # both selectors of one entry must hold
+    entry = {"min_age": 65, "treatment_resistant": True}
+    assert population_applies(TRIALS["ochsross2020"], entry) and not population_applies(resistant, entry)
+
+
 @pytest.mark.parametrize("table, words", [
+    ("[populations.x]\nscale = { relief_half_drive = \"older_adult_factor\" }\n", "says no trial"),
+    ("[populations.x]\ntreatment_resistant = \"no\"\nscale = { relief_half_drive = \"older_adult_factor\" }\n",
+     "treatment_resistant = 'no'"),
     ("[populations.x]\nmin_age = 65\n", "scale must name"),
     ("[populations.x]\nmin_age = 0\nscale = { relief_half_drive = \"older_adult_factor\" }\n", "not an age"),
     ("[populations.x]\nmin_age = 65\nscale = { relief_half_drive = \"nope\" }\n", "no parameter 'nope'"),
