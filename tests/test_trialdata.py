@@ -30,7 +30,23 @@ def test_the_new_trials_validate_and_keep_the_calibration_set():
     for tid in NEW:
         assert TRIALS[tid].role == "validate"
     assert sorted(t.id for t in TRIALS.values() if t.role == "calibrate") == [
-        "daly2018", "fedgchin2019", "ochsross2020", "singh2016", "wade2002", "wilkinson2019"]
+        "daly2018", "fedgchin2019", "ionescu2021", "ochsross2020", "singh2016", "wade2002", "wilkinson2019"]
+
+
+def test_the_aspire_twins_split_calibration_and_validation_of_the_population_effect():
+    """Rule 6 of the trial folder's README: the population of people not selected for treatment resistance is
+    calibrated by ASPIRE II alone; its twin ASPIRE I and the earlier trials of such people validate it."""
+    aspire2, aspire1 = TRIALS["ionescu2021"], TRIALS["fu2020"]
+    assert (aspire2.role, aspire1.role) == ("calibrate", "validate")
+    for t in (aspire2, aspire1):
+        assert t.treatment_resistant is False and t.comparator == "placebo-spray"
+        assert t.background == "newly-started-oral-antidepressant"
+    # the only other calibration trial of such people gives a difference, not an arm's level
+    others = sorted(t.id for t in TRIALS.values() if t.treatment_resistant is False and t.role == "calibrate")
+    assert others == ["ionescu2021", "wade2002"]
+    assert not any(a.outcomes for a in TRIALS["wade2002"].arms) and TRIALS["wade2002"].contrasts
+    assert {"canuso2018", "lepola2003", "lii2023", "fu2020"} <= {
+        t.id for t in TRIALS.values() if t.treatment_resistant is False and t.role == "validate"}
 
 
 def test_lepola_gives_the_placebo_pill_arm_its_own_level():
