@@ -38,6 +38,10 @@ def test_the_aspire_twins_split_calibration_and_validation_of_the_population_eff
     calibrated by ASPIRE II alone; its twin ASPIRE I and the earlier trials of such people validate it."""
     aspire2, aspire1 = TRIALS["ionescu2021"], TRIALS["fu2020"]
     assert (aspire2.role, aspire1.role) == ("calibrate", "validate")
+    from pathlib import Path
+    readme = " ".join((Path(__file__).resolve().parent.parent / "models" / "trials" / "README.md")
+                      .read_text(encoding="utf-8").split())
+    assert f"ionescu2021 (ASPIRE II, {sum(a.n for a in aspire2.arms)} people)" in readme
     for t in (aspire2, aspire1):
         assert t.treatment_resistant is False and t.comparator == "placebo-spray"
         assert t.background == "newly-started-oral-antidepressant"

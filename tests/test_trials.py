@@ -116,6 +116,9 @@ def test_readme_states_the_role_rule_and_lists_every_trial(trials):
     assert "Roles: the rule" in readme
     for t in trials:
         assert re.search(rf"\|\s*{t.id}\s*\|.*\|\s*{t.role}\s*\|", readme), f"{t.id} missing from the README table"
+    # "That makes 7 of 21 calibrate": counted from the files
+    calibrate = sum(t.role == "calibrate" for t in trials)
+    assert f"That makes {calibrate} of {len(trials)} calibrate" in " ".join(readme.split())
 
 
 # ----------------------------------------------------------------------------------------- hostile files
