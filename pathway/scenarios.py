@@ -23,6 +23,7 @@ from dataclasses import replace
 from .errors import UnknownNameError, UsageError, suggest
 from .modelfile import Dose, Intervention, Model, ParamRef, Scenario, parse_quantity, set_hypothesis
 from .modelfile import set_parameter as _set_parameter
+from .transforms import scale_parameter
 
 __all__ = ["ScaledParameter", "apply_intervention", "apply_all", "intervention_events",
            "intervention_for", "parse_intervention", "placebo_arm", "set_parameter",
@@ -144,13 +145,10 @@ def apply_intervention(model: Model, name: str, at_h: float | None = None) -> Mo
                                                 scale[key], name))
         edges.append(e)
     model = replace(model, edges=tuple(edges), applied=model.applied + ((name, at_h),))
-    # a scaled parameter carries its range with it: the range bounds the value for the people the model stands
-    # for, and an intervention that doubles a lifetime stands for other biology (the browser solver does the same)
-    params = dict(model.parameters)
+    # a scaled parameter carries its range with it (the browser solver does the same)
     for pname, factor in iv.scale_parameters:
-        p = params[pname]
-        params[pname] = replace(p, value=p.value * factor, low=p.low * factor, high=p.high * factor)
-    return replace(model, parameters=params) if iv.scale_parameters else model
+        model = scale_parameter(model, pname, factor)
+    return model
 
 
 def intervention_events(model: Model, scenario: Scenario) -> tuple[tuple[Dose, ...],

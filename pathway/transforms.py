@@ -55,6 +55,26 @@ def set_parameter(model: Model, name: str, value: Any) -> Model:
     return replace(model, parameters=params)
 
 
+def scale_parameter(model: Model, name: str, factor: float) -> Model:
+    """Return a copy of ``model`` with parameter ``name`` multiplied by ``factor``, its range with it.
+
+    The range bounds the value for the people the model stands for; a trial population or an intervention
+    that scales the parameter stands for other people or other biology, so its range moves along (and the
+    spread of virtual patients around the value is not clipped).
+
+    >>> from pathway import load_model
+    >>> m = load_model()
+    >>> name, p = next(iter(m.parameters.items()))
+    >>> q = scale_parameter(m, name, 2.0).parameters[name]
+    >>> (q.value, q.low, q.high) == (2 * p.value, 2 * p.low, 2 * p.high)
+    True
+    """
+    p = model.parameters[name]
+    params = dict(model.parameters)
+    params[name] = replace(p, value=p.value * factor, low=p.low * factor, high=p.high * factor)
+    return replace(model, parameters=params)
+
+
 def set_hypothesis(model: Model, name: str, enabled: bool = True) -> Model:
     """Return a copy of ``model`` with hypothesis ``name`` switched on or off."""
     if name not in model.hypotheses:

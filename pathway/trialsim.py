@@ -55,6 +55,7 @@ import numpy as np
 from .errors import UsageError, suggest
 from .modelfile import Dose, Model, Scenario, parse_quantity
 from .trials import RATE_MEASURES, Arm, Outcome, Trial, load_trials
+from .transforms import scale_parameter
 
 __all__ = ["ArmPlan", "Row", "arm_plan", "simulate_arms", "compare_trials", "wilson", "newcombe",
            "headline", "load_trialmap", "default_trialmap_path", "relapse_readings", "N_PEOPLE", "SEED",
@@ -264,11 +265,8 @@ def population_scale(model: Model, trial: Trial, tmap: TrialMap) -> tuple[Model,
     for name, entry in tmap.populations.items():
         if not population_applies(trial, entry):
             continue
-        params = dict(model.parameters)
         for target, factor in entry["scale"].items():
-            p, f = params[target], model.parameters[factor].value
-            params[target] = replace(p, value=p.value * f, low=p.low * f, high=p.high * f)
-        model = replace(model, parameters=params)
+            model = scale_parameter(model, target, model.parameters[factor].value)
         notes.append(entry.get("note") or f"trial population '{name}'")
     return model, notes
 
