@@ -364,6 +364,10 @@ def apply_fit(model: Model, result: FitResult) -> Model:
 
 
 def _rounded(v: float, low: float, high: float) -> float:
+    """``v`` to 4 significant digits, inside ``[low, high]``; a value within a millionth of the range's width of
+    a bound is that bound (an optimiser's 1e-13 for a range from 0 is 0, not a number too small to write)."""
+    if high > low and min(abs(v - low), abs(v - high)) <= 1e-6 * (high - low):
+        return low if abs(v - low) <= abs(v - high) else high
     r = float(f"{v:.4g}")
     return min(max(r, low), high)
 
@@ -371,14 +375,19 @@ def _rounded(v: float, low: float, high: float) -> float:
 _VALUE = re.compile(r'^(\s*value\s*=\s*)("?)([^"#\n]*?)("?)(\s*(#.*)?)$')
 
 
-def _render(value: float, old: str, dim: str) -> str:
-    """The new value in the unit the file used on that line."""
-    if dim == "number":
-        return f"{value:.4g}"
-    m = re.match(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*(.*?)\s*$", old)
-    unit = m.group(1) if m else BASE_UNIT[dim]
-    factor = UNITS[dim].get(unit, 1.0)
-    return f"{value / factor:.4g} {unit}"
+def _render(value: float, old: str, dim: str, low: float = -math.inf, high: float = math.inf) -> str:
+    """The new value in the unit the file used on that line, with as few significant digits (4 or more) as keep
+    it inside ``[low, high]`` once read back (1 h written in weeks to 4 digits, 0.005952 wk, is under 1 h)."""
+    unit, factor = "", 1.0
+    if dim != "number":
+        m = re.match(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*(.*?)\s*$", old)
+        unit = m.group(1) if m else BASE_UNIT[dim]
+        factor = UNITS[dim].get(unit, 1.0)
+    for digits in range(4, 18):
+        text = f"{value / factor:.{digits}g}"
+        if low <= float(text) * factor <= high:
+            break
+    return f"{text} {unit}" if unit else text
 
 
 def write_fitted(path: str | Path, model: Model, result: FitResult) -> None:
@@ -408,7 +417,7 @@ def write_fitted(path: str | Path, model: Model, result: FitResult) -> None:
             name, v = todo[current]
             p = model.parameters[name]
             v = _rounded(v, p.low, p.high)
-            text = _render(v, m.group(3), p.dimension)
+            text = _render(v, m.group(3), p.dimension, p.low, p.high)
             quote = '"' if p.dimension != "number" else ""
             out.append(f"{m.group(1)}{quote}{text}{quote}{m.group(5) or ''}\n")
             out.append(fitted)

@@ -59,6 +59,25 @@ def test_write_fitted_changes_only_the_value_and_fitted_from_lines(tmp_path, mod
     assert [x for x in before if x.startswith("#")] == [x for x in after if x.startswith("#")]
 
 
+def test_write_fitted_keeps_a_value_at_its_range_limit_readable(tmp_path, model):
+    """An optimum at a range limit is written so that the file still loads: 1 h written in the weeks of its
+    line keeps enough digits to stay inside a range from 1 h (4 digits, 0.005952 wk, are under it), and an
+    optimiser's 1e-13 for a range from 0 is written as 0, not as a number too small for the file."""
+    path = tmp_path / "m.toml"
+    shutil.copy(default_model_path(), path)
+    text = path.read_text()
+    onset, ward = model.parameters["pill_expectancy_onset"], model.parameters["ward_expectancy"]
+    start = text.index("[parameters.pill_expectancy_onset]")
+    line = text.index("value = ", start)
+    end = text.index("\n", line)
+    path.write_text(text[:line] + 'value = "0.01 wk"' + text[end:])
+    write_fitted(path, model, _result(model, {"pill_expectancy_onset": onset.low, "ward_expectancy": 1.5e-13}))
+    again = load_model(path)
+    assert onset.low <= again.parameters["pill_expectancy_onset"].value == pytest.approx(onset.low, rel=1e-5)
+    assert again.parameters["ward_expectancy"].value == ward.low == 0.0
+    assert '"0.0059524 wk"' in path.read_text()
+
+
 def test_fit_refuses_a_parameter_that_is_not_marked_calibrated(model):
     with pytest.raises(UsageError, match="not marked calibrated") as err:
         fit(model, names=["care_time"], starts=1, max_nfev=1)
