@@ -377,17 +377,22 @@ _VALUE = re.compile(r'^(\s*value\s*=\s*)("?)([^"#\n]*?)("?)(\s*(#.*)?)$')
 
 def _render(value: float, old: str, dim: str, low: float = -math.inf, high: float = math.inf) -> str:
     """The new value in the unit the file used on that line, with as few significant digits (4 or more) as keep
-    it inside ``[low, high]`` once read back (1 h written in weeks to 4 digits, 0.005952 wk, is under 1 h)."""
-    unit, factor = "", 1.0
-    if dim != "number":
+    it inside ``[low, high]`` once read back (1 h written in weeks to 4 digits, 0.005952 wk, is under 1 h). A
+    bound that no number of digits in that unit reaches (10 min in days, 0.0069444... d) is written in a unit
+    of the same dimension that holds it (10 min)."""
+    if dim == "number":
+        units = [("", 1.0)]
+    else:
         m = re.match(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*(.*?)\s*$", old)
         unit = m.group(1) if m else BASE_UNIT[dim]
-        factor = UNITS[dim].get(unit, 1.0)
-    for digits in range(4, 18):
-        text = f"{value / factor:.{digits}g}"
-        if low <= float(text) * factor <= high:
-            break
-    return f"{text} {unit}" if unit else text
+        units = [(unit, UNITS[dim].get(unit, 1.0))] + [(u, f) for u, f in UNITS[dim].items() if u != unit]
+    for unit, factor in units:
+        for digits in range(4, 18):
+            text = f"{value / factor:.{digits}g}"
+            if low <= float(text) * factor <= high:
+                return f"{text} {unit}" if unit else text
+    unit, factor = units[0]
+    return f"{value / factor:.17g} {unit}" if unit else f"{value:.17g}"
 
 
 def write_fitted(path: str | Path, model: Model, result: FitResult) -> None:

@@ -60,22 +60,26 @@ def test_write_fitted_changes_only_the_value_and_fitted_from_lines(tmp_path, mod
 
 
 def test_write_fitted_keeps_a_value_at_its_range_limit_readable(tmp_path, model):
-    """An optimum at a range limit is written so that the file still loads: 1 h written in the weeks of its
-    line keeps enough digits to stay inside a range from 1 h (4 digits, 0.005952 wk, are under it), and an
-    optimiser's 1e-13 for a range from 0 is written as 0, not as a number too small for the file."""
+    """An optimum at a range limit is written so that the file still loads: a limit that 4 digits in the unit
+    of the value's line would put outside the range keeps more digits, or another unit of the same kind (10 min
+    in days, 0.0069444... d, is under 10 min however many digits it keeps); an optimiser's 1e-13 for a range
+    from 0 is written as 0, not as a number too small for the file."""
+    from pathway.fit import _render
     path = tmp_path / "m.toml"
     shutil.copy(default_model_path(), path)
     text = path.read_text()
-    onset, ward = model.parameters["pill_expectancy_onset"], model.parameters["ward_expectancy"]
-    start = text.index("[parameters.pill_expectancy_onset]")
+    onset, ward = model.parameters["expectancy_onset"], model.parameters["ward_expectancy"]
+    assert onset.low == pytest.approx(10 / 60)
+    start = text.index("[parameters.expectancy_onset]")
     line = text.index("value = ", start)
     end = text.index("\n", line)
-    path.write_text(text[:line] + 'value = "0.01 wk"' + text[end:])
-    write_fitted(path, model, _result(model, {"pill_expectancy_onset": onset.low, "ward_expectancy": 1.5e-13}))
+    path.write_text(text[:line] + 'value = "0.01 d"' + text[end:])
+    write_fitted(path, model, _result(model, {"expectancy_onset": onset.low, "ward_expectancy": 1.5e-13}))
     again = load_model(path)
-    assert onset.low <= again.parameters["pill_expectancy_onset"].value == pytest.approx(onset.low, rel=1e-5)
+    assert again.parameters["expectancy_onset"].value == pytest.approx(onset.low, rel=1e-9)
     assert again.parameters["ward_expectancy"].value == ward.low == 0.0
-    assert '"0.0059524 wk"' in path.read_text()
+    # more digits where they suffice: 1 h in weeks to 4 digits (0.005952 wk) is under a range from 1 h
+    assert _render(1.0, "0.01 wk", "time", 1.0, 672.0) == "0.0059524 wk"
 
 
 def test_fit_refuses_a_parameter_that_is_not_marked_calibrated(model):
@@ -113,7 +117,9 @@ def test_a_fit_from_the_committed_file_reproduces_its_value(model, name):
     moved = abs(space.to_u([result.values[0]])[0] - space.to_u([model.parameters[name].value])[0])
     assert moved <= TOLERANCE, (name, model.parameters[name].value, result.values[0])
     assert set(result.trials) <= CALIBRATION
-    assert math.isfinite(result.cost) and result.cost <= result.cost_start + 1e-9
+    # no worse than the start, up to rounding: at a range limit (placebo_strength sits at its upper end) the
+    # optimiser's step inside the bound changes the cost in its ninth digit
+    assert math.isfinite(result.cost) and result.cost <= result.cost_start * (1 + 1e-8)
 
 
 def test_validate_reports_trials_and_calibration_targets_apart(capsys, tmp_path):
