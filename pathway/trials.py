@@ -61,7 +61,7 @@ _POP_KEYS = {"treatment_resistant": (bool, str), "diagnosis": str, "scale": str,
              "age": str, "min_age": (int, float), "note": str}
 _POP_REQUIRED = ("treatment_resistant", "diagnosis", "scale")
 _DESIGN_KEYS = {"allocation": str, "masking": str, "randomised": bool, "comparator": str, "background": str,
-                "masked_by": str, "note": str}
+                "masked_by": str, "hospital_stay": str, "note": str}
 _DESIGN_REQUIRED = ("allocation", "masking", "randomised", "comparator", "background")
 _ARM_KEYS = {"id": str, "label": str, "kind": str, "n": int, "doses": list, "outcomes": list, "note": str}
 _ARM_REQUIRED = ("id", "label", "kind", "doses")
@@ -196,6 +196,7 @@ class Trial:
     not_verified: tuple[str, ...] = ()
     min_age: float | None = None     # the youngest age (years) the trial enrolled, when it limited age
     masked_by: str = ""              # what hid the arms from everyone beyond the usual blinding ("general anaesthesia")
+    hospital_stay_h: float | None = None  # a stay in a psychiatric ward from the first dose, every arm alike (hours)
 
     def arm(self, arm_id: str) -> Arm:
         for a in self.arms:
@@ -603,11 +604,19 @@ def _parse(data: dict, path: str) -> Trial:
         if age is not None and (isinstance(age, bool) or not 0 < age < 120):
             probs.add("[population], key 'min_age'", f"{age!r} is not an age in years",
                       "give the youngest age the trial enrolled, e.g. min_age = 65")
+    stay = None
     if design_ok:
         _parse_choice(design["allocation"], ALLOCATIONS, "allocation", "[design]", probs)
         _parse_choice(design["masking"], MASKINGS, "masking", "[design]", probs)
         _parse_choice(design["comparator"], COMPARATORS, "comparator", "[design]", probs)
         _parse_choice(design["background"], BACKGROUNDS, "background", "[design]", probs)
+        if "hospital_stay" in design:
+            stay = _parse_time(design["hospital_stay"], "hospital_stay", "[design]", probs)
+            if stay is not None and stay <= 0:
+                probs.add("[design], key 'hospital_stay'", "a stay in hospital must last some time",
+                          "give the length of the stay from the first dose, e.g. hospital_stay = \"5 d\"; leave the "
+                          "key out for a trial of outpatients")
+                stay = None
     arms_data = data["arms"]
     if not isinstance(arms_data, list) or not arms_data:
         probs.add("", "there are no [[arms]]", "give each arm as an [[arms]] table")
@@ -659,7 +668,7 @@ def _parse(data: dict, path: str) -> Trial:
         registration=head.get("registration", ""), notes=head.get("notes", ""),
         not_verified=tuple(head.get("not_verified", ())),
         min_age=None if pop.get("min_age") is None else float(pop["min_age"]),
-        masked_by=design.get("masked_by", ""))
+        masked_by=design.get("masked_by", ""), hospital_stay_h=stay)
 
 
 #: How a trial file is spoken of in its errors (limits: :mod:`pathway.tomlfile`).
@@ -741,7 +750,8 @@ def petab_tables(trials, role: str | None = None) -> dict:
                 "doseCount": sum(len(d.times_h) for d in a.doses),
                 "infusion_h": first.duration_h if first is not None and first.duration_h is not None else 0.0,
                 "comparator": t.comparator, "background": t.background, "allocation": t.allocation,
-                "masking": t.masking, "maskedBy": t.masked_by, "randomised": t.randomised,
+                "masking": t.masking, "maskedBy": t.masked_by, "hospitalStay_h": t.hospital_stay_h,
+                "randomised": t.randomised,
                 "treatmentResistant": t.treatment_resistant,
                 "scale": t.scale, "baselineMean": t.baseline_mean, "minAge": t.min_age, "n": a.n,
             })
@@ -768,7 +778,7 @@ def petab_tables(trials, role: str | None = None) -> dict:
               "scale", "n", "source", "relapseSince_h"]
     c_cols = ["conditionId", "conditionName", "trialId", "armId", "role", "armKind", "drugs", "routes", "doses",
               "doseTimes_h", "doseCount", "infusion_h", "comparator", "background", "allocation", "masking",
-              "maskedBy", "randomised", "treatmentResistant", "scale", "baselineMean", "minAge", "n"]
+              "maskedBy", "hospitalStay_h", "randomised", "treatmentResistant", "scale", "baselineMean", "minAge", "n"]
     k_cols = ["trialId", "conditionA", "conditionB", "observableId", "time", "difference", "se", "source"]
     return {
         "measurement": pd.DataFrame(m_rows, columns=m_cols),

@@ -158,6 +158,7 @@ class TrialMap:
     background: dict | None
     source: str
     populations: dict = field(default_factory=dict)
+    hospital: dict | None = None
 
 
 def default_trialmap_path(model: Model) -> Path:
@@ -207,6 +208,9 @@ def load_trialmap(model: Model, path=None) -> TrialMap | None:
             if drug is not None and name is not None and name not in drug.routes:
                 raise UsageError(f"{where}: {key} = {name!r} is not a route of the model's drug "
                                  f"'{background['drug']}'\n  hint: {suggest(str(name), drug.routes)}")
+    hospital = data.get("hospital")
+    if hospital is not None:
+        _check_hospital(model, hospital, f"{path}: [hospital]")
     populations = data.get("populations", {})
     if not isinstance(populations, dict) or not all(isinstance(v, dict) for v in populations.values()):
         raise UsageError(f"{path}: [populations] must hold one table per trial population\n"
@@ -244,7 +248,35 @@ def load_trialmap(model: Model, path=None) -> TrialMap | None:
                 raise UsageError(f"{where}: '{factor}' must be a plain number above zero (it is a "
                                  f"{model.parameters[factor].dimension} from {model.parameters[factor].low:g})\n"
                                  "  hint: a scale factor is a parameter without a unit whose range is above zero")
-    return TrialMap(drugs, background if isinstance(background, dict) else None, str(path), populations)
+    return TrialMap(drugs, background if isinstance(background, dict) else None, str(path), populations, hospital)
+
+
+def _check_hospital(model: Model, entry, where: str) -> None:
+    """Check the trial map's ``[hospital]``: the model's dose that stands for each day of a stay in a ward."""
+    keys = "inert, drug, route, amount, every and note"
+    if not isinstance(entry, dict):
+        raise UsageError(f"{where} must be a table\n  hint: [hospital] with {keys}")
+    unknown = set(entry) - {"inert", "drug", "route", "amount", "every", "note"}
+    if unknown:
+        raise UsageError(f"{where} has unknown key '{sorted(unknown)[0]}'\n  hint: the keys are {keys}")
+    if entry.get("inert") is not True and "drug" not in entry:
+        raise UsageError(f"{where} names no drug\n  hint: inert = true gives the model's inert drug; "
+                         "drug = \"...\" names another")
+    drug = model.roles.inert if entry.get("inert") is True else entry.get("drug")
+    if drug not in model.drugs:
+        raise UsageError(f"{where}: the model has no drug {drug!r}\n  hint: {suggest(str(drug), model.drugs)}")
+    route = entry.get("route")
+    if route not in model.drugs[drug].routes:
+        raise UsageError(f"{where}: route = {route!r} is not a route of the model's drug '{drug}'\n"
+                         f"  hint: {suggest(str(route), model.drugs[drug].routes)}")
+    for key, dim in (("amount", "mass"), ("every", "time")):
+        try:
+            value = parse_quantity(str(entry.get(key)), dim)[0]
+        except UsageError:
+            value = None
+        if value is None or not value > 0:
+            raise UsageError(f"{where}: {key} = {entry.get(key)!r} is not a {dim} above zero\n"
+                             f"  hint: e.g. amount = \"1 mg\" and every = \"24 h\"")
 
 
 def population_applies(trial: Trial, entry: dict) -> bool:
@@ -349,6 +381,16 @@ def arm_plan(model: Model, trial: Trial, arm: Arm, until_h: float, tmap: TrialMa
                      + (f", from {lead / 168:g} weeks before" if start < 0 else ""))
     elif trial.background == "mixed":
         notes.append("background treatment mixed across the pooled trials: none simulated")
+    if trial.hospital_stay_h:
+        ward = tmap.hospital
+        if ward is None:
+            return ArmPlan(trial.id, arm.id, None, None, reason="the model has no stay in hospital (the trial "
+                           "map's [hospital])")
+        every = _hours_of(ward["every"])
+        drug = model.roles.inert if ward.get("inert") is True else ward["drug"]
+        doses.append(Dose(drug, ward["route"], parse_quantity(ward["amount"], "mass")[0], False, start_h=0.0,
+                          every_h=every, count=max(1, int(math.ceil(trial.hospital_stay_h / every - 1e-9)))))
+        notes.append(ward.get("note", "a stay in hospital") + f": {trial.hospital_stay_h / 24:g} days")
     if trial.allocation == "crossover":
         notes.append("crossover trial simulated as its first period, in parallel arms")
     if trial.allocation == "randomised-withdrawal":

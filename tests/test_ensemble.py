@@ -87,7 +87,7 @@ def test_an_ensemble_of_other_values_is_stale(model, tmp_path):
     --param) gets no band from it: the error says which value and how to remake the file."""
     from pathway.modelfile import set_parameter
     p = model.parameters["placebo_strength"]
-    moved = set_parameter(model, "placebo_strength", (p.value + p.high) / 2)
+    moved = set_parameter(model, "placebo_strength", (p.low + p.value) / 2)
     with pytest.raises(DataFileError, match=r"centre\[\d+\]: placebo_strength = .* here but .* in the model") as err:
         load_ensemble(moved, COMMITTED)
     assert "run `pathway fit`" in str(err.value)
@@ -106,7 +106,7 @@ def test_a_stale_ensemble_leaves_the_page_without_its_band_and_says_why(model, t
     (tmp_path / "ensembles").mkdir()
     shutil.copy(COMMITTED, tmp_path / "ensembles" / "ketamine.toml")
     p = model.parameters["placebo_strength"]
-    moved = replace(set_parameter(model, "placebo_strength", (p.value + p.high) / 2),
+    moved = replace(set_parameter(model, "placebo_strength", (p.low + p.value) / 2),
                     source=str(tmp_path / "ketamine.toml"))
     with pytest.warns(UserWarning, match=r"(?s)without its uncertainty band: .*run `pathway fit`"):
         assert ensemble_export(moved) is None

@@ -324,6 +324,9 @@ def test_petab_tables_have_the_columns_and_no_gaps(trials):
     assert {"conditionId", "conditionName", "drugs", "routes", "doses", "doseTimes_h", "comparator", "background",
             "allocation", "masking", "maskedBy", "n", "role"} <= set(c.columns)
     assert set(c.loc[c["trialId"] == "lii2023", "maskedBy"]) == {"general anaesthesia"}
+    # a stay in hospital is part of the condition: hours from the first dose, empty for outpatients
+    assert set(c.loc[c["trialId"] == "ionescu2021", "hospitalStay_h"]) == {120.0}
+    assert c.loc[c["trialId"] == "daly2018", "hospitalStay_h"].isna().all()
     for col in ("conditionId", "drugs", "routes", "doses", "doseTimes_h", "comparator", "background"):
         assert not c[col].isna().any(), f"condition column {col} has a gap"
     assert set(m["simulationConditionId"]) <= set(c["conditionId"])

@@ -193,6 +193,11 @@ def test_a_trial_of_people_not_selected_for_treatment_resistance_scales_their_pl
     ("[background]\ndrug = \"ssri\"\nroute = \"oral\"\nlead = \"8 wk\"\n", "unknown key 'lead'"),
     ("[background]\ndrug = \"ssri\"\nroute = \"oral\"\nongoing_route = \"old\"\n", "ongoing_route = 'old'"),
     ("[drugs.x]\nmasked_lines = [{ inert = true, amount = \"1 mg\" }]\n", "masked_lines but no lines"),
+    ("[hospital]\nroute = \"ward\"\namount = \"1 mg\"\nevery = \"24 h\"\n", "names no drug"),
+    ("[hospital]\ninert = true\nroute = \"bed\"\namount = \"1 mg\"\nevery = \"24 h\"\n", "route = 'bed'"),
+    ("[hospital]\ninert = true\nroute = \"ward\"\namount = \"1 mg\"\nevery = \"0 h\"\n", "every = '0 h'"),
+    ("[hospital]\ninert = true\nroute = \"ward\"\namount = \"1 mg\"\nevery = \"1 d\"\nstay = 1\n",
+     "unknown key 'stay'"),
 ])
 def test_a_bad_trial_population_or_background_is_refused_with_a_hint(model, tmp_path, table, words):
     """The error names the file's table (its header) and what is wrong, with a hint."""
@@ -273,3 +278,62 @@ def test_the_fall_is_counted_from_the_state_people_entered_with(model):
     assert np.all(raw.outcome[:, 0] > 0)                    # the SSRI has helped already at entry
     assert np.all(res.fall[:, 2] < raw.outcome[:, 1])
     assert res.fall[:, 2] == pytest.approx((raw.outcome[:, 1] - raw.outcome[:, 0]) / (1 - raw.outcome[:, 0]))
+
+
+def test_a_stay_in_hospital_is_a_day_of_ward_care_each_day_in_every_arm(model):
+    """ASPIRE II admitted every patient for at least 5 days: both arms get the trial map's [hospital] dose once a
+    day for the stay (the model's inert drug by its route `ward`), and say so; an outpatient trial gets none."""
+    ward = load_trialmap(model).hospital
+    aspire = TRIALS["ionescu2021"]
+    assert aspire.hospital_stay_h == 5 * 24.0
+    for arm in aspire.arms:
+        plan = arm_plan(model, aspire, arm, 24)
+        days = [d for d in plan.scenario.doses if d.route == ward["route"]]
+        assert len(days) == 1 and days[0].drug == model.roles.inert
+        assert days[0].start_h == 0.0 and days[0].every_h == 24.0 and days[0].count == 5
+        assert any("ward" in n and "5 days" in n for n in plan.notes)
+    daly = TRIALS["daly2018"]
+    assert daly.hospital_stay_h is None
+    plan = arm_plan(model, daly, daly.arm("placebo"), 168)
+    assert not any(d.route == ward["route"] for d in plan.scenario.doses)
+
+
+def test_a_ward_lifts_a_placebo_arm_through_its_calibrated_expectancy(model):
+    """The ward acts only through ward_expectancy: with it at zero, ASPIRE II's placebo arm at 24 h is what the
+    same design without the stay gives; with it raised, the arm improves more."""
+    t = TRIALS["ionescu2021"]
+
+    def change(m):
+        res = simulate_arms(m, [t], n=FEW)[("ionescu2021", "placebo")]
+        return float(np.mean(res.column(24.0)))
+    zero = change(set_parameter(model, "ward_expectancy", 0.0))
+    assert change(set_parameter(model, "ward_expectancy", 1.0)) > zero + 0.02
+
+
+def test_a_bad_hospital_stay_is_refused_with_a_hint(tmp_path):
+    from pathway.errors import UsageError
+    from pathway.trials import load_trial
+    src = (TRIALS["ionescu2021"].source_file)
+    text = open(src, encoding="utf-8").read()
+    for bad, words in (('"0 d"', "must last some time"), ('5', "not text"), ('"5 apples"', "not a time unit")):
+        path = tmp_path / "t.toml"
+        path.write_text(text.replace('hospital_stay = "5 d"', f"hospital_stay = {bad}"), encoding="utf-8")
+        with pytest.raises(UsageError) as err:
+            load_trial(path)
+        assert words in str(err.value) and "hospital_stay" in str(err.value) and "hint:" in str(err.value)
+
+
+def test_the_readme_says_what_the_fitted_ward_does(model):
+    """'the ward lifts that trial's placebo arm at 24 hours from a relief of 0.22 to 0.30': ASPIRE II's placebo
+    arm with the fitted ward_expectancy, and with it at zero."""
+    from pathlib import Path
+    readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8").split())
+    assert "the ward lifts that trial's placebo arm at 24 hours from a relief of 0.22 to 0.30" in readme
+    t = TRIALS["ionescu2021"]
+    ward = model.parameters["ward_expectancy"]
+    assert ward.calibrated
+
+    def relief(m):
+        res = simulate_arms(m, [t], n=120)[("ionescu2021", "placebo")]
+        return round(float(np.mean(res.column(24.0))), 2)
+    assert (relief(set_parameter(model, "ward_expectancy", 0.0)), relief(model)) == (0.22, 0.30)
