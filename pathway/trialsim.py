@@ -251,6 +251,12 @@ def load_trialmap(model: Model, path=None) -> TrialMap | None:
     return TrialMap(drugs, background if isinstance(background, dict) else None, str(path), populations, hospital)
 
 
+def _entry_drug(model: Model, entry: dict) -> str | None:
+    """The model drug a trial-map entry (a dose line, or ``[hospital]``) names: the model's inert drug where it
+    says ``inert = true``, else its ``drug``."""
+    return model.roles.inert if entry.get("inert") else entry.get("drug")
+
+
 def _check_hospital(model: Model, entry, where: str) -> None:
     """Check the trial map's ``[hospital]``: the model's dose that stands for each day of a stay in a ward."""
     keys = "inert, drug, route, amount, every and note"
@@ -259,10 +265,10 @@ def _check_hospital(model: Model, entry, where: str) -> None:
     unknown = set(entry) - {"inert", "drug", "route", "amount", "every", "note"}
     if unknown:
         raise UsageError(f"{where} has unknown key '{sorted(unknown)[0]}'\n  hint: the keys are {keys}")
-    if entry.get("inert") is not True and "drug" not in entry:
+    if not entry.get("inert") and "drug" not in entry:
         raise UsageError(f"{where} names no drug\n  hint: inert = true gives the model's inert drug; "
                          "drug = \"...\" names another")
-    drug = model.roles.inert if entry.get("inert") is True else entry.get("drug")
+    drug = _entry_drug(model, entry)
     if drug not in model.drugs:
         raise UsageError(f"{where}: the model has no drug {drug!r}\n  hint: {suggest(str(drug), model.drugs)}")
     route = entry.get("route")
@@ -331,7 +337,7 @@ def _map_dose(model: Model, tmap: TrialMap, d, masked_by: str = "") -> tuple[lis
         notes.append(f"infusion time not given: {entry['infusion']} assumed")
     lines = []
     for line in entry["lines"]:
-        drug = model.roles.inert if line.get("inert") else line.get("drug")
+        drug = _entry_drug(model, line)
         route = line.get("route", d.route)
         if drug is None or drug not in model.drugs:
             return [], [], [], f"the model has no drug '{drug}' to stand for {d.drug}"
@@ -387,9 +393,9 @@ def arm_plan(model: Model, trial: Trial, arm: Arm, until_h: float, tmap: TrialMa
             return ArmPlan(trial.id, arm.id, None, None, reason="the model has no stay in hospital (the trial "
                            "map's [hospital])")
         every = _hours_of(ward["every"])
-        drug = model.roles.inert if ward.get("inert") is True else ward["drug"]
-        doses.append(Dose(drug, ward["route"], parse_quantity(ward["amount"], "mass")[0], False, start_h=0.0,
-                          every_h=every, count=max(1, int(math.ceil(trial.hospital_stay_h / every - 1e-9)))))
+        days = max(1, int(math.ceil(trial.hospital_stay_h / every - 1e-9)))
+        doses.append(Dose(_entry_drug(model, ward), ward["route"], parse_quantity(ward["amount"], "mass")[0], False,
+                          start_h=0.0, every_h=every, count=days))
         notes.append(ward.get("note", "a stay in hospital") + f": {trial.hospital_stay_h / 24:g} days")
     if trial.allocation == "crossover":
         notes.append("crossover trial simulated as its first period, in parallel arms")
