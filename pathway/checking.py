@@ -986,11 +986,20 @@ class _Checker(FileChecker):
     def build_population(self, table: dict, parameters: dict[str, Parameter],
                          interventions: dict[str, Intervention]) -> PopulationSpec:
         place = "population"
-        self.unknown_keys(table, {"response", "remission", "definitions", "vary", "genotypes"}, place)
+        self.unknown_keys(table, {"response", "remission", "definitions", "score_noise", "course_spread",
+                                  "course_time", "vary", "genotypes"}, place)
         response = self.quantity(table, "response", "number", place, required=False, default=0.5,
                                  fraction=True, allow_param=False)
         remission = self.quantity(table, "remission", "number", place, required=False,
                                   default=0.7, fraction=True, allow_param=False)
+        # a rating's error, as a fraction of the symptoms at entry: a number from 0 to 1, or a parameter
+        noise = self.quantity(table, "score_noise", "number", place, required=False, default=0.0,
+                              fraction=True)
+        # how far each person's course wanders (a fraction of the symptoms at entry) and how slowly (a time)
+        wander = self.quantity(table, "course_spread", "number", place, required=False, default=0.0,
+                               fraction=True)
+        settle = self.quantity(table, "course_time", "time", place, required=False, default=168.0,
+                               positive=True)
         variations = []
         for pname, raw in self.table(table.get("vary", {}), f"{place}.vary").items():
             vplace = f"{place}.vary.{pname}"
@@ -1046,7 +1055,8 @@ class _Checker(FileChecker):
         cites = self.citations(graw, f"{place}.genotypes", required=False) if graw else ()
         return PopulationSpec(response or 0.5, remission or 0.7,
                               self.text(table, "definitions", place, required=False),
-                              tuple(variations), tuple(genotypes), cites)
+                              tuple(variations), tuple(genotypes), cites, 0.0 if noise is None else noise,
+                              0.0 if wander is None else wander, 168.0 if settle is None else settle)
 
     def build_interventions(self, table: dict, nodes: dict[str, Node], edges: list[Edge],
                             drugs: dict[str, Drug], parameters: dict[str, Parameter],

@@ -662,8 +662,7 @@ def response_rates(m: Model, scenario: str, at=("24 h", "7 d"), *, n: int = 60, 
     arm = simulate_population(m, scenario, n=n, seed=seed, at=times)
     base = simulate_population(m, placebo_arm(m, scenario, inert), n=n, seed=seed, at=times)
     level = m.population.response
-    frame = pd.DataFrame({"arm": (arm.outcome >= level).mean(axis=0),
-                          "placebo arm": (base.outcome >= level).mean(axis=0)},
+    frame = pd.DataFrame({"arm": arm.rates(level), "placebo arm": base.rates(level)},
                          index=[time_label(t) for t in arm.times_h])
     frame["difference"] = frame["arm"] - frame["placebo arm"]
     frame.index.name = f"responders of {n} ({arm_label(m, scenario)})"

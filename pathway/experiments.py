@@ -126,10 +126,8 @@ def _population_measure(check: Check, model: Model, arm: ArmSpec, spec: Experime
     if check.measure == "median":
         return [float(np.median(pop.outcome[:, j])) for j in range(len(times))]
     level = check.below if check.below is not None else pop.response
-    k = len(check.after_h)
-    stable = (pop.outcome[:, :k] >= level).all(axis=1)       # well at every `after` time
-    relapsed = (pop.outcome[:, k:] < level).any(axis=1)      # ... and below it later
-    return [float(relapsed[stable].mean()) if stable.any() else math.nan]
+    share = pop.relapse(len(check.after_h), level)      # well at every `after` time, and below it later
+    return [math.nan if share is None else share]
 
 
 def run_experiment(model: Model, spec: ExperimentSpec) -> Result:

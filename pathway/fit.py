@@ -8,9 +8,9 @@ from two arm values is not counted twice). Each number's residual is ``(model - 
 trial's own 95% interval.
 
 The virtual patients are the same in every evaluation (one seed), so the objective is a deterministic function
-of the parameters; a response or remission rate counts people through a logistic of width :data:`SMOOTH` around
-the threshold instead of a step, so that it moves smoothly with the parameters (the report afterwards counts
-people exactly). ``scipy.optimize.least_squares`` (trust-region reflective, within the bounds) starts from the
+of the parameters; a response or remission rate counts people with a rating error of :data:`SMOOTH` added (in
+quadrature) to the model's own (its ``score_noise``), so that it moves smoothly with the parameters even where
+that noise is zero (the report afterwards counts people with the model's noise alone). ``scipy.optimize.least_squares`` (trust-region reflective, within the bounds) starts from the
 file's values and from deterministic Halton points in the box (log scale for positive ranges); the best end wins.
 
 Uncertainty: a case bootstrap over the calibration trials, each replicate solved by one Gauss-Newton step from

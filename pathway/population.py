@@ -28,6 +28,7 @@ from .compile import KernelArrays, OdeSystem, compile_model, pk_arrays
 from .dosing import SET, build_events, first_event_h
 from .errors import SimulationError, UsageError, check_memory, format_number
 from .modelfile import MAX_DAYS, Model, Scenario, parse_quantity, set_parameter
+from .rating import Rating, rated_share
 from .scenarios import apply_intervention
 
 #: The most virtual patients one run simulates (about a minute and a half).
@@ -62,18 +63,28 @@ class PopulationResult:
     seconds: float = 0.0
     #: other columns asked for with ``outputs``: name -> (people x times) array
     extra: dict = field(default_factory=dict)
+    #: how a rating finds each person (the model's ``[population]`` score_noise and course)
+    rating: Rating = field(default_factory=Rating)
 
     @property
     def n(self) -> int:
         return self.outcome.shape[0]
 
+    def rates(self, level: float) -> np.ndarray:
+        """At each time, the share of people a rating finds at or above ``level`` (see :class:`Rating`)."""
+        return rated_share(self.outcome, level, self.rating.sd(self.times_h))
+
+    def relapse(self, n_stable: int, level: float, below: float | None = None) -> float | None:
+        """Among the people at or above ``level`` at the first ``n_stable`` times, the share below ``below``
+        (default: ``level``) at any later time; see :meth:`Rating.relapse_share`."""
+        return self.rating.relapse_share(self.outcome, self.times_h, n_stable, level,
+                                         level if below is None else below, seed=self.seed)
+
     def response_rate(self) -> dict[str, float]:
-        return {lab: float(np.mean(self.outcome[:, j] >= self.response))
-                for j, lab in enumerate(self.labels)}
+        return dict(zip(self.labels, map(float, self.rates(self.response))))
 
     def remission_rate(self) -> dict[str, float]:
-        return {lab: float(np.mean(self.outcome[:, j] >= self.remission))
-                for j, lab in enumerate(self.labels)}
+        return dict(zip(self.labels, map(float, self.rates(self.remission))))
 
     def median_outcome(self) -> dict[str, float]:
         return {lab: float(np.median(self.outcome[:, j])) for j, lab in enumerate(self.labels)}
@@ -85,10 +96,19 @@ class PopulationResult:
                 "definitions": {"response": f"{self.readout} >= {self.response:g}",
                                 "remission": f"{self.readout} >= {self.remission:g}",
                                 "text": self.definitions},
+                "rating": {"noise": self.rating.noise, "course_spread": self.rating.spread,
+                           "course_time_h": self.rating.time_h},
                 "response_rate": self.response_rate(), "remission_rate": self.remission_rate(),
                 "median": self.median_outcome(),
                 "genotypes": {str(k): int(v) for k, v in zip(names, counts)},
                 "seconds": round(self.seconds, 3)}
+
+
+def rating_of(model: Model) -> Rating:
+    """The model's :class:`Rating` (its ``[population]`` score_noise, course_spread and course_time)."""
+    spec = model.population
+    return Rating(float(model.value(spec.noise)), float(model.value(spec.course_spread)),
+                  float(model.value(spec.course_time)))
 
 
 _LABEL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(min|h|d|wk|w)\s*$")
@@ -518,4 +538,5 @@ def simulate_population(model: Model, scenario: str | Scenario, *, n: int = 1000
         scenario=sc.name, seed=int(seed), times_h=np.asarray(times_h), labels=tuple(labels),
         outcome=outcome, values=values, genotype=np.array(names)[which],
         response=spec.response, remission=spec.remission, definitions=spec.definitions,
-        readout=model.primary, extra=cols, seconds=time.perf_counter() - started)
+        readout=model.primary, extra=cols, seconds=time.perf_counter() - started,
+        rating=rating_of(model))

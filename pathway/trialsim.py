@@ -7,8 +7,9 @@ population of virtual patients (:func:`pathway.population.simulate_population`, 
 sets each number the trial recorded beside the model's, with the trial's own 95% interval:
 
 * **response** and **remission**: the share of virtual patients whose symptoms have fallen by the model's response
-  (remission) level, counted from the first study dose. The interval is Wilson's score interval from the count
-  and n (or the trial's own interval where it gave one).
+  (remission) level, counted from the first study dose, as one rating finds them: each rating carries the
+  population's ``score_noise`` (:func:`pathway.population.rated_share`). The interval is Wilson's score interval
+  from the count and n (or the trial's own interval where it gave one).
 * **change** and **score** on a rating scale: the model's relief is the fraction by which a rating scale falls
   (its ``[population]`` definitions), so an arm's mean change is ``-(mean fall) x baseline score`` and its score
   ``baseline x (1 - mean fall)``. The baseline is the arm's own score at time 0, else the mean of the trial's other
@@ -19,8 +20,9 @@ sets each number the trial recorded beside the model's, with the trial's own 95%
   withdrawal trial): of the virtual patients whose fall met the response (remission) level at the ``since``
   reading, the share whose fall was below the response level at any of the readings from ``since`` to the
   outcome's time, one every :data:`RELAPSE_READ_EVERY_H` hours (a relapse is a lost response, counted once and
-  kept, as a trial's time to relapse counts it). Where no virtual patient is in the group the number is ``not
-  simulated``. The interval is Wilson's, from the rate and the group's n.
+  kept, as a trial's time to relapse counts it). A relapse is read from each person's course without the
+  rating's error: trials confirm a relapse on more than one visit. Where no virtual patient is in the group the
+  number is ``not simulated``. The interval is Wilson's, from the rate and the group's n.
 * **differences** between an active arm and its control at the same time: the trial's own contrasts, and every
   pair of arm values that both carry a spread (changes: se added in quadrature; rates: Newcombe's interval from
   the two Wilson intervals).
@@ -54,6 +56,7 @@ import numpy as np
 
 from .errors import UsageError, suggest
 from .modelfile import Dose, Model, Scenario, parse_quantity
+from .rating import Rating, rated_share
 from .trials import RATE_MEASURES, Arm, Outcome, Trial, load_trials
 from .transforms import scale_parameter
 
@@ -423,6 +426,8 @@ class ArmResult:
     response: float
     remission: float
     notes: tuple[str, ...] = ()
+    rating: Rating = Rating()    # how a rating finds each person (the population's score_noise and course)
+    seed: int = SEED             # the people's seed, which also draws their courses
 
     def column(self, t: float) -> np.ndarray:
         return self.fall[:, self.times_h.index(t)]
@@ -474,7 +479,8 @@ def simulate_arms(model: Model, trials, *, n: int = N_PEOPLE, seed: int = SEED,
             r = np.clip(np.concatenate([p.outcome for p in parts], axis=1), 0.0, None)
             r0 = np.minimum(r[:, :1], 0.999)
             fall = (r[:, 1:] - r0) / (1.0 - r0)
-            out[(t.id, a.id)] = ArmResult(fall, tuple(times), pop.response, pop.remission, plan.notes)
+            out[(t.id, a.id)] = ArmResult(fall, tuple(times), pop.response, pop.remission, plan.notes,
+                                          pop.rating, seed)
     return out
 
 
@@ -530,14 +536,13 @@ def _baseline(trial: Trial, arm: Arm) -> tuple[float, str]:
 
 
 def _model_value(res: ArmResult, measure: str, t: float, baseline: float, smooth: float = 0.0) -> float:
-    """An arm's number as the model gives it. With ``smooth`` > 0 a rate counts people by a logistic of that
-    width around the threshold (for the fit: a rate that moves smoothly with the parameters)."""
+    """An arm's number as the model gives it. A rate counts people as one rating finds them (the arm's
+    ``rating``: its error and the wandering of each course since entry); ``smooth`` > 0 widens the count
+    further (for the fit: a rate that moves smoothly with the parameters)."""
     fall = res.column(t)
     if measure in ("response", "remission"):
         level = res.response if measure == "response" else res.remission
-        if smooth > 0:
-            return float(np.mean(0.5 * (1 + np.tanh((fall - level) / (2 * smooth)))))
-        return float(np.mean(fall >= level))
+        return float(rated_share(fall, level, res.rating.sd(t), smooth))
     if measure == "change":
         return float(-np.mean(fall) * baseline)
     if measure == "score":
@@ -546,25 +551,13 @@ def _model_value(res: ArmResult, measure: str, t: float, baseline: float, smooth
                      "change and score are computed")
 
 
-def _soft(x: np.ndarray, smooth: float) -> np.ndarray:
-    """1 where x > 0, 0 where x < 0: a step, or with ``smooth`` > 0 a logistic of that width."""
-    if smooth > 0:
-        return 0.5 * (1 + np.tanh(x / (2 * smooth)))
-    return (x >= 0).astype(float)
-
-
 def _relapse_value(res: ArmResult, o: Outcome, smooth: float = 0.0) -> float | None:
-    """The share of the people ``among`` the responders (remitters) at ``since`` whose fall went below the
+    """The share of the people ``among`` the responders (remitters) at ``since`` whose course went below the
     response level at a reading up to the outcome's time; None when nobody is in the group."""
     reads = relapse_readings(o)
     level = res.response if o.among == "responders" else res.remission
-    in_group = _soft(res.column(reads[0]) - level, smooth)
-    after = np.stack([res.column(t) for t in reads[1:]], axis=1)
-    kept = np.prod(_soft(after - res.response, smooth), axis=1)    # 1: a responder at every reading
-    weight = float(np.sum(in_group))
-    if weight < 1e-9:
-        return None
-    return float(np.sum(in_group * (1.0 - kept)) / weight)
+    course = np.stack([res.column(t) for t in reads], axis=1)
+    return res.rating.relapse_share(course, reads, 1, level, res.response, seed=res.seed, smooth=smooth)
 
 
 def _status(value, lo, hi) -> str:

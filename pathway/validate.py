@@ -396,16 +396,13 @@ def _raw_quantity(run: _Runner, q: dict, sim: dict) -> float:
     if kind in ("response_rate", "remission_rate"):
         t = _hours(q["t"])
         pop = run.population(sim, (t,))
-        level = pop.response if kind == "response_rate" else pop.remission
-        return float(np.mean(pop.outcome[:, 0] >= level))
+        return float(pop.rates(pop.response if kind == "response_rate" else pop.remission)[0])
     if kind == "relapse_rate":
         stable = tuple(_hours(x) for x in q["stable"])
         follow = tuple(_hours(x) for x in q["follow"])
         pop = run.population(sim, stable + follow)
-        level = float(q.get("level", pop.response))
-        ok = (pop.outcome[:, :len(stable)] >= level).all(axis=1)
-        lost = (pop.outcome[:, len(stable):] < level).any(axis=1)
-        return float(lost[ok].mean()) if ok.any() else math.nan
+        share = pop.relapse(len(stable), float(q.get("level", pop.response)))
+        return math.nan if share is None else share
     column = q.get("column", run.model.primary)
     t, y = run.series(sim, column, bool(q.get("effect", False)))
     if kind == "value_at":
