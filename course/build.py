@@ -117,7 +117,9 @@ you chose."""),
        'first = "dissociation"\ncheck("explorer-first", first)'),
     md("## Exercise 2\nChoose the SSRI as the comparison. One week in, is relief after one ketamine "
        "infusion `'higher'` or `'lower'` than after a week of daily SSRI pills?"),
-    ex('week = ...\ncheck("explorer-week", week)', 'week = "lower"\ncheck("explorer-week", week)'),
+    ex('week = ...\ncheck("explorer-week", week)',
+       'week = "higher" if value_at(model, "ketamine-iv", "7 d") > value_at(model, "ssri", "7 d") else "lower"\n'
+       'check("explorer-week", week)'),
     md("## Self-check quiz\nTick the matched placebo arm. At 24 h, is most of the ketamine arm's relief "
        "also in its placebo arm (`'yes'` or `'no'`)?"),
     qz({"explorer-placebo": '"yes" if value_at(model, "ketamine-iv", "24 h") - value_at(model, "ketamine-iv", "24 h", '
@@ -630,7 +632,9 @@ COURSE["11_virtual_patients"] = [
     md("""
 A **response rate** counts people: the share of patients whose relief crosses the response line. It
 is not the average relief of the arm, and the two can differ a good deal when relief is spread around
-the line."""),
+the line. A trial sees each person through one interview, so the model counts them the same way: each
+person's course drifts a little from their relief, and each interview adds an error of its own, so a few
+people just short of the line are counted past it (and a few just past it are not)."""),
     md("## Exercise 1\nShare of 60 virtual patients responding at 24 h after ketamine (seed 0). "
        "**Predict** it first: compare relief in the ketamine arm at 24 h (notebook 6) with the response "
        "line, `model.population.response`. What share of people do you expect above that line?"),

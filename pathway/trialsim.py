@@ -79,8 +79,9 @@ T_ENTRY_H = 1e-4
 RELAPSE_READ_EVERY_H = 24.0
 #: Shown beside every relapse number: how the model counts it.
 RELAPSE_NOTE = ("relapse: of the virtual patients who met the response (remission) level at the reference "
-                "reading, the share whose fall from entry dropped below the response level at any daily reading "
-                "up to the outcome's time (once relapsed, counted as relapsed)")
+                "reading, the share whose course (their fall from entry, plus the drift of their course since "
+                "entry) dropped below the response level at any daily reading up to the outcome's time (once "
+                "relapsed, counted as relapsed)")
 #: Shown beside every number of a randomised-withdrawal trial.
 WITHDRAWAL_NOTE = ("randomised withdrawal simulated from the first open-label dose: every arm runs the "
                    "induction in its doses, then its own continuation; the same virtual people in every arm, so "

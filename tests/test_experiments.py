@@ -140,8 +140,10 @@ def test_landmark_experiment_is_reproduced(catalogue, experiment):
 #: Experiments the hand-tuned model reproduced and the model fitted to the calibration trials
 #: (`pathway fit`) does not, with the check each misses. Bands and comparators are unchanged.
 NOT_REPRODUCED_AFTER_FIT = {
+    "abdallah2020-rapamycin-human": "drug effect at 2 weeks, times control (prolonged)",
+    "modasava2019-spine-ablation": "drug effect on days 2-4, share of control",
     "murrough2013-series": "days from the last infusion until response is lost",
-    "daly2019-maintenance": "relapse on continued esketamine (not near zero)",
+    "daly2019-maintenance": "relapse to week 32 among stable remitters at weeks 14-16, continued / placebo spray",
 }
 
 
@@ -153,24 +155,33 @@ def test_the_readme_counts_the_experiments_reproduced(catalogue):
     assert f"{done} of {len(catalogue)} experiments reproduced" in readme
     missed = {k for k, r in catalogue.items() if not r.reproduced}
     assert missed == set(NOT_REPRODUCED_AFTER_FIT)
-    for words in ("Murrough 2013", "Daly 2019"):
+    for words in ("Murrough 2013", "Daly 2019", "Moda-Sava 2019, in mice", "Abdallah 2020"):
         assert words in readme
     # "relief is lost within days, not about 18": the days from the last infusion until response is lost
     assert "after six infusions relief is lost within days, not about 18" in readme
     assert catalogue["murrough2013-series"].numbers["check2"] < 7
-    # "about 2% of the people in stable remission relapse on it by week 32"
-    assert "about 2% of the people in stable remission relapse on it by week 32" in readme
-    assert round(catalogue["daly2019-maintenance"].numbers["check2"] * 100) == 2
+    # "67% of the people in stable remission fall out of remission on it by week 32, against 71% on the spray"
+    n = catalogue["daly2019-maintenance"].numbers
+    assert "67% of the people in stable remission fall out of remission on it by week 32, against 71% on the " \
+        "spray" in readme
+    assert (round(n["check1_test"] * 100), round(n["check1_control"] * 100)) == (67, 71)
+    # "36% of the effect is left at day 2, where the band allows 35%"
+    assert "36% of the effect is left at day 2, where the band allows 35%" in readme
+    assert round(catalogue["modasava2019-spine-ablation"].numbers["check2_1"] * 100) == 36
+    # "prolongs the effect 1.4 times at two weeks, not at least twice"
+    assert "prolongs the effect 1.4 times at two weeks, not at least twice" in readme
+    assert round(catalogue["abdallah2020-rapamycin-human"].numbers["check2"], 1) == 1.4
 
 
 def test_T11_maintenance_relapse_is_counted_once_and_its_miss_reported(catalogue):
     """SUSTAIN-1 as randomised withdrawal: continued esketamine against a placebo spray at the same visits, in
-    stable remitters after 16 weeks. The trial saw maintenance roughly halve relapse without abolishing it; the
-    fitted model's habituation brings back too few on maintenance, so both checks are computed and missed."""
+    stable remitters after 16 weeks. The trial saw maintenance roughly halve relapse without abolishing it; in
+    the fitted model each person's drifting course brings relapse on maintenance (so 'not near zero' is met),
+    but about as often as on the placebo spray, so the ratio is computed and missed."""
     r = catalogue["daly2019-maintenance"]
     n = r.numbers
     assert n["check1_test"] == n["check2"]                 # the same people, counted once
-    assert 0 <= n["check2"] < 0.1 and not 0.3 <= n["check1"] <= 0.75 and not r.reproduced
+    assert n["check2"] >= 0.1 and n["check1"] > 0.75 and not r.reproduced
     assert n["check3"] >= 0.5                              # median relief at week 32 with continued esketamine
 
 
@@ -198,8 +209,6 @@ def test_T12_nbqx_leaves_dissociation(model):
     assert nbqx.peak("dissociation") == pytest.approx(ctrl.peak("dissociation"), rel=1e-4)
 
 
-@pytest.mark.xfail(strict=True, reason="the fitted model keeps about 6% of the 24-h effect under NBQX: the "
-                   "scorecard's T12a (under 25%) is met, this stricter reading of 'abolished' (under 5%) is not")
 def test_T12_nbqx_abolishes_relief(model):
     ctrl = run_arm(model, "ketamine-iv", days=3)
     nbqx = run_arm(model, "ketamine-iv", days=3, interventions=["nbqx"])

@@ -782,3 +782,25 @@ def test_two_routes_are_two_humps_when_far_apart_on_the_log_clock():
     assert len(_humps(x, close)) == 1
     deep = bump(1.0, 0.2, 0.38) + bump(3.0, 0.2, 0.3)
     assert len(_humps(x, deep)) == 2
+
+
+def test_the_lecture_notes_say_how_relief_moves_after_one_infusion(model):
+    """Chapter 'Relief at 24 hours': relief 'stays far above the placebo arm's (in the model it peaked in the
+    first hours and has eased since)'; chapter 'The SSRI's slow weeks': after one infusion 'relief is back at
+    baseline' by week 8."""
+    import tomllib
+    from pathway.scenarios import placebo_arm
+    text = (Path(__file__).resolve().parent.parent / "models" / "lectures" / "ketamine.toml").read_text()
+    lecture = tomllib.loads(text)
+    notes = " ".join(c.get("notes", "") for c in lecture["chapters"])
+    captions = " ".join(str(c.get("arms", {})) for c in lecture["chapters"])
+    assert "relief stays far above the placebo arm's (in the model it peaked in the first hours" in notes
+    assert "relief is back at baseline" in captions
+    sc = model.scenario("ketamine-iv")
+    drug = simulate(model, sc, days=56, step_min=10)
+    placebo = simulate(model, placebo_arm(model, sc), days=2, step_min=10)
+    t, r = np.asarray(drug.t_h), np.asarray(drug["relief"])
+    at24 = float(np.interp(24, t, r))
+    assert at24 > 2 * float(np.interp(24, placebo.t_h, placebo["relief"]))
+    assert t[int(np.argmax(r))] <= 6 and at24 < r.max()
+    assert float(np.interp(56 * 24, t, r)) < 0.01

@@ -46,7 +46,7 @@ def test_trial_headline_in_the_readme_is_what_the_model_computes(model):
 def test_the_readme_counts_the_calibrated_parameters(model):
     from pathway.fit import calibrated_parameters
     words = {10: "Ten", 11: "Eleven", 12: "Twelve", 13: "Thirteen", 14: "Fourteen", 15: "Fifteen", 16: "Sixteen",
-             17: "Seventeen", 18: "Eighteen"}
+             17: "Seventeen", 18: "Eighteen", 19: "Nineteen", 20: "Twenty", 21: "Twenty-one"}
     n = len(calibrated_parameters(model))
     assert f"{words.get(n, n)} parameters are calibrated" in " ".join(README.split())
 

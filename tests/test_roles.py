@@ -178,7 +178,10 @@ def test_parameter_uses_come_from_the_compiler(model):
     spreads = {v.spread.name for v in model.population.variations if isinstance(v.spread, ParamRef)}
     factors = {f for entry in load_trialmap(model).populations.values() for f in entry["scale"].values()}
     assert spreads == {"relief_spread"} and factors == {"older_adult_factor", "nonresistant_placebo_factor"}
-    assert set(compile_model(model).param_uses) == set(model.parameters) - spreads - factors
+    spec = model.population                  # how a rating finds a person: read when rates are counted
+    rating = {v.name for v in (spec.noise, spec.course_spread, spec.course_time) if isinstance(v, ParamRef)}
+    assert rating == {"rating_noise", "course_spread", "course_time"}
+    assert set(compile_model(model).param_uses) == set(model.parameters) - spreads - factors - rating
 
 
 def test_population_body_weight_changes_plasma_levels(model, tmp_path):
@@ -250,3 +253,61 @@ def test_a_bad_within_is_refused_with_a_hint(within, words):
         pathway.loads_model(text, "bad.toml")
     message = str(err.value)
     assert "population.vary.relief_half_drive" in message and words in message and "hint" in message
+
+
+def test_a_rate_counts_people_as_one_rating_finds_them(model):
+    """The population's score_noise and course are the calibrated parameters rating_noise, course_spread and
+    course_time: a rate is the expected share of people a rating puts at or above the line, with the rating's
+    error and the course's drift since entry; the people themselves (their relief) do not move."""
+    from scipy.stats import norm
+
+    from pathway.modelfile import set_parameter
+    from pathway.population import simulate_population
+    pop = simulate_population(model, "ketamine-iv", n=400, seed=2, at="24h,7d")
+    p = model.parameters
+    assert (pop.rating.noise, pop.rating.spread, pop.rating.time_h) == (
+        p["rating_noise"].value, p["course_spread"].value, p["course_time"].value)
+    level = model.population.response
+    sd = np.sqrt(p["rating_noise"].value ** 2
+                 + p["course_spread"].value ** 2 * (1 - np.exp(-2 * np.array([24.0, 168.0]) / p["course_time"].value)))
+    expected = norm.cdf((pop.outcome - level) / sd).mean(axis=0)
+    np.testing.assert_allclose(pop.rates(level), expected, rtol=1e-12)
+    assert list(pop.response_rate().values()) == pytest.approx(list(expected), rel=1e-12)
+    exact = set_parameter(set_parameter(model, "rating_noise", 0.0), "course_spread", 0.0)
+    still = simulate_population(exact, "ketamine-iv", n=400, seed=2, at="24h,7d")
+    np.testing.assert_array_equal(still.outcome, pop.outcome)          # the rating moves counts, not people
+    np.testing.assert_array_equal(still.rates(level), (pop.outcome >= level).mean(axis=0))
+    # a week after one dose few are near the line from above and many from below: the rating adds responders
+    assert pop.rates(level)[1] > still.rates(level)[1]
+
+
+@pytest.mark.parametrize("value, words", [
+    ("1.5", "'score_noise' = 1.5 must lie between 0 and 1"),
+    ("-0.1", "'score_noise' = -0.1 must lie between 0 and 1"),
+    ('{ param = "no_such_noise" }', "no_such_noise"),
+])
+def test_a_bad_score_noise_is_refused_with_a_hint(value, words):
+    from pathway.errors import PathwayError
+    text = default_model_path().read_text().replace('score_noise = { param = "rating_noise" }',
+                                                    f"score_noise = {value}", 1)
+    with pytest.raises(PathwayError) as err:
+        pathway.loads_model(text, "bad.toml")
+    message = str(err.value)
+    assert "population" in message and words in message and "hint" in message
+
+
+@pytest.mark.parametrize("line, words", [
+    ('course_time = "0 h"', "course_time"),
+    ('course_time = "soon"', "course_time"),
+    ("course_spread = 2.0", "'course_spread' = 2.0 must lie between 0 and 1"),
+])
+def test_a_bad_course_is_refused_with_a_hint(line, words):
+    from pathway.errors import PathwayError
+    key = line.split(" =")[0]
+    text = default_model_path().read_text().replace(f'{key} = {{ param = "{key}" }}', line, 1)
+    assert line in text
+    with pytest.raises(PathwayError) as err:
+        pathway.loads_model(text, "bad.toml")
+    message = str(err.value)
+    assert "population" in message and words in message and "hint" in message
+

@@ -212,9 +212,12 @@ def test_the_relapse_number_is_the_simulated_people(model):
     t = TRIALS["murrough2013bp"]
     res = simulate_arms(model, [t], n=FEW)[(t.id, "ketamine")]
     o = next(o for o in t.arm("ketamine").outcomes if o.measure == "relapse")
-    ref = res.column(o.since_h) >= res.response
-    after = np.stack([res.column(x) for x in relapse_readings(o)[1:]], axis=1)
-    expected = np.mean(np.any(after[ref] < res.response, axis=1))
+    reads = relapse_readings(o)
+    # each person's course at the readings: the model's fall plus their drift since entry (no interview error)
+    course = np.stack([res.column(x) for x in reads], axis=1) + res.rating.paths(FEW, reads, res.seed)
+    assert res.rating.spread > 0 and res.rating.paths(FEW, reads, res.seed).std() > 0
+    ref = course[:, 0] >= res.response
+    expected = np.mean(np.any(course[ref, 1:] < res.response, axis=1))
     row = next(r for r in compare_trials(model, [t], n=FEW, results={(t.id, "ketamine"): res})
                if r.measure == "relapse")
     assert row.model == pytest.approx(expected)

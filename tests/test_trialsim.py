@@ -324,11 +324,11 @@ def test_a_bad_hospital_stay_is_refused_with_a_hint(tmp_path):
 
 
 def test_the_readme_says_what_the_fitted_ward_does(model):
-    """'the ward lifts that trial's placebo arm at 24 hours from a relief of 0.22 to 0.30': ASPIRE II's placebo
+    """'the ward lifts that trial's placebo arm at 24 hours from a relief of 0.28 to 0.30': ASPIRE II's placebo
     arm with the fitted ward_expectancy, and with it at zero."""
     from pathlib import Path
     readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8").split())
-    assert "the ward lifts that trial's placebo arm at 24 hours from a relief of 0.22 to 0.30" in readme
+    assert "the ward lifts that trial's placebo arm at 24 hours from a relief of 0.28 to 0.30" in readme
     t = TRIALS["ionescu2021"]
     ward = model.parameters["ward_expectancy"]
     assert ward.calibrated
@@ -336,4 +336,4 @@ def test_the_readme_says_what_the_fitted_ward_does(model):
     def relief(m):
         res = simulate_arms(m, [t], n=120)[("ionescu2021", "placebo")]
         return round(float(np.mean(res.column(24.0))), 2)
-    assert (relief(set_parameter(model, "ward_expectancy", 0.0)), relief(model)) == (0.22, 0.30)
+    assert (relief(set_parameter(model, "ward_expectancy", 0.0)), relief(model)) == (0.28, 0.30)
