@@ -8,9 +8,10 @@ from two arm values is not counted twice). Each number's residual is ``(model - 
 trial's own 95% interval.
 
 The virtual patients are the same in every evaluation (one seed), so the objective is a deterministic function
-of the parameters; a response or remission rate counts people with a rating error of :data:`SMOOTH` added (in
-quadrature) to the model's own (its ``score_noise``), so that it moves smoothly with the parameters even where
-that noise is zero (the report afterwards counts people with the model's noise alone). ``scipy.optimize.least_squares`` (trust-region reflective, within the bounds) starts from the
+of the parameters; a response or remission rate counts people with an error of :data:`SMOOTH` added (in
+quadrature) to the model's own rating (:class:`pathway.rating.Rating`), so that it moves smoothly with the
+parameters even where that rating has no error (the report afterwards counts people with the model's rating
+alone). ``scipy.optimize.least_squares`` (trust-region reflective, within the bounds) starts from the
 file's values and from deterministic Halton points in the box (log scale for positive ranges); the best end wins.
 
 Uncertainty: a case bootstrap over the calibration trials, each replicate solved by one Gauss-Newton step from
@@ -445,6 +446,20 @@ def write_fitted(path: str | Path, model: Model, result: FitResult) -> None:
         raise
 
 
+def _range_edge(value: float, low: float, high: float) -> str:
+    """'lower limit' or 'upper limit' where ``value`` lies within 1% of the range's width of that edge, else ''.
+
+    >>> _range_edge(0.999, 0.0, 1.0), _range_edge(0.5, 0.0, 1.0), _range_edge(0.0, 0.0, 1.0)
+    ('upper limit', '', 'lower limit')
+    """
+    width = high - low
+    if value - low <= 0.01 * width:
+        return "lower limit"
+    if high - value <= 0.01 * width:
+        return "upper limit"
+    return ""
+
+
 def format_fit(result: FitResult) -> str:
     lines = [f"Fitted {len(result.names)} parameter{'s' if len(result.names) != 1 else ''} to {len(result.residuals)} numbers of the calibration "
              f"trials {', '.join(result.trials)}",
@@ -452,11 +467,18 @@ def format_fit(result: FitResult) -> str:
              f"evaluations, {result.seconds:.0f} s); sum of squared residuals {result.cost_start:.1f} -> "
              f"{result.cost:.1f}", ""]
     lines.append(f"{'parameter':26s} {'start':>14s} {'fitted':>14s} {'+- se':>12s}  bootstrap 95% interval")
-    for nm, s, v, e, (a, b), d in zip(result.names, result.start, result.values, result.se, result.interval,
-                                      result.dimensions):
+    at_limit = []
+    for nm, s, v, e, (a, b), d, lo, hi in zip(result.names, result.start, result.values, result.se,
+                                              result.interval, result.dimensions, result.low, result.high):
         err = "not identified" if not math.isfinite(e) else format_quantity(e, d)
+        edge = _range_edge(v, lo, hi)
+        if edge:
+            at_limit.append(f"{nm} ({edge})")
         lines.append(f"{nm:26s} {format_quantity(s, d):>14s} {format_quantity(v, d):>14s} {err:>12s}  "
-                     f"{format_quantity(a, d)} to {format_quantity(b, d)}")
+                     f"{format_quantity(a, d)} to {format_quantity(b, d)}{'   at the ' + edge if edge else ''}")
+    if at_limit:
+        lines += ["", f"At or within 1% of a limit of its range: {', '.join(at_limit)}. The range is the model "
+                  "file's; a value held there says the calibration trials pull beyond what the range allows."]
     lines.append("")
     lines.append("Residuals at the fit, (model - trial) / se:")
     for label, z in result.residuals:

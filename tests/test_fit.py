@@ -168,3 +168,37 @@ def test_worker_processes_give_the_same_fit(model):
     assert pooled.evaluations == here.evaluations
     with pytest.raises(UsageError, match="workers"):
         fit(model, names=names, workers=0)
+
+
+def test_the_report_names_the_values_held_at_a_range_limit(model):
+    """A fitted value at (or within 1% of) a limit of its range is marked in its row and listed under the table:
+    the trials pull beyond the range there, which a modeller needs to see."""
+    from pathway.fit import format_fit
+    p = model.parameters
+    top = p["older_adult_factor"].high
+    text = format_fit(_result(model, {"older_adult_factor": top, "placebo_strength": p["placebo_strength"].low,
+                                      "spray_expectancy": 0.5 * p["spray_expectancy"].high}))
+    rows = {line.split()[0]: line for line in text.splitlines() if line.split()}
+    assert rows["older_adult_factor"].endswith("at the upper limit")
+    assert rows["placebo_strength"].endswith("at the lower limit")
+    assert "limit" not in rows["spray_expectancy"]
+    assert ("At or within 1% of a limit of its range: older_adult_factor (upper limit), placebo_strength "
+            "(lower limit).") in text
+    assert "At or within" not in format_fit(_result(model, {"spray_expectancy": 0.5 * p["spray_expectancy"].high}))
+
+
+def test_the_readme_names_the_committed_values_at_a_range_limit(model):
+    """'in the committed fit: the spines' lifetime, the onset of a visit's expectancy, ...': the README lists
+    exactly the calibrated parameters the fit report marks at a limit."""
+    from pathway.fit import _range_edge
+    readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8").split())
+    words = {"spine_lifetime": "the spines' lifetime", "expectancy_onset": "the onset of a visit's expectancy",
+             "ward_expectancy": "what a day on the ward adds", "relief_spread": "the spread of severity",
+             "rating_noise": "the interview's error",
+             "older_adult_factor": "the older adults' factor", "care_strength": "regular care's strength"}
+    held = {n for n in calibrated_parameters(model)
+            if _range_edge(model.parameters[n].value, model.parameters[n].low, model.parameters[n].high)}
+    assert held == set(words)
+    listed = readme[readme.index("in the committed fit:"):].split(")")[0]
+    for n, w in words.items():
+        assert w in listed, n
