@@ -288,7 +288,7 @@ class PopulationSpec:
     genotypes: tuple[Genotype, ...] = ()
     citations: tuple[str, ...] = ()
     #: the standard deviation of one rating's error, in the outcome's units (a number, or a parameter of the
-    #: model): response and remission rates count people through it (:class:`pathway.population.Rating`)
+    #: model): response and remission rates count people through it (:class:`pathway.rating.Rating`)
     noise: Value = 0.0
     #: how far each person's course wanders from where the model puts them: its standard deviation once settled
     #: (the outcome's units) and its correlation time (hours); both numbers or parameters of the model

@@ -3,8 +3,8 @@
 The model gives each virtual patient's outcome (relief) over time. A trial does not see that: it sees one
 interview on the day of a visit. :class:`Rating` adds the two things between them, the error of the one
 interview and the wandering of each person's course, and counts rates (:func:`rated_share`) and relapses
-(:meth:`Rating.relapse_share`) through them. Numpy only (scipy's normal distribution when a rate needs it), so
-that reading trials does not load the solver.
+(:meth:`Rating.relapse_share`) through them. The virtual patients (:mod:`pathway.population`), the published
+trials (:mod:`pathway.trialsim`), the literature checks and the experiments all count through this one module.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ population of virtual patients (:func:`pathway.population.simulate_population`, 
 sets each number the trial recorded beside the model's, with the trial's own 95% interval:
 
 * **response** and **remission**: the share of virtual patients whose symptoms have fallen by the model's response
-  (remission) level, counted from the first study dose, as one rating finds them: each rating carries the
-  population's ``score_noise`` (:func:`pathway.population.rated_share`). The interval is Wilson's score interval
+  (remission) level, counted from the first study dose, as one interview finds them: each person's course
+  drifts from where the model puts them, and each interview adds its error (the population's ``course_spread``,
+  ``course_time`` and ``score_noise``; :class:`pathway.rating.Rating`). The interval is Wilson's score interval
   from the count and n (or the trial's own interval where it gave one).
 * **change** and **score** on a rating scale: the model's relief is the fraction by which a rating scale falls
   (its ``[population]`` definitions), so an arm's mean change is ``-(mean fall) x baseline score`` and its score
@@ -17,12 +18,12 @@ sets each number the trial recorded beside the model's, with the trial's own 95%
   the trial's se, interval, or sd and n).
 * **relapse** among the people who met a level at a reference time (``among = "responders"`` or
   ``"remitters"``, ``since`` in the trial file: the end of a series of infusions, or randomisation in a
-  withdrawal trial): of the virtual patients whose fall met the response (remission) level at the ``since``
-  reading, the share whose fall was below the response level at any of the readings from ``since`` to the
-  outcome's time, one every :data:`RELAPSE_READ_EVERY_H` hours (a relapse is a lost response, counted once and
-  kept, as a trial's time to relapse counts it). A relapse is read from each person's course without the
-  rating's error: trials confirm a relapse on more than one visit. Where no virtual patient is in the group the
-  number is ``not simulated``. The interval is Wilson's, from the rate and the group's n.
+  withdrawal trial): of the virtual patients whose course (fall plus drift) met the response (remission) level
+  at the ``since`` reading, the share whose course was below the response level at any of the readings from
+  ``since`` to the outcome's time, one every :data:`RELAPSE_READ_EVERY_H` hours (a relapse is a lost response,
+  counted once and kept, as a trial's time to relapse counts it). A relapse is read from each person's course
+  without the interview's error: trials confirm a relapse on more than one visit. Where no virtual patient is
+  in the group the number is ``not simulated``. The interval is Wilson's, from the rate and the group's n.
 * **differences** between an active arm and its control at the same time: the trial's own contrasts, and every
   pair of arm values that both carry a spread (changes: se added in quadrature; rates: Newcombe's interval from
   the two Wilson intervals).
