@@ -649,6 +649,17 @@ people just short of the line are counted past it (and a few just past it are no
     ex('placebo_rate = ...\ncheck("patients-placebo", placebo_rate)',
        'placebo_rate = rates["placebo arm"].iloc[0]\ncheck("patients-placebo", placebo_rate)'),
     code("plot_published(model, ['T20b', 'T21a', 'T31a', 'T24c'], title='Response rates: published and model');"),
+    md("## Exercise 3\nA week after the infusion, little of the placebo arm's relief is left, yet trials still count "
+       "a few responders in such arms. In the model, each person's course drifts a little from where the pathway "
+       "puts them (the calibrated `course_spread`). Switch the drift off in a copy of the model "
+       "(`pathway.set_parameter(model, 'course_spread', 0.0)`) and count the placebo arm's responders at day 7 "
+       "with and without it. Does the drift `'raise'` or `'lower'` the count?"),
+    ex('drift = ...\ncheck("patients-drift", drift)',
+       'still = pathway.set_parameter(model, "course_spread", 0.0)\n'
+       'with_drift = response_rates(model, "ketamine-iv", at=("7 d",), n=60)["placebo arm"].iloc[0]\n'
+       'without = response_rates(still, "ketamine-iv", at=("7 d",), n=60)["placebo arm"].iloc[0]\n'
+       'drift = "raise" if with_drift > without else "lower"\n'
+       'check("patients-drift", drift)'),
     md("Relapse: after six infusions over 12 days (Murrough 2013), how long does relief stay above the "
        "response line? The trial's median time to relapse is in the statements below."),
     code("plot_arms(model, 'ketamine-series', days=42, step_min=60); plt.show()\n"

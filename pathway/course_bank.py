@@ -645,13 +645,28 @@ def _define():
               (_mean_relief, MEAN_NOT_SHARE),
               (lambda m: float(_rates(m)["difference"].iloc[0]),
                "that is the difference between the arms; the question asks for the ketamine arm itself")],
-       hint="a response rate is a count of people over the response line, divided by all of them",
+       hint="a response rate is a count of people over the response line (as one interview finds them), "
+       "divided by all of them",
        helper="response_rates at 24 h with n=60, the 'arm' column")
     ex("patients-placebo", "... and in its matched placebo arm?",
        expected=lambda m: float(_rates(m)["placebo arm"].iloc[0]), tol=0.005,
        traps=[(lambda m: c.value_at(m, "ketamine-iv", "24 h") - c.value_at(m, "ketamine-iv", "24 h", effect=True),
                MEAN_NOT_SHARE), (lambda m: _mean_relief(m, placebo=True), MEAN_NOT_SHARE)],
        hint="the same count, in the placebo arm", helper="the same table, its 'placebo arm' column")
+    def _drift_raises(m):
+        from pathway.modelfile import set_parameter
+        still = set_parameter(m, "course_spread", 0.0)
+        week = ("7 d",)
+        return float(c.response_rates(m, "ketamine-iv", at=week, n=60)["placebo arm"].iloc[0]) > \
+            float(c.response_rates(still, "ketamine-iv", at=week, n=60)["placebo arm"].iloc[0])
+
+
+    ex("patients-drift", "A week after the infusion, does the drift of each person's course 'raise' or 'lower' "
+       "the share of the placebo arm counted as responders? ('raise' or 'lower')",
+       kind="choice", choices=("raise", "lower"), expected=lambda m: "raise" if _drift_raises(m) else "lower",
+       hint="the drift has mean zero, but a week on most people in the placebo arm sit far below the response "
+       "line: spreading them sends some across it, and none of those above it are left to fall back",
+       helper="response_rates at 7 d, once with the model and once with course_spread set to 0")
     ex("patients-quiz", "Quiz: can a person 'respond' on placebo in the model? ('yes' or 'no')",
        kind="choice", choices=YES_NO,
        expected=lambda m: _yes(float(_rates(m)["placebo arm"].iloc[0]) > 0),
