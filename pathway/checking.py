@@ -986,14 +986,14 @@ class _Checker(FileChecker):
     def build_population(self, table: dict, parameters: dict[str, Parameter],
                          interventions: dict[str, Intervention]) -> PopulationSpec:
         place = "population"
-        self.unknown_keys(table, {"response", "remission", "definitions", "score_noise", "course_spread",
+        self.unknown_keys(table, {"response", "remission", "definitions", "rating_noise", "course_spread",
                                   "course_time", "vary", "genotypes"}, place)
         response = self.quantity(table, "response", "number", place, required=False, default=0.5,
                                  fraction=True, allow_param=False)
         remission = self.quantity(table, "remission", "number", place, required=False,
                                   default=0.7, fraction=True, allow_param=False)
         # a rating's error, as a fraction of the symptoms at entry: a number from 0 to 1, or a parameter
-        noise = self.quantity(table, "score_noise", "number", place, required=False, default=0.0,
+        noise = self.quantity(table, "rating_noise", "number", place, required=False, default=0.0,
                               fraction=True)
         # how far each person's course wanders (a fraction of the symptoms at entry) and how slowly (a time)
         wander = self.quantity(table, "course_spread", "number", place, required=False, default=0.0,

@@ -63,7 +63,7 @@ class PopulationResult:
     seconds: float = 0.0
     #: other columns asked for with ``outputs``: name -> (people x times) array
     extra: dict = field(default_factory=dict)
-    #: how a rating finds each person (the model's ``[population]`` score_noise and course)
+    #: how a rating finds each person (the model's ``[population]`` rating_noise and course)
     rating: Rating = field(default_factory=Rating)
 
     @property
@@ -105,7 +105,7 @@ class PopulationResult:
 
 
 def rating_of(model: Model) -> Rating:
-    """The model's :class:`Rating` (its ``[population]`` score_noise, course_spread and course_time)."""
+    """The model's :class:`Rating` (its ``[population]`` rating_noise, course_spread and course_time)."""
     spec = model.population
     return Rating(float(model.value(spec.noise)), float(model.value(spec.course_spread)),
                   float(model.value(spec.course_time)))

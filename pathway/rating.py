@@ -53,7 +53,7 @@ class Rating:
     """How a trial's rating finds a virtual patient: the model's outcome, plus the wandering of their course,
     plus the error of the one interview.
 
-    * ``noise``: the standard deviation of one rating's error (``[population] score_noise``), fresh at every
+    * ``noise``: the standard deviation of one rating's error (``[population] rating_noise``), fresh at every
       rating.
     * ``spread`` and ``time_h``: each person's course wanders from where the model puts them, as an
       Ornstein-Uhlenbeck process that starts at 0 at entry (the entry rating is the baseline everything is

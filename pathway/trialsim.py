@@ -9,7 +9,7 @@ sets each number the trial recorded beside the model's, with the trial's own 95%
 * **response** and **remission**: the share of virtual patients whose symptoms have fallen by the model's response
   (remission) level, counted from the first study dose, as one interview finds them: each person's course
   drifts from where the model puts them, and each interview adds its error (the population's ``course_spread``,
-  ``course_time`` and ``score_noise``; :class:`pathway.rating.Rating`). The interval is Wilson's score interval
+  ``course_time`` and ``rating_noise``; :class:`pathway.rating.Rating`). The interval is Wilson's score interval
   from the count and n (or the trial's own interval where it gave one).
 * **change** and **score** on a rating scale: the model's relief is the fraction by which a rating scale falls
   (its ``[population]`` definitions), so an arm's mean change is ``-(mean fall) x baseline score`` and its score
@@ -428,7 +428,7 @@ class ArmResult:
     response: float
     remission: float
     notes: tuple[str, ...] = ()
-    rating: Rating = Rating()    # how a rating finds each person (the population's score_noise and course)
+    rating: Rating = Rating()    # how a rating finds each person (the population's rating_noise and course)
     seed: int = SEED             # the people's seed, which also draws their courses
 
     def column(self, t: float) -> np.ndarray:

@@ -256,7 +256,7 @@ def test_a_bad_within_is_refused_with_a_hint(within, words):
 
 
 def test_a_rate_counts_people_as_one_rating_finds_them(model):
-    """The population's score_noise and course are the calibrated parameters rating_noise, course_spread and
+    """The population's rating_noise and course are the calibrated parameters rating_noise, course_spread and
     course_time: a rate is the expected share of people a rating puts at or above the line, with the rating's
     error and the course's drift since entry; the people themselves (their relief) do not move."""
     from scipy.stats import norm
@@ -282,14 +282,14 @@ def test_a_rate_counts_people_as_one_rating_finds_them(model):
 
 
 @pytest.mark.parametrize("value, words", [
-    ("1.5", "'score_noise' = 1.5 must lie between 0 and 1"),
-    ("-0.1", "'score_noise' = -0.1 must lie between 0 and 1"),
+    ("1.5", "'rating_noise' = 1.5 must lie between 0 and 1"),
+    ("-0.1", "'rating_noise' = -0.1 must lie between 0 and 1"),
     ('{ param = "no_such_noise" }', "no_such_noise"),
 ])
-def test_a_bad_score_noise_is_refused_with_a_hint(value, words):
+def test_a_bad_rating_noise_is_refused_with_a_hint(value, words):
     from pathway.errors import PathwayError
-    text = default_model_path().read_text().replace('score_noise = { param = "rating_noise" }',
-                                                    f"score_noise = {value}", 1)
+    text = default_model_path().read_text().replace('rating_noise = { param = "rating_noise" }',
+                                                    f"rating_noise = {value}", 1)
     with pytest.raises(PathwayError) as err:
         pathway.loads_model(text, "bad.toml")
     message = str(err.value)
