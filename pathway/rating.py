@@ -96,14 +96,32 @@ class Rating:
         return out
 
     def relapse_share(self, outcome, t_h, n_stable: int, level: float, below: float, *, seed: int,
-                      smooth: float = 0.0) -> float | None:
+                      smooth: float = 0.0, confirm: int = 1) -> float | None:
         """Among the people whose course is at or above ``level`` at each of the first ``n_stable`` readings
         (columns of ``outcome``, at hours ``t_h`` after entry), the share whose course falls below ``below``
-        at any later reading; None when nobody is in the group. ``smooth`` > 0 counts through a logistic."""
+        at ``confirm`` consecutive later readings (1: any one); None when nobody is in the group.
+        ``smooth`` > 0 counts through a logistic.
+
+        >>> r = Rating()
+        >>> x = np.array([[0.8, 0.3, 0.8, 0.3], [0.8, 0.3, 0.3, 0.8]])    # two people, four readings
+        >>> r.relapse_share(x, [0, 1, 2, 3], 1, 0.7, 0.5, seed=0), r.relapse_share(x, [0, 1, 2, 3], 1, 0.7, 0.5,
+        ...                                                                       seed=0, confirm=2)
+        (1.0, 0.5)
+        """
+        if confirm < 1:
+            raise ValueError(f"confirm must be 1 or more, not {confirm}")
         x = np.asarray(outcome, float)
         x = x + self.paths(x.shape[0], t_h, seed)
         in_group = np.prod(_soft(x[:, :n_stable] - level, smooth), axis=1)
-        kept = np.prod(_soft(x[:, n_stable:] - below, smooth), axis=1)
+        low = 1.0 - _soft(x[:, n_stable:] - below, smooth)          # below the line, reading by reading
+        runs = low.shape[1] - confirm + 1
+        if runs < 1:
+            kept = np.ones(x.shape[0])
+        else:
+            run = np.ones((x.shape[0], runs))
+            for k in range(confirm):                               # every run of `confirm` readings in a row
+                run = run * low[:, k:k + runs]
+            kept = np.prod(1.0 - run, axis=1)
         weight = float(np.sum(in_group))
         if weight < 1e-9:
             return None

@@ -49,6 +49,8 @@ MEASURES = ("change", "score", "response", "remission", "relapse")
 RATE_MEASURES = ("response", "remission", "relapse")
 #: Whom a relapse rate counts: the people who met this level at the outcome's ``since`` time.
 RELAPSE_GROUPS = ("responders", "remitters")
+#: Where a relapse outcome gives no ``read_every``, people are read this often (hours).
+RELAPSE_READ_EVERY_H = 24.0
 SCALES = ("MADRS", "HAM-D-17", "HAM-D-6", "HAM-D-21", "HAM-D-24")
 CONTRAST_MEASURES = ("difference",)
 
@@ -70,7 +72,8 @@ _DOSE_KEYS = {"drug": str, "route": str, "amount": str, "duration": str, "times"
 _DOSE_REQUIRED = ("drug", "route", "amount")
 _OUTCOME_KEYS = {"time": str, "measure": str, "scale": str, "mean": (int, float), "sd": (int, float),
                  "se": (int, float), "ci": list, "rate": (int, float), "count": int, "n": int, "source": str,
-                 "note": str, "among": str, "since": str}
+                 "note": str, "among": str, "since": str, "relapse_score": (int, float), "confirm": int,
+                 "read_every": str}
 _OUTCOME_REQUIRED = ("time", "measure", "source")
 _CONTRAST_KEYS = {"arms": list, "time": str, "measure": str, "scale": str, "mean": (int, float),
                   "sd": (int, float), "se": (int, float), "ci": list, "source": str, "note": str}
@@ -100,7 +103,10 @@ class Outcome:
 
     A ``relapse`` rate counts only the people who were ``among`` the responders (or remitters) at ``since_h``
     (the end of a series, or randomisation in a withdrawal trial): ``n`` is their number, and ``rate`` the
-    fraction of them who had relapsed by ``time_h``."""
+    fraction of them who had relapsed by ``time_h``. Where the trial defined a relapse by a score, the outcome
+    says so: ``relapse_score`` (a rating at or above it counts), ``confirm`` (on that many consecutive
+    readings) and ``read_every_h`` (the readings' spacing); without them a relapse is a lost response on one
+    reading, read daily."""
     time_h: float
     measure: str
     scale: str
@@ -115,6 +121,9 @@ class Outcome:
     note: str = ""
     among: str | None = None
     since_h: float | None = None
+    relapse_score: float | None = None
+    confirm: int = 1
+    read_every_h: float | None = None
 
     @property
     def value(self) -> float:
@@ -266,7 +275,7 @@ def _check_table(table, keys: dict, required, where: str, probs: _Problems, what
             bad = not isinstance(value, (int, float)) or isinstance(value, bool)
         else:
             bad = not isinstance(value, wants)
-        if bad and key in ("time", "start", "every", "duration", "amount", "since") \
+        if bad and key in ("time", "start", "every", "duration", "amount", "since", "read_every") \
                 and isinstance(value, (int, float)) \
                 and not isinstance(value, bool):
             what = "time" if key != "amount" else "dose"
@@ -285,12 +294,16 @@ def _check_table(table, keys: dict, required, where: str, probs: _Problems, what
 
 
 def _type_hint(key: str, wants) -> str:
-    if key in ("time", "start", "every", "duration", "since"):
+    if key in ("time", "start", "every", "duration", "since", "read_every"):
         return "write a time as a string with its unit, e.g. \"24 h\", \"40 min\", \"7 d\", \"6 wk\""
     if key == "amount":
         return "write a dose as a string with its unit, e.g. \"0.5 mg/kg\" or \"56 mg\""
     if key in ("n", "count"):
         return "a count of people is a whole number, e.g. 18"
+    if key == "relapse_score":
+        return "write the score as a number on the trial's scale, e.g. relapse_score = 22"
+    if key == "confirm":
+        return "confirm is how many consecutive readings a relapse needs, a whole number such as 2"
     if key in ("pmid", "doi"):
         return "write identifiers as strings, e.g. pmid = \"16894061\""
     if bool in wants:
@@ -459,6 +472,9 @@ def _parse_outcome(table, where: str, default_scale: str, arm_n, probs: _Problem
     among, since_h = _relapse_group(table, measure, time_h, where, probs)
     if measure == "relapse" and (among is None or since_h is None):
         return None
+    rule = _relapse_rule(table, measure, time_h, since_h, where, probs)
+    if rule is None:
+        return None
     if measure in RATE_MEASURES:
         for key in ("mean", "sd", "se"):
             if key in table:
@@ -500,7 +516,8 @@ def _parse_outcome(table, where: str, default_scale: str, arm_n, probs: _Problem
             probs.add(where, f"the {measure} outcome has no mean", "give mean (points on the scale)")
             return None
     return Outcome(time_h=time_h, measure=measure, scale=scale, source=table["source"], mean=mean, sd=sd, se=se,
-                   ci=ci, rate=rate, count=count, n=n, note=table.get("note", ""), among=among, since_h=since_h)
+                   ci=ci, rate=rate, count=count, n=n, note=table.get("note", ""), among=among, since_h=since_h,
+                   **rule)
 
 
 def _relapse_group(table, measure: str, time_h: float, where: str, probs: _Problems):
@@ -528,6 +545,48 @@ def _relapse_group(table, measure: str, time_h: float, where: str, probs: _Probl
                   f"({table['time']})", "relapse is counted after the reading that defines the group")
         return None, None
     return among, since_h
+
+
+def _relapse_rule(table, measure: str, time_h: float, since_h: float | None, where: str, probs: _Problems):
+    """The trial's own definition of a relapse (``relapse_score``, ``confirm``, ``read_every``) as Outcome
+    fields; {} when the outcome gives none; None (with a problem added) when it is wrong."""
+    keys = [k for k in ("relapse_score", "confirm", "read_every") if k in table]
+    if not keys:
+        return {}
+    if measure != "relapse":
+        probs.add(_where(where, f"key '{keys[0]}'"), f"a {measure} outcome has no '{keys[0]}'",
+                  "relapse_score, confirm and read_every say how the trial defined a relapse; leave them out here")
+        return None
+    rule = {}
+    if "relapse_score" in table:
+        score = table["relapse_score"]
+        if not score > 0:
+            probs.add(_where(where, "key 'relapse_score'"), f"the score {format_number(score)} is not above 0",
+                      "give the rating at or above which a reading counts as relapse, e.g. 22 on the MADRS")
+            return None
+        rule["relapse_score"] = float(score)
+    if "confirm" in table:
+        confirm = table["confirm"]
+        if confirm < 1:
+            probs.add(_where(where, "key 'confirm'"), f"confirm = {confirm} is less than one reading",
+                      "confirm is how many consecutive readings a relapse needs: 1, or 2 for a confirmed one")
+            return None
+        rule["confirm"] = confirm
+    if "read_every" in table:
+        every = _parse_time(table["read_every"], "read_every", where, probs)
+        if every is None:
+            return None
+        if every <= 0:
+            probs.add(_where(where, "key 'read_every'"), "the readings are 0 h apart",
+                      "give the spacing of the trial's visits, e.g. \"7 d\"")
+            return None
+        if since_h is not None and every * rule.get("confirm", 1) > time_h - since_h + 1e-9:
+            probs.add(_where(where, "key 'read_every'"), f"{rule.get('confirm', 1)} readings {table['read_every']} "
+                      "apart do not fit between since and the outcome's time",
+                      "read_every is the spacing of the visits; check it and the times")
+            return None
+        rule["read_every_h"] = every
+    return rule
 
 
 def _parse_contrast(table, where: str, default_scale: str, arm_ids, probs: _Problems) -> Contrast | None:
@@ -726,7 +785,9 @@ def petab_tables(trials, role: str | None = None) -> dict:
       noiseParameters (the standard error of the number; a parameter name ``sigma_<observable>`` where the trial
       gave no spread), datasetId (the trial), and the source of each number; for a relapse rate
       (observableId ``relapse_rate_among_responders`` or ``..._remitters``) relapseSince_h, the time (hours) of
-      the reading that defined the group it counts.
+      the reading that defined the group it counts, and the rule a relapse is counted by: relapseScore (the
+      trial's score at or above which a reading counts; empty: below the response level), relapseConfirm
+      (consecutive readings) and relapseEvery_h (the readings' spacing, 24 h where the trial gives none).
     - ``condition``: one row per arm with its design (drug, route, dose, dose times, comparator, background, n ...).
     - ``observable``: one row per observableId with its scale and measure.
     - ``contrast``: differences between arms that trials reported (not part of PEtab; kept beside it).
@@ -766,6 +827,10 @@ def petab_tables(trials, role: str | None = None) -> dict:
                     "noiseParameters": spread if spread is not None else f"sigma_{obs}",
                     "datasetId": t.id, "scale": o.scale, "n": o.n or a.n, "source": o.source,
                     "relapseSince_h": o.since_h,
+                    "relapseScore": o.relapse_score,
+                    "relapseConfirm": o.confirm if o.measure == "relapse" else None,
+                    "relapseEvery_h": (o.read_every_h if o.read_every_h is not None else RELAPSE_READ_EVERY_H)
+                    if o.measure == "relapse" else None,
                 })
         for c in t.contrasts:
             k_rows.append({"trialId": t.id, "conditionA": f"{t.id}__{c.arms[0]}",
@@ -775,7 +840,7 @@ def petab_tables(trials, role: str | None = None) -> dict:
                                (c.ci[1] - c.ci[0]) / (2 * 1.96) if c.ci is not None else None),
                            "source": c.source})
     m_cols = ["observableId", "simulationConditionId", "time", "measurement", "noiseParameters", "datasetId",
-              "scale", "n", "source", "relapseSince_h"]
+              "scale", "n", "source", "relapseSince_h", "relapseScore", "relapseConfirm", "relapseEvery_h"]
     c_cols = ["conditionId", "conditionName", "trialId", "armId", "role", "armKind", "drugs", "routes", "doses",
               "doseTimes_h", "doseCount", "infusion_h", "comparator", "background", "allocation", "masking",
               "maskedBy", "hospitalStay_h", "randomised", "treatmentResistant", "scale", "baselineMean", "minAge", "n"]

@@ -19,11 +19,14 @@ sets each number the trial recorded beside the model's, with the trial's own 95%
 * **relapse** among the people who met a level at a reference time (``among = "responders"`` or
   ``"remitters"``, ``since`` in the trial file: the end of a series of infusions, or randomisation in a
   withdrawal trial): of the virtual patients whose course (fall plus drift) met the response (remission) level
-  at the ``since`` reading, the share whose course was below the response level at any of the readings from
-  ``since`` to the outcome's time, one every :data:`RELAPSE_READ_EVERY_H` hours (a relapse is a lost response,
-  counted once and kept, as a trial's time to relapse counts it). A relapse is read from each person's course
-  without the interview's error: trials confirm a relapse on more than one visit. Where no virtual patient is
-  in the group the number is ``not simulated``. The interval is Wilson's, from the rate and the group's n.
+  at the ``since`` reading, the share who relapsed at a reading from ``since`` to the outcome's time. By
+  default a relapse is a course below the response level at one reading, read every
+  :data:`RELAPSE_READ_EVERY_H` hours (a lost response, counted once and kept, as a trial's time to relapse
+  counts it). Where the trial file gives the trial's own definition, it is used: ``relapse_score`` (a rating
+  at or above this score on the trial's scale, that is a fall of at most ``1 - score / baseline``),
+  ``confirm`` (on that many consecutive readings) and ``read_every`` (the visits' spacing). A relapse is read
+  from each person's course without the interview's error. Where no virtual patient is in the group the
+  number is ``not simulated``. The interval is Wilson's, from the rate and the group's n.
 * **differences** between an active arm and its control at the same time: the trial's own contrasts, and every
   pair of arm values that both carry a spread (changes: se added in quadrature; rates: Newcombe's interval from
   the two Wilson intervals).
@@ -58,12 +61,12 @@ import numpy as np
 from .errors import UsageError, suggest
 from .modelfile import Dose, Model, Scenario, parse_quantity
 from .rating import Rating, rated_share
-from .trials import RATE_MEASURES, Arm, Outcome, Trial, load_trials
+from .trials import RATE_MEASURES, RELAPSE_READ_EVERY_H, Arm, Outcome, Trial, load_trials
 from .transforms import scale_parameter
 
 __all__ = ["ArmPlan", "Row", "arm_plan", "simulate_arms", "compare_trials", "wilson", "newcombe",
            "headline", "load_trialmap", "default_trialmap_path", "relapse_readings", "N_PEOPLE", "SEED",
-           "ASSUMED_BASELINE", "RELAPSE_READ_EVERY_H"]
+           "ASSUMED_BASELINE", "RELAPSE_READ_EVERY_H", "relapse_note"]
 
 #: Virtual patients per arm and their seed: every arm of every trial draws the same people.
 N_PEOPLE = 400
@@ -75,14 +78,28 @@ ASSUMED_BASELINE = {"MADRS": 33.0}
 Z95 = 1.959963984540054
 #: Reading just after the first study dose: the state people entered the trial in.
 T_ENTRY_H = 1e-4
-#: Between a relapse outcome's reference reading and its time, people are read this often (hours): a relapse is
-#: the first reading below the response level.
-RELAPSE_READ_EVERY_H = 24.0
-#: Shown beside every relapse number: how the model counts it.
+#: Shown beside a relapse number counted by the default rule: how the model counts it.
 RELAPSE_NOTE = ("relapse: of the virtual patients who met the response (remission) level at the reference "
                 "reading, the share whose course (their fall from entry, plus the drift of their course since "
                 "entry) dropped below the response level at any daily reading up to the outcome's time (once "
                 "relapsed, counted as relapsed)")
+
+
+def relapse_note(o: Outcome, baseline: float | None = None) -> str:
+    """How the model counts one relapse outcome: :data:`RELAPSE_NOTE`, or the trial's own definition."""
+    if o.relapse_score is None and o.confirm == 1 and o.read_every_h is None:
+        return RELAPSE_NOTE
+    every = o.read_every_h if o.read_every_h is not None else RELAPSE_READ_EVERY_H
+    if o.relapse_score is not None:
+        what = (f"a {o.scale} score of {o.relapse_score:g} or more (a fall of at most "
+                f"{1 - o.relapse_score / baseline:.2f} from the baseline {baseline:g})")
+    else:
+        what = "a course below the response level"
+    times = "one reading" if o.confirm == 1 else f"{o.confirm} consecutive readings"
+    return (f"relapse as the trial defined it: of the virtual patients who met the "
+            f"{'response' if o.among == 'responders' else 'remission'} level at the "
+            f"reference reading, the share whose course (their fall from entry, plus its drift) showed {what} "
+            f"on {times}, read every {every / 24:g} d up to the outcome's time")
 #: Shown beside every number of a randomised-withdrawal trial.
 WITHDRAWAL_NOTE = ("randomised withdrawal simulated from the first open-label dose: every arm runs the "
                    "induction in its doses, then its own continuation; the same virtual people in every arm, so "
@@ -437,9 +454,10 @@ class ArmResult:
 
 def relapse_readings(o: Outcome) -> tuple[float, ...]:
     """The readings a relapse outcome is counted on (hours): its reference reading ``since``, then one every
-    :data:`RELAPSE_READ_EVERY_H` hours, and the outcome's own time."""
-    steps = int(math.ceil((o.time_h - o.since_h) / RELAPSE_READ_EVERY_H - 1e-9))
-    inner = [o.since_h + k * RELAPSE_READ_EVERY_H for k in range(1, steps)]
+    ``read_every`` of the trial file (default :data:`RELAPSE_READ_EVERY_H` hours), and the outcome's own time."""
+    every = o.read_every_h if o.read_every_h is not None else RELAPSE_READ_EVERY_H
+    steps = int(math.ceil((o.time_h - o.since_h) / every - 1e-9))
+    inner = [o.since_h + k * every for k in range(1, steps)]
     return (o.since_h, *inner, o.time_h)
 
 
@@ -553,13 +571,22 @@ def _model_value(res: ArmResult, measure: str, t: float, baseline: float, smooth
                      "change and score are computed")
 
 
-def _relapse_value(res: ArmResult, o: Outcome, smooth: float = 0.0) -> float | None:
-    """The share of the people ``among`` the responders (remitters) at ``since`` whose course went below the
-    response level at a reading up to the outcome's time; None when nobody is in the group."""
+def _relapse_value(res: ArmResult, o: Outcome, smooth: float = 0.0, baseline: float | None = None) -> float | None:
+    """The share of the people ``among`` the responders (remitters) at ``since`` who relapsed by the outcome's
+    time: their course went below the response level at a reading, or, where the trial file defines a relapse
+    by a score, showed that score (a fall of at most ``1 - relapse_score / baseline``) on ``confirm``
+    consecutive readings. None when nobody is in the group."""
     reads = relapse_readings(o)
     level = res.response if o.among == "responders" else res.remission
+    below = res.response
+    if o.relapse_score is not None:
+        if baseline is None:
+            raise UsageError(f"the relapse outcome at {o.time_h:g} h gives relapse_score but no baseline score "
+                             "is known\n  hint: give the trial's baseline_mean in its [population] table")
+        below = 1.0 - o.relapse_score / baseline
     course = np.stack([res.column(t) for t in reads], axis=1)
-    return res.rating.relapse_share(course, reads, 1, level, res.response, seed=res.seed, smooth=smooth)
+    return res.rating.relapse_share(course, reads, 1, level, below, seed=res.seed, smooth=smooth,
+                                    confirm=o.confirm)
 
 
 def _status(value, lo, hi) -> str:
@@ -593,17 +620,19 @@ def compare_trials(model: Model, trials=None, *, n: int = N_PEOPLE, seed: int = 
         values = {}        # (arm, time, measure) -> (model value, observed, interval)
         for a in t.arms:
             res = results.get((t.id, a.id))
-            base, base_note = _baseline(t, a) if any(o.measure in ("change", "score") for o in a.outcomes) \
+            base, base_note = _baseline(t, a) if any(o.measure in ("change", "score") or o.relapse_score
+                                                     is not None for o in a.outcomes) \
                 or any(a.id in c.arms for c in t.contrasts) else (None, "")
             for o in a.outcomes:
                 if o.time_h == 0 and o.measure == "score":
                     continue                 # the baseline: used to convert relief into points
                 ci = _outcome_interval(o, a)
                 lo, hi = ci if ci else (None, None)
-                notes = tuple(x for x in ((base_note,) if o.measure in ("change", "score") else ()) if x)
+                uses_base = o.measure in ("change", "score") or o.relapse_score is not None
+                notes = tuple(x for x in ((base_note,) if uses_base else ()) if x)
                 if isinstance(res, ArmResult) and o.measure == "relapse":
-                    v = _relapse_value(res, o, smooth)
-                    notes += tuple(_plan_notes(res)) + (RELAPSE_NOTE,)
+                    v = _relapse_value(res, o, smooth, base)
+                    notes += tuple(_plan_notes(res)) + (relapse_note(o, base),)
                     reason = "" if v is not None else (f"no virtual patient was among the {o.among} at "
                                                       f"{o.since_h:g} h, whom the relapse rate counts")
                 elif isinstance(res, ArmResult):

@@ -95,6 +95,43 @@ def test_petab_names_the_relapse_group_and_its_reference_time():
     assert set(rel["observableId"]) == {"relapse_rate_among_remitters", "relapse_rate_among_responders"}
     assert set(rel["relapseSince_h"]) == {16 * 168.0, 12 * DAY}
     assert m[~m["observableId"].str.startswith("relapse_rate")]["relapseSince_h"].isna().all()
+    # the trial's own definition travels with its numbers (SUSTAIN-1); murrough2013bp gives none
+    sustain = rel[rel["datasetId"] == "daly2019"]
+    assert set(sustain["relapseScore"]) == {22.0} and set(sustain["relapseConfirm"]) == {2}
+    assert set(sustain["relapseEvery_h"]) == {7 * DAY}
+    series = rel[rel["datasetId"] == "murrough2013bp"]
+    assert series["relapseScore"].isna().all() and set(series["relapseConfirm"]) == {1}
+
+
+def test_sustain1_carries_the_trials_relapse_definition():
+    """SUSTAIN-1 counted a relapse at a MADRS total of 22 or more on two consecutive assessments 5 to 15 days
+    apart (the registry's results for NCT02493868); the file enters that, read weekly."""
+    for a in TRIALS["daly2019"].arms:
+        (o,) = a.outcomes
+        assert (o.relapse_score, o.confirm, o.read_every_h) == (22.0, 2, 7 * DAY)
+        reads = relapse_readings(o)
+        assert np.allclose(np.diff(reads)[:-1], 7 * DAY) and reads[-1] == o.time_h
+
+
+def test_a_relapse_by_score_needs_the_score_on_consecutive_readings():
+    """Baseline 33: a MADRS of 22 or more is a fall of at most 1/3. Readings every 2 days."""
+    from dataclasses import replace
+
+    o = replace(_outcome(DAY, 7 * DAY), relapse_score=22.0, confirm=2, read_every_h=2 * DAY)
+    times = relapse_readings(o)
+    assert times == (DAY, 3 * DAY, 5 * DAY, 7 * DAY)
+    fall = np.array([
+        [0.6, 0.3, 0.3, 0.6],       # two readings in a row at MADRS 23: relapsed
+        [0.6, 0.3, 0.6, 0.3],       # twice, never in a row: not relapsed
+        [0.6, 0.4, 0.4, 0.4],       # lost the response (below 0.5) but never at MADRS 22: not relapsed
+        [0.6, 0.6, 0.6, 0.2],       # at 22 only at the last reading: not yet confirmed
+    ])
+    res = ArmResult(fall, times, response=0.5, remission=0.8)
+    assert _relapse_value(res, o, baseline=33.0) == pytest.approx(1 / 4)
+    assert _relapse_value(res, replace(o, confirm=1), baseline=33.0) == pytest.approx(3 / 4)
+    assert _relapse_value(res, replace(o, relapse_score=None, confirm=1), baseline=33.0) == pytest.approx(1.0)
+    with pytest.raises(UsageError, match="baseline"):
+        _relapse_value(res, o)
 
 
 # ----------------------------------------------------------------------------------------- hostile relapse lines
@@ -119,6 +156,17 @@ RELAPSE_MUTATIONS = [
     ("since without a unit", 'since = "24 h"', 'since = 24', ["key 'since'", "no unit"]),
     ("among on a response", 'measure = "response"\ncount = 5', 'measure = "response"\namong = "remitters"\ncount = 5',
      ["a response outcome has no 'among'"]),
+    ("score of zero", 'since = "24 h"\n', 'since = "24 h"\nrelapse_score = 0\n', ["key 'relapse_score'", "not above 0"]),
+    ("score as text", 'since = "24 h"\n', 'since = "24 h"\nrelapse_score = "22"\n', ["key 'relapse_score'", "is text", "relapse_score = 22"]),
+    ("confirm of zero", 'since = "24 h"\n', 'since = "24 h"\nconfirm = 0\n', ["key 'confirm'", "less than one"]),
+    ("confirm as a fraction", 'since = "24 h"\n', 'since = "24 h"\nconfirm = 1.5\n',
+     ["key 'confirm'", "consecutive readings"]),
+    ("readings without a unit", 'since = "24 h"\n', 'since = "24 h"\nread_every = 7\n', ["key 'read_every'", "no unit"]),
+    ("readings too far apart", 'since = "24 h"\n', 'since = "24 h"\nconfirm = 2\nread_every = "4 d"\n',
+     ["key 'read_every'", "do not fit"]),
+    ("readings 0 h apart", 'since = "24 h"\n', 'since = "24 h"\nread_every = "0 h"\n', ["key 'read_every'", "0 h apart"]),
+    ("a definition on a response", 'measure = "response"\ncount = 5', 'measure = "response"\nconfirm = 2\ncount = 5',
+     ["a response outcome has no 'confirm'"]),
 ]
 
 
@@ -127,6 +175,11 @@ def test_a_relapse_outcome_loads_with_its_group(tmp_path):
     path.write_text(BASE_RELAPSE, encoding="utf-8")
     o = load_trial(path).arm("ketamine").outcomes[-1]
     assert (o.measure, o.among, o.since_h, o.time_h, o.n, o.rate) == ("relapse", "responders", 24.0, 168.0, 5, 0.4)
+    assert (o.relapse_score, o.confirm, o.read_every_h) == (None, 1, None)
+    path.write_text(BASE_RELAPSE.replace('since = "24 h"\n', 'since = "24 h"\nrelapse_score = 22\nconfirm = 2\n'
+                                         'read_every = "2 d"\n', 1), encoding="utf-8")
+    o = load_trial(path).arm("ketamine").outcomes[-1]
+    assert (o.relapse_score, o.confirm, o.read_every_h) == (22.0, 2, 48.0)
 
 
 @pytest.mark.parametrize("what,old,new,words", RELAPSE_MUTATIONS, ids=[m[0] for m in RELAPSE_MUTATIONS])
@@ -201,7 +254,10 @@ def test_every_new_number_is_simulated_and_judged(new_rows):
     relapse = [r for r in arm_rows if r.measure == "relapse"]
     assert {(r.trial, r.arm) for r in relapse} == {("murrough2013bp", "ketamine"), ("daly2019", "esketamine"),
                                                     ("daly2019", "placebo")}
-    assert all(any(n.startswith("relapse:") for n in r.notes) for r in relapse)
+    # murrough2013bp gives no definition: a lost response, read daily; SUSTAIN-1 carries its own
+    for r in relapse:
+        own = "relapse as the trial defined it: " if r.trial == "daly2019" else "relapse: "
+        assert any(n.startswith(own) for n in r.notes), (r.trial, r.notes)
     sustain = [r for r in new_rows if r.trial == "daly2019"]
     assert all(any(n.startswith("randomised withdrawal") for n in r.notes) for r in sustain if r.kind == "arm")
     # the difference of the two relapse rates, with Newcombe's interval
@@ -229,7 +285,12 @@ def test_withdrawal_arms_are_the_same_people_until_randomisation(model):
     readings match one run read at those times, and the two arms agree until the switch to placebo."""
     from pathway.population import simulate_population
 
+    from dataclasses import replace
+
+    # SUSTAIN-1 read daily (the default rule, without the trial's weekly visits): over 100 readings
     t = TRIALS["daly2019"]
+    t = replace(t, arms=tuple(replace(a, outcomes=tuple(replace(o, read_every_h=None) for o in a.outcomes))
+                              for a in t.arms))
     out = simulate_arms(model, [t], n=FEW)
     drug, ctrl = out[(t.id, "esketamine")], out[(t.id, "placebo")]
     assert drug.times_h == ctrl.times_h and len(drug.times_h) > 100
