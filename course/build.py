@@ -751,8 +751,9 @@ time: where the trials say little, the band is wide."""),
 - **Relief is a number from 0 to 1**, not a rating scale; response is a threshold on it.
 - **Safety is absent** beyond dissociation: no blood pressure, no bladder toxicity, no misuse.
 - **Known gaps** (above) show where the model and the trials disagree.
-- **Validation is partial**: most arm levels of the validation trials (the placebo pill over 8 weeks, the
-  relapse after a series of infusions) fall outside their trials' intervals; the list above names them."""),
+- **Validation is partial**: some arm levels of the validation trials fall outside their trials' intervals
+  (among them the relapse in both arms of SUSTAIN-1 and the responders to esketamine on TRANSFORM's first
+  day); the list above prints them."""),
     code("print(f'Parameters: {len(model.parameters)}; nodes: {len(model.nodes)}; edges: {len(model.edges)}; '\n"
          "      f'hypotheses switched off by default: {sum(not h.enabled for h in model.hypotheses.values())}')"),
     md("""
