@@ -599,7 +599,7 @@ def _import_sbml_libraries() -> None:
 
 
 def cmd_site(args) -> int:
-    from .site import write_site
+    from .site import published_trials, write_site
 
     model = load_model(args.model)
     check_model_size(model, "site")
@@ -608,7 +608,12 @@ def cmd_site(args) -> int:
         from .validate import run_targets
         print("computing the scorecard (every literature check; about a minute)", file=sys.stderr)
         scorecard = run_targets(model)
-    info = write_site(model, args.out, site_file=args.site_file, scorecard=scorecard)
+    print("running the published trials' designs (validation and calibration fit; about 10 s)", file=sys.stderr)
+    trials = published_trials(model)
+    if trials is None:
+        print("no published trial could be simulated with this model (it has no trial map beside it): the page "
+              "lists none", file=sys.stderr)
+    info = write_site(model, args.out, site_file=args.site_file, scorecard=scorecard, trials=trials)
     print(f"wrote {info['path']}: {len(info['files'])} files, {info['bytes'] / 1e3:.0f} kB; open "
           f"{info['path'].rstrip('/')}/index.html in a browser, or copy the folder to any static "
           "host", file=sys.stderr)
@@ -1120,10 +1125,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="guided questions for the page (default: models/site/<model>.toml "
                             "beside the model file, if there is one)")
 
-    p = sub.add_parser("site", help="write the explorer as a static web site (no server needed)")
+    p = sub.add_parser("site", help="write the explorer as a static web site (no server needed), with every "
+                       "published trial's result beside the model's")
     p.add_argument("--out", required=True, metavar="DIR", help="the folder to write, e.g. site/")
     p.add_argument("--scorecard", action="store_true",
-                   help="add the validation scorecard to the page (runs every check: about a minute)")
+                   help="also add the literature checks, the targets the model was tuned to (runs every check: "
+                        "about a minute)")
     site_file(p)
     model_options(p, params=False)
     p.set_defaults(func=cmd_site)

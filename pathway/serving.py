@@ -149,14 +149,15 @@ def serve(model, folder: str | Path | None = None, host: str = "127.0.0.1", port
     folder) until Ctrl+C or SIGTERM."""
     import signal
 
-    from .site import check_address, write_site
+    from .site import check_address, published_trials, write_site
     check_address(host, port)
     tmp = None
     if folder is None:
         tmp = tempfile.mkdtemp(prefix="pathway-site-")
         folder = Path(tmp) / "site"
-        write_site(model, folder, site_file)
     try:
+        if tmp:
+            write_site(model, folder, site_file)      # the page first: the server is made for it
         server = make_server(folder, host, port)
         # From here on Ctrl+C (or SIGTERM) is the way to stop the server, code 0: the stop
         # is caught from before the line that says so, or one sent as soon as that line is
@@ -164,6 +165,13 @@ def serve(model, folder: str | Path | None = None, host: str = "127.0.0.1", port
         previous = None
         try:
             previous = _stop_on_sigterm()
+            if tmp:
+                # once the address is ours: the published trials on the page
+                print("running the published trials' designs for the page (about 10 s)", file=sys.stderr,
+                      flush=True)
+                trials = published_trials(model)
+                if trials is not None:
+                    write_site(model, folder, site_file, trials=trials)
             if beyond_this_machine(host):
                 print(exposure_warning(host), file=sys.stderr, flush=True)
             shown = f"[{host}]" if ":" in host else host

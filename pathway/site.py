@@ -36,10 +36,11 @@ def web_file(name: str) -> str:
     return resources.files("pathway").joinpath("web", name).read_text(encoding="utf-8")
 
 
-def model_script(model: Model, site_file: str | Path | None = None, scorecard=None) -> str:
+def model_script(model: Model, site_file: str | Path | None = None, scorecard=None, trials=None) -> str:
     """``model.js``: the exported model as a script that sets ``window.PATHWAY_MODEL``;
     with ``scorecard`` (results of :func:`pathway.validate.run_targets`), the page
-    shows it too."""
+    shows it too, and with ``trials`` (rows of :func:`pathway.validate.trial_rows`) every
+    published trial's result beside the model's (:func:`pathway.validate.trial_page_data`)."""
     from .versions import versions
     data = export_model(model, load_site(model, site_file))
     data["versions"] = versions(model)
@@ -47,16 +48,29 @@ def model_script(model: Model, site_file: str | Path | None = None, scorecard=No
         finite = lambda x: x if math.isfinite(x) else None    # JSON has no infinity
         data["scorecard"] = [{**r.to_dict(), "value": finite(r.value),
                               "band": [finite(b) for b in r.band]} for r in scorecard]
+    if trials is not None:
+        from .validate import trial_page_data
+        data["trials"] = trial_page_data(trials)
     # escaped as for an inline script: the data is text, whatever the model file holds
     text = script_json(data, separators=(",", ":"), allow_nan=False)
     return f"window.PATHWAY_MODEL = {text};\n"
 
 
+def published_trials(model: Model):
+    """Every published trial's rows for the page (:func:`pathway.validate.trial_rows`), or None when the model
+    simulates none of them (it has no trial map beside it)."""
+    from .validate import trial_rows
+    rows = trial_rows(model)
+    return rows if any(r.status != "not simulated" for r in rows) else None
+
+
 def write_site(model: Model, out: str | Path, site_file: str | Path | None = None,
-               scorecard=None) -> dict:
+               scorecard=None, trials=None) -> dict:
     """Write the explorer for ``model`` into the folder ``out`` (created if needed; its
     other files are left alone); with ``scorecard`` (results of
-    :func:`pathway.validate.run_targets`) the page has a box of the literature checks.
+    :func:`pathway.validate.run_targets`) the page has a box of the literature checks, and
+    with ``trials`` (rows of :func:`pathway.validate.trial_rows`) a box of the published
+    trials, each result beside the model's.
     Return ``{"path", "files", "bytes"}``."""
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -65,7 +79,7 @@ def write_site(model: Model, out: str | Path, site_file: str | Path | None = Non
     if not out.parent.exists():
         raise UsageError(f"cannot write the site to '{out}': the folder {out.parent} does not "
                          "exist\n  hint: create it first")
-    script = model_script(model, site_file, scorecard)
+    script = model_script(model, site_file, scorecard, trials)
     try:
         out.mkdir(exist_ok=True)
         # file by file, each renamed into place when complete

@@ -696,6 +696,67 @@ def trial_figure(rows, path=None, *, theme: str = "light"):
 TRIALS_START, TRIALS_END = "<!-- trials:start -->", "<!-- trials:end -->"
 
 
+#: How the page names each measure of a trial row.
+_MEASURE_WORDS = {"response": "responders", "remission": "in remission", "relapse": "relapsed",
+                  "change": "change in score", "score": "score"}
+
+
+def _pretty_arm(arm_id: str) -> str:
+    return arm_id.replace("_", " ")
+
+
+def trial_sentences(rows) -> dict:
+    """The validation and the calibration fit in a sentence each, for readers (the explorer page)."""
+    h = trial_headline(rows)
+    out = {}
+    for role, whose in (("validate", "kept aside to test it"), ("calibrate", "it was fitted to")):
+        a, d = h[role]["arm"], h[role]["difference"]
+        n = len(h[role]["trials"])
+        out[role] = (f"Against the {n} published trial{'s' if n != 1 else ''} {whose}, {a['within']} of "
+                     f"{a['judged']} results for single arms and {d['within']} of {d['judged']} differences "
+                     "between arms fall inside the trial's 95% interval.")
+    return out
+
+
+def _after(hours: float) -> str:
+    """A time after the first dose, in words: "2 h", "1 day", "27 days"."""
+    if hours < 24:
+        return f"{hours:g} h after the first dose"
+    days = hours / 24
+    return f"{days:g} day{'' if days == 1 else 's'} after the first dose"
+
+
+def trial_page_data(rows, trials=None) -> dict:
+    """Every trial row as the explorer shows it, ready to print: the trials kept aside (validation) first, then
+    those the calibrated parameters were fitted to; each with the trial's result and interval, the model's
+    value and whether it falls inside. ``trials`` (default: the shipped ones) name the trials and arms."""
+    from .trials import load_trials
+
+    known = {t.id: t for t in (load_trials() if trials is None else trials)}
+    out = []
+    for role in ("validate", "calibrate"):
+        for r in (r for r in rows if r.role == role):
+            t = known.get(r.trial)
+            if r.kind == "arm":
+                arm = next((a.label for a in t.arms if a.id == r.arm), r.arm) if t else r.arm
+            else:
+                drug, _, control = r.arm.partition(" - ")
+                arm = f"difference: {_pretty_arm(drug)} minus {_pretty_arm(control)}"
+            measure = _MEASURE_WORDS.get(r.measure, r.measure)
+            if r.measure in ("change", "score") and t is not None:
+                measure += f" ({t.scale} points)"
+            result = _fmt(r.observed, r.measure)
+            if r.low is not None:
+                result += f" ({_fmt(r.low, r.measure)} to {_fmt(r.high, r.measure)})"
+            verdict = {"within": "inside", "miss": "outside", "no interval": "not judged: the trial gave no spread",
+                       "not simulated": f"not simulated: {r.reason}"}[r.status]
+            out.append({"trial": t.name if t else r.trial, "role": role, "arm": arm,
+                        "what": f"{measure}, {_after(r.time_h)}", "result": result,
+                        "model": _fmt(r.model, r.measure) if r.model is not None else "none",
+                        "verdict": verdict, "status": r.status})
+    return {"sentences": trial_sentences(rows), "rows": out}
+
+
 def readme_block(rows) -> str:
     """The README's lines between the trial markers: the two headline lines, as a quoted block."""
     return "\n".join(f"> {line}  " if i == 0 else f"> {line}"

@@ -828,6 +828,80 @@ def test_site_without_scorecard_has_no_box(site):
     assert "scorecard" not in (site / "model.js").read_text()
 
 
+@pytest.fixture(scope="module")
+def trial_rows_few(model):
+    """Two trials' rows, few people: one validation trial with misses (SUSTAIN-1), one calibration trial."""
+    from pathway.trials import load_trials
+    from pathway.trialsim import compare_trials
+    trials = [t for t in load_trials() if t.id in ("daly2019", "wilkinson2019")]
+    return compare_trials(model, trials, n=60)
+
+
+@pytest.fixture(scope="module")
+def trial_site(tmp_path_factory, model, trial_rows_few):
+    out = tmp_path_factory.mktemp("trials") / "site"
+    write_site(model, out, trials=trial_rows_few)
+    return out
+
+
+@needs_browser
+def test_trials_box_lists_every_result_with_its_verdict(browser, trial_site, trial_rows_few):
+    """`pathway site` puts the published trials on the page: the validation in a sentence where the reader
+    looks first, then every result (the trials kept aside first) with the trial's interval, the model's
+    value and whether it falls inside; a miss says "outside"."""
+    from pathway.validate import trial_sentences
+    page = open_page(browser, trial_site)
+    honesty = " ".join(page.locator(".pw-honesty").inner_text().split())
+    sentences = trial_sentences(trial_rows_few)
+    assert sentences["validate"] in honesty and "misses included" in honesty
+    assert "has not been tested" not in honesty
+    box = page.locator(".pw-trials")
+    assert box.count() == 1
+    box.locator("summary").click()
+    rows = box.locator("tbody tr")
+    assert rows.count() == len(trial_rows_few)
+    first = rows.first.inner_text()
+    assert "Daly 2019" in first and "test (kept aside)" in first      # the validation trial first
+    missed = [r for r in trial_rows_few if r.status == "miss"]
+    within = [r for r in trial_rows_few if r.status == "within"]
+    assert missed and within
+    assert box.locator("tr.pw-miss").count() == len(missed)
+    assert box.locator("tr.pw-pass").count() == len(within)
+    assert all("outside" in t for t in box.locator("tr.pw-miss").all_inner_texts())
+    assert sentences["calibrate"] in " ".join(box.inner_text().split())
+    assert not page.errors
+    page.close()
+
+
+@needs_browser
+def test_a_page_without_trials_still_says_what_was_kept_aside(browser, site):
+    page = open_page(browser, site)
+    honesty = page.locator(".pw-honesty").inner_text()
+    assert "kept aside" in honesty and "has not been tested" not in honesty
+    assert page.locator(".pw-trials").count() == 0
+    page.close()
+
+
+def test_trial_rows_read_for_the_page(trial_rows_few):
+    """Each row ready to print: validation first, a rate as a percentage with its interval, the verdict in
+    words; the sentences count what trial_headline counts."""
+    from pathway.validate import trial_headline, trial_page_data
+    data = trial_page_data(trial_rows_few)
+    roles = [r["role"] for r in data["rows"]]
+    assert roles == sorted(roles, key=lambda x: x != "validate") and len(roles) == len(trial_rows_few)
+    h = trial_headline(trial_rows_few)["validate"]
+    assert (f"{h['arm']['within']} of {h['arm']['judged']} results for single arms"
+            in data["sentences"]["validate"])
+    relapse = next(r for r in data["rows"] if "relapsed" in r["what"] and "difference" not in r["arm"])
+    assert relapse["result"].endswith("%)") and " to " in relapse["result"]
+    assert "days after the first dose" in relapse["what"]
+    words = {"within": "inside", "miss": "outside"}
+    for row, r in zip(data["rows"], sorted(trial_rows_few, key=lambda r: r.role != "validate")):
+        assert row["status"] == r.status
+        if r.status in words:
+            assert row["verdict"] == words[r.status]
+
+
 def test_page_uses_the_lecture_activity_colours():
     """The page and the lecture pictures share one activity map (purple less active,
     green more), so a student meets the hall's colours on the page."""
@@ -1131,8 +1205,12 @@ def test_escape_closes_and_the_controls_are_a_few_tabs_away(browser, site):
 @needs_browser
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (cd tests/axe && npm ci)")
 @pytest.mark.parametrize("phone", [True, False])
-def test_axe_finds_no_serious_violation(browser, site, phone):
-    page = open_phone(browser, site) if phone else open_page(browser, site, width=1280, height=800)
+@pytest.mark.parametrize("with_trials", [False, True])
+def test_axe_finds_no_serious_violation(browser, site, trial_site, phone, with_trials):
+    where = trial_site if with_trials else site
+    page = open_phone(browser, where) if phone else open_page(browser, where, width=1280, height=800)
+    if with_trials:
+        page.locator(".pw-trials summary").click()
     page.add_script_tag(content=AXE.read_text())
     result = page.evaluate("""axe.run(document, {resultTypes: ['violations'],
         rules: {'label-content-name-mismatch': {enabled: true}}})""")

@@ -367,9 +367,12 @@
     var box = el("details", {class: "pw-box pw-honesty pw-closable", open: true}, [
       el("summary", {class: "pw-h2", text: "What this model is, and is not"})]);
     box.appendChild(el("p", {text: "This is a teaching model: a simplified picture of the brain, not medical advice, and it cannot say how any one person will respond."}));
-    box.appendChild(el("p", {text: "Its numbers were tuned so that its curves fall within results published in studies of people and animals. " +
-      "Those same studies were then used to check it, so a good match shows that the tuning worked, not that the model is right: " +
-      "it has not been tested against data that were kept aside."}));
+    var trials = d.trials || null;
+    box.appendChild(el("p", {text: "Some of its numbers were fitted to published trials, and its curves were tuned to fall within results " +
+      "of studies in people and animals. Matching those shows that the fitting worked, not that the model is right."}));
+    box.appendChild(el("p", {class: "pw-validation", text: trials && trials.rows.length ?
+      trials.sentences.validate + " Every result is listed below, the misses included." :
+      "Other published trials were kept aside and used only to test it."}));
     if (page.safety) {
       var note = el("p", {class: "pw-safety"}, [el("strong", {text: "Safety and context. "}), plain(page.safety)]);
       box.appendChild(note);
@@ -378,8 +381,34 @@
         box.appendChild(this.citations(page.safety_sources));
       }
     }
+    if (trials && trials.rows.length) box.appendChild(this.buildTrials());
     if (rows.length) box.appendChild(this.buildScorecard());
     return box;
+  };
+
+  // The published trials (written by `pathway site`): each result beside the model's, the trials
+  // kept aside (validation) first, then those the model was fitted to; a miss says "outside".
+  App.prototype.buildTrials = function () {
+    var t = this.data.trials, body = el("tbody");
+    var used = {validate: "test (kept aside)", calibrate: "fit"};
+    t.rows.forEach(function (r) {
+      body.appendChild(el("tr", {class: r.status === "miss" ? "pw-miss" : (r.status === "within" ? "pw-pass" : "pw-unjudged")}, [
+        el("td", {text: r.trial}),
+        el("td", {text: used[r.role] || r.role}),
+        el("td", {text: r.arm + ": " + r.what}),
+        el("td", {text: r.result}),
+        el("td", {text: r.model}),
+        el("td", {text: r.verdict})]));
+    });
+    var table = el("table", {class: "pw-score-table pw-trials-table"}, [
+      el("caption", {text: "Each published result, the model's value for the same design, and whether it falls inside the trial's 95% interval."}),
+      el("thead", {}, [el("tr", {}, ["Trial", "Used to", "What was measured", "Trial (95% interval)", "Model", "Inside the interval?"].map(
+        function (h) { return el("th", {scope: "col", text: h}); }))]),
+      body]);
+    return el("details", {class: "pw-score pw-trials"}, [
+      el("summary", {text: "How it does against published trials (" + t.rows.length + " results)"}),
+      el("p", {text: t.sentences.validate + " " + t.sentences.calibrate}),
+      el("div", {class: "pw-score-scroll"}, [table])]);
   };
 
   App.prototype.buildGlossary = function () {
