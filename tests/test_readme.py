@@ -51,6 +51,37 @@ def test_trial_headline_in_the_readme_is_what_the_model_computes(rows):
     assert block == readme_block(rows), "run: python -m pathway.validate README.md"
 
 
+def test_the_readme_says_where_the_validation_misses_and_why(rows, model):
+    """The paragraph on the validation misses: SUSTAIN-1 as the trial defined relapse, how little the switch
+    to the placebo spray lowers the arm's mean fall, TRANSFORM's first day and Abdallah 2020's rapamycin arm,
+    each computed from the model; each is a miss."""
+    from pathway.trials import load_trials
+    from pathway.trialsim import simulate_arms
+
+    text = " ".join(README.split())
+    row = {(r.trial, r.arm, r.measure, r.time_h): r for r in rows if r.kind == "arm"}
+
+    def pct(x):
+        return f"{100 * x:.0f}%"
+    keep = next(r for k, r in row.items() if k[:3] == ("daly2019", "esketamine", "relapse"))
+    stop = next(r for k, r in row.items() if k[:3] == ("daly2019", "placebo", "relapse"))
+    assert (f"in the model {pct(keep.model)} of the people in stable remission relapse that way on continued "
+            f"esketamine and {pct(stop.model)} after the switch to the placebo spray, where the trial saw "
+            f"{pct(keep.observed)} and {pct(stop.observed)}") in text
+    sustain = next(t for t in load_trials() if t.id == "daly2019")
+    res = simulate_arms(model, [sustain])
+    drug, ctrl = res[("daly2019", "esketamine")], res[("daly2019", "placebo")]
+    end = drug.times_h[-1]
+    drop = float(np.mean(drug.column(end)) - np.mean(ctrl.column(end)))
+    assert f"lowered the arm's mean fall in symptoms by only {drop:.2f}" in text
+    day1 = row[("turkoz2021", "esketamine", "response", 24.0)]
+    assert (f"{pct(day1.model)} of TRANSFORM's esketamine arms respond in the model, against "
+            f"{pct(day1.observed)}") in text
+    rapa = row[("abdallah2020", "ketamine_rapamycin", "response", 14 * 24.0)]
+    assert f"so {pct(rapa.model)} respond two weeks after ketamine, against {pct(rapa.observed)}" in text
+    assert all(r.status == "miss" for r in (keep, stop, day1, rapa))
+
+
 def test_the_course_names_validation_misses_that_are_misses(rows):
     """Notebook 12's limitations name SUSTAIN-1's relapse (both arms) and TRANSFORM's esketamine responders on
     day 1 as validation arm values outside their trials' intervals."""
