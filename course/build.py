@@ -752,8 +752,8 @@ time: where the trials say little, the band is wide."""),
 - **Safety is absent** beyond dissociation: no blood pressure, no bladder toxicity, no misuse.
 - **Known gaps** (above) show where the model and the trials disagree.
 - **Validation is partial**: some arm levels of the validation trials fall outside their trials' intervals
-  (among them the relapse in both arms of SUSTAIN-1 and the responders to esketamine on TRANSFORM's first
-  day); the list above prints them."""),
+  (among them the relapse of the people in remission in both arms of SUSTAIN-1 and the responders to
+  esketamine on TRANSFORM's first day); the list above prints them."""),
     code("print(f'Parameters: {len(model.parameters)}; nodes: {len(model.nodes)}; edges: {len(model.edges)}; '\n"
          "      f'hypotheses switched off by default: {sum(not h.enabled for h in model.hypotheses.values())}')"),
     md("""

@@ -79,7 +79,7 @@ class _Objective:
             return m
         results = simulate_arms(self.model, self.cal, n=self.n, seed=self.seed, transform=transform)
         rows = compare_trials(transform(self.model), self.cal, results=results, smooth=SMOOTH)
-        got = {(r.trial, r.kind, r.arm, r.time_h, r.measure): r for r in rows}
+        got = {r.key: r for r in rows}
         return np.array([(got[k].model - got[k].observed) / got[k].se for k in self.keys])
 
 
@@ -172,7 +172,7 @@ def _fit_rows(rows):
 
 def _label(r) -> str:
     when = f"{r.time_h:g} h"
-    return f"{r.trial} {r.arm} {when} {r.measure}"
+    return f"{r.trial} {r.arm} {when} {r.what}"
 
 
 class _Space:
@@ -272,7 +272,7 @@ def fit(model: Model, trials=None, *, names=None, n: int = FIT_PEOPLE, seed: int
         raise UsageError("the calibration trials record no number with a spread that the model can simulate\n"
                          "  hint: give their outcomes se, sd with n, an interval, or counts with n")
     cal = [t for t in cal if t.id in keep]
-    keys = [(r.trial, r.kind, r.arm, r.time_h, r.measure) for r in used]
+    keys = [r.key for r in used]
     objective = _Objective(model, tuple(cal), tuple(names), space, n, seed, tuple(keys))
     evaluations = 0
     last = {}

@@ -96,11 +96,11 @@ class Rating:
         return out
 
     def relapse_share(self, outcome, t_h, n_stable: int, level: float, below: float, *, seed: int,
-                      smooth: float = 0.0, confirm: int = 1) -> float | None:
-        """Among the people whose course is at or above ``level`` at each of the first ``n_stable`` readings
-        (columns of ``outcome``, at hours ``t_h`` after entry), the share whose course falls below ``below``
-        at ``confirm`` consecutive later readings (1: any one); None when nobody is in the group.
-        ``smooth`` > 0 counts through a logistic.
+                      smooth: float = 0.0, confirm: int = 1, under: float | None = None) -> float | None:
+        """Among the people whose course is at or above ``level`` (and, with ``under``, below it) at each of
+        the first ``n_stable`` readings (columns of ``outcome``, at hours ``t_h`` after entry), the share
+        whose course falls below ``below`` at ``confirm`` consecutive later readings (1: any one); None when
+        nobody is in the group. ``smooth`` > 0 counts through a logistic.
 
         >>> r = Rating()
         >>> x = np.array([[0.8, 0.3, 0.8, 0.3], [0.8, 0.3, 0.3, 0.8]])    # two people, four readings
@@ -113,6 +113,8 @@ class Rating:
         x = np.asarray(outcome, float)
         x = x + self.paths(x.shape[0], t_h, seed)
         in_group = np.prod(_soft(x[:, :n_stable] - level, smooth), axis=1)
+        if under is not None:
+            in_group = in_group * np.prod(1.0 - _soft(x[:, :n_stable] - under, smooth), axis=1)
         low = 1.0 - _soft(x[:, n_stable:] - below, smooth)          # below the line, reading by reading
         runs = low.shape[1] - confirm + 1
         if runs < 1:

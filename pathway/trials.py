@@ -47,8 +47,9 @@ ARM_KINDS = ("active", "control")
 #: Outcome measures: changes and scores are points on a rating scale; the rest are fractions of the arm.
 MEASURES = ("change", "score", "response", "remission", "relapse")
 RATE_MEASURES = ("response", "remission", "relapse")
-#: Whom a relapse rate counts: the people who met this level at the outcome's ``since`` time.
-RELAPSE_GROUPS = ("responders", "remitters")
+#: Whom a relapse rate counts: the people who met this level at the outcome's ``since`` time (responders who
+#: were not remitters: ``nonremitting_responders``).
+RELAPSE_GROUPS = ("responders", "remitters", "nonremitting_responders")
 #: Where a relapse outcome gives no ``read_every``, people are read this often (hours).
 RELAPSE_READ_EVERY_H = 24.0
 SCALES = ("MADRS", "HAM-D-17", "HAM-D-6", "HAM-D-21", "HAM-D-24")
@@ -532,7 +533,8 @@ def _relapse_group(table, measure: str, time_h: float, where: str, probs: _Probl
     if missing:
         probs.add(where, f"the relapse outcome has no '{missing[0]}'",
                   "a relapse rate counts the people who were responders (or remitters) at a time: give "
-                  "among = \"responders\" or \"remitters\" and since = the time of that reading, e.g. \"12 d\"")
+                  "among = \"responders\", \"remitters\" or \"nonremitting_responders\" and since = the time "
+                  "of that reading, e.g. \"12 d\"")
         return None, None
     among = _parse_choice(table["among"], RELAPSE_GROUPS, "among", where, probs)
     since_h = _parse_time(table["since"], "since", where, probs)

@@ -16,8 +16,8 @@ sets each number the trial recorded beside the model's, with the trial's own 95%
   ``baseline x (1 - mean fall)``. The baseline is the arm's own score at time 0, else the mean of the trial's other
   arms, else :data:`ASSUMED_BASELINE` (an assumption, said in the row). The interval is mean +- 1.96 se (se from
   the trial's se, interval, or sd and n).
-* **relapse** among the people who met a level at a reference time (``among = "responders"`` or
-  ``"remitters"``, ``since`` in the trial file: the end of a series of infusions, or randomisation in a
+* **relapse** among the people who met a level at a reference time (``among = "responders"``,
+  ``"remitters"`` or ``"nonremitting_responders"``, ``since`` in the trial file: the end of a series of infusions, or randomisation in a
   withdrawal trial): of the virtual patients whose course (fall plus drift) met the response (remission) level
   at the ``since`` reading, the share who relapsed at a reading from ``since`` to the outcome's time. By
   default a relapse is a course below the response level at one reading, read every
@@ -85,6 +85,11 @@ RELAPSE_NOTE = ("relapse: of the virtual patients who met the response (remissio
                 "relapsed, counted as relapsed)")
 
 
+#: Whom a relapse outcome counts, in words.
+_GROUP_WORDS = {"responders": "response level", "remitters": "remission level",
+                "nonremitting_responders": "response level but not the remission level"}
+
+
 def relapse_note(o: Outcome, baseline: float | None = None) -> str:
     """How the model counts one relapse outcome: :data:`RELAPSE_NOTE`, or the trial's own definition."""
     if o.relapse_score is None and o.confirm == 1 and o.read_every_h is None:
@@ -96,9 +101,8 @@ def relapse_note(o: Outcome, baseline: float | None = None) -> str:
     else:
         what = "a course below the response level"
     times = "one reading" if o.confirm == 1 else f"{o.confirm} consecutive readings"
-    return (f"relapse as the trial defined it: of the virtual patients who met the "
-            f"{'response' if o.among == 'responders' else 'remission'} level at the "
-            f"reference reading, the share whose course (their fall from entry, plus its drift) showed {what} "
+    return (f"relapse as the trial defined it: of the virtual patients who met the {_GROUP_WORDS[o.among]} at "
+            f"the reference reading, the share whose course (their fall from entry, plus its drift) showed {what} "
             f"on {times}, read every {every / 24:g} d up to the outcome's time")
 #: Shown beside every number of a randomised-withdrawal trial.
 WITHDRAWAL_NOTE = ("randomised withdrawal simulated from the first open-label dose: every arm runs the "
@@ -526,6 +530,17 @@ class Row:
     notes: tuple[str, ...] = ()
     se: float | None = None      # the spread the fit weighs the residual by (from the interval)
     derived: bool = False        # a difference computed from two arm values of the file (not recorded itself)
+    among: str = ""              # a relapse rate: whom it counts (responders, remitters, ...)
+
+    @property
+    def key(self) -> tuple:
+        """What tells this number from every other of its trial's: arm, time, measure and group."""
+        return (self.trial, self.kind, self.arm, self.time_h, self.measure, self.among)
+
+    @property
+    def what(self) -> str:
+        """The measure, with the group a relapse rate counts: ``relapse (remitters)``."""
+        return f"{self.measure} ({self.among.replace('_', ' ')})" if self.among else self.measure
 
     @property
     def judged(self) -> bool:
@@ -536,7 +551,8 @@ class Row:
                 "time_h": self.time_h, "measure": self.measure, "observed": self.observed,
                 "interval": None if self.low is None else [self.low, self.high],
                 "model": self.model, "status": self.status, "source": self.source,
-                "reason": self.reason, "notes": list(self.notes), "derived": self.derived}
+                "reason": self.reason, "notes": list(self.notes), "derived": self.derived,
+                "among": self.among or None}
 
 
 def _baseline(trial: Trial, arm: Arm) -> tuple[float, str]:
@@ -572,12 +588,13 @@ def _model_value(res: ArmResult, measure: str, t: float, baseline: float, smooth
 
 
 def _relapse_value(res: ArmResult, o: Outcome, smooth: float = 0.0, baseline: float | None = None) -> float | None:
-    """The share of the people ``among`` the responders (remitters) at ``since`` who relapsed by the outcome's
-    time: their course went below the response level at a reading, or, where the trial file defines a relapse
+    """The share of the people ``among`` the responders (remitters, or responders who were not remitters) at
+    ``since`` who relapsed by the outcome's time: their course went below the response level at a reading, or, where the trial file defines a relapse
     by a score, showed that score (a fall of at most ``1 - relapse_score / baseline``) on ``confirm``
     consecutive readings. None when nobody is in the group."""
     reads = relapse_readings(o)
-    level = res.response if o.among == "responders" else res.remission
+    level = res.remission if o.among == "remitters" else res.response
+    under = res.remission if o.among == "nonremitting_responders" else None
     below = res.response
     if o.relapse_score is not None:
         if baseline is None:
@@ -586,7 +603,7 @@ def _relapse_value(res: ArmResult, o: Outcome, smooth: float = 0.0, baseline: fl
         below = 1.0 - o.relapse_score / baseline
     course = np.stack([res.column(t) for t in reads], axis=1)
     return res.rating.relapse_share(course, reads, 1, level, below, seed=res.seed, smooth=smooth,
-                                    confirm=o.confirm)
+                                    confirm=o.confirm, under=under)
 
 
 def _status(value, lo, hi) -> str:
@@ -641,10 +658,10 @@ def compare_trials(model: Model, trials=None, *, n: int = N_PEOPLE, seed: int = 
                     reason = ""
                 else:
                     v, reason = None, (res.reason if res is not None else "no time after the first dose")
-                values[(a.id, o.time_h, o.measure)] = (v, o.value, ci)
+                values[(a.id, o.time_h, o.measure, o.among)] = (v, o.value, ci)
                 se = (hi - lo) / (2 * Z95) if ci else None
                 rows.append(Row(t.id, t.role, "arm", a.id, o.time_h, o.measure, o.value, lo, hi, v,
-                                _status(v, lo, hi), o.source, reason, notes, se))
+                                _status(v, lo, hi), o.source, reason, notes, se, among=o.among or ""))
         done = set()
         for c in t.contrasts:
             ra, rb = results.get((t.id, c.arms[0])), results.get((t.id, c.arms[1]))
@@ -670,8 +687,8 @@ def compare_trials(model: Model, trials=None, *, n: int = N_PEOPLE, seed: int = 
             if ctrl is None:
                 continue
             for o in a.outcomes:
-                key_c = (ctrl.id, o.time_h, o.measure)
-                key_a = (a.id, o.time_h, o.measure)
+                key_c = (ctrl.id, o.time_h, o.measure, o.among)
+                key_a = (a.id, o.time_h, o.measure, o.among)
                 if key_c not in values or key_a not in values or (a.id, ctrl.id, o.time_h, o.measure) in done:
                     continue
                 va, oa, ca = values[key_a]
@@ -689,7 +706,8 @@ def compare_trials(model: Model, trials=None, *, n: int = N_PEOPLE, seed: int = 
                 se = (hi - lo) / (2 * Z95) if lo is not None else None
                 rows.append(Row(t.id, t.role, "difference", f"{a.id} - {ctrl.id}", o.time_h, o.measure, obs, lo,
                                 hi, v, _status(v, lo, hi), "from the two arm values above",
-                                "" if v is not None else "an arm was not simulated", (), se, True))
+                                "" if v is not None else "an arm was not simulated", (), se, True,
+                                among=o.among or ""))
     return rows
 
 

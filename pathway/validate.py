@@ -604,17 +604,18 @@ def _when(hours: float) -> str:
 def format_trial_report(rows) -> str:
     """The trials table: calibration fit first, then validation; every miss says MISS."""
     lines = []
+    w = max([9] + [len(r.what) for r in rows])
     for role in ("calibrate", "validate"):
         mine = [r for r in rows if r.role == role]
         lines.append(f"== {ROLE_TITLES[role]}: trials with role = \"{role}\" ==")
-        lines.append(f"{'trial':15s} {'arm (or difference)':42s} {'time':>8s} {'measure':9s} "
+        lines.append(f"{'trial':15s} {'arm (or difference)':42s} {'time':>8s} {'measure':{w}s} "
                      f"{'trial':>7s} {'95% interval':>17s} {'model':>7s}  verdict")
         for r in mine:
             iv = "" if r.low is None else f"[{_fmt(r.low, r.measure)}, {_fmt(r.high, r.measure)}]"
             verdict = {"within": "within", "miss": "MISS", "no interval": "no interval",
                        "not simulated": f"not simulated: {r.reason}"}[r.status]
             arm = r.arm if r.kind == "arm" else f"diff {r.arm}"
-            lines.append(f"{r.trial:15s} {arm[:42]:42s} {_when(r.time_h):>8s} {r.measure:9s} "
+            lines.append(f"{r.trial:15s} {arm[:42]:42s} {_when(r.time_h):>8s} {r.what:{w}s} "
                          f"{_fmt(r.observed, r.measure):>7s} {iv:>17s} {_fmt(r.model, r.measure):>7s}  {verdict}")
         lines.append("")
     notes = sorted({(r.trial, x) for r in rows for x in r.notes})
@@ -672,7 +673,7 @@ def trial_figure(rows, path=None, *, theme: str = "light"):
                 f"[{_fmt(lo, r.measure)}, {_fmt(hi, r.measure)}]", va="center", fontsize=6.5, color=th.text)
         kind = r.arm if r.kind == "arm" else "diff " + r.arm
         labels.append(f"{'C' if r.role == 'calibrate' else 'V'} {r.trial} {kind[:34]} {_when(r.time_h)} "
-                      f"{r.measure}")
+                      f"{r.what}")
     ax.set_yticks(range(n), list(reversed(labels)), fontsize=6.5)
     ax.set_xlim(-0.6, 2.6)
     ax.set_ylim(-0.8, n - 0.2)
@@ -699,6 +700,11 @@ TRIALS_START, TRIALS_END = "<!-- trials:start -->", "<!-- trials:end -->"
 #: How the page names each measure of a trial row.
 _MEASURE_WORDS = {"response": "responders", "remission": "in remission", "relapse": "relapsed",
                   "change": "change in score", "score": "score"}
+
+
+#: Whom a relapse rate counts, as the page names them.
+_GROUP_WORDS = {"responders": "responders", "remitters": "people in remission",
+                "nonremitting_responders": "responders not in remission"}
 
 
 def _pretty_arm(arm_id: str) -> str:
@@ -743,6 +749,8 @@ def trial_page_data(rows, trials=None) -> dict:
                 drug, _, control = r.arm.partition(" - ")
                 arm = f"difference: {_pretty_arm(drug)} minus {_pretty_arm(control)}"
             measure = _MEASURE_WORDS.get(r.measure, r.measure)
+            if r.among:
+                measure += f", of the {_GROUP_WORDS.get(r.among, r.among)} when the group was formed"
             if r.measure in ("change", "score") and t is not None:
                 measure += f" ({t.scale} points)"
             result = _fmt(r.observed, r.measure)

@@ -59,38 +59,49 @@ def test_the_readme_says_where_the_validation_misses_and_why(rows, model):
     from pathway.trialsim import simulate_arms
 
     text = " ".join(README.split())
-    row = {(r.trial, r.arm, r.measure, r.time_h): r for r in rows if r.kind == "arm"}
+    row = {(r.trial, r.arm, r.measure, r.time_h, r.among): r for r in rows if r.kind == "arm"}
 
     def pct(x):
         return f"{100 * x:.0f}%"
-    keep = next(r for k, r in row.items() if k[:3] == ("daly2019", "esketamine", "relapse"))
-    stop = next(r for k, r in row.items() if k[:3] == ("daly2019", "placebo", "relapse"))
+    keep = next(r for k, r in row.items() if k[:3] == ("daly2019", "esketamine", "relapse") and k[4] == "remitters")
+    stop = next(r for k, r in row.items() if k[:3] == ("daly2019", "placebo", "relapse") and k[4] == "remitters")
     assert (f"in the model {pct(keep.model)} of the people in stable remission relapse that way on continued "
             f"esketamine and {pct(stop.model)} after the switch to the placebo spray, where the trial saw "
             f"{pct(keep.observed)} and {pct(stop.observed)}") in text
+    part = {arm: next(r for k, r in row.items() if k[:3] == ("daly2019", arm, "relapse")
+                      and k[4] == "nonremitting_responders") for arm in ("esketamine", "placebo")}
+    assert (f"the model's {pct(part['esketamine'].model)} and {pct(part['placebo'].model)} fall inside the trial's "
+            f"intervals around {pct(part['esketamine'].observed)} and {pct(part['placebo'].observed)}") in text
+    assert all(r.status == "within" for r in part.values())
+    diff = next(r for r in rows if r.trial == "daly2019" and r.kind == "difference"
+                and r.among == "nonremitting_responders")
+    assert diff.status == "miss" and round(3 * diff.model / diff.observed) == 1     # "a third of the trial's"
+    assert "the difference between the arms is a third of the trial's" in text
     sustain = next(t for t in load_trials() if t.id == "daly2019")
     res = simulate_arms(model, [sustain])
     drug, ctrl = res[("daly2019", "esketamine")], res[("daly2019", "placebo")]
     end = drug.times_h[-1]
     drop = float(np.mean(drug.column(end)) - np.mean(ctrl.column(end)))
     assert f"lowered the arm's mean fall in symptoms by only {drop:.2f}" in text
-    day1 = row[("turkoz2021", "esketamine", "response", 24.0)]
+    day1 = row[("turkoz2021", "esketamine", "response", 24.0, "")]
     assert (f"{pct(day1.model)} of TRANSFORM's esketamine arms respond in the model, against "
             f"{pct(day1.observed)}") in text
-    rapa = row[("abdallah2020", "ketamine_rapamycin", "response", 14 * 24.0)]
+    rapa = row[("abdallah2020", "ketamine_rapamycin", "response", 14 * 24.0, "")]
     assert f"so {pct(rapa.model)} respond two weeks after ketamine, against {pct(rapa.observed)}" in text
     assert all(r.status == "miss" for r in (keep, stop, day1, rapa))
 
 
 def test_the_course_names_validation_misses_that_are_misses(rows):
-    """Notebook 12's limitations name SUSTAIN-1's relapse (both arms) and TRANSFORM's esketamine responders on
+    """Notebook 12's limitations name SUSTAIN-1's relapse among the remitters (both arms) and TRANSFORM's esketamine responders on
     day 1 as validation arm values outside their trials' intervals."""
     text = " ".join((ROOT / "course" / "build.py").read_text(encoding="utf-8").split())
-    assert "the relapse in both arms of SUSTAIN-1 and the responders to esketamine on TRANSFORM's first day" in text
-    missed = {(r.trial, r.arm, r.measure, r.time_h) for r in rows
+    assert ("the relapse of the people in remission in both arms of SUSTAIN-1 and the responders to esketamine on "
+            "TRANSFORM's first day") in text
+    missed = {(r.trial, r.arm, r.measure, r.time_h, r.among) for r in rows
               if r.role == "validate" and r.kind == "arm" and r.status == "miss"}
-    assert {("daly2019", "esketamine", "relapse"), ("daly2019", "placebo", "relapse")} <= {m[:3] for m in missed}
-    assert ("turkoz2021", "esketamine", "response", 24.0) in missed
+    assert {("daly2019", "esketamine", "relapse", "remitters"), ("daly2019", "placebo", "relapse", "remitters")} \
+        <= {m[:3] + m[4:] for m in missed}
+    assert ("turkoz2021", "esketamine", "response", 24.0, "") in missed
 
 
 def test_the_readme_counts_the_calibrated_parameters(model):

@@ -84,15 +84,18 @@ def test_sustain1_arms_share_the_induction_and_differ_after_randomisation():
     assert before(drug) == before(ctrl)
     assert not [x for d in ctrl.doses if d.drug == "esketamine" for x in d.times_h if x >= rand_h]
     assert min(ctrl.doses[-1].times_h) == rand_h and ctrl.doses[-1].drug == "placebo"
-    for arm, count, n in ((drug, 24, 90), (ctrl, 39, 86)):
-        (o,) = arm.outcomes
-        assert (o.measure, o.among, o.since_h, o.count, o.n) == ("relapse", "remitters", rand_h, count, n)
+    # two groups randomised apart: the stable remitters, and the stable responders without remission
+    for arm, counts in ((drug, ((24, 90), (16, 62))), (ctrl, ((39, 86), (34, 59)))):
+        got = [(o.measure, o.among, o.since_h, o.count, o.n) for o in arm.outcomes]
+        assert got == [("relapse", "remitters", rand_h, *counts[0]),
+                       ("relapse", "nonremitting_responders", rand_h, *counts[1])]
 
 
 def test_petab_names_the_relapse_group_and_its_reference_time():
     m = petab_tables([TRIALS["daly2019"], TRIALS["murrough2013bp"]])["measurement"]
     rel = m[m["observableId"].str.startswith("relapse_rate")]
-    assert set(rel["observableId"]) == {"relapse_rate_among_remitters", "relapse_rate_among_responders"}
+    assert set(rel["observableId"]) == {"relapse_rate_among_remitters", "relapse_rate_among_responders",
+                                        "relapse_rate_among_nonremitting_responders"}
     assert set(rel["relapseSince_h"]) == {16 * 168.0, 12 * DAY}
     assert m[~m["observableId"].str.startswith("relapse_rate")]["relapseSince_h"].isna().all()
     # the trial's own definition travels with its numbers (SUSTAIN-1); murrough2013bp gives none
@@ -107,10 +110,29 @@ def test_sustain1_carries_the_trials_relapse_definition():
     """SUSTAIN-1 counted a relapse at a MADRS total of 22 or more on two consecutive assessments 5 to 15 days
     apart (the registry's results for NCT02493868); the file enters that, read weekly."""
     for a in TRIALS["daly2019"].arms:
-        (o,) = a.outcomes
-        assert (o.relapse_score, o.confirm, o.read_every_h) == (22.0, 2, 7 * DAY)
-        reads = relapse_readings(o)
-        assert np.allclose(np.diff(reads)[:-1], 7 * DAY) and reads[-1] == o.time_h
+        assert len(a.outcomes) == 2
+        for o in a.outcomes:
+            assert (o.relapse_score, o.confirm, o.read_every_h) == (22.0, 2, 7 * DAY)
+            reads = relapse_readings(o)
+            assert np.allclose(np.diff(reads)[:-1], 7 * DAY) and reads[-1] == o.time_h
+
+
+def test_responders_not_in_remission_are_a_group_of_their_own():
+    """Response level 0.5, remission 0.8: the group is the people between the two at the reference reading."""
+    from dataclasses import replace
+
+    o = replace(_outcome(DAY, 3 * DAY), among="nonremitting_responders")
+    times = relapse_readings(o)
+    fall = np.array([
+        [0.9, 0.2, 0.2],            # a remitter who relapses: not in this group
+        [0.6, 0.3, 0.6],            # a responder not in remission, relapses
+        [0.7, 0.7, 0.7],            # in the group, keeps the response
+        [0.3, 0.3, 0.3],            # never a responder
+    ])
+    res = ArmResult(fall, times, response=0.5, remission=0.8)
+    assert _relapse_value(res, o) == pytest.approx(1 / 2)
+    assert _relapse_value(res, replace(o, among="responders")) == pytest.approx(2 / 3)
+    assert _relapse_value(res, replace(o, among="remitters")) == pytest.approx(1.0)
 
 
 def test_a_relapse_by_score_needs_the_score_on_consecutive_readings():
