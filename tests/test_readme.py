@@ -86,6 +86,17 @@ def test_the_readme_says_where_the_validation_misses_and_why(rows, model):
     day1 = row[("turkoz2021", "esketamine", "response", 24.0, "")]
     assert (f"{pct(day1.model)} of TRANSFORM's esketamine arms respond in the model, against "
             f"{pct(day1.observed)}") in text
+    placebo = row[("takahashi2021", "placebo", "change", 27 * 24.0, "")]
+    diffs = [r for r in rows if r.trial == "takahashi2021" and r.kind == "difference"]
+    assert len(diffs) == 3 and all(r.status == "miss" and abs(r.observed) < 1.05 for r in diffs)
+    assert placebo.status == "miss"
+    drugs = [r for r in rows if r.trial == "takahashi2021" and r.kind == "arm" and r.arm != "placebo"]
+    assert len(drugs) == 3 and all(abs(r.observed - placebo.observed) < 1.0 for r in drugs)   # "as much as"
+    sizes = sorted(round(-r.model) for r in diffs)
+    low, high = sizes[0], sizes[-1]
+    assert (f"the placebo spray's arm improved by {-placebo.observed:.1f} points on the MADRS by day 28, as much as "
+            f"the three esketamine arms; the model's placebo arm improves by {-placebo.model:.1f}, so each "
+            f"difference from placebo, near 0 in the trial, is {low} to {high} points in the model") in text
     rapa = row[("abdallah2020", "ketamine_rapamycin", "response", 14 * 24.0, "")]
     assert f"so {pct(rapa.model)} respond two weeks after ketamine, against {pct(rapa.observed)}" in text
     assert all(r.status == "miss" for r in (keep, stop, day1, rapa))
