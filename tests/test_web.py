@@ -858,10 +858,11 @@ def test_trials_box_lists_every_result_with_its_verdict(browser, trial_site, tri
     box = page.locator(".pw-trials")
     assert box.count() == 1
     box.locator("summary").click()
-    rows = box.locator("tbody tr")
+    rows = box.locator("tbody tr:not(.pw-trial-head)")
     assert rows.count() == len(trial_rows_few)
-    first = rows.first.inner_text()
-    assert "Daly 2019" in first and "test (kept aside)" in first      # the validation trial first
+    heads = box.locator("tr.pw-trial-head").all_inner_texts()    # one group per trial, the kept-aside first
+    assert len(heads) == 2 and "Daly 2019" in heads[0] and "kept aside to test the model" in heads[0]
+    assert "used to fit the model" in heads[1]
     missed = [r for r in trial_rows_few if r.status == "miss"]
     within = [r for r in trial_rows_few if r.status == "within"]
     assert missed and within
@@ -869,6 +870,16 @@ def test_trials_box_lists_every_result_with_its_verdict(browser, trial_site, tri
     assert box.locator("tr.pw-pass").count() == len(within)
     assert all("outside" in t for t in box.locator("tr.pw-miss").all_inner_texts())
     assert sentences["calibrate"] in " ".join(box.inner_text().split())
+    # only the misses, at one click: the rows inside their interval, and a trial without a miss, go
+    label = box.locator("label[for=pw-trials-misses]")
+    assert f"only the {len(missed)} results outside" in label.inner_text()
+    label.click()
+    visible = [r for r in rows.all() if r.is_visible()]
+    assert len(visible) == len(missed) and all("outside" in r.inner_text() for r in visible)
+    fitted_misses = [r for r in missed if r.role == "calibrate"]
+    assert box.locator("tr.pw-trial-head").nth(1).is_visible() == bool(fitted_misses)
+    label.click()
+    assert sum(r.is_visible() for r in rows.all()) == len(trial_rows_few)
     assert not page.errors
     page.close()
 

@@ -387,27 +387,43 @@
   };
 
   // The published trials (written by `pathway site`): each result beside the model's, the trials
-  // kept aside (validation) first, then those the model was fitted to; a miss says "outside".
+  // kept aside (validation) first, then those the model was fitted to, one group per trial; a miss
+  // says "outside", and a box shows only the misses.
   App.prototype.buildTrials = function () {
-    var t = this.data.trials, body = el("tbody");
-    var used = {validate: "test (kept aside)", calibrate: "fit"};
+    var t = this.data.trials;
+    var used = {validate: "kept aside to test the model", calibrate: "used to fit the model"};
+    var table = el("table", {class: "pw-score-table pw-trials-table"}, [
+      el("caption", {text: "Each published result, the model's value for the same design, and whether it falls inside the trial's 95% interval."}),
+      el("thead", {}, [el("tr", {}, ["What was measured", "Trial (95% interval)", "Model", "Inside the interval?"].map(
+        function (h) { return el("th", {scope: "col", text: h}); }))])]);
+    var groups = [];
     t.rows.forEach(function (r) {
-      body.appendChild(el("tr", {class: r.status === "miss" ? "pw-miss" : (r.status === "within" ? "pw-pass" : "pw-unjudged")}, [
-        el("td", {text: r.trial}),
-        el("td", {text: used[r.role] || r.role}),
+      var g = groups.length ? groups[groups.length - 1] : null;
+      if (!g || g.trial !== r.trial || g.role !== r.role) {
+        g = {trial: r.trial, role: r.role, body: el("tbody", {class: "pw-trial-group"}), misses: 0};
+        g.body.appendChild(el("tr", {class: "pw-trial-head"}, [
+          el("th", {colspan: "4", scope: "colgroup", text: r.trial + ": " + (used[r.role] || r.role)})]));
+        groups.push(g);
+        table.appendChild(g.body);
+      }
+      if (r.status === "miss") g.misses += 1;
+      g.body.appendChild(el("tr", {class: r.status === "miss" ? "pw-miss" : (r.status === "within" ? "pw-pass" : "pw-unjudged")}, [
         el("td", {text: r.arm + ": " + r.what}),
         el("td", {text: r.result}),
         el("td", {text: r.model}),
         el("td", {text: r.verdict})]));
     });
-    var table = el("table", {class: "pw-score-table pw-trials-table"}, [
-      el("caption", {text: "Each published result, the model's value for the same design, and whether it falls inside the trial's 95% interval."}),
-      el("thead", {}, [el("tr", {}, ["Trial", "Used to", "What was measured", "Trial (95% interval)", "Model", "Inside the interval?"].map(
-        function (h) { return el("th", {scope: "col", text: h}); }))]),
-      body]);
+    var only = el("input", {type: "checkbox", id: "pw-trials-misses"});
+    only.addEventListener("change", function () {
+      table.classList.toggle("pw-only-misses", only.checked);
+      groups.forEach(function (g) { g.body.hidden = only.checked && !g.misses; });
+    });
+    var misses = t.rows.filter(function (r) { return r.status === "miss"; }).length;
     return el("details", {class: "pw-score pw-trials"}, [
       el("summary", {text: "How it does against published trials (" + t.rows.length + " results)"}),
       el("p", {text: t.sentences.validate + " " + t.sentences.calibrate}),
+      el("p", {class: "pw-trials-filter"}, [only, el("label", {"for": "pw-trials-misses",
+        text: " Show only the " + misses + " results outside their interval"})]),
       el("div", {class: "pw-score-scroll"}, [table])]);
   };
 
