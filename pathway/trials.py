@@ -786,7 +786,8 @@ def petab_tables(trials, role: str | None = None) -> dict:
     - ``measurement``: observableId, simulationConditionId (``<trial>__<arm>``), time (hours), measurement,
       noiseParameters (the standard error of the number; a parameter name ``sigma_<observable>`` where the trial
       gave no spread), datasetId (the trial), and the source of each number; for a relapse rate
-      (observableId ``relapse_rate_among_responders`` or ``..._remitters``) relapseSince_h, the time (hours) of
+      (observableId ``relapse_rate_among_<group>``: responders, remitters or nonremitting_responders)
+      relapseSince_h, the time (hours) of
       the reading that defined the group it counts, and the rule a relapse is counted by: relapseScore (the
       trial's score at or above which a reading counts; empty: below the response level), relapseConfirm
       (consecutive readings) and relapseEvery_h (the readings' spacing, 24 h where the trial gives none).

@@ -16,17 +16,17 @@ sets each number the trial recorded beside the model's, with the trial's own 95%
   ``baseline x (1 - mean fall)``. The baseline is the arm's own score at time 0, else the mean of the trial's other
   arms, else :data:`ASSUMED_BASELINE` (an assumption, said in the row). The interval is mean +- 1.96 se (se from
   the trial's se, interval, or sd and n).
-* **relapse** among the people who met a level at a reference time (``among = "responders"``,
-  ``"remitters"`` or ``"nonremitting_responders"``, ``since`` in the trial file: the end of a series of infusions, or randomisation in a
-  withdrawal trial): of the virtual patients whose course (fall plus drift) met the response (remission) level
-  at the ``since`` reading, the share who relapsed at a reading from ``since`` to the outcome's time. By
-  default a relapse is a course below the response level at one reading, read every
-  :data:`RELAPSE_READ_EVERY_H` hours (a lost response, counted once and kept, as a trial's time to relapse
-  counts it). Where the trial file gives the trial's own definition, it is used: ``relapse_score`` (a rating
-  at or above this score on the trial's scale, that is a fall of at most ``1 - score / baseline``),
-  ``confirm`` (on that many consecutive readings) and ``read_every`` (the visits' spacing). A relapse is read
-  from each person's course without the interview's error. Where no virtual patient is in the group the
-  number is ``not simulated``. The interval is Wilson's, from the rate and the group's n.
+* **relapse** among the people who met a level at a reference time (``among = "responders"``, ``"remitters"`` or
+  ``"nonremitting_responders"``, ``since`` in the trial file: the end of a series of infusions, or randomisation in
+  a withdrawal trial): of the virtual patients whose course (fall plus drift) met the response (remission) level at
+  the ``since`` reading, the share who relapsed at a reading from ``since`` to the outcome's time. By default a
+  relapse is a course below the response level at one reading, read every :data:`RELAPSE_READ_EVERY_H` hours (a lost
+  response, counted once and kept, as a trial's time to relapse counts it). Where the trial file gives the trial's
+  own definition, it is used: ``relapse_score`` (a rating at or above this score on the trial's scale, that is a
+  fall of at most ``1 - score / baseline``), ``confirm`` (on that many consecutive readings) and ``read_every`` (the
+  visits' spacing). A relapse is read from each person's course without the interview's error. Where no virtual
+  patient is in the group the number is ``not simulated``. The interval is Wilson's, from the rate and the group's
+  n.
 * **differences** between an active arm and its control at the same time: the trial's own contrasts, and every
   pair of arm values that both carry a spread (changes: se added in quadrature; rates: Newcombe's interval from
   the two Wilson intervals).
@@ -589,9 +589,9 @@ def _model_value(res: ArmResult, measure: str, t: float, baseline: float, smooth
 
 def _relapse_value(res: ArmResult, o: Outcome, smooth: float = 0.0, baseline: float | None = None) -> float | None:
     """The share of the people ``among`` the responders (remitters, or responders who were not remitters) at
-    ``since`` who relapsed by the outcome's time: their course went below the response level at a reading, or, where the trial file defines a relapse
-    by a score, showed that score (a fall of at most ``1 - relapse_score / baseline``) on ``confirm``
-    consecutive readings. None when nobody is in the group."""
+    ``since`` who relapsed by the outcome's time: their course went below the response level at a reading,
+    or, where the trial file defines a relapse by a score, showed that score (a fall of at most
+    ``1 - relapse_score / baseline``) on ``confirm`` consecutive readings. None when nobody is in the group."""
     reads = relapse_readings(o)
     level = res.remission if o.among == "remitters" else res.response
     under = res.remission if o.among == "nonremitting_responders" else None
@@ -634,7 +634,7 @@ def compare_trials(model: Model, trials=None, *, n: int = N_PEOPLE, seed: int = 
     results = simulate_arms(model, trials, n=n, seed=seed) if results is None else results
     rows: list[Row] = []
     for t in trials:
-        values = {}        # (arm, time, measure) -> (model value, observed, interval)
+        values = {}        # (arm, time, measure, relapse group) -> (model value, observed, interval)
         for a in t.arms:
             res = results.get((t.id, a.id))
             base, base_note = _baseline(t, a) if any(o.measure in ("change", "score") or o.relapse_score

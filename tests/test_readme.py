@@ -103,8 +103,8 @@ def test_the_readme_says_where_the_validation_misses_and_why(rows, model):
 
 
 def test_the_course_names_validation_misses_that_are_misses(rows):
-    """Notebook 12's limitations name SUSTAIN-1's relapse among the remitters (both arms) and TRANSFORM's esketamine responders on
-    day 1 as validation arm values outside their trials' intervals."""
+    """Notebook 12's limitations name SUSTAIN-1's relapse among the remitters (both arms) and TRANSFORM's
+    esketamine responders on day 1 as validation arm values outside their trials' intervals."""
     text = " ".join((ROOT / "course" / "build.py").read_text(encoding="utf-8").split())
     assert ("the relapse of the people in remission in both arms of SUSTAIN-1 and the responders to esketamine on "
             "TRANSFORM's first day") in text
