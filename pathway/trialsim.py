@@ -606,6 +606,12 @@ def _relapse_value(res: ArmResult, o: Outcome, smooth: float = 0.0, baseline: fl
                                     confirm=o.confirm, under=under)
 
 
+def _uses_baseline(o: Outcome) -> bool:
+    """Whether the model needs the arm's baseline score for this number: points on a scale, or a relapse
+    defined by a score."""
+    return o.measure in ("change", "score") or o.relapse_score is not None
+
+
 def _status(value, lo, hi) -> str:
     if value is None:
         return "not simulated"
@@ -637,16 +643,14 @@ def compare_trials(model: Model, trials=None, *, n: int = N_PEOPLE, seed: int = 
         values = {}        # (arm, time, measure, relapse group) -> (model value, observed, interval)
         for a in t.arms:
             res = results.get((t.id, a.id))
-            base, base_note = _baseline(t, a) if any(o.measure in ("change", "score") or o.relapse_score
-                                                     is not None for o in a.outcomes) \
+            base, base_note = _baseline(t, a) if any(_uses_baseline(o) for o in a.outcomes) \
                 or any(a.id in c.arms for c in t.contrasts) else (None, "")
             for o in a.outcomes:
                 if o.time_h == 0 and o.measure == "score":
                     continue                 # the baseline: used to convert relief into points
                 ci = _outcome_interval(o, a)
                 lo, hi = ci if ci else (None, None)
-                uses_base = o.measure in ("change", "score") or o.relapse_score is not None
-                notes = tuple(x for x in ((base_note,) if uses_base else ()) if x)
+                notes = tuple(x for x in ((base_note,) if _uses_baseline(o) else ()) if x)
                 if isinstance(res, ArmResult) and o.measure == "relapse":
                     v = _relapse_value(res, o, smooth, base)
                     notes += tuple(_plan_notes(res)) + (relapse_note(o, base),)
