@@ -169,7 +169,7 @@ def serve(model, folder: str | Path | None = None, host: str = "127.0.0.1", port
                 # once the address is ours: the published trials on the page
                 print("running the published trials' designs for the page (about 10 s)", file=sys.stderr,
                       flush=True)
-                trials = published_trials(model)
+                trials = _in_background(published_trials, model)
                 if trials is not None:
                     write_site(model, folder, site_file, trials=trials)
             if beyond_this_machine(host):
@@ -188,6 +188,32 @@ def serve(model, folder: str | Path | None = None, host: str = "127.0.0.1", port
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
     return 0
+
+
+def _in_background(work, *args):
+    """``work(*args)``, run in a daemon thread while this (the main) thread waits for it.
+
+    A Ctrl+C or SIGTERM then raises KeyboardInterrupt here, in plain Python, and never
+    inside the compiled solver: numba turns an interrupt raised while it loads a kernel
+    into a SystemError (serve then ended with 130), and one such run stalled for over a
+    minute. The abandoned thread holds nothing that must be written; it ends with the
+    process."""
+    import threading
+    box = {}
+
+    def run():
+        try:
+            box["value"] = work(*args)
+        except BaseException as exc:      # handed to the waiting thread below
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="pathway-serve-trials", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.1)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 def _stop_on_sigterm():

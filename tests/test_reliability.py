@@ -185,7 +185,7 @@ def _wait_for_part(folder: Path, proc, limit_s: float = 300) -> Path:
     raise AssertionError(f"no output began: {proc.communicate()[1].decode()[-800:]}")
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_mp4_stopped_by_a_signal_mid_encode_keeps_the_good_video(tmp_path, signum):
     """A real run: the signal arrives while ffmpeg is writing the temporary file."""
     path = _good(tmp_path, "talk.mp4")
@@ -597,24 +597,64 @@ def test_a_link_is_written_through(tmp_path):
     _only(tmp_path, "real.csv", "link.csv")
 
 
-def test_ctrl_c_stops_the_server_as_usual(tmp_path):
-    """serve runs until Ctrl+C: that is its way to finish, with code 0."""
+def _free_port() -> int:
     import socket
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def _serve_and_read(port):
+    """``pathway serve`` started, and a list that fills with its lines on standard error."""
+    import threading
     proc = _run(["serve", "--port", str(port)])
-    deadline = time.monotonic() + 120
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(line.decode() for line in proc.stderr), daemon=True)
+    reader.start()
+    return proc, lines, reader
+
+
+def _wait_for_line(proc, lines, text, limit_s=600):
+    deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+        if any(text in line for line in list(lines)):
+            return
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError(f"serve never said {text!r}: {''.join(lines)[-800:]}")
+
+
+def test_ctrl_c_stops_the_server_as_usual(tmp_path, monkeypatch):
+    """serve runs until Ctrl+C: that is its way to finish, with code 0."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    proc, lines, reader = _serve_and_read(_free_port())
+    _wait_for_line(proc, lines, "serving the explorer")
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err.decode()[-800:]
-    assert "interrupted" not in err.decode() and "Traceback" not in err.decode()
+    proc.wait(timeout=60)
+    reader.join(10)
+    err = "".join(lines)
+    assert proc.returncode == 0, err[-800:]
+    assert "interrupted" not in err and "Traceback" not in err
+    assert not list(tmp_path.glob("pathway-site-*")), "the temporary site was left behind"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stop_while_the_page_runs_the_trials(tmp_path, monkeypatch, signum):
+    """Once the address is taken, serve is running, so a stop during the published trials'
+    designs (which load the compiled solver) is a stop too: code 0 at once, no traceback.
+    An interrupt that landed inside the solver used to come back as a SystemError (130) or
+    stall the process."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    proc, lines, reader = _serve_and_read(_free_port())
+    _wait_for_line(proc, lines, "running the published trials")
+    time.sleep(1.0)
+    proc.send_signal(signum)
+    proc.wait(timeout=60)
+    reader.join(10)
+    err = "".join(lines)
+    assert proc.returncode == 0, err[-800:]
+    assert "interrupted" not in err and "Traceback" not in err and "Error" not in err
+    assert not list(tmp_path.glob("pathway-site-*")), "the temporary site was left behind"
 
 
 def test_export_omex_hears_ctrl_c_while_its_libraries_load(tmp_path, monkeypatch, capsys):
