@@ -29,6 +29,20 @@ from .tomlfile import CHECKER_STOPPED, UNFORESEEN, FileKind, read_toml
 __all__ = ["Dose", "Outcome", "Arm", "Contrast", "Trial", "load_trial", "load_trials", "default_trials_dir",
            "petab_tables", "TIME_UNITS", "MEASURES", "RELAPSE_GROUPS", "COMPARATORS", "BACKGROUNDS"]
 
+#: z for a two-sided 95% interval.
+Z95 = 1.959963984540054
+
+
+def wilson(rate: float, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson's score interval of a proportion ``rate`` out of ``n``."""
+    if n <= 0:
+        raise UsageError(f"a rate needs n >= 1, not {n}\n  hint: give the arm's n in the trial file")
+    denom = 1 + z * z / n
+    centre = (rate + z * z / (2 * n)) / denom
+    half = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 #: Hours in one of each time unit a trial file may use.
 TIME_UNITS = {"min": 1 / 60, "h": 1.0, "d": 24.0, "wk": 168.0}
 #: Dose units a trial file may use.
@@ -131,22 +145,27 @@ class Outcome:
         """The number itself: ``rate`` for a rate, ``mean`` otherwise."""
         return self.rate if self.measure in RATE_MEASURES else self.mean
 
-    def spread(self) -> float | None:
-        """The standard error of :attr:`value`, from what the trial gave; ``None`` when nothing gives it."""
+    def interval(self, arm_n: int | None = None) -> tuple[float, float] | None:
+        """The trial's 95% interval of :attr:`value`, or None when nothing gives a spread. A rate without its own
+        interval gets Wilson's from its n (or ``arm_n``, the arm's); a mean gets its ci, or mean +- z se, with se
+        from sd and n where only those are given. :mod:`pathway.trialsim` judges by it, :mod:`pathway.fit`
+        weighs by it and the PEtab table's noise is its half-width in standard errors."""
+        n = self.n or arm_n
         if self.measure in RATE_MEASURES:
             if self.ci is not None:
-                return (self.ci[1] - self.ci[0]) / (2 * 1.96)
-            if self.n:
-                p = self.rate
-                return math.sqrt((p * (1 - p) + 0.25 / self.n) / self.n)
-            return None
-        if self.se is not None:
-            return self.se
+                return tuple(self.ci)
+            return wilson(self.rate, n) if n else None
         if self.ci is not None:
-            return (self.ci[1] - self.ci[0]) / (2 * 1.96)
-        if self.sd is not None and self.n:
-            return self.sd / math.sqrt(self.n)
-        return None
+            return tuple(self.ci)
+        se = self.se
+        if se is None and self.sd is not None and n:
+            se = self.sd / math.sqrt(n)
+        return (self.mean - Z95 * se, self.mean + Z95 * se) if se is not None else None
+
+    def spread(self, arm_n: int | None = None) -> float | None:
+        """The standard error of :attr:`value`: the half-width of :meth:`interval` over z; ``None`` without one."""
+        ci = self.interval(arm_n)
+        return (ci[1] - ci[0]) / (2 * Z95) if ci is not None else None
 
 
 @dataclass(frozen=True)
@@ -823,7 +842,7 @@ def petab_tables(trials, role: str | None = None) -> dict:
                 obs = _observable_id(o.scale, o.measure) + (f"_among_{o.among}" if o.among else "")
                 observables.setdefault(obs, {"observableId": obs, "scale": o.scale if o.measure not in
                                              RATE_MEASURES else "", "measure": o.measure})
-                spread = o.spread()
+                spread = o.spread(a.n)
                 m_rows.append({
                     "observableId": obs, "simulationConditionId": cond, "time": o.time_h,
                     "measurement": o.value,

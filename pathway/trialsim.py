@@ -61,7 +61,7 @@ import numpy as np
 from .errors import UsageError, suggest
 from .modelfile import Dose, Model, Scenario, parse_quantity
 from .rating import Rating, rated_share
-from .trials import RATE_MEASURES, RELAPSE_READ_EVERY_H, Arm, Outcome, Trial, load_trials
+from .trials import RATE_MEASURES, RELAPSE_READ_EVERY_H, Z95, Arm, Outcome, Trial, load_trials, wilson
 from .transforms import scale_parameter
 
 __all__ = ["ArmPlan", "Row", "arm_plan", "simulate_arms", "compare_trials", "wilson", "newcombe",
@@ -74,8 +74,6 @@ SEED = 20260
 #: A rating-scale baseline where the trial file gives none (MADRS): the model's own definitions take "a typical
 #: baseline MADRS of about 33". Assumption, used only where a trial reports no baseline.
 ASSUMED_BASELINE = {"MADRS": 33.0}
-#: z for a two-sided 95% interval.
-Z95 = 1.959963984540054
 #: Reading just after the first study dose: the state people entered the trial in.
 T_ENTRY_H = 1e-4
 #: Shown beside a relapse number counted by the default rule: how the model counts it.
@@ -112,16 +110,6 @@ WITHDRAWAL_NOTE = ("randomised withdrawal simulated from the first open-label do
 
 # ---------------------------------------------------------------- intervals
 
-def wilson(rate: float, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson's score interval of a proportion ``rate`` out of ``n``."""
-    if n <= 0:
-        raise UsageError(f"a rate needs n >= 1, not {n}\n  hint: give the arm's n in the trial file")
-    denom = 1 + z * z / n
-    centre = (rate + z * z / (2 * n)) / denom
-    half = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 def newcombe(p1: float, ci1, p2: float, ci2) -> tuple[float, float]:
     """Newcombe's hybrid score interval of ``p1 - p2`` from the two proportions' intervals."""
     (l1, u1), (l2, u2) = ci1, ci2
@@ -130,18 +118,8 @@ def newcombe(p1: float, ci1, p2: float, ci2) -> tuple[float, float]:
 
 
 def _outcome_interval(o: Outcome, arm: Arm) -> tuple[float, float] | None:
-    """The trial's 95% interval of one arm value, or None when the file gives no spread."""
-    if o.measure in RATE_MEASURES:
-        if o.ci is not None:
-            return tuple(o.ci)
-        n = o.n or arm.n
-        return wilson(o.rate, n) if n else None
-    if o.ci is not None:
-        return tuple(o.ci)
-    se = o.se
-    if se is None and o.sd is not None and (o.n or arm.n):
-        se = o.sd / math.sqrt(o.n or arm.n)
-    return (o.mean - Z95 * se, o.mean + Z95 * se) if se is not None else None
+    """The trial's 95% interval of one arm value (:meth:`pathway.trials.Outcome.interval`), or None."""
+    return o.interval(arm.n)
 
 
 def _contrast_interval(c) -> tuple[float, float] | None:

@@ -348,6 +348,25 @@ def test_petab_role_filter(trials):
     assert len(cal) + len(val) == len(petab_tables(trials)["measurement"])
 
 
+def test_a_rate_without_its_own_n_is_weighed_by_its_arms_n(trials):
+    """The table's noise is the standard error of the interval the report judges by: a rate that gives no n
+    of its own takes the arm's (it used to fall back to a placeholder sigma while the report judged it)."""
+    from pathway.trials import Z95, wilson
+    m = petab_tables(trials)["measurement"]
+    seen = 0
+    for t in trials:
+        for a in t.arms:
+            for o in a.outcomes:
+                if o.measure != "response" or o.n or o.ci is not None or not a.n:
+                    continue
+                (noise,) = m.loc[(m["simulationConditionId"] == f"{t.id}__{a.id}") & (m["time"] == o.time_h)
+                                 & (m["observableId"] == "response_rate"), "noiseParameters"]
+                lo, hi = wilson(o.rate, a.n)
+                assert noise == pytest.approx((hi - lo) / (2 * Z95))
+                seen += 1
+    assert seen > 0
+
+
 def test_the_readme_says_two_trials_of_one_design_differ_beyond_their_intervals(trials):
     """'39% and 52% of their placebo-spray arms responded at day 28, each outside the other's interval':
     computed from the two trial files (the same design: esketamine or placebo spray twice a week beside a new
