@@ -520,6 +520,8 @@ def cmd_export(args) -> int:
 
     from .graph import to_graph, write_graph
 
+    if args.format == "petab":
+        return _export_petab(args)
     suffix = {"sbml": (".xml", ".sbml"), "omex": (".omex",), "graphml": (".graphml",),
               "json": (".json",)}
     if args.format not in ("sbml", "omex"):
@@ -620,6 +622,19 @@ def cmd_site(args) -> int:
     return 0
 
 
+def _export_petab(args) -> int:
+    from .petabexport import write_petab
+    for flag, given in (("--scenario", args.scenario), ("--days", args.days)):
+        if given is not None:
+            raise UsageError(f"{flag} applies only to --format sbml or omex (the doses written as events); "
+                             "the PEtab tables hold every trial's own doses\n  hint: leave out " + flag)
+    model = _model(args)
+    written = write_petab(model, args.out)
+    print(f"wrote {len(written)} files to {args.out}: PEtab-style tables of the published trials and the "
+          "model's parameters (see its README.md)", file=sys.stderr)
+    return 0
+
+
 def cmd_serve(args) -> int:
     from .serving import serve
     from .site import check_address
@@ -677,7 +692,10 @@ _OUT_SUFFIXES = {"simulate": (".csv",), "plot": (".png", ".svg", ".pdf"),
                  "animate": (".mp4", ".gif", ".html"), "slides": (".pptx",)}
 #: What a folder output holds, for its messages.
 _FOLDER_HOLDS = {"storyboard": "a storyboard is a folder of PNGs and captions.txt",
-                 "site": "the site is a folder of web pages"}
+                 "site": "the site is a folder of web pages",
+                 "export": "the PEtab export is a folder of tables"}
+#: An example folder name for each command that writes a folder.
+_FOLDER_EXAMPLE = {"storyboard": "slides/", "site": "site/", "export": "petab/"}
 #: Options that name files a command reads.
 _INPUTS = ("model", "chapters", "targets", "site_file")
 
@@ -686,6 +704,8 @@ def _outputs(args) -> list[tuple[str, str, str]]:
     """(option, value, kind) for every file or folder this command will write."""
     found = []
     kind = _OUT_KIND.get(args.command)
+    if args.command == "export" and getattr(args, "format", None) == "petab":
+        kind = "folder"
     if kind and getattr(args, "out", None) is not None:
         found.append(("--out", args.out, kind))
     if getattr(args, "figure", None) is not None:
@@ -737,11 +757,11 @@ def _check_one_output(args, option: str, out: str, kind: str) -> None:
     if out == STDOUT:
         if picture:
             raise UsageError(f"{args.command} writes {'pictures' if kind != 'folder' else 'a folder'}"
-                             ", which cannot go to standard output\n  hint: give a file name, "
-                             "e.g. " + option + " "
-                             + ({"storyboard": "slides/", "site": "site/"}.get(args.command)
-                                or (f"out{_OUT_SUFFIXES[args.command][0]}"
-                                    if args.command in _OUT_SUFFIXES else "picture.png")))
+                             ", which cannot go to standard output\n  hint: give a "
+                             + ("folder" if kind == "folder" else "file name") + ", e.g. " + option + " "
+                             + (_FOLDER_EXAMPLE[args.command] if kind == "folder"
+                                else f"out{_OUT_SUFFIXES[args.command][0]}"
+                                if args.command in _OUT_SUFFIXES else "picture.png"))
         return
     too_long = _name_too_long(out)
     if too_long is not None:
@@ -770,10 +790,9 @@ def _check_one_output(args, option: str, out: str, kind: str) -> None:
                              "another name")
     if kind == "folder":
         what = _FOLDER_HOLDS.get(args.command, "this command writes a folder")
-        if (path.suffix and args.command == "storyboard") or (path.exists() and not path.is_dir()):
+        if (path.suffix and args.command in ("storyboard", "export")) or (path.exists() and not path.is_dir()):
             raise UsageError(f"{what}, and '{out}' names a file\n  hint: give a folder name "
-                             f"such as {'slides/' if args.command == 'storyboard' else 'site/'} "
-                             "(it is created if missing)")
+                             f"such as {_FOLDER_EXAMPLE[args.command]} (it is created if missing)")
         return
     if path.is_dir():
         raise UsageError(f"cannot write '{out}': it is a folder\n  hint: give a file name, "
@@ -1106,11 +1125,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_lecture_init)
 
     p = sub.add_parser("export", help="export the model: SBML (with a scenario's doses), "
-                                      "GraphML or node-link JSON")
-    p.add_argument("--format", required=True, choices=("sbml", "omex", "graphml", "json"))
+                                      "GraphML, node-link JSON, or the trials and parameters as PEtab-style tables")
+    p.add_argument("--format", required=True, choices=("sbml", "omex", "graphml", "json", "petab"))
     p.add_argument("--out", required=True, metavar="FILE",
                    help="FILE.xml or .sbml, FILE.omex, FILE.graphml, FILE.json, or - (standard "
-                        "output; not for omex)")
+                        "output; not for omex); for petab a folder (created if missing)")
     p.add_argument("--scenario", metavar="NAME",
                    help="sbml only: the doses to export as events (default: the model's first "
                         "showcase scenario)")

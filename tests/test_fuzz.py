@@ -498,7 +498,7 @@ def _pools(tmp: Path):
         "--fps": (["5", "10"], BAD_NUMBERS + ["1000"]),
         "--only": (list(model.experiments)[:3], ["nope", ""]),
         "--theme": (["light", "dark"], ["blue", ""]),
-        "--format": (["sbml", "graphml", "json", "omex"], ["xml", ""]),
+        "--format": (["sbml", "graphml", "json", "omex", "petab"], ["xml", ""]),
         "--chapters": ([None], [str(tmp / "missing.toml"), str(bad_model), ""]),
         "--output": ([model.primary], ["nope", ""]),
         "--method": (["morris"], ["nope", ""]),
@@ -550,7 +550,7 @@ FLAGS = {"--placebo", "--presenter", "--json", "--quiet", "--progress", "--no-pl
          "--arms", "--reveal", "--trials-only", "--checks-only", "--dry-run", "--report", "--band"}
 OUT_SUFFIX = {"simulate": [".csv"], "graph": [".graphml", ".json", ".png"], "plot": [".png", ".svg"],
               "animate": [".gif", ".html"], "storyboard": [""], "slides": [".pptx"],
-              "export": [".xml", ".graphml", ".json", ".omex"], "site": [""], "validate": [".png"]}
+              "export": [".xml", ".graphml", ".json", ".omex", ""], "site": [""], "validate": [".png"]}
 # Valid runs of these are slow; the generator makes them rarely.
 EXPENSIVE = {"experiments": 0.1, "animate": 0.3, "storyboard": 0.3, "slides": 0.2, "plot": 0.5,
              "sensitivity": 0.3, "site": 0.3}

@@ -367,6 +367,82 @@ def test_a_rate_without_its_own_n_is_weighed_by_its_arms_n(trials):
     assert seen > 0
 
 
+# ------------------------------------------------------------------------------ pathway export --format petab
+
+def test_export_petab_writes_the_tables_and_the_parameters(tmp_path, capsys):
+    import pandas as pd
+
+    from pathway.cli import main
+    from pathway.modelfile import load_model
+    from pathway.petabexport import FILES
+    model = load_model()
+    out = tmp_path / "petab"
+    assert main(["export", "--format", "petab", "--out", str(out)]) == 0
+    assert "wrote 6 files" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    read = {name: pd.read_csv(out / name, sep="\t") for name in FILES if name.endswith(".tsv")}
+    params = read["parameters.tsv"].set_index("parameterName")
+    assert list(params.index) == list(model.parameters)
+    calibrated = [n for n, p in model.parameters.items() if p.calibrated]
+    assert sorted(params.index[params["estimate"] == 1]) == sorted(calibrated)
+    for name, p in model.parameters.items():
+        row = params.loc[name]
+        assert row["parameterId"] == f"par_{name}"
+        assert row["lowerBound"] <= row["nominalValue"] <= row["upperBound"]
+        assert row["nominalValue"] == pytest.approx(p.value, rel=1e-9)
+    for name in calibrated:          # the ensemble's members stay within the bounds and around the fit
+        row = params.loc[name]
+        assert row["lowerBound"] <= row["ensembleLow"] <= row["ensembleHigh"] <= row["upperBound"]
+    assert len(read["measurements.tsv"]) == len(petab_tables(load_trials())["measurement"])
+    observables = read["observables.tsv"]
+    assert not observables[["observableId", "measure", "description"]].isna().any().any()
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert f"{len(calibrated)} with estimate 1" in readme and "not a problem a PEtab tool can simulate" in readme
+
+
+def test_export_petab_ids_are_the_sbml_exports(tmp_path):
+    pytest.importorskip("libsbml")
+    from pathway.modelfile import load_model
+    from pathway.petabexport import parameter_table
+    from pathway.sbml import export_sbml
+    from pathway.scenarios import showcase_pair
+    model = load_model()
+    text = export_sbml(model, showcase_pair(model)[0])
+    for pid in parameter_table(model)["parameterId"]:
+        assert f'id="{pid}"' in text, pid
+
+
+def test_export_petab_without_a_matching_ensemble_leaves_its_columns_empty(tmp_path):
+    from pathway.modelfile import load_model, set_parameter
+    from pathway.petabexport import write_petab
+    model = load_model()
+    name = next(n for n, p in model.parameters.items() if p.calibrated)
+    p = model.parameters[name]
+    written = write_petab(set_parameter(model, name, (p.low + p.value) / 2), tmp_path / "petab")
+    import pandas as pd
+    params = pd.read_csv(tmp_path / "petab" / "parameters.tsv", sep="\t")
+    assert params["ensembleLow"].isna().all() and params["ensembleHigh"].isna().all()
+    assert "does not match this model file" in written[-1].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("argv, text", [
+    (["--out", "-"], "cannot go to standard output"),
+    (["--out", "{tmp}/file.tsv"], "names a file"),
+    (["--out", "{tmp}/k.xml"], "names a file"),
+    (["--out", "{tmp}/absent/petab"], "does not exist"),
+    (["--out", "{tmp}/petab", "--scenario", "ssri"], "--scenario applies only"),
+    (["--out", "{tmp}/petab", "--days", "3"], "--days applies only"),
+])
+def test_export_petab_refuses_with_a_hint(tmp_path, capsys, argv, text):
+    from pathway.cli import main
+    (tmp_path / "file.tsv").write_text("mine\n")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert main(["export", "--format", "petab"] + argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and text in err and "hint:" in err
+    assert (tmp_path / "file.tsv").read_text() == "mine\n"
+
+
 def test_the_readme_says_two_trials_of_one_design_differ_beyond_their_intervals(trials):
     """'39% and 52% of their placebo-spray arms responded at day 28, each outside the other's interval':
     computed from the two trial files (the same design: esketamine or placebo spray twice a week beside a new
