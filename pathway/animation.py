@@ -415,7 +415,7 @@ def _place_band_titles(ax, boxes, labels, titles, bands, renderer) -> None:
         if band is None:
             continue
         x0, y0 = band.get_x(), band.get_y()
-        x1, y1 = x0 + band.get_width(), y0 + band.get_height()
+        y1 = y0 + band.get_height()
         spots = [((x0 + 0.06, y1 - 0.03), "left", "top"), ((x0 + 0.06, y1 + 0.02), "left", "bottom"),
                  ((x0 - 0.05, (y0 + y1) / 2), "right", "center"),
                  ((x0 + 0.06, y0 - 0.02), "left", "top"), ((x0 + 0.06, y0 + 0.03), "left", "bottom")]

@@ -374,7 +374,7 @@ def export_sbml(model: Model, scenario: str | Scenario, *, days: float | None = 
         "concentrations in ng/mL, node activities relative to rest (dimensionless). "
         f"SBML time 0 is the scenario's time {offset:g} h (the parameter "
         "scenario_time_offset_h). A teaching model, not medical advice."
-        + (f" References without a DOI or PubMed id (so without a MIRIAM annotation): "
+        + (" References without a DOI or PubMed id (so without a MIRIAM annotation): "
            + "; ".join(f"{k}: {model.references[k]}" for k in unidentified) if unidentified
            else "")))
     _history(libsbml, m, model)

@@ -637,6 +637,8 @@ def _save_atomically(fig, path) -> None:
     """Write a figure to ``path`` through a temporary file in the same folder,
     renamed into place (pathway.atomicio: an interrupt or a full disk leaves the
     previous file whole)."""
+    import matplotlib.pyplot as plt
+
     from .atomicio import atomic_path
     try:
         with atomic_path(path) as tmp:

@@ -680,6 +680,28 @@ def test_export_omex_hears_ctrl_c_while_its_libraries_load(tmp_path, monkeypatch
     _only(tmp_path)
 
 
+def test_a_figure_interrupted_while_saving_keeps_the_good_file(tmp_path, monkeypatch):
+    """The scorecard and trials figures close the figure and let the interrupt through (the cleanup
+    named matplotlib without importing it, so a Ctrl+C there became a NameError)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from pathway.validate import scorecard_figure
+    path = _good(tmp_path, "card.png")
+
+    def half_then_ctrl_c(self, out, **kw):
+        Path(out).write_bytes(b"\x89PNG half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Figure, "savefig", half_then_ctrl_c)
+    before = set(plt.get_fignums())
+    with pytest.raises(KeyboardInterrupt):
+        scorecard_figure([], path)
+    assert set(plt.get_fignums()) == before
+    assert path.read_bytes() == GOOD
+    _only(tmp_path, "card.png")
+
+
 def test_the_library_writers_check_their_suffix_too(tmp_path):
     from pathway.sensitivity import sensitivity_figure
     from pathway.slides import write_slides
@@ -729,7 +751,7 @@ def _killed_writer(path: Path) -> Path:
 
 def test_a_temporary_left_by_kill_9_goes_with_the_next_write(tmp_path):
     path = _good(tmp_path, "out.csv")
-    left = _killed_writer(path)
+    _killed_writer(path)
     assert path.read_bytes() == GOOD                         # the good file survived the kill
     atomicio.write_text(path, "new\n")
     assert path.read_text() == "new\n"
