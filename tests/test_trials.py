@@ -400,6 +400,21 @@ def test_export_petab_writes_the_tables_and_the_parameters(tmp_path, capsys):
     assert f"{len(calibrated)} with estimate 1" in readme and "not a problem a PEtab tool can simulate" in readme
 
 
+def test_export_petab_tables_pass_the_petab_librarys_checks(tmp_path):
+    """The parameter, measurement and condition tables pass the PEtab library's own table checks (the observable
+    table has no formulas: the README says why, so it is not a PEtab observable table)."""
+    pv = pytest.importorskip("petab.v1")
+    from pathway.modelfile import load_model
+    from pathway.petabexport import write_petab
+    write_petab(load_model(), tmp_path / "petab")
+    parameters = pv.get_parameter_df(str(tmp_path / "petab" / "parameters.tsv"))
+    measurements = pv.get_measurement_df(str(tmp_path / "petab" / "measurements.tsv"))
+    conditions = pv.get_condition_df(str(tmp_path / "petab" / "conditions.tsv"))
+    pv.lint.check_parameter_df(parameters, measurement_df=measurements, condition_df=conditions)
+    pv.lint.check_measurement_df(measurements)
+    pv.lint.check_condition_df(conditions)
+
+
 def test_export_petab_ids_are_the_sbml_exports(tmp_path):
     pytest.importorskip("libsbml")
     from pathway.modelfile import load_model
