@@ -128,6 +128,19 @@ def os_error(path, exc: OSError) -> UsageError:
                       "  hint: check that the folder exists and is writable")
 
 
+def check_folder(out: str | os.PathLike, what: str, example: str) -> Path:
+    """``out`` as a folder that can be written into (it may not exist yet; its parent must): a clear error
+    naming ``what`` (e.g. "the site") otherwise, with ``example`` as the hint's folder name."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"cannot write {what} to '{out}': it is a file\n"
+                         f"  hint: give a folder, e.g. --out {example}")
+    if not out.parent.is_dir():
+        raise UsageError(f"cannot write {what} to '{out}': the folder {out.parent} does not exist\n"
+                         f"  hint: create it first (mkdir -p {out.parent})")
+    return out
+
+
 def check_suffix(path: str | os.PathLike, suffixes: tuple[str, ...], what: str) -> None:
     """Refuse to write ``what`` under a name whose suffix says it is something else."""
     suffix = Path(path).suffix.lower()

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .atomicio import write_text
+from .atomicio import check_folder, write_text
 from .errors import UsageError
 from .modelfile import BASE_UNIT, Model
 
@@ -125,13 +125,7 @@ def write_petab(model: Model, out, trials=None) -> list[Path]:
     from .ensemble import load_ensemble
     from .trials import load_trials, petab_tables
 
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"cannot write the PEtab tables to '{out}': it is a file\n"
-                         "  hint: give a folder, e.g. --out petab/")
-    if not out.parent.is_dir():
-        raise UsageError(f"cannot write the PEtab tables to '{out}': the folder {out.parent} does not exist\n"
-                         f"  hint: create it first (mkdir -p {out.parent})")
+    out = check_folder(out, "the PEtab tables", "petab/")
     trials = load_trials() if trials is None else tuple(trials)
     tables = petab_tables(trials)
     tables["observable"] = tables["observable"].assign(

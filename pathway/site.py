@@ -19,7 +19,7 @@ import socket
 from importlib import resources
 from pathlib import Path
 
-from .atomicio import write_text
+from .atomicio import check_folder, write_text
 from .errors import UsageError
 from .htmlsafe import script_json
 from .modelfile import Model
@@ -72,13 +72,7 @@ def write_site(model: Model, out: str | Path, site_file: str | Path | None = Non
     with ``trials`` (rows of :func:`pathway.validate.trial_rows`) a box of the published
     trials, each result beside the model's.
     Return ``{"path", "files", "bytes"}``."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"cannot write the site to '{out}': it is a file\n"
-                         "  hint: give a folder, e.g. --out site/")
-    if not out.parent.exists():
-        raise UsageError(f"cannot write the site to '{out}': the folder {out.parent} does not "
-                         "exist\n  hint: create it first")
+    out = check_folder(out, "the site", "site/")
     script = model_script(model, site_file, scorecard, trials)
     try:
         out.mkdir(exist_ok=True)
