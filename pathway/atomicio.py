@@ -150,6 +150,20 @@ def check_suffix(path: str | os.PathLike, suffixes: tuple[str, ...], what: str) 
                          f"  hint: use {', '.join(suffixes)}")
 
 
+#: Set when SIGTERM stopped a write (:func:`_sigterm_raises`); the command line reads it, as it reads a
+#: Ctrl+C, to end as interrupted when a library turned the KeyboardInterrupt into an error of its own.
+_sigterm_seen = threading.Event()
+
+
+def sigterm_seen() -> bool:
+    """Whether SIGTERM stopped a write since :func:`forget_sigterm`."""
+    return _sigterm_seen.is_set()
+
+
+def forget_sigterm() -> None:
+    _sigterm_seen.clear()
+
+
 @contextlib.contextmanager
 def _sigterm_raises() -> Iterator[None]:
     """While writing, SIGTERM stops the run like Ctrl+C (so cleanup runs), if this is
@@ -160,6 +174,7 @@ def _sigterm_raises() -> Iterator[None]:
         return
 
     def stop(signum, frame):
+        _sigterm_seen.set()
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)

@@ -1195,12 +1195,21 @@ class _CtrlC:
     such a swallowed interrupt prints nothing ("Exception ignored ...")."""
 
     def __init__(self):
-        self.pressed = False
+        self._pressed = False
         self._handler = self._hook = None
+
+    @property
+    def pressed(self) -> bool:
+        """Ctrl+C, or a SIGTERM that stopped a write (:mod:`pathway.atomicio`), during this command."""
+        from .atomicio import sigterm_seen
+        return self._pressed or sigterm_seen()
 
     def __enter__(self):
         import signal
         import threading
+
+        from .atomicio import forget_sigterm
+        forget_sigterm()
         if threading.current_thread() is threading.main_thread() and \
                 signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             self._handler = signal.signal(signal.SIGINT, self._on_sigint)
@@ -1209,12 +1218,12 @@ class _CtrlC:
         return self
 
     def _on_sigint(self, signum, frame):
-        self.pressed = True
+        self._pressed = True
         raise KeyboardInterrupt
 
     def _unraisable(self, info):
         if _interrupted(info.exc_value):
-            self.pressed = True
+            self._pressed = True
             return
         self._hook(info)
 

@@ -230,6 +230,37 @@ def test_ctrl_c_that_a_library_turns_into_another_error_still_ends_as_interrupte
         main(["animate", "--model", str(MODEL), "--frames", "2", "--quiet", "--out", str(tmp_path / "a.html")])
 
 
+def test_sigterm_that_a_library_turns_into_another_error_still_ends_as_interrupted(tmp_path, monkeypatch,
+                                                                                   capsys):
+    """The same for SIGTERM during a write (seen in CI: SIGTERM while matplotlib's Agg renderer drew a frame of
+    an MP4 ended with that error's traceback and code 1): code 130, "interrupted", the good file kept."""
+    from pathway import results
+    path = _good(tmp_path, "run.csv")
+    real = results.Trajectory.to_csv
+
+    def to_csv(self, out=None, **kw):
+        if out is None:
+            return real(self)
+        try:
+            signal.raise_signal(signal.SIGTERM)
+        except KeyboardInterrupt:     # what the compiled code does with it
+            pass
+        raise ValueError("Invalid affine transformation matrix")
+
+    monkeypatch.setattr(results.Trajectory, "to_csv", to_csv)
+    argv = ["simulate", "--scenario", "ketamine-iv", "--days", "1", "--out", str(path)]
+    assert main(argv) == 130
+    assert capsys.readouterr().err.strip().endswith("interrupted")
+    assert path.read_bytes() == GOOD
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+    def broken(self, out=None, **kw):
+        raise ValueError("a real bug")
+    monkeypatch.setattr(results.Trajectory, "to_csv", broken)
+    with pytest.raises(ValueError, match="a real bug"):      # the next run starts afresh: the error is not hidden
+        main(argv)
+
+
 # ---------------------------------------------------------------- animations of any length
 
 class _Colours:
